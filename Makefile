@@ -1,0 +1,104 @@
+# uslice - top-level build.
+#
+#   make            build build/uslice.elf (Multiboot2) and build/uslice.efi (UEFI)
+#   make run        install dependencies, boot uslice in Bochs, print its results
+#   make test       install dependencies, run every test (host, Bochs, QEMU)
+#   make deps       install the Debian packages the build and the tests need
+#
+# Host unit tests are declared by fragments tests/host/*.mk: each appends its
+# binaries to HOST_TESTS and gives a rule that links them with $(HOST_LINK).
+
+BUILD      := build
+CC         := gcc
+LD         := ld
+NASM       := nasm
+OBJCOPY    := objcopy
+
+# ---- the hypervisor (freestanding, identity mapped at 2 MiB) ----------------
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+                 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                 -mno-red-zone -mgeneral-regs-only -mcmodel=small \
+                 -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
+                 -MMD -MP
+KERNEL_C_SOURCES := $(wildcard boot/*.c) $(wildcard arch/x86/*.c) \
+                    $(wildcard kernel/*.c) $(wildcard vmx/*.c)
+KERNEL_ASM_SOURCES := boot/entry.asm $(wildcard arch/x86/*.asm)
+KERNEL_OBJECTS := $(patsubst %.c,$(BUILD)/kernel-objects/%.o,$(KERNEL_C_SOURCES)) \
+                  $(patsubst %.asm,$(BUILD)/kernel-objects/%.o,$(KERNEL_ASM_SOURCES))
+
+# ---- the UEFI loader (GNU-EFI) that carries the same image -------------------
+EFI_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -I/usr/include/efi \
+              -I/usr/include/efi/x86_64 -fpic -fshort-wchar -mno-red-zone \
+              -ffreestanding -fno-stack-protector -DEFI_FUNCTION_WRAPPER \
+              -DGNU_EFI_USE_MS_ABI -maccumulate-outgoing-args
+EFI_LDS    := /usr/lib/elf_x86_64_efi.lds
+EFI_CRT0   := /usr/lib/crt0-efi-x86_64.o
+
+HOST_CC    ?= gcc
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -I. \
+               -fsanitize=address,undefined -fno-sanitize-recover=all \
+               -fno-omit-frame-pointer
+HOST_LINK   = @mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^) -lm
+
+HOST_TESTS :=
+include $(sort $(wildcard tests/host/*.mk))
+
+.PHONY: all kernel efi deps run test test-host test-e2e clean format
+all: kernel efi
+
+kernel: $(BUILD)/uslice.elf
+efi: $(BUILD)/uslice.efi
+
+$(BUILD)/kernel-objects/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel-objects/%.o: %.asm
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -g -o $@ $<
+
+$(BUILD)/uslice.elf: $(KERNEL_OBJECTS) linker.ld
+	$(LD) -n -nostdlib -z max-page-size=0x1000 -z noexecstack -T linker.ld -o $@ $(KERNEL_OBJECTS)
+	nm -n $@ > $(BUILD)/uslice.sym
+
+$(BUILD)/efi/loader.o: boot/efi/loader.c boot/boot_info.h
+	@mkdir -p $(@D)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi/image.o: boot/efi/image.S $(BUILD)/uslice.elf
+	@mkdir -p $(@D)
+	$(CC) -c -DUSLICE_IMAGE='"$(BUILD)/uslice.elf"' $< -o $@
+
+$(BUILD)/efi/loader.so: $(BUILD)/efi/loader.o $(BUILD)/efi/image.o
+	$(LD) -shared -Bsymbolic -nostdlib -znocombreloc -T $(EFI_LDS) $(EFI_CRT0) $^ \
+	      -o $@ -L/usr/lib -lgnuefi -lefi
+
+$(BUILD)/uslice.efi: $(BUILD)/efi/loader.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+	           -j .rela -j .reloc -j .rodata -j .uslice_image \
+	           --target efi-app-x86_64 --subsystem=10 $< $@
+
+-include $(KERNEL_OBJECTS:.o=.d)
+
+deps:
+	@tools/install-deps
+
+run: deps all
+	tools/uslice-run --emulator bochs --cpus 4
+
+test-host: $(HOST_TESTS)
+	@tools/run-host-tests $(HOST_TESTS)
+
+test-e2e: deps all
+	tests/e2e/run-all
+
+test: deps
+	$(MAKE) all
+	$(MAKE) test-host
+	tests/e2e/run-all
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
