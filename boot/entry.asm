@@ -122,6 +122,15 @@ boot_entry64:
 	cli
 	cld
 	mov rsp, boot_stack_top
+	mov rbx, rdi
+	mov ecx, 0xc0000080             ; IA32_EFER: make sure NX is enabled
+	rdmsr
+	or eax, (1 << 11)
+	wrmsr
+	mov rax, cr0
+	or rax, (1 << 16)               ; WP
+	mov cr0, rax
+	mov rdi, rbx
 	call kernel_main                ; RDI = struct boot_info *
 .hang:
 	cli

@@ -130,6 +130,11 @@ void kernel_main(const struct boot_info *info)
 	log_info("uslice starting: path=%s loader=\"%s\" cmdline=\"%s\"",
 	         kernel_path_name(info->path), info->loader_name, info->cmdline);
 
+	/* Until ACPI is parsed, power-off can only use the emulator ports. */
+	power_init(&kernel_acpi, 0);
+	struct panic_hooks early_hooks = {NULL, power_off};
+	panic_set_hooks(&early_hooks);
+
 	char error[160];
 	if (cmdline_parse(&kernel_cmdline, info->cmdline, error, sizeof(error)) != 0)
 		panic_with_reason("bad-cmdline", "command line: %s", error);
