@@ -1,0 +1,196 @@
+/*
+ * sched/offload.c - urgent signals and the offload decisions (DESIGN.md
+ * section 4, paper sections 4.1-4.2 and 5).
+ *
+ * Inputs and actions:
+ *  - yield (PLE exit or guest yield) of RUNNING vCPU v at its LIVE rip:
+ *      v's category is lock-spin -> offload every preempted (RUNNABLE)
+ *        sibling whose saved RIP is CRITICAL;
+ *      ipi-wait  -> offload every preempted sibling (they must take the IPI);
+ *      halt, none, critical -> plain yield;
+ *      directed-yield policy and a PLE -> yield_to a preempted sibling
+ *        instead (sched/directed_yield.c).
+ *  - virtual IPI / virtual IRQ to t: if t is RUNNABLE (preempted, queued on
+ *    a normal pCPU) it is offloaded; this also covers the mixed CPU+I/O
+ *    vCPU that credit's BOOST never helps. Blocked targets are woken by the
+ *    caller (sched_vcpu_wake) and get BOOST instead.
+ *  - An offload takes a micro-sliced pCPU of the VM's pool's micro child
+ *    whose runqueue is empty (idle ones first); if there is none it fails
+ *    cleanly and is counted (offload_failures); a policy without micro
+ *    pool counts the would-be offload as offload_disabled.
+ *
+ * The adaptive controller's per-interval counts are fed here: IPI = yields
+ * classified ipi-wait; PLE = yields classified lock-spin, and PLE exits
+ * not classified ipi-wait or halt; IRQ = virtual IRQs to vCPUs that are
+ * runnable but not running (RUNNABLE or OFFLOADED).
+ *
+ * Every decision is traced (YIELD, OFFLOAD, OFFLOAD_FAILED) and counted.
+ *
+ * Lock order: public functions take the sched_system lock; sched_offload()
+ * expects it held.
+ */
+#include "sched/internal.h"
+
+/* First micro pCPU of `micro` with an empty runqueue, idle ones first. */
+static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
+                                            const struct sched_pool *micro)
+{
+	struct sched_pcpu *busy_but_free = NULL;
+	int i;
+
+	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
+		struct sched_pcpu *pcpu = &sys->pcpus[i];
+
+		if (!sched_pool_has_pcpu(micro, i) || pcpu->runq_length)
+			continue;
+		if (!pcpu->current)
+			return pcpu;
+		if (!busy_but_free)
+			busy_but_free = pcpu;
+	}
+	return busy_but_free;
+}
+
+bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
+                   enum sched_offload_cause cause)
+{
+	struct sched_pool *pool = sched_vcpu_pool(vcpu);
+	struct sched_pcpu *target = NULL;
+
+	if (vcpu->state != SCHED_VCPU_RUNNABLE)
+		return false;
+	if (pool->policy.micro_mode == SCHED_MICRO_NONE ||
+	    pool->micro_child < 0) {
+		sys->counters.offload_disabled[cause]++;
+		return false;
+	}
+	target = offload_free_pcpu(sys, &sys->pools[pool->micro_child]);
+	if (!target) {
+		sys->counters.offload_failures[cause]++;
+		vcpu->stats.offload_failures++;
+		sched_trace(SCHED_TRACE_OFFLOAD_FAILED, vcpu, SCHED_TRACE_NONE,
+		            cause);
+		return false;
+	}
+	vcpu->home_pcpu = vcpu->pcpu;
+	sched_runq_unlink(sys, vcpu);
+	vcpu->state = SCHED_VCPU_OFFLOADED;
+	vcpu->directed_target = false;
+	sched_runq_link(target, &target->runq, vcpu);
+	sys->counters.offloads[cause]++;
+	vcpu->stats.offloads++;
+	sched_trace(SCHED_TRACE_OFFLOAD, vcpu, target->id, cause);
+	/* A vCPU running on a micro pCPU is never preempted: kick idle only. */
+	if (!target->current)
+		sched_pcpu_kick(sys, target);
+	return true;
+}
+
+static void offload_siblings(struct sched_system *sys,
+                             struct sched_vcpu *yielder,
+                             enum sched_category category)
+{
+	struct sched_vm *vm = yielder->vm;
+	unsigned i;
+
+	for (i = 0; i < vm->vcpu_count; i++) {
+		struct sched_vcpu *sibling = &vm->vcpus[i];
+
+		if (sibling == yielder || sibling->state != SCHED_VCPU_RUNNABLE)
+			continue;
+		if (category == SCHED_CATEGORY_IPI_WAIT) {
+			sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT);
+		} else if (sched_classify(sibling, sibling->saved_rip,
+		                          sibling->saved_kernel_mode) ==
+		           SCHED_CATEGORY_CRITICAL) {
+			sched_offload(sys, sibling, SCHED_OFFLOAD_LOCK_SPIN);
+		}
+	}
+}
+
+int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
+                     uint64_t rip, bool kernel_mode)
+{
+	struct sched_system *sys = sched_vcpu_system(vcpu);
+	struct sched_pool *pool;
+	struct sched_adaptive_sample *sample;
+	enum sched_category category;
+
+	if ((unsigned)source >= SCHED_YIELD_SOURCE_COUNT)
+		return SCHED_ERR_INVALID;
+	sched_env_lock_acquire(sys->lock);
+	if (vcpu->state != SCHED_VCPU_RUNNING) {
+		sched_env_lock_release(sys->lock);
+		return SCHED_ERR_INVALID;
+	}
+	pool = sched_vcpu_pool(vcpu);
+	vcpu->saved_rip = rip;
+	vcpu->saved_kernel_mode = kernel_mode;
+	vcpu->pending_yield = true;
+	category = sched_classify(vcpu, rip, kernel_mode);
+	sys->counters.yields[source][category]++;
+	vcpu->stats.yields++;
+	sched_trace(SCHED_TRACE_YIELD, vcpu, source, category);
+
+	sample = &pool->adaptive.now;
+	if (category == SCHED_CATEGORY_IPI_WAIT)
+		sample->ipis++;
+	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
+	         (source == SCHED_YIELD_PLE &&
+	          category != SCHED_CATEGORY_HALT))
+		sample->ples++;
+
+	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED &&
+	    source == SCHED_YIELD_PLE)
+		sched_directed_yield(sys, vcpu);
+	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
+	         category == SCHED_CATEGORY_IPI_WAIT)
+		offload_siblings(sys, vcpu, category);
+	sched_env_lock_release(sys->lock);
+	return SCHED_OK;
+}
+
+static enum sched_target_state offload_target_state(
+        const struct sched_vcpu *target)
+{
+	switch (target->state) {
+	case SCHED_VCPU_RUNNING:
+		return SCHED_TARGET_RUNNING;
+	case SCHED_VCPU_RUNNABLE:
+		return SCHED_TARGET_PREEMPTED;
+	case SCHED_VCPU_OFFLOADED:
+		return SCHED_TARGET_OFFLOADED;
+	case SCHED_VCPU_BLOCKED:
+		return SCHED_TARGET_BLOCKED;
+	default:
+		return SCHED_TARGET_OFFLINE;
+	}
+}
+
+void sched_notify_ipi(struct sched_vcpu *target)
+{
+	struct sched_system *sys = sched_vcpu_system(target);
+	enum sched_target_state state;
+
+	sched_env_lock_acquire(sys->lock);
+	state = offload_target_state(target);
+	sys->counters.ipis[state]++;
+	if (state == SCHED_TARGET_PREEMPTED)
+		sched_offload(sys, target, SCHED_OFFLOAD_IPI);
+	sched_env_lock_release(sys->lock);
+}
+
+void sched_notify_virq(struct sched_vcpu *target)
+{
+	struct sched_system *sys = sched_vcpu_system(target);
+	enum sched_target_state state;
+
+	sched_env_lock_acquire(sys->lock);
+	state = offload_target_state(target);
+	sys->counters.virqs[state]++;
+	if (state == SCHED_TARGET_PREEMPTED || state == SCHED_TARGET_OFFLOADED)
+		sched_vcpu_pool(target)->adaptive.now.irqs++;
+	if (state == SCHED_TARGET_PREEMPTED)
+		sched_offload(sys, target, SCHED_OFFLOAD_VIRQ);
+	sched_env_lock_release(sys->lock);
+}

@@ -1,0 +1,180 @@
+/*
+ * sched/policy.c - scheduler configuration: default parameters and the
+ * table of policies selectable by name at boot (no #ifdef):
+ *
+ *   credit          Xen 4.7 credit baseline: 30 ms slice, plain yields.
+ *   credit-short    credit with every pCPU at the micro slice (100 us).
+ *   directed-yield  credit + KVM-style yield_to a preempted sibling on PLE.
+ *   micro-static:N  credit + a micro-sliced pool of N pCPUs + offloading.
+ *   micro-dynamic   credit + micro-sliced pool sized by Algorithm 1.
+ *
+ * Lock order: none (pure functions on caller data).
+ */
+#include "sched/internal.h"
+
+struct policy_entry {
+	const char *name;
+	bool takes_count;
+	bool short_slice;
+	enum sched_yield_mode yield_mode;
+	enum sched_micro_mode micro_mode;
+};
+
+static const struct policy_entry policy_table[] = {
+	{ "credit", false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE },
+	{ "credit-short", false, true, SCHED_YIELD_MODE_PLAIN,
+	  SCHED_MICRO_NONE },
+	{ "directed-yield", false, false, SCHED_YIELD_MODE_DIRECTED,
+	  SCHED_MICRO_NONE },
+	{ "micro-static", true, false, SCHED_YIELD_MODE_PLAIN,
+	  SCHED_MICRO_STATIC },
+	{ "micro-dynamic", false, false, SCHED_YIELD_MODE_PLAIN,
+	  SCHED_MICRO_DYNAMIC },
+};
+
+#define POLICY_EXPECTED                                                        \
+	"expected credit, credit-short, directed-yield, micro-static:N, "      \
+	"micro-dynamic"
+
+void sched_params_default(struct sched_params *params)
+{
+	memset(params, 0, sizeof(*params));
+	params->slice_ns = 30 * SCHED_NS_PER_MS;
+	params->tick_ns = 10 * SCHED_NS_PER_MS;
+	params->account_period_ns = 30 * SCHED_NS_PER_MS;
+	params->ratelimit_ns = 1 * SCHED_NS_PER_MS;
+	params->micro_slice_ns = 100 * SCHED_NS_PER_US;
+	params->credits_per_ms = 10;
+	params->default_weight = 256;
+	params->steal = true;
+	params->profile_interval_ns = 10 * SCHED_NS_PER_MS;
+	params->epoch_ns = 1000 * SCHED_NS_PER_MS;
+	params->micro_limit = 3;
+}
+
+/* Bounded string builder for messages and names (no libc printf). */
+struct policy_text {
+	char *buffer;
+	size_t size;
+	size_t length;
+};
+
+static void text_add(struct policy_text *text, const char *string,
+                     size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count && string[i]; i++) {
+		if (text->length + 1 >= text->size)
+			break;
+		text->buffer[text->length++] = string[i];
+	}
+	if (text->size)
+		text->buffer[text->length] = '\0';
+}
+
+static void text_add_number(struct policy_text *text, unsigned value)
+{
+	char digits[12];
+	int i = (int)sizeof(digits) - 1;
+
+	digits[i] = '\0';
+	do {
+		digits[--i] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value && i > 0);
+	text_add(text, &digits[i], sizeof(digits));
+}
+
+static int policy_error(char *error, size_t error_size, const char *first,
+                        const char *quoted, size_t quoted_length,
+                        const char *last)
+{
+	struct policy_text text = { error, error_size, 0 };
+
+	if (!error || !error_size)
+		return SCHED_ERR_INVALID;
+	error[0] = '\0';
+	text_add(&text, first, SIZE_MAX);
+	if (quoted) {
+		text_add(&text, "'", 1);
+		text_add(&text, quoted, quoted_length);
+		text_add(&text, "'", 1);
+	}
+	text_add(&text, last, SIZE_MAX);
+	return SCHED_ERR_INVALID;
+}
+
+int sched_policy_parse(const char *input, struct sched_policy *policy,
+                       char *error, size_t error_size)
+{
+	const struct policy_entry *entry = NULL;
+	const char *colon, *argument;
+	size_t name_length, i;
+	unsigned count = 0;
+	struct policy_text name;
+
+	if (error && error_size)
+		error[0] = '\0';
+	if (!input || !input[0])
+		return policy_error(error, error_size,
+		                    "empty scheduler policy (", NULL, 0,
+		                    POLICY_EXPECTED ")");
+	colon = input;
+	while (*colon && *colon != ':')
+		colon++;
+	name_length = (size_t)(colon - input);
+	for (i = 0; i < sizeof(policy_table) / sizeof(policy_table[0]); i++) {
+		if (strlen(policy_table[i].name) == name_length &&
+		    strncmp(policy_table[i].name, input, name_length) == 0) {
+			entry = &policy_table[i];
+			break;
+		}
+	}
+	if (!entry)
+		return policy_error(error, error_size,
+		                    "unknown scheduler policy ", input,
+		                    strlen(input), " (" POLICY_EXPECTED ")");
+	if (!entry->takes_count && *colon)
+		return policy_error(error, error_size, "scheduler policy ",
+		                    entry->name, SIZE_MAX,
+		                    " takes no ':' argument");
+	if (entry->takes_count) {
+		if (!*colon || !colon[1])
+			return policy_error(
+			        error, error_size,
+			        "micro-static needs a pCPU count: micro-static:N"
+			        " with N from 1 to 63, got ",
+			        input, strlen(input), "");
+		argument = colon + 1;
+		for (i = 0; argument[i]; i++) {
+			if (argument[i] < '0' || argument[i] > '9' || i >= 3)
+				return policy_error(
+				        error, error_size,
+				        "micro-static:N needs N to be a decimal "
+				        "number from 1 to 63, got ",
+				        argument, strlen(argument), "");
+			count = count * 10 + (unsigned)(argument[i] - '0');
+		}
+		if (count < 1 || count >= SCHED_MAX_PCPUS)
+			return policy_error(error, error_size,
+			                    "micro-static:N needs N from 1 to 63,"
+			                    " got ",
+			                    argument, strlen(argument), "");
+	}
+	memset(policy, 0, sizeof(*policy));
+	policy->ops = &sched_credit_ops;
+	policy->short_slice = entry->short_slice;
+	policy->yield_mode = entry->yield_mode;
+	policy->micro_mode = entry->micro_mode;
+	policy->micro_count = count;
+	name.buffer = policy->name;
+	name.size = sizeof(policy->name);
+	name.length = 0;
+	text_add(&name, entry->name, SIZE_MAX);
+	if (entry->takes_count) {
+		text_add(&name, ":", 1);
+		text_add_number(&name, count);
+	}
+	return SCHED_OK;
+}

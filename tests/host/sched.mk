@@ -1,0 +1,20 @@
+# tests/host/sched.mk - host unit tests of the scheduler core (sched/).
+#
+# Each binary links every scheduler source (they call each other through
+# the policy table) with the fake environment tests/host/sched_fake_env.c.
+# The classifier is injected per VM, so sched/classify.c, symbols.c,
+# rules.c and trace.c are not needed here.
+
+SCHED_CORE_SOURCES := sched/core.c sched/credit.c sched/cpupool.c \
+	sched/offload.c sched/adaptive.c sched/directed_yield.c sched/policy.c
+SCHED_TEST_DEPS := $(SCHED_CORE_SOURCES) tests/host/sched_fake_env.c \
+	tests/host/sched_fake_env.h tests/host/test.h sched/sched.h \
+	sched/env.h sched/internal.h sched/trace.h sched/category.h
+
+SCHED_TESTS := build/host/test_sched_credit build/host/test_sched_pool \
+	build/host/test_sched_offload build/host/test_sched_adaptive \
+	build/host/test_sched_policy
+HOST_TESTS += $(SCHED_TESTS)
+
+$(SCHED_TESTS): build/host/%: tests/host/%.c $(SCHED_TEST_DEPS)
+	$(HOST_LINK)
