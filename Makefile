@@ -21,7 +21,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
                  -fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
                  -MMD -MP
 KERNEL_C_SOURCES := $(wildcard boot/*.c) $(wildcard arch/x86/*.c) \
-                    $(wildcard kernel/*.c) $(wildcard vmx/*.c)
+                    $(wildcard kernel/*.c) $(wildcard vmx/*.c) $(wildcard sched/*.c)
 KERNEL_ASM_SOURCES := boot/entry.asm $(wildcard arch/x86/*.asm)
 KERNEL_OBJECTS := $(patsubst %.c,$(BUILD)/kernel-objects/%.o,$(KERNEL_C_SOURCES)) \
                   $(patsubst %.asm,$(BUILD)/kernel-objects/%.o,$(KERNEL_ASM_SOURCES))
@@ -95,6 +95,7 @@ test-e2e: deps all
 test: deps
 	$(MAKE) all
 	$(MAKE) test-host
+	$(MAKE) fuzz-smoke
 	tests/e2e/run-all
 
 format:
