@@ -91,7 +91,8 @@ int page_allocator_init(struct page_allocator *a,
 	a->base = low;
 	a->page_count = (high - low) / PAGE_SIZE;
 	uint64_t words = (a->page_count + PAGE_ALLOC_BITS - 1) / PAGE_ALLOC_BITS;
-	uint64_t bitmap_bytes = page_round_up(words * sizeof(uint64_t));
+	/* Two bitmaps: "in use" and "managed" (free at init, so freeable). */
+	uint64_t bitmap_bytes = page_round_up(2 * words * sizeof(uint64_t));
 
 	/* Find room for the bitmap: a usable region minus reserved ranges. */
 	uint64_t bitmap_physical = 0;
@@ -102,7 +103,8 @@ int page_allocator_init(struct page_allocator *a,
 			continue;
 		if (start == 0)
 			start = PAGE_SIZE;
-		for (uint64_t candidate = start; candidate + bitmap_bytes <= end;) {
+		for (uint64_t candidate = start;
+		     candidate < end && end - candidate >= bitmap_bytes;) {
 			bool clash = false;
 			for (size_t r = 0; r < reserved_count; r++) {
 				uint64_t rs = page_round_down(reserved[r].base);
@@ -119,8 +121,10 @@ int page_allocator_init(struct page_allocator *a,
 				if (regions[k].type == BOOT_MEMORY_USABLE)
 					continue;
 				uint64_t rs = page_round_down(regions[k].base);
-				uint64_t re = page_round_up(regions[k].base + regions[k].length);
-				if (re < rs) /* wraps: treat as reaching the top */
+				uint64_t region_end = regions[k].base + regions[k].length;
+				uint64_t re = page_round_up(region_end);
+				/* wraps: treat as reaching the top */
+				if (region_end < regions[k].base || re < rs)
 					re = UINT64_MAX & ~(PAGE_SIZE - 1);
 				if (candidate < re && rs < candidate + bitmap_bytes) {
 					candidate = re;
@@ -140,6 +144,7 @@ int page_allocator_init(struct page_allocator *a,
 		return -1;
 	}
 	a->bitmap = to_pointer(bitmap_physical);
+	a->managed = a->bitmap + words;
 	memset(a->bitmap, 0xff, words * sizeof(uint64_t));
 
 	/* Free every page inside a usable region ... */
@@ -171,6 +176,8 @@ int page_allocator_init(struct page_allocator *a,
 	for (size_t r = 0; r < reserved_count; r++)
 		page_mark_used(a, reserved[r].base, reserved[r].base + reserved[r].length);
 	page_mark_used(a, bitmap_physical, bitmap_physical + bitmap_bytes);
+	for (uint64_t w = 0; w < words; w++)
+		a->managed[w] = ~a->bitmap[w];
 	return 0;
 }
 
@@ -221,7 +228,8 @@ int page_free(struct page_allocator *a, uint64_t physical, uint64_t count)
 		return -1;
 	spinlock_acquire(&a->lock);
 	for (uint64_t p = first; p < first + count; p++) {
-		if (!page_bit_test(a, p)) {
+		bool managed = (a->managed[p / PAGE_ALLOC_BITS] >> (p % PAGE_ALLOC_BITS)) & 1;
+		if (!page_bit_test(a, p) || !managed) {
 			spinlock_release(&a->lock);
 			return -1;
 		}

@@ -9,7 +9,8 @@
  *
  * Invariants: free_pages equals the number of clear bits; page 0 is never
  * handed out (0 means "no memory"); a page is handed out at most once
- * until freed; freeing a page that is free or outside the span is refused.
+ * until freed; freeing a page that is free, reserved (never handed out:
+ * page 0, the image, the bitmaps) or outside the span is refused.
  *
  * The allocator does not zero pages (page_alloc_zeroed() in the kernel
  * does); it is hardware independent and compiled into the host tests.
@@ -39,6 +40,7 @@ struct page_allocator {
 	uint64_t base;       /* physical address of the first tracked page */
 	uint64_t page_count; /* pages tracked by the bitmap                */
 	uint64_t *bitmap;    /* 1 bit per page, 1 = used or not RAM        */
+	uint64_t *managed;   /* 1 = page was free at init (may be freed)   */
 	uint64_t free_pages;
 	uint64_t total_usable_pages; /* usable pages at init, before reservations */
 	uint64_t hint;       /* where the next single-page search starts   */
