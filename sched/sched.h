@@ -92,7 +92,7 @@
 #define SCHED_POLICY_POOL_WORDS 8
 
 /* Return codes of functions returning int (0 = success). */
-enum sched_error {
+enum sched_status {
 	SCHED_OK = 0,
 	SCHED_ERR_INVALID = -1,   /* bad argument / wrong state          */
 	SCHED_ERR_BUSY = -2,      /* pool in use, last pCPU, vCPU running */
