@@ -84,7 +84,7 @@ deps:
 	@tools/install-deps
 
 run: deps all
-	tools/uslice-run --emulator bochs --cpus 4
+	tools/uslice-run --emulator bochs --cpus 2 $(GUEST_RUN_MODULES)
 
 test-host: $(HOST_TESTS)
 	@tools/run-host-tests $(HOST_TESTS)
@@ -103,3 +103,4 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+include guests/guests.mk

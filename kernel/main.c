@@ -5,7 +5,8 @@
  *
  * Boot CPU sequence: console -> command line -> per-CPU data and traps ->
  * page allocator -> ACPI -> page tables -> LAPIC and calibration -> VMX
- * probe -> APs -> BOOT line -> requested self-tests -> HALT.
+ * probe -> APs -> BOOT line -> requested self-tests -> VMs (vmx_run, when
+ * VMX is usable and a VM configuration module is given) -> HALT.
  *
  * Output contract (one line each, machine readable, see docs/output.md):
  *   BOOT path=... cpus_online=N mem_mb=M tsc_khz=K vmx=yes|no ept=... tsc=T
@@ -33,6 +34,7 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "vmx/capability.h"
+#include "vmx/run.h"
 
 static struct boot_info kernel_boot_info;
 static struct cmdline kernel_cmdline;
@@ -242,5 +244,7 @@ void kernel_main(const struct boot_info *info)
 		}
 		kernel_halt("no-vmx", PANIC_STATUS_NO_VMX);
 	}
+	if (vmx_run_has_configuration(info))
+		vmx_run(info, &kernel_cmdline, kernel_vmx, percpu_cpu_count);
 	kernel_halt("done", PANIC_STATUS_DONE);
 }

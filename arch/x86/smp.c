@@ -34,8 +34,14 @@ struct smp_call_slot {
 	void *argument;
 };
 
+struct smp_work_slot {
+	void (*fn)(void *); /* set by the requester, taken by the AP's idle loop */
+	void *argument;
+};
+
 static uint8_t smp_stacks[PERCPU_MAX_CPUS][PERCPU_STACK_SIZE] __attribute__((aligned(4096)));
 static struct smp_call_slot smp_calls[PERCPU_MAX_CPUS];
+static struct smp_work_slot smp_work[PERCPU_MAX_CPUS];
 static void (*smp_ap_hook)(uint32_t cpu);
 
 void smp_install_trampoline(void)
@@ -67,6 +73,17 @@ void smp_call(uint32_t cpu, void (*fn)(void *), void *argument)
 	lapic_send_ipi(percpu_cpus[cpu].apic_id, TRAP_VECTOR_CALL);
 }
 
+int smp_run_in_thread(uint32_t cpu, void (*fn)(void *), void *argument)
+{
+	struct smp_work_slot *slot = &smp_work[cpu];
+	if (cpu == 0 || cpu >= percpu_cpu_count || __atomic_load_n(&slot->fn, __ATOMIC_ACQUIRE))
+		return -1;
+	slot->argument = argument;
+	__atomic_store_n(&slot->fn, fn, __ATOMIC_RELEASE);
+	lapic_send_ipi(percpu_cpus[cpu].apic_id, TRAP_VECTOR_RESCHEDULE);
+	return 0;
+}
+
 void smp_stop_others(void)
 {
 	lapic_send_nmi_all_but_self();
@@ -82,8 +99,20 @@ static __attribute__((noreturn)) void smp_ap_main(uint64_t cpu_index)
 	if (smp_ap_hook)
 		smp_ap_hook(index);
 	__atomic_store_n(&percpu_cpus[index].online, true, __ATOMIC_RELEASE);
-	for (;;)
+	/* Idle: run work queued by smp_run_in_thread(), else halt. */
+	struct smp_work_slot *slot = &smp_work[index];
+	for (;;) {
+		arch_interrupts_disable();
+		void (*fn)(void *) = __atomic_load_n(&slot->fn, __ATOMIC_ACQUIRE);
+		if (fn) {
+			void *argument = slot->argument;
+			arch_interrupts_enable();
+			fn(argument);
+			__atomic_store_n(&slot->fn, NULL, __ATOMIC_RELEASE);
+			continue;
+		}
 		arch_enable_and_halt();
+	}
 }
 
 static bool smp_wait_online(uint32_t index, uint64_t microseconds)

@@ -30,6 +30,13 @@ uint32_t smp_start(const struct acpi_info *acpi, void (*ap_hook)(uint32_t cpu));
 
 /* Run fn(argument) on `cpu` from its CALL IPI handler; does not wait. */
 void smp_call(uint32_t cpu, void (*fn)(void *), void *argument);
+/*
+ * Run fn(argument) on AP `cpu` in thread context: from its idle loop, with
+ * interrupts enabled, not from an interrupt handler. Wakes the AP with a
+ * TRAP_VECTOR_RESCHEDULE IPI. Returns 0, or -1 if `cpu` is the boot CPU,
+ * unknown, or still busy with earlier work.
+ */
+int smp_run_in_thread(uint32_t cpu, void (*fn)(void *), void *argument);
 /* NMI every other online CPU (panic path). */
 void smp_stop_others(void);
 

@@ -1,0 +1,37 @@
+# guests/guests.mk - building the test guests (included from the Makefile).
+#
+# testos: a Multiboot (v1) ELF kernel in C with its own 32->64-bit boot
+# code, built freestanding like the hypervisor, plus its System.map
+# (nm format) generated from the linked image.
+
+GUEST_BUILD  := $(BUILD)/guests
+GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -ffreestanding -fno-pic \
+                -fno-pie -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
+                -mcmodel=small -fno-asynchronous-unwind-tables -m64
+TESTOS_OBJECTS := $(GUEST_BUILD)/testos/boot.o $(GUEST_BUILD)/testos/main.o
+
+.PHONY: guests
+guests: $(GUEST_BUILD)/testos/testos.elf $(GUEST_BUILD)/testos/System.map
+all: guests
+
+$(GUEST_BUILD)/testos/%.o: guests/testos/%.S
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/testos/%.o: guests/testos/%.c vmx/hypercall.h
+	@mkdir -p $(@D)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/testos/testos.elf: $(TESTOS_OBJECTS) guests/testos/linker.ld
+	$(LD) -n -nostdlib -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	      -T guests/testos/linker.ld \
+	      -o $@ $(TESTOS_OBJECTS)
+
+$(GUEST_BUILD)/testos/System.map: $(GUEST_BUILD)/testos/testos.elf
+	nm -n $< > $@
+
+# The default `make run` scenario: VMs a and b (guests/testos/*.cfg) side by
+# side on a 2-CPU Bochs machine.
+GUEST_RUN_MODULES := --module $(GUEST_BUILD)/testos/testos.elf:testos.elf \
+                     --module $(GUEST_BUILD)/testos/System.map:testos.map \
+                     --module guests/testos/a.cfg:a.cfg --module guests/testos/b.cfg:b.cfg

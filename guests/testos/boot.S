@@ -1,0 +1,117 @@
+/*
+ * guests/testos/boot.S - testos's Multiboot (v1) header and 32-bit entry.
+ *
+ * The loader starts us in 32-bit protected mode without paging, EAX =
+ * 0x2BADB002, EBX = the Multiboot information. We build our own page
+ * tables (identity map of the first 1 GiB with 2 MiB pages), enable PAE,
+ * EFER.LME and paging, load a GDT with a 64-bit code segment, jump to
+ * long mode and call testos_main(magic, info). Exceptions 0..31 go to
+ * testos_exception(vector) through the stubs below.
+ *
+ * Lock order: none (single CPU).
+ */
+#define MULTIBOOT_MAGIC 0x1badb002
+#define MULTIBOOT_FLAGS 0x3 /* page-aligned modules, memory information */
+
+	.section .multiboot, "a"
+	.align 4
+	.long MULTIBOOT_MAGIC
+	.long MULTIBOOT_FLAGS
+	.long -(MULTIBOOT_MAGIC + MULTIBOOT_FLAGS)
+
+	.section .text.boot32, "ax"
+	.code32
+	.global testos_start32
+testos_start32:
+	cli
+	mov %eax, %edi                /* kept for testos_main */
+	mov %ebx, %esi
+	mov $testos_stack_top, %esp
+	/* PML4[0] -> PDPT, PDPT[0] -> PD, PD[i] = i * 2 MiB, present|write|large */
+	mov $testos_pdpt, %eax
+	or $3, %eax
+	mov %eax, testos_pml4
+	mov $testos_pd, %eax
+	or $3, %eax
+	mov %eax, testos_pdpt
+	xor %ecx, %ecx
+1:	mov %ecx, %eax
+	shl $21, %eax
+	or $0x83, %eax
+	mov %eax, testos_pd(,%ecx,8)
+	movl $0, testos_pd+4(,%ecx,8)
+	inc %ecx
+	cmp $512, %ecx
+	jne 1b
+	mov %cr4, %eax
+	or $0x20, %eax                /* PAE */
+	mov %eax, %cr4
+	mov $testos_pml4, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx         /* EFER.LME */
+	rdmsr
+	or $0x100, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax          /* PG | PE */
+	mov %eax, %cr0
+	lgdt testos_gdt_pointer
+	ljmp $0x08, $testos_start64
+
+	.code64
+testos_start64:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %es
+	mov %ax, %ss
+	mov %ax, %fs
+	mov %ax, %gs
+	mov $testos_stack_top, %rsp
+	push %rdi
+	push %rsi
+	call testos_idt_init
+	pop %rsi
+	pop %rdi
+	call testos_main
+2:	cli
+	hlt
+	jmp 2b
+
+	/* Exception stubs: push the vector, call testos_exception(vector). */
+	.global testos_exception_stubs
+	.align 16
+testos_exception_stubs:
+	.set vector, 0
+	.rept 32
+	.align 16
+	mov $vector, %edi
+	jmp testos_exception_common
+	.set vector, vector + 1
+	.endr
+testos_exception_common:
+	and $-16, %rsp
+	call testos_exception
+3:	cli
+	hlt
+	jmp 3b
+
+	.section .rodata
+	.align 16
+testos_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff      /* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff      /* 0x10: data */
+testos_gdt_end:
+testos_gdt_pointer:
+	.word testos_gdt_end - testos_gdt - 1
+	.long testos_gdt
+
+	.section .bss
+	.align 4096
+testos_pml4: .skip 4096
+testos_pdpt: .skip 4096
+testos_pd: .skip 4096
+	.align 16
+testos_stack: .skip 16384
+testos_stack_top:
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,348 @@
+/*
+ * guests/testos/main.c - testos, uslice's test guest: a small Multiboot
+ * kernel that reports over its UART and through the uslice hypercall, runs
+ * the workload named on its command line, prints "RESULT key=value ..."
+ * lines and powers off through ACPI S5 (PM1a control port 0xb004).
+ *
+ * Command line (Multiboot cmdline, `extra` in the VM configuration):
+ *   cpuid N        N CPUID instructions            (default workload)
+ *   pause N        N PAUSE-loop rounds (PLE exits)
+ *   bench          exit costs in TSC ticks: CPUID, hypercall, port I/O, PLE
+ *   hostile-write  write outside the VM's memory   (EPT violation)
+ *   hostile-msr    read an unknown MSR             (#GP injected)
+ *   hostile-vmx    execute VMXON                   (VMX instruction)
+ *   hostile-triple load an empty IDT and fault     (triple fault)
+ *   hostile-flood  port I/O exits without end      (exit flood)
+ * Every CPUID testos executes is counted and reported as cpuid_executed=,
+ * so the hypervisor's CPUID exit counter can be checked against it.
+ *
+ * Lock order: none (one CPU, no interrupts).
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmx/hypercall.h"
+
+#define TESTOS_UART 0x3f8
+#define TESTOS_PM1A_CONTROL 0xb004
+
+struct testos_idt_entry {
+	uint16_t offset_low, selector;
+	uint8_t ist, type;
+	uint16_t offset_middle;
+	uint32_t offset_high, reserved;
+} __attribute__((packed));
+
+static struct testos_idt_entry testos_idt[32] __attribute__((aligned(16)));
+static uint64_t testos_cpuid_executed;
+static bool testos_hypervisor; /* uslice found by CPUID */
+static const char *testos_mode = "boot";
+extern const char testos_exception_stubs[];
+
+static inline void testos_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void testos_outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint8_t testos_inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+static inline uint64_t testos_rdtsc(void)
+{
+	uint32_t low, high;
+	__asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high)::"memory");
+	return ((uint64_t)high << 32) | low;
+}
+static inline void testos_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	testos_cpuid_executed++;
+	__asm__ volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(0));
+}
+static inline int64_t testos_hypercall(uint64_t function, uint64_t a, uint64_t b)
+{
+	int64_t result;
+	__asm__ volatile("vmcall" : "=a"(result) : "a"(function), "b"(a), "c"(b) : "memory", "rdx");
+	return result;
+}
+
+static void testos_putc(char c)
+{
+	for (int i = 0; i < 100000 && !(testos_inb(TESTOS_UART + 5) & 0x20); i++)
+		;
+	testos_outb(TESTOS_UART, (uint8_t)c);
+}
+
+static void testos_puts(const char *s)
+{
+	while (*s)
+		testos_putc(*s++);
+}
+
+/* A small formatter: %s %c %u %llu %x %llx and %d. */
+static size_t testos_format(char *buffer, size_t size, const char *format, va_list args)
+{
+	size_t n = 0;
+#define TESTOS_PUT(ch) do { if (n + 1 < size) buffer[n] = (ch); n++; } while (0)
+	for (const char *f = format; *f; f++) {
+		if (*f != '%') { TESTOS_PUT(*f); continue; }
+		f++;
+		bool wide = false;
+		while (*f == 'l') { wide = true; f++; }
+		if (*f == 's') {
+			for (const char *s = va_arg(args, const char *); *s; s++) TESTOS_PUT(*s);
+		} else if (*f == 'c') {
+			TESTOS_PUT((char)va_arg(args, int));
+		} else if (*f == 'u' || *f == 'x' || *f == 'd') {
+			uint64_t v;
+			bool negative = false;
+			if (*f == 'd') {
+				int64_t s = wide ? va_arg(args, long long) : va_arg(args, int);
+				negative = s < 0;
+				v = negative ? (uint64_t)-s : (uint64_t)s;
+			} else {
+				v = wide ? va_arg(args, unsigned long long) : va_arg(args, unsigned);
+			}
+			unsigned base = *f == 'x' ? 16 : 10;
+			char digits[24];
+			int d = 0;
+			do { digits[d++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
+			if (negative) TESTOS_PUT('-');
+			while (d) TESTOS_PUT(digits[--d]);
+		} else {
+			TESTOS_PUT('%');
+			TESTOS_PUT(*f);
+		}
+	}
+	if (size) buffer[n < size ? n : size - 1] = '\0';
+	return n;
+#undef TESTOS_PUT
+}
+
+static void testos_print(const char *format, ...)
+{
+	char line[256];
+	va_list args;
+	va_start(args, format);
+	testos_format(line, sizeof(line), format, args);
+	va_end(args);
+	testos_puts(line);
+}
+
+/* "RESULT ..." over the UART and, under uslice, through the hypercall. */
+static void testos_result(const char *format, ...)
+{
+	char line[HYPERCALL_RESULT_MAX + 1];
+	va_list args;
+	va_start(args, format);
+	size_t n = testos_format(line, sizeof(line), format, args);
+	va_end(args);
+	if (n > HYPERCALL_RESULT_MAX) n = HYPERCALL_RESULT_MAX;
+	testos_print("RESULT %s\n", line);
+	if (testos_hypervisor)
+		testos_hypercall(HYPERCALL_RESULT, (uint64_t)(uintptr_t)line, n);
+}
+
+static __attribute__((noreturn)) void testos_power_off(int status)
+{
+	testos_print("testos: powering off (status %d)\n", status);
+	if (status != 0 && testos_hypervisor)
+		testos_hypercall(HYPERCALL_POWER_OFF, (uint64_t)status, 0);
+	testos_outw(TESTOS_PM1A_CONTROL, (5u << 10) | (1u << 13)); /* SLP_TYP=5, SLP_EN */
+	for (;;) __asm__ volatile("cli; hlt");
+}
+
+void testos_exception(uint64_t vector)
+{
+	testos_print("testos: exception %u in mode %s\n", (unsigned)vector, testos_mode);
+	testos_result("mode=%s exception=%u cpuid_executed=%llu", testos_mode, (unsigned)vector,
+	              (unsigned long long)testos_cpuid_executed);
+	testos_power_off(vector == 13 ? 3 : 4);
+}
+
+void testos_idt_init(void)
+{
+	for (int v = 0; v < 32; v++) {
+		uint64_t target = (uint64_t)(uintptr_t)(testos_exception_stubs + 16 * v);
+		testos_idt[v] = (struct testos_idt_entry){(uint16_t)target, 0x08, 0, 0x8e,
+		                                          (uint16_t)(target >> 16), (uint32_t)(target >> 32), 0};
+	}
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) pointer = {
+		sizeof(testos_idt) - 1, (uint64_t)(uintptr_t)testos_idt};
+	__asm__ volatile("lidt %0" ::"m"(pointer));
+}
+
+static bool testos_word(const char **cursor, char *word, size_t size)
+{
+	const char *s = *cursor;
+	while (*s == ' ') s++;
+	size_t n = 0;
+	while (*s && *s != ' ') {
+		if (n + 1 < size) word[n++] = *s;
+		s++;
+	}
+	word[n] = '\0';
+	*cursor = s;
+	return n > 0;
+}
+
+static uint64_t testos_number(const char *s, uint64_t fallback)
+{
+	if (!*s) return fallback;
+	uint64_t v = 0;
+	for (; *s >= '0' && *s <= '9'; s++) v = v * 10 + (uint64_t)(*s - '0');
+	return v;
+}
+
+static bool testos_same(const char *a, const char *b)
+{
+	while (*a && *a == *b) { a++; b++; }
+	return *a == *b;
+}
+
+static uint64_t testos_exit_count(uint32_t reason)
+{
+	return testos_hypervisor ? (uint64_t)testos_hypercall(HYPERCALL_EXIT_COUNT, reason, 0) : 0;
+}
+
+static void testos_workload_cpuid(uint64_t count)
+{
+	uint32_t a, b, c, d;
+	uint64_t before = testos_exit_count(10);
+	uint64_t start = testos_rdtsc();
+	for (uint64_t i = 0; i < count; i++)
+		testos_cpuid(0, &a, &b, &c, &d);
+	uint64_t ticks = testos_rdtsc() - start;
+	uint64_t after = testos_exit_count(10);
+	testos_result("workload=cpuid count=%llu exits_seen=%llu ticks=%llu cpuid_executed=%llu",
+	              (unsigned long long)count, (unsigned long long)(after - before),
+	              (unsigned long long)ticks, (unsigned long long)testos_cpuid_executed);
+}
+
+/* Spin on PAUSE long enough for PAUSE-loop exiting to trigger. */
+static uint64_t testos_pause_loop(uint64_t pauses)
+{
+	for (uint64_t i = 0; i < pauses; i++)
+		__asm__ volatile("pause" ::: "memory");
+	return pauses;
+}
+
+static void testos_workload_pause(uint64_t rounds)
+{
+	uint64_t before = testos_exit_count(40);
+	uint64_t start = testos_rdtsc();
+	for (uint64_t i = 0; i < rounds; i++)
+		testos_pause_loop(10000);
+	uint64_t ticks = testos_rdtsc() - start;
+	testos_result("workload=pause rounds=%llu ple_exits=%llu ticks=%llu cpuid_executed=%llu",
+	              (unsigned long long)rounds,
+	              (unsigned long long)(testos_exit_count(40) - before), (unsigned long long)ticks,
+	              (unsigned long long)testos_cpuid_executed);
+}
+
+static void testos_workload_bench(void)
+{
+	const uint64_t rounds = 200;
+	uint32_t a, b, c, d;
+	uint64_t start = testos_rdtsc();
+	for (uint64_t i = 0; i < rounds; i++)
+		__asm__ volatile("nop");
+	uint64_t loop = testos_rdtsc() - start;
+	start = testos_rdtsc();
+	for (uint64_t i = 0; i < rounds; i++)
+		testos_cpuid(0, &a, &b, &c, &d);
+	uint64_t cpuid = (testos_rdtsc() - start - loop) / rounds;
+	start = testos_rdtsc();
+	for (uint64_t i = 0; i < rounds; i++)
+		testos_hypercall(HYPERCALL_NOP, 0, 0);
+	uint64_t hypercall = (testos_rdtsc() - start - loop) / rounds;
+	start = testos_rdtsc();
+	for (uint64_t i = 0; i < rounds; i++)
+		testos_outb(0x80, 0);
+	uint64_t io = (testos_rdtsc() - start - loop) / rounds;
+	/* PLE: time a PAUSE loop with and without its exits. */
+	uint64_t exits_before = testos_exit_count(40);
+	start = testos_rdtsc();
+	testos_pause_loop(200000);
+	uint64_t pause_ticks = testos_rdtsc() - start;
+	uint64_t ple_exits = testos_exit_count(40) - exits_before;
+	uint64_t ple = ple_exits ? pause_ticks / ple_exits : 0;
+	testos_result("bench=vmexit rounds=%llu cpuid=%llu hypercall=%llu io=%llu ple=%llu "
+	              "ple_exits=%llu pause_loop_ticks=%llu unit=tsc_ticks",
+	              (unsigned long long)rounds, (unsigned long long)cpuid,
+	              (unsigned long long)hypercall, (unsigned long long)io, (unsigned long long)ple,
+	              (unsigned long long)ple_exits, (unsigned long long)pause_ticks);
+}
+
+struct testos_multiboot_info {
+	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+};
+
+void testos_main(uint32_t magic, uint32_t info_address)
+{
+	const struct testos_multiboot_info *info =
+		(const struct testos_multiboot_info *)(uintptr_t)info_address;
+	const char *cmdline = (magic == 0x2badb002 && (info->flags & 4))
+	                    ? (const char *)(uintptr_t)info->cmdline : "";
+	uint32_t a, b, c, d;
+	testos_cpuid(0x40000000, &a, &b, &c, &d);
+	char signature[13];
+	for (int i = 0; i < 4; i++) {
+		signature[i] = (char)(b >> (8 * i));
+		signature[4 + i] = (char)(c >> (8 * i));
+		signature[8 + i] = (char)(d >> (8 * i));
+	}
+	signature[12] = '\0';
+	testos_hypervisor = testos_same(signature, HYPERCALL_SIGNATURE);
+	uint64_t memory_end = ((uint64_t)info->mem_upper << 10) + 0x100000;
+	testos_print("testos: magic=0x%x memory=%llu KiB hypervisor=%s cmdline=\"%s\"\n", magic,
+	             (unsigned long long)(memory_end >> 10), testos_hypervisor ? signature : "none",
+	             cmdline);
+	if (testos_hypervisor)
+		testos_print("testos: hypercall ABI version %d\n",
+		             (int)testos_hypercall(HYPERCALL_VERSION, 0, 0));
+
+	char word[32], argument[32];
+	const char *cursor = cmdline;
+	if (!testos_word(&cursor, word, sizeof(word))) {
+		word[0] = 'c'; word[1] = 'p'; word[2] = 'u'; word[3] = 'i'; word[4] = 'd'; word[5] = 0;
+	}
+	testos_word(&cursor, argument, sizeof(argument));
+	testos_mode = word;
+	if (testos_same(word, "cpuid")) {
+		testos_workload_cpuid(testos_number(argument, 1000));
+	} else if (testos_same(word, "pause")) {
+		testos_workload_pause(testos_number(argument, 10));
+	} else if (testos_same(word, "bench")) {
+		testos_workload_bench();
+	} else if (testos_same(word, "hostile-write")) {
+		volatile uint64_t *outside = (volatile uint64_t *)(uintptr_t)(memory_end + (2u << 20));
+		testos_print("testos: writing outside my memory at 0x%llx\n", (unsigned long long)(uintptr_t)outside);
+		*outside = 0xbad;
+		testos_result("mode=hostile-write survived=1");
+	} else if (testos_same(word, "hostile-msr")) {
+		testos_print("testos: reading unknown MSR 0x4b564d99\n");
+		uint32_t low, high;
+		__asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(0x4b564d99u));
+		testos_result("mode=hostile-msr survived=1 value=%x", low);
+	} else if (testos_same(word, "hostile-vmx")) {
+		uint64_t region = 0x200000;
+		testos_print("testos: executing VMXON\n");
+		__asm__ volatile("vmxon %0" ::"m"(region) : "cc", "memory");
+		testos_result("mode=hostile-vmx survived=1");
+	} else if (testos_same(word, "hostile-triple")) {
+		struct { uint16_t limit; uint64_t base; } __attribute__((packed)) empty = {0, 0};
+		testos_print("testos: loading an empty IDT and faulting\n");
+		__asm__ volatile("lidt %0; int3" ::"m"(empty));
+		testos_result("mode=hostile-triple survived=1");
+	} else if (testos_same(word, "hostile-flood")) {
+		testos_print("testos: flooding port I/O exits\n");
+		for (;;)
+			testos_outb(0x80, 0);
+	} else {
+		testos_print("testos: unknown workload \"%s\"\n", word);
+		testos_power_off(2);
+	}
+	testos_power_off(0);
+}

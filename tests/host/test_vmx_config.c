@@ -1,0 +1,129 @@
+/*
+ * tests/host/test_vmx_config.c - the xl.cfg subset parser (vmx/config.c):
+ * a full valid file, defaults, comments and quoting, and a table of
+ * malformed inputs that must be rejected with "FILE:LINE: reason".
+ *
+ * Lock order: none.
+ */
+#include "tests/host/test.h"
+#include "vmx/config.h"
+
+static int parse(struct vm_config *config, const char *text, char *error, size_t size)
+{
+	return vm_config_parse(config, "t.cfg", text, strlen(text), error, size);
+}
+
+static void test_full_file(void)
+{
+	struct vm_config c;
+	char error[200];
+	const char *text = "# a VM\n"
+	                   "name = \"web-1\"\n"
+	                   "\n"
+	                   "vcpus=2\n"
+	                   "memory = 0x40   # MiB\n"
+	                   "kernel = 'testos.elf'\n"
+	                   "ramdisk = \"initrd.img\"\n"
+	                   "extra = \"cpuid 100 # not a comment\"\n"
+	                   "pool = \"micro\"\n"
+	                   "symbols = \"System.map\"\n";
+	CHECK_EQ(parse(&c, text, error, sizeof(error)), 0);
+	CHECK_STR(c.name, "web-1");
+	CHECK_EQ(c.vcpus, 2);
+	CHECK_EQ(c.memory_mb, 64);
+	CHECK_STR(c.kernel, "testos.elf");
+	CHECK_STR(c.ramdisk, "initrd.img");
+	CHECK_STR(c.extra, "cpuid 100 # not a comment");
+	CHECK_STR(c.pool, "micro");
+	CHECK_STR(c.symbols, "System.map");
+	CHECK_STR(error, "");
+}
+
+static void test_defaults_and_no_final_newline(void)
+{
+	struct vm_config c;
+	char error[200];
+	CHECK_EQ(parse(&c, "name=\"a\"\r\nkernel=\"k\"", error, sizeof(error)), 0);
+	CHECK_EQ(c.vcpus, 1);
+	CHECK_EQ(c.memory_mb, 32);
+	CHECK_STR(c.pool, "Pool-0");
+	CHECK_STR(c.extra, "");
+	CHECK_STR(c.ramdisk, "");
+}
+
+static void test_rejected(void)
+{
+	static const struct {
+		const char *text;
+		const char *error;
+	} rows[] = {
+		{"name=\"a\"\nkernel=\"k\"\nbogus = 1\n", "t.cfg:3: unknown key bogus"},
+		{"name=\"a\"\nname=\"b\"\nkernel=\"k\"\n", "t.cfg:2: duplicate key name"},
+		{"name=\"a\"\nkernel=\"k\n", "t.cfg:2: unterminated string for key kernel"},
+		{"name=\"a\"\nkernel=\"k\"\nmemory=\"64\"\n", "t.cfg:3: expected a number for key memory"},
+		{"name=\"a\"\nkernel=\"k\"\nmemory=2\n", "t.cfg:3: value out of range for key memory"},
+		{"name=\"a\"\nkernel=\"k\"\nmemory=99999999999999999999999\n", "t.cfg:3: number overflows for key memory"},
+		{"name=\"a\"\nkernel=\"k\"\nvcpus=0\n", "t.cfg:3: value out of range for key vcpus"},
+		{"name=\"a\"\nkernel=\"k\"\nvcpus=9\n", "t.cfg:3: value out of range for key vcpus"},
+		{"name=\"a\"\nkernel=\"k\"\nvcpus=2x\n", "t.cfg:3: malformed number for key vcpus"},
+		{"name=\"a\"\nkernel=k\n", "t.cfg:2: expected a quoted string for key kernel"},
+		{"name=\"a\"\nkernel=\"k\"\nextra=[\"x\"]\n", "t.cfg:3: lists are not supported for key extra"},
+		{"name=\"a\"\nkernel \"k\"\n", "t.cfg:2: expected '=' after key kernel"},
+		{"name=\"a\"\nkernel=\n", "t.cfg:2: missing value for key kernel"},
+		{"name=\"a\"\nkernel=\"k\" x\n", "t.cfg:2: unexpected text after the value"},
+		{"name=\"a b\"\nkernel=\"k\"\n", "t.cfg:1: name may only hold"},
+		{"name=\"\"\nkernel=\"k\"\n", "t.cfg:1: name must not be empty"},
+		{"name=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\nkernel=\"k\"\n", "t.cfg:1: string too long for key name"},
+		{"= 3\n", "t.cfg:1: expected a key"},
+		{"kernel=\"k\"\n# no name\n", "t.cfg:2: required key name is missing"},
+		{"name=\"a\"\n", "t.cfg:1: required key kernel is missing"},
+		{"", "t.cfg:1: required key name is missing"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vm_config c;
+		char error[200] = "";
+		int result = parse(&c, rows[i].text, error, sizeof(error));
+		CHECK_EQ(result, -1);
+		CHECK_CONTAINS(error, rows[i].error);
+	}
+}
+
+static void test_nul_byte_and_small_error_buffer(void)
+{
+	struct vm_config c;
+	char error[8];
+	const char text[] = "name=\"a\0b\"\nkernel=\"k\"\n";
+	CHECK_EQ(vm_config_parse(&c, "t.cfg", text, sizeof(text) - 1, error, sizeof(error)), -1);
+	CHECK_EQ(strlen(error), 7); /* truncated, terminated */
+	char full[100];
+	CHECK_EQ(vm_config_parse(&c, "t.cfg", text, sizeof(text) - 1, full, sizeof(full)), -1);
+	CHECK_CONTAINS(full, "t.cfg:1: NUL byte in string for key name");
+}
+
+static void test_shipped_configurations(void)
+{
+	static const char *const files[] = {"guests/testos/a.cfg", "guests/testos/b.cfg"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "rb");
+		CHECK(f != NULL);
+		if (!f)
+			continue;
+		char text[4096];
+		size_t n = fread(text, 1, sizeof(text), f);
+		fclose(f);
+		struct vm_config c;
+		char error[200];
+		CHECK_EQ(vm_config_parse(&c, files[i], text, n, error, sizeof(error)), 0);
+		CHECK_STR(c.kernel, "testos.elf");
+	}
+}
+
+int main(void)
+{
+	TEST_RUN(test_full_file);
+	TEST_RUN(test_defaults_and_no_final_newline);
+	TEST_RUN(test_rejected);
+	TEST_RUN(test_nul_byte_and_small_error_buffer);
+	TEST_RUN(test_shipped_configurations);
+	return test_summary("test_vmx_config");
+}

@@ -1,0 +1,259 @@
+/*
+ * vmx/config.c - the xl.cfg subset parser (see config.h).
+ *
+ * Lock order: none.
+ */
+#include "vmx/config.h"
+
+#include <stdbool.h>
+
+struct config_parser {
+	const char *file;
+	const char *text;
+	size_t length, position;
+	unsigned line;
+	char *error;
+	size_t error_size;
+	uint32_t seen; /* bit per key */
+};
+
+enum config_key { KEY_NAME, KEY_KERNEL, KEY_VCPUS, KEY_MEMORY, KEY_RAMDISK, KEY_EXTRA,
+                  KEY_POOL, KEY_SYMBOLS, KEY_COUNT };
+static const char *const config_key_names[KEY_COUNT] = {
+	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols"};
+
+static size_t config_length(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static void config_append(char *buffer, size_t size, size_t *used, const char *text, size_t n)
+{
+	for (size_t i = 0; i < n && *used + 1 < size; i++)
+		buffer[(*used)++] = text[i];
+	if (size)
+		buffer[*used < size ? *used : size - 1] = '\0';
+}
+
+/* "FILE:LINE: reason-part-1reason-part-2" */
+static int config_fail(struct config_parser *p, const char *reason, const char *detail)
+{
+	size_t used = 0;
+	char digits[24];
+	int n = 0;
+	unsigned line = p->line;
+	do {
+		digits[n++] = (char)('0' + line % 10);
+		line /= 10;
+	} while (line);
+	char number[24];
+	for (int i = 0; i < n; i++)
+		number[i] = digits[n - 1 - i];
+	config_append(p->error, p->error_size, &used, p->file, config_length(p->file));
+	config_append(p->error, p->error_size, &used, ":", 1);
+	config_append(p->error, p->error_size, &used, number, (size_t)n);
+	config_append(p->error, p->error_size, &used, ": ", 2);
+	config_append(p->error, p->error_size, &used, reason, config_length(reason));
+	if (detail)
+		config_append(p->error, p->error_size, &used, detail, config_length(detail));
+	return -1;
+}
+
+static bool config_is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool config_is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static void config_skip_blanks(struct config_parser *p)
+{
+	while (p->position < p->length && config_is_blank(p->text[p->position]))
+		p->position++;
+}
+
+static char config_peek(const struct config_parser *p)
+{
+	return p->position < p->length ? p->text[p->position] : '\n';
+}
+
+/* After a value: only blanks and a comment until the end of the line. */
+static int config_end_of_line(struct config_parser *p)
+{
+	config_skip_blanks(p);
+	char c = config_peek(p);
+	if (c == '#') {
+		while (config_peek(p) != '\n')
+			p->position++;
+		c = '\n';
+	}
+	if (c != '\n')
+		return config_fail(p, "unexpected text after the value", NULL);
+	return 0;
+}
+
+static int config_string(struct config_parser *p, char *out, size_t size, const char *key)
+{
+	char quote = config_peek(p);
+	if (quote != '"' && quote != '\'')
+		return config_fail(p, "expected a quoted string for key ", key);
+	p->position++;
+	size_t n = 0;
+	for (;;) {
+		if (p->position >= p->length || p->text[p->position] == '\n')
+			return config_fail(p, "unterminated string for key ", key);
+		char c = p->text[p->position++];
+		if (c == quote)
+			break;
+		if (c == '\0')
+			return config_fail(p, "NUL byte in string for key ", key);
+		if (n + 1 >= size)
+			return config_fail(p, "string too long for key ", key);
+		out[n++] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int config_number(struct config_parser *p, uint64_t minimum, uint64_t maximum,
+                         uint32_t *out, const char *key)
+{
+	char c = config_peek(p);
+	if (c == '"' || c == '\'' || c == '[')
+		return config_fail(p, "expected a number for key ", key);
+	uint64_t value = 0;
+	unsigned base = 10, digits = 0;
+	if (c == '0' && p->position + 1 < p->length &&
+	    (p->text[p->position + 1] == 'x' || p->text[p->position + 1] == 'X')) {
+		base = 16;
+		p->position += 2;
+	}
+	for (;;) {
+		c = config_peek(p);
+		unsigned d;
+		if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
+		else break;
+		if (value > (UINT64_MAX - d) / base)
+			return config_fail(p, "number overflows for key ", key);
+		value = value * base + d;
+		digits++;
+		p->position++;
+	}
+	if (!digits)
+		return config_fail(p, "expected a number for key ", key);
+	if (config_is_key_char(config_peek(p)) || config_peek(p) == '.')
+		return config_fail(p, "malformed number for key ", key);
+	if (value < minimum || value > maximum)
+		return config_fail(p, "value out of range for key ", key);
+	*out = (uint32_t)value;
+	return 0;
+}
+
+static int config_check_name(struct config_parser *p, const char *name)
+{
+	if (!name[0])
+		return config_fail(p, "name must not be empty", NULL);
+	for (const char *c = name; *c; c++)
+		if (!config_is_key_char(*c) && *c != '-' && *c != '.')
+			return config_fail(p, "name may only hold letters, digits, '_', '-' and '.'", NULL);
+	return 0;
+}
+
+static int config_value(struct config_parser *p, struct vm_config *c, enum config_key key)
+{
+	const char *k = config_key_names[key];
+	switch (key) {
+	case KEY_NAME:
+		if (config_string(p, c->name, sizeof(c->name), k))
+			return -1;
+		return config_check_name(p, c->name);
+	case KEY_KERNEL: return config_string(p, c->kernel, sizeof(c->kernel), k);
+	case KEY_RAMDISK: return config_string(p, c->ramdisk, sizeof(c->ramdisk), k);
+	case KEY_EXTRA: return config_string(p, c->extra, sizeof(c->extra), k);
+	case KEY_POOL: return config_string(p, c->pool, sizeof(c->pool), k);
+	case KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
+	case KEY_VCPUS: return config_number(p, 1, VM_CONFIG_MAX_VCPUS, &c->vcpus, k);
+	case KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
+	default: return -1;
+	}
+}
+
+static int config_line(struct config_parser *p, struct vm_config *c)
+{
+	config_skip_blanks(p);
+	char ch = config_peek(p);
+	if (ch == '\n' || ch == '#')
+		return config_end_of_line(p);
+	size_t start = p->position;
+	while (config_is_key_char(config_peek(p)))
+		p->position++;
+	size_t key_length = p->position - start;
+	char key[40];
+	if (key_length == 0)
+		return config_fail(p, "expected a key", NULL);
+	if (key_length >= sizeof(key))
+		return config_fail(p, "key too long", NULL);
+	for (size_t i = 0; i < key_length; i++)
+		key[i] = p->text[start + i];
+	key[key_length] = '\0';
+	int found = -1;
+	for (int i = 0; i < KEY_COUNT; i++) {
+		const char *name = config_key_names[i];
+		size_t n = config_length(name);
+		bool same = n == key_length;
+		for (size_t j = 0; same && j < n; j++)
+			same = name[j] == key[j];
+		if (same)
+			found = i;
+	}
+	if (found < 0)
+		return config_fail(p, "unknown key ", key);
+	if (p->seen & (1u << found))
+		return config_fail(p, "duplicate key ", key);
+	p->seen |= 1u << found;
+	config_skip_blanks(p);
+	if (config_peek(p) != '=')
+		return config_fail(p, "expected '=' after key ", key);
+	p->position++;
+	config_skip_blanks(p);
+	if (config_peek(p) == '[')
+		return config_fail(p, "lists are not supported for key ", key);
+	if (config_peek(p) == '\n')
+		return config_fail(p, "missing value for key ", key);
+	if (config_value(p, c, (enum config_key)found))
+		return -1;
+	return config_end_of_line(p);
+}
+
+int vm_config_parse(struct vm_config *config, const char *file, const char *text,
+                    size_t length, char *error, size_t error_size)
+{
+	struct config_parser p = {file, text, length, 0, 1, error, error_size, 0};
+	char *bytes = (char *)config;
+	for (size_t i = 0; i < sizeof(*config); i++)
+		bytes[i] = 0;
+	config->vcpus = 1;
+	config->memory_mb = 32;
+	const char *pool = "Pool-0";
+	for (size_t i = 0; pool[i]; i++)
+		config->pool[i] = pool[i];
+	if (error_size)
+		error[0] = '\0';
+	while (p.position < p.length) {
+		if (config_line(&p, config))
+			return -1;
+		if (p.position < p.length) /* at the newline */
+			p.position++;
+		if (p.position < p.length)
+			p.line++;
+	}
+	if (!(p.seen & (1u << KEY_NAME)))
+		return config_fail(&p, "required key name is missing", NULL);
+	if (!(p.seen & (1u << KEY_KERNEL)))
+		return config_fail(&p, "required key kernel is missing", NULL);
+	return 0;
+}

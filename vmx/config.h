@@ -1,0 +1,49 @@
+/*
+ * vmx/config.h - VM definitions in a subset of Xen's xl.cfg syntax.
+ *
+ * One file defines one VM. Grammar (per line): blank, `# comment`, or
+ * `key = value` with an optional trailing `# comment`; value is a string in
+ * double or single quotes (no escapes, no newlines) or an unsigned decimal
+ * or 0x-hex number. Keys (each at most once):
+ *   name    string, required, [A-Za-z0-9_.-], 1..31 characters
+ *   kernel  string, required: the boot module holding the guest kernel
+ *   vcpus   number 1..VM_CONFIG_MAX_VCPUS (default 1)
+ *   memory  number of MiB, 4..65536 (default 32)
+ *   ramdisk string: a boot module handed to the guest as a Multiboot module
+ *   extra   string: the guest kernel's command line
+ *   pool    string: cpupool name (default "Pool-0")
+ *   symbols string: the boot module holding the guest's System.map
+ * Anything else (unknown keys, lists, duplicates, bad numbers, unterminated
+ * strings) is rejected with "FILE:LINE: reason".
+ *
+ * Hardware independent (no kernel includes): compiled into the host tests.
+ * Lock order: none.
+ */
+#ifndef VMX_CONFIG_H
+#define VMX_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VM_CONFIG_MAX_VCPUS 8
+#define VM_CONFIG_NAME_SIZE 32
+#define VM_CONFIG_STRING_SIZE 128
+#define VM_CONFIG_EXTRA_SIZE 256
+
+struct vm_config {
+	char name[VM_CONFIG_NAME_SIZE];
+	char kernel[VM_CONFIG_STRING_SIZE];
+	char ramdisk[VM_CONFIG_STRING_SIZE];
+	char extra[VM_CONFIG_EXTRA_SIZE];
+	char pool[VM_CONFIG_NAME_SIZE];
+	char symbols[VM_CONFIG_STRING_SIZE];
+	uint32_t vcpus;
+	uint32_t memory_mb;
+};
+
+/* Parse `length` bytes of `text` from file `file`. Returns 0, or -1 with
+ * "FILE:LINE: reason" in `error`. */
+int vm_config_parse(struct vm_config *config, const char *file, const char *text,
+                    size_t length, char *error, size_t error_size);
+
+#endif /* VMX_CONFIG_H */

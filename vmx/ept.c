@@ -1,0 +1,95 @@
+/*
+ * vmx/ept.c - building a VM's EPT (see ept.h).
+ *
+ * Lock order: none.
+ */
+#include "vmx/ept.h"
+
+#include <stdbool.h>
+
+#include "kernel/memory.h"
+#include "kernel/string.h"
+
+#define EPT_READ (1ull << 0)
+#define EPT_WRITE (1ull << 1)
+#define EPT_EXECUTE (1ull << 2)
+#define EPT_MEMORY_TYPE_WB (6ull << 3)
+#define EPT_LARGE (1ull << 7)
+#define EPT_ADDRESS_MASK 0x000ffffffffff000ull
+#define EPT_RWX (EPT_READ | EPT_WRITE | EPT_EXECUTE)
+#define EPT_2M (2ull << 20)
+
+static uint64_t *ept_table(uint64_t *entry, struct ept_statistics *statistics)
+{
+	if (!(*entry & EPT_RWX)) {
+		uint64_t page = memory_alloc_pages_zeroed(1);
+		if (!page)
+			return NULL;
+		statistics->tables++;
+		*entry = page | EPT_RWX;
+	}
+	return (uint64_t *)(uintptr_t)(*entry & EPT_ADDRESS_MASK);
+}
+
+uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
+                   struct ept_statistics *statistics, char *error, size_t error_size)
+{
+	memset(statistics, 0, sizeof(*statistics));
+	if ((host_base | size) & 0xfff) {
+		format_string(error, error_size, "EPT: base 0x%llx or size 0x%llx not page aligned",
+		              (unsigned long long)host_base, (unsigned long long)size);
+		return 0;
+	}
+	if (size > (512ull << 30)) {
+		format_string(error, error_size, "EPT: %llu MiB is more than 512 GiB",
+		              (unsigned long long)(size >> 20));
+		return 0;
+	}
+	uint64_t pml4 = memory_alloc_pages_zeroed(1);
+	if (!pml4)
+		goto no_memory;
+	statistics->tables++;
+	uint64_t *pml4_table = (uint64_t *)(uintptr_t)pml4;
+	for (uint64_t guest = 0; guest < size;) {
+		uint64_t *pdpt = ept_table(&pml4_table[(guest >> 39) & 511], statistics);
+		uint64_t *pd = pdpt ? ept_table(&pdpt[(guest >> 30) & 511], statistics) : NULL;
+		if (!pd)
+			goto no_memory;
+		uint64_t host = host_base + guest;
+		uint64_t *pde = &pd[(guest >> 21) & 511];
+		if (!((guest | host) & (EPT_2M - 1)) && size - guest >= EPT_2M) {
+			*pde = host | EPT_RWX | EPT_MEMORY_TYPE_WB | EPT_LARGE;
+			statistics->pages_2m++;
+			guest += EPT_2M;
+			continue;
+		}
+		uint64_t *pt = ept_table(pde, statistics);
+		if (!pt)
+			goto no_memory;
+		pt[(guest >> 12) & 511] = host | EPT_RWX | EPT_MEMORY_TYPE_WB;
+		statistics->pages_4k++;
+		guest += 4096;
+	}
+	*root = pml4;
+	/* Write-back paging structures, 4-level walk. */
+	return pml4 | (3ull << 3) | 6;
+no_memory:
+	format_string(error, error_size, "EPT: out of memory for tables");
+	return 0;
+}
+
+uint64_t ept_translate(uint64_t root, uint64_t guest_physical)
+{
+	const uint64_t *table = (const uint64_t *)(uintptr_t)root;
+	for (int level = 3; level >= 0; level--) {
+		uint64_t entry = table[(guest_physical >> (12 + 9 * level)) & 511];
+		if (!(entry & EPT_RWX))
+			return ~0ull;
+		if (level == 0 || (level == 1 && (entry & EPT_LARGE))) {
+			uint64_t page_mask = (1ull << (12 + 9 * level)) - 1;
+			return (entry & EPT_ADDRESS_MASK & ~page_mask) | (guest_physical & page_mask);
+		}
+		table = (const uint64_t *)(uintptr_t)(entry & EPT_ADDRESS_MASK);
+	}
+	return ~0ull;
+}

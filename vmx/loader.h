@@ -1,0 +1,61 @@
+/*
+ * vmx/loader.h - loading Multiboot (v1) ELF kernels into guest memory.
+ *
+ * loader_multiboot_load() checks the Multiboot header (first 8 KiB, magic
+ * 0x1BADB002, checksum, no unsupported required flags), the ELF headers
+ * (ELF32 or ELF64, little-endian x86, EXEC) and every PT_LOAD segment
+ * (inside the file, filesz <= memsz, loaded at or above 1 MiB and wholly
+ * inside guest memory, no two segments overlapping), copies the segments
+ * to their physical addresses and zeroes their BSS, places the modules
+ * (ramdisk) page aligned after the kernel, and builds the Multiboot
+ * information structure (memory sizes and map, command line, modules,
+ * boot loader name) at LOADER_INFO_ADDRESS. The guest then starts at the
+ * entry point with EAX = 0x2BADB002 and EBX = the information address.
+ *
+ * `guest` is the host view of guest-physical [0, guest_size). Errors are
+ * reasons only (the caller prefixes the file name).
+ *
+ * Hardware independent (no kernel includes): compiled into the host tests.
+ * Lock order: none.
+ */
+#ifndef VMX_LOADER_H
+#define VMX_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOADER_MULTIBOOT_MAGIC 0x1badb002u
+#define LOADER_BOOT_MAGIC 0x2badb002u
+#define LOADER_INFO_ADDRESS 0x10000u
+#define LOADER_INFO_SIZE 0x10000u
+#define LOADER_LOWEST_LOAD 0x100000u
+#define LOADER_MAX_MODULES 8
+
+struct loader_module {
+	const uint8_t *data;
+	uint64_t length;
+	const char *name; /* the module's string (command line) */
+};
+
+struct loader_result {
+	uint32_t entry;
+	uint32_t info_address;
+	uint64_t kernel_start, kernel_end; /* guest-physical extent of the segments */
+	uint64_t modules_end;
+	uint32_t segment_count;
+};
+
+int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *image,
+                          uint64_t image_length, const char *cmdline,
+                          const struct loader_module *modules, unsigned module_count,
+                          struct loader_result *result, char *error, size_t error_size);
+
+/* Boot modules (physical ranges) must not overlap: 0, or -1 with the two
+ * overlapping indices in `error`. */
+struct loader_range {
+	uint64_t base, length;
+};
+int loader_check_overlap(const struct loader_range *ranges, unsigned count, char *error,
+                         size_t error_size);
+
+#endif /* VMX_LOADER_H */

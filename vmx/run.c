@@ -1,0 +1,390 @@
+/*
+ * vmx/run.c - VMs from boot modules: configuration, memory, EPT, bitmaps,
+ * guest loading, pinning vCPUs to pCPUs, and the final report (see run.h).
+ *
+ * Lock order: none held here; vm->lock -> log_lock inside vm.c.
+ */
+#include "vmx/run.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/trap.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "kernel/percpu.h"
+#include "kernel/string.h"
+#include "vmx/config.h"
+#include "vmx/ept.h"
+#include "vmx/exit.h"
+#include "vmx/loader.h"
+#include "vmx/vmx.h"
+
+#define RUN_MAX_VMS 16
+
+static struct vm *run_vms[RUN_MAX_VMS];
+static uint32_t run_vm_count;
+static const struct boot_info *run_boot_info;
+static volatile uint32_t run_workers_done;
+static volatile uint32_t run_workers_expected;
+
+static bool run_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool vmx_run_has_configuration(const struct boot_info *info)
+{
+	for (uint32_t i = 0; i < info->module_count; i++)
+		if (run_ends_with(info->modules[i].name, ".cfg"))
+			return true;
+	return false;
+}
+
+static const struct boot_module *run_find_module(const char *name)
+{
+	for (uint32_t i = 0; i < run_boot_info->module_count; i++)
+		if (strcmp(run_boot_info->modules[i].name, name) == 0)
+			return &run_boot_info->modules[i];
+	return NULL;
+}
+
+static void run_bitmap_pass(uint8_t *msr_bitmap, uint32_t msr)
+{
+	uint32_t base = msr >= 0xc0000000u ? 1024 : 0;
+	uint32_t index = msr & 0x1fff;
+	msr_bitmap[base + index / 8] &= (uint8_t)~(1u << (index % 8));        /* read  */
+	msr_bitmap[2048 + base + index / 8] &= (uint8_t)~(1u << (index % 8)); /* write */
+}
+
+static int run_vm_bitmaps(struct vm *vm)
+{
+	vm->msr_bitmap = memory_alloc_pages(1);
+	vm->io_bitmap_a = memory_alloc_pages(1);
+	vm->io_bitmap_b = memory_alloc_pages(1);
+	if (!vm->msr_bitmap || !vm->io_bitmap_a || !vm->io_bitmap_b)
+		return -1;
+	/* Every port and MSR exits, except MSRs the VMCS or vmx_vcpu_load()
+	 * switch per vCPU. */
+	memset((void *)(uintptr_t)vm->io_bitmap_a, 0xff, 4096);
+	memset((void *)(uintptr_t)vm->io_bitmap_b, 0xff, 4096);
+	uint8_t *msr = (uint8_t *)(uintptr_t)vm->msr_bitmap;
+	memset(msr, 0xff, 4096);
+	static const uint32_t passed[] = {ARCH_MSR_KERNEL_GS_BASE, 0xc0000081, 0xc0000082,
+	                                  0xc0000083, 0xc0000084};
+	for (unsigned i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
+		run_bitmap_pass(msr, passed[i]);
+	return 0;
+}
+
+/* Build one VM from a configuration; logs and returns NULL on error. */
+static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
+{
+	char error[200];
+	struct vm_config config;
+	const char *text = (const char *)(uintptr_t)module->base;
+	if (vm_config_parse(&config, module->name, text, module->length, error, sizeof(error))) {
+		log_record("VMCONFIG file=%s error=\"%s\"", module->name, error);
+		return NULL;
+	}
+	const struct boot_module *kernel = run_find_module(config.kernel);
+	if (!kernel) {
+		log_record("VMCONFIG file=%s error=\"%s: kernel module '%s' was not given\"",
+		           module->name, module->name, config.kernel);
+		return NULL;
+	}
+	struct vm *vm = memory_allocate(sizeof(*vm));
+	struct vcpu *vcpu = memory_allocate(sizeof(*vcpu));
+	if (!vm || !vcpu) {
+		log_record("VMCONFIG file=%s error=\"out of memory for the VM\"", module->name);
+		return NULL;
+	}
+	string_copy(vm->name, config.name, sizeof(vm->name));
+	vm->id = id;
+	vm->vpid = (uint16_t)(id + 1);
+	vm->exit_limit = vmx_settings.exit_limit;
+	vm->memory_size = ((uint64_t)config.memory_mb + 1) / 2 * 2 << 20;
+	vm->memory_base = memory_alloc_large_pages_zeroed(vm->memory_size >> 21);
+	if (!vm->memory_base || run_vm_bitmaps(vm)) {
+		log_record("VMCONFIG file=%s error=\"%s: no host memory for %u MiB\"", module->name,
+		           module->name, config.memory_mb);
+		return NULL;
+	}
+	struct ept_statistics statistics;
+	vm->ept_pointer = ept_build(vm->memory_base, vm->memory_size, &vm->ept_root, &statistics,
+	                            error, sizeof(error));
+	if (!vm->ept_pointer) {
+		log_record("VMCONFIG file=%s error=\"%s\"", module->name, error);
+		return NULL;
+	}
+	struct loader_module ramdisk[1];
+	unsigned ramdisk_count = 0;
+	if (config.ramdisk[0]) {
+		const struct boot_module *r = run_find_module(config.ramdisk);
+		if (!r) {
+			log_record("VMCONFIG file=%s error=\"%s: ramdisk module '%s' was not given\"",
+			           module->name, module->name, config.ramdisk);
+			return NULL;
+		}
+		ramdisk[0] = (struct loader_module){(const uint8_t *)(uintptr_t)r->base, r->length,
+		                                    r->name};
+		ramdisk_count = 1;
+	}
+	if (config.symbols[0]) {
+		const struct boot_module *s = run_find_module(config.symbols);
+		if (!s) {
+			log_record("VMCONFIG file=%s error=\"%s: symbols module '%s' was not given\"",
+			           module->name, module->name, config.symbols);
+			return NULL;
+		}
+		vm->symbols = (const char *)(uintptr_t)s->base;
+		vm->symbols_length = s->length;
+	}
+	struct loader_result loaded;
+	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
+	                          (const uint8_t *)(uintptr_t)kernel->base, kernel->length,
+	                          config.extra, ramdisk, ramdisk_count, &loaded, error,
+	                          sizeof(error))) {
+		log_record("VMCONFIG file=%s error=\"%s: kernel %s: %s\"", module->name, module->name,
+		           kernel->name, error);
+		return NULL;
+	}
+	if (config.vcpus > 1)
+		log_warning("VM %s: vcpus=%u, but only vCPU 0 runs until the virtual LAPIC exists",
+		            vm->name, config.vcpus);
+	vcpu->vm = vm;
+	vcpu->index = 0;
+	vcpu->move_to = -1;
+	vcpu->start_eax = LOADER_BOOT_MAGIC;
+	vcpu->start_ebx = loaded.info_address;
+	vcpu->start_rip = loaded.entry;
+	vm->vcpus[0] = vcpu;
+	vm->vcpu_count = 1;
+	log_info("VM %s: %u MiB at host 0x%llx (EPT: %llu x 2M, %llu x 4K, %llu tables), VPID %u, "
+	         "kernel %s [0x%llx-0x%llx) entry 0x%x, cmdline \"%s\"%s%s",
+	         vm->name, config.memory_mb, (unsigned long long)vm->memory_base,
+	         (unsigned long long)statistics.pages_2m, (unsigned long long)statistics.pages_4k,
+	         (unsigned long long)statistics.tables, vm->vpid, kernel->name,
+	         (unsigned long long)loaded.kernel_start, (unsigned long long)loaded.kernel_end,
+	         loaded.entry, config.extra, vm->symbols ? ", symbols " : "",
+	         vm->symbols ? config.symbols : "");
+	return vm;
+}
+
+static void run_cpu_worker(void *argument);
+
+/* Continue a vCPU that moved here from another pCPU (its VMCS is cleared). */
+static void run_moved_vcpu(struct vcpu *vcpu)
+{
+	uint32_t cpu = percpu_this_index();
+	log_info("VM %s: vCPU %u continues on cpu %u (VMPTRLD, VMLAUNCH)", vcpu->vm->name,
+	         vcpu->index, cpu);
+	vcpu->pinned_cpu = cpu;
+	vmx_vcpu_run(vcpu);
+}
+
+/* Hand a vCPU that asked to move (move_to) to its new pCPU. Returns false
+ * if that pCPU cannot take it (then the vCPU stays here). */
+static bool run_hand_over(struct vcpu *vcpu)
+{
+	uint32_t target = (uint32_t)vcpu->move_to;
+	vcpu->move_to = -1;
+	if (target == percpu_this_index() || !percpu_cpus[target].online)
+		return false;
+	log_info("VM %s: vCPU %u moves from cpu %u to cpu %u (VMCLEAR done here)", vcpu->vm->name,
+	         vcpu->index, percpu_this_index(), target);
+	__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
+	if (smp_run_in_thread(target, run_cpu_worker, vcpu) != 0) {
+		__atomic_sub_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
+		log_warning("VM %s: cpu %u is busy; vCPU %u stays on cpu %u", vcpu->vm->name, target,
+		            vcpu->index, percpu_this_index());
+		return false;
+	}
+	return true;
+}
+
+/* Run a vCPU until it stops, or hand it over when it asks to move. */
+static void run_vcpu_here(struct vcpu *vcpu, bool moved)
+{
+	if (moved)
+		run_moved_vcpu(vcpu);
+	else
+		vmx_vcpu_run(vcpu);
+	while (vcpu->move_to >= 0 && vcpu->vm->state == VM_STATE_RUNNING) {
+		if (run_hand_over(vcpu))
+			return;
+		vmx_vcpu_run(vcpu);
+	}
+}
+
+/* Run every vCPU pinned to this pCPU, one after the other. The argument is
+ * the CPU number, or (above PERCPU_MAX_CPUS) a vCPU that moved here. */
+static void run_cpu_worker(void *argument)
+{
+	uint32_t cpu = percpu_this_index();
+	char error[160];
+	int enabled = vmx_cpu_enable(error, sizeof(error));
+	if ((uintptr_t)argument >= PERCPU_MAX_CPUS) {
+		struct vcpu *vcpu = argument;
+		if (enabled != 0)
+			vm_stop(vcpu->vm, "vmx-unavailable: %s", error);
+		else
+			run_vcpu_here(vcpu, true);
+	} else {
+		for (uint32_t i = 0; i < run_vm_count; i++) {
+			struct vm *vm = run_vms[i];
+			struct vcpu *vcpu = vm->vcpus[0];
+			if (vcpu->pinned_cpu != cpu)
+				continue;
+			if (enabled != 0) {
+				vm_stop(vm, "vmx-unavailable: %s", error);
+				continue;
+			}
+			if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx,
+			                    error, sizeof(error)) != 0) {
+				vm_stop(vm, "vcpu-create: %s", error);
+				continue;
+			}
+			if (vmx_settings.corrupt_guest[0] && strcmp(vmx_settings.corrupt_guest, vm->name) == 0) {
+				log_warning("VM %s: corrupting guest CS access rights (vmx_corrupt_guest)", vm->name);
+				vmx_write(VMCS_GUEST_CS_ACCESS, 0x1234);
+			}
+			if (vmx_settings.move_vcpu[0] && strcmp(vmx_settings.move_vcpu, vm->name) == 0)
+				vcpu->move_after = 100;
+			vm->state = VM_STATE_RUNNING;
+			log_info("VM %s: vCPU 0 starts on cpu %u", vm->name, cpu);
+			run_vcpu_here(vcpu, false);
+		}
+	}
+	__atomic_add_fetch(&run_workers_done, 1, __ATOMIC_RELEASE);
+	if (cpu != 0)
+		lapic_send_ipi(percpu_cpus[0].apic_id, TRAP_VECTOR_RESCHEDULE);
+}
+
+static void run_report(const struct vm *vm)
+{
+	char line[1024];
+	const struct vcpu *v = vm->vcpus[0];
+	int n = format_string(line, sizeof(line),
+	                      "VM name=%s state=%s status=%d cause=\"%s\" cpu=%u vcpus=%u memory_mb=%llu "
+	                      "exits_total=%llu exit_cpuid=%llu",
+	                      vm->name, vm_state_name(vm->state), vm->exit_status, vm->cause,
+	                      v ? v->pinned_cpu : 0, vm->vcpu_count,
+	                      (unsigned long long)(vm->memory_size >> 20),
+	                      (unsigned long long)vm_exit_count(vm, -1),
+	                      (unsigned long long)vm_exit_count(vm, VMX_EXIT_CPUID));
+	for (int reason = 0; reason < VMX_EXIT_REASON_COUNT; reason++) {
+		uint64_t count = vm_exit_count(vm, reason);
+		if (!count || reason == VMX_EXIT_CPUID || (size_t)n >= sizeof(line))
+			continue;
+		n += format_string(line + n, sizeof(line) - (size_t)n, " exit_%s=%llu",
+		                   vmx_exit_name((uint32_t)reason), (unsigned long long)count);
+	}
+	if ((size_t)n < sizeof(line))
+		format_string(line + n, sizeof(line) - (size_t)n,
+		              " msr_unknown=%llu io_unknown=%llu pause_yields=%llu halts=%llu results=%u",
+		              (unsigned long long)(v ? v->msr_unknown : 0),
+		              (unsigned long long)(v ? v->io_unknown : 0),
+		              (unsigned long long)(v ? v->pause_yields : 0),
+		              (unsigned long long)(v ? v->halts : 0), vm->result_count);
+	log_record("%s", line);
+}
+
+int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
+            const struct vmx_capability *capabilities, uint32_t cpu_count)
+{
+	char error[200];
+	run_boot_info = info;
+	uint64_t value;
+	if (cmdline_get_number(cmdline, "ple_gap", vmx_settings.ple_gap, 0xffffffff, &value, error,
+	                       sizeof(error)) == 0)
+		vmx_settings.ple_gap = (uint32_t)value;
+	if (cmdline_get_number(cmdline, "ple_window", vmx_settings.ple_window, 0xffffffff, &value,
+	                       error, sizeof(error)) == 0)
+		vmx_settings.ple_window = (uint32_t)value;
+	if (cmdline_get_number(cmdline, "vm_exit_limit", vmx_settings.exit_limit, UINT64_MAX,
+	                       &value, error, sizeof(error)) == 0)
+		vmx_settings.exit_limit = value;
+	const char *move = cmdline_get(cmdline, "vmx_move_vcpu");
+	if (move)
+		string_copy(vmx_settings.move_vcpu, move, sizeof(vmx_settings.move_vcpu));
+	const char *corrupt = cmdline_get(cmdline, "vmx_corrupt_guest");
+	if (corrupt)
+		string_copy(vmx_settings.corrupt_guest, corrupt, sizeof(vmx_settings.corrupt_guest));
+	if (vmx_controls_compute(&capabilities[0], error, sizeof(error)) != 0) {
+		log_record("VMXREFUSED reason=\"%s\"", error);
+		return 1;
+	}
+	log_record("VMXCONTROLS pin=0x%x processor=0x%x secondary=0x%x exit=0x%x entry=0x%x "
+	           "ple_gap=%u ple_window=%u exit_limit=%llu",
+	           vmx_controls.pin, vmx_controls.processor, vmx_controls.secondary,
+	           vmx_controls.exit, vmx_controls.entry, vmx_settings.ple_gap,
+	           vmx_settings.ple_window, (unsigned long long)vmx_settings.exit_limit);
+
+	struct loader_range ranges[BOOT_MAX_MODULES];
+	for (uint32_t i = 0; i < info->module_count; i++)
+		ranges[i] = (struct loader_range){info->modules[i].base, info->modules[i].length};
+	if (loader_check_overlap(ranges, info->module_count, error, sizeof(error)) != 0) {
+		log_record("VMCONFIG file=boot-modules error=\"%s\"", error);
+		return 1;
+	}
+
+	uint32_t online[PERCPU_MAX_CPUS], online_count = 0;
+	for (uint32_t cpu = 0; cpu < cpu_count; cpu++)
+		if (percpu_cpus[cpu].online)
+			online[online_count++] = cpu;
+	int failed = 0;
+	for (uint32_t i = 0; i < info->module_count && run_vm_count < RUN_MAX_VMS; i++) {
+		if (!run_ends_with(info->modules[i].name, ".cfg"))
+			continue;
+		struct vm *vm = run_create_vm(&info->modules[i], run_vm_count);
+		if (!vm) {
+			failed++;
+			continue;
+		}
+		vm->vcpus[0]->pinned_cpu = online[run_vm_count % online_count];
+		run_vms[run_vm_count++] = vm;
+	}
+
+	/* Start the workers on the APs that have vCPUs, then work on CPU 0. */
+	bool cpu0_has_work = false;
+	for (uint32_t c = 0; c < online_count; c++) {
+		bool has_work = false;
+		for (uint32_t i = 0; i < run_vm_count; i++)
+			has_work |= run_vms[i]->vcpus[0]->pinned_cpu == online[c];
+		if (!has_work)
+			continue;
+		if (online[c] == 0) {
+			cpu0_has_work = true;
+		} else if (__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL),
+		           smp_run_in_thread(online[c], run_cpu_worker,
+		                             (void *)(uintptr_t)online[c]) == 0) {
+		} else {
+			__atomic_sub_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
+			log_error("vmx: cpu %u is busy; its VMs do not run", online[c]);
+		}
+	}
+	if (cpu0_has_work) {
+		__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
+		run_cpu_worker((void *)0);
+	}
+	for (;;) {
+		arch_interrupts_disable();
+		if (__atomic_load_n(&run_workers_done, __ATOMIC_ACQUIRE) >=
+		    __atomic_load_n(&run_workers_expected, __ATOMIC_ACQUIRE))
+			break;
+		arch_enable_and_halt();
+	}
+	arch_interrupts_enable();
+
+	int rejected = failed;
+	for (uint32_t i = 0; i < run_vm_count; i++) {
+		run_report(run_vms[i]);
+		if (run_vms[i]->state != VM_STATE_DONE || run_vms[i]->exit_status != 0)
+			failed++;
+	}
+	log_record("VMS configured=%u rejected=%d done=%d failed=%d", run_vm_count + (uint32_t)rejected,
+	           rejected, (int)run_vm_count - (failed - rejected), failed);
+	return failed;
+}

@@ -1,0 +1,39 @@
+/*
+ * vmx/run.h - creating the VMs of the boot configuration and running them.
+ *
+ * Every boot module whose name ends in ".cfg" defines one VM (vmx/config.h);
+ * `kernel`, `ramdisk` and `symbols` name other boot modules. Until the
+ * scheduler is wired in, each vCPU is pinned to a pCPU (VM i's vCPU 0 on
+ * pCPU i modulo the CPUs online) and pCPUs run their vCPUs one after the
+ * other. The boot CPU waits until every VM has finished, then prints one
+ * machine-readable line per VM:
+ *   VM name=a state=done|stopped status=S cause="..." cpu=N vcpus=N
+ *      memory_mb=M exits_total=N exit_cpuid=N exit_<reason>=N ...
+ *      msr_unknown=N io_unknown=N pause_yields=N results=N
+ * plus "VMCONFIG file=... error=\"FILE:LINE: reason\"" for each rejected
+ * configuration and "VMSTOP name=... cause=..." when a VM is stopped.
+ *
+ * Hypervisor command line: ple_gap=, ple_window= (TSC ticks; ple_gap=0
+ * turns PLE off), vm_exit_limit= (exits per vCPU before the VM is stopped
+ * as an exit flood; 0 = no limit).
+ *
+ * Lock order: none held across calls; see vm.h.
+ */
+#ifndef VMX_RUN_H
+#define VMX_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/boot_info.h"
+#include "kernel/cmdline.h"
+#include "vmx/capability.h"
+
+/* True if a boot module is a VM configuration (name ends in ".cfg"). */
+bool vmx_run_has_configuration(const struct boot_info *info);
+/* Create, run and report every VM. Returns the number of VMs that did not
+ * finish by powering off with status 0 (stopped, rejected, failed). */
+int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
+            const struct vmx_capability *capabilities, uint32_t cpu_count);
+
+#endif /* VMX_RUN_H */

@@ -1,0 +1,99 @@
+/*
+ * vmx/vm.c - VM state changes, the per-VM console buffer and guest memory
+ * access (see vm.h).
+ *
+ * Lock order: vm->lock -> log_lock.
+ */
+#include "vmx/vm.h"
+
+#include <stdarg.h>
+
+#include "kernel/log.h"
+#include "kernel/string.h"
+#include "vmx/exit.h"
+
+uint64_t vm_exit_count(const struct vm *vm, int reason)
+{
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < vm->vcpu_count; i++) {
+		const struct vcpu *v = vm->vcpus[i];
+		if (!v)
+			continue;
+		if (reason < 0)
+			total += v->exits_total;
+		else if (reason < VMX_EXIT_REASON_COUNT)
+			total += v->exits[reason];
+	}
+	return total;
+}
+
+const char *vm_state_name(enum vm_state state)
+{
+	switch (state) {
+	case VM_STATE_CREATED: return "created";
+	case VM_STATE_RUNNING: return "running";
+	case VM_STATE_DONE: return "done";
+	case VM_STATE_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+void vm_stop(struct vm *vm, const char *format, ...)
+{
+	char cause[VM_CAUSE_SIZE];
+	va_list arguments;
+	va_start(arguments, format);
+	format_string_va(cause, sizeof(cause), format, arguments);
+	va_end(arguments);
+	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
+	bool first = vm->state == VM_STATE_RUNNING || vm->state == VM_STATE_CREATED;
+	if (first) {
+		string_copy(vm->cause, cause, sizeof(vm->cause));
+		vm->state = VM_STATE_STOPPED;
+	}
+	spinlock_release_irqrestore(&vm->lock, flags);
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i])
+			vm->vcpus[i]->stop = true;
+	if (first) {
+		vuart_flush_all(vm);
+		log_record("VMSTOP name=%s cause=\"%s\"", vm->name, cause);
+	}
+}
+
+void vm_power_off(struct vm *vm, int status)
+{
+	vuart_flush_all(vm);
+	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
+	bool first = vm->state == VM_STATE_RUNNING;
+	if (first) {
+		vm->state = VM_STATE_DONE;
+		vm->exit_status = status;
+		string_copy(vm->cause, "power-off", sizeof(vm->cause));
+	}
+	spinlock_release_irqrestore(&vm->lock, flags);
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i])
+			vm->vcpus[i]->stop = true;
+	if (first)
+		log_info("VM %s powered itself off (status %d)", vm->name, status);
+}
+
+void vm_console_append(struct vm *vm, const char *text, uint32_t length)
+{
+	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
+	uint32_t room = VM_CONSOLE_SIZE - 1 - vm->console_length;
+	if (length > room)
+		length = room;
+	memcpy(vm->console + vm->console_length, text, length);
+	vm->console_length += length;
+	vm->console[vm->console_length] = '\0';
+	spinlock_release_irqrestore(&vm->lock, flags);
+}
+
+void *vm_guest_pointer(const struct vm *vm, uint64_t address, uint64_t length)
+{
+	if (address >= vm->memory_size || length > vm->memory_size - address)
+		return NULL;
+	return (void *)(uintptr_t)(vm->memory_base + address);
+}

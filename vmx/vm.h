@@ -1,0 +1,144 @@
+/*
+ * vmx/vm.h - virtual machines and virtual CPUs as the VMX core sees them.
+ *
+ * A struct vm owns its guest memory (one contiguous, 2 MiB aligned block
+ * of host memory), its EPT, its VPID, its I/O and MSR bitmaps, its
+ * platform devices (UART, PM1a power port) and its console buffer. A
+ * struct vcpu owns one VMCS and the guest registers VMX does not keep in
+ * the VMCS. Exits are counted per vCPU by basic exit reason; the per-VM
+ * counts are the sums (vm_exit_count()).
+ *
+ * State machine of a VM: CREATED -> RUNNING -> DONE (the guest powered
+ * itself off) or STOPPED (the hypervisor stopped it: triple fault, access
+ * outside its memory, unexpected exit, ...; `cause` says why).
+ *
+ * VMCS discipline (lets a vCPU move between pCPUs later): a VMCS is
+ * current on at most one pCPU (vcpu->loaded_cpu). vmx_vcpu_load() makes it
+ * current on this pCPU (VMPTRLD, per-pCPU host fields rewritten, INVVPID
+ * when it last ran elsewhere); vmx_vcpu_put() VMCLEARs it so that another
+ * pCPU may load it, and the next entry is then a VMLAUNCH.
+ *
+ * Lock order: vm->lock (guards state, cause and the console buffer) ->
+ * log_lock. vCPU fields are touched only by the pCPU running the vCPU.
+ */
+#ifndef VMX_VM_H
+#define VMX_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/lock.h"
+#include "vmx/vmcs.h"
+
+#define VM_NAME_SIZE 32
+#define VM_MAX_VCPUS 8
+#define VM_CONSOLE_SIZE 8192
+#define VM_CAUSE_SIZE 160
+#define VM_MMIO_HOOKS 4
+#define VM_PM1A_CONTROL_PORT 0xb004
+#define VM_UART_PORT 0x3f8
+
+/* Offsets are used by the entry code in vmx/entry.c: keep the order. */
+struct vmx_guest_registers {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+
+enum vm_state {
+	VM_STATE_CREATED,
+	VM_STATE_RUNNING,
+	VM_STATE_DONE,
+	VM_STATE_STOPPED,
+};
+
+/* An emulated 16550 (registers the guest can see). */
+struct vuart {
+	uint8_t interrupt_enable, line_control, modem_control, scratch;
+	uint8_t divisor_low, divisor_high, fifo_control;
+	char line[200];
+	uint32_t line_length;
+};
+
+struct vcpu;
+struct vm;
+
+/* An MMIO region emulated by the hypervisor (EPT violation hook). */
+struct vm_mmio_hook {
+	uint64_t base, length;
+	/* Returns 0, or -1 to stop the VM. `value` is read or written. */
+	int (*access)(struct vcpu *vcpu, uint64_t address, bool write, uint64_t *value);
+};
+
+struct vcpu {
+	struct vmx_guest_registers registers;
+	struct vm *vm;
+	uint32_t index;
+	uint32_t pinned_cpu;
+	uint32_t start_rip, start_eax, start_ebx; /* Multiboot entry state */
+	uint64_t vmcs;          /* physical address of the VMCS region */
+	int32_t loaded_cpu;     /* pCPU where the VMCS is current, -1 if cleared */
+	int32_t last_cpu;       /* pCPU it last ran on, -1 never */
+	bool launched;          /* VMLAUNCH done since the last VMCLEAR */
+	bool stop;              /* leave the run loop */
+	int32_t move_to;        /* leave the run loop to move to this pCPU (-1 none) */
+	uint64_t move_after;    /* test hook: request the move after this many exits */
+	bool advance;           /* exit handler: skip the exiting instruction */
+	uint32_t processor_controls;
+	uint32_t entry_controls;
+	uint32_t pending_interrupt; /* vector + 1, 0 = none (virtual devices) */
+	/* MSRs VMX does not switch: loaded around the vCPU's turn. */
+	uint64_t kernel_gs_base, star, lstar, cstar, syscall_mask;
+	/* Emulated MSRs. */
+	uint64_t apic_base, tsc_deadline, misc_enable;
+	/* Exit counters by basic reason; exits_total counts all. */
+	uint64_t exits[VMX_EXIT_REASON_COUNT];
+	uint64_t exits_total;
+	uint64_t msr_unknown;   /* #GP injected for an unknown MSR */
+	uint64_t io_unknown;    /* port accesses nobody emulates   */
+	uint64_t pause_yields;
+	uint64_t halts;
+};
+
+struct vm {
+	char name[VM_NAME_SIZE];
+	uint32_t id;
+	uint16_t vpid;
+	uint64_t memory_base;   /* host physical address of guest-physical 0 */
+	uint64_t memory_size;
+	uint64_t ept_root;
+	uint64_t ept_pointer;
+	uint64_t msr_bitmap;    /* physical addresses, one page each */
+	uint64_t io_bitmap_a, io_bitmap_b;
+	uint64_t exit_limit;    /* stop the VM after this many exits (0 = none) */
+	struct vuart uart;
+	struct vm_mmio_hook mmio[VM_MMIO_HOOKS];
+	uint32_t mmio_count;
+	const char *symbols;    /* System.map text (not owned), or NULL */
+	uint64_t symbols_length;
+	const char *pool;
+	uint32_t vcpu_count;
+	struct vcpu *vcpus[VM_MAX_VCPUS];
+	struct spinlock lock;
+	volatile enum vm_state state;
+	int exit_status;        /* the guest's power-off status */
+	char cause[VM_CAUSE_SIZE];
+	char console[VM_CONSOLE_SIZE];
+	uint32_t console_length;
+	uint32_t result_count;  /* RESULT lines reported by hypercall */
+};
+
+/* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */
+uint64_t vm_exit_count(const struct vm *vm, int reason);
+/* Stop the VM for `cause` (first cause wins), log it, make its vCPUs leave. */
+void vm_stop(struct vm *vm, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* The guest powered itself off with `status`. */
+void vm_power_off(struct vm *vm, int status);
+/* Keep guest console text in the VM's buffer (truncated when full). */
+void vm_console_append(struct vm *vm, const char *text, uint32_t length);
+const char *vm_state_name(enum vm_state state);
+/* Host pointer to guest-physical [address, address+length), or NULL if outside. */
+void *vm_guest_pointer(const struct vm *vm, uint64_t address, uint64_t length);
+
+#endif /* VMX_VM_H */

@@ -1,0 +1,71 @@
+/*
+ * vmx/vmx.h - the VMX core: VMX operation per pCPU, VMCS set-up from the
+ * capability MSRs, loading/clearing a vCPU's VMCS, and the run loop.
+ *
+ * vmx_cpu_enable() enters VMX operation on the calling pCPU (VMXON region,
+ * CR0/CR4 fixed bits). vmx_controls_compute() turns the controls uslice
+ * wants into values the CPU accepts, honouring the allowed-0 and allowed-1
+ * halves of the (TRUE) control MSRs, and refuses with a message naming the
+ * missing control. vmx_vcpu_create() builds a VMCS for a vCPU at the
+ * Multiboot entry state. vmx_vcpu_run() enters the guest until the vCPU is
+ * stopped, dispatching every exit through vmx/exit.c.
+ *
+ * Lock order: none here; see vm.h.
+ */
+#ifndef VMX_VMX_H
+#define VMX_VMX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmx/capability.h"
+#include "vmx/vm.h"
+
+struct vmx_settings {
+	uint32_t ple_gap;     /* TSC ticks between two PAUSEs of one loop */
+	uint32_t ple_window;  /* TSC ticks of a PAUSE loop before an exit */
+	uint64_t exit_limit;  /* per-vCPU exit budget (0 = unlimited) */
+	/* Test hook: this VM's first entry gets an invalid guest CS, to
+	 * exercise the entry-failure path (command line vmx_corrupt_guest=). */
+	char corrupt_guest[32];
+	/* Test hook: this VM's vCPU 0 moves to the next pCPU after 100 exits
+	 * (command line vmx_move_vcpu=), exercising VMCLEAR/VMPTRLD. */
+	char move_vcpu[32];
+};
+
+struct vmx_controls {
+	uint32_t pin, processor, secondary, exit, entry;
+};
+
+extern struct vmx_settings vmx_settings;
+extern struct vmx_controls vmx_controls;
+extern struct vmx_capability vmx_capability;
+
+/* Compute vmx_controls from `capability`; -1 with the reason in `error`. */
+int vmx_controls_compute(const struct vmx_capability *capability, char *error, size_t size);
+/* VMXON on this pCPU; -1 with the reason in `error`. */
+int vmx_cpu_enable(char *error, size_t size);
+/* VMXOFF on this pCPU (after every VMCS it used is cleared). */
+void vmx_cpu_disable(void);
+
+/* Allocate and fill the VMCS of `vcpu` (guest starts at `entry` with the
+ * Multiboot registers eax/ebx). Must run on a pCPU in VMX operation. */
+int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx,
+                    char *error, size_t size);
+void vmx_vcpu_load(struct vcpu *vcpu);
+void vmx_vcpu_put(struct vcpu *vcpu);
+/* Run until the vCPU stops (its VM is DONE or STOPPED) or is asked to move
+ * to another pCPU (vcpu->move_to >= 0). Either way the VMCS is cleared
+ * (vmx_vcpu_put) on return, so any pCPU may load it next. */
+void vmx_vcpu_run(struct vcpu *vcpu);
+
+/* Print the VMCS fields that explain `why` (entry failure, unexpected exit). */
+void vmx_vmcs_dump(struct vcpu *vcpu, const char *why);
+/* Queue an exception for the next entry. */
+void vmx_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error);
+/* Enter the guest: 0 after a VM exit, 1 VMfailInvalid, 2 VMfailValid
+ * (vmx/entry.c; interrupts must be off). */
+int vmx_enter(struct vmx_guest_registers *registers, int launched);
+
+#endif /* VMX_VMX_H */
