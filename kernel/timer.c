@@ -45,37 +45,41 @@ static void timer_unlink(struct percpu *cpu, struct timer *timer)
 	timer->next = NULL;
 }
 
+/* Unlink `timer` from whichever CPU's list holds it (any CPU may call). */
+static void timer_disarm(struct timer *timer)
+{
+	if (!__atomic_load_n(&timer->armed, __ATOMIC_ACQUIRE))
+		return;
+	struct percpu *owner = &percpu_cpus[timer->cpu];
+	uint64_t flags = spinlock_acquire_irqsave(&owner->timer_lock);
+	if (timer->armed)
+		timer_unlink(owner, timer);
+	/* The owner's hardware timer may still fire for it: harmless, the
+	 * interrupt re-programs for the list as it is then. */
+	spinlock_release_irqrestore(&owner->timer_lock, flags);
+}
+
 void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback,
                  void *context)
 {
+	timer_disarm(timer);
 	struct percpu *cpu = percpu_this();
 	uint64_t flags = spinlock_acquire_irqsave(&cpu->timer_lock);
-	if (timer->armed)
-		timer_unlink(&percpu_cpus[timer->cpu], timer);
 	timer->deadline = deadline;
 	timer->callback = callback;
 	timer->context = context;
 	timer->cpu = cpu->index;
-	timer->armed = true;
 	struct timer **link = &cpu->timers;
 	while (*link && (*link)->deadline <= deadline)
 		link = &(*link)->next;
 	timer->next = *link;
 	*link = timer;
+	__atomic_store_n(&timer->armed, true, __ATOMIC_RELEASE);
 	timer_program(cpu);
 	spinlock_release_irqrestore(&cpu->timer_lock, flags);
 }
 
-void timer_cancel(struct timer *timer)
-{
-	struct percpu *cpu = percpu_this();
-	uint64_t flags = spinlock_acquire_irqsave(&cpu->timer_lock);
-	if (timer->armed) {
-		timer_unlink(&percpu_cpus[timer->cpu], timer);
-		timer_program(cpu);
-	}
-	spinlock_release_irqrestore(&cpu->timer_lock, flags);
-}
+void timer_cancel(struct timer *timer) { timer_disarm(timer); }
 
 void timer_interrupt(void)
 {

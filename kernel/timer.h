@@ -7,10 +7,13 @@
  * interrupts disabled, on the CPU the timer was started on.
  *
  * Invariant: a struct timer is on at most one CPU's list, and only while
- * `armed`. A callback may restart its own timer.
+ * `armed`. A callback may restart its own timer. timer_start() and
+ * timer_cancel() may be called on any CPU: a timer armed elsewhere is first
+ * unlinked from that CPU's list, and a (re)started timer always fires on
+ * the CPU that started it. The caller serializes calls for one timer.
  *
- * Lock order: percpu.timer_lock is a leaf (taken with interrupts off);
- * callbacks run without it.
+ * Lock order: percpu.timer_lock is a leaf (taken with interrupts off; at
+ * most one CPU's timer_lock is held at a time); callbacks run without it.
  */
 #ifndef KERNEL_TIMER_H
 #define KERNEL_TIMER_H
@@ -42,7 +45,7 @@ uint64_t timer_tsc_to_ns(uint64_t tsc);
 /* Start `timer` on this CPU (restarting it if armed). */
 void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback,
                  void *context);
-/* Stop `timer` if armed; must run on the CPU it was started on. */
+/* Stop `timer` if armed (from any CPU). */
 void timer_cancel(struct timer *timer);
 /* Called from the LAPIC timer interrupt. */
 void timer_interrupt(void);

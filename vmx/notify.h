@@ -1,0 +1,32 @@
+/*
+ * vmx/notify.h - telling a vCPU that something was posted for it.
+ *
+ * Device models and IPI delivery (vLAPIC, vIOAPIC, timers) update the
+ * target's interrupt state first, then call vmx_vcpu_notify(). It makes the
+ * event reach the guest soon:
+ *   - a halted (blocked) vCPU is woken (the scheduler is told: wake);
+ *   - a vCPU running on another pCPU is made to exit with a host IPI, so
+ *     the event is injected at its next VM entry;
+ *   - a runnable but not running vCPU is reported to the scheduler as the
+ *     target of a virtual IPI or virtual IRQ (it may be offloaded to the
+ *     micro-sliced pool: DESIGN.md section 4, interrupt path).
+ * Callable from any pCPU, in thread or interrupt context, with no VM or
+ * scheduler lock held.
+ *
+ * Lock order: takes the scheduler lock (via sched/) and nothing else.
+ */
+#ifndef VMX_NOTIFY_H
+#define VMX_NOTIFY_H
+
+struct vcpu;
+
+enum vmx_notify_kind {
+	VMX_NOTIFY_IPI,        /* a virtual IPI from a sibling vCPU   */
+	VMX_NOTIFY_TIMER,      /* the vCPU's own vLAPIC timer fired   */
+	VMX_NOTIFY_DEVICE_IRQ, /* a virtual device interrupt (IOAPIC) */
+	VMX_NOTIFY_INIT_SIPI,  /* INIT or STARTUP for an AP           */
+};
+
+void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind);
+
+#endif /* VMX_NOTIFY_H */
