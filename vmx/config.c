@@ -18,9 +18,10 @@ struct config_parser {
 };
 
 enum config_key { KEY_NAME, KEY_KERNEL, KEY_VCPUS, KEY_MEMORY, KEY_RAMDISK, KEY_EXTRA,
-                  KEY_POOL, KEY_SYMBOLS, KEY_COUNT };
+                  KEY_POOL, KEY_SYMBOLS, KEY_WEIGHT, KEY_RULES, KEY_COUNT };
 static const char *const config_key_names[KEY_COUNT] = {
-	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols"};
+	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols",
+	"weight", "rules"};
 
 static size_t config_length(const char *s)
 {
@@ -178,6 +179,8 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum confi
 	case KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
 	case KEY_VCPUS: return config_number(p, 1, VM_CONFIG_MAX_VCPUS, &c->vcpus, k);
 	case KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
+	case KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
+	case KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);
 	default: return -1;
 	}
 }
@@ -238,6 +241,7 @@ int vm_config_parse(struct vm_config *config, const char *file, const char *text
 		bytes[i] = 0;
 	config->vcpus = 1;
 	config->memory_mb = 32;
+	config->weight = 256;
 	const char *pool = "Pool-0";
 	for (size_t i = 0; pool[i]; i++)
 		config->pool[i] = pool[i];

@@ -13,6 +13,10 @@
  *   extra   string: the guest kernel's command line
  *   pool    string: cpupool name (default "Pool-0")
  *   symbols string: the boot module holding the guest's System.map
+ *   weight  number 1..65535: credit scheduler weight (default 256)
+ *   rules   string: critical-function rules for the symbols, a built-in set
+ *           ("linux-6.x", "linux-4.4") or a boot module holding a rules
+ *           file (docs/classification.md); default "linux-6.x"
  * Anything else (unknown keys, lists, duplicates, bad numbers, unterminated
  * strings) is rejected with "FILE:LINE: reason".
  *
@@ -37,7 +41,9 @@ struct vm_config {
 	char extra[VM_CONFIG_EXTRA_SIZE];
 	char pool[VM_CONFIG_NAME_SIZE];
 	char symbols[VM_CONFIG_STRING_SIZE];
+	char rules[VM_CONFIG_STRING_SIZE];
 	uint32_t vcpus;
+	uint32_t weight;
 	uint32_t memory_mb;
 };
 

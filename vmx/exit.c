@@ -258,7 +258,13 @@ static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 		        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 		return VMX_EXIT_ACTION_STOP;
 	}
-	/* Block until a virtual interrupt is pending or the VM stops. */
+	if (vcpu->scheduled) {
+		/* The scheduler blocks the vCPU (vmx/schedule.c); an event
+		 * posted from now on wakes it. */
+		vcpu->leave = VMX_LEAVE_BLOCK;
+		return VMX_EXIT_ACTION_NEXT;
+	}
+	/* Pinned: block here until a virtual interrupt is pending or the VM stops. */
 	while (!__atomic_load_n(&vcpu->pending_interrupt, __ATOMIC_ACQUIRE) &&
 	       vm->state == VM_STATE_RUNNING) {
 		arch_enable_and_halt();
@@ -270,9 +276,19 @@ static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 static enum vmx_exit_action exit_pause(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
-	/* No scheduler yet: count the yield and let host interrupts in. */
+	/* A PAUSE-loop exit: the guest spins. Scheduled vCPUs yield (the
+	 * scheduler classifies the live RIP); pinned ones just go on. */
 	vcpu->pause_yields++;
+	if (vcpu->scheduled)
+		vcpu->leave = VMX_LEAVE_YIELD;
 	return VMX_EXIT_ACTION_NEXT;
+}
+
+static enum vmx_exit_action exit_preemption_timer(struct vcpu *vcpu, uint64_t qualification)
+{
+	(void)qualification;
+	vcpu->leave = VMX_LEAVE_DEADLINE; /* the slice is over */
+	return VMX_EXIT_ACTION_RESUME;
 }
 
 static enum vmx_exit_action exit_external_interrupt(struct vcpu *vcpu, uint64_t qualification)
@@ -418,13 +434,6 @@ static enum vmx_exit_action exit_skip(struct vcpu *vcpu, uint64_t qualification)
 	return VMX_EXIT_ACTION_NEXT;
 }
 
-static enum vmx_exit_action exit_resume(struct vcpu *vcpu, uint64_t qualification)
-{
-	(void)vcpu;
-	(void)qualification;
-	return VMX_EXIT_ACTION_RESUME;
-}
-
 static enum vmx_exit_action exit_vmcall(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
@@ -469,6 +478,7 @@ const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
 	[VMX_EXIT_MONITOR_TRAP] = {"monitor_trap", NULL},
 	[VMX_EXIT_MONITOR] = {"monitor", exit_undefined},
 	[VMX_EXIT_PAUSE] = {"pause", exit_pause},
+	[VMX_EXIT_PREEMPTION_TIMER] = {"preemption_timer", exit_preemption_timer},
 	[VMX_EXIT_MACHINE_CHECK] = {"machine_check", NULL},
 	[VMX_EXIT_TPR_BELOW_THRESHOLD] = {"tpr_below_threshold", NULL},
 	[VMX_EXIT_APIC_ACCESS] = {"apic_access", NULL},
@@ -476,7 +486,6 @@ const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
 	[VMX_EXIT_EPT_MISCONFIGURATION] = {"ept_misconfiguration", NULL},
 	[VMX_EXIT_INVEPT] = {"invept", exit_vmx_instruction},
 	[VMX_EXIT_RDTSCP] = {"rdtscp", NULL},
-	[VMX_EXIT_PREEMPTION_TIMER] = {"preemption_timer", exit_resume},
 	[VMX_EXIT_INVVPID] = {"invvpid", exit_vmx_instruction},
 	[VMX_EXIT_WBINVD] = {"wbinvd", exit_skip},
 	[VMX_EXIT_XSETBV] = {"xsetbv", exit_undefined},

@@ -18,6 +18,8 @@
 #ifndef VMX_NOTIFY_H
 #define VMX_NOTIFY_H
 
+#include <stdbool.h>
+
 struct vcpu;
 
 enum vmx_notify_kind {
@@ -28,5 +30,9 @@ enum vmx_notify_kind {
 };
 
 void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind);
+
+/* An event the vCPU must handle now: a deliverable interrupt, or a pending
+ * NMI, INIT or STARTUP. (Defined with the vCPU's interrupt state.) */
+bool vmx_vcpu_has_pending_event(struct vcpu *vcpu);
 
 #endif /* VMX_NOTIFY_H */

@@ -18,6 +18,7 @@
 #include "vmx/ept.h"
 #include "vmx/exit.h"
 #include "vmx/loader.h"
+#include "vmx/schedule.h"
 #include "vmx/vmx.h"
 
 #define RUN_MAX_VMS 16
@@ -140,6 +141,19 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		}
 		vm->symbols = (const char *)(uintptr_t)s->base;
 		vm->symbols_length = s->length;
+		vm->symbols_name = s->name;
+	}
+	vm->weight = config.weight;
+	string_copy(vm->pool_name, config.pool, sizeof(vm->pool_name));
+	string_copy(vm->rules, config.rules, sizeof(vm->rules));
+	if (config.rules[0]) {
+		/* A boot module of that name is a rules file; otherwise the
+		 * name must be a built-in set (checked by the scheduler). */
+		const struct boot_module *r = run_find_module(config.rules);
+		if (r) {
+			vm->rules_text = (const char *)(uintptr_t)r->base;
+			vm->rules_length = r->length;
+		}
 	}
 	struct loader_result loaded;
 	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
@@ -347,6 +361,15 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 		run_vms[run_vm_count++] = vm;
 	}
 
+	if (cmdline_get(cmdline, "sched")) {
+		/* The scheduler runs every vCPU on every pCPU (vmx/schedule.c). */
+		if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
+			log_record("SCHEDREFUSED reason=\"%s\"", error);
+			return 1;
+		}
+		vmx_schedule_run();
+		goto report;
+	}
 	/* Start the workers on the APs that have vCPUs, then work on CPU 0. */
 	bool cpu0_has_work = false;
 	for (uint32_t c = 0; c < online_count; c++) {
@@ -378,12 +401,15 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 	}
 	arch_interrupts_enable();
 
+report:;
 	int rejected = failed;
 	for (uint32_t i = 0; i < run_vm_count; i++) {
 		run_report(run_vms[i]);
 		if (run_vms[i]->state != VM_STATE_DONE || run_vms[i]->exit_status != 0)
 			failed++;
 	}
+	if (vmx_schedule_active())
+		vmx_schedule_report();
 	log_record("VMS configured=%u rejected=%d done=%d failed=%d", run_vm_count + (uint32_t)rejected,
 	           rejected, (int)run_vm_count - (failed - rejected), failed);
 	return failed;

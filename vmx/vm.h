@@ -63,6 +63,18 @@ struct vuart {
 
 struct vcpu;
 struct vm;
+struct sched_vcpu;
+
+/* Why vmx_vcpu_run_slice() returned: the scheduler acts on it. */
+enum vmx_leave {
+	VMX_LEAVE_NONE = 0,
+	VMX_LEAVE_DEADLINE, /* the slice deadline passed (preemption timer) */
+	VMX_LEAVE_KICK,     /* the scheduler asked this pCPU to re-pick     */
+	VMX_LEAVE_BLOCK,    /* HLT with nothing pending                     */
+	VMX_LEAVE_YIELD,    /* PAUSE-loop exit                              */
+	VMX_LEAVE_STOP,     /* the VM is no longer running                  */
+	VMX_LEAVE_MOVE,     /* test hook: move to another pCPU (pinned mode) */
+};
 
 /* An MMIO region emulated by the hypervisor (EPT violation hook). */
 struct vm_mmio_hook {
@@ -85,6 +97,14 @@ struct vcpu {
 	int32_t move_to;        /* leave the run loop to move to this pCPU (-1 none) */
 	uint64_t move_after;    /* test hook: request the move after this many exits */
 	bool advance;           /* exit handler: skip the exiting instruction */
+	/* Scheduling: set when the scheduler (vmx/schedule.c) runs this vCPU;
+	 * exit handlers then leave the slice instead of waiting in place. */
+	bool scheduled;
+	bool created;           /* VMCS built (vmx_vcpu_create done)       */
+	enum vmx_leave leave;   /* set by an exit handler to end the slice  */
+	struct sched_vcpu *sched;
+	uint64_t slices;        /* times it was given a pCPU               */
+	uint64_t migrations;    /* ... on another pCPU than the time before */
 	uint32_t processor_controls;
 	uint32_t entry_controls;
 	uint32_t pending_interrupt; /* vector + 1, 0 = none (virtual devices) */
@@ -117,7 +137,13 @@ struct vm {
 	uint32_t mmio_count;
 	const char *symbols;    /* System.map text (not owned), or NULL */
 	uint64_t symbols_length;
+	const char *symbols_name; /* its module name, for messages        */
+	const char *rules_text; /* rules file text (not owned), or NULL   */
+	uint64_t rules_length;
 	const char *pool;
+	char pool_name[VM_NAME_SIZE]; /* cpupool from the configuration  */
+	char rules[128];        /* classification rules: built-in set or module */
+	uint32_t weight;        /* credit weight                         */
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
 	struct spinlock lock;

@@ -6,6 +6,7 @@
  * Lock order: none taken here; vm_stop() takes vm->lock.
  */
 #include "vmx/vmx.h"
+#include "vmx/schedule.h"
 
 #include "arch/x86/cpu.h"
 #include "kernel/log.h"
@@ -61,7 +62,9 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	if (vmx_settings.ple_gap)
 		secondary_required |= VMX_PROC2_PAUSE_LOOP_EXITING;
 	if (vmx_adjust("pin-based", c->pinbased,
-	               VMX_PIN_EXTERNAL_INTERRUPT_EXITING | VMX_PIN_NMI_EXITING, 0, &v->pin,
+	               VMX_PIN_EXTERNAL_INTERRUPT_EXITING | VMX_PIN_NMI_EXITING |
+	                   VMX_PIN_PREEMPTION_TIMER,
+	               0, &v->pin,
 	               error, size) ||
 	    vmx_adjust("processor-based", c->procbased,
 	               VMX_PROC_HLT_EXITING | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS |
@@ -406,13 +409,32 @@ void vmx_vmcs_dump(struct vcpu *vcpu, const char *why)
 	           (unsigned long long)r->rbp, (unsigned long long)r->cr2);
 }
 
-void vmx_vcpu_run(struct vcpu *vcpu)
+/* VMX-preemption-timer value for `deadline` (TSC), saturated. */
+static uint32_t vmx_preemption_ticks(uint64_t deadline)
+{
+	uint64_t now = arch_tsc_read();
+	if (deadline <= now)
+		return 0;
+	uint64_t ticks = (deadline - now) >> (vmx_capability.misc & 0x1f);
+	return ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks;
+}
+
+enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 {
 	struct vm *vm = vcpu->vm;
-	vmx_vcpu_load(vcpu);
-	while (!vcpu->stop && vcpu->move_to < 0 && vm->state == VM_STATE_RUNNING) {
+	vcpu->leave = VMX_LEAVE_NONE;
+	while (vcpu->leave == VMX_LEAVE_NONE) {
+		if (vcpu->stop || vm->state != VM_STATE_RUNNING)
+			return VMX_LEAVE_STOP;
+		if (vcpu->move_to >= 0)
+			return VMX_LEAVE_MOVE;
 		arch_interrupts_disable();
+		if (vcpu->scheduled && vmx_schedule_kick_pending()) {
+			arch_interrupts_enable();
+			return VMX_LEAVE_KICK;
+		}
 		vmx_exit_prepare_entry(vcpu);
+		vmx_write(VMCS_PREEMPTION_TIMER_VALUE, vmx_preemption_ticks(deadline));
 		int failure = vmx_enter(&vcpu->registers, vcpu->launched);
 		if (failure) {
 			char why[80];
@@ -423,13 +445,24 @@ void vmx_vcpu_run(struct vcpu *vcpu)
 			vm_stop(vm, "entry-failure: %s, VM-instruction error %llu", why,
 			        failure == 2 ? (unsigned long long)vmx_read(VMCS_INSTRUCTION_ERROR) : 0ull);
 			arch_interrupts_enable();
-			break;
+			return VMX_LEAVE_STOP;
 		}
 		vcpu->launched = true;
 		vmx_exit_dispatch(vcpu);
 		/* Host interrupts that made the guest exit are taken here. */
 		arch_interrupts_enable();
 		__asm__ volatile("nop" ::: "memory");
+		if (vcpu->leave == VMX_LEAVE_NONE && deadline != UINT64_MAX &&
+		    arch_tsc_read() >= deadline)
+			vcpu->leave = VMX_LEAVE_DEADLINE;
 	}
+	return vcpu->leave;
+}
+
+void vmx_vcpu_run(struct vcpu *vcpu)
+{
+	vmx_vcpu_load(vcpu);
+	while (vmx_vcpu_run_slice(vcpu, UINT64_MAX) != VMX_LEAVE_STOP && vcpu->move_to < 0)
+		;
 	vmx_vcpu_put(vcpu);
 }

@@ -55,6 +55,14 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
                     char *error, size_t size);
 void vmx_vcpu_load(struct vcpu *vcpu);
 void vmx_vcpu_put(struct vcpu *vcpu);
+/*
+ * Run the vCPU (its VMCS current here) until `deadline` (TSC; UINT64_MAX =
+ * none, armed with the VMX-preemption timer) or until an exit handler ends
+ * the slice: HLT with nothing pending (BLOCK), a PAUSE-loop exit (YIELD),
+ * a scheduler kick (KICK), the VM stopping (STOP). Unscheduled (pinned)
+ * vCPUs wait for interrupts inside their HLT exit instead of leaving.
+ */
+enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline);
 /* Run until the vCPU stops (its VM is DONE or STOPPED) or is asked to move
  * to another pCPU (vcpu->move_to >= 0). Either way the VMCS is cleared
  * (vmx_vcpu_put) on return, so any pCPU may load it next. */

@@ -1,0 +1,471 @@
+/*
+ * vmx/schedule.c - the per-pCPU scheduling loop of the hypervisor: the
+ * scheduler of sched/ deciding, VT-x running (see schedule.h).
+ *
+ * Invariants:
+ *  - A vCPU's VMCS is current on at most one pCPU (vcpu->loaded_cpu). A
+ *    pCPU VMCLEARs its vCPU as soon as the scheduler gives it something
+ *    else, before it loads anything; a pCPU picking a vCPU waits until its
+ *    old pCPU has done so. No pCPU waits while holding a VMCS another one
+ *    waits for, so the hand-over cannot deadlock.
+ *  - The RIP and CPL handed to the scheduler are read from the VMCS at the
+ *    exit that ended the slice: live values, never a stale copy.
+ *  - A vCPU blocks only after its HLT exit; anything posted for it after
+ *    sched_vcpu_block() wakes it (vmx_schedule_notify), and what was posted
+ *    before is found by the re-check below, so no wake-up is lost.
+ *  - AP vCPUs stay OFFLINE in the scheduler until their STARTUP IPI.
+ *
+ * Lock order: scheduler lock (inside sched_* calls) -> trace (no lock).
+ * No VM lock is held while calling the scheduler.
+ */
+#include "vmx/schedule.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/lapic.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/trap.h"
+#include "kernel/log.h"
+#include "kernel/memory.h"
+#include "kernel/percpu.h"
+#include "kernel/sched_env.h"
+#include "kernel/string.h"
+#include "kernel/timer.h"
+#include "sched/classify.h"
+#include "sched/sched.h"
+#include "vmx/notify.h"
+#include "vmx/vm.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx.h"
+
+#define SCHEDULE_TRACE_RECORDS 8192 /* per pCPU, a power of two */
+
+static struct sched_system schedule_system;
+static struct sched_env_lock schedule_lock = SCHED_ENV_INIT_LOCK;
+static struct vm *const *schedule_vms;
+static uint32_t schedule_vm_count;
+/* The hypervisor vCPU behind each scheduler vCPU, by scheduler VM id. */
+static struct vcpu *schedule_vcpus[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
+static struct sched_classifier schedule_classifiers[SCHED_MAX_VMS];
+static struct timer schedule_idle_timers[PERCPU_MAX_CPUS];
+static volatile uint32_t schedule_loops_running;
+static volatile bool schedule_started;
+static bool schedule_trace_dump = true;
+static uint64_t schedule_started_tsc, schedule_finished_tsc;
+
+bool vmx_schedule_active(void) { return schedule_started; }
+
+bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
+
+static enum sched_category schedule_classify(const void *context, uint64_t rip)
+{
+	return sched_classifier_lookup(context, rip);
+}
+
+/* Build the classifier of `vm` from its System.map and rules. */
+static int schedule_build_classifier(struct vm *vm, struct sched_classifier *classifier,
+                                     char *error, unsigned error_size)
+{
+	if (!vm->symbols)
+		return 1; /* no map: nothing is critical */
+	size_t arena_size = (size_t)vm->symbols_length * 2 + 65536;
+	void *arena_memory = memory_allocate(arena_size);
+	if (!arena_memory) {
+		format_string(error, error_size, "VM %s: no memory to parse its System.map", vm->name);
+		return -1;
+	}
+	struct sched_arena arena;
+	sched_arena_init(&arena, arena_memory, arena_size);
+	struct sched_error parse_error;
+	if (sched_classifier_parse_map(classifier, vm->symbols, (size_t)vm->symbols_length,
+	                               vm->symbols_name, &arena, &parse_error) != 0) {
+		format_string(error, error_size, "%s", parse_error.message);
+		return -1;
+	}
+	const struct sched_rules *rules = NULL;
+	static struct sched_rules parsed_rules[SCHED_MAX_VMS];
+	if (vm->rules_text) {
+		if (sched_rules_parse(&parsed_rules[vm->id], vm->rules_text, (size_t)vm->rules_length,
+		                      vm->rules, &arena, &parse_error) != 0) {
+			format_string(error, error_size, "%s", parse_error.message);
+			return -1;
+		}
+		rules = &parsed_rules[vm->id];
+	} else {
+		rules = sched_rules_builtin(vm->rules[0] ? vm->rules : "linux-6.x");
+		if (!rules) {
+			format_string(error, error_size,
+			              "VM %s: rules \"%s\" is neither a built-in set nor a boot module",
+			              vm->name, vm->rules);
+			return -1;
+		}
+	}
+	sched_classifier_apply(classifier, rules);
+	log_record("CLASSIFIER vm=%s map=%s rules=%s text_symbols=%zu lock_spin=%zu ipi_wait=%zu "
+	           "critical=%zu halt=%zu",
+	           vm->name, vm->symbols_name, rules->name, classifier->count,
+	           classifier->classified[SCHED_CATEGORY_LOCK_SPIN],
+	           classifier->classified[SCHED_CATEGORY_IPI_WAIT],
+	           classifier->classified[SCHED_CATEGORY_CRITICAL],
+	           classifier->classified[SCHED_CATEGORY_HALT]);
+	return 0;
+}
+
+/* Read a `key=` number in microseconds into `*ns`; -1 on a bad value. */
+static int schedule_time_parameter(const struct cmdline *cmdline, const char *key, uint64_t unit_ns,
+                                   uint64_t *ns, char *error, unsigned error_size)
+{
+	uint64_t value;
+	if (cmdline_get_number(cmdline, key, *ns / unit_ns, UINT64_MAX / unit_ns, &value, error,
+	                       error_size) != 0)
+		return -1;
+	if (value == 0) {
+		format_string(error, error_size, "%s=0: must be at least 1", key);
+		return -1;
+	}
+	*ns = value * unit_ns;
+	return 0;
+}
+
+int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
+                       char *error, unsigned error_size)
+{
+	struct sched_policy policy;
+	const char *policy_name = cmdline_get(cmdline, "sched");
+	if (sched_policy_parse(policy_name ? policy_name : "credit", &policy, error, error_size) != 0)
+		return -1;
+	struct sched_params params;
+	sched_params_default(&params);
+	uint64_t limit;
+	if (schedule_time_parameter(cmdline, "sched_slice_us", 1000, &params.slice_ns, error, error_size) ||
+	    schedule_time_parameter(cmdline, "sched_tick_us", 1000, &params.tick_ns, error, error_size) ||
+	    schedule_time_parameter(cmdline, "sched_account_us", 1000, &params.account_period_ns, error,
+	                            error_size) ||
+	    schedule_time_parameter(cmdline, "sched_micro_slice_us", 1000, &params.micro_slice_ns,
+	                            error, error_size) ||
+	    schedule_time_parameter(cmdline, "sched_profile_us", 1000, &params.profile_interval_ns,
+	                            error, error_size) ||
+	    schedule_time_parameter(cmdline, "sched_epoch_us", 1000, &params.epoch_ns, error, error_size) ||
+	    cmdline_get_number(cmdline, "sched_micro_limit", params.micro_limit, SCHED_MAX_PCPUS - 1,
+	                       &limit, error, error_size))
+		return -1;
+	params.micro_limit = (uint32_t)limit;
+	uint64_t ratelimit_us = params.ratelimit_ns / 1000;
+	if (cmdline_get_number(cmdline, "sched_ratelimit_us", ratelimit_us, 1000000, &ratelimit_us,
+	                       error, error_size))
+		return -1;
+	params.ratelimit_ns = ratelimit_us * 1000;
+	const char *dump = cmdline_get(cmdline, "sched_trace");
+	schedule_trace_dump = !dump || strcmp(dump, "0") != 0;
+
+	unsigned pcpus = 0;
+	while (pcpus < percpu_cpu_count && pcpus < SCHED_MAX_PCPUS && percpu_cpus[pcpus].online)
+		pcpus++;
+	if (sched_init(&schedule_system, &policy, &params, pcpus, &schedule_lock, error, error_size))
+		return -1;
+	if (sched_env_trace_init(pcpus, SCHEDULE_TRACE_RECORDS) != 0) {
+		format_string(error, error_size, "no memory for the trace rings");
+		return -1;
+	}
+	schedule_vms = vms;
+	schedule_vm_count = vm_count;
+	for (uint32_t i = 0; i < vm_count; i++) {
+		struct vm *vm = vms[i];
+		char why[200];
+		int built = schedule_build_classifier(vm, &schedule_classifiers[i], why, sizeof(why));
+		if (built < 0) {
+			vm_stop(vm, "classifier: %s", why);
+			continue;
+		}
+		int pool = sched_pool_find(&schedule_system, vm->pool_name[0] ? vm->pool_name : "Pool-0");
+		if (pool < 0) {
+			vm_stop(vm, "config: cpupool \"%s\" does not exist", vm->pool_name);
+			continue;
+		}
+		struct sched_vm_config config = {
+			.name = vm->name,
+			.vcpu_count = vm->vcpu_count,
+			.weight = vm->weight,
+			.pool = pool,
+			.classify = built == 0 ? schedule_classify : NULL,
+			.classify_context = built == 0 ? &schedule_classifiers[i] : NULL,
+		};
+		struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
+		if (!svm) {
+			vm_stop(vm, "scheduler: cannot create the VM (too many VMs or vCPUs)");
+			continue;
+		}
+		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+			struct vcpu *vcpu = vm->vcpus[v];
+			vcpu->sched = sched_vm_vcpu(svm, v);
+			vcpu->scheduled = true;
+			schedule_vcpus[svm->id][v] = vcpu;
+		}
+		vm->state = VM_STATE_RUNNING;
+		/* The BSP starts now; APs when their STARTUP IPI arrives. */
+		sched_vcpu_online(vm->vcpus[0]->sched);
+	}
+	log_record("SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
+	           "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u",
+	           policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
+	           (unsigned long long)(params.tick_ns / 1000),
+	           (unsigned long long)(params.ratelimit_ns / 1000),
+	           (unsigned long long)(params.micro_slice_ns / 1000),
+	           (unsigned long long)(params.profile_interval_ns / 1000),
+	           (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
+	           sched_pool_micro_count(&schedule_system, 0));
+	return 0;
+}
+
+static bool schedule_all_finished(void)
+{
+	for (uint32_t i = 0; i < schedule_vm_count; i++)
+		if (schedule_vms[i]->state == VM_STATE_RUNNING ||
+		    schedule_vms[i]->state == VM_STATE_CREATED)
+			return false;
+	return true;
+}
+
+static struct vcpu *schedule_vcpu_of(const struct sched_vcpu *v)
+{
+	return v ? schedule_vcpus[v->vm->id][v->index] : NULL;
+}
+
+static void schedule_wake_all_pcpus(void)
+{
+	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++)
+		sched_env_kick(cpu);
+}
+
+/* Make `vcpu`'s VMCS current here, building it on its first run. */
+static void schedule_load(struct vcpu *vcpu)
+{
+	while (vcpu->created && __atomic_load_n(&vcpu->loaded_cpu, __ATOMIC_ACQUIRE) >= 0)
+		arch_pause();
+	int32_t self = (int32_t)percpu_this_index();
+	vcpu->slices++;
+	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != self)
+		vcpu->migrations++;
+	if (!vcpu->created) {
+		char error[160];
+		if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx, error,
+		                    sizeof(error)) != 0) {
+			vm_stop(vcpu->vm, "vcpu-create: %s", error);
+			return;
+		}
+		vcpu->created = true;
+		return;
+	}
+	vmx_vcpu_load(vcpu);
+}
+
+static void schedule_put(struct vcpu *vcpu)
+{
+	if (vcpu->loaded_cpu == (int32_t)percpu_this_index()) {
+		vmx_vcpu_put(vcpu); /* VMCLEAR; sets loaded_cpu = -1 */
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+	}
+}
+
+static void schedule_idle_wake(struct timer *timer, void *context)
+{
+	(void)timer;
+	(void)context; /* the interrupt itself ends the HLT */
+}
+
+/* Halt until `until` (scheduler ns) or a kick. */
+static void schedule_idle(uint64_t until)
+{
+	struct timer *timer = &schedule_idle_timers[percpu_this_index()];
+	if (until != SCHED_TIME_NEVER)
+		timer_start(timer, timer_ns_to_tsc(until), schedule_idle_wake, NULL);
+	arch_interrupts_disable();
+	if (!sched_env_take_kick() && !schedule_all_finished() &&
+	    (until == SCHED_TIME_NEVER || sched_env_now() < until))
+		arch_enable_and_halt();
+	arch_interrupts_enable();
+	timer_cancel(timer);
+}
+
+/* A vCPU posted an event to a halted vCPU after it blocked: see the
+ * invariants at the top. */
+static bool schedule_event_pending(struct vcpu *vcpu)
+{
+	return vmx_vcpu_has_pending_event(vcpu);
+}
+
+static void schedule_loop(void)
+{
+	unsigned pcpu = percpu_this_index();
+	struct vcpu *current = NULL; /* VMCS current on this pCPU */
+	uint64_t rip = 0;
+	bool kernel_mode = false;
+	while (!schedule_all_finished()) {
+		struct sched_decision decision = sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
+		if (current && current != next) {
+			schedule_put(current);
+			current = NULL;
+		}
+		rip = 0;
+		kernel_mode = false;
+		if (!next) {
+			schedule_idle(decision.until);
+			continue;
+		}
+		if (next->vm->state != VM_STATE_RUNNING) {
+			sched_vcpu_offline(decision.vcpu);
+			continue;
+		}
+		if (current != next) {
+			schedule_load(next);
+			if (!next->created)
+				continue; /* its VM was stopped */
+			current = next;
+		}
+		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
+		                                                      : timer_ns_to_tsc(decision.until);
+		enum vmx_leave leave = vmx_vcpu_run_slice(next, deadline);
+		rip = vmx_read(VMCS_GUEST_RIP);
+		kernel_mode = ((vmx_read(VMCS_GUEST_SS_ACCESS) >> 5) & 3) == 0;
+		switch (leave) {
+		case VMX_LEAVE_BLOCK:
+			sched_vcpu_block(next->sched, rip, kernel_mode);
+			if (schedule_event_pending(next))
+				sched_vcpu_wake(next->sched);
+			break;
+		case VMX_LEAVE_YIELD:
+			sched_vcpu_yield(next->sched, SCHED_YIELD_PLE, rip, kernel_mode);
+			break;
+		case VMX_LEAVE_STOP:
+			for (uint32_t v = 0; v < next->vm->vcpu_count; v++)
+				if (next->vm->vcpus[v] && next->vm->vcpus[v]->sched)
+					sched_vcpu_offline(next->vm->vcpus[v]->sched);
+			schedule_wake_all_pcpus();
+			break;
+		default:
+			break;
+		}
+	}
+	/* Let the scheduler retire the vCPU that ran last (it went offline). */
+	sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+	if (current)
+		schedule_put(current);
+}
+
+static void schedule_worker(void *argument)
+{
+	(void)argument;
+	char error[160];
+	if (vmx_cpu_enable(error, sizeof(error)) != 0) {
+		log_error("vmx: cannot enable VMX on this pCPU: %s", error);
+		sched_pool_remove_pcpu(&schedule_system, 0, percpu_this_index());
+	} else {
+		schedule_loop();
+	}
+	__atomic_sub_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
+	lapic_send_ipi(percpu_cpus[0].apic_id, TRAP_VECTOR_RESCHEDULE);
+}
+
+void vmx_schedule_run(void)
+{
+	schedule_started_tsc = arch_tsc_read();
+	schedule_started = true;
+	for (uint32_t cpu = 1; cpu < schedule_system.pcpu_count; cpu++) {
+		__atomic_add_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
+		if (smp_run_in_thread(cpu, schedule_worker, NULL) != 0) {
+			__atomic_sub_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
+			log_error("vmx: cpu %u is busy and does not schedule", cpu);
+		}
+	}
+	__atomic_add_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
+	schedule_worker(NULL);
+	for (;;) {
+		arch_interrupts_disable();
+		if (__atomic_load_n(&schedule_loops_running, __ATOMIC_ACQUIRE) == 0)
+			break;
+		arch_enable_and_halt();
+	}
+	arch_interrupts_enable();
+	schedule_finished_tsc = arch_tsc_read();
+}
+
+void vmx_schedule_notify(struct vcpu *target, bool ipi, bool device_irq)
+{
+	if (!schedule_started || !target->sched)
+		return;
+	if (ipi)
+		sched_notify_ipi(target->sched);
+	if (device_irq)
+		sched_notify_virq(target->sched);
+	if (target->sched->state == SCHED_VCPU_BLOCKED)
+		sched_vcpu_wake(target->sched);
+}
+
+void vmx_schedule_report(void)
+{
+	struct sched_counters c;
+	sched_counters_read(&schedule_system, &c);
+	uint64_t elapsed = schedule_finished_tsc - schedule_started_tsc;
+	log_record("SCHED policy=%s run_ticks=%llu run_ms=%llu schedules=%llu context_switches=%llu "
+	           "wakeups=%llu blocks=%llu boosts=%llu steals=%llu accountings=%llu "
+	           "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
+	           "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
+	           "directed_yields=%llu ipis_to_preempted=%llu virqs_to_preempted=%llu "
+	           "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u",
+	           schedule_system.policy.name, (unsigned long long)elapsed,
+	           (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
+	           (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
+	           (unsigned long long)c.wakeups, (unsigned long long)c.blocks,
+	           (unsigned long long)c.boosts, (unsigned long long)c.steals,
+	           (unsigned long long)c.accountings,
+	           (unsigned long long)(c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN] +
+	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT] +
+	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT] +
+	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_CRITICAL] +
+	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE]),
+	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN],
+	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT],
+	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT],
+	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE],
+	           (unsigned long long)(c.offloads[0] + c.offloads[1] + c.offloads[2] + c.offloads[3]),
+	           (unsigned long long)(c.offload_failures[0] + c.offload_failures[1] +
+	                                c.offload_failures[2] + c.offload_failures[3]),
+	           (unsigned long long)(c.offload_disabled[0] + c.offload_disabled[1] +
+	                                c.offload_disabled[2] + c.offload_disabled[3]),
+	           (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
+	           (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
+	           (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
+	           (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
+	           sched_pool_micro_count(&schedule_system, 0));
+	for (uint32_t i = 0; i < schedule_vm_count; i++) {
+		struct vm *vm = schedule_vms[i];
+		uint64_t run_ns = 0, micro_ns = 0, wait_ns = 0;
+		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+			struct vcpu *vcpu = vm->vcpus[v];
+			if (!vcpu || !vcpu->sched)
+				continue;
+			const struct sched_vcpu_stats *s = &vcpu->sched->stats;
+			run_ns += s->run_ns;
+			micro_ns += s->micro_run_ns;
+			wait_ns += s->wait_ns;
+			log_record("SCHEDVCPU vm=%s vcpu=%u state=%s run_us=%llu micro_run_us=%llu "
+			           "wait_us=%llu max_wait_us=%llu slices=%llu migrations=%llu "
+			           "wakeups=%llu boosts=%llu yields=%llu offloads=%llu "
+			           "offload_failures=%llu",
+			           vm->name, v, sched_vcpu_state_name(vcpu->sched->state),
+			           (unsigned long long)(s->run_ns / 1000),
+			           (unsigned long long)(s->micro_run_ns / 1000),
+			           (unsigned long long)(s->wait_ns / 1000),
+			           (unsigned long long)(s->max_wait_ns / 1000),
+			           (unsigned long long)vcpu->slices, (unsigned long long)vcpu->migrations,
+			           (unsigned long long)s->wakeups, (unsigned long long)s->boosts,
+			           (unsigned long long)s->yields, (unsigned long long)s->offloads,
+			           (unsigned long long)s->offload_failures);
+		}
+		log_record("SCHEDVM vm=%s weight=%u vcpus=%u run_us=%llu micro_run_us=%llu wait_us=%llu",
+		           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
+		           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
+	}
+	if (schedule_trace_dump)
+		sched_env_trace_dump();
+}
