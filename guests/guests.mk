@@ -8,7 +8,8 @@ GUEST_BUILD  := $(BUILD)/guests
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -I. -ffreestanding -fno-pic \
                 -fno-pie -fno-stack-protector -mno-red-zone -mgeneral-regs-only \
                 -mcmodel=small -fno-asynchronous-unwind-tables -m64
-TESTOS_OBJECTS := $(GUEST_BUILD)/testos/boot.o $(GUEST_BUILD)/testos/main.o
+TESTOS_OBJECTS := $(GUEST_BUILD)/testos/boot.o \
+                  $(patsubst guests/testos/%.c,$(GUEST_BUILD)/testos/%.o,$(sort $(wildcard guests/testos/*.c)))
 
 .PHONY: guests
 guests: $(GUEST_BUILD)/testos/testos.elf $(GUEST_BUILD)/testos/System.map
@@ -18,7 +19,7 @@ $(GUEST_BUILD)/testos/%.o: guests/testos/%.S
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 
-$(GUEST_BUILD)/testos/%.o: guests/testos/%.c vmx/hypercall.h
+$(GUEST_BUILD)/testos/%.o: guests/testos/%.c vmx/hypercall.h $(wildcard guests/testos/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(GUEST_CFLAGS) -c $< -o $@
 

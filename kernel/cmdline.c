@@ -39,47 +39,74 @@ int cmdline_parse(struct cmdline *line, const char *text, char *error,
 			break;
 		if (line->count == CMDLINE_MAX_ENTRIES)
 			CMDLINE_FAIL("more than %d words", CMDLINE_MAX_ENTRIES);
+		/* GRUB hands a word that had blanks as "key=value with blanks",
+		 * escaping inner quotes and backslashes with a backslash. */
+		bool word_quoted = *p == '"';
+		if (word_quoted)
+			p++;
 		const char *key = p;
 		while (cmdline_is_key_char(*p))
 			p++;
 		size_t key_length = (size_t)(p - key);
+		if (key_length == 0 && !*p)
+			CMDLINE_FAIL("expected a key, found the end of the line");
 		if (key_length == 0)
 			CMDLINE_FAIL("expected a key, found '%c'", *p);
-		if (*p && !cmdline_is_blank(*p) && *p != '=')
+		if (*p && !cmdline_is_blank(*p) && *p != '=' && !(word_quoted && *p == '"'))
 			CMDLINE_FAIL("character '%c' is not allowed in a key", *p);
-		const char *value = p;
-		size_t value_length = 0;
-		if (*p == '=') {
-			p++;
-			if (*p == '"') {
-				p++;
-				value = p;
-				while (*p && *p != '"')
-					p++;
-				if (!*p)
-					CMDLINE_FAIL("unterminated quote");
-				value_length = (size_t)(p - value);
-				p++;
-				if (*p && !cmdline_is_blank(*p))
-					CMDLINE_FAIL("expected a blank after the closing quote");
-			} else {
-				value = p;
-				while (*p && !cmdline_is_blank(*p)) {
-					if (*p == '"')
-						CMDLINE_FAIL("quote inside an unquoted value");
-					p++;
-				}
-				value_length = (size_t)(p - value);
-			}
-		}
-		if (out + key_length + value_length + 2 > sizeof(line->storage))
+		if (out + key_length + 2 > sizeof(line->storage))
 			CMDLINE_FAIL("command line longer than %d bytes", CMDLINE_BUFFER_SIZE);
 		char *key_copy = line->storage + out;
 		memcpy(key_copy, key, key_length);
 		key_copy[key_length] = '\0';
 		out += key_length + 1;
 		char *value_copy = line->storage + out;
-		memcpy(value_copy, value, value_length);
+		size_t value_length = 0;
+#define CMDLINE_PUT(c)                                                         \
+	do {                                                                   \
+		if (out + value_length + 1 >= sizeof(line->storage))           \
+			CMDLINE_FAIL("command line longer than %d bytes", CMDLINE_BUFFER_SIZE); \
+		value_copy[value_length++] = (c);                              \
+	} while (0)
+		if (*p == '=') {
+			p++;
+			if (word_quoted) {
+				/* Up to the closing quote; \" and \\ are escapes. */
+				while (*p && *p != '"') {
+					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					if (*p != '"' || p[-1] == '\\')
+						CMDLINE_PUT(*p);
+					p++;
+				}
+			} else if (*p == '"') {
+				p++;
+				while (*p && *p != '"') {
+					CMDLINE_PUT(*p);
+					p++;
+				}
+				if (!*p)
+					CMDLINE_FAIL("unterminated quote");
+				p++;
+				if (*p && !cmdline_is_blank(*p))
+					CMDLINE_FAIL("expected a blank after the closing quote");
+			} else {
+				while (*p && !cmdline_is_blank(*p)) {
+					if (*p == '"')
+						CMDLINE_FAIL("quote inside an unquoted value");
+					CMDLINE_PUT(*p);
+					p++;
+				}
+			}
+		}
+#undef CMDLINE_PUT
+		if (word_quoted) {
+			if (*p != '"')
+				CMDLINE_FAIL("unterminated quote");
+			p++;
+			if (*p && !cmdline_is_blank(*p))
+				CMDLINE_FAIL("expected a blank after the closing quote");
+		}
 		value_copy[value_length] = '\0';
 		out += value_length + 1;
 		for (unsigned i = 0; i < line->count; i++) {

@@ -2,8 +2,9 @@
  * kernel/cmdline.h - the hypervisor command line: `key=value` words.
  *
  * Grammar: words separated by blanks; a word is `key`, `key=value` or
- * `key="value with blanks"`. Keys are [A-Za-z0-9_.-]+ and appear at most
- * once. A bare `key` has the value "". Errors name the column and reason.
+ * `key="value with blanks"`; GRUB's form of a word with blanks,
+ * `"key=value with blanks"` (inner `\"` and `\\` escaped), is accepted too.
+ * Keys are [A-Za-z0-9_.-]+ and appear at most once. A bare `key` has the value "". Errors name the column and reason.
  * Hardware independent; compiled into the host tests.
  *
  * Lock order: none (the parsed result is read-only after boot).

@@ -1,11 +1,15 @@
 /*
  * vmx/exit.c - the exit dispatch table and the handlers of the exits every
  * guest causes: CPUID, RDMSR/WRMSR, port I/O, HLT, PAUSE, external
- * interrupts, interrupt windows, EPT violations, CR0/CR4 writes, triple
- * fault, INIT/SIPI and VMX instructions (see exit.h).
+ * interrupts, interrupt and NMI windows, EPT violations (emulated MMIO:
+ * vmx/mmio.c), CR0/CR4/CR8 accesses, triple fault, INIT/SIPI and VMX
+ * instructions (see exit.h). The vLAPIC, vIOAPIC and PIT/PIC behind them:
+ * vmx/vcpu_interrupt.c and vmx/platform.c (docs/smp.md).
  *
  * Lock order: handlers take vm->lock through vm_stop() and the console;
- * nothing else.
+ * device exits take the VM's platform lock (IOAPIC, PIT, PIC, a vLAPIC
+ * EOI of a level-triggered vector) and release it before
+ * vmx_vcpu_notify() takes the scheduler lock. Never two at once.
  */
 #include "vmx/exit.h"
 
@@ -15,6 +19,10 @@
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "vmx/hypercall.h"
+#include "vmx/mmio.h"
+#include "vmx/notify.h"
+#include "vmx/platform.h"
+#include "vmx/vcpu_interrupt.h"
 #include "vmx/vmx.h"
 
 #define MSR_VMX_CR0_FIXED0 0x486
@@ -65,16 +73,17 @@ static enum vmx_exit_action exit_cpuid(struct vcpu *vcpu, uint64_t qualification
 			c.eax = HYPERCALL_ABI_VERSION;
 			c.ebx = vcpu->vm->id;
 			c.ecx = vcpu->index;
+			c.edx = (uint32_t)vcpu->vm->rsdp_address; /* ACPI RSDP (docs/hypercall.md) */
 		}
 	} else {
 		c = arch_cpuid(leaf, subleaf);
 		switch (leaf) {
 		case 1:
-			/* Hide VMX, SMX, MONITOR/MWAIT, x2APIC, TSC deadline, XSAVE/AVX;
-			 * say "hypervisor". */
-			c.ecx &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 21) | (1u << 24) |
-			           (1u << 26) | (1u << 27) | (1u << 28));
-			c.ecx |= 1u << 31;
+			/* Hide VMX, SMX, MONITOR/MWAIT, XSAVE/AVX; offer the vLAPIC's
+			 * x2APIC and TSC-deadline modes; say "hypervisor". */
+			c.ecx &= ~((1u << 3) | (1u << 5) | (1u << 6) | (1u << 26) | (1u << 27) |
+			           (1u << 28));
+			c.ecx |= (1u << 21) | (1u << 24) | (1u << 31);
 			c.ebx = (c.ebx & 0x0000ffff) | (vcpu->vm->vcpu_count << 16) |
 			        (vcpu->index << 24);
 			break;
@@ -82,6 +91,14 @@ static enum vmx_exit_action exit_cpuid(struct vcpu *vcpu, uint64_t qualification
 		case 0xa:
 		case 0xd:
 			c.eax = c.ebx = c.ecx = c.edx = 0;
+			break;
+		case 0xb:
+		case 0x1f:
+			/* No topology levels (the guest uses the MADT), but the
+			 * x2APIC ID is this vCPU's, not the host CPU's. */
+			c.eax = c.ebx = 0;
+			c.ecx = subleaf & 0xff;
+			c.edx = vcpu->index;
 			break;
 		case 7:
 			if (subleaf == 0) {
@@ -121,8 +138,6 @@ static int exit_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 	switch (msr) {
 	case 0x10: *value = arch_tsc_read(); return 0;
 	case ARCH_MSR_FEATURE_CONTROL: *value = 1; return 0; /* locked, VMX off */
-	case ARCH_MSR_APIC_BASE: *value = vcpu->apic_base; return 0;
-	case ARCH_MSR_TSC_DEADLINE: *value = vcpu->tsc_deadline; return 0;
 	case 0x1a0: *value = vcpu->misc_enable; return 0;
 	case 0xe7: case 0xe8: *value = arch_tsc_read(); return 0;
 	case 0x174: *value = vmx_read(VMCS_GUEST_SYSENTER_CS); return 0;
@@ -144,13 +159,8 @@ static int exit_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 
 static int exit_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 {
+	(void)vcpu; /* APIC base and TSC deadline moved to the vLAPIC */
 	switch (msr) {
-	case ARCH_MSR_APIC_BASE:
-		if ((value & ~0xfffull) != 0xfee00000ull)
-			return -1; /* relocating the APIC is not offered */
-		vcpu->apic_base = (value & ~(1ull << 8)) | (vcpu->apic_base & (1ull << 8));
-		return 0;
-	case ARCH_MSR_TSC_DEADLINE: vcpu->tsc_deadline = value; return 0;
 	case 0x1a0: return 0;
 	case 0xe7: case 0xe8: return 0;
 	case 0x174: vmx_write(VMCS_GUEST_SYSENTER_CS, value); return 0;
@@ -191,7 +201,13 @@ static enum vmx_exit_action exit_rdmsr(struct vcpu *vcpu, uint64_t qualification
 	(void)qualification;
 	uint32_t msr = (uint32_t)vcpu->registers.rcx;
 	uint64_t value;
-	if (exit_msr_read(vcpu, msr, &value) != 0) {
+	/* APIC base, TSC deadline, x2APIC: the vLAPIC (#GP on its faults). */
+	int lapic = vcpu_interrupt_msr_read(vcpu, msr, &value);
+	if (lapic < 0) {
+		vmx_inject_exception(vcpu, 13, true, 0);
+		return VMX_EXIT_ACTION_RESUME;
+	}
+	if (lapic > 0 && exit_msr_read(vcpu, msr, &value) != 0) {
 		exit_msr_unknown(vcpu, "read", msr);
 		return VMX_EXIT_ACTION_RESUME;
 	}
@@ -205,7 +221,12 @@ static enum vmx_exit_action exit_wrmsr(struct vcpu *vcpu, uint64_t qualification
 	(void)qualification;
 	uint32_t msr = (uint32_t)vcpu->registers.rcx;
 	uint64_t value = (vcpu->registers.rdx << 32) | (uint32_t)vcpu->registers.rax;
-	if (exit_msr_write(vcpu, msr, value) != 0) {
+	int lapic = vcpu_interrupt_msr_write(vcpu, msr, value);
+	if (lapic < 0) {
+		vmx_inject_exception(vcpu, 13, true, 0);
+		return VMX_EXIT_ACTION_RESUME;
+	}
+	if (lapic > 0 && exit_msr_write(vcpu, msr, value) != 0) {
 		exit_msr_unknown(vcpu, "write", msr);
 		return VMX_EXIT_ACTION_RESUME;
 	}
@@ -226,6 +247,7 @@ static enum vmx_exit_action exit_io(struct vcpu *vcpu, uint64_t qualification)
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	uint32_t value = in ? mask : (uint32_t)vcpu->registers.rax & mask;
 	if (vuart_io(vm, port, in, &value) == 0) {
+	} else if (platform_io(vcpu, port, size, in, &value) == 0) {
 	} else if (port == VM_PM1A_CONTROL_PORT && size >= 2) {
 		if (!in && (value & (1u << 13))) { /* SLP_EN */
 			vm_power_off(vm, 0);
@@ -265,7 +287,7 @@ static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 		return VMX_EXIT_ACTION_NEXT;
 	}
 	/* Pinned: block here until a virtual interrupt is pending or the VM stops. */
-	while (!__atomic_load_n(&vcpu->pending_interrupt, __ATOMIC_ACQUIRE) &&
+	while (!vmx_vcpu_has_pending_event(vcpu) &&
 	       vm->state == VM_STATE_RUNNING) {
 		arch_enable_and_halt();
 		arch_interrupts_disable();
@@ -317,8 +339,14 @@ static enum vmx_exit_action exit_exception_or_nmi(struct vcpu *vcpu, uint64_t qu
 static enum vmx_exit_action exit_interrupt_window(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
-	vcpu->processor_controls &= ~VMX_PROC_INTERRUPT_WINDOW_EXITING;
-	vmx_write(VMCS_PROCESSOR_CONTROLS, vcpu->processor_controls);
+	vcpu_interrupt_window_exit(vcpu); /* the pending vector is injected at entry */
+	return VMX_EXIT_ACTION_RESUME;
+}
+
+static enum vmx_exit_action exit_nmi_window(struct vcpu *vcpu, uint64_t qualification)
+{
+	(void)qualification;
+	vcpu_interrupt_nmi_window_exit(vcpu); /* the pending NMI is injected at entry */
 	return VMX_EXIT_ACTION_RESUME;
 }
 
@@ -329,10 +357,10 @@ static enum vmx_exit_action exit_ept_violation(struct vcpu *vcpu, uint64_t quali
 	bool write = qualification & 2;
 	for (uint32_t i = 0; i < vm->mmio_count; i++) {
 		struct vm_mmio_hook *hook = &vm->mmio[i];
-		if (address - hook->base < hook->length) {
-			uint64_t value = 0;
-			if (hook->access(vcpu, address, write, &value) == 0)
-				return VMX_EXIT_ACTION_NEXT;
+		if (address - hook->base < hook->length && !(qualification & 4)) {
+			/* Decode the instruction, access, step over it (vmx/mmio.c). */
+			if (mmio_emulate(vcpu, hook, address) == 0)
+				return VMX_EXIT_ACTION_RESUME;
 			return VMX_EXIT_ACTION_STOP;
 		}
 	}
@@ -346,6 +374,17 @@ static enum vmx_exit_action exit_ept_violation(struct vcpu *vcpu, uint64_t quali
 static enum vmx_exit_action exit_cr_access(struct vcpu *vcpu, uint64_t qualification)
 {
 	unsigned cr = qualification & 15, type = (qualification >> 4) & 3;
+	if (cr == 8 && type <= 1) { /* CR8 = TPR[7:4] of the vLAPIC */
+		uint64_t *operand = exit_register(vcpu, (unsigned)(qualification >> 8));
+		if (type == 0) {
+			vcpu_interrupt_cr8_write(vcpu, *operand);
+		} else {
+			*operand = vcpu_interrupt_cr8_read(vcpu);
+			if (((qualification >> 8) & 15) == 4)
+				vmx_write(VMCS_GUEST_RSP, *operand);
+		}
+		return VMX_EXIT_ACTION_NEXT;
+	}
 	if (type != 0 || (cr != 0 && cr != 4)) {
 		vmx_vmcs_dump(vcpu, "unexpected control-register access");
 		vm_stop(vcpu->vm, "unexpected-cr-access: CR%u access type %u", cr, type);
@@ -405,7 +444,9 @@ static enum vmx_exit_action exit_triple_fault(struct vcpu *vcpu, uint64_t qualif
 static enum vmx_exit_action exit_init_sipi(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
-	return exit_stop(vcpu, "init-sipi (no virtual LAPIC yet)");
+	/* Virtual INIT/SIPI never exit (vmx/vcpu_interrupt.c); these are
+	 * physical signals to the pCPU. */
+	return exit_stop(vcpu, "init-sipi (a physical INIT or SIPI reached the pCPU)");
 }
 
 static enum vmx_exit_action exit_vmx_instruction(struct vcpu *vcpu, uint64_t qualification)
@@ -447,7 +488,7 @@ const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
 	[VMX_EXIT_INIT] = {"init", exit_init_sipi},
 	[VMX_EXIT_SIPI] = {"sipi", exit_init_sipi},
 	[VMX_EXIT_INTERRUPT_WINDOW] = {"interrupt_window", exit_interrupt_window},
-	[VMX_EXIT_NMI_WINDOW] = {"nmi_window", NULL},
+	[VMX_EXIT_NMI_WINDOW] = {"nmi_window", exit_nmi_window},
 	[VMX_EXIT_TASK_SWITCH] = {"task_switch", exit_task_switch},
 	[VMX_EXIT_CPUID] = {"cpuid", exit_cpuid},
 	[VMX_EXIT_GETSEC] = {"getsec", exit_undefined},
@@ -505,19 +546,8 @@ const char *vmx_exit_name(uint32_t reason)
 
 void vmx_exit_prepare_entry(struct vcpu *vcpu)
 {
-	uint32_t pending = __atomic_load_n(&vcpu->pending_interrupt, __ATOMIC_ACQUIRE);
-	if (!pending || (vmx_read(VMCS_ENTRY_INTERRUPTION_INFO) & VMX_INTERRUPTION_VALID))
-		return;
-	bool open = (vmx_read(VMCS_GUEST_RFLAGS) & ARCH_RFLAGS_IF) &&
-	            !(vmx_read(VMCS_GUEST_INTERRUPTIBILITY) & 3);
-	if (open) {
-		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO,
-		          VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_EXTERNAL | ((pending - 1) & 0xff));
-		__atomic_store_n(&vcpu->pending_interrupt, 0, __ATOMIC_RELEASE);
-	} else if (!(vcpu->processor_controls & VMX_PROC_INTERRUPT_WINDOW_EXITING)) {
-		vcpu->processor_controls |= VMX_PROC_INTERRUPT_WINDOW_EXITING;
-		vmx_write(VMCS_PROCESSOR_CONTROLS, vcpu->processor_controls);
-	}
+	/* INIT/SIPI, the vLAPIC timer, NMI and interrupt injection, windows. */
+	vcpu_interrupt_prepare_entry(vcpu);
 }
 
 void vmx_exit_dispatch(struct vcpu *vcpu)

@@ -15,9 +15,11 @@
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "vmx/config.h"
+#include "vmx/console.h"
 #include "vmx/ept.h"
 #include "vmx/exit.h"
 #include "vmx/loader.h"
+#include "vmx/platform.h"
 #include "vmx/schedule.h"
 #include "vmx/vmx.h"
 
@@ -96,8 +98,10 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		return NULL;
 	}
 	struct vm *vm = memory_allocate(sizeof(*vm));
-	struct vcpu *vcpu = memory_allocate(sizeof(*vcpu));
-	if (!vm || !vcpu) {
+	struct vcpu *vcpus[VM_MAX_VCPUS] = {NULL};
+	for (uint32_t i = 0; i < config.vcpus && i < VM_MAX_VCPUS; i++)
+		vcpus[i] = memory_allocate(sizeof(struct vcpu));
+	if (!vm || !vcpus[config.vcpus - 1]) {
 		log_record("VMCONFIG file=%s error=\"out of memory for the VM\"", module->name);
 		return NULL;
 	}
@@ -164,17 +168,27 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		           kernel->name, error);
 		return NULL;
 	}
-	if (config.vcpus > 1)
-		log_warning("VM %s: vcpus=%u, but only vCPU 0 runs until the virtual LAPIC exists",
-		            vm->name, config.vcpus);
-	vcpu->vm = vm;
-	vcpu->index = 0;
-	vcpu->move_to = -1;
-	vcpu->start_eax = LOADER_BOOT_MAGIC;
-	vcpu->start_ebx = loaded.info_address;
-	vcpu->start_rip = loaded.entry;
-	vm->vcpus[0] = vcpu;
-	vm->vcpu_count = 1;
+	/* Every vCPU starts at the Multiboot entry state; the APs (index > 0)
+	 * wait for SIPI in their vLAPIC and never run that state (they start
+	 * in real mode at the SIPI vector, vmx/vcpu_interrupt.c). */
+	vm->vcpu_count = config.vcpus;
+	for (uint32_t i = 0; i < config.vcpus; i++) {
+		struct vcpu *vcpu = vcpus[i];
+		vcpu->vm = vm;
+		vcpu->index = i;
+		vcpu->move_to = -1;
+		vcpu->loaded_cpu = -1;
+		vcpu->last_cpu = -1;
+		vcpu->start_eax = LOADER_BOOT_MAGIC;
+		vcpu->start_ebx = loaded.info_address;
+		vcpu->start_rip = loaded.entry;
+		vm->vcpus[i] = vcpu;
+		vcpu_interrupt_init(vcpu);
+	}
+	if (platform_create(vm, error, sizeof(error)) != 0) {
+		log_record("VMCONFIG file=%s error=\"%s: %s\"", module->name, module->name, error);
+		return NULL;
+	}
 	log_info("VM %s: %u MiB at host 0x%llx (EPT: %llu x 2M, %llu x 4K, %llu tables), VPID %u, "
 	         "kernel %s [0x%llx-0x%llx) entry 0x%x, cmdline \"%s\"%s%s",
 	         vm->name, config.memory_mb, (unsigned long long)vm->memory_base,
@@ -246,29 +260,43 @@ static void run_cpu_worker(void *argument)
 		else
 			run_vcpu_here(vcpu, true);
 	} else {
+		/* VM by VM, each of its vCPUs pinned here (an AP idles in the
+		 * guest's HLT state until its SIPI, so each pCPU must host at most
+		 * one vCPU of a VM that is still running). */
 		for (uint32_t i = 0; i < run_vm_count; i++) {
 			struct vm *vm = run_vms[i];
-			struct vcpu *vcpu = vm->vcpus[0];
-			if (vcpu->pinned_cpu != cpu)
-				continue;
-			if (enabled != 0) {
-				vm_stop(vm, "vmx-unavailable: %s", error);
-				continue;
+			for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+				struct vcpu *vcpu = vm->vcpus[v];
+				if (vcpu->pinned_cpu != cpu)
+					continue;
+				if (enabled != 0) {
+					vm_stop(vm, "vmx-unavailable: %s", error);
+					continue;
+				}
+				enum vm_state created = VM_STATE_CREATED;
+				__atomic_compare_exchange_n(&vm->state, &created, VM_STATE_RUNNING, false,
+				                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+				if (vm->state != VM_STATE_RUNNING)
+					continue; /* it ended before this vCPU got here */
+				if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx,
+				                    error, sizeof(error)) != 0) {
+					vm_stop(vm, "vcpu-create: %s", error);
+					continue;
+				}
+				vcpu->created = true;
+				if (v == 0 && vmx_settings.corrupt_guest[0] &&
+				    strcmp(vmx_settings.corrupt_guest, vm->name) == 0) {
+					log_warning("VM %s: corrupting guest CS access rights (vmx_corrupt_guest)",
+					            vm->name);
+					vmx_write(VMCS_GUEST_CS_ACCESS, 0x1234);
+				}
+				if (v == 0 && vmx_settings.move_vcpu[0] &&
+				    strcmp(vmx_settings.move_vcpu, vm->name) == 0)
+					vcpu->move_after = 100;
+				log_info("VM %s: vCPU %u starts on cpu %u%s", vm->name, v, cpu,
+				         v ? " (waiting for SIPI)" : "");
+				run_vcpu_here(vcpu, false);
 			}
-			if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx,
-			                    error, sizeof(error)) != 0) {
-				vm_stop(vm, "vcpu-create: %s", error);
-				continue;
-			}
-			if (vmx_settings.corrupt_guest[0] && strcmp(vmx_settings.corrupt_guest, vm->name) == 0) {
-				log_warning("VM %s: corrupting guest CS access rights (vmx_corrupt_guest)", vm->name);
-				vmx_write(VMCS_GUEST_CS_ACCESS, 0x1234);
-			}
-			if (vmx_settings.move_vcpu[0] && strcmp(vmx_settings.move_vcpu, vm->name) == 0)
-				vcpu->move_after = 100;
-			vm->state = VM_STATE_RUNNING;
-			log_info("VM %s: vCPU 0 starts on cpu %u", vm->name, cpu);
-			run_vcpu_here(vcpu, false);
 		}
 	}
 	__atomic_add_fetch(&run_workers_done, 1, __ATOMIC_RELEASE);
@@ -276,15 +304,51 @@ static void run_cpu_worker(void *argument)
 		lapic_send_ipi(percpu_cpus[0].apic_id, TRAP_VECTOR_RESCHEDULE);
 }
 
-static void run_report(const struct vm *vm)
+/* The pCPU a vCPU is reported on: where it ran last when scheduled. */
+static uint32_t run_vcpu_cpu(const struct vcpu *vcpu)
 {
+	if (vcpu->scheduled)
+		return vcpu->last_cpu >= 0 ? (uint32_t)vcpu->last_cpu : 0;
+	return vcpu->pinned_cpu;
+}
+
+/* One line per vCPU of an SMP VM: where it ran and its interrupt figures. */
+static void run_report_vcpus(const struct vm *vm)
+{
+	char line[640];
+	for (uint32_t i = 0; i < vm->vcpu_count && vm->vcpu_count > 1; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+		int n = format_string(line, sizeof(line), "VCPU vm=%s vcpu=%u cpu=%u exits_total=%llu halts=%llu",
+		                      vm->name, i, run_vcpu_cpu(vcpu),
+		                      (unsigned long long)vcpu->exits_total,
+		                      (unsigned long long)vcpu->halts);
+		if (n > 0 && (size_t)n < sizeof(line))
+			vcpu_interrupt_format(vcpu, line + n, sizeof(line) - (size_t)n);
+		log_record("%s", line);
+	}
+}
+
+static uint64_t run_vcpu_sum(const struct vm *vm, size_t offset)
+{
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		total += *(const uint64_t *)((const char *)vm->vcpus[i] + offset);
+	return total;
+}
+
+static void run_report(struct vm *vm)
+{
+	/* Every vCPU has left: no device timer may fire for this VM any more. */
+	for (uint32_t i = 0; i < vm->vcpu_count; i++)
+		vcpu_interrupt_stop(vm->vcpus[i]);
+	platform_stop(vm);
 	char line[1024];
 	const struct vcpu *v = vm->vcpus[0];
 	int n = format_string(line, sizeof(line),
 	                      "VM name=%s state=%s status=%d cause=\"%s\" cpu=%u vcpus=%u memory_mb=%llu "
 	                      "exits_total=%llu exit_cpuid=%llu",
 	                      vm->name, vm_state_name(vm->state), vm->exit_status, vm->cause,
-	                      v ? v->pinned_cpu : 0, vm->vcpu_count,
+	                      v ? run_vcpu_cpu(v) : 0, vm->vcpu_count,
 	                      (unsigned long long)(vm->memory_size >> 20),
 	                      (unsigned long long)vm_exit_count(vm, -1),
 	                      (unsigned long long)vm_exit_count(vm, VMX_EXIT_CPUID));
@@ -296,13 +360,17 @@ static void run_report(const struct vm *vm)
 		                   vmx_exit_name((uint32_t)reason), (unsigned long long)count);
 	}
 	if ((size_t)n < sizeof(line))
-		format_string(line + n, sizeof(line) - (size_t)n,
-		              " msr_unknown=%llu io_unknown=%llu pause_yields=%llu halts=%llu results=%u",
-		              (unsigned long long)(v ? v->msr_unknown : 0),
-		              (unsigned long long)(v ? v->io_unknown : 0),
-		              (unsigned long long)(v ? v->pause_yields : 0),
-		              (unsigned long long)(v ? v->halts : 0), vm->result_count);
+		n += format_string(line + n, sizeof(line) - (size_t)n,
+		                   " msr_unknown=%llu io_unknown=%llu pause_yields=%llu halts=%llu results=%u",
+		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, msr_unknown)),
+		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, io_unknown)),
+		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, pause_yields)),
+		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, halts)),
+		                   vm->result_count);
+	if ((size_t)n < sizeof(line))
+		platform_format(vm, line + n, sizeof(line) - (size_t)n);
 	log_record("%s", line);
+	run_report_vcpus(vm);
 }
 
 int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
@@ -357,17 +425,26 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 			failed++;
 			continue;
 		}
-		vm->vcpus[0]->pinned_cpu = online[run_vm_count % online_count];
+		/* Pinned placement: vCPU v of VM k on pCPU (k + v) mod CPUs. */
+		for (uint32_t v = 0; v < vm->vcpu_count; v++)
+			vm->vcpus[v]->pinned_cpu = online[(run_vm_count + v) % online_count];
 		run_vms[run_vm_count++] = vm;
 	}
 
-	if (cmdline_get(cmdline, "sched")) {
-		/* The scheduler runs every vCPU on every pCPU (vmx/schedule.c). */
+	const char *model = cmdline_get(cmdline, "sched");
+	if (!model || strcmp(model, "pinned") != 0) {
+		/* The scheduler runs every vCPU on every pCPU (vmx/schedule.c);
+		 * sched=pinned keeps the static placement below instead. */
 		if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
 			log_record("SCHEDREFUSED reason=\"%s\"", error);
 			return 1;
 		}
+		if (vmx_console_start(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
+			log_record("SCHEDREFUSED reason=\"console: %s\"", error);
+			return 1;
+		}
 		vmx_schedule_run();
+		vmx_console_stop();
 		goto report;
 	}
 	/* Start the workers on the APs that have vCPUs, then work on CPU 0. */
@@ -375,7 +452,8 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 	for (uint32_t c = 0; c < online_count; c++) {
 		bool has_work = false;
 		for (uint32_t i = 0; i < run_vm_count; i++)
-			has_work |= run_vms[i]->vcpus[0]->pinned_cpu == online[c];
+			for (uint32_t v = 0; v < run_vms[i]->vcpu_count; v++)
+				has_work |= run_vms[i]->vcpus[v]->pinned_cpu == online[c];
 		if (!has_work)
 			continue;
 		if (online[c] == 0) {

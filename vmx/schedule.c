@@ -33,6 +33,7 @@
 #include "sched/classify.h"
 #include "sched/sched.h"
 #include "vmx/notify.h"
+#include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
@@ -48,8 +49,12 @@ static struct vcpu *schedule_vcpus[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
 static struct sched_classifier schedule_classifiers[SCHED_MAX_VMS];
 static struct timer schedule_idle_timers[PERCPU_MAX_CPUS];
 static volatile uint32_t schedule_loops_running;
+/* Per-pCPU figures of the loop (console `xl pcpu-list`, SCHEDPCPU lines). */
+static struct vmx_schedule_pcpu_view schedule_pcpu_stats[PERCPU_MAX_CPUS];
 static volatile bool schedule_started;
 static bool schedule_trace_dump = true;
+static uint64_t schedule_run_limit_ms;  /* run_ms=: stop every VM after this */
+static struct timer schedule_run_limit_timer;
 static uint64_t schedule_started_tsc, schedule_finished_tsc;
 
 bool vmx_schedule_active(void) { return schedule_started; }
@@ -154,6 +159,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	                       error, error_size))
 		return -1;
 	params.ratelimit_ns = ratelimit_us * 1000;
+	if (cmdline_get_number(cmdline, "run_ms", 0, 24ull * 3600 * 1000, &schedule_run_limit_ms,
+	                       error, error_size))
+		return -1;
 	const char *dump = cmdline_get(cmdline, "sched_trace");
 	schedule_trace_dump = !dump || strcmp(dump, "0") != 0;
 
@@ -253,6 +261,13 @@ static void schedule_load(struct vcpu *vcpu)
 			return;
 		}
 		vcpu->created = true;
+		if (vcpu->index == 0 && vmx_settings.corrupt_guest[0] &&
+		    strcmp(vmx_settings.corrupt_guest, vcpu->vm->name) == 0) {
+			/* Test hook (vmx_corrupt_guest=): the first entry must fail. */
+			log_warning("VM %s: corrupting guest CS access rights (vmx_corrupt_guest)",
+			            vcpu->vm->name);
+			vmx_write(VMCS_GUEST_CS_ACCESS, 0x1234);
+		}
 		return;
 	}
 	vmx_vcpu_load(vcpu);
@@ -299,8 +314,10 @@ static void schedule_loop(void)
 	struct vcpu *current = NULL; /* VMCS current on this pCPU */
 	uint64_t rip = 0;
 	bool kernel_mode = false;
+	struct vmx_schedule_pcpu_view *stats = &schedule_pcpu_stats[pcpu];
 	while (!schedule_all_finished()) {
 		struct sched_decision decision = sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+		stats->decisions++;
 		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
 		if (current && current != next) {
 			schedule_put(current);
@@ -309,6 +326,7 @@ static void schedule_loop(void)
 		rip = 0;
 		kernel_mode = false;
 		if (!next) {
+			stats->idles++;
 			schedule_idle(decision.until);
 			continue;
 		}
@@ -322,9 +340,18 @@ static void schedule_loop(void)
 				continue; /* its VM was stopped */
 			current = next;
 		}
+		if (vcpu_interrupt_waiting_for_startup(next)) {
+			/* An AP between INIT and STARTUP runs no guest code:
+			 * it waits blocked, STARTUP wakes it. */
+			sched_vcpu_block(next->sched, 0, false);
+			if (schedule_event_pending(next))
+				sched_vcpu_wake(next->sched);
+			continue;
+		}
 		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
 		                                                      : timer_ns_to_tsc(decision.until);
 		enum vmx_leave leave = vmx_vcpu_run_slice(next, deadline);
+		stats->leaves[leave < VMX_LEAVE_COUNT ? leave : 0]++;
 		rip = vmx_read(VMCS_GUEST_RIP);
 		kernel_mode = ((vmx_read(VMCS_GUEST_SS_ACCESS) >> 5) & 3) == 0;
 		switch (leave) {
@@ -334,6 +361,16 @@ static void schedule_loop(void)
 				sched_vcpu_wake(next->sched);
 			break;
 		case VMX_LEAVE_YIELD:
+			if (next->yields_logged < 3) {
+				/* The first few yields of each vCPU, for explaining runs. */
+				char where[96];
+				sched_classifier_format_rip(&schedule_classifiers[next->vm->id], rip, where,
+				                            sizeof(where));
+				log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode, ss_access=0x%llx)",
+				          next->vm->name, next->index, where, kernel_mode ? "kernel" : "user",
+				          (unsigned long long)vmx_read(VMCS_GUEST_SS_ACCESS));
+				next->yields_logged++;
+			}
 			sched_vcpu_yield(next->sched, SCHED_YIELD_PLE, rip, kernel_mode);
 			break;
 		case VMX_LEAVE_STOP:
@@ -346,7 +383,11 @@ static void schedule_loop(void)
 			break;
 		}
 	}
-	/* Let the scheduler retire the vCPU that ran last (it went offline). */
+	/* Idle pCPUs sleep until a kick: make each one see that the run is over. */
+	schedule_wake_all_pcpus();
+	/* Let the scheduler retire the vCPU that ran last. */
+	if (current)
+		sched_vcpu_offline(current->sched);
 	sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
 	if (current)
 		schedule_put(current);
@@ -366,10 +407,26 @@ static void schedule_worker(void *argument)
 	lapic_send_ipi(percpu_cpus[0].apic_id, TRAP_VECTOR_RESCHEDULE);
 }
 
+/* run_ms= is over: stop every VM that still runs (a measurement window). */
+static void schedule_run_limit(struct timer *timer, void *context)
+{
+	(void)timer;
+	(void)context;
+	for (uint32_t i = 0; i < schedule_vm_count; i++)
+		if (schedule_vms[i]->state == VM_STATE_RUNNING)
+			vm_stop(schedule_vms[i], "time-limit: run_ms=%llu reached",
+			        (unsigned long long)schedule_run_limit_ms);
+	schedule_wake_all_pcpus();
+}
+
 void vmx_schedule_run(void)
 {
 	schedule_started_tsc = arch_tsc_read();
 	schedule_started = true;
+	if (schedule_run_limit_ms)
+		timer_start(&schedule_run_limit_timer,
+		            schedule_started_tsc + timer_ns_to_tsc(schedule_run_limit_ms * 1000000ull),
+		            schedule_run_limit, NULL);
 	for (uint32_t cpu = 1; cpu < schedule_system.pcpu_count; cpu++) {
 		__atomic_add_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
 		if (smp_run_in_thread(cpu, schedule_worker, NULL) != 0) {
@@ -386,17 +443,33 @@ void vmx_schedule_run(void)
 		arch_enable_and_halt();
 	}
 	arch_interrupts_enable();
+	timer_cancel(&schedule_run_limit_timer);
 	schedule_finished_tsc = arch_tsc_read();
 }
 
-void vmx_schedule_notify(struct vcpu *target, bool ipi, bool device_irq)
+void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)
 {
 	if (!schedule_started || !target->sched)
 		return;
-	if (ipi)
+	switch (kind) {
+	case VMX_NOTIFY_IPI:
 		sched_notify_ipi(target->sched);
-	if (device_irq)
+		break;
+	case VMX_NOTIFY_DEVICE_IRQ:
 		sched_notify_virq(target->sched);
+		break;
+	case VMX_NOTIFY_INIT_SIPI:
+		/* An AP comes to life: it runs, takes INIT/STARTUP at its
+		 * entry, and blocks again while it waits for STARTUP. */
+		if (target->sched->state == SCHED_VCPU_OFFLINE &&
+		    target->vm->state == VM_STATE_RUNNING) {
+			sched_vcpu_online(target->sched);
+			return;
+		}
+		break;
+	case VMX_NOTIFY_TIMER:
+		break;
+	}
 	if (target->sched->state == SCHED_VCPU_BLOCKED)
 		sched_vcpu_wake(target->sched);
 }
@@ -468,4 +541,46 @@ void vmx_schedule_report(void)
 	}
 	if (schedule_trace_dump)
 		sched_env_trace_dump();
+}
+
+void vmx_schedule_vcpu_view(struct vcpu *vcpu, struct vmx_schedule_vcpu_view *view)
+{
+	*view = (struct vmx_schedule_vcpu_view){-1, "none", 0, 0, 0, 0};
+	if (!vcpu->sched)
+		return;
+	view->credit = sched_vcpu_credit(vcpu->sched);
+	view->priority = sched_vcpu_priority(vcpu->sched);
+	sched_env_lock_acquire(&schedule_lock);
+	view->pcpu = vcpu->sched->pcpu;
+	view->state = sched_vcpu_state_name(vcpu->sched->state);
+	view->run_us = vcpu->sched->stats.run_ns / 1000;
+	view->micro_run_us = vcpu->sched->stats.micro_run_ns / 1000;
+	sched_env_lock_release(&schedule_lock);
+}
+
+unsigned vmx_schedule_pool_views(struct vmx_schedule_pool_view *views, unsigned max)
+{
+	unsigned count = 0;
+	sched_env_lock_acquire(&schedule_lock);
+	for (unsigned i = 0; i < SCHED_MAX_POOLS; i++) {
+		const struct sched_pool *pool = &schedule_system.pools[i];
+		if (!pool->in_use)
+			continue;
+		if (count < max) {
+			struct vmx_schedule_pool_view *v = &views[count];
+			string_copy(v->name, pool->name, sizeof(v->name));
+			string_copy(v->policy, pool->policy.name, sizeof(v->policy));
+			v->micro = pool->micro;
+			v->pcpu_mask = pool->pcpu_mask;
+			v->vm_count = pool->vm_count;
+		}
+		count++;
+	}
+	sched_env_lock_release(&schedule_lock);
+	return count;
+}
+
+void vmx_schedule_pcpu_view(unsigned pcpu, struct vmx_schedule_pcpu_view *view)
+{
+	*view = schedule_pcpu_stats[pcpu < PERCPU_MAX_CPUS ? pcpu : 0];
 }

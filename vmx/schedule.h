@@ -41,9 +41,39 @@ void vmx_schedule_report(void);
 /* Called with interrupts off before each VM entry: true if this pCPU was
  * kicked and must re-run the scheduler. */
 bool vmx_schedule_kick_pending(void);
-/* The scheduler notifications behind vmx_vcpu_notify() (vmx/notify.c). */
-void vmx_schedule_notify(struct vcpu *target, bool ipi, bool device_irq);
+/* The scheduler side of vmx_vcpu_notify() (vmx/notify.c): report IPIs and
+ * vIRQs, wake a halted target, start an AP on INIT/STARTUP. */
+enum vmx_notify_kind;
+void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind);
 /* True while the scheduler drives the vCPUs (not the pinned model). */
 bool vmx_schedule_active(void);
+
+/* Snapshots for the console (vmx/console.c), taken under the scheduler lock. */
+struct vmx_schedule_vcpu_view {
+	int pcpu;           /* running or queued on, -1 none */
+	const char *state;  /* sched_vcpu_state_name()        */
+	int64_t credit;
+	int priority;
+	uint64_t run_us;
+	uint64_t micro_run_us;
+};
+struct vmx_schedule_pool_view {
+	char name[32];
+	char policy[32];
+	bool micro;
+	uint64_t pcpu_mask;
+	unsigned vm_count;
+};
+void vmx_schedule_vcpu_view(struct vcpu *vcpu, struct vmx_schedule_vcpu_view *view);
+/* What one pCPU's loop did: decisions taken, idle periods, slices ended by
+ * each reason (enum vmx_leave). Read without a lock: figures may lag. */
+struct vmx_schedule_pcpu_view {
+	uint64_t decisions;
+	uint64_t idles;
+	uint64_t leaves[8];
+};
+void vmx_schedule_pcpu_view(unsigned pcpu, struct vmx_schedule_pcpu_view *view);
+/* Fill up to `max` pools; returns how many exist. */
+unsigned vmx_schedule_pool_views(struct vmx_schedule_pool_view *views, unsigned max);
 
 #endif /* VMX_SCHEDULE_H */

@@ -53,8 +53,10 @@ void vm_stop(struct vm *vm, const char *format, ...)
 	}
 	spinlock_release_irqrestore(&vm->lock, flags);
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i])
+		if (vm->vcpus[i]) {
 			vm->vcpus[i]->stop = true;
+			vcpu_interrupt_kick(vm->vcpus[i]); /* out of the guest or its HLT wait */
+		}
 	if (first) {
 		vuart_flush_all(vm);
 		log_record("VMSTOP name=%s cause=\"%s\"", vm->name, cause);
@@ -73,8 +75,10 @@ void vm_power_off(struct vm *vm, int status)
 	}
 	spinlock_release_irqrestore(&vm->lock, flags);
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i])
+		if (vm->vcpus[i]) {
 			vm->vcpus[i]->stop = true;
+			vcpu_interrupt_kick(vm->vcpus[i]); /* out of the guest or its HLT wait */
+		}
 	if (first)
 		log_info("VM %s powered itself off (status %d)", vm->name, status);
 }

@@ -19,7 +19,9 @@
  * pCPU may load it, and the next entry is then a VMLAUNCH.
  *
  * Lock order: vm->lock (guards state, cause and the console buffer) ->
- * log_lock. vCPU fields are touched only by the pCPU running the vCPU.
+ * log_lock. vCPU fields are touched only by the pCPU running the vCPU,
+ * except what other pCPUs post to its vLAPIC with atomics and its stop
+ * flag (vmx/vcpu_interrupt.h).
  */
 #ifndef VMX_VM_H
 #define VMX_VM_H
@@ -29,6 +31,7 @@
 #include <stdint.h>
 
 #include "kernel/lock.h"
+#include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
 
 #define VM_NAME_SIZE 32
@@ -63,6 +66,7 @@ struct vuart {
 
 struct vcpu;
 struct vm;
+struct platform;
 struct sched_vcpu;
 
 /* Why vmx_vcpu_run_slice() returned: the scheduler acts on it. */
@@ -74,13 +78,16 @@ enum vmx_leave {
 	VMX_LEAVE_YIELD,    /* PAUSE-loop exit                              */
 	VMX_LEAVE_STOP,     /* the VM is no longer running                  */
 	VMX_LEAVE_MOVE,     /* test hook: move to another pCPU (pinned mode) */
+	VMX_LEAVE_COUNT
 };
 
 /* An MMIO region emulated by the hypervisor (EPT violation hook). */
 struct vm_mmio_hook {
 	uint64_t base, length;
-	/* Returns 0, or -1 to stop the VM. `value` is read or written. */
-	int (*access)(struct vcpu *vcpu, uint64_t address, bool write, uint64_t *value);
+	/* Returns 0, or -1 to stop the VM. `value` (`size` bytes: 1, 2, 4 or
+	 * 8) is read or written; vmx/mmio.c decoded the instruction. */
+	int (*access)(struct vcpu *vcpu, uint64_t address, unsigned size, bool write,
+	              uint64_t *value);
 };
 
 struct vcpu {
@@ -105,9 +112,12 @@ struct vcpu {
 	struct sched_vcpu *sched;
 	uint64_t slices;        /* times it was given a pCPU               */
 	uint64_t migrations;    /* ... on another pCPU than the time before */
+	uint32_t yields_logged; /* PAUSE-loop exits described at debug level */
 	uint32_t processor_controls;
 	uint32_t entry_controls;
 	uint32_t pending_interrupt; /* vector + 1, 0 = none (virtual devices) */
+	/* vLAPIC, its timer, injection state (vmx/vcpu_interrupt.h). */
+	struct vcpu_interrupt interrupt;
 	/* MSRs VMX does not switch: loaded around the vCPU's turn. */
 	uint64_t kernel_gs_base, star, lstar, cstar, syscall_mask;
 	/* Emulated MSRs. */
@@ -146,6 +156,11 @@ struct vm {
 	uint32_t weight;        /* credit weight                         */
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[VM_MAX_VCPUS];
+	/* Each vCPU's vLAPIC by vCPU index, for vlapic_route() (NULL past
+	 * vcpu_count), and the per-VM devices (vmx/platform.h). */
+	struct vlapic *vlapics[VM_MAX_VCPUS];
+	struct platform *platform;
+	uint64_t rsdp_address;  /* guest-physical ACPI RSDP, 0 = none */
 	struct spinlock lock;
 	volatile enum vm_state state;
 	int exit_status;        /* the guest's power-off status */

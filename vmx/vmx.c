@@ -64,12 +64,14 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	if (vmx_adjust("pin-based", c->pinbased,
 	               VMX_PIN_EXTERNAL_INTERRUPT_EXITING | VMX_PIN_NMI_EXITING |
 	                   VMX_PIN_PREEMPTION_TIMER,
-	               0, &v->pin,
+	               VMX_PIN_VIRTUAL_NMIS, &v->pin,
 	               error, size) ||
 	    vmx_adjust("processor-based", c->procbased,
 	               VMX_PROC_HLT_EXITING | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS |
 	                   VMX_PROC_SECONDARY_CONTROLS | VMX_PROC_MWAIT_EXITING |
-	                   VMX_PROC_MONITOR_EXITING,
+	                   VMX_PROC_MONITOR_EXITING |
+	                   /* MOV CR8 is the vLAPIC's TPR: it must never reach the host's */
+	                   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING,
 	               0, &v->processor, error, size) ||
 	    vmx_adjust("secondary", c->procbased2, secondary_required,
 	               VMX_PROC2_RDTSCP | VMX_PROC2_INVPCID, &v->secondary, error, size) ||
@@ -82,14 +84,15 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 		return -1;
 	/* Controls we handle ourselves and want off when the CPU allows it. */
 	uint32_t unwanted = VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING |
-	                    VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING |
 	                    VMX_PROC_UNCONDITIONAL_IO_EXITING | VMX_PROC_PAUSE_EXITING;
 	if (v->processor & unwanted & (uint32_t)c->procbased) {
 		format_string(error, size, "processor-based controls: bits 0x%x are forced to 1",
 		              v->processor & unwanted & (uint32_t)c->procbased);
 		return -1;
 	}
-	v->processor &= ~(unwanted | VMX_PROC_INTERRUPT_WINDOW_EXITING) | (uint32_t)c->procbased;
+	/* The interrupt and NMI windows are opened per vCPU when needed. */
+	v->processor &= ~(unwanted | VMX_PROC_INTERRUPT_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING) |
+	                (uint32_t)c->procbased;
 	v->exit &= ~VMX_EXIT_ACKNOWLEDGE_INTERRUPT | (uint32_t)c->exit;
 	v->entry &= ~VMX_ENTRY_IA32E_GUEST;
 	vmx_capability = *c;
@@ -452,6 +455,8 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 		/* Host interrupts that made the guest exit are taken here. */
 		arch_interrupts_enable();
 		__asm__ volatile("nop" ::: "memory");
+		if (vcpu->stop || vm->state != VM_STATE_RUNNING)
+			return VMX_LEAVE_STOP;
 		if (vcpu->leave == VMX_LEAVE_NONE && deadline != UINT64_MAX &&
 		    arch_tsc_read() >= deadline)
 			vcpu->leave = VMX_LEAVE_DEADLINE;

@@ -59,3 +59,10 @@ void uart_flush(void)
 		if (arch_inb(uart_port + UART_LINE_STATUS) & UART_LINE_STATUS_TRANSMITTER_EMPTY)
 			return;
 }
+
+int uart_read(void)
+{
+	if (!uart_port || !(arch_inb(uart_port + UART_LINE_STATUS) & 0x01))
+		return -1;
+	return arch_inb(uart_port + UART_DATA);
+}

@@ -16,6 +16,8 @@
 
 void uart_init(uint16_t port, uint32_t baud);
 void uart_write(const char *text, size_t length);
+/* A received byte, or -1 if none is waiting (never blocks). */
+int uart_read(void);
 /* Wait (bounded) until every byte written has left the transmitter. */
 void uart_flush(void);
 

@@ -13,16 +13,26 @@
  *   hostile-vmx    execute VMXON                   (VMX instruction)
  *   hostile-triple load an empty IDT and fault     (triple fault)
  *   hostile-flood  port I/O exits without end      (exit flood)
+ * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
+ * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
+ *   ipitest        every kind of IPI, priorities, EOI, IOAPIC + PIT
+ *   timertest [N]  vLAPIC timer lateness: one-shot, periodic, TSC deadline
+ *   lock [N|Nms]   spinlock-protected sections on all vCPUs
+ *   shootdown [N|Nms]  TLB shootdowns: remap, IPI all, wait for acks
+ *   hog [N|Nms]    pure CPU                user [N|Nms]  pure computation
+ * N is a count per vCPU, Nms a duration (TSC calibrated with the PIT);
+ * gap=N sets the private work between two ops (xorshift rounds).
  * Every CPUID testos executes is counted and reported as cpuid_executed=,
  * so the hypervisor's CPUID exit counter can be checked against it.
  *
- * Lock order: none (one CPU, no interrupts).
+ * Lock order: testos_print_lock (a leaf) around each line of output.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guests/testos/smp.h"
 #include "vmx/hypercall.h"
 
 #define TESTOS_UART 0x3f8
@@ -35,25 +45,44 @@ struct testos_idt_entry {
 	uint32_t offset_high, reserved;
 } __attribute__((packed));
 
-static struct testos_idt_entry testos_idt[32] __attribute__((aligned(16)));
+static struct testos_idt_entry testos_idt[256] __attribute__((aligned(16)));
+static volatile uint32_t testos_print_lock;
 static uint64_t testos_cpuid_executed;
 static bool testos_hypervisor; /* uslice found by CPUID */
 static const char *testos_mode = "boot";
 extern const char testos_exception_stubs[];
+extern const char testos_interrupt_stubs[];
 
-static inline void testos_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
+void testos_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void testos_outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline uint8_t testos_inb(uint16_t port)
+uint8_t testos_inb(uint16_t port)
 {
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
 }
-static inline uint64_t testos_rdtsc(void)
+uint64_t testos_rdtsc(void)
 {
 	uint32_t low, high;
 	__asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high)::"memory");
 	return ((uint64_t)high << 32) | low;
+}
+uint64_t testos_rdmsr(uint32_t msr)
+{
+	uint32_t low, high;
+	__asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(msr));
+	return ((uint64_t)high << 32) | low;
+}
+void testos_wrmsr(uint32_t msr, uint64_t value)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+	                 : "memory");
+}
+void testos_delay(uint64_t ticks)
+{
+	uint64_t end = testos_rdtsc() + ticks;
+	while (testos_rdtsc() < end)
+		testos_cpu_relax();
 }
 static inline void testos_cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
 {
@@ -81,7 +110,7 @@ static void testos_puts(const char *s)
 }
 
 /* A small formatter: %s %c %u %llu %x %llx and %d. */
-static size_t testos_format(char *buffer, size_t size, const char *format, va_list args)
+size_t testos_format(char *buffer, size_t size, const char *format, va_list args)
 {
 	size_t n = 0;
 #define TESTOS_PUT(ch) do { if (n + 1 < size) buffer[n] = (ch); n++; } while (0)
@@ -120,18 +149,32 @@ static size_t testos_format(char *buffer, size_t size, const char *format, va_li
 #undef TESTOS_PUT
 }
 
-static void testos_print(const char *format, ...)
+void testos_format_to(char *buffer, size_t size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	testos_format(buffer, size, format, args);
+	va_end(args);
+}
+
+void testos_print(const char *format, ...)
 {
 	char line[256];
 	va_list args;
 	va_start(args, format);
 	testos_format(line, sizeof(line), format, args);
 	va_end(args);
+	uint64_t flags;
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags)::"memory");
+	while (__atomic_exchange_n(&testos_print_lock, 1, __ATOMIC_ACQUIRE))
+		testos_cpu_relax();
 	testos_puts(line);
+	__atomic_store_n(&testos_print_lock, 0, __ATOMIC_RELEASE);
+	__asm__ volatile("push %0; popfq" ::"r"(flags) : "memory", "cc");
 }
 
 /* "RESULT ..." over the UART and, under uslice, through the hypercall. */
-static void testos_result(const char *format, ...)
+void testos_result(const char *format, ...)
 {
 	char line[HYPERCALL_RESULT_MAX + 1];
 	va_list args;
@@ -144,7 +187,7 @@ static void testos_result(const char *format, ...)
 		testos_hypercall(HYPERCALL_RESULT, (uint64_t)(uintptr_t)line, n);
 }
 
-static __attribute__((noreturn)) void testos_power_off(int status)
+__attribute__((noreturn)) void testos_power_off(int status)
 {
 	testos_print("testos: powering off (status %d)\n", status);
 	if (status != 0 && testos_hypervisor)
@@ -161,16 +204,25 @@ void testos_exception(uint64_t vector)
 	testos_power_off(vector == 13 ? 3 : 4);
 }
 
-void testos_idt_init(void)
+void testos_idt_load(void)
 {
-	for (int v = 0; v < 32; v++) {
-		uint64_t target = (uint64_t)(uintptr_t)(testos_exception_stubs + 16 * v);
-		testos_idt[v] = (struct testos_idt_entry){(uint16_t)target, 0x08, 0, 0x8e,
-		                                          (uint16_t)(target >> 16), (uint32_t)(target >> 32), 0};
-	}
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) pointer = {
 		sizeof(testos_idt) - 1, (uint64_t)(uintptr_t)testos_idt};
 	__asm__ volatile("lidt %0" ::"m"(pointer));
+}
+
+/* Exceptions 0..31 are fatal (testos_exception) except the NMI, which
+ * like vectors 32..255 goes to testos_interrupt (smp.c). */
+void testos_idt_init(void)
+{
+	for (int v = 0; v < 256; v++) {
+		const char *stubs = v < 32 && v != TESTOS_VECTOR_NMI ? testos_exception_stubs
+		                                                   : testos_interrupt_stubs;
+		uint64_t target = (uint64_t)(uintptr_t)(stubs + 16 * v);
+		testos_idt[v] = (struct testos_idt_entry){(uint16_t)target, 0x08, 0, 0x8e,
+		                                          (uint16_t)(target >> 16), (uint32_t)(target >> 32), 0};
+	}
+	testos_idt_load();
 }
 
 static bool testos_word(const char **cursor, char *word, size_t size)
@@ -299,17 +351,24 @@ void testos_main(uint32_t magic, uint32_t info_address)
 	testos_print("testos: magic=0x%x memory=%llu KiB hypervisor=%s cmdline=\"%s\"\n", magic,
 	             (unsigned long long)(memory_end >> 10), testos_hypervisor ? signature : "none",
 	             cmdline);
-	if (testos_hypervisor)
+	if (testos_hypervisor) {
 		testos_print("testos: hypercall ABI version %d\n",
 		             (int)testos_hypercall(HYPERCALL_VERSION, 0, 0));
+		testos_cpuid(0x40000001, &a, &b, &c, &d);
+	}
 
 	char word[32], argument[32];
 	const char *cursor = cmdline;
 	if (!testos_word(&cursor, word, sizeof(word))) {
 		word[0] = 'c'; word[1] = 'p'; word[2] = 'u'; word[3] = 'i'; word[4] = 'd'; word[5] = 0;
 	}
+	const char *arguments = cursor;
 	testos_word(&cursor, argument, sizeof(argument));
 	testos_mode = word;
+	testos_rsdp = testos_hypervisor ? d : 0; /* CPUID 0x40000001 EDX, checked by the scan */
+	int smp_status = testos_smp_main(word, arguments);
+	if (smp_status >= 0)
+		testos_power_off(smp_status);
 	if (testos_same(word, "cpuid")) {
 		testos_workload_cpuid(testos_number(argument, 1000));
 	} else if (testos_same(word, "pause")) {

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/vmx-lib.sh"
 vmx_build
 vmx_config a 32 "cpuid 1000"
-vmx_boot 2 a -- --cmdline "vmx_move_vcpu=a" | grep -E '^(VM|RESULT|HALT) |moves|continues'
+vmx_boot 2 a -- --cmdline "sched=pinned vmx_move_vcpu=a" | grep -E '^(VM|RESULT|HALT) |moves|continues'
 vmx_expect 'VM a: vCPU 0 moves from cpu 0 to cpu 1 \(VMCLEAR done here\)' "vCPU left cpu 0"
 vmx_expect '\[cpu1\] info: VM a: vCPU 0 continues on cpu 1 \(VMPTRLD, VMLAUNCH\)' "vCPU continued on cpu 1"
 vmx_expect '^RESULT vm=a workload=cpuid count=1000 exits_seen=1000 ' "guest result after the move"

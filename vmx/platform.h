@@ -1,0 +1,93 @@
+/*
+ * vmx/platform.h - the per-VM platform devices around the vCPUs' vLAPICs:
+ * the virtual IOAPIC (MMIO at 0xfec00000, vmx/vioapic.h), the guest ACPI
+ * tables placed in guest memory (RSDP in the BIOS area 0xe0000-0xfffff,
+ * vmx/guest_acpi.h), and the legacy devices a PC guest probes: the 8259
+ * PIC pair (ports 0x20/0x21, 0xa0/0xa1, ELCR 0x4d0/0x4d1; registers only,
+ * it never delivers: interrupts go through the IOAPIC), the 8254 PIT
+ * (ports 0x40-0x43; channel 0 raises ISA IRQ 0 = IOAPIC pin 2 on a kernel
+ * timer, channel 2 is gated and read back through port 0x61 as Linux's
+ * TSC calibration expects).
+ *
+ * Lock order: platform->lock (the "vIOAPIC lock" of vioapic.h: guards the
+ * vIOAPIC, PIT and PIC) -> percpu timer_lock (timer_start/cancel inside).
+ * vLAPIC posts happen under it (lock-free); vmx_vcpu_notify() is called
+ * after it is released. Callers must not hold it while writing a vLAPIC
+ * EOI (the EOI broadcast takes it).
+ */
+#ifndef VMX_PLATFORM_H
+#define VMX_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernel/lock.h"
+#include "kernel/timer.h"
+#include "vmx/vioapic.h"
+
+#define PLATFORM_ACPI_BASE 0xe0000u
+#define PLATFORM_ACPI_SIZE 0x20000u
+#define PLATFORM_PIT_HZ 1193182u
+#define PLATFORM_PIT_GSI 2 /* ISA IRQ 0 -> GSI 2 (MADT override) */
+
+struct vm;
+struct vcpu;
+
+struct platform_pit_channel {
+	uint16_t reload;        /* the count written (0 means 65536) */
+	uint8_t mode;           /* 0..5 */
+	uint8_t access;         /* 1 low byte, 2 high byte, 3 low then high */
+	bool write_high;        /* the next byte written is the high one */
+	bool read_high;         /* the next byte read is the high one */
+	bool latched;
+	uint16_t latch;
+	bool loaded;            /* a count was written since the mode */
+	uint64_t start_tsc;     /* when counting started (0 = not counting) */
+};
+
+struct platform_pic {
+	uint8_t mask;           /* IMR (OCW1) */
+	uint8_t vector_base;    /* ICW2 */
+	uint8_t init_step;      /* 0 = ready, 1..3 = expecting ICW2..ICW4 */
+	bool icw4_needed;
+	uint8_t elcr;           /* edge/level control (0x4d0/0x4d1) */
+};
+
+struct platform_counters {
+	uint64_t ioapic_accesses;
+	uint64_t pit_accesses;
+	uint64_t pit_interrupts;    /* IRQ 0 edges raised */
+	uint64_t pic_accesses;
+};
+
+struct platform {
+	struct spinlock lock;
+	struct vm *vm;
+	struct vioapic vioapic;
+	uint32_t targets;           /* vCPUs posted to under the lock */
+	struct platform_pit_channel pit[3];
+	uint8_t port_b;             /* port 0x61: bit 0 gate 2, bit 1 speaker */
+	struct timer pit_timer;     /* channel 0 interrupts */
+	uint64_t pit_next;          /* TSC of the next channel 0 interrupt */
+	struct platform_pic pic[2];
+	struct platform_counters counters;
+};
+
+/* Build the VM's devices: vIOAPIC, ACPI tables at PLATFORM_ACPI_BASE
+ * (vm->rsdp_address), the MMIO hooks of the xAPIC page and the IOAPIC. The
+ * vCPUs' vLAPICs must exist (vcpu_interrupt_init). 0, or -1 with `error`. */
+int platform_create(struct vm *vm, char *error, size_t size);
+/* Port I/O of a platform device: 0 if handled (`value` in/out). */
+int platform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint32_t *value);
+/* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
+void platform_eoi(struct vm *vm, uint8_t vector);
+/* Drive a GSI (IOAPIC pin) from a device model: level or edge pulse. */
+void platform_set_irq(struct vm *vm, unsigned gsi, bool level);
+void platform_pulse_irq(struct vm *vm, unsigned gsi);
+/* After the VM ended: stop the PIT's host timer. */
+void platform_stop(struct vm *vm);
+/* " key=value ..." figures for the VM report line. */
+size_t platform_format(const struct vm *vm, char *buffer, size_t size);
+
+#endif /* VMX_PLATFORM_H */
