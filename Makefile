@@ -84,7 +84,7 @@ deps:
 	@tools/install-deps
 
 run: deps all
-	tools/uslice-run --emulator bochs --cpus 2 $(GUEST_RUN_MODULES)
+	tools/uslice-run --scenario default
 
 test-host: $(HOST_TESTS)
 	@tools/run-host-tests $(HOST_TESTS)

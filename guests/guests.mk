@@ -31,8 +31,3 @@ $(GUEST_BUILD)/testos/testos.elf: $(TESTOS_OBJECTS) guests/testos/linker.ld
 $(GUEST_BUILD)/testos/System.map: $(GUEST_BUILD)/testos/testos.elf
 	nm -n $< > $@
 
-# The default `make run` scenario: VMs a and b (guests/testos/*.cfg) side by
-# side on a 2-CPU Bochs machine.
-GUEST_RUN_MODULES := --module $(GUEST_BUILD)/testos/testos.elf:testos.elf \
-                     --module $(GUEST_BUILD)/testos/System.map:testos.map \
-                     --module guests/testos/a.cfg:a.cfg --module guests/testos/b.cfg:b.cfg

@@ -18,7 +18,8 @@ static volatile uint32_t testos_barrier_count, testos_barrier_sense;
 static volatile uint32_t testos_work_generation, testos_work_done;
 static testos_work_fn testos_work;
 static void *testos_work_argument;
-static uint64_t testos_merged[TESTOS_MAX_CPUS * TESTOS_SAMPLES];
+static uint64_t testos_merged[TESTOS_HISTOGRAM_BUCKETS]; /* all CPUs' histograms */
+static uint64_t testos_merged_max;
 
 /* ---- spinlocks (Linux: _raw_spin_lock -> queued_spin_lock_slowpath) ---- */
 
@@ -212,53 +213,82 @@ __attribute__((noinline)) void smp_call_function_many_cond(struct testos_flush_r
 
 /* ---- latency samples ------------------------------------------------------ */
 
+static uint32_t testos_histogram_bucket(uint64_t ticks)
+{
+	if (ticks < 16)
+		return (uint32_t)ticks;
+	uint32_t exponent = 63u - (uint32_t)__builtin_clzll(ticks); /* >= 4 */
+	uint32_t sub = (uint32_t)(ticks >> (exponent - 3)) & 7;
+	return 16 + (exponent - 4) * 8 + sub;
+}
+
+/* The largest value that falls in `bucket`. */
+static uint64_t testos_histogram_upper(uint32_t bucket)
+{
+	if (bucket < 16)
+		return bucket;
+	uint32_t exponent = (bucket - 16) / 8 + 4, sub = (bucket - 16) % 8;
+	return ((8ull + sub + 1) << (exponent - 3)) - 1;
+}
+
 void testos_sample(struct testos_cpu *cpu, uint64_t ticks)
 {
-	cpu->samples[cpu->sample_count % TESTOS_SAMPLES] = ticks;
+	cpu->histogram[testos_histogram_bucket(ticks)]++;
+	if (ticks > cpu->sample_max)
+		cpu->sample_max = ticks;
 	cpu->sample_count++;
 }
 
 void testos_samples_reset(void)
 {
 	for (uint32_t i = 0; i < TESTOS_MAX_CPUS; i++) {
-		testos_cpus[i].sample_count = 0;
-		testos_cpus[i].ops = 0;
+		struct testos_cpu *cpu = &testos_cpus[i];
+		cpu->sample_count = 0;
+		cpu->sample_max = 0;
+		cpu->ops = 0;
+		for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
+			cpu->histogram[b] = 0;
 	}
 }
 
-static void testos_sift_down(uint64_t *a, uint64_t start, uint64_t end)
+static uint64_t testos_merged_count; /* samples merged by the last call */
+
+uint64_t testos_percentile_permille(uint64_t permille)
 {
-	uint64_t root = start;
-	while (2 * root + 1 < end) {
-		uint64_t child = 2 * root + 1;
-		if (child + 1 < end && a[child] < a[child + 1])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		uint64_t t = a[root]; a[root] = a[child]; a[child] = t;
-		root = child;
+	uint64_t n = testos_merged_count;
+	if (!n)
+		return 0;
+	uint64_t rank = (n * permille + 999) / 1000, seen = 0;
+	if (!rank)
+		rank = 1;
+	for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++) {
+		seen += testos_merged[b];
+		if (seen >= rank) {
+			uint64_t upper = testos_histogram_upper(b);
+			return upper < testos_merged_max ? upper : testos_merged_max;
+		}
 	}
+	return testos_merged_max;
 }
 
 void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count)
 {
 	uint64_t n = 0;
+	testos_merged_max = 0;
+	for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
+		testos_merged[b] = 0;
 	for (uint32_t i = 0; i < testos_cpu_count; i++) {
 		const struct testos_cpu *cpu = &testos_cpus[i];
-		uint64_t kept = cpu->sample_count < TESTOS_SAMPLES ? cpu->sample_count : TESTOS_SAMPLES;
-		for (uint64_t j = 0; j < kept; j++)
-			testos_merged[n++] = cpu->samples[j];
+		for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
+			testos_merged[b] += cpu->histogram[b];
+		if (cpu->sample_max > testos_merged_max)
+			testos_merged_max = cpu->sample_max;
+		n += cpu->sample_count;
 	}
-	for (uint64_t start = n / 2; start-- > 0;)
-		testos_sift_down(testos_merged, start, n);
-	for (uint64_t end = n; end > 1; end--) {
-		uint64_t t = testos_merged[0]; testos_merged[0] = testos_merged[end - 1];
-		testos_merged[end - 1] = t;
-		testos_sift_down(testos_merged, 0, end - 1);
-	}
+	testos_merged_count = n;
 	*count = n;
-	*p50 = n ? testos_merged[(n - 1) / 2] : 0;
-	*p99 = n ? testos_merged[(n * 99 + 99) / 100 - 1] : 0;
+	*p50 = testos_percentile_permille(500);
+	*p99 = testos_percentile_permille(990);
 }
 
 /* ---- the SMP modes ------------------------------------------------------ */

@@ -24,7 +24,9 @@
 #define TESTOS_MAX_CPUS 8
 #define TESTOS_STACK_SIZE 16384
 #define TESTOS_TRAMPOLINE_BASE 0x8000u
-#define TESTOS_SAMPLES 2048 /* latency samples kept per CPU */
+/* Latency histogram: exact below 16 ticks, then 8 buckets per power of two
+ * (each within 12.5 %), so every sample of a run counts, however long. */
+#define TESTOS_HISTOGRAM_BUCKETS (16 + 60 * 8)
 
 /* Vectors (Linux's numbers where Linux has the role). */
 #define TESTOS_VECTOR_NMI 2
@@ -89,7 +91,8 @@ struct testos_cpu {
 	volatile uint32_t flushes;
 	/* latency samples of the current workload */
 	uint64_t sample_count;
-	uint64_t samples[TESTOS_SAMPLES];
+	uint64_t sample_max;
+	uint32_t histogram[TESTOS_HISTOGRAM_BUCKETS];
 	uint64_t ops;
 };
 
@@ -164,6 +167,11 @@ void testos_run_everywhere(testos_work_fn work, void *argument);
 void testos_sample(struct testos_cpu *cpu, uint64_t ticks);
 /* p50/p99 over every CPU's samples. */
 void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count);
+/* After testos_percentiles(): the given per-mille percentile (999 = p99.9,
+ * 1000 = the maximum) of the same samples. Percentiles are the upper bound
+ * of their histogram bucket (at most 12.5 % high), capped at the maximum,
+ * which is exact. */
+uint64_t testos_percentile_permille(uint64_t permille);
 void testos_samples_reset(void);
 
 /* A TLB shootdown request of one initiator (Linux: flush_tlb_info + csd). */
