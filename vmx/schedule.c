@@ -510,6 +510,19 @@ void vmx_schedule_report(void)
 	           (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
 	           (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
 	           sched_pool_micro_count(&schedule_system, 0));
+	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++) {
+		const struct vmx_schedule_pcpu_view *v = &schedule_pcpu_stats[cpu];
+		const struct sched_pcpu *p = &schedule_system.pcpus[cpu];
+		log_record("SCHEDPCPU pcpu=%u pool=%d busy_us=%llu decisions=%llu idles=%llu "
+		           "deadline=%llu kick=%llu block=%llu yield=%llu stop=%llu",
+		           cpu, p->pool, (unsigned long long)(p->busy_ns / 1000),
+		           (unsigned long long)v->decisions, (unsigned long long)v->idles,
+		           (unsigned long long)v->leaves[VMX_LEAVE_DEADLINE],
+		           (unsigned long long)v->leaves[VMX_LEAVE_KICK],
+		           (unsigned long long)v->leaves[VMX_LEAVE_BLOCK],
+		           (unsigned long long)v->leaves[VMX_LEAVE_YIELD],
+		           (unsigned long long)v->leaves[VMX_LEAVE_STOP]);
+	}
 	for (uint32_t i = 0; i < schedule_vm_count; i++) {
 		struct vm *vm = schedule_vms[i];
 		uint64_t run_ns = 0, micro_ns = 0, wait_ns = 0;
