@@ -28,6 +28,23 @@
 	.long MULTIBOOT_FLAGS
 	.long -(MULTIBOOT_MAGIC + MULTIBOOT_FLAGS)
 
+/* PAE, testos's page tables, EFER.LME, then paging on: the same steps for
+ * the boot CPU and for every AP (clobbers eax, ecx, edx). */
+.macro TESTOS_ENABLE_LONG_MODE
+	mov %cr4, %eax
+	or $0x20, %eax                /* PAE */
+	mov %eax, %cr4
+	mov $testos_pml4, %eax
+	mov %eax, %cr3
+	mov $0xc0000080, %ecx         /* EFER.LME */
+	rdmsr
+	or $0x100, %eax
+	wrmsr
+	mov %cr0, %eax
+	or $0x80000001, %eax          /* PG | PE */
+	mov %eax, %cr0
+.endm
+
 	.section .text.boot32, "ax"
 	.code32
 	.global testos_start32
@@ -57,18 +74,7 @@ testos_start32:
 	inc %ecx
 	cmp $512, %ecx
 	jne 1b
-	mov %cr4, %eax
-	or $0x20, %eax                /* PAE */
-	mov %eax, %cr4
-	mov $testos_pml4, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx         /* EFER.LME */
-	rdmsr
-	or $0x100, %eax
-	wrmsr
-	mov %cr0, %eax
-	or $0x80000001, %eax          /* PG | PE */
-	mov %eax, %cr0
+	TESTOS_ENABLE_LONG_MODE
 	lgdt testos_gdt_pointer
 	ljmp $0x08, $testos_start64
 
@@ -182,18 +188,7 @@ testos_trampoline32:
 	mov %ax, %ds
 	mov %ax, %es
 	mov %ax, %ss
-	mov %cr4, %eax
-	or $0x20, %eax                /* PAE */
-	mov %eax, %cr4
-	mov $testos_pml4, %eax
-	mov %eax, %cr3
-	mov $0xc0000080, %ecx         /* EFER.LME */
-	rdmsr
-	or $0x100, %eax
-	wrmsr
-	mov %cr0, %eax
-	or $0x80000001, %eax          /* PG | PE */
-	mov %eax, %cr0
+	TESTOS_ENABLE_LONG_MODE
 	ljmp $0x08, $testos_ap_start64
 	.align 16
 testos_trampoline_gdt:
