@@ -2,11 +2,11 @@
  * vmx/run.h - creating the VMs of the boot configuration and running them.
  *
  * Every boot module whose name ends in ".cfg" defines one VM (vmx/config.h);
- * `kernel`, `ramdisk` and `symbols` name other boot modules. Until the
- * scheduler is wired in, each vCPU is pinned to a pCPU (VM i's vCPU 0 on
- * pCPU i modulo the CPUs online) and pCPUs run their vCPUs one after the
- * other. The boot CPU waits until every VM has finished, then prints one
- * machine-readable line per VM:
+ * `kernel`, `ramdisk`, `symbols` and `rules` name other boot modules. By
+ * default the scheduler (vmx/schedule.c, `sched=POLICY`) runs the vCPUs on
+ * all pCPUs; with `sched=pinned` vCPU v of VM k stays on pCPU (k + v) mod
+ * CPUs and pCPUs run their vCPUs one after the other. The boot CPU waits
+ * until every VM has finished, then prints one machine-readable line per VM:
  *   VM name=a state=done|stopped status=S cause="..." cpu=N vcpus=N
  *      memory_mb=M exits_total=N exit_cpuid=N exit_<reason>=N ...
  *      msr_unknown=N io_unknown=N pause_yields=N results=N
