@@ -220,6 +220,25 @@ def test_console_noise_crlf_and_order():
           "instant %r" % instant)
 
 
+def test_clock_from_hypervisor_summary():
+    # The hypervisor stamps TSC ticks and says the rate in TRACESUMMARY:
+    # 50,000 kHz = 50 ticks per microsecond, no option needed; an explicit
+    # --units-per-us still wins.
+    text = ("TRACE t=1000 pcpu=0 ev=schedule_in vm=0 vcpu=0 a0=0 a1=0\n"
+            "TRACE t=6000 pcpu=0 ev=schedule_out vm=0 vcpu=0 a0=0 a1=0\n"
+            "TRACESUMMARY records=2 dropped=0 clock=tsc tsc_khz=50000\n")
+    status, _, _, document, _ = run([], text)
+    if check(status == 0, "exit status"):
+        run_events = slices(document)
+        check(len(run_events) == 1 and abs(run_events[0]["dur"] - 100.0) < 1e-9,
+              "TSC run of 5000 ticks at 50/us = 100 us: %r" % run_events)
+    status, _, _, document, _ = run(["--units-per-us", "1000"], text)
+    if check(status == 0, "exit status with --units-per-us"):
+        run_events = slices(document)
+        check(len(run_events) == 1 and abs(run_events[0]["dur"] - 5.0) < 1e-9,
+              "explicit units win: %r" % run_events)
+
+
 def test_window():
     _, _, _, _, svg = run(["--window", "0.0019:0.0021"], TRACE)
     if not check(svg is not None, "no output"):
@@ -250,7 +269,8 @@ def test_stdin_summary():
 TESTS = [test_runs_per_pcpu, test_events_and_counters, test_micro_inferred,
          test_micro_option, test_offload_target_without_pools,
          test_micro_from_pool_resize,
-         test_console_noise_crlf_and_order, test_window, test_no_trace_lines,
+         test_console_noise_crlf_and_order, test_clock_from_hypervisor_summary,
+         test_window, test_no_trace_lines,
          test_stdin_summary]
 
 if __name__ == "__main__":
