@@ -20,7 +20,25 @@ static struct sched_trace_ring sched_env_rings[PERCPU_MAX_CPUS];
 static uint32_t sched_env_ring_count;
 static volatile bool sched_env_kicked[PERCPU_MAX_CPUS];
 
-uint64_t sched_env_now(void) { return timer_tsc_to_ns(arch_tsc_read()); }
+/*
+ * The scheduler compares times taken on different pCPUs (a vCPU queued on
+ * one, picked on another). TSCs of different CPUs may be slightly apart
+ * (Bochs runs CPUs in quanta; real sockets drift), so the clock handed to
+ * the scheduler never goes backwards across pCPUs: it is the largest value
+ * any pCPU has read so far.
+ */
+static uint64_t sched_env_latest_ns;
+
+uint64_t sched_env_now(void)
+{
+	uint64_t now = timer_tsc_to_ns(arch_tsc_read());
+	uint64_t latest = __atomic_load_n(&sched_env_latest_ns, __ATOMIC_RELAXED);
+	while (now > latest &&
+	       !__atomic_compare_exchange_n(&sched_env_latest_ns, &latest, now, true,
+	                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return now > latest ? now : latest;
+}
 
 unsigned sched_env_this_pcpu(void) { return percpu_this_index(); }
 

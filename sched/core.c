@@ -226,7 +226,7 @@ static bool core_keep_running(struct sched_system *sys,
 	/* A better vCPU waits: honour the rate limit first. */
 	ratelimit = sched_min_time(pool->params.ratelimit_ns,
 	                           pool->params.slice_ns);
-	if (ratelimit && now - current->run_start < ratelimit) {
+	if (ratelimit && (now < current->run_start || now - current->run_start < ratelimit)) {
 		sys->counters.ratelimit_holds++;
 		pcpu->slice_end = sched_min_time(pcpu->slice_end,
 		                                 current->run_start + ratelimit);
@@ -241,7 +241,7 @@ static void core_schedule_out(struct sched_system *sys,
 {
 	struct sched_pool *here = sched_pcpu_pool(sys, pcpu);
 	struct sched_pool *own = sched_vcpu_pool(prev);
-	uint64_t ran = now - prev->run_start;
+	uint64_t ran = now > prev->run_start ? now - prev->run_start : 0;
 	enum sched_out_reason reason;
 	bool requeue_here = false, return_home = false;
 
@@ -336,7 +336,7 @@ static struct sched_vcpu *core_pick(struct sched_system *sys,
 	next->burn_from = now;
 	if (!pool->micro)
 		next->home_pcpu = pcpu->id;
-	waited = now - next->queued_since;
+	waited = now > next->queued_since ? now - next->queued_since : 0;
 	next->stats.wait_ns += waited;
 	if (waited > next->stats.max_wait_ns)
 		next->stats.max_wait_ns = waited;
