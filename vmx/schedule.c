@@ -276,8 +276,7 @@ static void schedule_load(struct vcpu *vcpu)
 static void schedule_put(struct vcpu *vcpu)
 {
 	if (vcpu->loaded_cpu == (int32_t)percpu_this_index()) {
-		vmx_vcpu_put(vcpu); /* VMCLEAR; sets loaded_cpu = -1 */
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+		vmx_vcpu_put(vcpu); /* VMCLEAR, then loaded_cpu = -1 (release) */
 	}
 }
 
@@ -301,11 +300,13 @@ static void schedule_idle(uint64_t until)
 	timer_cancel(timer);
 }
 
-/* A vCPU posted an event to a halted vCPU after it blocked: see the
- * invariants at the top. */
-static bool schedule_event_pending(struct vcpu *vcpu)
+/* Block the vCPU running here, then wake it at once if an event was
+ * posted before it blocked (see the invariants at the top). */
+static void schedule_block(struct vcpu *vcpu, uint64_t rip, bool kernel_mode)
 {
-	return vmx_vcpu_has_pending_event(vcpu);
+	sched_vcpu_block(vcpu->sched, rip, kernel_mode);
+	if (vmx_vcpu_has_pending_event(vcpu))
+		sched_vcpu_wake(vcpu->sched);
 }
 
 static void schedule_loop(void)
@@ -343,9 +344,7 @@ static void schedule_loop(void)
 		if (vcpu_interrupt_waiting_for_startup(next)) {
 			/* An AP between INIT and STARTUP runs no guest code:
 			 * it waits blocked, STARTUP wakes it. */
-			sched_vcpu_block(next->sched, 0, false);
-			if (schedule_event_pending(next))
-				sched_vcpu_wake(next->sched);
+			schedule_block(next, 0, false);
 			continue;
 		}
 		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
@@ -356,9 +355,7 @@ static void schedule_loop(void)
 		kernel_mode = ((vmx_read(VMCS_GUEST_SS_ACCESS) >> 5) & 3) == 0;
 		switch (leave) {
 		case VMX_LEAVE_BLOCK:
-			sched_vcpu_block(next->sched, rip, kernel_mode);
-			if (schedule_event_pending(next))
-				sched_vcpu_wake(next->sched);
+			schedule_block(next, rip, kernel_mode);
 			break;
 		case VMX_LEAVE_YIELD:
 			if (next->yields_logged < 3) {

@@ -330,8 +330,10 @@ void vmx_vcpu_put(struct vcpu *vcpu)
 	vcpu->syscall_mask = arch_msr_read(0xc0000084);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, 0);
 	vmx_vmclear(vcpu->vmcs);
-	vcpu->loaded_cpu = -1;
 	vcpu->launched = false;
+	/* Release: a pCPU that sees -1 may VMPTRLD this VMCS and finds
+	 * everything written above. */
+	__atomic_store_n(&vcpu->loaded_cpu, -1, __ATOMIC_RELEASE);
 }
 
 void vmx_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error)
