@@ -244,7 +244,8 @@ void kernel_main(const struct boot_info *info)
 		}
 		kernel_halt("no-vmx", PANIC_STATUS_NO_VMX);
 	}
-	if (vmx_run_has_configuration(info))
-		vmx_run(info, &kernel_cmdline, kernel_vmx, percpu_cpu_count);
+	if (vmx_run_has_configuration(info) &&
+	    vmx_run(info, &kernel_cmdline, kernel_vmx) == VMX_RUN_REFUSED)
+		kernel_halt("refused", PANIC_STATUS_REFUSED);
 	kernel_halt("done", PANIC_STATUS_DONE);
 }

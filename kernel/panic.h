@@ -32,6 +32,7 @@ enum panic_status {
 	PANIC_STATUS_DONE = 0,  /* normal end of run                */
 	PANIC_STATUS_NO_VMX = 1, /* a required VMX feature is missing */
 	PANIC_STATUS_PANIC = 2,  /* panic or unhandled exception     */
+	PANIC_STATUS_REFUSED = 3, /* the VMs were refused (VMXREFUSED, SCHEDREFUSED, bad modules) */
 };
 
 #endif /* KERNEL_PANIC_H */

@@ -40,22 +40,28 @@ static void config_append(char *buffer, size_t size, size_t *used, const char *t
 }
 
 /* "FILE:LINE: reason-part-1reason-part-2" */
+/* Decimal digits of `value` into `number`; returns their count. */
+static size_t config_decimal(uint64_t value, char number[24])
+{
+	char digits[24];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value);
+	for (size_t i = 0; i < n; i++)
+		number[i] = digits[n - 1 - i];
+	return n;
+}
+
 static int config_fail(struct config_parser *p, const char *reason, const char *detail)
 {
 	size_t used = 0;
-	char digits[24];
-	int n = 0;
-	unsigned line = p->line;
-	do {
-		digits[n++] = (char)('0' + line % 10);
-		line /= 10;
-	} while (line);
 	char number[24];
-	for (int i = 0; i < n; i++)
-		number[i] = digits[n - 1 - i];
+	size_t n = config_decimal(p->line, number);
 	config_append(p->error, p->error_size, &used, p->file, config_length(p->file));
 	config_append(p->error, p->error_size, &used, ":", 1);
-	config_append(p->error, p->error_size, &used, number, (size_t)n);
+	config_append(p->error, p->error_size, &used, number, n);
 	config_append(p->error, p->error_size, &used, ": ", 2);
 	config_append(p->error, p->error_size, &used, reason, config_length(reason));
 	if (detail)
@@ -148,8 +154,18 @@ static int config_number(struct config_parser *p, uint64_t minimum, uint64_t max
 		return config_fail(p, "expected a number for key ", key);
 	if (config_is_key_char(config_peek(p)) || config_peek(p) == '.')
 		return config_fail(p, "malformed number for key ", key);
-	if (value < minimum || value > maximum)
-		return config_fail(p, "value out of range for key ", key);
+	if (value < minimum || value > maximum) {
+		/* "value out of range for key K (MIN..MAX)", from the limits. */
+		char range[64], number[24];
+		size_t used = 0;
+		config_append(range, sizeof(range), &used, key, config_length(key));
+		config_append(range, sizeof(range), &used, " (", 2);
+		config_append(range, sizeof(range), &used, number, config_decimal(minimum, number));
+		config_append(range, sizeof(range), &used, "..", 2);
+		config_append(range, sizeof(range), &used, number, config_decimal(maximum, number));
+		config_append(range, sizeof(range), &used, ")", 1);
+		return config_fail(p, "value out of range for key ", range);
+	}
 	*out = (uint32_t)value;
 	return 0;
 }
@@ -177,7 +193,7 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum confi
 	case KEY_EXTRA: return config_string(p, c->extra, sizeof(c->extra), k);
 	case KEY_POOL: return config_string(p, c->pool, sizeof(c->pool), k);
 	case KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
-	case KEY_VCPUS: return config_number(p, 1, VM_CONFIG_MAX_VCPUS, &c->vcpus, k);
+	case KEY_VCPUS: return config_number(p, 1, SCHED_MAX_VCPUS_PER_VM, &c->vcpus, k);
 	case KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
 	case KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
 	case KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);

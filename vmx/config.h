@@ -7,7 +7,7 @@
  * or 0x-hex number. Keys (each at most once):
  *   name    string, required, [A-Za-z0-9_.-], 1..31 characters
  *   kernel  string, required: the boot module holding the guest kernel
- *   vcpus   number 1..VM_CONFIG_MAX_VCPUS (default 1)
+ *   vcpus   number 1..SCHED_MAX_VCPUS_PER_VM (default 1)
  *   memory  number of MiB, 4..65536 (default 32)
  *   ramdisk string: a boot module handed to the guest as a Multiboot module
  *   extra   string: the guest kernel's command line
@@ -29,7 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_CONFIG_MAX_VCPUS 8
+#include "sched/sched.h" /* SCHED_MAX_VCPUS_PER_VM: one vCPU limit for all */
+
 #define VM_CONFIG_NAME_SIZE 32
 #define VM_CONFIG_STRING_SIZE 128
 #define VM_CONFIG_EXTRA_SIZE 256

@@ -77,19 +77,3 @@ no_memory:
 	format_string(error, error_size, "EPT: out of memory for tables");
 	return 0;
 }
-
-uint64_t ept_translate(uint64_t root, uint64_t guest_physical)
-{
-	const uint64_t *table = (const uint64_t *)(uintptr_t)root;
-	for (int level = 3; level >= 0; level--) {
-		uint64_t entry = table[(guest_physical >> (12 + 9 * level)) & 511];
-		if (!(entry & EPT_RWX))
-			return ~0ull;
-		if (level == 0 || (level == 1 && (entry & EPT_LARGE))) {
-			uint64_t page_mask = (1ull << (12 + 9 * level)) - 1;
-			return (entry & EPT_ADDRESS_MASK & ~page_mask) | (guest_physical & page_mask);
-		}
-		table = (const uint64_t *)(uintptr_t)(entry & EPT_ADDRESS_MASK);
-	}
-	return ~0ull;
-}

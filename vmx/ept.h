@@ -24,7 +24,5 @@ struct ept_statistics {
  * the PML4 physical address. */
 uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
                    struct ept_statistics *statistics, char *error, size_t error_size);
-/* Host-physical address of `guest_physical`, or ~0 if not mapped. */
-uint64_t ept_translate(uint64_t root, uint64_t guest_physical);
 
 #endif /* VMX_EPT_H */

@@ -280,18 +280,9 @@ static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 		        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 		return VMX_EXIT_ACTION_STOP;
 	}
-	if (vcpu->scheduled) {
-		/* The scheduler blocks the vCPU (vmx/schedule.c); an event
-		 * posted from now on wakes it. */
-		vcpu->leave = VMX_LEAVE_BLOCK;
-		return VMX_EXIT_ACTION_NEXT;
-	}
-	/* Pinned: block here until a virtual interrupt is pending or the VM stops. */
-	while (!vmx_vcpu_has_pending_event(vcpu) &&
-	       vm->state == VM_STATE_RUNNING) {
-		arch_enable_and_halt();
-		arch_interrupts_disable();
-	}
+	/* The scheduler blocks the vCPU (vmx/schedule.c); an event posted
+	 * from now on wakes it. */
+	vcpu->leave = VMX_LEAVE_BLOCK;
 	return VMX_EXIT_ACTION_NEXT;
 }
 
@@ -301,8 +292,7 @@ static enum vmx_exit_action exit_pause(struct vcpu *vcpu, uint64_t qualification
 	/* A PAUSE-loop exit: the guest spins. Scheduled vCPUs yield (the
 	 * scheduler classifies the live RIP); pinned ones just go on. */
 	vcpu->pause_yields++;
-	if (vcpu->scheduled)
-		vcpu->leave = VMX_LEAVE_YIELD;
+	vcpu->leave = VMX_LEAVE_YIELD;
 	return VMX_EXIT_ACTION_NEXT;
 }
 
@@ -587,10 +577,6 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		uint64_t interruptibility = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
 		if (interruptibility & 3)
 			vmx_write(VMCS_GUEST_INTERRUPTIBILITY, interruptibility & ~3ull);
-	}
-	if (vcpu->move_after && vcpu->exits_total == vcpu->move_after) {
-		vcpu->move_after = 0;
-		vcpu->move_to = (int32_t)((percpu_this_index() + 1) % percpu_cpu_count);
 	}
 	if (vm->exit_limit && vcpu->exits_total > vm->exit_limit && vm->state == VM_STATE_RUNNING)
 		vm_stop(vm, "exit-flood: %llu exits exceed the budget of %llu (last: %s)",

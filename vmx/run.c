@@ -1,19 +1,16 @@
 /*
  * vmx/run.c - VMs from boot modules: configuration, memory, EPT, bitmaps,
- * guest loading, pinning vCPUs to pCPUs, and the final report (see run.h).
+ * guest loading, handing them to the scheduler (vmx/schedule.c), and the
+ * final report (see run.h).
  *
  * Lock order: none held here; vm->lock -> log_lock inside vm.c.
  */
 #include "vmx/run.h"
 
-#include "arch/x86/cpu.h"
-#include "arch/x86/lapic.h"
-#include "arch/x86/smp.h"
-#include "arch/x86/trap.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
-#include "kernel/percpu.h"
 #include "kernel/string.h"
+#include "sched/sched.h"
 #include "vmx/config.h"
 #include "vmx/console.h"
 #include "vmx/ept.h"
@@ -23,13 +20,9 @@
 #include "vmx/schedule.h"
 #include "vmx/vmx.h"
 
-#define RUN_MAX_VMS 16
-
-static struct vm *run_vms[RUN_MAX_VMS];
+static struct vm *run_vms[SCHED_MAX_VMS];
 static uint32_t run_vm_count;
 static const struct boot_info *run_boot_info;
-static volatile uint32_t run_workers_done;
-static volatile uint32_t run_workers_expected;
 
 static bool run_ends_with(const char *s, const char *suffix)
 {
@@ -98,8 +91,8 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		return NULL;
 	}
 	struct vm *vm = memory_allocate(sizeof(*vm));
-	struct vcpu *vcpus[VM_MAX_VCPUS] = {NULL};
-	for (uint32_t i = 0; i < config.vcpus && i < VM_MAX_VCPUS; i++)
+	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM] = {NULL};
+	for (uint32_t i = 0; i < config.vcpus && i < SCHED_MAX_VCPUS_PER_VM; i++)
 		vcpus[i] = memory_allocate(sizeof(struct vcpu));
 	if (!vm || !vcpus[config.vcpus - 1]) {
 		log_record("VMCONFIG file=%s error=\"out of memory for the VM\"", module->name);
@@ -176,7 +169,6 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		struct vcpu *vcpu = vcpus[i];
 		vcpu->vm = vm;
 		vcpu->index = i;
-		vcpu->move_to = -1;
 		vcpu->loaded_cpu = -1;
 		vcpu->last_cpu = -1;
 		vcpu->start_eax = LOADER_BOOT_MAGIC;
@@ -200,116 +192,10 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 	return vm;
 }
 
-static void run_cpu_worker(void *argument);
-
-/* Continue a vCPU that moved here from another pCPU (its VMCS is cleared). */
-static void run_moved_vcpu(struct vcpu *vcpu)
-{
-	uint32_t cpu = percpu_this_index();
-	log_info("VM %s: vCPU %u continues on cpu %u (VMPTRLD, VMLAUNCH)", vcpu->vm->name,
-	         vcpu->index, cpu);
-	vcpu->pinned_cpu = cpu;
-	vmx_vcpu_run(vcpu);
-}
-
-/* Hand a vCPU that asked to move (move_to) to its new pCPU. Returns false
- * if that pCPU cannot take it (then the vCPU stays here). */
-static bool run_hand_over(struct vcpu *vcpu)
-{
-	uint32_t target = (uint32_t)vcpu->move_to;
-	vcpu->move_to = -1;
-	if (target == percpu_this_index() || !percpu_cpus[target].online)
-		return false;
-	log_info("VM %s: vCPU %u moves from cpu %u to cpu %u (VMCLEAR done here)", vcpu->vm->name,
-	         vcpu->index, percpu_this_index(), target);
-	__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
-	if (smp_run_in_thread(target, run_cpu_worker, vcpu) != 0) {
-		__atomic_sub_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
-		log_warning("VM %s: cpu %u is busy; vCPU %u stays on cpu %u", vcpu->vm->name, target,
-		            vcpu->index, percpu_this_index());
-		return false;
-	}
-	return true;
-}
-
-/* Run a vCPU until it stops, or hand it over when it asks to move. */
-static void run_vcpu_here(struct vcpu *vcpu, bool moved)
-{
-	if (moved)
-		run_moved_vcpu(vcpu);
-	else
-		vmx_vcpu_run(vcpu);
-	while (vcpu->move_to >= 0 && vcpu->vm->state == VM_STATE_RUNNING) {
-		if (run_hand_over(vcpu))
-			return;
-		vmx_vcpu_run(vcpu);
-	}
-}
-
-/* Run every vCPU pinned to this pCPU, one after the other. The argument is
- * the CPU number, or (above PERCPU_MAX_CPUS) a vCPU that moved here. */
-static void run_cpu_worker(void *argument)
-{
-	uint32_t cpu = percpu_this_index();
-	char error[160];
-	int enabled = vmx_cpu_enable(error, sizeof(error));
-	if ((uintptr_t)argument >= PERCPU_MAX_CPUS) {
-		struct vcpu *vcpu = argument;
-		if (enabled != 0)
-			vm_stop(vcpu->vm, "vmx-unavailable: %s", error);
-		else
-			run_vcpu_here(vcpu, true);
-	} else {
-		/* VM by VM, each of its vCPUs pinned here (an AP idles in the
-		 * guest's HLT state until its SIPI, so each pCPU must host at most
-		 * one vCPU of a VM that is still running). */
-		for (uint32_t i = 0; i < run_vm_count; i++) {
-			struct vm *vm = run_vms[i];
-			for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-				struct vcpu *vcpu = vm->vcpus[v];
-				if (vcpu->pinned_cpu != cpu)
-					continue;
-				if (enabled != 0) {
-					vm_stop(vm, "vmx-unavailable: %s", error);
-					continue;
-				}
-				enum vm_state created = VM_STATE_CREATED;
-				__atomic_compare_exchange_n(&vm->state, &created, VM_STATE_RUNNING, false,
-				                            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
-				if (vm->state != VM_STATE_RUNNING)
-					continue; /* it ended before this vCPU got here */
-				if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx,
-				                    error, sizeof(error)) != 0) {
-					vm_stop(vm, "vcpu-create: %s", error);
-					continue;
-				}
-				vcpu->created = true;
-				if (v == 0 && vmx_settings.corrupt_guest[0] &&
-				    strcmp(vmx_settings.corrupt_guest, vm->name) == 0) {
-					log_warning("VM %s: corrupting guest CS access rights (vmx_corrupt_guest)",
-					            vm->name);
-					vmx_write(VMCS_GUEST_CS_ACCESS, 0x1234);
-				}
-				if (v == 0 && vmx_settings.move_vcpu[0] &&
-				    strcmp(vmx_settings.move_vcpu, vm->name) == 0)
-					vcpu->move_after = 100;
-				log_info("VM %s: vCPU %u starts on cpu %u%s", vm->name, v, cpu,
-				         v ? " (waiting for SIPI)" : "");
-				run_vcpu_here(vcpu, false);
-			}
-		}
-	}
-	__atomic_add_fetch(&run_workers_done, 1, __ATOMIC_RELEASE);
-	if (cpu != 0)
-		lapic_send_ipi(percpu_cpus[0].apic_id, TRAP_VECTOR_RESCHEDULE);
-}
-
-/* The pCPU a vCPU is reported on: where it ran last when scheduled. */
+/* The pCPU a vCPU is reported on: where it ran last (0 if it never ran). */
 static uint32_t run_vcpu_cpu(const struct vcpu *vcpu)
 {
-	if (vcpu->scheduled)
-		return vcpu->last_cpu >= 0 ? (uint32_t)vcpu->last_cpu : 0;
-	return vcpu->pinned_cpu;
+	return vcpu->last_cpu >= 0 ? (uint32_t)vcpu->last_cpu : 0;
 }
 
 /* One line per vCPU of an SMP VM: where it ran and its interrupt figures. */
@@ -373,30 +259,56 @@ static void run_report(struct vm *vm)
 	run_report_vcpus(vm);
 }
 
-int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
-            const struct vmx_capability *capabilities, uint32_t cpu_count)
+/* Hypervisor options of the VMX core; -1 with the reason on a bad value. */
+static int run_settings(const struct cmdline *cmdline, char *error, unsigned error_size)
 {
-	char error[200];
-	run_boot_info = info;
 	uint64_t value;
-	if (cmdline_get_number(cmdline, "ple_gap", vmx_settings.ple_gap, 0xffffffff, &value, error,
-	                       sizeof(error)) == 0)
-		vmx_settings.ple_gap = (uint32_t)value;
-	if (cmdline_get_number(cmdline, "ple_window", vmx_settings.ple_window, 0xffffffff, &value,
-	                       error, sizeof(error)) == 0)
-		vmx_settings.ple_window = (uint32_t)value;
+	if (cmdline_get_number(cmdline, "ple_gap", vmx_settings.ple_gap, UINT32_MAX, &value, error,
+	                       error_size) != 0)
+		return -1;
+	vmx_settings.ple_gap = (uint32_t)value;
+	if (cmdline_get_number(cmdline, "ple_window", vmx_settings.ple_window, UINT32_MAX, &value,
+	                       error, error_size) != 0)
+		return -1;
+	vmx_settings.ple_window = (uint32_t)value;
 	if (cmdline_get_number(cmdline, "vm_exit_limit", vmx_settings.exit_limit, UINT64_MAX,
-	                       &value, error, sizeof(error)) == 0)
-		vmx_settings.exit_limit = value;
-	const char *move = cmdline_get(cmdline, "vmx_move_vcpu");
-	if (move)
-		string_copy(vmx_settings.move_vcpu, move, sizeof(vmx_settings.move_vcpu));
+	                       &vmx_settings.exit_limit, error, error_size) != 0)
+		return -1;
 	const char *corrupt = cmdline_get(cmdline, "vmx_corrupt_guest");
 	if (corrupt)
 		string_copy(vmx_settings.corrupt_guest, corrupt, sizeof(vmx_settings.corrupt_guest));
+	return 0;
+}
+
+/* Create every VM of the boot configuration; returns how many were rejected. */
+static int run_create_vms(const struct boot_info *info)
+{
+	int rejected = 0;
+	for (uint32_t i = 0; i < info->module_count && run_vm_count < SCHED_MAX_VMS; i++) {
+		if (!run_ends_with(info->modules[i].name, ".cfg"))
+			continue;
+		struct vm *vm = run_create_vm(&info->modules[i], run_vm_count);
+		if (!vm) {
+			rejected++;
+			continue;
+		}
+		run_vms[run_vm_count++] = vm;
+	}
+	return rejected;
+}
+
+int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
+            const struct vmx_capability *capabilities)
+{
+	char error[200];
+	run_boot_info = info;
+	if (run_settings(cmdline, error, sizeof(error)) != 0) {
+		log_record("VMXREFUSED reason=\"%s\"", error);
+		return VMX_RUN_REFUSED;
+	}
 	if (vmx_controls_compute(&capabilities[0], error, sizeof(error)) != 0) {
 		log_record("VMXREFUSED reason=\"%s\"", error);
-		return 1;
+		return VMX_RUN_REFUSED;
 	}
 	log_record("VMXCONTROLS pin=0x%x processor=0x%x secondary=0x%x exit=0x%x entry=0x%x "
 	           "ple_gap=%u ple_window=%u exit_limit=%llu",
@@ -409,85 +321,29 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 		ranges[i] = (struct loader_range){info->modules[i].base, info->modules[i].length};
 	if (loader_check_overlap(ranges, info->module_count, error, sizeof(error)) != 0) {
 		log_record("VMCONFIG file=boot-modules error=\"%s\"", error);
-		return 1;
+		return VMX_RUN_REFUSED;
 	}
+	int rejected = run_create_vms(info);
+	/* One execution model: the scheduler runs every vCPU on every pCPU
+	 * (vmx/schedule.c); sched=pinned is a policy of it. */
+	if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
+		log_record("SCHEDREFUSED reason=\"%s\"", error);
+		return VMX_RUN_REFUSED;
+	}
+	if (vmx_console_start(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
+		log_record("SCHEDREFUSED reason=\"console: %s\"", error);
+		return VMX_RUN_REFUSED;
+	}
+	vmx_schedule_run();
+	vmx_console_stop();
 
-	uint32_t online[PERCPU_MAX_CPUS], online_count = 0;
-	for (uint32_t cpu = 0; cpu < cpu_count; cpu++)
-		if (percpu_cpus[cpu].online)
-			online[online_count++] = cpu;
-	int failed = 0;
-	for (uint32_t i = 0; i < info->module_count && run_vm_count < RUN_MAX_VMS; i++) {
-		if (!run_ends_with(info->modules[i].name, ".cfg"))
-			continue;
-		struct vm *vm = run_create_vm(&info->modules[i], run_vm_count);
-		if (!vm) {
-			failed++;
-			continue;
-		}
-		/* Pinned placement: vCPU v of VM k on pCPU (k + v) mod CPUs. */
-		for (uint32_t v = 0; v < vm->vcpu_count; v++)
-			vm->vcpus[v]->pinned_cpu = online[(run_vm_count + v) % online_count];
-		run_vms[run_vm_count++] = vm;
-	}
-
-	const char *model = cmdline_get(cmdline, "sched");
-	if (!model || strcmp(model, "pinned") != 0) {
-		/* The scheduler runs every vCPU on every pCPU (vmx/schedule.c);
-		 * sched=pinned keeps the static placement below instead. */
-		if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
-			log_record("SCHEDREFUSED reason=\"%s\"", error);
-			return 1;
-		}
-		if (vmx_console_start(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {
-			log_record("SCHEDREFUSED reason=\"console: %s\"", error);
-			return 1;
-		}
-		vmx_schedule_run();
-		vmx_console_stop();
-		goto report;
-	}
-	/* Start the workers on the APs that have vCPUs, then work on CPU 0. */
-	bool cpu0_has_work = false;
-	for (uint32_t c = 0; c < online_count; c++) {
-		bool has_work = false;
-		for (uint32_t i = 0; i < run_vm_count; i++)
-			for (uint32_t v = 0; v < run_vms[i]->vcpu_count; v++)
-				has_work |= run_vms[i]->vcpus[v]->pinned_cpu == online[c];
-		if (!has_work)
-			continue;
-		if (online[c] == 0) {
-			cpu0_has_work = true;
-		} else if (__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL),
-		           smp_run_in_thread(online[c], run_cpu_worker,
-		                             (void *)(uintptr_t)online[c]) == 0) {
-		} else {
-			__atomic_sub_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
-			log_error("vmx: cpu %u is busy; its VMs do not run", online[c]);
-		}
-	}
-	if (cpu0_has_work) {
-		__atomic_add_fetch(&run_workers_expected, 1, __ATOMIC_ACQ_REL);
-		run_cpu_worker((void *)0);
-	}
-	for (;;) {
-		arch_interrupts_disable();
-		if (__atomic_load_n(&run_workers_done, __ATOMIC_ACQUIRE) >=
-		    __atomic_load_n(&run_workers_expected, __ATOMIC_ACQUIRE))
-			break;
-		arch_enable_and_halt();
-	}
-	arch_interrupts_enable();
-
-report:;
-	int rejected = failed;
+	int failed = rejected;
 	for (uint32_t i = 0; i < run_vm_count; i++) {
 		run_report(run_vms[i]);
 		if (run_vms[i]->state != VM_STATE_DONE || run_vms[i]->exit_status != 0)
 			failed++;
 	}
-	if (vmx_schedule_active())
-		vmx_schedule_report();
+	vmx_schedule_report();
 	log_record("VMS configured=%u rejected=%d done=%d failed=%d", run_vm_count + (uint32_t)rejected,
 	           rejected, (int)run_vm_count - (failed - rejected), failed);
 	return failed;

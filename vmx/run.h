@@ -2,11 +2,11 @@
  * vmx/run.h - creating the VMs of the boot configuration and running them.
  *
  * Every boot module whose name ends in ".cfg" defines one VM (vmx/config.h);
- * `kernel`, `ramdisk`, `symbols` and `rules` name other boot modules. By
- * default the scheduler (vmx/schedule.c, `sched=POLICY`) runs the vCPUs on
- * all pCPUs; with `sched=pinned` vCPU v of VM k stays on pCPU (k + v) mod
- * CPUs and pCPUs run their vCPUs one after the other. The boot CPU waits
- * until every VM has finished, then prints one machine-readable line per VM:
+ * `kernel`, `ramdisk`, `symbols` and `rules` name other boot modules. The
+ * scheduler (vmx/schedule.c, `sched=POLICY`, `pinned` among the policies)
+ * runs the vCPUs on all pCPUs; it is the only execution model. The boot
+ * CPU waits until every VM has finished, then prints one machine-readable
+ * line per VM:
  *   VM name=a state=done|stopped status=S cause="..." cpu=N vcpus=N
  *      memory_mb=M exits_total=N exit_cpuid=N exit_<reason>=N ...
  *      msr_unknown=N io_unknown=N pause_yields=N results=N
@@ -15,7 +15,10 @@
  *
  * Hypervisor command line: ple_gap=, ple_window= (TSC ticks; ple_gap=0
  * turns PLE off), vm_exit_limit= (exits per vCPU before the VM is stopped
- * as an exit flood; 0 = no limit).
+ * as an exit flood; 0 = no limit), vmx_corrupt_guest=NAME (test hook). A
+ * malformed value refuses the run (VMXREFUSED), as do missing VMX
+ * controls, overlapping boot modules and a scheduler configuration the
+ * scheduler rejects (SCHEDREFUSED).
  *
  * Lock order: none held across calls; see vm.h.
  */
@@ -31,9 +34,13 @@
 
 /* True if a boot module is a VM configuration (name ends in ".cfg"). */
 bool vmx_run_has_configuration(const struct boot_info *info);
+/* vmx_run() refused to run any VM (the reason is logged). */
+#define VMX_RUN_REFUSED (-1)
+
 /* Create, run and report every VM. Returns the number of VMs that did not
- * finish by powering off with status 0 (stopped, rejected, failed). */
+ * finish by powering off with status 0 (stopped, rejected, failed), or
+ * VMX_RUN_REFUSED. */
 int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
-            const struct vmx_capability *capabilities, uint32_t cpu_count);
+            const struct vmx_capability *capabilities);
 
 #endif /* VMX_RUN_H */

@@ -57,8 +57,6 @@ static uint64_t schedule_run_limit_ms;  /* run_ms=: stop every VM after this */
 static struct timer schedule_run_limit_timer;
 static uint64_t schedule_started_tsc, schedule_finished_tsc;
 
-bool vmx_schedule_active(void) { return schedule_started; }
-
 bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
 
 static enum sched_category schedule_classify(const void *context, uint64_t rip)
@@ -205,7 +203,6 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
 			struct vcpu *vcpu = vm->vcpus[v];
 			vcpu->sched = sched_vm_vcpu(svm, v);
-			vcpu->scheduled = true;
 			schedule_vcpus[svm->id][v] = vcpu;
 		}
 		vm->state = VM_STATE_RUNNING;
@@ -396,7 +393,10 @@ static void schedule_worker(void *argument)
 	char error[160];
 	if (vmx_cpu_enable(error, sizeof(error)) != 0) {
 		log_error("vmx: cannot enable VMX on this pCPU: %s", error);
-		sched_pool_remove_pcpu(&schedule_system, 0, percpu_this_index());
+		int removed = sched_pool_remove_pcpu(&schedule_system, 0, percpu_this_index());
+		if (removed != SCHED_OK)
+			log_error("vmx: cpu %u stays in Pool-0 without running (error %d): its vCPUs "
+			          "wait for the other pCPUs", percpu_this_index(), removed);
 	} else {
 		schedule_loop();
 	}
@@ -457,18 +457,19 @@ void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)
 		break;
 	case VMX_NOTIFY_INIT_SIPI:
 		/* An AP comes to life: it runs, takes INIT/STARTUP at its
-		 * entry, and blocks again while it waits for STARTUP. */
-		if (target->sched->state == SCHED_VCPU_OFFLINE &&
-		    target->vm->state == VM_STATE_RUNNING) {
-			sched_vcpu_online(target->sched);
+		 * entry, and blocks again while it waits for STARTUP. The
+		 * scheduler refuses (SCHED_ERR_INVALID) unless it is OFFLINE. */
+		if (target->vm->state == VM_STATE_RUNNING &&
+		    sched_vcpu_online(target->sched) == SCHED_OK)
 			return;
-		}
 		break;
 	case VMX_NOTIFY_TIMER:
 		break;
 	}
-	if (target->sched->state == SCHED_VCPU_BLOCKED)
-		sched_vcpu_wake(target->sched);
+	/* The scheduler reads the target's state under its lock: a BLOCKED
+	 * vCPU is woken, a RUNNING one that is on its way to block keeps
+	 * running, any other is left as it is. */
+	sched_vcpu_wake(target->sched);
 }
 
 void vmx_schedule_report(void)

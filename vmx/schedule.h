@@ -45,8 +45,6 @@ bool vmx_schedule_kick_pending(void);
  * vIRQs, wake a halted target, start an AP on INIT/STARTUP. */
 enum vmx_notify_kind;
 void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind);
-/* True while the scheduler drives the vCPUs (not the pinned model). */
-bool vmx_schedule_active(void);
 
 /* Snapshots for the console (vmx/console.c), taken under the scheduler lock. */
 struct vmx_schedule_vcpu_view {

@@ -31,11 +31,11 @@
 #include <stdint.h>
 
 #include "kernel/lock.h"
+#include "sched/sched.h"
+#include "vmx/config.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
 
-#define VM_NAME_SIZE 32
-#define VM_MAX_VCPUS 8
 #define VM_CONSOLE_SIZE 8192
 #define VM_CAUSE_SIZE 160
 #define VM_MMIO_HOOKS 4
@@ -77,7 +77,6 @@ enum vmx_leave {
 	VMX_LEAVE_BLOCK,    /* HLT with nothing pending                     */
 	VMX_LEAVE_YIELD,    /* PAUSE-loop exit                              */
 	VMX_LEAVE_STOP,     /* the VM is no longer running                  */
-	VMX_LEAVE_MOVE,     /* test hook: move to another pCPU (pinned mode) */
 	VMX_LEAVE_COUNT
 };
 
@@ -94,19 +93,12 @@ struct vcpu {
 	struct vmx_guest_registers registers;
 	struct vm *vm;
 	uint32_t index;
-	uint32_t pinned_cpu;
 	uint32_t start_rip, start_eax, start_ebx; /* Multiboot entry state */
 	uint64_t vmcs;          /* physical address of the VMCS region */
 	int32_t loaded_cpu;     /* pCPU where the VMCS is current, -1 if cleared */
 	int32_t last_cpu;       /* pCPU it last ran on, -1 never */
 	bool launched;          /* VMLAUNCH done since the last VMCLEAR */
 	bool stop;              /* leave the run loop */
-	int32_t move_to;        /* leave the run loop to move to this pCPU (-1 none) */
-	uint64_t move_after;    /* test hook: request the move after this many exits */
-	bool advance;           /* exit handler: skip the exiting instruction */
-	/* Scheduling: set when the scheduler (vmx/schedule.c) runs this vCPU;
-	 * exit handlers then leave the slice instead of waiting in place. */
-	bool scheduled;
 	bool created;           /* VMCS built (vmx_vcpu_create done)       */
 	enum vmx_leave leave;   /* set by an exit handler to end the slice  */
 	struct sched_vcpu *sched;
@@ -132,7 +124,7 @@ struct vcpu {
 };
 
 struct vm {
-	char name[VM_NAME_SIZE];
+	char name[VM_CONFIG_NAME_SIZE];
 	uint32_t id;
 	uint16_t vpid;
 	uint64_t memory_base;   /* host physical address of guest-physical 0 */
@@ -151,14 +143,14 @@ struct vm {
 	const char *rules_text; /* rules file text (not owned), or NULL   */
 	uint64_t rules_length;
 	const char *pool;
-	char pool_name[VM_NAME_SIZE]; /* cpupool from the configuration  */
-	char rules[128];        /* classification rules: built-in set or module */
+	char pool_name[VM_CONFIG_NAME_SIZE]; /* cpupool from the configuration  */
+	char rules[VM_CONFIG_STRING_SIZE];        /* classification rules: built-in set or module */
 	uint32_t weight;        /* credit weight                         */
 	uint32_t vcpu_count;
-	struct vcpu *vcpus[VM_MAX_VCPUS];
+	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM];
 	/* Each vCPU's vLAPIC by vCPU index, for vlapic_route() (NULL past
 	 * vcpu_count), and the per-VM devices (vmx/platform.h). */
-	struct vlapic *vlapics[VM_MAX_VCPUS];
+	struct vlapic *vlapics[SCHED_MAX_VCPUS_PER_VM];
 	struct platform *platform;
 	uint64_t rsdp_address;  /* guest-physical ACPI RSDP, 0 = none */
 	struct spinlock lock;

@@ -131,16 +131,6 @@ int vmx_cpu_enable(char *error, size_t size)
 	return 0;
 }
 
-void vmx_cpu_disable(void)
-{
-	struct vmx_cpu *cpu = &vmx_cpus[percpu_this_index()];
-	if (!cpu->enabled)
-		return;
-	vmx_vmxoff();
-	arch_cr4_write(arch_cr4_read() & ~ARCH_CR4_VMXE);
-	cpu->enabled = false;
-}
-
 struct vmx_descriptor_table {
 	uint16_t limit;
 	uint64_t base;
@@ -431,10 +421,8 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 	while (vcpu->leave == VMX_LEAVE_NONE) {
 		if (vcpu->stop || vm->state != VM_STATE_RUNNING)
 			return VMX_LEAVE_STOP;
-		if (vcpu->move_to >= 0)
-			return VMX_LEAVE_MOVE;
 		arch_interrupts_disable();
-		if (vcpu->scheduled && vmx_schedule_kick_pending()) {
+		if (vmx_schedule_kick_pending()) {
 			arch_interrupts_enable();
 			return VMX_LEAVE_KICK;
 		}
@@ -464,12 +452,4 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 			vcpu->leave = VMX_LEAVE_DEADLINE;
 	}
 	return vcpu->leave;
-}
-
-void vmx_vcpu_run(struct vcpu *vcpu)
-{
-	vmx_vcpu_load(vcpu);
-	while (vmx_vcpu_run_slice(vcpu, UINT64_MAX) != VMX_LEAVE_STOP && vcpu->move_to < 0)
-		;
-	vmx_vcpu_put(vcpu);
 }

@@ -7,8 +7,9 @@
  * wants into values the CPU accepts, honouring the allowed-0 and allowed-1
  * halves of the (TRUE) control MSRs, and refuses with a message naming the
  * missing control. vmx_vcpu_create() builds a VMCS for a vCPU at the
- * Multiboot entry state. vmx_vcpu_run() enters the guest until the vCPU is
- * stopped, dispatching every exit through vmx/exit.c.
+ * Multiboot entry state. vmx_vcpu_run_slice() enters the guest for one
+ * slice of the scheduler (vmx/schedule.c), dispatching every exit through
+ * vmx/exit.c.
  *
  * Lock order: none here; see vm.h.
  */
@@ -29,9 +30,6 @@ struct vmx_settings {
 	/* Test hook: this VM's first entry gets an invalid guest CS, to
 	 * exercise the entry-failure path (command line vmx_corrupt_guest=). */
 	char corrupt_guest[32];
-	/* Test hook: this VM's vCPU 0 moves to the next pCPU after 100 exits
-	 * (command line vmx_move_vcpu=), exercising VMCLEAR/VMPTRLD. */
-	char move_vcpu[32];
 };
 
 struct vmx_controls {
@@ -46,8 +44,6 @@ extern struct vmx_capability vmx_capability;
 int vmx_controls_compute(const struct vmx_capability *capability, char *error, size_t size);
 /* VMXON on this pCPU; -1 with the reason in `error`. */
 int vmx_cpu_enable(char *error, size_t size);
-/* VMXOFF on this pCPU (after every VMCS it used is cleared). */
-void vmx_cpu_disable(void);
 
 /* Allocate and fill the VMCS of `vcpu` (guest starts at `entry` with the
  * Multiboot registers eax/ebx). Must run on a pCPU in VMX operation. */
@@ -59,14 +55,10 @@ void vmx_vcpu_put(struct vcpu *vcpu);
  * Run the vCPU (its VMCS current here) until `deadline` (TSC; UINT64_MAX =
  * none, armed with the VMX-preemption timer) or until an exit handler ends
  * the slice: HLT with nothing pending (BLOCK), a PAUSE-loop exit (YIELD),
- * a scheduler kick (KICK), the VM stopping (STOP). Unscheduled (pinned)
- * vCPUs wait for interrupts inside their HLT exit instead of leaving.
+ * a scheduler kick (KICK), the VM stopping (STOP). The exit handlers only
+ * say how the slice ends; vmx/schedule.c's loop acts on it.
  */
 enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline);
-/* Run until the vCPU stops (its VM is DONE or STOPPED) or is asked to move
- * to another pCPU (vcpu->move_to >= 0). Either way the VMCS is cleared
- * (vmx_vcpu_put) on return, so any pCPU may load it next. */
-void vmx_vcpu_run(struct vcpu *vcpu);
 
 /* Print the VMCS fields that explain `why` (entry failure, unexpected exit). */
 void vmx_vmcs_dump(struct vcpu *vcpu, const char *why);

@@ -84,8 +84,7 @@ isr_stub_table:
 %endrep
 
 ; int arch_msr_read_safe(uint32_t msr, uint64_t *value)
-; int arch_msr_write_safe(uint32_t msr, uint64_t value)
-; A #GP on the RDMSR/WRMSR resumes at the fixup, which returns -1.
+; A #GP on the RDMSR resumes at the fixup, which returns -1.
 section .text
 global arch_msr_read_safe
 arch_msr_read_safe:
@@ -102,20 +101,5 @@ msr_read_fixup:
 	mov eax, -1
 	ret
 
-global arch_msr_write_safe
-arch_msr_write_safe:
-	mov ecx, edi
-	mov eax, esi
-	mov rdx, rsi
-	shr rdx, 32
-msr_write_instruction:
-	wrmsr
-	xor eax, eax
-	ret
-msr_write_fixup:
-	mov eax, -1
-	ret
-
 section .exception_fixups progbits alloc noexec nowrite align=8
 	dq msr_read_instruction, msr_read_fixup
-	dq msr_write_instruction, msr_write_fixup

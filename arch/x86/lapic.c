@@ -106,7 +106,6 @@ static void lapic_send(uint32_t apic_id, uint32_t command)
 }
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { lapic_send(apic_id, vector); }
-void lapic_send_nmi(uint32_t apic_id) { lapic_send(apic_id, LAPIC_ICR_DELIVERY_NMI); }
 
 void lapic_send_nmi_all_but_self(void)
 {

@@ -24,7 +24,6 @@ uint32_t lapic_id(void);
 void lapic_end_of_interrupt(void);
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
-void lapic_send_nmi(uint32_t apic_id);
 void lapic_send_nmi_all_but_self(void);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint32_t vector_page);

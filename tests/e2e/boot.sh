@@ -28,11 +28,11 @@ done
 e2e_boot determinism-a --emulator bochs --cpus 4 --timeout 120
 e2e_boot determinism-b --emulator bochs --cpus 4 --timeout 120
 a=$(line_value determinism-a BOOT tsc); b=$(line_value determinism-b BOOT tsc)
-if [ -n "$a" ] && [ "$a" = "$b" ]; then e2e_pass "determinism: BOOT tsc=$a in both runs"
-else e2e_fail "determinism: BOOT tsc=$a vs $b" determinism-b; fi
+if [ -n "$a" ] && [ "$a" = "$b" ]; then check_pass "determinism: BOOT tsc=$a in both runs"
+else check_fail "determinism: BOOT tsc=$a vs $b" determinism-b; fi
 a=$(line_value determinism-a HALT tsc); b=$(line_value determinism-b HALT tsc)
-if [ -n "$a" ] && [ "$a" = "$b" ]; then e2e_pass "determinism: HALT tsc=$a in both runs"
-else e2e_fail "determinism: HALT tsc=$a vs $b" determinism-b; fi
+if [ -n "$a" ] && [ "$a" = "$b" ]; then check_pass "determinism: HALT tsc=$a in both runs"
+else check_fail "determinism: HALT tsc=$a vs $b" determinism-b; fi
 
 # QEMU under TCG has no VMX: the hypervisor says so and powers off with the
 # distinct status (isa-debug-exit: (0x10 + 1) * 2 + 1 = 35).

@@ -14,8 +14,8 @@ light=$(line_value fairness "SCHEDVM vm=light" run_us)
 ratio=$(awk -v h="${heavy:-0}" -v l="${light:-0}" 'BEGIN { if (l == 0) print "0"; else printf "%.3f", h / l }')
 echo "BENCH fairness heavy_run_us=$heavy light_run_us=$light ratio=$ratio expected=2.000"
 if awk -v r="$ratio" 'BEGIN { exit !(r >= 1.9 && r <= 2.1) }'; then
-	e2e_pass "fairness: CPU time ratio $ratio is 2 within 5 %"
+	check_pass "fairness: CPU time ratio $ratio is 2 within 5 %"
 else
-	e2e_fail "fairness: CPU time ratio $ratio is not 2 within 5 %" fairness
+	check_fail "fairness: CPU time ratio $ratio is not 2 within 5 %" fairness
 fi
 e2e_summary

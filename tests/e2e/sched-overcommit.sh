@@ -52,16 +52,16 @@ micro=$(line_value shoot-micro1 "RESULT vm=shootdown" p50)
 echo "BENCH overcommit shootdown_p50_alone=$alone credit_corun=$credit ratio=$(ratio "$credit" "$alone")" \
      "micro_static_1_corun=$micro ratio=$(ratio "$micro" "$alone") improvement=$(ratio "$credit" "$micro")"
 if [ -n "$alone" ] && [ -n "$credit" ] && [ "$credit" -gt $((alone * 10)) ]; then
-	e2e_pass "baseline problem: shootdown p50 co-run under credit ($credit) > 10x alone ($alone)"
+	check_pass "baseline problem: shootdown p50 co-run under credit ($credit) > 10x alone ($alone)"
 else
-	e2e_fail "baseline problem not shown: shootdown p50 alone=$alone co-run=$credit" shoot-credit
+	check_fail "baseline problem not shown: shootdown p50 alone=$alone co-run=$credit" shoot-credit
 fi
 expect_line shoot-credit '^SCHED policy=credit .* ple_ipi_wait=[1-9][0-9]* .* offloads=0 '
 expect_line shoot-micro1 '^SCHED policy=micro-static:1 .* offloads=[1-9]'
 expect_line shoot-dynamic '^SCHED policy=micro-dynamic .* adaptive_steps=[1-9][0-9]* pool_resizes=[1-9]'
 if [ -n "$micro" ] && [ -n "$credit" ] && [ "$micro" -lt "$credit" ]; then
-	e2e_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"
+	check_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"
 else
-	e2e_fail "micro-sliced core did not improve shootdown p50 ($micro vs $credit)" shoot-micro1
+	check_fail "micro-sliced core did not improve shootdown p50 ($micro vs $credit)" shoot-micro1
 fi
 e2e_summary

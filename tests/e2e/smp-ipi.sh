@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/e2e/smp-ipi.sh - a 2-vCPU (xAPIC, MMIO through the APIC page) and a
-# 4-vCPU (x2APIC, MSRs) testos VM, each alone on a 4-CPU Bochs machine with
-# its vCPUs pinned 1:1, find their CPUs in the guest ACPI tables, start
+# 4-vCPU (x2APIC, MSRs) testos VM, each alone on a 4-CPU Bochs machine
+# under the default scheduler, find their CPUs in the guest ACPI tables, start
 # their APs with INIT-SIPI-SIPI and pass testos's ipitest: every vCPU
 # receives every IPI sent to it (fixed by physical ID, all-but-self
 # broadcast, self, NMI, logical destination), two pending vectors are

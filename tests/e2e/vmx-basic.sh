@@ -4,7 +4,7 @@
 # and the hypervisor's CPUID exit counter equals the CPUID instructions the
 # guest executed. Exit status 0 = pass, 1 = fail (the failed checks are
 # printed).
-source "$(dirname "$0")/vmx-lib.sh"
+source "$(dirname "$0")/lib.sh"
 vmx_build
 vmx_config a 32 "cpuid 1000"
 vmx_boot 2 a

@@ -3,7 +3,7 @@
 # measures a CPUID exit, a hypercall (VMCALL), a port-I/O exit and a PLE
 # exit in TSC ticks (Bochs, sync=none: one tick per emulated instruction,
 # so the figures are deterministic) and reports "RESULT bench=vmexit ...".
-source "$(dirname "$0")/vmx-lib.sh"
+source "$(dirname "$0")/lib.sh"
 vmx_build
 vmx_config bench 16 "bench"
 vmx_boot 1 bench | grep -E '^(RESULT|VM|HALT) '

@@ -7,7 +7,7 @@
 # (default all; give modes as arguments to run a subset), and entry: a
 # VM whose guest state the hypervisor corrupts (vmx_corrupt_guest=) must
 # fail its VM entry with a VMCS dump and be stopped.
-source "$(dirname "$0")/vmx-lib.sh"
+source "$(dirname "$0")/lib.sh"
 vmx_build
 modes=("$@"); [ ${#modes[@]} -gt 0 ] || modes=(write msr vmx triple flood entry)
 vmx_config good 16 "cpuid 300"

@@ -4,7 +4,7 @@
 # by side and both finish with their results;
 # a third, malformed configuration is rejected with FILE:LINE: reason and
 # does not keep the others from running.
-source "$(dirname "$0")/vmx-lib.sh"
+source "$(dirname "$0")/lib.sh"
 vmx_build
 vmx_config a 32 "cpuid 1000"
 vmx_config b 16 "cpuid 500"
