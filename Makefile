@@ -105,7 +105,7 @@ test: deps
 # Source checks that need no emulator: the format of every C file
 # (.clang-format) and a docs/output.md row for every printed tag.
 check: format-check
-	@tools/check-output-tags
+	@tools/check-docs
 
 FORMATTED = $$(git ls-files '*.c' '*.h' | grep -v '^tests/fixtures/')
 

@@ -49,6 +49,19 @@ struct vmx_guest_registers {
 	uint64_t cr2;
 };
 
+/* Guest register state the VMCS does not switch: x87/SSE (an FXSAVE
+ * image) and DR0-3/DR6 (DR7 and IA32_DEBUGCTL are VMCS fields). It lives
+ * in the pCPU's registers from vmx_vcpu_load() to vmx_vcpu_put() and here
+ * otherwise; the hypervisor itself uses none of these registers
+ * (-mgeneral-regs-only, no breakpoints). */
+#define VM_FXSAVE_SIZE 512
+#define VM_FXSAVE_ALIGN 16
+struct vmx_guest_extended {
+	uint8_t fxsave[VM_FXSAVE_SIZE] __attribute__((aligned(VM_FXSAVE_ALIGN)));
+	uint64_t dr[4];
+	uint64_t dr6;
+};
+
 enum vm_state {
 	VM_STATE_CREATED,
 	VM_STATE_RUNNING,
@@ -91,6 +104,7 @@ struct vm_mmio_hook {
 
 struct vcpu {
 	struct vmx_guest_registers registers;
+	struct vmx_guest_extended extended;
 	struct vm *vm;
 	uint32_t index;
 	uint32_t start_rip, start_eax, start_ebx; /* Multiboot entry state */

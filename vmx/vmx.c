@@ -11,6 +11,7 @@
 #include "arch/x86/cpu.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "vmx/exit.h"
@@ -116,7 +117,8 @@ int vmx_cpu_enable(char *error, size_t size)
 	cr0 |= arch_msr_read(MSR_VMX_CR0_FIXED0);
 	cr0 &= arch_msr_read(MSR_VMX_CR0_FIXED1);
 	arch_cr0_write(cr0);
-	uint64_t cr4 = arch_cr4_read() | ARCH_CR4_VMXE;
+	/* OSFXSR: FXSAVE/FXRSTOR of guest state include XMM0-15 and MXCSR. */
+	uint64_t cr4 = arch_cr4_read() | ARCH_CR4_VMXE | ARCH_CR4_OSFXSR;
 	cr4 |= arch_msr_read(MSR_VMX_CR4_FIXED0);
 	cr4 &= arch_msr_read(MSR_VMX_CR4_FIXED1);
 	arch_cr4_write(cr4);
@@ -129,6 +131,47 @@ int vmx_cpu_enable(char *error, size_t size)
 	log_info("vmx: VMXON on cpu %u (region 0x%llx)", percpu_this_index(),
 	         (unsigned long long)cpu->vmxon_region);
 	return 0;
+}
+
+/* The FXSAVE image after RESET/FNINIT (SDM Vol. 1, 10.5.1, Table 10-2):
+ * FCW 0x37f at byte 0, MXCSR 0x1f80 at byte 24, everything else 0. And
+ * DR6's reset value (SDM Vol. 3B, 18.2.3); DR0-3 reset to 0. */
+#define VMX_FXSAVE_FCW_OFFSET 0
+#define VMX_FXSAVE_MXCSR_OFFSET 24
+#define VMX_FCW_RESET 0x037fu
+#define VMX_MXCSR_RESET 0x1f80u
+#define VMX_DR6_RESET 0xffff0ff0ull
+
+static void vmx_extended_reset(struct vmx_guest_extended *extended)
+{
+	memset(extended, 0, sizeof(*extended));
+	uint16_t fcw = VMX_FCW_RESET;
+	uint32_t mxcsr = VMX_MXCSR_RESET;
+	memcpy(&extended->fxsave[VMX_FXSAVE_FCW_OFFSET], &fcw, sizeof(fcw));
+	memcpy(&extended->fxsave[VMX_FXSAVE_MXCSR_OFFSET], &mxcsr, sizeof(mxcsr));
+	extended->dr6 = VMX_DR6_RESET;
+}
+
+/* Give the pCPU's x87/SSE and debug registers to `extended` (restore). */
+static void vmx_extended_restore(const struct vmx_guest_extended *extended)
+{
+	__asm__ volatile("fxrstor64 %0" ::"m"(*(const uint8_t(*)[VM_FXSAVE_SIZE])extended->fxsave));
+	__asm__ volatile("mov %0, %%dr0" ::"r"(extended->dr[0]));
+	__asm__ volatile("mov %0, %%dr1" ::"r"(extended->dr[1]));
+	__asm__ volatile("mov %0, %%dr2" ::"r"(extended->dr[2]));
+	__asm__ volatile("mov %0, %%dr3" ::"r"(extended->dr[3]));
+	__asm__ volatile("mov %0, %%dr6" ::"r"(extended->dr6));
+}
+
+/* Take them back (save) into `extended`. */
+static void vmx_extended_save(struct vmx_guest_extended *extended)
+{
+	__asm__ volatile("fxsave64 %0" : "=m"(*(uint8_t(*)[VM_FXSAVE_SIZE])extended->fxsave));
+	__asm__ volatile("mov %%dr0, %0" : "=r"(extended->dr[0]));
+	__asm__ volatile("mov %%dr1, %0" : "=r"(extended->dr[1]));
+	__asm__ volatile("mov %%dr2, %0" : "=r"(extended->dr[2]));
+	__asm__ volatile("mov %%dr3, %0" : "=r"(extended->dr[3]));
+	__asm__ volatile("mov %%dr6, %0" : "=r"(extended->dr6));
 }
 
 struct vmx_descriptor_table {
@@ -250,6 +293,10 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
 	*(uint32_t *)(uintptr_t)vcpu->vmcs = vmx_capability.revision;
 	vcpu->loaded_cpu = -1;
 	vcpu->last_cpu = -1;
+	if ((uintptr_t)vcpu->extended.fxsave % VM_FXSAVE_ALIGN != 0)
+		panic("vmx: vCPU %u of VM %s: FXSAVE area at %p is not %u-byte aligned", vcpu->index,
+		      vm->name, (void *)vcpu->extended.fxsave, VM_FXSAVE_ALIGN);
+	vmx_extended_reset(&vcpu->extended);
 	if (!vmx_vmclear(vcpu->vmcs)) {
 		format_string(error, size, "VMCLEAR of a new VMCS failed");
 		return -1;
@@ -304,6 +351,7 @@ void vmx_vcpu_load(struct vcpu *vcpu)
 		}
 		vcpu->last_cpu = self;
 	}
+	vmx_extended_restore(&vcpu->extended);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
 	arch_msr_write(0xc0000081, vcpu->star);
 	arch_msr_write(0xc0000082, vcpu->lstar);
@@ -319,6 +367,7 @@ void vmx_vcpu_put(struct vcpu *vcpu)
 	vcpu->cstar = arch_msr_read(0xc0000083);
 	vcpu->syscall_mask = arch_msr_read(0xc0000084);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, 0);
+	vmx_extended_save(&vcpu->extended);
 	vmx_vmclear(vcpu->vmcs);
 	vcpu->launched = false;
 	/* Release: a pCPU that sees -1 may VMPTRLD this VMCS and finds
