@@ -62,6 +62,22 @@ static void kernel_ap_started(uint32_t cpu)
 	vmx_capability_probe(&kernel_vmx[cpu]);
 }
 
+/* An option nobody reads is a typo (`shed=credit`): stop, naming it. */
+static void kernel_check_options(const struct cmdline *line)
+{
+	static const char *const kernel_options[] = {"log", "debug_exit", "x2apic", "fault"};
+	for (unsigned i = 0; i < line->count; i++) {
+		const char *key = line->entries[i].key;
+		bool known = vmx_run_option_known(key);
+		for (unsigned k = 0; k < sizeof(kernel_options) / sizeof(kernel_options[0]); k++)
+			known |= strcmp(kernel_options[k], key) == 0;
+		if (!known)
+			panic_with_reason("bad-cmdline",
+			                  "command line: unknown option \"%s\" (docs/vmx.md and "
+			                  "docs/scheduler.md list the options)", key);
+	}
+}
+
 static __attribute__((noreturn)) void kernel_halt(const char *reason, int status)
 {
 	log_record("HALT reason=%s tsc=%llu", reason, (unsigned long long)arch_tsc_read());
@@ -140,6 +156,7 @@ void kernel_main(const struct boot_info *info)
 	char error[160];
 	if (cmdline_parse(&kernel_cmdline, info->cmdline, error, sizeof(error)) != 0)
 		panic_with_reason("bad-cmdline", "command line: %s", error);
+	kernel_check_options(&kernel_cmdline);
 	const char *level = cmdline_get(&kernel_cmdline, "log");
 	if (level) {
 		if (log_level_from_name(level) < 0)

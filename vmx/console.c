@@ -20,6 +20,8 @@
 #define CONSOLE_POLL_US 10000
 #define CONSOLE_LINE_SIZE 128
 #define CONSOLE_SCRIPT_SIZE 256
+#define CONSOLE_DUMP_MIN_MS 10u
+#define CONSOLE_DUMP_MAX_MS 3600000u
 #define CONSOLE_DEFAULT_SCRIPT "xl list; xl vcpu-list; xl cpupool-list -c"
 
 static struct vm *const *console_vms;
@@ -204,14 +206,25 @@ static void console_tick(struct timer *timer, void *context)
 	timer_start(timer, now + timer_ns_to_tsc(CONSOLE_POLL_US * 1000ull), console_tick, NULL);
 }
 
+const char *const vmx_console_options[] = {"console_dump_ms", "console_script", NULL};
+
 int vmx_console_start(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                       char *error, unsigned error_size)
 {
 	console_vms = vms;
 	console_vm_count = vm_count;
 	uint64_t dump_ms;
-	if (cmdline_get_number(cmdline, "console_dump_ms", 0, 3600000, &dump_ms, error, error_size))
+	if (cmdline_get_number(cmdline, "console_dump_ms", 0, CONSOLE_DUMP_MAX_MS, &dump_ms, error,
+	                       error_size))
 		return -1;
+	if (dump_ms && dump_ms < CONSOLE_DUMP_MIN_MS) {
+		/* A dump prints every VM and vCPU: more often would be all the
+		 * machine does (and the run would never end). */
+		format_string(error, error_size,
+		              "console_dump_ms=%llu is below the minimum of %u ms (0 turns dumps off)",
+		              (unsigned long long)dump_ms, CONSOLE_DUMP_MIN_MS);
+		return -1;
+	}
 	const char *script = cmdline_get(cmdline, "console_script");
 	if (script && string_copy(console_script, script, sizeof(console_script)) >=
 	                  sizeof(console_script)) {

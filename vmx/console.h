@@ -13,7 +13,8 @@
  *   help
  * console_dump_ms=N runs the script (default: list, vcpu-list,
  * cpupool-list -c) every N ms of hypervisor time, from the boot CPU's
- * timer; 0 (default) turns the periodic dump off. Serial input is polled
+ * timer; 0 (default) turns the periodic dump off, and below 10 ms it is
+ * refused (a dump prints every VM and vCPU). Serial input is polled
  * at the same place every 10 ms.
  *
  * Lock order: runs in the boot CPU's timer interrupt; takes the scheduler
@@ -27,6 +28,9 @@
 #include "kernel/cmdline.h"
 
 struct vm;
+
+/* The hypervisor options the console reads (NULL-terminated). */
+extern const char *const vmx_console_options[];
 
 /* Returns 0, or -1 with the reason in `error` (bad option). */
 int vmx_console_start(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,

@@ -259,6 +259,23 @@ static void run_report(struct vm *vm)
 	run_report_vcpus(vm);
 }
 
+static const char *const run_options[] = {"ple_gap", "ple_window", "vm_exit_limit",
+                                          "vmx_corrupt_guest", NULL};
+
+static bool run_option_in(const char *const *options, const char *key)
+{
+	for (; *options; options++)
+		if (strcmp(*options, key) == 0)
+			return true;
+	return false;
+}
+
+bool vmx_run_option_known(const char *key)
+{
+	return run_option_in(run_options, key) || run_option_in(vmx_schedule_options, key) ||
+	       run_option_in(vmx_console_options, key);
+}
+
 /* Hypervisor options of the VMX core; -1 with the reason on a bad value. */
 static int run_settings(const struct cmdline *cmdline, char *error, unsigned error_size)
 {

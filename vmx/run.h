@@ -34,6 +34,10 @@
 
 /* True if a boot module is a VM configuration (name ends in ".cfg"). */
 bool vmx_run_has_configuration(const struct boot_info *info);
+/* True if `key` is a hypervisor option of vmx/: the VMX core's, the
+ * scheduler's (vmx/schedule.h) or the console's (vmx/console.h). */
+bool vmx_run_option_known(const char *key);
+
 /* vmx_run() refused to run any VM (the reason is logged). */
 #define VMX_RUN_REFUSED (-1)
 

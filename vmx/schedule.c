@@ -129,6 +129,11 @@ static int schedule_time_parameter(const struct cmdline *cmdline, const char *ke
 	return 0;
 }
 
+const char *const vmx_schedule_options[] = {
+	"sched",          "sched_slice_us",   "sched_tick_us",    "sched_account_us",
+	"sched_micro_slice_us", "sched_profile_us", "sched_epoch_us", "sched_micro_limit",
+	"sched_ratelimit_us",   "run_ms",           "sched_trace",      NULL};
+
 int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                        char *error, unsigned error_size)
 {

@@ -31,6 +31,9 @@
 struct vm;
 struct vcpu;
 
+/* The hypervisor options the scheduler reads (NULL-terminated). */
+extern const char *const vmx_schedule_options[];
+
 /* Returns 0, or -1 with the reason in `error` (bad policy or parameter). */
 int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                        char *error, unsigned error_size);
