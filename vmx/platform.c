@@ -380,18 +380,6 @@ static enum vm_io_result platform_pm1a_control_io(struct vcpu *vcpu, uint16_t po
 	return VM_IO_DONE;
 }
 
-/* PM1a status/enable: nothing pending, writes ignored. */
-static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port, unsigned size,
-                                                bool in, uint32_t *value)
-{
-	(void)vcpu;
-	(void)port;
-	(void)size;
-	if (in)
-		*value = 0;
-	return VM_IO_DONE;
-}
-
 /* POST codes: ignored (an IN reads all ones). */
 static enum vm_io_result platform_post_io(struct vcpu *vcpu, uint16_t port, unsigned size,
                                           bool in, uint32_t *value)
@@ -402,6 +390,15 @@ static enum vm_io_result platform_post_io(struct vcpu *vcpu, uint16_t port, unsi
 	(void)in;
 	(void)value;
 	return VM_IO_DONE;
+}
+
+/* PM1a status/enable: nothing pending (reads 0), writes ignored. */
+static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                                bool in, uint32_t *value)
+{
+	if (in)
+		*value = 0;
+	return platform_post_io(vcpu, port, size, in, value);
 }
 
 /* Every port device of the VM, the UART included. */
