@@ -39,8 +39,8 @@ void vmx_exit_dispatch(struct vcpu *vcpu);
 void vmx_exit_prepare_entry(struct vcpu *vcpu);
 
 /* Device and hypercall handlers (vmx/vuart.c, vmx/hypercall.c). */
-/* Port I/O: returns 0 if handled; `value` in/out. */
-int vuart_io(struct vm *vm, uint16_t port, bool in, uint32_t *value);
+/* Register the UART's ports (vmx/io.h); 0 or -1 (no room). */
+int vuart_register(struct vm *vm);
 /* Print a partial line the guest left in its UART (at VM stop). */
 void vuart_flush_all(struct vm *vm);
 enum vmx_exit_action hypercall_handle(struct vcpu *vcpu);

@@ -9,6 +9,7 @@
 #include "kernel/log.h"
 #include "kernel/string.h"
 #include "vmx/exit.h"
+#include "vmx/guest.h"
 #include "vmx/vmx.h"
 
 static int64_t hypercall_result(struct vcpu *vcpu, uint64_t address, uint64_t length)
@@ -36,8 +37,8 @@ enum vmx_exit_action hypercall_handle(struct vcpu *vcpu)
 {
 	struct vmx_guest_registers *r = &vcpu->registers;
 	int64_t result;
-	/* Only the guest kernel may call: CPL is SS.DPL. */
-	if ((vmx_read(VMCS_GUEST_SS_ACCESS) >> 5) & 3) {
+	/* Only the guest kernel may call. */
+	if (vmx_guest_cpl(vcpu) != 0) {
 		r->rax = (uint64_t)(int64_t)HYPERCALL_ERROR_PERMISSION;
 		return VMX_EXIT_ACTION_NEXT;
 	}

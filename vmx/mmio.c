@@ -10,14 +10,13 @@
 
 #include "arch/x86/cpu.h"
 #include "kernel/string.h"
+#include "vmx/guest.h"
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
 #define MMIO_PAGE_PRESENT 1ull
 #define MMIO_PAGE_LARGE (1ull << 7)
 #define MMIO_ADDRESS_MASK 0x000ffffffffff000ull
-#define MMIO_CR4_PSE (1ull << 4)
-#define MMIO_EFER_LMA (1ull << 10)
 #define MMIO_CS_LONG (1u << 13)
 #define MMIO_CS_DEFAULT_BIG (1u << 14)
 
@@ -43,7 +42,7 @@ static bool mmio_translate(const struct vm *vm, uint64_t linear, uint64_t *physi
 	}
 	uint64_t cr3 = vmx_read(VMCS_GUEST_CR3), cr4 = vmx_read(VMCS_GUEST_CR4);
 	uint64_t entry;
-	if (vmx_read(VMCS_GUEST_EFER) & MMIO_EFER_LMA) {
+	if (vmx_read(VMCS_GUEST_EFER) & ARCH_EFER_LMA) {
 		uint64_t table = cr3 & MMIO_ADDRESS_MASK;
 		for (int level = 3; level >= 0; level--) {
 			unsigned shift = 12 + 9 * (unsigned)level;
@@ -84,7 +83,7 @@ static bool mmio_translate(const struct vm *vm, uint64_t linear, uint64_t *physi
 	if (!mmio_read_physical(vm, (cr3 & 0xfffff000ull) + (linear >> 22) * 4, 4, &entry) ||
 	    !(entry & MMIO_PAGE_PRESENT))
 		return false;
-	if ((entry & MMIO_PAGE_LARGE) && (cr4 & MMIO_CR4_PSE)) {
+	if ((entry & MMIO_PAGE_LARGE) && (cr4 & ARCH_CR4_PSE)) {
 		*physical = (entry & 0xffc00000ull) | (linear & 0x3fffff);
 		return true;
 	}
@@ -117,27 +116,6 @@ static unsigned mmio_fetch(const struct vm *vm, uint64_t linear, uint8_t *bytes)
 	return count;
 }
 
-static uint64_t mmio_register_get(struct vcpu *vcpu, unsigned index)
-{
-	struct vmx_guest_registers *r = &vcpu->registers;
-	uint64_t *table[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
-	                       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-	                       &r->r14, &r->r15};
-	return index == 4 ? vmx_read(VMCS_GUEST_RSP) : *table[index & 15];
-}
-
-static void mmio_register_set(struct vcpu *vcpu, unsigned index, uint64_t value)
-{
-	struct vmx_guest_registers *r = &vcpu->registers;
-	uint64_t *table[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi,
-	                       &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13,
-	                       &r->r14, &r->r15};
-	if (index == 4)
-		vmx_write(VMCS_GUEST_RSP, value);
-	else
-		*table[index & 15] = value;
-}
-
 static uint64_t mmio_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
@@ -147,7 +125,7 @@ static uint64_t mmio_mask(unsigned size)
 static uint64_t mmio_source(struct vcpu *vcpu, const struct mmio_instruction *instruction,
                             unsigned size)
 {
-	uint64_t value = mmio_register_get(vcpu, instruction->register_index);
+	uint64_t value = vmx_register_read(vcpu, instruction->register_index);
 	if (instruction->high_byte)
 		value >>= 8;
 	return value & mmio_mask(size);
@@ -158,7 +136,7 @@ static void mmio_writeback(struct vcpu *vcpu, const struct mmio_instruction *ins
                            unsigned size, uint64_t value)
 {
 	unsigned index = instruction->register_index;
-	uint64_t old = mmio_register_get(vcpu, index);
+	uint64_t old = vmx_register_read(vcpu, index);
 	uint64_t result;
 	if (instruction->high_byte)
 		result = (old & ~0xff00ull) | ((value & 0xff) << 8);
@@ -166,7 +144,7 @@ static void mmio_writeback(struct vcpu *vcpu, const struct mmio_instruction *ins
 		result = value & mmio_mask(size); /* 32-bit results zero-extend */
 	else
 		result = (old & ~mmio_mask(size)) | (value & mmio_mask(size));
-	mmio_register_set(vcpu, index, result);
+	vmx_register_write(vcpu, index, result);
 }
 
 static int mmio_fail(struct vcpu *vcpu, uint64_t address, const char *why, const uint8_t *bytes,
@@ -187,7 +165,7 @@ int mmio_emulate(struct vcpu *vcpu, const struct vm_mmio_hook *hook, uint64_t ad
 	struct vm *vm = vcpu->vm;
 	uint64_t rip = vmx_read(VMCS_GUEST_RIP);
 	uint32_t cs_access = (uint32_t)vmx_read(VMCS_GUEST_CS_ACCESS);
-	bool lma = vmx_read(VMCS_GUEST_EFER) & MMIO_EFER_LMA;
+	bool lma = vmx_read(VMCS_GUEST_EFER) & ARCH_EFER_LMA;
 	unsigned code_bits = (lma && (cs_access & MMIO_CS_LONG)) ? 64
 	                   : (cs_access & MMIO_CS_DEFAULT_BIG) && (vmx_read(VMCS_GUEST_CR0) & ARCH_CR0_PE)
 	                   ? 32 : 16;

@@ -1,6 +1,7 @@
 /*
  * vmx/platform.c - the per-VM platform devices: vIOAPIC, ACPI tables,
- * 8259 PIC registers, 8254 PIT (see platform.h).
+ * 8259 PIC registers, 8254 PIT, the ACPI PM1a ports and the POST port, and
+ * the registration of every port device of the VM (see platform.h).
  *
  * Lock order: platform->lock -> percpu timer_lock. Posting to vLAPICs is
  * lock-free; vmx_vcpu_notify() runs after platform->lock is released.
@@ -10,19 +11,31 @@
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/string.h"
+#include "vmx/exit.h"
 #include "vmx/guest_acpi.h"
+#include "vmx/io.h"
 #include "vmx/notify.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
 
 #define PLATFORM_PIT_CHANNEL_PORT 0x40
 #define PLATFORM_PIT_COMMAND_PORT 0x43
+#define PLATFORM_PIT_PORTS 4
 #define PLATFORM_PORT_B 0x61
 #define PLATFORM_PORT_B_GATE2 0x01
 #define PLATFORM_PORT_B_OUT2 0x20
 #define PLATFORM_PIC_MASTER 0x20
 #define PLATFORM_PIC_SLAVE 0xa0
+#define PLATFORM_PIC_PORTS 2        /* command, data */
 #define PLATFORM_ELCR 0x4d0
+#define PLATFORM_ELCR_PORTS 2       /* master, slave */
+#define PLATFORM_POST_PORT 0x80
+/* ACPI PM1a event block (status, enable: 2 bytes each) below the control
+ * port; PM1 control SLP_EN (ACPI 6.4, 4.8.3.2.1). */
+#define PLATFORM_PM1A_EVENT_PORT (VM_PM1A_CONTROL_PORT - 4)
+#define PLATFORM_PM1A_EVENT_PORTS 4
+#define PLATFORM_PM1A_CONTROL_SIZE 2
+#define PLATFORM_PM1_SLP_EN (1u << 13)
 
 /* ---- locking and delivery ----------------------------------------------- */
 
@@ -289,54 +302,122 @@ static void platform_pic_write(struct platform_pic *pic, bool data, uint8_t valu
 	}
 }
 
-/* ---- port dispatch -------------------------------------------------------- */
+/* ---- port handlers (vmx/io.c calls them by port) ------------------------- */
 
-int platform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint32_t *value)
+/* PIT channels and command (0x40-0x43), port B (0x61): bytes only. */
+static enum vm_io_result platform_pit_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
 {
 	struct platform *platform = vcpu->vm->platform;
-	bool pit = port >= PLATFORM_PIT_CHANNEL_PORT && port <= PLATFORM_PIT_COMMAND_PORT;
-	bool pic = (port & ~1u) == PLATFORM_PIC_MASTER || (port & ~1u) == PLATFORM_PIC_SLAVE;
-	bool elcr = (port & ~1u) == PLATFORM_ELCR;
-	if (!platform || (!pit && !pic && !elcr && port != PLATFORM_PORT_B) || size != 1)
-		return -1;
+	if (size != 1)
+		return VM_IO_UNCLAIMED;
 	uint64_t flags = platform_lock(platform);
 	uint64_t now = timer_now();
 	uint8_t byte = (uint8_t)*value;
-	if (pit || port == PLATFORM_PORT_B) {
-		platform->counters.pit_accesses++;
-		if (port == PLATFORM_PORT_B) {
-			if (in)
-				byte = platform_port_b_read(platform, now);
-			else
-				platform_port_b_write(platform, byte);
-		} else if (port == PLATFORM_PIT_COMMAND_PORT) {
-			if (in)
-				byte = 0xff;
-			else
-				platform_pit_command(platform, byte, now);
-		} else if (in) {
-			byte = platform_pit_read(platform, port - PLATFORM_PIT_CHANNEL_PORT, now);
-		} else {
-			platform_pit_write(platform, port - PLATFORM_PIT_CHANNEL_PORT, byte);
-		}
+	platform->counters.pit_accesses++;
+	if (port == PLATFORM_PORT_B) {
+		if (in)
+			byte = platform_port_b_read(platform, now);
+		else
+			platform_port_b_write(platform, byte);
+	} else if (port == PLATFORM_PIT_COMMAND_PORT) {
+		if (in)
+			byte = 0xff;
+		else
+			platform_pit_command(platform, byte, now);
+	} else if (in) {
+		byte = platform_pit_read(platform, port - PLATFORM_PIT_CHANNEL_PORT, now);
 	} else {
-		platform->counters.pic_accesses++;
-		struct platform_pic *chip = &platform->pic[elcr ? (port & 1) : (port & 0x80) ? 1 : 0];
-		if (elcr) {
-			if (in)
-				byte = chip->elcr;
-			else
-				chip->elcr = byte;
-		} else if (in) {
-			byte = (port & 1) ? chip->mask : 0; /* IRR/ISR: nothing pending */
-		} else {
-			platform_pic_write(chip, port & 1, byte);
-		}
+		platform_pit_write(platform, port - PLATFORM_PIT_CHANNEL_PORT, byte);
 	}
 	platform_unlock(platform, flags);
 	if (in)
 		*value = byte;
-	return 0;
+	return VM_IO_DONE;
+}
+
+/* PIC master (0x20/0x21), slave (0xa0/0xa1), ELCR (0x4d0/0x4d1): bytes only. */
+static enum vm_io_result platform_pic_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
+{
+	struct platform *platform = vcpu->vm->platform;
+	if (size != 1)
+		return VM_IO_UNCLAIMED;
+	bool elcr = (port & ~1u) == PLATFORM_ELCR;
+	uint64_t flags = platform_lock(platform);
+	uint8_t byte = (uint8_t)*value;
+	platform->counters.pic_accesses++;
+	struct platform_pic *chip = &platform->pic[elcr ? (port & 1) : (port & 0x80) ? 1 : 0];
+	if (elcr) {
+		if (in)
+			byte = chip->elcr;
+		else
+			chip->elcr = byte;
+	} else if (in) {
+		byte = (port & 1) ? chip->mask : 0; /* IRR/ISR: nothing pending */
+	} else {
+		platform_pic_write(chip, port & 1, byte);
+	}
+	platform_unlock(platform, flags);
+	if (in)
+		*value = byte;
+	return VM_IO_DONE;
+}
+
+/* PM1a control: SLP_EN powers the VM off (the guest's S5); reads 0. */
+static enum vm_io_result platform_pm1a_control_io(struct vcpu *vcpu, uint16_t port,
+                                                  unsigned size, bool in, uint32_t *value)
+{
+	(void)port;
+	if (size < PLATFORM_PM1A_CONTROL_SIZE)
+		return VM_IO_UNCLAIMED;
+	if (!in && (*value & PLATFORM_PM1_SLP_EN)) {
+		vm_power_off(vcpu->vm, 0);
+		return VM_IO_STOP;
+	}
+	if (in)
+		*value = 0;
+	return VM_IO_DONE;
+}
+
+/* POST codes: ignored (an IN reads all ones). */
+static enum vm_io_result platform_post_io(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                          bool in, uint32_t *value)
+{
+	(void)vcpu;
+	(void)port;
+	(void)size;
+	(void)in;
+	(void)value;
+	return VM_IO_DONE;
+}
+
+/* PM1a status/enable: nothing pending (reads 0), writes ignored. */
+static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                                bool in, uint32_t *value)
+{
+	if (in)
+		*value = 0;
+	return platform_post_io(vcpu, port, size, in, value);
+}
+
+/* Every port device of the VM, the UART included. */
+static int platform_register_ports(struct vm *vm)
+{
+	static const struct vm_io_hook hooks[] = {
+		{PLATFORM_PIC_MASTER, PLATFORM_PIC_PORTS, platform_pic_io},
+		{PLATFORM_PIT_CHANNEL_PORT, PLATFORM_PIT_PORTS, platform_pit_io},
+		{PLATFORM_PORT_B, 1, platform_pit_io},
+		{PLATFORM_POST_PORT, 1, platform_post_io},
+		{PLATFORM_PIC_SLAVE, PLATFORM_PIC_PORTS, platform_pic_io},
+		{PLATFORM_ELCR, PLATFORM_ELCR_PORTS, platform_pic_io},
+		{PLATFORM_PM1A_EVENT_PORT, PLATFORM_PM1A_EVENT_PORTS, platform_pm1a_event_io},
+		{VM_PM1A_CONTROL_PORT, 1, platform_pm1a_control_io},
+	};
+	for (unsigned i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (vmx_io_register(vm, hooks[i].first_port, hooks[i].count, hooks[i].access) != 0)
+			return -1;
+	return vuart_register(vm);
 }
 
 /* ---- creation, report ------------------------------------------------------ */
@@ -356,7 +437,7 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	vioapic_init(&platform->vioapic, config.ioapic_id, VIOAPIC_VERSION_EOI, vm->vlapics,
 	             vm->vcpu_count, platform_deliver, platform);
 	config.pm1a_control_port = VM_PM1A_CONTROL_PORT;
-	config.pm1a_event_port = VM_PM1A_CONTROL_PORT - 4;
+	config.pm1a_event_port = PLATFORM_PM1A_EVENT_PORT;
 	void *tables = vm_guest_pointer(vm, PLATFORM_ACPI_BASE, PLATFORM_ACPI_SIZE);
 	uint64_t rsdp = tables ? guest_acpi_build(tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_BASE,
 	                                          &config)
@@ -368,6 +449,10 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	}
 	if (vm->mmio_count + 2 > VM_MMIO_HOOKS) {
 		format_string(error, size, "no room for the APIC and IOAPIC MMIO hooks");
+		return -1;
+	}
+	if (platform_register_ports(vm) != 0) {
+		format_string(error, size, "no room for the port devices");
 		return -1;
 	}
 	if (vm->memory_size > VIOAPIC_DEFAULT_ADDRESS)

@@ -75,11 +75,11 @@ struct platform {
 };
 
 /* Build the VM's devices: vIOAPIC, ACPI tables at PLATFORM_ACPI_BASE
- * (vm->rsdp_address), the MMIO hooks of the xAPIC page and the IOAPIC. The
- * vCPUs' vLAPICs must exist (vcpu_interrupt_init). 0, or -1 with `error`. */
+ * (vm->rsdp_address), the MMIO hooks of the xAPIC page and the IOAPIC, and
+ * the port registry (vmx/io.h): PIC, PIT, port 0x61, ELCR, PM1a event and
+ * control (SLP_EN powers the VM off), POST port 0x80, the UART. The vCPUs'
+ * vLAPICs must exist (vcpu_interrupt_init). 0, or -1 with `error`. */
 int platform_create(struct vm *vm, char *error, size_t size);
-/* Port I/O of a platform device: 0 if handled (`value` in/out). */
-int platform_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in, uint32_t *value);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
 /* Drive a GSI (IOAPIC pin) from a device model: level or edge pulse. */

@@ -19,10 +19,6 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VCPU_INTERRUPT_MSR_VMX_CR0_FIXED0 0x486
-#define VCPU_INTERRUPT_MSR_VMX_CR0_FIXED1 0x487
-#define VCPU_INTERRUPT_MSR_VMX_CR4_FIXED0 0x488
-#define VCPU_INTERRUPT_MSR_VMX_CR4_FIXED1 0x489
 #define VCPU_INTERRUPT_RESET_CR0 0x60000010ull /* CD, NW, ET */
 #define VCPU_INTERRUPT_TIMER_HZ_KHZ 100000u    /* vLAPIC timer clock target: 100 MHz */
 
@@ -148,14 +144,14 @@ static void vcpu_interrupt_write_real_mode(struct vcpu *vcpu, uint16_t code_sele
 	vmx_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 	/* The guest sees CR0 = 0x60000010; the real CR0 keeps the VMX fixed
 	 * bits except PE and PG (unrestricted guest), without CD/NW. */
-	uint64_t cr0_fixed0 = arch_msr_read(VCPU_INTERRUPT_MSR_VMX_CR0_FIXED0) &
+	uint64_t cr0_fixed0 = arch_msr_read(MSR_VMX_CR0_FIXED0) &
 	                      ~(ARCH_CR0_PE | ARCH_CR0_PG);
-	uint64_t cr0_fixed1 = arch_msr_read(VCPU_INTERRUPT_MSR_VMX_CR0_FIXED1);
+	uint64_t cr0_fixed1 = arch_msr_read(MSR_VMX_CR0_FIXED1);
 	vmx_write(VMCS_CR0_READ_SHADOW, VCPU_INTERRUPT_RESET_CR0);
-	vmx_write(VMCS_GUEST_CR0, (0x10 | cr0_fixed0) & cr0_fixed1);
+	vmx_write(VMCS_GUEST_CR0, (ARCH_CR0_ET | cr0_fixed0) & cr0_fixed1);
 	vmx_write(VMCS_CR4_READ_SHADOW, 0);
-	vmx_write(VMCS_GUEST_CR4, arch_msr_read(VCPU_INTERRUPT_MSR_VMX_CR4_FIXED0) &
-	                              arch_msr_read(VCPU_INTERRUPT_MSR_VMX_CR4_FIXED1));
+	vmx_write(VMCS_GUEST_CR4, arch_msr_read(MSR_VMX_CR4_FIXED0) &
+	                              arch_msr_read(MSR_VMX_CR4_FIXED1));
 	vmx_write(VMCS_GUEST_CR3, 0);
 	vmx_write(VMCS_GUEST_EFER, 0);
 	vcpu->entry_controls &= ~VMX_ENTRY_IA32E_GUEST;
@@ -258,7 +254,7 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 	bool shadow = blocking & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS);
 	if (!busy && nmi && !shadow && !(blocking & VMX_INTERRUPTIBILITY_NMI)) {
 		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO,
-		          VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_NMI | 2);
+		          VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_NMI | ARCH_VECTOR_NMI);
 		vlapic_nmi_acknowledge(vlapic);
 		state->counters.injected_nmis++;
 		nmi = false;

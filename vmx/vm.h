@@ -33,12 +33,14 @@
 #include "kernel/lock.h"
 #include "sched/sched.h"
 #include "vmx/config.h"
+#include "vmx/unknown.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
 
 #define VM_CONSOLE_SIZE 8192
 #define VM_CAUSE_SIZE 160
 #define VM_MMIO_HOOKS 4
+#define VM_IO_HOOKS 16
 #define VM_PM1A_CONTROL_PORT 0xb004
 #define VM_UART_PORT 0x3f8
 
@@ -102,6 +104,23 @@ struct vm_mmio_hook {
 	              uint64_t *value);
 };
 
+/* What a port I/O handler did with an access (vmx/io.c). */
+enum vm_io_result {
+	VM_IO_DONE,        /* emulated; an IN's `value` is the result   */
+	VM_IO_UNCLAIMED,   /* not this access (e.g. its width): unknown */
+	VM_IO_STOP,        /* the handler stopped or powered off the VM */
+};
+
+/* Ports [first_port, first_port + count) emulated by one device, found by
+ * the port the instruction names (vmx_io_register()). */
+struct vm_io_hook {
+	uint16_t first_port, count;
+	/* `value`: an OUT's data (`size` bytes: 1, 2 or 4); for an IN it
+	 * starts as all ones and the handler replaces what it emulates. */
+	enum vm_io_result (*access)(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+	                            uint32_t *value);
+};
+
 struct vcpu {
 	struct vmx_guest_registers registers;
 	struct vmx_guest_extended extended;
@@ -151,6 +170,10 @@ struct vm {
 	struct vuart uart;
 	struct vm_mmio_hook mmio[VM_MMIO_HOOKS];
 	uint32_t mmio_count;
+	struct vm_io_hook io[VM_IO_HOOKS]; /* sorted by first_port, disjoint */
+	uint32_t io_count;
+	/* Accesses nobody emulates, per port and per MSR (vmx/unknown.h). */
+	struct vm_unknown_table unknown_ports, unknown_msrs;
 	const char *symbols;    /* System.map text (not owned), or NULL */
 	uint64_t symbols_length;
 	const char *symbols_name; /* its module name, for messages        */

@@ -180,9 +180,21 @@
 #define VMX_ENTRY_LOAD_PAT (1u << 14)
 #define VMX_ENTRY_LOAD_EFER (1u << 15)
 
+/* VMX capability MSRs that fix CR0/CR4 bits in VMX operation (SDM Vol. 3D,
+ * A.7 and A.8): a bit set in FIXED0 must be 1, a bit clear in FIXED1 must be 0. */
+#define MSR_VMX_CR0_FIXED0 0x486
+#define MSR_VMX_CR0_FIXED1 0x487
+#define MSR_VMX_CR4_FIXED0 0x488
+#define MSR_VMX_CR4_FIXED1 0x489
+
 /* Interruption information (entry injection and exit reporting). */
+#define VMX_INTERRUPTION_VECTOR_MASK 0xffu
+#define VMX_INTERRUPTION_TYPE_MASK (7u << 8)
 #define VMX_INTERRUPTION_VALID (1u << 31)
 #define VMX_INTERRUPTION_ERROR_CODE (1u << 11)
+/* Bit 12: NMI unblocking due to IRET in exit information, undefined in
+ * IDT-vectoring information, reserved (0) in entry information. */
+#define VMX_INTERRUPTION_NMI_UNBLOCKING (1u << 12)
 #define VMX_INTERRUPTION_TYPE_EXTERNAL (0u << 8)
 #define VMX_INTERRUPTION_TYPE_NMI (2u << 8)
 #define VMX_INTERRUPTION_TYPE_HARDWARE_EXCEPTION (3u << 8)
@@ -242,6 +254,81 @@ enum vmx_exit_reason {
 	VMX_EXIT_REASON_COUNT = 70,
 };
 #define VMX_EXIT_REASON_ENTRY_FAILURE (1u << 31)
+#define VMX_EXIT_REASON_BASIC_MASK 0xffffu
+
+/* Segment access rights: DPL in bits 6:5 (the guest's CPL is SS.DPL). */
+#define VMX_SEGMENT_ACCESS_DPL_SHIFT 5
+#define VMX_SEGMENT_ACCESS_DPL_MASK 3u
+
+/* EPT-violation exit qualification (SDM Vol. 3C, Table 28-7). */
+#define VMX_EPT_QUALIFICATION_READ (1ull << 0)
+#define VMX_EPT_QUALIFICATION_WRITE (1ull << 1)
+#define VMX_EPT_QUALIFICATION_FETCH (1ull << 2)
+
+/*
+ * Exit qualification for control-register accesses (SDM Vol. 3C,
+ * Table 28-3): bits 3:0 the control register, 5:4 the access type, 6 the
+ * LMSW operand type (0 register, 1 memory), 11:8 the general register
+ * (0 RAX ... 15 R15, the order of struct vmx_register), 31:16 the LMSW
+ * source data.
+ */
+#define VMX_CR0 0                        /* control registers by number */
+#define VMX_CR3 3
+#define VMX_CR4 4
+#define VMX_CR8 8
+
+enum vmx_cr_access_type {
+	VMX_CR_ACCESS_MOV_TO_CR = 0,
+	VMX_CR_ACCESS_MOV_FROM_CR = 1,
+	VMX_CR_ACCESS_CLTS = 2,
+	VMX_CR_ACCESS_LMSW = 3,
+};
+
+struct vmx_cr_qualification {
+	unsigned cr;                     /* 0, 3, 4 or 8 */
+	enum vmx_cr_access_type type;
+	unsigned register_index;         /* MOV: the general register */
+	bool lmsw_memory;                /* LMSW: operand from memory */
+	uint16_t lmsw_source;            /* LMSW: the source data */
+};
+
+static inline struct vmx_cr_qualification vmx_cr_qualification_decode(uint64_t qualification)
+{
+	return (struct vmx_cr_qualification){
+		.cr = (unsigned)(qualification & 0xf),
+		.type = (enum vmx_cr_access_type)((qualification >> 4) & 3),
+		.lmsw_memory = (qualification >> 6) & 1,
+		.register_index = (unsigned)((qualification >> 8) & 0xf),
+		.lmsw_source = (uint16_t)(qualification >> 16),
+	};
+}
+
+/*
+ * Exit qualification for I/O instructions (SDM Vol. 3C, Table 28-5):
+ * bits 2:0 the access size - 1 (0, 1 or 3), bit 3 the direction (1 = IN),
+ * bit 4 string instruction (INS/OUTS), bit 5 REP prefix, bit 6 operand
+ * encoding (0 = DX, 1 = immediate), bits 31:16 the port.
+ */
+struct vmx_io_qualification {
+	uint16_t port;
+	unsigned size;                   /* bytes: 1, 2 or 4 */
+	bool in;                         /* IN/INS (else OUT/OUTS) */
+	bool string;                     /* INS/OUTS */
+	bool rep;
+	bool immediate;                  /* port in the instruction, not DX */
+};
+
+static inline struct vmx_io_qualification vmx_io_qualification_decode(uint64_t qualification)
+{
+	return (struct vmx_io_qualification){
+		.port = (uint16_t)(qualification >> 16),
+		.size = (unsigned)(qualification & 7) + 1,
+		.in = (qualification >> 3) & 1,
+		.string = (qualification >> 4) & 1,
+		.rep = (qualification >> 5) & 1,
+		.immediate = (qualification >> 6) & 1,
+	};
+}
 
 static inline bool vmx_vmxon(uint64_t physical)
 {

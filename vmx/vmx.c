@@ -16,11 +16,6 @@
 #include "kernel/string.h"
 #include "vmx/exit.h"
 
-#define MSR_VMX_CR0_FIXED0 0x486
-#define MSR_VMX_CR0_FIXED1 0x487
-#define MSR_VMX_CR4_FIXED0 0x488
-#define MSR_VMX_CR4_FIXED1 0x489
-
 struct vmx_settings vmx_settings = {.ple_gap = 128, .ple_window = 4096, .exit_limit = 1000000};
 struct vmx_controls vmx_controls;
 struct vmx_capability vmx_capability;
@@ -377,7 +372,12 @@ void vmx_vcpu_put(struct vcpu *vcpu)
 
 void vmx_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uint32_t error)
 {
-	(void)vcpu;
+	/* The VMWRITEs below go to the current VMCS: it must be this vCPU's. */
+	int32_t self = (int32_t)percpu_this_index();
+	if (__atomic_load_n(&vcpu->loaded_cpu, __ATOMIC_RELAXED) != self)
+		panic("vmx: injecting vector %u into VM %s vCPU %u, whose VMCS is current on cpu %d, "
+		      "not here (cpu %d)",
+		      vector, vcpu->vm->name, vcpu->index, vcpu->loaded_cpu, self);
 	uint32_t info = VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_HARDWARE_EXCEPTION | vector;
 	if (has_error) {
 		info |= VMX_INTERRUPTION_ERROR_CODE;

@@ -10,7 +10,20 @@
  */
 #include "kernel/log.h"
 #include "vmx/exit.h"
+#include "vmx/io.h"
 #include "vmx/vm.h"
+
+#define VUART_PORTS 8
+#define VUART_LCR_DLAB 0x80        /* divisor latch access */
+#define VUART_IER_MASK 0x0f
+#define VUART_FCR_ENABLE 0x01
+#define VUART_IIR_NONE 0x01        /* no interrupt pending */
+#define VUART_IIR_FIFOS 0xc0       /* FIFOs enabled */
+#define VUART_LSR_EMPTY 0x60       /* THR empty, transmitter empty */
+#define VUART_MCR_MASK 0x1f
+#define VUART_MCR_LOOP 0x10
+#define VUART_MSR_IDLE 0xb0        /* DCD, DSR, CTS */
+#define VUART_MSR_LOOP 0xf0        /* loopback: the MCR outputs read back */
 
 static void vuart_flush(struct vm *vm)
 {
@@ -39,12 +52,13 @@ static void vuart_transmit(struct vm *vm, uint8_t byte)
 		vuart_flush(vm);
 }
 
-int vuart_io(struct vm *vm, uint16_t port, bool in, uint32_t *value)
+static enum vm_io_result vuart_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                  uint32_t *value)
 {
-	if (port < VM_UART_PORT || port > VM_UART_PORT + 7)
-		return -1;
+	(void)size;
+	struct vm *vm = vcpu->vm;
 	struct vuart *u = &vm->uart;
-	bool dlab = u->line_control & 0x80;
+	bool dlab = u->line_control & VUART_LCR_DLAB;
 	uint8_t byte = (uint8_t)*value;
 	switch (port - VM_UART_PORT) {
 	case 0:
@@ -60,30 +74,33 @@ int vuart_io(struct vm *vm, uint16_t port, bool in, uint32_t *value)
 		if (dlab) {
 			if (in) *value = u->divisor_high; else u->divisor_high = byte;
 		} else {
-			if (in) *value = u->interrupt_enable; else u->interrupt_enable = byte & 0x0f;
+			if (in) *value = u->interrupt_enable; else u->interrupt_enable = byte & VUART_IER_MASK;
 		}
 		break;
 	case 2:
-		if (in) *value = (u->fifo_control & 1) ? 0xc1 : 0x01; /* no interrupt pending */
+		if (in) *value = (u->fifo_control & VUART_FCR_ENABLE) ? VUART_IIR_FIFOS | VUART_IIR_NONE
+		                                                     : VUART_IIR_NONE;
 		else u->fifo_control = byte;
 		break;
 	case 3:
 		if (in) *value = u->line_control; else u->line_control = byte;
 		break;
 	case 4:
-		if (in) *value = u->modem_control; else u->modem_control = byte & 0x1f;
+		if (in) *value = u->modem_control; else u->modem_control = byte & VUART_MCR_MASK;
 		break;
 	case 5:
-		if (in) *value = 0x60; /* THR empty, transmitter empty */
+		if (in) *value = VUART_LSR_EMPTY;
 		break;
 	case 6:
-		if (in) *value = (u->modem_control & 0x10) ? 0xf0 : 0xb0;
+		if (in) *value = (u->modem_control & VUART_MCR_LOOP) ? VUART_MSR_LOOP : VUART_MSR_IDLE;
 		break;
 	default:
 		if (in) *value = u->scratch; else u->scratch = byte;
 		break;
 	}
-	return 0;
+	return VM_IO_DONE;
 }
+
+int vuart_register(struct vm *vm) { return vmx_io_register(vm, VM_UART_PORT, VUART_PORTS, vuart_io); }
 
 void vuart_flush_all(struct vm *vm) { vuart_flush(vm); }

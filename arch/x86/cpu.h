@@ -15,22 +15,63 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Architectural and model-specific MSRs (SDM Vol. 4), by number. */
+#define ARCH_MSR_TSC 0x10
+#define ARCH_MSR_PLATFORM_ID 0x17
 #define ARCH_MSR_APIC_BASE 0x1b
 #define ARCH_MSR_FEATURE_CONTROL 0x3a
+#define ARCH_MSR_UCODE_REV 0x8b         /* BIOS_SIGN_ID */
+#define ARCH_MSR_PMC3 0xc4
+#define ARCH_MSR_PLATFORM_INFO 0xce
+#define ARCH_MSR_MPERF 0xe7
+#define ARCH_MSR_APERF 0xe8
+#define ARCH_MSR_MTRR_CAP 0xfe
+#define ARCH_MSR_MISC_FEATURE_ENABLES 0x140
+#define ARCH_MSR_SYSENTER_CS 0x174
+#define ARCH_MSR_SYSENTER_ESP 0x175
+#define ARCH_MSR_SYSENTER_EIP 0x176
+#define ARCH_MSR_MCG_CAP 0x179
+#define ARCH_MSR_MCG_STATUS 0x17a
+#define ARCH_MSR_THERM_INTERRUPT 0x19b
+#define ARCH_MSR_MISC_ENABLE 0x1a0
+#define ARCH_MSR_ENERGY_PERF_BIAS 0x1b0
+#define ARCH_MSR_PACKAGE_THERM_INTERRUPT 0x1b2
+#define ARCH_MSR_DEBUGCTL 0x1d9
+#define ARCH_MSR_POWER_CTL 0x1fc
+#define ARCH_MSR_MTRR_FIRST 0x200       /* variable and fixed MTRRs ...  */
+#define ARCH_MSR_MTRR_LAST 0x27f        /* ... except PAT (0x277) inside */
+#define ARCH_MSR_PAT 0x277
+#define ARCH_MSR_MTRR_DEF_TYPE 0x2ff
+#define ARCH_MSR_UNCORE_PERF_GLOBAL_CTL 0x391
+#define ARCH_MSR_ATOM_CORE_TURBO_RATIOS 0x66c
 #define ARCH_MSR_TSC_DEADLINE 0x6e0
 #define ARCH_MSR_EFER 0xc0000080
+#define ARCH_MSR_STAR 0xc0000081
+#define ARCH_MSR_LSTAR 0xc0000082
+#define ARCH_MSR_CSTAR 0xc0000083
+#define ARCH_MSR_SYSCALL_MASK 0xc0000084
 #define ARCH_MSR_FS_BASE 0xc0000100
 #define ARCH_MSR_GS_BASE 0xc0000101
 #define ARCH_MSR_KERNEL_GS_BASE 0xc0000102
-#define ARCH_MSR_PAT 0x277
 
+#define ARCH_FEATURE_CONTROL_LOCKED (1ull << 0)
+#define ARCH_MISC_ENABLE_FAST_STRINGS (1ull << 0)
+#define ARCH_DEBUGCTL_LBR (1ull << 0)
+#define ARCH_DEBUGCTL_BTF (1ull << 1)
+
+#define ARCH_EFER_SCE (1ull << 0)
 #define ARCH_EFER_LME (1ull << 8)
+#define ARCH_EFER_LMA (1ull << 10)
 #define ARCH_EFER_NXE (1ull << 11)
 
 #define ARCH_CR0_PE (1ull << 0)
+#define ARCH_CR0_ET (1ull << 4)
 #define ARCH_CR0_NE (1ull << 5)
 #define ARCH_CR0_WP (1ull << 16)
+#define ARCH_CR0_NW (1ull << 29)
+#define ARCH_CR0_CD (1ull << 30)
 #define ARCH_CR0_PG (1ull << 31)
+#define ARCH_CR4_PSE (1ull << 4)
 #define ARCH_CR4_PAE (1ull << 5)
 #define ARCH_CR4_PGE (1ull << 7)
 #define ARCH_CR4_OSFXSR (1ull << 9)
@@ -38,6 +79,42 @@
 #define ARCH_CR4_VMXE (1ull << 13)
 
 #define ARCH_RFLAGS_IF (1ull << 9)
+
+/* Exception vectors (SDM Vol. 3A, Table 6-1). */
+#define ARCH_VECTOR_NMI 2
+#define ARCH_VECTOR_UD 6
+#define ARCH_VECTOR_GP 13
+
+/* CPUID leaves and feature bits (SDM Vol. 2A, CPUID). */
+#define ARCH_CPUID_FEATURES 0x1
+#define ARCH_CPUID_MONITOR 0x5
+#define ARCH_CPUID_EXTENDED_FEATURES 0x7
+#define ARCH_CPUID_PERFMON 0xa
+#define ARCH_CPUID_TOPOLOGY 0xb
+#define ARCH_CPUID_XSAVE 0xd
+#define ARCH_CPUID_TOPOLOGY_V2 0x1f
+#define ARCH_CPUID_EXTENDED_INFO 0x80000001u
+/* leaf 1 ECX */
+#define ARCH_CPUID_1_ECX_MONITOR (1u << 3)
+#define ARCH_CPUID_1_ECX_VMX (1u << 5)
+#define ARCH_CPUID_1_ECX_SMX (1u << 6)
+#define ARCH_CPUID_1_ECX_X2APIC (1u << 21)
+#define ARCH_CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#define ARCH_CPUID_1_ECX_XSAVE (1u << 26)
+#define ARCH_CPUID_1_ECX_OSXSAVE (1u << 27)
+#define ARCH_CPUID_1_ECX_AVX (1u << 28)
+#define ARCH_CPUID_1_ECX_HYPERVISOR (1u << 31)
+/* leaf 1 EBX: [15:0] brand/CLFLUSH, [23:16] logical CPUs, [31:24] APIC ID */
+#define ARCH_CPUID_1_EBX_KEEP 0x0000ffffu
+#define ARCH_CPUID_1_EBX_LOGICAL_SHIFT 16
+#define ARCH_CPUID_1_EBX_APIC_ID_SHIFT 24
+/* leaf 7 subleaf 0 EBX */
+#define ARCH_CPUID_7_EBX_AVX2 (1u << 5)
+#define ARCH_CPUID_7_EBX_INVPCID (1u << 10)
+/* leaf 0xb/0x1f ECX[7:0]: the level number (the subleaf) */
+#define ARCH_CPUID_TOPOLOGY_LEVEL_MASK 0xffu
+/* leaf 0x80000001 EDX */
+#define ARCH_CPUID_80000001_EDX_RDTSCP (1u << 27)
 
 struct arch_cpuid {
 	uint32_t eax, ebx, ecx, edx;

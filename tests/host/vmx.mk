@@ -1,8 +1,16 @@
 # tests/host/vmx.mk - host unit tests of the hardware-independent parts of
-# vmx/: the xl.cfg subset parser and the Multiboot (v1) ELF loader.
-# test_vmx_loader also loads the real testos image when it has been built.
+# vmx/: the xl.cfg subset parser, the Multiboot (v1) ELF loader, the exit
+# qualification decoders (vmx/vmcs.h), the port registry (vmx/io.c), the MSR
+# table (vmx/msr.c), the unknown-access tables (vmx/unknown.c) and the CPUID
+# policy (vmx/cpuid.c). test_vmx_loader also loads the real testos image
+# when it has been built. io, msr and cpuid link tests/host/vmx_fake_env.c
+# instead of the kernel (logging, vm_stop, #GP injection, the vLAPIC MSRs).
 
-VMX_TESTS := build/host/test_vmx_config build/host/test_vmx_loader
+VMX_TESTS := build/host/test_vmx_config build/host/test_vmx_loader \
+	build/host/test_vmx_qualification build/host/test_vmx_io \
+	build/host/test_vmx_msr build/host/test_vmx_cpuid
+VMX_FAKE_ENV := tests/host/vmx_fake_env.c tests/host/vmx_fake_env.h vmx/unknown.c \
+	vmx/unknown.h vmx/vm.h vmx/vmcs.h arch/x86/cpu.h tests/host/test.h
 HOST_TESTS += $(VMX_TESTS)
 
 build/host/test_vmx_config: tests/host/test_vmx_config.c vmx/config.c vmx/config.h tests/host/test.h
@@ -10,4 +18,16 @@ build/host/test_vmx_config: tests/host/test_vmx_config.c vmx/config.c vmx/config
 
 build/host/test_vmx_loader: HOST_CFLAGS += -DTESTOS_ELF='"build/guests/testos/testos.elf"'
 build/host/test_vmx_loader: tests/host/test_vmx_loader.c vmx/loader.c vmx/loader.h tests/host/test.h
+	$(HOST_LINK)
+
+build/host/test_vmx_qualification: tests/host/test_vmx_qualification.c vmx/vmcs.h tests/host/test.h
+	$(HOST_LINK)
+
+build/host/test_vmx_io: tests/host/test_vmx_io.c vmx/io.c vmx/io.h $(VMX_FAKE_ENV)
+	$(HOST_LINK)
+
+build/host/test_vmx_msr: tests/host/test_vmx_msr.c vmx/msr.c vmx/msr.h $(VMX_FAKE_ENV)
+	$(HOST_LINK)
+
+build/host/test_vmx_cpuid: tests/host/test_vmx_cpuid.c vmx/cpuid.c vmx/cpuid.h $(VMX_FAKE_ENV)
 	$(HOST_LINK)

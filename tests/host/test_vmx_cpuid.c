@@ -1,0 +1,81 @@
+/*
+ * tests/host/test_vmx_cpuid.c - the CPUID policy of vmx/cpuid.c as a pure
+ * function of the host's answer, the vCPU's identity and the VMX
+ * secondary controls: hidden and offered feature bits, APIC IDs, zeroed
+ * leaves, topology, INVPCID/RDTSCP by control, the hypervisor leaves.
+ *
+ * Lock order: none.
+ */
+#include "tests/host/test.h"
+#include "vmx/cpuid.h"
+#include "vmx/hypercall.h"
+
+static const struct arch_cpuid all_ones = {~0u, ~0u, ~0u, ~0u};
+
+static void test_policy(void)
+{
+	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0};
+	static const struct vmx_cpuid_context both = {3, 2, 4, 0xe0000,
+	                                       VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP};
+	static const struct {
+		const struct vmx_cpuid_context *context;
+		uint32_t leaf, subleaf;
+		struct arch_cpuid host, guest;
+	} rows[] = {
+		/* leaf 1: VMX, SMX, MONITOR, XSAVE, OSXSAVE, AVX hidden; x2APIC,
+		 * TSC deadline, hypervisor offered; 4 logical CPUs, APIC ID 2 */
+		{&none, 1, 0, {0x806ec, 0x00100800, 0, 0x1f}, {0x806ec, 0x02040800, 0x81200000, 0x1f}},
+		{&none, 1, 0, {0, 0xffffffff, 0xffffffff, 0}, {0, 0x0204ffff, 0xe3ffff97, 0}},
+		{&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+		{&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+		{&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
+		{&none, 0xb, 0x101, {1, 2, 3, 4}, {0, 0, 1, 2}},
+		{&none, 0x1f, 1, {1, 2, 3, 4}, {0, 0, 1, 2}},
+		{&none, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffffbdf, 5, 6}},
+		{&both, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xffffffdf, 5, 6}},
+		{&none, 7, 1, {0, 0xffffffff, 5, 6}, {0, 0xffffffff, 5, 6}},
+		{&none, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xf7ffffff}},
+		{&both, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xffffffff}},
+		{&none, 0, 0, {0x16, 0x756e6547, 0x6c65746e, 0x49656e69},
+		 {0x16, 0x756e6547, 0x6c65746e, 0x49656e69}},
+		/* hypervisor leaves: the host's answer is ignored */
+		{&none, 0x40000001, 0, {1, 2, 3, 4}, {HYPERCALL_ABI_VERSION, 3, 2, 0xe0000}},
+		{&none, 0x40000002, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+		{&none, 0x400000ff, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+		{&none, 0x40000100, 0, {1, 2, 3, 4}, {1, 2, 3, 4}},
+	};
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct arch_cpuid c =
+			vmx_cpuid_policy(rows[i].context, rows[i].leaf, rows[i].subleaf, rows[i].host);
+		if (memcmp(&c, &rows[i].guest, sizeof(c)) != 0)
+			fprintf(stderr, "row %u leaf 0x%x: %08x %08x %08x %08x\n", i, rows[i].leaf,
+			        c.eax, c.ebx, c.ecx, c.edx);
+		CHECK_EQ(c.eax, rows[i].guest.eax);
+		CHECK_EQ(c.ebx, rows[i].guest.ebx);
+		CHECK_EQ(c.ecx, rows[i].guest.ecx);
+		CHECK_EQ(c.edx, rows[i].guest.edx);
+	}
+}
+
+static void test_signature(void)
+{
+	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0};
+	struct arch_cpuid c = vmx_cpuid_policy(&context, HYPERCALL_CPUID_BASE, 0, all_ones);
+	char signature[13];
+	memcpy(signature, &c.ebx, 4);
+	memcpy(signature + 4, &c.ecx, 4);
+	memcpy(signature + 8, &c.edx, 4);
+	signature[12] = '\0';
+	CHECK_STR(signature, HYPERCALL_SIGNATURE);
+	CHECK_EQ(c.eax, HYPERCALL_CPUID_BASE + 1);
+	CHECK(vmx_cpuid_is_hypervisor_leaf(HYPERCALL_CPUID_BASE));
+	CHECK(!vmx_cpuid_is_hypervisor_leaf(HYPERCALL_CPUID_BASE - 1));
+	CHECK(!vmx_cpuid_is_hypervisor_leaf(0));
+}
+
+int main(void)
+{
+	TEST_RUN(test_policy);
+	TEST_RUN(test_signature);
+	return test_summary("test_vmx_cpuid");
+}

@@ -1,0 +1,155 @@
+/*
+ * tests/host/test_vmx_msr.c - the MSR table of vmx/msr.c: sorted, disjoint
+ * ranges with at least one handler each; lookup of every MSR the old
+ * handlers knew (quiet ones, MTRRs around PAT, the vLAPIC ranges, the
+ * VMCS-backed ones) and of unknown ones; emulation of the MSRs that need
+ * no VMCS; the vLAPIC's results; the unknown path (#GP, counters, the
+ * MSRUNKNOWN report). VMCS-backed handlers are not called (no VMX here).
+ *
+ * Lock order: none.
+ */
+#include "tests/host/test.h"
+#include "tests/host/vmx_fake_env.h"
+#include "arch/x86/cpu.h"
+#include "vmx/msr.h"
+
+static struct vm vm;
+static struct vcpu vcpu;
+
+static void test_table_sorted(void)
+{
+	CHECK(vmx_msr_table_count > 0);
+	for (size_t i = 0; i < vmx_msr_table_count; i++) {
+		const struct vmx_msr_entry *e = &vmx_msr_table[i];
+		CHECK(e->first <= e->last);
+		CHECK(e->read || e->write);
+		if (i > 0)
+			CHECK(vmx_msr_table[i - 1].last < e->first);
+		CHECK(vmx_msr_find(e->first) == e);
+		CHECK(vmx_msr_find(e->last) == e);
+	}
+}
+
+static void test_lookup(void)
+{
+	static const struct {
+		uint32_t msr;
+		bool known, readable, writable;
+	} rows[] = {
+		/* the old quiet list, all read 0 and ignore writes */
+		{0x17, true, true, true},  {0x8b, true, true, true},  {0xc4, true, true, true},
+		{0xce, true, true, true},  {0xfe, true, true, true},  {0x140, true, true, true},
+		{0x179, true, true, true}, {0x17a, true, true, true}, {0x19b, true, true, true},
+		{0x1b0, true, true, true}, {0x1b2, true, true, true}, {0x1fc, true, true, true},
+		{0x391, true, true, true}, {0x66c, true, true, true}, {0x2ff, true, true, true},
+		{0x200, true, true, true}, {0x250, true, true, true}, {0x276, true, true, true},
+		{0x278, true, true, true}, {0x27f, true, true, true},
+		/* emulated or VMCS-backed */
+		{ARCH_MSR_TSC, true, true, false},           {ARCH_MSR_FEATURE_CONTROL, true, true, false},
+		{ARCH_MSR_MPERF, true, true, true},          {ARCH_MSR_APERF, true, true, true},
+		{ARCH_MSR_MISC_ENABLE, true, true, true},    {ARCH_MSR_SYSENTER_CS, true, true, true},
+		{ARCH_MSR_SYSENTER_EIP, true, true, true},   {ARCH_MSR_DEBUGCTL, true, true, true},
+		{ARCH_MSR_PAT, true, true, true},            {ARCH_MSR_EFER, true, true, true},
+		{ARCH_MSR_FS_BASE, true, true, true},        {ARCH_MSR_GS_BASE, true, true, true},
+		/* the vLAPIC */
+		{ARCH_MSR_APIC_BASE, true, true, true},      {ARCH_MSR_TSC_DEADLINE, true, true, true},
+		{0x800, true, true, true},                   {0x830, true, true, true},
+		{0x8ff, true, true, true},
+		/* unknown (or passed through by the bitmap: never an exit) */
+		{0x0, false, false, false},       {0x11, false, false, false},
+		{0x280, false, false, false},     {0x6df, false, false, false},
+		{0x900, false, false, false},     {0x4b564d99, false, false, false},
+		{ARCH_MSR_STAR, false, false, false}, {ARCH_MSR_KERNEL_GS_BASE, false, false, false},
+		{0xffffffff, false, false, false},
+	};
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct vmx_msr_entry *e = vmx_msr_find(rows[i].msr);
+		if ((e != NULL) != rows[i].known)
+			fprintf(stderr, "msr 0x%x\n", rows[i].msr);
+		CHECK_EQ(e != NULL, rows[i].known);
+		CHECK_EQ(e && e->read, rows[i].readable);
+		CHECK_EQ(e && e->write, rows[i].writable);
+	}
+	CHECK_EQ(vmx_msr_find(ARCH_MSR_PAT)->first, ARCH_MSR_PAT); /* not inside the MTRR range */
+}
+
+static void test_emulated(void)
+{
+	fake_reset(&vm, &vcpu, "m");
+	uint64_t value = 7;
+	CHECK_EQ(vmx_msr_read(&vcpu, 0x2ff, &value), VMX_MSR_OK);
+	CHECK_EQ(value, 0);
+	CHECK_EQ(vmx_msr_write(&vcpu, 0x2ff, 5), VMX_MSR_OK);
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_FEATURE_CONTROL, &value), VMX_MSR_OK);
+	CHECK_EQ(value, ARCH_FEATURE_CONTROL_LOCKED);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_FEATURE_CONTROL, 0), VMX_MSR_UNKNOWN);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_TSC, 0), VMX_MSR_UNKNOWN);
+	vcpu.misc_enable = ARCH_MISC_ENABLE_FAST_STRINGS;
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_MISC_ENABLE, &value), VMX_MSR_OK);
+	CHECK_EQ(value, ARCH_MISC_ENABLE_FAST_STRINGS);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, 0), VMX_MSR_OK);
+	CHECK_EQ(vcpu.misc_enable, ARCH_MISC_ENABLE_FAST_STRINGS); /* ignored */
+	uint64_t before = arch_tsc_read();
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_APERF, &value), VMX_MSR_OK);
+	CHECK(value >= before);
+	CHECK_EQ(vmx_msr_read(&vcpu, 0x11, &value), VMX_MSR_UNKNOWN);
+}
+
+static void test_vlapic(void)
+{
+	static const struct {
+		int result;
+		enum vmx_msr_result expected;
+	} rows[] = {
+		{0, VMX_MSR_OK}, {-1, VMX_MSR_FAULT}, {1, VMX_MSR_UNKNOWN},
+	};
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fake_reset(&vm, &vcpu, "m");
+		fake_vlapic_result = rows[i].result;
+		fake_vlapic_value = 0xfee00900;
+		uint64_t value = 0;
+		CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_APIC_BASE, &value), rows[i].expected);
+		CHECK_EQ(value, 0xfee00900);
+		CHECK_EQ(vmx_msr_write(&vcpu, 0x830, 0x4000), rows[i].expected);
+		CHECK_EQ(fake_vlapic_value, 0x4000);
+	}
+}
+
+static void test_exits(void)
+{
+	fake_reset(&vm, &vcpu, "m");
+	vcpu.registers.rcx = 0x179;
+	vcpu.registers.rax = vcpu.registers.rdx = 0x1234;
+	CHECK_EQ(vmx_msr_read_exit(&vcpu, 0), VMX_EXIT_ACTION_NEXT);
+	CHECK_EQ(vcpu.registers.rax, 0);
+	CHECK_EQ(vcpu.registers.rdx, 0);
+	fake_vlapic_result = -1; /* a vLAPIC fault: #GP, not unknown */
+	vcpu.registers.rcx = 0x6e0;
+	CHECK_EQ(vmx_msr_write_exit(&vcpu, 0), VMX_EXIT_ACTION_RESUME);
+	CHECK_EQ(fake_gp_injected, 1);
+	CHECK_EQ(vcpu.msr_unknown, 0);
+	/* Unknown ones past the logged first 8 (the log line reads the
+	 * guest RIP from the VMCS). */
+	vcpu.msr_unknown = 8;
+	vcpu.registers.rcx = 0x4b564d99;
+	CHECK_EQ(vmx_msr_read_exit(&vcpu, 0), VMX_EXIT_ACTION_RESUME);
+	CHECK_EQ(vmx_msr_write_exit(&vcpu, 0), VMX_EXIT_ACTION_RESUME);
+	vcpu.registers.rcx = 0x11;
+	CHECK_EQ(vmx_msr_write_exit(&vcpu, 0), VMX_EXIT_ACTION_RESUME);
+	CHECK_EQ(fake_gp_injected, 4);
+	CHECK_EQ(vcpu.msr_unknown, 11);
+	CHECK_STR(fake_log, "");
+	vmx_msr_report(&vm);
+	CHECK_STR(fake_log, "MSRUNKNOWN vm=m msr=0x11 reads=0 writes=1\n"
+	                    "MSRUNKNOWN vm=m msr=0x4b564d99 reads=1 writes=1\n");
+}
+
+int main(void)
+{
+	TEST_RUN(test_table_sorted);
+	TEST_RUN(test_lookup);
+	TEST_RUN(test_emulated);
+	TEST_RUN(test_vlapic);
+	TEST_RUN(test_exits);
+	return test_summary("test_vmx_msr");
+}

@@ -1,0 +1,43 @@
+/*
+ * vmx/cpuid.h - the CPUID a guest sees.
+ *
+ * vmx_cpuid_policy() is pure: given the host's answer for a leaf and the
+ * vCPU's identity it returns the guest's answer. It hides what uslice does
+ * not virtualize (VMX, SMX, MONITOR/MWAIT, XSAVE/AVX/AVX2, perfmon,
+ * INVPCID/RDTSCP unless the VMX controls enable them), offers the vLAPIC's
+ * x2APIC and TSC-deadline modes, sets the "hypervisor" bit, gives each vCPU
+ * its APIC ID and answers the hypervisor leaves 0x40000000-0x400000ff
+ * (docs/hypercall.md). vmx_cpuid_exit() is the CPUID exit handler around
+ * it.
+ *
+ * Lock order: none.
+ */
+#ifndef VMX_CPUID_H
+#define VMX_CPUID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/cpu.h"
+#include "vmx/exit.h"
+
+#define VMX_CPUID_HYPERVISOR_LEAVES 0x100u /* 0x40000000 + 0..0xff */
+
+struct vmx_cpuid_context {
+	uint32_t vm_id;
+	uint32_t vcpu_index;          /* = APIC ID */
+	uint32_t vcpu_count;
+	uint32_t rsdp_address;        /* guest-physical ACPI RSDP, 0 = none */
+	uint32_t secondary_controls;  /* VMX secondary processor controls in use */
+};
+
+/* True for the leaves uslice answers itself (the host is not asked). */
+bool vmx_cpuid_is_hypervisor_leaf(uint32_t leaf);
+/* The guest's view of `leaf`/`subleaf`; `host` is the host's answer (unused
+ * for hypervisor leaves). */
+struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint32_t leaf,
+                                   uint32_t subleaf, struct arch_cpuid host);
+/* The CPUID exit: EAX/ECX in, EAX/EBX/ECX/EDX out. */
+enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification);
+
+#endif /* VMX_CPUID_H */

@@ -1,0 +1,237 @@
+/*
+ * vmx/msr.c - the MSR table and the RDMSR/WRMSR exits (see msr.h).
+ *
+ * Lock order: none; log_lock for the warnings.
+ */
+#include "vmx/msr.h"
+
+#include "arch/x86/cpu.h"
+#include "kernel/log.h"
+#include "vmx/guest.h"
+#include "vmx/vcpu_interrupt.h"
+#include "vmx/vm.h"
+#include "vmx/vmx.h"
+
+#define VMX_MSR_WARNINGS 8 /* unknown MSRs logged per vCPU */
+#define VMX_MSR_EFER_ALLOWED (ARCH_EFER_SCE | ARCH_EFER_LME | ARCH_EFER_LMA | ARCH_EFER_NXE)
+
+/* ---- handlers --------------------------------------------------------------- */
+
+static enum vmx_msr_result vmx_msr_zero_read(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                             uint32_t msr, uint64_t *value)
+{
+	(void)vcpu, (void)entry, (void)msr;
+	*value = 0;
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_ignore_write(struct vcpu *vcpu,
+                                                const struct vmx_msr_entry *entry, uint32_t msr,
+                                                uint64_t value)
+{
+	(void)vcpu, (void)entry, (void)msr, (void)value;
+	return VMX_MSR_OK;
+}
+
+/* TSC, MPERF, APERF: the guest TSC is the host TSC. */
+static enum vmx_msr_result vmx_msr_tsc_read(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                            uint32_t msr, uint64_t *value)
+{
+	(void)vcpu, (void)entry, (void)msr;
+	*value = arch_tsc_read();
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_feature_control_read(struct vcpu *vcpu,
+                                                        const struct vmx_msr_entry *entry,
+                                                        uint32_t msr, uint64_t *value)
+{
+	(void)vcpu, (void)entry, (void)msr;
+	*value = ARCH_FEATURE_CONTROL_LOCKED; /* locked, VMX off */
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_misc_enable_read(struct vcpu *vcpu,
+                                                    const struct vmx_msr_entry *entry,
+                                                    uint32_t msr, uint64_t *value)
+{
+	(void)entry, (void)msr;
+	*value = vcpu->misc_enable;
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_vmcs_read(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                             uint32_t msr, uint64_t *value)
+{
+	(void)vcpu, (void)msr;
+	*value = vmx_read(entry->vmcs_field);
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_vmcs_write(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                              uint32_t msr, uint64_t value)
+{
+	(void)vcpu, (void)msr;
+	vmx_write(entry->vmcs_field, value);
+	return VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_debugctl_write(struct vcpu *vcpu,
+                                                  const struct vmx_msr_entry *entry, uint32_t msr,
+                                                  uint64_t value)
+{
+	return vmx_msr_vmcs_write(vcpu, entry, msr, value & (ARCH_DEBUGCTL_LBR | ARCH_DEBUGCTL_BTF));
+}
+
+/* EFER: LME may change only with paging off; LMA follows CR0.PG (vmx/cr.c). */
+static enum vmx_msr_result vmx_msr_efer_write(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                              uint32_t msr, uint64_t value)
+{
+	uint64_t old = vmx_read(VMCS_GUEST_EFER);
+	if (value & ~VMX_MSR_EFER_ALLOWED)
+		return VMX_MSR_FAULT;
+	bool paging = vmx_read(VMCS_CR0_READ_SHADOW) & ARCH_CR0_PG;
+	if (paging && ((value ^ old) & ARCH_EFER_LME))
+		return VMX_MSR_FAULT;
+	value = (value & ~ARCH_EFER_LMA) | (old & ARCH_EFER_LMA);
+	return vmx_msr_vmcs_write(vcpu, entry, msr, value);
+}
+
+/* vcpu_interrupt_msr_*: 0 done, 1 not a vLAPIC MSR (or no vLAPIC), -1 #GP. */
+static enum vmx_msr_result vmx_msr_vlapic_result(int result)
+{
+	return result > 0 ? VMX_MSR_UNKNOWN : result < 0 ? VMX_MSR_FAULT : VMX_MSR_OK;
+}
+
+static enum vmx_msr_result vmx_msr_vlapic_read(struct vcpu *vcpu,
+                                               const struct vmx_msr_entry *entry, uint32_t msr,
+                                               uint64_t *value)
+{
+	(void)entry;
+	return vmx_msr_vlapic_result(vcpu_interrupt_msr_read(vcpu, msr, value));
+}
+
+static enum vmx_msr_result vmx_msr_vlapic_write(struct vcpu *vcpu,
+                                                const struct vmx_msr_entry *entry, uint32_t msr,
+                                                uint64_t value)
+{
+	(void)entry;
+	return vmx_msr_vlapic_result(vcpu_interrupt_msr_write(vcpu, msr, value));
+}
+
+/* ---- the table ---------------------------------------------------------------- */
+
+#define VMX_MSR_QUIET(first, last) {first, last, vmx_msr_zero_read, vmx_msr_ignore_write, 0}
+#define VMX_MSR_VMCS(msr, field) {msr, msr, vmx_msr_vmcs_read, vmx_msr_vmcs_write, field}
+#define VMX_MSR_VLAPIC(first, last) {first, last, vmx_msr_vlapic_read, vmx_msr_vlapic_write, 0}
+
+const struct vmx_msr_entry vmx_msr_table[] = {
+	{ARCH_MSR_TSC, ARCH_MSR_TSC, vmx_msr_tsc_read, NULL, 0},
+	VMX_MSR_QUIET(ARCH_MSR_PLATFORM_ID, ARCH_MSR_PLATFORM_ID),
+	VMX_MSR_VLAPIC(VLAPIC_MSR_APIC_BASE, VLAPIC_MSR_APIC_BASE),
+	{ARCH_MSR_FEATURE_CONTROL, ARCH_MSR_FEATURE_CONTROL, vmx_msr_feature_control_read, NULL, 0},
+	VMX_MSR_QUIET(ARCH_MSR_UCODE_REV, ARCH_MSR_UCODE_REV),
+	VMX_MSR_QUIET(ARCH_MSR_PMC3, ARCH_MSR_PMC3),
+	VMX_MSR_QUIET(ARCH_MSR_PLATFORM_INFO, ARCH_MSR_PLATFORM_INFO),
+	{ARCH_MSR_MPERF, ARCH_MSR_APERF, vmx_msr_tsc_read, vmx_msr_ignore_write, 0},
+	VMX_MSR_QUIET(ARCH_MSR_MTRR_CAP, ARCH_MSR_MTRR_CAP),
+	VMX_MSR_QUIET(ARCH_MSR_MISC_FEATURE_ENABLES, ARCH_MSR_MISC_FEATURE_ENABLES),
+	VMX_MSR_VMCS(ARCH_MSR_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS),
+	VMX_MSR_VMCS(ARCH_MSR_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP),
+	VMX_MSR_VMCS(ARCH_MSR_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP),
+	VMX_MSR_QUIET(ARCH_MSR_MCG_CAP, ARCH_MSR_MCG_STATUS),
+	VMX_MSR_QUIET(ARCH_MSR_THERM_INTERRUPT, ARCH_MSR_THERM_INTERRUPT),
+	{ARCH_MSR_MISC_ENABLE, ARCH_MSR_MISC_ENABLE, vmx_msr_misc_enable_read, vmx_msr_ignore_write, 0},
+	VMX_MSR_QUIET(ARCH_MSR_ENERGY_PERF_BIAS, ARCH_MSR_ENERGY_PERF_BIAS),
+	VMX_MSR_QUIET(ARCH_MSR_PACKAGE_THERM_INTERRUPT, ARCH_MSR_PACKAGE_THERM_INTERRUPT),
+	{ARCH_MSR_DEBUGCTL, ARCH_MSR_DEBUGCTL, vmx_msr_vmcs_read, vmx_msr_debugctl_write,
+	 VMCS_GUEST_DEBUGCTL},
+	VMX_MSR_QUIET(ARCH_MSR_POWER_CTL, ARCH_MSR_POWER_CTL),
+	VMX_MSR_QUIET(ARCH_MSR_MTRR_FIRST, ARCH_MSR_PAT - 1), /* MTRRs: none offered */
+	VMX_MSR_VMCS(ARCH_MSR_PAT, VMCS_GUEST_PAT),
+	VMX_MSR_QUIET(ARCH_MSR_PAT + 1, ARCH_MSR_MTRR_LAST),
+	VMX_MSR_QUIET(ARCH_MSR_MTRR_DEF_TYPE, ARCH_MSR_MTRR_DEF_TYPE),
+	VMX_MSR_QUIET(ARCH_MSR_UNCORE_PERF_GLOBAL_CTL, ARCH_MSR_UNCORE_PERF_GLOBAL_CTL),
+	VMX_MSR_QUIET(ARCH_MSR_ATOM_CORE_TURBO_RATIOS, ARCH_MSR_ATOM_CORE_TURBO_RATIOS),
+	VMX_MSR_VLAPIC(VLAPIC_MSR_TSC_DEADLINE, VLAPIC_MSR_TSC_DEADLINE),
+	VMX_MSR_VLAPIC(VLAPIC_MSR_X2APIC_FIRST, VLAPIC_MSR_X2APIC_LAST),
+	{ARCH_MSR_EFER, ARCH_MSR_EFER, vmx_msr_vmcs_read, vmx_msr_efer_write, VMCS_GUEST_EFER},
+	VMX_MSR_VMCS(ARCH_MSR_FS_BASE, VMCS_GUEST_FS_BASE),
+	VMX_MSR_VMCS(ARCH_MSR_GS_BASE, VMCS_GUEST_GS_BASE),
+};
+const size_t vmx_msr_table_count = sizeof(vmx_msr_table) / sizeof(vmx_msr_table[0]);
+
+const struct vmx_msr_entry *vmx_msr_find(uint32_t msr)
+{
+	size_t low = 0, high = vmx_msr_table_count;
+	while (low < high) {
+		size_t middle = low + (high - low) / 2;
+		const struct vmx_msr_entry *entry = &vmx_msr_table[middle];
+		if (msr < entry->first)
+			high = middle;
+		else if (msr > entry->last)
+			low = middle + 1;
+		else
+			return entry;
+	}
+	return NULL;
+}
+
+enum vmx_msr_result vmx_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
+{
+	const struct vmx_msr_entry *entry = vmx_msr_find(msr);
+	return entry && entry->read ? entry->read(vcpu, entry, msr, value) : VMX_MSR_UNKNOWN;
+}
+
+enum vmx_msr_result vmx_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
+{
+	const struct vmx_msr_entry *entry = vmx_msr_find(msr);
+	return entry && entry->write ? entry->write(vcpu, entry, msr, value) : VMX_MSR_UNKNOWN;
+}
+
+/* ---- the exits ------------------------------------------------------------------ */
+
+/* #GP for a refused or unknown access; unknown ones are counted and logged. */
+static enum vmx_exit_action vmx_msr_refuse(struct vcpu *vcpu, enum vmx_msr_result result,
+                                           bool write, uint32_t msr)
+{
+	if (result == VMX_MSR_UNKNOWN) {
+		vcpu->msr_unknown++;
+		vm_unknown_count(&vcpu->vm->unknown_msrs, msr, write);
+		if (vcpu->msr_unknown <= VMX_MSR_WARNINGS)
+			log_warning("VM %s: %s of unknown MSR 0x%x at rip=0x%llx: #GP injected",
+			            vcpu->vm->name, write ? "write" : "read", msr,
+			            (unsigned long long)vmx_read(VMCS_GUEST_RIP));
+	}
+	vmx_inject_gp(vcpu);
+	return VMX_EXIT_ACTION_RESUME;
+}
+
+enum vmx_exit_action vmx_msr_read_exit(struct vcpu *vcpu, uint64_t qualification)
+{
+	(void)qualification;
+	uint32_t msr = (uint32_t)vcpu->registers.rcx;
+	uint64_t value = 0;
+	enum vmx_msr_result result = vmx_msr_read(vcpu, msr, &value);
+	if (result != VMX_MSR_OK)
+		return vmx_msr_refuse(vcpu, result, false, msr);
+	vcpu->registers.rax = (uint32_t)value;
+	vcpu->registers.rdx = value >> 32;
+	return VMX_EXIT_ACTION_NEXT;
+}
+
+enum vmx_exit_action vmx_msr_write_exit(struct vcpu *vcpu, uint64_t qualification)
+{
+	(void)qualification;
+	uint32_t msr = (uint32_t)vcpu->registers.rcx;
+	uint64_t value = (vcpu->registers.rdx << 32) | (uint32_t)vcpu->registers.rax;
+	enum vmx_msr_result result = vmx_msr_write(vcpu, msr, value);
+	if (result != VMX_MSR_OK)
+		return vmx_msr_refuse(vcpu, result, true, msr);
+	return VMX_EXIT_ACTION_NEXT;
+}
+
+void vmx_msr_report(const struct vm *vm)
+{
+	vm_unknown_report(&vm->unknown_msrs, "MSRUNKNOWN", vm->name, "msr");
+}
