@@ -7,19 +7,8 @@
 
 #include "arch/x86/cpu.h"
 #include "kernel/string.h"
+#include "vmx/vmcs.h"
 
-#define MSR_VMX_BASIC 0x480
-#define MSR_VMX_PINBASED 0x481
-#define MSR_VMX_PROCBASED 0x482
-#define MSR_VMX_EXIT 0x483
-#define MSR_VMX_ENTRY 0x484
-#define MSR_VMX_MISC 0x485
-#define MSR_VMX_PROCBASED2 0x48b
-#define MSR_VMX_EPT_VPID 0x48c
-#define MSR_VMX_TRUE_PINBASED 0x48d
-#define MSR_VMX_TRUE_PROCBASED 0x48e
-#define MSR_VMX_TRUE_EXIT 0x48f
-#define MSR_VMX_TRUE_ENTRY 0x490
 
 static const char *const vmx_feature_names[VMX_FEATURE_COUNT] = {
 	[VMX_FEATURE_EPT] = "ept",

@@ -15,7 +15,9 @@
 #include "vmx/console.h"
 #include "vmx/ept.h"
 #include "vmx/exit.h"
+#include "vmx/io.h"
 #include "vmx/loader.h"
+#include "vmx/msr.h"
 #include "vmx/platform.h"
 #include "vmx/schedule.h"
 #include "vmx/vmx.h"
@@ -67,8 +69,8 @@ static int run_vm_bitmaps(struct vm *vm)
 	memset((void *)(uintptr_t)vm->io_bitmap_b, 0xff, 4096);
 	uint8_t *msr = (uint8_t *)(uintptr_t)vm->msr_bitmap;
 	memset(msr, 0xff, 4096);
-	static const uint32_t passed[] = {ARCH_MSR_KERNEL_GS_BASE, 0xc0000081, 0xc0000082,
-	                                  0xc0000083, 0xc0000084};
+	static const uint32_t passed[] = {ARCH_MSR_KERNEL_GS_BASE, ARCH_MSR_STAR, ARCH_MSR_LSTAR,
+	                                  ARCH_MSR_CSTAR, ARCH_MSR_SYSCALL_MASK};
 	for (unsigned i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
 		run_bitmap_pass(msr, passed[i]);
 	return 0;
@@ -256,6 +258,8 @@ static void run_report(struct vm *vm)
 	if ((size_t)n < sizeof(line))
 		platform_format(vm, line + n, sizeof(line) - (size_t)n);
 	log_record("%s", line);
+	vmx_io_report(vm);
+	vmx_msr_report(vm);
 	run_report_vcpus(vm);
 }
 

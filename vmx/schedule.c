@@ -32,6 +32,7 @@
 #include "kernel/timer.h"
 #include "sched/classify.h"
 #include "sched/sched.h"
+#include "vmx/guest.h"
 #include "vmx/notify.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
@@ -354,7 +355,7 @@ static void schedule_loop(void)
 		enum vmx_leave leave = vmx_vcpu_run_slice(next, deadline);
 		stats->leaves[leave < VMX_LEAVE_COUNT ? leave : 0]++;
 		rip = vmx_read(VMCS_GUEST_RIP);
-		kernel_mode = ((vmx_read(VMCS_GUEST_SS_ACCESS) >> 5) & 3) == 0;
+		kernel_mode = vmx_guest_cpl(next) == 0;
 		switch (leave) {
 		case VMX_LEAVE_BLOCK:
 			schedule_block(next, rip, kernel_mode);

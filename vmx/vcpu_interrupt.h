@@ -77,9 +77,9 @@ void vcpu_interrupt_init(struct vcpu *vcpu);
  * vector or open the matching window. */
 void vcpu_interrupt_prepare_entry(struct vcpu *vcpu);
 
-/* Owner: true while the vCPU waits for a SIPI (it must not run guest code;
- * the pinned model enters it in the HLT activity state, a scheduler may
- * keep it blocked instead). */
+/* Owner: true while the vCPU waits for a SIPI: it must not run guest code,
+ * the scheduling loop keeps it blocked (its INIT state is parked in the
+ * HLT activity state as well). */
 bool vcpu_interrupt_waiting_for_startup(struct vcpu *vcpu);
 
 /* Exit handlers (owner). MSRs: 0 handled, 1 not a vLAPIC MSR, -1 #GP. */

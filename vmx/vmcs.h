@@ -180,8 +180,22 @@
 #define VMX_ENTRY_LOAD_PAT (1u << 14)
 #define VMX_ENTRY_LOAD_EFER (1u << 15)
 
-/* VMX capability MSRs that fix CR0/CR4 bits in VMX operation (SDM Vol. 3D,
- * A.7 and A.8): a bit set in FIXED0 must be 1, a bit clear in FIXED1 must be 0. */
+/* VMX capability MSRs (SDM Vol. 3D, Appendix A), named once. */
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_PINBASED 0x481
+#define MSR_VMX_PROCBASED 0x482
+#define MSR_VMX_EXIT 0x483
+#define MSR_VMX_ENTRY 0x484
+#define MSR_VMX_MISC 0x485
+#define MSR_VMX_PROCBASED2 0x48b
+#define MSR_VMX_EPT_VPID 0x48c
+#define MSR_VMX_TRUE_PINBASED 0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT 0x48f
+#define MSR_VMX_TRUE_ENTRY 0x490
+
+/* ... and those that fix CR0/CR4 bits in VMX operation (A.7 and A.8): a
+ * bit set in FIXED0 must be 1, a bit clear in FIXED1 must be 0. */
 #define MSR_VMX_CR0_FIXED0 0x486
 #define MSR_VMX_CR0_FIXED1 0x487
 #define MSR_VMX_CR4_FIXED0 0x488

@@ -348,19 +348,19 @@ void vmx_vcpu_load(struct vcpu *vcpu)
 	}
 	vmx_extended_restore(&vcpu->extended);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, vcpu->kernel_gs_base);
-	arch_msr_write(0xc0000081, vcpu->star);
-	arch_msr_write(0xc0000082, vcpu->lstar);
-	arch_msr_write(0xc0000083, vcpu->cstar);
-	arch_msr_write(0xc0000084, vcpu->syscall_mask);
+	arch_msr_write(ARCH_MSR_STAR, vcpu->star);
+	arch_msr_write(ARCH_MSR_LSTAR, vcpu->lstar);
+	arch_msr_write(ARCH_MSR_CSTAR, vcpu->cstar);
+	arch_msr_write(ARCH_MSR_SYSCALL_MASK, vcpu->syscall_mask);
 }
 
 void vmx_vcpu_put(struct vcpu *vcpu)
 {
 	vcpu->kernel_gs_base = arch_msr_read(ARCH_MSR_KERNEL_GS_BASE);
-	vcpu->star = arch_msr_read(0xc0000081);
-	vcpu->lstar = arch_msr_read(0xc0000082);
-	vcpu->cstar = arch_msr_read(0xc0000083);
-	vcpu->syscall_mask = arch_msr_read(0xc0000084);
+	vcpu->star = arch_msr_read(ARCH_MSR_STAR);
+	vcpu->lstar = arch_msr_read(ARCH_MSR_LSTAR);
+	vcpu->cstar = arch_msr_read(ARCH_MSR_CSTAR);
+	vcpu->syscall_mask = arch_msr_read(ARCH_MSR_SYSCALL_MASK);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, 0);
 	vmx_extended_save(&vcpu->extended);
 	vmx_vmclear(vcpu->vmcs);
