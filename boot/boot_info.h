@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define BOOT_MAX_MEMORY_REGIONS 256
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES 64
 #define BOOT_CMDLINE_SIZE 1024
 #define BOOT_MODULE_NAME_SIZE 128
 
@@ -50,7 +50,7 @@ struct boot_info {
 	uint32_t path;   /* enum boot_path */
 	uint32_t memory_region_count;
 	uint32_t module_count;
-	uint32_t reserved;
+	uint32_t modules_dropped; /* given beyond BOOT_MAX_MODULES: not kept */
 	uint64_t rsdp_physical; /* ACPI RSDP, 0 if the loader found none */
 	uint64_t trampoline_physical; /* a free page below 1 MiB for APs */
 	char cmdline[BOOT_CMDLINE_SIZE];

@@ -66,7 +66,9 @@ void boot_multiboot2(uint32_t magic, uint64_t information)
 			boot_copy_string(info->loader_name, sizeof(info->loader_name), tag + 8, size - 8);
 			break;
 		case 3:
-			if (size >= 16 && info->module_count < BOOT_MAX_MODULES) {
+			if (size >= 16 && info->module_count == BOOT_MAX_MODULES)
+				info->modules_dropped++;
+			else if (size >= 16) {
 				struct boot_module *m = &info->modules[info->module_count++];
 				uint32_t start = *(const uint32_t *)(tag + 8);
 				uint32_t end = *(const uint32_t *)(tag + 12);

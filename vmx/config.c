@@ -17,11 +17,14 @@ struct config_parser {
 	uint32_t seen; /* bit per key */
 };
 
-enum config_key { KEY_NAME, KEY_KERNEL, KEY_VCPUS, KEY_MEMORY, KEY_RAMDISK, KEY_EXTRA,
-                  KEY_POOL, KEY_SYMBOLS, KEY_WEIGHT, KEY_RULES, KEY_COUNT };
-static const char *const config_key_names[KEY_COUNT] = {
+static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
 	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols",
 	"weight", "rules"};
+
+const char *vm_config_key_name(enum vm_config_key key)
+{
+	return key < VM_CONFIG_KEY_COUNT ? config_key_names[key] : "?";
+}
 
 static size_t config_length(const char *s)
 {
@@ -180,23 +183,23 @@ static int config_check_name(struct config_parser *p, const char *name)
 	return 0;
 }
 
-static int config_value(struct config_parser *p, struct vm_config *c, enum config_key key)
+static int config_value(struct config_parser *p, struct vm_config *c, enum vm_config_key key)
 {
 	const char *k = config_key_names[key];
 	switch (key) {
-	case KEY_NAME:
+	case VM_CONFIG_KEY_NAME:
 		if (config_string(p, c->name, sizeof(c->name), k))
 			return -1;
 		return config_check_name(p, c->name);
-	case KEY_KERNEL: return config_string(p, c->kernel, sizeof(c->kernel), k);
-	case KEY_RAMDISK: return config_string(p, c->ramdisk, sizeof(c->ramdisk), k);
-	case KEY_EXTRA: return config_string(p, c->extra, sizeof(c->extra), k);
-	case KEY_POOL: return config_string(p, c->pool, sizeof(c->pool), k);
-	case KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
-	case KEY_VCPUS: return config_number(p, 1, SCHED_MAX_VCPUS_PER_VM, &c->vcpus, k);
-	case KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
-	case KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
-	case KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);
+	case VM_CONFIG_KEY_KERNEL: return config_string(p, c->kernel, sizeof(c->kernel), k);
+	case VM_CONFIG_KEY_RAMDISK: return config_string(p, c->ramdisk, sizeof(c->ramdisk), k);
+	case VM_CONFIG_KEY_EXTRA: return config_string(p, c->extra, sizeof(c->extra), k);
+	case VM_CONFIG_KEY_POOL: return config_string(p, c->pool, sizeof(c->pool), k);
+	case VM_CONFIG_KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
+	case VM_CONFIG_KEY_VCPUS: return config_number(p, 1, SCHED_MAX_VCPUS_PER_VM, &c->vcpus, k);
+	case VM_CONFIG_KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
+	case VM_CONFIG_KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
+	case VM_CONFIG_KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);
 	default: return -1;
 	}
 }
@@ -220,7 +223,7 @@ static int config_line(struct config_parser *p, struct vm_config *c)
 		key[i] = p->text[start + i];
 	key[key_length] = '\0';
 	int found = -1;
-	for (int i = 0; i < KEY_COUNT; i++) {
+	for (int i = 0; i < VM_CONFIG_KEY_COUNT; i++) {
 		const char *name = config_key_names[i];
 		size_t n = config_length(name);
 		bool same = n == key_length;
@@ -243,7 +246,8 @@ static int config_line(struct config_parser *p, struct vm_config *c)
 		return config_fail(p, "lists are not supported for key ", key);
 	if (config_peek(p) == '\n')
 		return config_fail(p, "missing value for key ", key);
-	if (config_value(p, c, (enum config_key)found))
+	c->lines[found] = p->line;
+	if (config_value(p, c, (enum vm_config_key)found))
 		return -1;
 	return config_end_of_line(p);
 }
@@ -271,9 +275,9 @@ int vm_config_parse(struct vm_config *config, const char *file, const char *text
 		if (p.position < p.length)
 			p.line++;
 	}
-	if (!(p.seen & (1u << KEY_NAME)))
+	if (!(p.seen & (1u << VM_CONFIG_KEY_NAME)))
 		return config_fail(&p, "required key name is missing", NULL);
-	if (!(p.seen & (1u << KEY_KERNEL)))
+	if (!(p.seen & (1u << VM_CONFIG_KEY_KERNEL)))
 		return config_fail(&p, "required key kernel is missing", NULL);
 	return 0;
 }

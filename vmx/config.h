@@ -35,6 +35,21 @@
 #define VM_CONFIG_STRING_SIZE 128
 #define VM_CONFIG_EXTRA_SIZE 256
 
+/* The keys, in the order of the table in config.c. */
+enum vm_config_key {
+	VM_CONFIG_KEY_NAME,
+	VM_CONFIG_KEY_KERNEL,
+	VM_CONFIG_KEY_VCPUS,
+	VM_CONFIG_KEY_MEMORY,
+	VM_CONFIG_KEY_RAMDISK,
+	VM_CONFIG_KEY_EXTRA,
+	VM_CONFIG_KEY_POOL,
+	VM_CONFIG_KEY_SYMBOLS,
+	VM_CONFIG_KEY_WEIGHT,
+	VM_CONFIG_KEY_RULES,
+	VM_CONFIG_KEY_COUNT
+};
+
 struct vm_config {
 	char name[VM_CONFIG_NAME_SIZE];
 	char kernel[VM_CONFIG_STRING_SIZE];
@@ -46,7 +61,13 @@ struct vm_config {
 	uint32_t vcpus;
 	uint32_t weight;
 	uint32_t memory_mb;
+	/* The line each key was given on, 0 if it was not: errors found
+	 * later (a missing module, an unknown pool) name FILE:LINE too. */
+	uint32_t lines[VM_CONFIG_KEY_COUNT];
 };
+
+/* The key's name as written in a configuration ("kernel"). */
+const char *vm_config_key_name(enum vm_config_key key);
 
 /* Parse `length` bytes of `text` from file `file`. Returns 0, or -1 with
  * "FILE:LINE: reason" in `error`. */

@@ -74,6 +74,24 @@ uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
 	/* Write-back paging structures, 4-level walk. */
 	return pml4 | (3ull << 3) | 6;
 no_memory:
+	ept_destroy(pml4); /* the tables built so far */
 	format_string(error, error_size, "EPT: out of memory for tables");
 	return 0;
+}
+
+/* Free the tables of one level and below; large pages map guest memory,
+ * which the EPT does not own. */
+static void ept_free_table(uint64_t table, int level)
+{
+	const uint64_t *entries = (const uint64_t *)(uintptr_t)table;
+	for (int i = 0; level > 0 && i < 512; i++)
+		if ((entries[i] & EPT_RWX) && !(entries[i] & EPT_LARGE))
+			ept_free_table(entries[i] & EPT_ADDRESS_MASK, level - 1);
+	memory_free_pages(table, 1);
+}
+
+void ept_destroy(uint64_t root)
+{
+	if (root)
+		ept_free_table(root, 3);
 }

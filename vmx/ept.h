@@ -24,5 +24,8 @@ struct ept_statistics {
  * the PML4 physical address. */
 uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
                    struct ept_statistics *statistics, char *error, size_t error_size);
+/* Free every table of the EPT rooted at `root` (0: nothing), not the
+ * guest memory it maps. */
+void ept_destroy(uint64_t root);
 
 #endif /* VMX_EPT_H */

@@ -7,9 +7,12 @@
  */
 #include "vmx/run.h"
 
+#include <stdarg.h>
+
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/string.h"
+#include "sched/classify.h"
 #include "sched/sched.h"
 #include "vmx/config.h"
 #include "vmx/console.h"
@@ -76,7 +79,202 @@ static int run_vm_bitmaps(struct vm *vm)
 	return 0;
 }
 
-/* Build one VM from a configuration; logs and returns NULL on error. */
+/* The boot modules one configuration names, found and checked. */
+struct run_references {
+	const struct boot_module *kernel, *ramdisk, *symbols, *rules;
+};
+
+/* "VMCONFIG file=F error="F:LINE: reason"" for a key of `config` (line 0:
+ * "F: reason"). Returns -1. */
+static int run_reject(const struct boot_module *module, const struct vm_config *config,
+                      enum vm_config_key key, const char *format, ...)
+	__attribute__((format(printf, 4, 5)));
+static int run_reject(const struct boot_module *module, const struct vm_config *config,
+                      enum vm_config_key key, const char *format, ...)
+{
+	char reason[200], where[16] = "";
+	va_list arguments;
+	va_start(arguments, format);
+	format_string_va(reason, sizeof(reason), format, arguments);
+	va_end(arguments);
+	uint32_t line = config ? config->lines[key] : 0;
+	if (line)
+		format_string(where, sizeof(where), ":%u", line);
+	log_record("VMCONFIG file=%s error=\"%s%s: %s\"", module->name, module->name, where, reason);
+	return -1;
+}
+
+/* A module that `key` names; NULL (and rejected) if it was not given or,
+ * when `nonempty`, is empty. */
+static int run_reference(const struct boot_module *module, const struct vm_config *config,
+                         enum vm_config_key key, const char *name, bool nonempty,
+                         const struct boot_module **found)
+{
+	*found = run_find_module(name);
+	if (!*found)
+		return run_reject(module, config, key, "%s module '%s' was not given",
+		                  vm_config_key_name(key), name);
+	if (nonempty && (*found)->length == 0)
+		return run_reject(module, config, key, "module '%s' is empty", name);
+	return 0;
+}
+
+/* Everything a configuration names exists, before anything is allocated. */
+static int run_check_config(const struct boot_module *module, const struct vm_config *config,
+                            struct run_references *refs)
+{
+	*refs = (struct run_references){NULL, NULL, NULL, NULL};
+	for (uint32_t i = 0; i < run_vm_count; i++)
+		if (strcmp(run_vms[i]->name, config->name) == 0)
+			return run_reject(module, config, VM_CONFIG_KEY_NAME,
+			                  "VM name '%s' is already used by %s", config->name,
+			                  run_vms[i]->config_file);
+	if (run_reference(module, config, VM_CONFIG_KEY_KERNEL, config->kernel, true, &refs->kernel))
+		return -1;
+	if (config->ramdisk[0] && run_reference(module, config, VM_CONFIG_KEY_RAMDISK,
+	                                        config->ramdisk, false, &refs->ramdisk))
+		return -1;
+	if (config->symbols[0] && run_reference(module, config, VM_CONFIG_KEY_SYMBOLS,
+	                                        config->symbols, true, &refs->symbols))
+		return -1;
+	if (config->rules[0]) {
+		/* A boot module of that name is a rules file; otherwise the
+		 * name must be a built-in set. */
+		refs->rules = run_find_module(config->rules);
+		if (refs->rules && refs->rules->length == 0)
+			return run_reject(module, config, VM_CONFIG_KEY_RULES,
+			                  "rules module '%s' is empty", config->rules);
+		if (!refs->rules && !sched_rules_builtin(config->rules))
+			return run_reject(module, config, VM_CONFIG_KEY_RULES,
+			                  "rules '%s' is neither a built-in set (linux-6.x, linux-4.4) "
+			                  "nor a boot module", config->rules);
+	}
+	return 0;
+}
+
+/* Free what run_allocate_vm() took (any part of it may be missing). */
+static void run_free_vm(struct vm *vm)
+{
+	for (uint32_t i = 0; i < SCHED_MAX_VCPUS_PER_VM; i++)
+		if (vm->vcpus[i])
+			memory_free(vm->vcpus[i]);
+	ept_destroy(vm->ept_root);
+	uint64_t pages[] = {vm->msr_bitmap, vm->io_bitmap_a, vm->io_bitmap_b};
+	for (unsigned i = 0; i < sizeof(pages) / sizeof(pages[0]); i++)
+		if (pages[i])
+			memory_free_pages(pages[i], 1);
+	if (vm->memory_base)
+		memory_free_pages(vm->memory_base, vm->memory_size / PAGE_SIZE);
+	if (vm->platform)
+		memory_free(vm->platform);
+	memory_free(vm);
+}
+
+/* The VM's host resources: vCPUs, memory, bitmaps, EPT. */
+static struct vm *run_allocate_vm(const struct boot_module *module, const struct vm_config *config,
+                                  struct ept_statistics *statistics)
+{
+	char error[200];
+	struct vm *vm = memory_allocate(sizeof(*vm));
+	if (!vm) {
+		run_reject(module, NULL, VM_CONFIG_KEY_NAME, "out of memory for the VM");
+		return NULL;
+	}
+	memset(vm, 0, sizeof(*vm));
+	for (uint32_t i = 0; i < config->vcpus; i++) {
+		vm->vcpus[i] = memory_allocate(sizeof(struct vcpu));
+		if (!vm->vcpus[i]) {
+			run_reject(module, NULL, VM_CONFIG_KEY_NAME, "out of memory for vCPU %u", i);
+			run_free_vm(vm);
+			return NULL;
+		}
+		memset(vm->vcpus[i], 0, sizeof(struct vcpu));
+	}
+	vm->memory_size = ((uint64_t)config->memory_mb + 1) / 2 * 2 << 20;
+	vm->memory_base = memory_alloc_large_pages_zeroed(vm->memory_size >> 21);
+	if (!vm->memory_base || run_vm_bitmaps(vm)) {
+		run_reject(module, config, VM_CONFIG_KEY_MEMORY, "no host memory for %u MiB",
+		           config->memory_mb);
+		run_free_vm(vm);
+		return NULL;
+	}
+	vm->ept_pointer = ept_build(vm->memory_base, vm->memory_size, &vm->ept_root, statistics,
+	                            error, sizeof(error));
+	if (!vm->ept_pointer) {
+		run_reject(module, NULL, VM_CONFIG_KEY_NAME, "%s", error);
+		run_free_vm(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+/* The VM's identity and what the scheduler needs from its configuration. */
+static void run_describe_vm(struct vm *vm, const struct boot_module *module,
+                            const struct vm_config *config, const struct run_references *refs,
+                            uint32_t id)
+{
+	string_copy(vm->name, config->name, sizeof(vm->name));
+	vm->config_file = module->name;
+	vm->id = id;
+	vm->vpid = (uint16_t)(id + 1);
+	vm->exit_limit = vmx_settings.exit_limit;
+	vm->weight = config->weight;
+	string_copy(vm->pool_name, config->pool, sizeof(vm->pool_name));
+	vm->pool_line = config->lines[VM_CONFIG_KEY_POOL];
+	vm->rules_line = config->lines[VM_CONFIG_KEY_RULES];
+	string_copy(vm->rules, config->rules, sizeof(vm->rules));
+	if (refs->symbols) {
+		vm->symbols = (const char *)(uintptr_t)refs->symbols->base;
+		vm->symbols_length = refs->symbols->length;
+		vm->symbols_name = refs->symbols->name;
+	}
+	if (refs->rules) {
+		vm->rules_text = (const char *)(uintptr_t)refs->rules->base;
+		vm->rules_length = refs->rules->length;
+	}
+}
+
+/* Load the kernel, set every vCPU to its entry state, build the platform. */
+static int run_load_vm(struct vm *vm, const struct boot_module *module,
+                       const struct vm_config *config, const struct run_references *refs,
+                       struct loader_result *loaded)
+{
+	char error[200];
+	struct loader_module ramdisk[1];
+	unsigned ramdisk_count = 0;
+	if (refs->ramdisk) {
+		ramdisk[0] = (struct loader_module){(const uint8_t *)(uintptr_t)refs->ramdisk->base,
+		                                    refs->ramdisk->length, refs->ramdisk->name};
+		ramdisk_count = 1;
+	}
+	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
+	                          (const uint8_t *)(uintptr_t)refs->kernel->base, refs->kernel->length,
+	                          config->extra, ramdisk, ramdisk_count, loaded, error,
+	                          sizeof(error)))
+		return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
+		                  refs->kernel->name, error);
+	/* Every vCPU starts at the Multiboot entry state; the APs (index > 0)
+	 * wait for SIPI in their vLAPIC and never run that state (they start
+	 * in real mode at the SIPI vector, vmx/vcpu_interrupt.c). */
+	vm->vcpu_count = config->vcpus;
+	for (uint32_t i = 0; i < config->vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+		vcpu->vm = vm;
+		vcpu->index = i;
+		vcpu->loaded_cpu = -1;
+		vcpu->last_cpu = -1;
+		vcpu->start_eax = LOADER_BOOT_MAGIC;
+		vcpu->start_ebx = loaded->info_address;
+		vcpu->start_rip = loaded->entry;
+		vcpu_interrupt_init(vcpu);
+	}
+	if (platform_create(vm, error, sizeof(error)) != 0)
+		return run_reject(module, NULL, VM_CONFIG_KEY_NAME, "%s", error);
+	return 0;
+}
+
+/* Build one VM from a configuration; logs, frees what it took and returns
+ * NULL on error. */
 static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 {
 	char error[200];
@@ -86,111 +284,27 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 		log_record("VMCONFIG file=%s error=\"%s\"", module->name, error);
 		return NULL;
 	}
-	const struct boot_module *kernel = run_find_module(config.kernel);
-	if (!kernel) {
-		log_record("VMCONFIG file=%s error=\"%s: kernel module '%s' was not given\"",
-		           module->name, module->name, config.kernel);
+	struct run_references refs;
+	if (run_check_config(module, &config, &refs) != 0)
 		return NULL;
-	}
-	struct vm *vm = memory_allocate(sizeof(*vm));
-	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM] = {NULL};
-	for (uint32_t i = 0; i < config.vcpus && i < SCHED_MAX_VCPUS_PER_VM; i++)
-		vcpus[i] = memory_allocate(sizeof(struct vcpu));
-	if (!vm || !vcpus[config.vcpus - 1]) {
-		log_record("VMCONFIG file=%s error=\"out of memory for the VM\"", module->name);
-		return NULL;
-	}
-	string_copy(vm->name, config.name, sizeof(vm->name));
-	vm->id = id;
-	vm->vpid = (uint16_t)(id + 1);
-	vm->exit_limit = vmx_settings.exit_limit;
-	vm->memory_size = ((uint64_t)config.memory_mb + 1) / 2 * 2 << 20;
-	vm->memory_base = memory_alloc_large_pages_zeroed(vm->memory_size >> 21);
-	if (!vm->memory_base || run_vm_bitmaps(vm)) {
-		log_record("VMCONFIG file=%s error=\"%s: no host memory for %u MiB\"", module->name,
-		           module->name, config.memory_mb);
-		return NULL;
-	}
 	struct ept_statistics statistics;
-	vm->ept_pointer = ept_build(vm->memory_base, vm->memory_size, &vm->ept_root, &statistics,
-	                            error, sizeof(error));
-	if (!vm->ept_pointer) {
-		log_record("VMCONFIG file=%s error=\"%s\"", module->name, error);
+	struct vm *vm = run_allocate_vm(module, &config, &statistics);
+	if (!vm)
 		return NULL;
-	}
-	struct loader_module ramdisk[1];
-	unsigned ramdisk_count = 0;
-	if (config.ramdisk[0]) {
-		const struct boot_module *r = run_find_module(config.ramdisk);
-		if (!r) {
-			log_record("VMCONFIG file=%s error=\"%s: ramdisk module '%s' was not given\"",
-			           module->name, module->name, config.ramdisk);
-			return NULL;
-		}
-		ramdisk[0] = (struct loader_module){(const uint8_t *)(uintptr_t)r->base, r->length,
-		                                    r->name};
-		ramdisk_count = 1;
-	}
-	if (config.symbols[0]) {
-		const struct boot_module *s = run_find_module(config.symbols);
-		if (!s) {
-			log_record("VMCONFIG file=%s error=\"%s: symbols module '%s' was not given\"",
-			           module->name, module->name, config.symbols);
-			return NULL;
-		}
-		vm->symbols = (const char *)(uintptr_t)s->base;
-		vm->symbols_length = s->length;
-		vm->symbols_name = s->name;
-	}
-	vm->weight = config.weight;
-	string_copy(vm->pool_name, config.pool, sizeof(vm->pool_name));
-	string_copy(vm->rules, config.rules, sizeof(vm->rules));
-	if (config.rules[0]) {
-		/* A boot module of that name is a rules file; otherwise the
-		 * name must be a built-in set (checked by the scheduler). */
-		const struct boot_module *r = run_find_module(config.rules);
-		if (r) {
-			vm->rules_text = (const char *)(uintptr_t)r->base;
-			vm->rules_length = r->length;
-		}
-	}
+	run_describe_vm(vm, module, &config, &refs, id);
 	struct loader_result loaded;
-	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
-	                          (const uint8_t *)(uintptr_t)kernel->base, kernel->length,
-	                          config.extra, ramdisk, ramdisk_count, &loaded, error,
-	                          sizeof(error))) {
-		log_record("VMCONFIG file=%s error=\"%s: kernel %s: %s\"", module->name, module->name,
-		           kernel->name, error);
-		return NULL;
-	}
-	/* Every vCPU starts at the Multiboot entry state; the APs (index > 0)
-	 * wait for SIPI in their vLAPIC and never run that state (they start
-	 * in real mode at the SIPI vector, vmx/vcpu_interrupt.c). */
-	vm->vcpu_count = config.vcpus;
-	for (uint32_t i = 0; i < config.vcpus; i++) {
-		struct vcpu *vcpu = vcpus[i];
-		vcpu->vm = vm;
-		vcpu->index = i;
-		vcpu->loaded_cpu = -1;
-		vcpu->last_cpu = -1;
-		vcpu->start_eax = LOADER_BOOT_MAGIC;
-		vcpu->start_ebx = loaded.info_address;
-		vcpu->start_rip = loaded.entry;
-		vm->vcpus[i] = vcpu;
-		vcpu_interrupt_init(vcpu);
-	}
-	if (platform_create(vm, error, sizeof(error)) != 0) {
-		log_record("VMCONFIG file=%s error=\"%s: %s\"", module->name, module->name, error);
+	if (run_load_vm(vm, module, &config, &refs, &loaded) != 0) {
+		run_free_vm(vm);
 		return NULL;
 	}
 	log_info("VM %s: %u MiB at host 0x%llx (EPT: %llu x 2M, %llu x 4K, %llu tables), VPID %u, "
 	         "kernel %s [0x%llx-0x%llx) entry 0x%x, cmdline \"%s\"%s%s",
 	         vm->name, config.memory_mb, (unsigned long long)vm->memory_base,
 	         (unsigned long long)statistics.pages_2m, (unsigned long long)statistics.pages_4k,
-	         (unsigned long long)statistics.tables, vm->vpid, kernel->name,
+	         (unsigned long long)statistics.tables, vm->vpid, refs.kernel->name,
 	         (unsigned long long)loaded.kernel_start, (unsigned long long)loaded.kernel_end,
-	         loaded.entry, config.extra, vm->symbols ? ", symbols " : "",
-	         vm->symbols ? config.symbols : "");
+	         loaded.entry,
+	         config.extra, vm->symbols ? ", symbols " : "", vm->symbols ? config.symbols : "");
 	return vm;
 }
 
@@ -305,9 +419,16 @@ static int run_settings(const struct cmdline *cmdline, char *error, unsigned err
 static int run_create_vms(const struct boot_info *info)
 {
 	int rejected = 0;
-	for (uint32_t i = 0; i < info->module_count && run_vm_count < SCHED_MAX_VMS; i++) {
+	for (uint32_t i = 0; i < info->module_count; i++) {
 		if (!run_ends_with(info->modules[i].name, ".cfg"))
 			continue;
+		if (run_vm_count == SCHED_MAX_VMS) {
+			run_reject(&info->modules[i], NULL, VM_CONFIG_KEY_NAME,
+			           "more than %u VM configurations: this one is not started",
+			           SCHED_MAX_VMS);
+			rejected++;
+			continue;
+		}
 		struct vm *vm = run_create_vm(&info->modules[i], run_vm_count);
 		if (!vm) {
 			rejected++;
@@ -316,6 +437,34 @@ static int run_create_vms(const struct boot_info *info)
 		run_vms[run_vm_count++] = vm;
 	}
 	return rejected;
+}
+
+/* The boot modules as a whole: none dropped, names unique, no overlap.
+ * Returns 0, or -1 after a VMCONFIG line. */
+static int run_check_modules(const struct boot_info *info)
+{
+	char error[200];
+	if (info->modules_dropped) {
+		log_record("VMCONFIG file=boot-modules error=\"%u boot modules were given beyond the %u "
+		           "kept: which VMs they define is unknown\"",
+		           info->modules_dropped, BOOT_MAX_MODULES);
+		return -1;
+	}
+	for (uint32_t i = 0; i < info->module_count; i++)
+		for (uint32_t j = i + 1; j < info->module_count; j++)
+			if (strcmp(info->modules[i].name, info->modules[j].name) == 0) {
+				log_record("VMCONFIG file=boot-modules error=\"two boot modules are named "
+				           "%s: modules are found by name\"", info->modules[i].name);
+				return -1;
+			}
+	struct loader_range ranges[BOOT_MAX_MODULES];
+	for (uint32_t i = 0; i < info->module_count; i++)
+		ranges[i] = (struct loader_range){info->modules[i].base, info->modules[i].length};
+	if (loader_check_overlap(ranges, info->module_count, error, sizeof(error)) != 0) {
+		log_record("VMCONFIG file=boot-modules error=\"%s\"", error);
+		return -1;
+	}
+	return 0;
 }
 
 int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
@@ -337,13 +486,8 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 	           vmx_controls.exit, vmx_controls.entry, vmx_settings.ple_gap,
 	           vmx_settings.ple_window, (unsigned long long)vmx_settings.exit_limit);
 
-	struct loader_range ranges[BOOT_MAX_MODULES];
-	for (uint32_t i = 0; i < info->module_count; i++)
-		ranges[i] = (struct loader_range){info->modules[i].base, info->modules[i].length};
-	if (loader_check_overlap(ranges, info->module_count, error, sizeof(error)) != 0) {
-		log_record("VMCONFIG file=boot-modules error=\"%s\"", error);
+	if (run_check_modules(info) != 0)
 		return VMX_RUN_REFUSED;
-	}
 	int rejected = run_create_vms(info);
 	/* One execution model: the scheduler runs every vCPU on every pCPU
 	 * (vmx/schedule.c); sched=pinned is a policy of it. */

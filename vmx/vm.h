@@ -179,7 +179,8 @@ struct vm {
 	const char *symbols_name; /* its module name, for messages        */
 	const char *rules_text; /* rules file text (not owned), or NULL   */
 	uint64_t rules_length;
-	const char *pool;
+	const char *config_file; /* its configuration module, for messages */
+	uint32_t pool_line, rules_line; /* lines of `pool`/`rules` there, 0 none */
 	char pool_name[VM_CONFIG_NAME_SIZE]; /* cpupool from the configuration  */
 	char rules[VM_CONFIG_STRING_SIZE];        /* classification rules: built-in set or module */
 	uint32_t weight;        /* credit weight                         */

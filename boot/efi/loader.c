@@ -169,7 +169,9 @@ static void loader_read_configuration(EFI_HANDLE image)
 		UINTN colon = start;
 		while (colon < end && list[colon] != ':')
 			colon++;
-		if (end > start && loader_info->module_count < BOOT_MAX_MODULES) {
+		if (end > start && loader_info->module_count == BOOT_MAX_MODULES)
+			loader_info->modules_dropped++;
+		else if (end > start) {
 			CHAR16 path[256];
 			const char *file = list + start;
 			UINTN file_length = colon - start;
