@@ -120,7 +120,7 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
 		return SCHED_ERR_INVALID;
 	sched_env_lock_acquire(sys->lock);
 	if (vcpu->state != SCHED_VCPU_RUNNING) {
-		sched_env_lock_release(sys->lock);
+		sched_unlock(sys);
 		return SCHED_ERR_INVALID;
 	}
 	pool = sched_vcpu_pool(vcpu);
@@ -146,7 +146,7 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
 	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
 	         category == SCHED_CATEGORY_IPI_WAIT)
 		offload_siblings(sys, vcpu, category);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return SCHED_OK;
 }
 
@@ -177,7 +177,7 @@ void sched_notify_ipi(struct sched_vcpu *target)
 	sys->counters.ipis[state]++;
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_IPI);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 }
 
 void sched_notify_virq(struct sched_vcpu *target)
@@ -192,5 +192,5 @@ void sched_notify_virq(struct sched_vcpu *target)
 		sched_vcpu_pool(target)->adaptive.now.irqs++;
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_VIRQ);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 }
