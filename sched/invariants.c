@@ -110,12 +110,12 @@ static int invariant_pools(const struct sched_system *sys,
 		const struct sched_pool *pool = &sys->pools[p];
 		unsigned count = 0;
 		int lowest = SCHED_NO_PCPU;
+		uint64_t mask;
 
 		if (!pool->in_use)
 			continue;
-		for (n = 0; n < SCHED_MAX_PCPUS; n++) {
-			if (!sched_pool_has_pcpu(pool, (int)n))
-				continue;
+		for (mask = pool->pcpu_mask; mask; mask &= mask - 1) {
+			n = (unsigned)__builtin_ctzll(mask);
 			if (n >= sys->pcpu_count || sys->pcpus[n].pool != (int)p)
 				return invariant_fail(
 				        report,
@@ -164,14 +164,16 @@ static int invariant_pools(const struct sched_system *sys,
 	return 0;
 }
 
-/* Walk every runqueue; queued[vm][vcpu] counts where each vCPU is found. */
+/* Walk every runqueue; queued[vm][vcpu] counts where each vCPU is found.
+ * Only online pCPUs can have one: a vCPU queued on another is counted on
+ * no runqueue, which invariant_vcpu() reports. */
 static int invariant_runqueues(
         const struct sched_system *sys, struct invariant_report *report,
         uint8_t queued[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM])
 {
 	unsigned n;
 
-	for (n = 0; n < SCHED_MAX_PCPUS; n++) {
+	for (n = 0; n < sys->pcpu_count && n < SCHED_MAX_PCPUS; n++) {
 		const struct sched_pcpu *pcpu = &sys->pcpus[n];
 		const struct sched_list *node = &pcpu->runq;
 		unsigned length = 0;

@@ -71,14 +71,20 @@ static bool corrupt_runq_length(void)
 	return true;
 }
 
-static bool corrupt_queued_blocked(void)
+/* A queued vCPU claims another state. */
+static bool set_queued_state(enum sched_vcpu_state state)
 {
 	struct sched_vcpu *vcpu = queued();
 
 	if (!vcpu)
 		return false;
-	vcpu->state = SCHED_VCPU_BLOCKED;
+	vcpu->state = state;
 	return true;
+}
+
+static bool corrupt_queued_blocked(void)
+{
+	return set_queued_state(SCHED_VCPU_BLOCKED);
 }
 
 static bool corrupt_runnable_unlinked(void)
@@ -148,12 +154,7 @@ static bool corrupt_vm_count(void)
 
 static bool corrupt_offloaded(void)
 {
-	struct sched_vcpu *vcpu = queued();
-
-	if (!vcpu)
-		return false;
-	vcpu->state = SCHED_VCPU_OFFLOADED;
-	return true;
+	return set_queued_state(SCHED_VCPU_OFFLOADED);
 }
 
 static bool corrupt_state_value(void)

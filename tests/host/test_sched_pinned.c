@@ -45,6 +45,20 @@ static unsigned schedule_outs(void)
 	return fake_trace_count_event(SCHED_TRACE_SCHEDULE_OUT);
 }
 
+/* A pinned system of `pcpus` pCPUs with one VM "a" of `vcpus` vCPUs, all
+ * online and scheduled once; NULL (and a failed check) if that fails. */
+static struct sched_vm *start_one_vm(unsigned pcpus, unsigned vcpus)
+{
+	struct sched_vm *vm;
+
+	CHECK(fake_system_init(&sys, "pinned", NULL, pcpus) == 0);
+	vm = fake_vm(&sys, "a", vcpus, 0, 0, NULL, NULL);
+	CHECK(vm != NULL);
+	if (vm)
+		fake_machine_start(&machine, &sys);
+	return vm;
+}
+
 /* ---- placement ---- */
 
 static void test_pinned_placement(void)
@@ -104,13 +118,10 @@ static void test_pinned_never_preempted(void)
 	struct sched_vm *vm;
 	struct sched_vcpu *waiter;
 
-	CHECK(fake_system_init(&sys, "pinned", NULL, 2) == 0);
-	vm = fake_vm(&sys, "a", 3, 0, 0, NULL, NULL);
-	CHECK(vm != NULL);
+	vm = start_one_vm(2, 3);
 	if (!vm)
 		return;
 	waiter = &vm->vcpus[2];
-	fake_machine_start(&machine, &sys);
 	check_running(expected, 2);
 	CHECK_EQ(sys.pcpus[0].slice_end, SCHED_TIME_NEVER);
 	/* Ticks and accounting come and go for a second: nothing moves. */
@@ -141,12 +152,9 @@ static void test_pinned_block_idle_wake(void)
 	static const int blocked[2] = { IDLE, RUN(0, 1) };
 	struct sched_vm *vm;
 
-	CHECK(fake_system_init(&sys, "pinned", NULL, 2) == 0);
-	vm = fake_vm(&sys, "a", 3, 0, 0, NULL, NULL);
-	CHECK(vm != NULL);
+	vm = start_one_vm(2, 3);
 	if (!vm)
 		return;
-	fake_machine_start(&machine, &sys);
 	check_running(before, 2);
 	fake_now = 5 * MS;
 	CHECK_EQ(sched_vcpu_block(&vm->vcpus[0], 0, true), SCHED_OK);
@@ -259,12 +267,9 @@ static void test_pinned_yield_keeps_pcpu(void)
 	unsigned source;
 
 	for (source = 0; source < SCHED_YIELD_SOURCE_COUNT; source++) {
-		CHECK(fake_system_init(&sys, "pinned", NULL, 1) == 0);
-		vm = fake_vm(&sys, "a", 2, 0, 0, NULL, NULL);
-		CHECK(vm != NULL);
+		vm = start_one_vm(1, 2);
 		if (!vm)
 			return;
-		fake_machine_start(&machine, &sys);
 		switches = sys.counters.context_switches;
 		fake_now = 2 * MS;
 		CHECK_EQ(sched_vcpu_yield(&vm->vcpus[0],
@@ -316,12 +321,9 @@ static void test_pinned_pool_pcpus(void)
 	static const int grown[2] = { RUN(0, 0), RUN(0, 1) };
 	struct sched_vm *vm;
 
-	CHECK(fake_system_init(&sys, "pinned", NULL, 2) == 0);
-	vm = fake_vm(&sys, "a", 2, 0, 0, NULL, NULL);
-	CHECK(vm != NULL);
+	vm = start_one_vm(2, 2);
 	if (!vm)
 		return;
-	fake_machine_start(&machine, &sys);
 	/* pCPU 1 leaves: its running vCPU moves out and waits. */
 	CHECK_EQ(sched_pool_remove_pcpu(&sys, 0, 1), SCHED_OK);
 	fake_machine_settle(&machine);
