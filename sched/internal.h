@@ -3,9 +3,9 @@
  * policy interface (struct sched_ops) and the core's helpers for
  * runqueues, placement, tracing and kicks. Not for use outside sched/.
  *
- * A policy lives in one file (sched/credit.c) and keeps its private state
- * in the policy_data words of struct sched_vcpu / sched_vm / sched_pcpu /
- * sched_pool, cast to its own structs. The core (sched/core.c) owns the
+ * A policy lives in one file (sched/credit.c, sched/pinned.c) and keeps
+ * its private state in the policy_data words of struct sched_vcpu /
+ * sched_vm / sched_pcpu / sched_pool, cast to its own structs. The core (sched/core.c) owns the
  * vCPU state machine and the runqueue lists; a policy decides the order of
  * a runqueue, which vCPU runs next, who gets kicked, and credit.
  *

@@ -197,7 +197,7 @@ struct sched_params {
 struct sched_ops;
 struct sched_policy {
 	char name[SCHED_NAME_MAX];    /* canonical, e.g. "micro-static:2"   */
-	const struct sched_ops *ops;  /* the pool policy (credit)           */
+	const struct sched_ops *ops;  /* the pool policy (credit, pinned)   */
 	bool short_slice;             /* normal slice = micro_slice_ns      */
 	enum sched_yield_mode yield_mode;
 	enum sched_micro_mode micro_mode;

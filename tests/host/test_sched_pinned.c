@@ -376,6 +376,89 @@ static void test_pinned_pool_beside_credit(void)
 	CHECK_EQ(fake_lock.errors, 0);
 }
 
+/* ---- random operations, invariants checked at every call ---- */
+
+static unsigned random_next(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return (unsigned)(*state >> 33);
+}
+
+/* Pool 0 pinned on pCPUs 0-2, pool 1 credit on pCPU 3 (pCPU 2 moves
+ * between them), three VMs moving between the pools; every vCPU is pushed
+ * through online/offline/block/wake/yield. The fake env aborts on the first
+ * broken invariant, so reaching the end is the check. */
+static void test_pinned_random_operations(void)
+{
+	struct sched_policy credit;
+	struct sched_vm *vms[3];
+	uint64_t state = 12345;
+	char error[128];
+	unsigned step, i;
+	int pool;
+
+	CHECK(fake_system_init(&sys, "pinned", NULL, 4) == 0);
+	CHECK_EQ(sched_policy_parse("credit", &credit, error, sizeof(error)),
+	         SCHED_OK);
+	pool = sched_pool_create(&sys, "credit", &credit, NULL);
+	CHECK_EQ(sched_pool_remove_pcpu(&sys, 0, 3), SCHED_OK);
+	CHECK_EQ(sched_pool_add_pcpu(&sys, pool, 3), SCHED_OK);
+	for (i = 0; i < 3; i++) {
+		vms[i] = fake_vm(&sys, "vm", 2 + i, 0, i == 2 ? pool : 0, NULL,
+		                 NULL);
+		CHECK(vms[i] != NULL);
+		if (!vms[i])
+			return;
+	}
+	fake_machine_start(&machine, &sys);
+	for (step = 0; step < 4000; step++) {
+		struct sched_vm *vm = vms[random_next(&state) % 3];
+		struct sched_vcpu *vcpu =
+		        &vm->vcpus[random_next(&state) % vm->vcpu_count];
+
+		switch (random_next(&state) % 9) {
+		case 0:
+			sched_vcpu_online(vcpu);
+			break;
+		case 1:
+			sched_vcpu_offline(vcpu);
+			break;
+		case 2:
+			sched_vcpu_block(vcpu, 0, true);
+			break;
+		case 3:
+		case 4:
+			sched_vcpu_wake(vcpu);
+			break;
+		case 5:
+			sched_vcpu_yield(vcpu, SCHED_YIELD_PLE, 0, true);
+			break;
+		case 6:
+			sched_vm_move(vm, vm->pool == 0 ? pool : 0);
+			break;
+		case 7:
+			if (sys.pcpus[2].pool == 0)
+				CHECK(sched_pool_remove_pcpu(&sys, 0, 2) !=
+				              SCHED_OK ||
+				      sched_pool_add_pcpu(&sys, pool, 2) ==
+				              SCHED_OK);
+			else
+				CHECK(sched_pool_remove_pcpu(&sys, pool, 2) !=
+				              SCHED_OK ||
+				      sched_pool_add_pcpu(&sys, 0, 2) ==
+				              SCHED_OK);
+			break;
+		default:
+			fake_machine_run_until(&machine,
+			                       fake_now + (random_next(&state) %
+			                                   20) * MS);
+			break;
+		}
+		fake_machine_settle(&machine);
+	}
+	CHECK_EQ(fake_lock.errors, 0);
+}
+
 /* ---- selection by name ---- */
 
 static void test_pinned_by_name(void)
@@ -425,6 +508,7 @@ int main(void)
 	TEST_RUN(test_pinned_two_vms);
 	TEST_RUN(test_pinned_pool_pcpus);
 	TEST_RUN(test_pinned_pool_beside_credit);
+	TEST_RUN(test_pinned_random_operations);
 	TEST_RUN(test_pinned_by_name);
 	return test_summary("test_sched_pinned");
 }
