@@ -433,6 +433,8 @@ int sched_vcpu_online(struct sched_vcpu *vcpu)
 		vcpu->pending_yield = false;
 		vcpu->pending_block = false;
 		vcpu->pending_offline = false;
+		/* NULL is not a failure here: the pool has a pCPU (checked
+		 * above), so it means the policy keeps it waiting (pinned). */
 		sched_requeue(sys, vcpu, sched_env_now());
 		sched_trace(SCHED_TRACE_WAKE, vcpu,
 		            (uint64_t)(int64_t)sched_ops_priority(

@@ -93,6 +93,8 @@ static void offload_siblings(struct sched_system *sys,
 	struct sched_vm *vm = yielder->vm;
 	unsigned i;
 
+	/* sched_offload()'s false (no free micro pCPU, or offloading off) is
+	 * an outcome, already counted and traced there: nothing to undo. */
 	for (i = 0; i < vm->vcpu_count; i++) {
 		struct sched_vcpu *sibling = &vm->vcpus[i];
 
