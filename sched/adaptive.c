@@ -119,7 +119,12 @@ void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool,
 out:
 	if (adaptive->micro_count > limit)
 		adaptive->micro_count = limit;
-	sched_pool_set_micro_count_locked(sys, pool->id,
-	                                  adaptive->micro_count, now);
+	/* Cannot fail: `pool` is a normal pool with a micro child and the
+	 * count is clamped to its capacity above. */
+	if (sched_pool_set_micro_count_locked(sys, pool->id,
+	                                      adaptive->micro_count,
+	                                      now) != SCHED_OK)
+		sched_bug("sched: adaptive step could not resize the micro "
+		          "pool");
 	adaptive->next_step = now + interval;
 }

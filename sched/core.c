@@ -106,6 +106,16 @@ void sched_pcpu_kick(struct sched_system *sys, struct sched_pcpu *pcpu)
 	sched_env_kick(pcpu->id);
 }
 
+void sched_unlock(struct sched_system *sys)
+{
+	char message[160];
+
+	if (sys->params.check_invariants &&
+	    sched_check_invariants(sys, message, sizeof(message)) != 0)
+		sched_env_panic(message);
+	sched_env_lock_release(sys->lock);
+}
+
 struct sched_pcpu *sched_requeue(struct sched_system *sys,
                                  struct sched_vcpu *vcpu, uint64_t now)
 {
@@ -115,7 +125,7 @@ struct sched_pcpu *sched_requeue(struct sched_system *sys,
 	if (sched_pool_has_pcpu(pool, vcpu->home_pcpu))
 		target = &sys->pcpus[vcpu->home_pcpu];
 	else if (pool->pcpu_count)
-		target = pool->policy.ops->pick_pcpu(pool, vcpu);
+		target = sched_ops_pick_pcpu(pool, vcpu);
 	vcpu->queued_since = now;
 	if (!target) {
 		/* Unreachable while pools with VMs keep a pCPU: park it. */
@@ -124,9 +134,10 @@ struct sched_pcpu *sched_requeue(struct sched_system *sys,
 		return NULL;
 	}
 	vcpu->state = SCHED_VCPU_RUNNABLE;
-	pool->policy.ops->enqueue(pool, target, vcpu);
-	pool->policy.ops->tickle(pool, target, vcpu);
-	return target;
+	sched_ops_enqueue(pool, target, vcpu);
+	sched_ops_tickle(pool, target, vcpu);
+	/* Where it is queued (the policy may keep it waiting: NULL). */
+	return vcpu->pcpu >= 0 ? &sys->pcpus[vcpu->pcpu] : NULL;
 }
 
 /* May `vcpu` keep running on `pcpu` as far as pools are concerned? */
@@ -156,7 +167,7 @@ static void core_charge(struct sched_system *sys, struct sched_pcpu *pcpu,
 	vcpu->burn_from = now;
 	if (!ran)
 		return;
-	pool->policy.ops->burn(pool, vcpu, ran);
+	sched_ops_burn(pool, vcpu, ran);
 	vcpu->stats.run_ns += ran;
 	if (here && here->micro)
 		vcpu->stats.micro_run_ns += ran;
@@ -176,7 +187,7 @@ static void core_periodic(struct sched_system *sys, struct sched_pcpu *pcpu,
 		uint64_t tick = own->params.tick_ns;
 
 		core_charge(sys, pcpu, current, now);
-		own->policy.ops->tick(own, current);
+		sched_ops_tick(own, current);
 		pcpu->next_tick += tick;
 		if (pcpu->next_tick <= now)
 			pcpu->next_tick = now + tick;
@@ -186,7 +197,7 @@ static void core_periodic(struct sched_system *sys, struct sched_pcpu *pcpu,
 	if (now >= pool->next_account) {
 		uint64_t period = pool->params.account_period_ns;
 
-		pool->policy.ops->account(pool, now);
+		sched_ops_account(pool, now);
 		sys->counters.accountings++;
 		sched_trace(SCHED_TRACE_ACCOUNT, NULL, (uint64_t)pool->id, 0);
 		pool->next_account += period;
@@ -220,8 +231,8 @@ static bool core_keep_running(struct sched_system *sys,
 	if (!pcpu->resched || sched_list_empty(&pcpu->runq))
 		return true;
 	own = sched_vcpu_pool(current);
-	if (!own->policy.ops->higher_priority(
-	            own, sched_runq_vcpu(pcpu->runq.next), current))
+	if (!sched_ops_higher_priority(own, sched_runq_vcpu(pcpu->runq.next),
+	                               current))
 		return true;
 	/* A better vCPU waits: honour the rate limit first. */
 	ratelimit = sched_min_time(pool->params.ratelimit_ns,
@@ -259,7 +270,7 @@ static void core_schedule_out(struct sched_system *sys,
 	} else {
 		if (prev->pending_yield) {
 			reason = SCHED_OUT_YIELD;
-			own->policy.ops->yield(own, prev);
+			sched_ops_yield(own, prev);
 		} else if (pcpu->directed_next) {
 			reason = SCHED_OUT_DIRECTED;
 		} else {
@@ -280,12 +291,14 @@ static void core_schedule_out(struct sched_system *sys,
 	prev->pending_block = false;
 	prev->pending_offline = false;
 	sched_trace(SCHED_TRACE_SCHEDULE_OUT, prev, ran, reason);
+	if (reason == SCHED_OUT_OFFLINE)
+		sched_ops_offline(own, prev);
 	if (reason == SCHED_OUT_BLOCK)
 		sched_trace(SCHED_TRACE_BLOCK, prev, prev->saved_rip, 0);
 	if (requeue_here) {
 		prev->state = SCHED_VCPU_RUNNABLE;
 		prev->queued_since = now;
-		own->policy.ops->enqueue(own, pcpu, prev);
+		sched_ops_enqueue(own, pcpu, prev);
 	} else if (return_home) {
 		struct sched_pcpu *home;
 
@@ -325,7 +338,7 @@ static struct sched_vcpu *core_pick(struct sched_system *sys,
 	if (target)
 		target->directed_target = false;
 	if (!next)
-		next = pool->policy.ops->pick_next(pool, pcpu, now, &slice);
+		next = sched_ops_pick_next(pool, pcpu, now, &slice);
 	if (!next) {
 		pcpu->idle_since = now;
 		return NULL;
@@ -342,7 +355,8 @@ static struct sched_vcpu *core_pick(struct sched_system *sys,
 		next->stats.max_wait_ns = waited;
 	next->stats.schedule_ins++;
 	pcpu->current = next;
-	pcpu->slice_end = now + slice;
+	pcpu->slice_end = slice == SCHED_TIME_NEVER ? SCHED_TIME_NEVER :
+	                                             now + slice;
 	if (was_idle || pcpu->next_tick <= now)
 		pcpu->next_tick = now + sched_vcpu_pool(next)->params.tick_ns;
 	sched_trace(SCHED_TRACE_SCHEDULE_IN, next, slice, pcpu->id);
@@ -399,7 +413,7 @@ struct sched_decision sched_schedule(struct sched_system *sys,
 	decision.vcpu = next;
 	decision.switched = next != prev;
 	decision.until = core_deadline(sys, pcpu);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return decision;
 }
 
@@ -419,13 +433,15 @@ int sched_vcpu_online(struct sched_vcpu *vcpu)
 		vcpu->pending_yield = false;
 		vcpu->pending_block = false;
 		vcpu->pending_offline = false;
+		/* NULL is not a failure here: the pool has a pCPU (checked
+		 * above), so it means the policy keeps it waiting (pinned). */
 		sched_requeue(sys, vcpu, sched_env_now());
 		sched_trace(SCHED_TRACE_WAKE, vcpu,
-		            (uint64_t)(int64_t)sched_vcpu_pool(vcpu)
-		                    ->policy.ops->priority(vcpu),
+		            (uint64_t)(int64_t)sched_ops_priority(
+		                    sched_vcpu_pool(vcpu), vcpu),
 		            (uint64_t)vcpu->pcpu);
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -446,9 +462,10 @@ int sched_vcpu_offline(struct sched_vcpu *vcpu)
 	default:
 		vcpu->state = SCHED_VCPU_OFFLINE;
 		vcpu->pcpu = SCHED_NO_PCPU;
+		sched_ops_offline(sched_vcpu_pool(vcpu), vcpu);
 		break;
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return SCHED_OK;
 }
 
@@ -465,7 +482,7 @@ int sched_vcpu_block(struct sched_vcpu *vcpu, uint64_t rip, bool kernel_mode)
 		vcpu->saved_kernel_mode = kernel_mode;
 		vcpu->pending_block = true;
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -483,17 +500,17 @@ int sched_vcpu_wake(struct sched_vcpu *vcpu)
 	} else if (vcpu->state == SCHED_VCPU_BLOCKED) {
 		sys->counters.wakeups++;
 		vcpu->stats.wakeups++;
-		boosted = pool->policy.ops->wake(pool, vcpu);
+		boosted = sched_ops_wake(pool, vcpu);
 		if (boosted) {
 			sys->counters.boosts++;
 			vcpu->stats.boosts++;
 		}
 		target = sched_requeue(sys, vcpu, sched_env_now());
 		sched_trace(SCHED_TRACE_WAKE, vcpu,
-		            (uint64_t)(int64_t)pool->policy.ops->priority(vcpu),
+		            (uint64_t)(int64_t)sched_ops_priority(pool, vcpu),
 		            target ? target->id : SCHED_TRACE_NONE);
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return SCHED_OK;
 }
 
@@ -537,7 +554,10 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 	else
 		sched_params_default(&sys->params);
 	if (!policy) {
-		sched_policy_parse("credit", &default_policy, NULL, 0);
+		/* "credit" is in the policy table: this cannot fail. */
+		if (sched_policy_parse("credit", &default_policy, error,
+		                       error_size) != SCHED_OK)
+			return SCHED_ERR_INVALID;
 		policy = &default_policy;
 	}
 	sys->policy = *policy;
@@ -571,9 +591,14 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 	pool = sched_pool_create_locked(sys, "Pool-0", &sys->policy,
 	                                &sys->params, false, SCHED_NO_POOL,
 	                                now);
-	for (i = 0; pool >= 0 && i < pcpu_count; i++)
-		sched_pool_add_pcpu_locked(sys, pool, i, now);
-	if (pool >= 0 && sys->policy.micro_mode == SCHED_MICRO_STATIC) {
+	for (i = 0; pool >= 0 && result == SCHED_OK && i < pcpu_count; i++)
+		result = sched_pool_add_pcpu_locked(sys, pool, i, now);
+	if (result != SCHED_OK) {
+		/* Every pCPU < pcpu_count is free and Pool-0 exists. */
+		sched_copy_name(error, "cannot add the pCPUs to Pool-0",
+		                error_size);
+	} else if (pool >= 0 &&
+	           sys->policy.micro_mode == SCHED_MICRO_STATIC) {
 		if (sys->policy.micro_count >= pcpu_count) {
 			sched_copy_name(error,
 			                "micro-static:N needs N < number of pCPUs",
@@ -588,7 +613,7 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 		sched_copy_name(error, "cannot create Pool-0", error_size);
 		result = pool;
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -636,11 +661,11 @@ struct sched_vm *sched_vm_create(struct sched_system *sys,
 		vcpu->pcpu = SCHED_NO_PCPU;
 		vcpu->home_pcpu = SCHED_NO_PCPU;
 		sched_list_init(&vcpu->runq_node);
-		pool->policy.ops->vcpu_insert(pool, vcpu);
+		sched_ops_vcpu_insert(pool, vcpu);
 	}
 	pool->vm_count++;
 out:
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return vm;
 }
 
@@ -658,11 +683,11 @@ int sched_vm_destroy(struct sched_vm *vm)
 			result = SCHED_ERR_BUSY;
 	if (result == SCHED_OK && vm->in_use) {
 		for (i = 0; i < vm->vcpu_count; i++)
-			pool->policy.ops->vcpu_remove(pool, &vm->vcpus[i]);
+			sched_ops_vcpu_remove(pool, &vm->vcpus[i]);
 		pool->vm_count--;
 		vm->in_use = false;
 	}
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -672,7 +697,7 @@ void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify,
 	sched_env_lock_acquire(vm->sys->lock);
 	vm->classify = classify;
 	vm->classify_context = context;
-	sched_env_lock_release(vm->sys->lock);
+	sched_unlock(vm->sys);
 }
 
 int sched_vm_set_weight(struct sched_vm *vm, uint32_t weight)
@@ -681,7 +706,7 @@ int sched_vm_set_weight(struct sched_vm *vm, uint32_t weight)
 		return SCHED_ERR_INVALID;
 	sched_env_lock_acquire(vm->sys->lock);
 	vm->weight = weight;
-	sched_env_lock_release(vm->sys->lock);
+	sched_unlock(vm->sys);
 	return SCHED_OK;
 }
 
@@ -696,8 +721,8 @@ int sched_vcpu_priority(struct sched_vcpu *vcpu)
 	int priority;
 
 	sched_env_lock_acquire(sys->lock);
-	priority = sched_vcpu_pool(vcpu)->policy.ops->priority(vcpu);
-	sched_env_lock_release(sys->lock);
+	priority = sched_ops_priority(sched_vcpu_pool(vcpu), vcpu);
+	sched_unlock(sys);
 	return priority;
 }
 
@@ -707,8 +732,8 @@ int64_t sched_vcpu_credit(struct sched_vcpu *vcpu)
 	int64_t credit;
 
 	sched_env_lock_acquire(sys->lock);
-	credit = sched_vcpu_pool(vcpu)->policy.ops->credit(vcpu);
-	sched_env_lock_release(sys->lock);
+	credit = sched_ops_credit(sched_vcpu_pool(vcpu), vcpu);
+	sched_unlock(sys);
 	return credit;
 }
 
@@ -716,5 +741,5 @@ void sched_counters_read(struct sched_system *sys, struct sched_counters *out)
 {
 	sched_env_lock_acquire(sys->lock);
 	*out = sys->counters;
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 }

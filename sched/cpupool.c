@@ -97,7 +97,7 @@ int sched_pool_create_locked(struct sched_system *sys, const char *name,
 		pool->policy.micro_mode = SCHED_MICRO_NONE;
 		pool->policy.yield_mode = SCHED_YIELD_MODE_PLAIN;
 	}
-	pool->policy.ops->pool_init(pool);
+	sched_ops_pool_init(pool);
 	if (!micro && pool->policy.micro_mode == SCHED_MICRO_DYNAMIC)
 		sched_adaptive_init(pool, now);
 	if (!micro && pool->policy.micro_mode != SCHED_MICRO_NONE) {
@@ -135,7 +135,7 @@ int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id,
 	pcpu->pool = pool_id;
 	pool->pcpu_mask |= 1ull << pcpu_id;
 	pool->pcpu_count++;
-	pool->policy.ops->pcpu_attach(pool, pcpu);
+	sched_ops_pcpu_attach(pool, pcpu);
 	if (!pool->micro &&
 	    (pool->master < 0 || (int)pcpu_id < pool->master)) {
 		if (pool->master < 0)
@@ -186,7 +186,7 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id,
 		            pool->micro ? pcpu_id :
 		                          (target ? target->id : 0xffff));
 	}
-	pool->policy.ops->pcpu_detach(pool, pcpu);
+	sched_ops_pcpu_detach(pool, pcpu);
 	if (pool->master == (int)pcpu_id) {
 		/* The new master must re-arm the accounting timer. */
 		pool->master = pool_lowest_pcpu(pool);
@@ -197,6 +197,24 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id,
 	if (pcpu->current)
 		sched_pcpu_kick(sys, pcpu);
 	return SCHED_OK;
+}
+
+/* Move pCPU `id` from pool `from` to pool `to`. */
+static int pool_move_pcpu(struct sched_system *sys, struct sched_pool *from,
+                          struct sched_pool *to, int id, uint64_t now)
+{
+	int result;
+
+	if (id < 0)
+		return SCHED_ERR_INVALID;
+	result = sched_pool_remove_pcpu_locked(sys, from->id, (unsigned)id);
+	if (result == SCHED_OK)
+		result = sched_pool_add_pcpu_locked(sys, to->id, (unsigned)id,
+		                                    now);
+	if (result != SCHED_OK)
+		sched_bug("sched: moving a pCPU between a pool and its micro "
+		          "child failed");
+	return result;
 }
 
 unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool_id)
@@ -215,7 +233,7 @@ int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id,
 {
 	struct sched_pool *pool, *micro;
 	unsigned old;
-	int id;
+	int id, result = SCHED_OK;
 
 	if (!pool_valid(sys, pool_id) || sys->pools[pool_id].micro ||
 	    sys->pools[pool_id].micro_child < 0)
@@ -225,21 +243,26 @@ int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id,
 	if (count > sched_pool_micro_capacity(sys, pool_id))
 		return SCHED_ERR_FULL;
 	old = micro->pcpu_count;
-	while (micro->pcpu_count < count) {
+	/*
+	 * Neither step can fail: the capacity check leaves the normal pool at
+	 * least one pCPU, and a pCPU just removed is free to be added. Should
+	 * one fail anyway, stop (the loop would not progress) and report it;
+	 * the pCPU then stays free, every pool stays consistent.
+	 */
+	while (result == SCHED_OK && micro->pcpu_count < count) {
 		id = pool_highest_pcpu(pool);
-		sched_pool_remove_pcpu_locked(sys, pool->id, (unsigned)id);
-		sched_pool_add_pcpu_locked(sys, micro->id, (unsigned)id, now);
+		result = pool_move_pcpu(sys, pool, micro, id, now);
 	}
-	while (micro->pcpu_count > count) {
+	while (result == SCHED_OK && micro->pcpu_count > count) {
 		id = pool_highest_pcpu(micro);
-		sched_pool_remove_pcpu_locked(sys, micro->id, (unsigned)id);
-		sched_pool_add_pcpu_locked(sys, pool->id, (unsigned)id, now);
+		result = pool_move_pcpu(sys, micro, pool, id, now);
 	}
-	if (old != count) {
+	if (old != micro->pcpu_count) {
 		sys->counters.pool_resizes++;
-		sched_trace(SCHED_TRACE_POOL_RESIZE, NULL, old, count);
+		sched_trace(SCHED_TRACE_POOL_RESIZE, NULL, old,
+		            micro->pcpu_count);
 	}
-	return SCHED_OK;
+	return result;
 }
 
 /* ---- public API ---- */
@@ -256,16 +279,21 @@ int sched_pool_create(struct sched_system *sys, const char *name,
 	                                  params ? params : &sys->params,
 	                                  false, SCHED_NO_POOL,
 	                                  sched_env_now());
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
-static void pool_release_pcpus(struct sched_system *sys, int pool_id)
+/* Free every pCPU of a pool without VMs (removal cannot be refused:
+ * only the last pCPU of a pool with VMs is). */
+static int pool_release_pcpus(struct sched_system *sys, int pool_id)
 {
-	int id;
+	int id, result = SCHED_OK;
 
-	while ((id = pool_lowest_pcpu(&sys->pools[pool_id])) >= 0)
-		sched_pool_remove_pcpu_locked(sys, pool_id, (unsigned)id);
+	while (result == SCHED_OK &&
+	       (id = pool_lowest_pcpu(&sys->pools[pool_id])) >= 0)
+		result = sched_pool_remove_pcpu_locked(sys, pool_id,
+		                                       (unsigned)id);
+	return result;
 }
 
 int sched_pool_destroy(struct sched_system *sys, int pool_id)
@@ -284,13 +312,17 @@ int sched_pool_destroy(struct sched_system *sys, int pool_id)
 		goto out;
 	}
 	if (pool->micro_child >= 0) {
-		pool_release_pcpus(sys, pool->micro_child);
+		result = pool_release_pcpus(sys, pool->micro_child);
+		if (result != SCHED_OK)
+			goto out;
 		sys->pools[pool->micro_child].in_use = false;
 	}
-	pool_release_pcpus(sys, pool_id);
+	result = pool_release_pcpus(sys, pool_id);
+	if (result != SCHED_OK)
+		goto out;
 	pool->in_use = false;
 out:
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -302,7 +334,7 @@ int sched_pool_find(struct sched_system *sys, const char *name)
 		return SCHED_ERR_INVALID;
 	sched_env_lock_acquire(sys->lock);
 	result = pool_find_locked(sys, name);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -312,7 +344,7 @@ int sched_pool_add_pcpu(struct sched_system *sys, int pool, unsigned pcpu)
 
 	sched_env_lock_acquire(sys->lock);
 	result = sched_pool_add_pcpu_locked(sys, pool, pcpu, sched_env_now());
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -322,7 +354,7 @@ int sched_pool_remove_pcpu(struct sched_system *sys, int pool, unsigned pcpu)
 
 	sched_env_lock_acquire(sys->lock);
 	result = sched_pool_remove_pcpu_locked(sys, pool, pcpu);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -334,7 +366,7 @@ int sched_pool_set_micro_count(struct sched_system *sys, int pool,
 	sched_env_lock_acquire(sys->lock);
 	result = sched_pool_set_micro_count_locked(sys, pool, count,
 	                                           sched_env_now());
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }
 
@@ -345,7 +377,7 @@ unsigned sched_pool_micro_count(struct sched_system *sys, int pool)
 	sched_env_lock_acquire(sys->lock);
 	if (pool_valid(sys, pool) && sys->pools[pool].micro_child >= 0)
 		count = sys->pools[sys->pools[pool].micro_child].pcpu_count;
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return count;
 }
 
@@ -377,7 +409,7 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 		goto out;
 	}
 	for (i = 0; i < vm->vcpu_count; i++)
-		old->policy.ops->vcpu_remove(old, &vm->vcpus[i]);
+		sched_ops_vcpu_remove(old, &vm->vcpus[i]);
 	old->vm_count--;
 	vm->pool = pool_id;
 	pool->vm_count++;
@@ -386,7 +418,7 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 		struct sched_pcpu *target;
 		int from = vcpu->pcpu;
 
-		pool->policy.ops->vcpu_insert(pool, vcpu);
+		sched_ops_vcpu_insert(pool, vcpu);
 		switch (vcpu->state) {
 		case SCHED_VCPU_RUNNABLE:
 		case SCHED_VCPU_OFFLOADED:
@@ -406,6 +438,6 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 		}
 	}
 out:
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return result;
 }

@@ -121,13 +121,6 @@ static void credit_pcpu_attach(struct sched_pool *pool,
 	memset(pcpu->policy_data, 0, sizeof(pcpu->policy_data));
 }
 
-static void credit_pcpu_detach(struct sched_pool *pool,
-                               struct sched_pcpu *pcpu)
-{
-	(void)pool;
-	(void)pcpu;
-}
-
 static void credit_vcpu_insert(struct sched_pool *pool,
                                struct sched_vcpu *vcpu)
 {
@@ -401,7 +394,6 @@ const struct sched_ops sched_credit_ops = {
 	.name = "credit",
 	.pool_init = credit_pool_init,
 	.pcpu_attach = credit_pcpu_attach,
-	.pcpu_detach = credit_pcpu_detach,
 	.vcpu_insert = credit_vcpu_insert,
 	.vcpu_remove = credit_vcpu_remove,
 	.wake = credit_wake,

@@ -28,7 +28,7 @@ struct sched_vcpu *sched_directed_yield(struct sched_system *sys,
 			        &vm->vcpus[(yielder->index + i) % vm->vcpu_count];
 
 			if (sibling->state != SCHED_VCPU_RUNNABLE ||
-			    sibling->directed_target)
+			    sibling->pcpu < 0 || sibling->directed_target)
 				continue;
 			if (pass == 0 && !sibling->saved_kernel_mode)
 				continue;

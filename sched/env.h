@@ -37,6 +37,12 @@
  *    record (sched/trace.h) with time == 0; the environment stamps the time
  *    and stores it in the ring of the pCPU in record->pcpu. Called with the
  *    scheduler lock held: must not block.
+ *  - Panic. sched_env_panic(message) reports a broken scheduler invariant
+ *    or a "cannot happen" result (one line, no newline). Called WITH the
+ *    scheduler lock held; the hypervisor stops (it need not return), a test
+ *    environment may record it and return, and the scheduler then carries
+ *    on as best it can. Only called on bugs (and, with
+ *    params.check_invariants, on corrupted state).
  *  - Memory. No malloc. The libc subset below is the only library code
  *    sched/ uses; the kernel provides these symbols, hosts use libc's.
  *
@@ -69,6 +75,9 @@ void sched_env_kick(unsigned pcpu);
 
 /* Record one scheduling decision (time is stamped by the environment). */
 void sched_env_trace(const struct sched_trace_record *record);
+
+/* A scheduler bug (broken invariant); lock held; may not return. */
+void sched_env_panic(const char *message);
 
 /* The libc subset sched/ may use (the kernel provides these symbols). */
 void *memcpy(void *destination, const void *source, size_t size);

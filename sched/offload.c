@@ -93,6 +93,8 @@ static void offload_siblings(struct sched_system *sys,
 	struct sched_vm *vm = yielder->vm;
 	unsigned i;
 
+	/* sched_offload()'s false (no free micro pCPU, or offloading off) is
+	 * an outcome, already counted and traced there: nothing to undo. */
 	for (i = 0; i < vm->vcpu_count; i++) {
 		struct sched_vcpu *sibling = &vm->vcpus[i];
 
@@ -120,7 +122,7 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
 		return SCHED_ERR_INVALID;
 	sched_env_lock_acquire(sys->lock);
 	if (vcpu->state != SCHED_VCPU_RUNNING) {
-		sched_env_lock_release(sys->lock);
+		sched_unlock(sys);
 		return SCHED_ERR_INVALID;
 	}
 	pool = sched_vcpu_pool(vcpu);
@@ -146,7 +148,7 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
 	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
 	         category == SCHED_CATEGORY_IPI_WAIT)
 		offload_siblings(sys, vcpu, category);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 	return SCHED_OK;
 }
 
@@ -177,7 +179,7 @@ void sched_notify_ipi(struct sched_vcpu *target)
 	sys->counters.ipis[state]++;
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_IPI);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 }
 
 void sched_notify_virq(struct sched_vcpu *target)
@@ -192,5 +194,5 @@ void sched_notify_virq(struct sched_vcpu *target)
 		sched_vcpu_pool(target)->adaptive.now.irqs++;
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_VIRQ);
-	sched_env_lock_release(sys->lock);
+	sched_unlock(sys);
 }

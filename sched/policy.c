@@ -7,6 +7,8 @@
  *   directed-yield  credit + KVM-style yield_to a preempted sibling on PLE.
  *   micro-static:N  credit + a micro-sliced pool of N pCPUs + offloading.
  *   micro-dynamic   credit + micro-sliced pool sized by Algorithm 1.
+ *   pinned          static vCPU->pCPU placement, no time sharing
+ *                   (sched/pinned.c, Xen's null scheduler).
  *
  * Lock order: none (pure functions on caller data).
  */
@@ -14,6 +16,7 @@
 
 struct policy_entry {
 	const char *name;
+	const struct sched_ops *ops;
 	bool takes_count;
 	bool short_slice;
 	enum sched_yield_mode yield_mode;
@@ -21,20 +24,23 @@ struct policy_entry {
 };
 
 static const struct policy_entry policy_table[] = {
-	{ "credit", false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE },
-	{ "credit-short", false, true, SCHED_YIELD_MODE_PLAIN,
+	{ "credit", &sched_credit_ops, false, false, SCHED_YIELD_MODE_PLAIN,
 	  SCHED_MICRO_NONE },
-	{ "directed-yield", false, false, SCHED_YIELD_MODE_DIRECTED,
+	{ "credit-short", &sched_credit_ops, false, true,
+	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE },
+	{ "directed-yield", &sched_credit_ops, false, false,
+	  SCHED_YIELD_MODE_DIRECTED, SCHED_MICRO_NONE },
+	{ "micro-static", &sched_credit_ops, true, false,
+	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_STATIC },
+	{ "micro-dynamic", &sched_credit_ops, false, false,
+	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_DYNAMIC },
+	{ "pinned", &sched_pinned_ops, false, false, SCHED_YIELD_MODE_PLAIN,
 	  SCHED_MICRO_NONE },
-	{ "micro-static", true, false, SCHED_YIELD_MODE_PLAIN,
-	  SCHED_MICRO_STATIC },
-	{ "micro-dynamic", false, false, SCHED_YIELD_MODE_PLAIN,
-	  SCHED_MICRO_DYNAMIC },
 };
 
 #define POLICY_EXPECTED                                                        \
 	"expected credit, credit-short, directed-yield, micro-static:N, "      \
-	"micro-dynamic"
+	"micro-dynamic, pinned"
 
 void sched_params_default(struct sched_params *params)
 {
@@ -52,57 +58,28 @@ void sched_params_default(struct sched_params *params)
 	params->micro_limit = 3;
 }
 
-/* Bounded string builder for messages and names (no libc printf). */
-struct policy_text {
-	char *buffer;
-	size_t size;
-	size_t length;
-};
-
-static void text_add(struct policy_text *text, const char *string,
-                     size_t count)
-{
-	size_t i;
-
-	for (i = 0; i < count && string[i]; i++) {
-		if (text->length + 1 >= text->size)
-			break;
-		text->buffer[text->length++] = string[i];
-	}
-	if (text->size)
-		text->buffer[text->length] = '\0';
-}
-
-static void text_add_number(struct policy_text *text, unsigned value)
-{
-	char digits[12];
-	int i = (int)sizeof(digits) - 1;
-
-	digits[i] = '\0';
-	do {
-		digits[--i] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value && i > 0);
-	text_add(text, &digits[i], sizeof(digits));
-}
-
 static int policy_error(char *error, size_t error_size, const char *first,
                         const char *quoted, size_t quoted_length,
                         const char *last)
 {
-	struct policy_text text = { error, error_size, 0 };
+	struct sched_format text;
 
 	if (!error || !error_size)
 		return SCHED_ERR_INVALID;
-	error[0] = '\0';
-	text_add(&text, first, SIZE_MAX);
+	sched_format_init(&text, error, error_size);
+	sched_format_string(&text, first);
 	if (quoted) {
-		text_add(&text, "'", 1);
-		text_add(&text, quoted, quoted_length);
-		text_add(&text, "'", 1);
+		sched_format_char(&text, '\'');
+		sched_format_bytes(&text, quoted, quoted_length);
+		sched_format_char(&text, '\'');
 	}
-	text_add(&text, last, SIZE_MAX);
+	sched_format_string(&text, last);
 	return SCHED_ERR_INVALID;
+}
+
+bool sched_policy_time_shares(const struct sched_policy *policy)
+{
+	return !policy || !policy->ops || !policy->ops->static_placement;
 }
 
 int sched_policy_parse(const char *input, struct sched_policy *policy,
@@ -112,7 +89,7 @@ int sched_policy_parse(const char *input, struct sched_policy *policy,
 	const char *colon, *argument;
 	size_t name_length, i;
 	unsigned count = 0;
-	struct policy_text name;
+	struct sched_format name;
 
 	if (error && error_size)
 		error[0] = '\0';
@@ -137,7 +114,7 @@ int sched_policy_parse(const char *input, struct sched_policy *policy,
 		                    strlen(input), " (" POLICY_EXPECTED ")");
 	if (!entry->takes_count && *colon)
 		return policy_error(error, error_size, "scheduler policy ",
-		                    entry->name, SIZE_MAX,
+		                    entry->name, strlen(entry->name),
 		                    " takes no ':' argument");
 	if (entry->takes_count) {
 		if (!*colon || !colon[1])
@@ -163,18 +140,16 @@ int sched_policy_parse(const char *input, struct sched_policy *policy,
 			                    argument, strlen(argument), "");
 	}
 	memset(policy, 0, sizeof(*policy));
-	policy->ops = &sched_credit_ops;
+	policy->ops = entry->ops;
 	policy->short_slice = entry->short_slice;
 	policy->yield_mode = entry->yield_mode;
 	policy->micro_mode = entry->micro_mode;
 	policy->micro_count = count;
-	name.buffer = policy->name;
-	name.size = sizeof(policy->name);
-	name.length = 0;
-	text_add(&name, entry->name, SIZE_MAX);
+	sched_format_init(&name, policy->name, sizeof(policy->name));
+	sched_format_string(&name, entry->name);
 	if (entry->takes_count) {
-		text_add(&name, ":", 1);
-		text_add_number(&name, count);
+		sched_format_char(&name, ':');
+		sched_format_unsigned(&name, count);
 	}
 	return SCHED_OK;
 }

@@ -188,13 +188,16 @@ struct sched_params {
 	uint64_t profile_interval_ns; /* Algorithm 1 profile step   [10 ms] */
 	uint64_t epoch_ns;            /* Algorithm 1 run phase       [1 s]  */
 	uint32_t micro_limit;         /* max micro-sliced pCPUs         [3] */
+	bool check_invariants;        /* sched_check_invariants() at the end
+	                                 of every public call, failures to
+	                                 sched_env_panic()          [false] */
 };
 
 /* Policy ("configuration chosen by name"); see sched_policy_parse(). */
 struct sched_ops;
 struct sched_policy {
 	char name[SCHED_NAME_MAX];    /* canonical, e.g. "micro-static:2"   */
-	const struct sched_ops *ops;  /* the pool policy (credit)           */
+	const struct sched_ops *ops;  /* the pool policy (credit, pinned)   */
 	bool short_slice;             /* normal slice = micro_slice_ns      */
 	enum sched_yield_mode yield_mode;
 	enum sched_micro_mode micro_mode;
@@ -364,11 +367,19 @@ void sched_params_default(struct sched_params *params);
 
 /*
  * Parse a policy name: "credit", "credit-short", "directed-yield",
- * "micro-static:N" (1 <= N < SCHED_MAX_PCPUS), "micro-dynamic".
+ * "micro-static:N" (1 <= N < SCHED_MAX_PCPUS), "micro-dynamic", "pinned".
  * Returns 0, or SCHED_ERR_INVALID with a one-line message in `error`.
  */
 int sched_policy_parse(const char *text, struct sched_policy *policy,
                        char *error, size_t error_size);
+
+/*
+ * Does the policy time-share pCPUs? False for "pinned" (static placement,
+ * one pCPU per online vCPU, no time slices): there a vCPU for which no pCPU
+ * of its pool is free waits, possibly forever, so a caller should refuse a
+ * VM with more vCPUs than its pool has pCPUs. NULL ops = credit = true.
+ */
+bool sched_policy_time_shares(const struct sched_policy *policy);
 
 /* ---- system and VMs (sched/core.c) ---- */
 
@@ -454,6 +465,17 @@ int sched_pool_set_micro_count(struct sched_system *sys, int pool,
 unsigned sched_pool_micro_count(struct sched_system *sys, int pool);
 
 /* ---- observation ---- */
+
+/*
+ * Verify the scheduler's invariants (sched/internal.h, sched/cpupool.c and
+ * the policies'): runqueue membership per vCPU state, runq_length, pCPU /
+ * pool membership and counts, masters, the pinned policy's assignments.
+ * Takes no lock: call it with the lock held (or nothing running). Returns
+ * 0, or -1 with a one-line message naming the broken invariant and the
+ * vCPU / pCPU / pool in `error` (NUL-terminated, truncated to `size`).
+ */
+int sched_check_invariants(const struct sched_system *sys, char *error,
+                           size_t size);
 
 void sched_counters_read(struct sched_system *sys,
                          struct sched_counters *out);

@@ -19,6 +19,9 @@ struct sched_trace_record fake_trace[FAKE_TRACE_MAX];
 unsigned fake_trace_count;
 uint64_t fake_rip[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
 bool fake_kernel_mode[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
+bool fake_panic_record;
+unsigned fake_panic_count;
+char fake_panic_message[256];
 
 uint64_t sched_env_now(void)
 {
@@ -40,9 +43,29 @@ void sched_env_lock_acquire(struct sched_env_lock *lock)
 
 void sched_env_lock_release(struct sched_env_lock *lock)
 {
+	char message[256];
+
 	if (lock->depth != 1)
 		lock->errors++;
+	if (lock->check &&
+	    sched_check_invariants(lock->check, message, sizeof(message))) {
+		fprintf(stderr, "sched invariant broken: %s\n", message);
+		abort();
+	}
 	lock->depth--;
+}
+
+void sched_env_panic(const char *message)
+{
+	if (fake_lock.depth != 1)
+		fake_lock.errors++;
+	if (!fake_panic_record) {
+		fprintf(stderr, "sched_env_panic: %s\n", message);
+		abort();
+	}
+	fake_panic_count++;
+	snprintf(fake_panic_message, sizeof(fake_panic_message), "%s",
+	         message);
 }
 
 void sched_env_kick(unsigned pcpu)
@@ -73,6 +96,9 @@ void fake_env_reset(void)
 	fake_trace_count = 0;
 	memset(fake_rip, 0, sizeof(fake_rip));
 	memset(fake_kernel_mode, 0, sizeof(fake_kernel_mode));
+	fake_panic_record = false;
+	fake_panic_count = 0;
+	fake_panic_message[0] = '\0';
 }
 
 unsigned fake_trace_count_event(enum sched_trace_event event)
@@ -180,6 +206,7 @@ int fake_system_init(struct sched_system *sys, const char *policy_name,
 	char error[160];
 
 	fake_env_reset();
+	fake_lock.check = sys;
 	if (sched_policy_parse(policy_name, &policy, error, sizeof(error))) {
 		fprintf(stderr, "fake_system_init: %s\n", error);
 		return -1;

@@ -17,6 +17,10 @@ struct sched_env_lock {
 	int depth;
 	unsigned long acquisitions;
 	unsigned long errors; /* nested acquire or release when free */
+	/* If set, every release runs sched_check_invariants() on it (lock
+	 * still held) and a broken invariant aborts the test binary with
+	 * the message. fake_system_init() sets it. */
+	const struct sched_system *check;
 };
 
 #define FAKE_TRACE_MAX (1u << 18)
@@ -34,7 +38,13 @@ extern unsigned fake_trace_count;
 extern uint64_t fake_rip[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
 extern bool fake_kernel_mode[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
 
-/* Reset clock, lock, kicks, trace and guest contexts. */
+/* sched_env_panic(): with fake_panic_record set, counts the call and keeps
+ * the message (tests of the checker); otherwise prints it and aborts. */
+extern bool fake_panic_record;
+extern unsigned fake_panic_count;
+extern char fake_panic_message[256];
+
+/* Reset clock, lock, kicks, trace, panics and guest contexts. */
 void fake_env_reset(void);
 unsigned fake_trace_count_event(enum sched_trace_event event);
 /* The n-th (0-based) record of `event`, or NULL. */

@@ -43,6 +43,10 @@ static void test_policy_parse(void)
 		  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_STATIC, 63, NULL },
 		{ "micro-dynamic", SCHED_OK, "micro-dynamic", false,
 		  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_DYNAMIC, 0, NULL },
+		{ "pinned", SCHED_OK, "pinned", false, SCHED_YIELD_MODE_PLAIN,
+		  SCHED_MICRO_NONE, 0, NULL },
+		{ "pinned:1", SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
+		  "'pinned' takes no ':' argument" },
 		{ "micro-static", SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
 		  "micro-static needs a pCPU count: micro-static:N" },
 		{ "micro-static:", SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
@@ -68,7 +72,7 @@ static void test_policy_parse(void)
 		{ "credit2", SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
 		  "unknown scheduler policy 'credit2' (expected credit, "
 		  "credit-short, directed-yield, micro-static:N, "
-		  "micro-dynamic)" },
+		  "micro-dynamic, pinned)" },
 		{ "", SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
 		  "empty scheduler policy" },
 		{ NULL, SCHED_ERR_INVALID, NULL, false, 0, 0, 0,
@@ -134,6 +138,7 @@ static void test_init_per_policy(void)
 		  "micro-static:N needs N < number of pCPUs" },
 		{ "micro-dynamic", 4, SCHED_OK, 30 * MS, 0, true, NULL },
 		{ "micro-dynamic", 1, SCHED_OK, 30 * MS, 0, true, NULL },
+		{ "pinned", 4, SCHED_OK, 30 * MS, -1u, false, NULL },
 		{ "credit", 0, SCHED_ERR_INVALID, 0, 0, false,
 		  "pcpu count must be 1..64" },
 		{ "credit", 65, SCHED_ERR_INVALID, 0, 0, false,

@@ -215,8 +215,16 @@ static void test_every_scenario_and_policy(void)
 			CHECK_CONTAINS(test_line, " offload_failures=");
 			CHECK_CONTAINS(test_line, " micro_ms=");
 			CHECK_EQ(result->vm_count, 2);
-			CHECK(result->vm_units[0] > 0);
-			CHECK(result->vm_units[1] > 0);
+			/* pinned does not time-share: with 24 vCPUs on 12
+			 * pCPUs half of them wait for good, and the tlb VM
+			 * waits for acks of vCPUs that never run. */
+			if (strcmp(name, "pinned") == 0) {
+				CHECK(result->vm_units[0] + result->vm_units[1] >
+				      0);
+			} else {
+				CHECK(result->vm_units[0] > 0);
+				CHECK(result->vm_units[1] > 0);
+			}
 			/* No pCPU time is given out twice, and with a fixed
 			 * pool micro time fits in the micro pCPUs' time. (Not
 			 * checked for micro-dynamic: the scheduler charges a

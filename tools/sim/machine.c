@@ -107,11 +107,25 @@ void sched_env_lock_acquire(struct sched_env_lock *lock)
 
 void sched_env_lock_release(struct sched_env_lock *lock)
 {
+	struct sim *sim = sim_machine_active;
+	char message[256];
+
 	if (!lock->held) {
 		fprintf(stderr, "schedsim: scheduler lock released twice\n");
 		abort();
 	}
+	/* Every locked operation must leave the scheduler consistent. */
+	if (sim && lock == &sim_machine_of(sim)->lock &&
+	    sched_check_invariants(&sim_machine_of(sim)->system, message,
+	                           sizeof(message)) != 0)
+		sched_env_panic(message);
 	lock->held = 0;
+}
+
+void sched_env_panic(const char *message)
+{
+	fprintf(stderr, "schedsim: scheduler bug: %s\n", message);
+	abort();
 }
 
 void sched_env_kick(unsigned pcpu)
@@ -267,7 +281,7 @@ void sim_machine_interrupt(struct sim *sim, struct sim_vcpu *sender,
 
 int sim_policy_count(int micro_limit)
 {
-	return 4 + micro_limit;
+	return 5 + micro_limit;
 }
 
 const char *sim_policy_name(int index, int micro_limit, char *buffer,
@@ -283,6 +297,8 @@ const char *sim_policy_name(int index, int micro_limit, char *buffer,
 		snprintf(buffer, size, "micro-static:%d", index - 2);
 	else if (index == 3 + micro_limit)
 		snprintf(buffer, size, "micro-dynamic");
+	else if (index == 4 + micro_limit)
+		snprintf(buffer, size, "pinned");
 	else
 		return NULL;
 	return buffer;

@@ -66,7 +66,7 @@ static int sim_main_scenario(const struct sim_scenario *scenario,
                              const char *policy,
                              const struct sim_options *options)
 {
-	struct sim_result results[SIM_MAX_PCPUS + 4];
+	struct sim_result results[SIM_MAX_PCPUS + 5];
 	char name[32];
 	char line[2048];
 	int count = 0, i;
