@@ -11,6 +11,7 @@
 #include "arch/x86/trap.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/timer.h"
 #include "sched/env.h"
@@ -41,6 +42,11 @@ uint64_t sched_env_now(void)
 }
 
 unsigned sched_env_this_pcpu(void) { return percpu_this_index(); }
+
+/* A broken scheduler invariant or a "cannot happen" result: the
+ * scheduler's state can no longer be trusted. panic() takes no scheduler
+ * lock (the caller holds it). */
+void sched_env_panic(const char *message) { panic_with_reason("sched", "sched: %s", message); }
 
 void sched_env_lock_acquire(struct sched_env_lock *lock)
 {

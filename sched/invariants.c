@@ -31,17 +31,6 @@
  */
 #include "sched/internal.h"
 
-/*
- * Fallback until the environment provides sched_env_panic() (sched/env.h):
- * the hypervisor's kernel/sched_env.c does not yet. Weak, so any strong
- * definition (tests, simulator, later the kernel) replaces it. It can only
- * ignore the report: sched/ has no output of its own.
- */
-__attribute__((__weak__)) void sched_env_panic(const char *message)
-{
-	(void)message;
-}
-
 #define INVARIANT_MAX_STEPS (SCHED_MAX_VMS * SCHED_MAX_VCPUS_PER_VM + 1)
 
 struct invariant_report {

@@ -130,10 +130,67 @@ static int schedule_time_parameter(const struct cmdline *cmdline, const char *ke
 	return 0;
 }
 
+/* Hand `vm` (index `i`) to the scheduler, or stop it with the reason;
+ * pool_vcpus counts the vCPUs placed per pool so far. */
+static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED_MAX_POOLS])
+{
+	char why[200];
+	int pool = sched_pool_find(&schedule_system, vm->pool_name[0] ? vm->pool_name : "Pool-0");
+	if (pool < 0) {
+		log_record("VMCONFIG file=%s error=\"%s:%u: cpupool '%s' does not exist\"",
+		           vm->config_file, vm->config_file, vm->pool_line, vm->pool_name);
+		vm_stop(vm, "config: cpupool \"%s\" does not exist", vm->pool_name);
+		return;
+	}
+	const struct sched_pool *target = &schedule_system.pools[pool];
+	if (!sched_policy_time_shares(&target->policy) &&
+	    pool_vcpus[pool] + vm->vcpu_count > target->pcpu_count) {
+		/* No time sharing: a vCPU without a pCPU of its own would wait
+		 * until another VM ends, an AP of this VM maybe forever. */
+		log_record("VMCONFIG file=%s error=\"%s: %u vCPUs do not fit the %u pCPUs of %s left "
+		           "under sched=%s (one pCPU per vCPU, no time sharing)\"",
+		           vm->config_file, vm->config_file, vm->vcpu_count,
+		           target->pcpu_count - pool_vcpus[pool], target->name, target->policy.name);
+		vm_stop(vm, "config: %u vCPUs do not fit pool %s under sched=%s", vm->vcpu_count,
+		        target->name, target->policy.name);
+		return;
+	}
+	int built = schedule_build_classifier(vm, &schedule_classifiers[i], why, sizeof(why));
+	if (built < 0) {
+		vm_stop(vm, "classifier: %s", why);
+		return;
+	}
+	struct sched_vm_config config = {
+		.name = vm->name,
+		.vcpu_count = vm->vcpu_count,
+		.weight = vm->weight,
+		.pool = pool,
+		.classify = built == 0 ? schedule_classify : NULL,
+		.classify_context = built == 0 ? &schedule_classifiers[i] : NULL,
+	};
+	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
+	if (!svm) {
+		vm_stop(vm, "scheduler: cannot create the VM (too many VMs or vCPUs)");
+		return;
+	}
+	pool_vcpus[pool] += vm->vcpu_count;
+	for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+		struct vcpu *vcpu = vm->vcpus[v];
+		vcpu->sched = sched_vm_vcpu(svm, v);
+		schedule_vcpus[svm->id][v] = vcpu;
+	}
+	vm->state = VM_STATE_RUNNING;
+	/* The BSP starts now; APs when their STARTUP IPI arrives. */
+	int online = sched_vcpu_online(vm->vcpus[0]->sched);
+	if (online != SCHED_OK)
+		vm_stop(vm, "scheduler: vCPU 0 cannot go online (error %d: its pool has no pCPU)",
+		        online);
+}
+
 const char *const vmx_schedule_options[] = {
 	"sched",          "sched_slice_us",   "sched_tick_us",    "sched_account_us",
 	"sched_micro_slice_us", "sched_profile_us", "sched_epoch_us", "sched_micro_limit",
-	"sched_ratelimit_us",   "run_ms",           "sched_trace",      NULL};
+	"sched_ratelimit_us",   "run_ms",           "sched_trace",      "sched_check", NULL};
 
 int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                        char *error, unsigned error_size)
@@ -166,6 +223,10 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	if (cmdline_get_number(cmdline, "run_ms", 0, 24ull * 3600 * 1000, &schedule_run_limit_ms,
 	                       error, error_size))
 		return -1;
+	uint64_t check;
+	if (cmdline_get_number(cmdline, "sched_check", 0, 1, &check, error, error_size))
+		return -1;
+	params.check_invariants = check != 0; /* sched_check_invariants() after each call */
 	const char *dump = cmdline_get(cmdline, "sched_trace");
 	schedule_trace_dump = !dump || strcmp(dump, "0") != 0;
 
@@ -180,41 +241,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	}
 	schedule_vms = vms;
 	schedule_vm_count = vm_count;
-	for (uint32_t i = 0; i < vm_count; i++) {
-		struct vm *vm = vms[i];
-		char why[200];
-		int built = schedule_build_classifier(vm, &schedule_classifiers[i], why, sizeof(why));
-		if (built < 0) {
-			vm_stop(vm, "classifier: %s", why);
-			continue;
-		}
-		int pool = sched_pool_find(&schedule_system, vm->pool_name[0] ? vm->pool_name : "Pool-0");
-		if (pool < 0) {
-			vm_stop(vm, "config: cpupool \"%s\" does not exist", vm->pool_name);
-			continue;
-		}
-		struct sched_vm_config config = {
-			.name = vm->name,
-			.vcpu_count = vm->vcpu_count,
-			.weight = vm->weight,
-			.pool = pool,
-			.classify = built == 0 ? schedule_classify : NULL,
-			.classify_context = built == 0 ? &schedule_classifiers[i] : NULL,
-		};
-		struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
-		if (!svm) {
-			vm_stop(vm, "scheduler: cannot create the VM (too many VMs or vCPUs)");
-			continue;
-		}
-		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-			struct vcpu *vcpu = vm->vcpus[v];
-			vcpu->sched = sched_vm_vcpu(svm, v);
-			schedule_vcpus[svm->id][v] = vcpu;
-		}
-		vm->state = VM_STATE_RUNNING;
-		/* The BSP starts now; APs when their STARTUP IPI arrives. */
-		sched_vcpu_online(vm->vcpus[0]->sched);
-	}
+	uint32_t pool_vcpus[SCHED_MAX_POOLS] = {0};
+	for (uint32_t i = 0; i < vm_count; i++)
+		schedule_add_vm(vms[i], i, pool_vcpus);
 	log_record("SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
 	           "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u",
 	           policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
