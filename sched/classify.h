@@ -38,6 +38,15 @@
 
 /* Longest symbol name or rule pattern accepted (Linux 6.1: KSYM_NAME_LEN 128). */
 #define SCHED_CLASSIFY_NAME_MAX 255
+/* Bounds on what one VM's set-up may cost (classification is linear in
+ * map lines and in rules x text symbols): a Linux System.map has 100,000
+ * to 200,000 lines, a rule set a few dozen rules. Beyond these the map or
+ * rules file is rejected with its line. */
+#define SCHED_MAP_MAX_LINES 524288
+#define SCHED_MAP_MAX_BYTES 33554432 /* 32 MiB: checked before any parsing */
+#define SCHED_RULES_MAX 1024
+#define SCHED_CLASSIFY_TEXT_(x) #x
+#define SCHED_CLASSIFY_TEXT(x) SCHED_CLASSIFY_TEXT_(x) /* a limit in a message */
 
 /* Where and why parsing failed. `message` starts with "file:line: ". */
 struct sched_error {

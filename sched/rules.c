@@ -323,6 +323,7 @@ struct sched_rules_pass {
 	size_t count;             /* rules now in effect       */
 	size_t slots;             /* rules ever added          */
 	size_t pattern_bytes;     /* bytes of copied patterns  */
+	uint32_t inherited;       /* built-in sets in effect, by index */
 };
 
 static void sched_rules_add(struct sched_rules_pass *pass,
@@ -380,6 +381,7 @@ static const char *sched_rules_line(struct sched_rules_pass *pass,
 					      token_length))
 			return "unexpected text after clear";
 		pass->count = 0;
+		pass->inherited = 0;
 		return NULL;
 	}
 	if (sched_rules_equal(keyword, keyword_length, "inherit")) {
@@ -398,6 +400,12 @@ static const char *sched_rules_line(struct sched_rules_pass *pass,
 		if (sched_classify_next_field(line, length, &position, token,
 					      token_length))
 			return "unexpected text after rule set name";
+		uint32_t bit = 1u << (set - sched_rules_builtin_sets);
+		if (pass->inherited & bit)
+			return "rule set already inherited (since the last clear)";
+		pass->inherited |= bit;
+		if (pass->slots + set->count > SCHED_RULES_MAX)
+			return "more rules than the limit of " SCHED_CLASSIFY_TEXT(SCHED_RULES_MAX);
 		for (size_t i = 0; i < set->count; i++)
 			sched_rules_add(pass,
 					(enum sched_category)set->rules[i].category,
@@ -417,6 +425,8 @@ static const char *sched_rules_line(struct sched_rules_pass *pass,
 	reason = sched_rules_check_pattern(argument, argument_length);
 	if (reason)
 		return reason;
+	if (pass->slots + 1 > SCHED_RULES_MAX)
+		return "more rules than the limit of " SCHED_CLASSIFY_TEXT(SCHED_RULES_MAX);
 	if (sched_classify_next_field(line, length, &position, &extra,
 				      &extra_length)) {
 		*token = extra;

@@ -347,6 +347,13 @@ static int sched_map_census(const char *text, size_t length, const char *file,
 		int kind = sched_map_parse_line(line, line_length, &parsed,
 						&problem);
 
+		if (reader.number > SCHED_MAP_MAX_LINES) {
+			sched_classify_set_error(error, file, reader.number,
+						 "map longer than the limit of " SCHED_CLASSIFY_TEXT(
+							 SCHED_MAP_MAX_LINES) " lines",
+						 NULL, 0);
+			return -1;
+		}
 		if (kind < 0) {
 			sched_classify_set_error(error, file, reader.number,
 						 problem.reason, problem.token,
@@ -441,6 +448,13 @@ int sched_classifier_parse_map(struct sched_classifier *classifier,
 	struct sched_symbol *symbols;
 	char *names;
 
+	if (length > SCHED_MAP_MAX_BYTES) {
+		sched_classify_set_error(error, file, 0,
+					 "map larger than the limit of " SCHED_CLASSIFY_TEXT(
+						 SCHED_MAP_MAX_BYTES) " bytes",
+					 NULL, 0);
+		return -1;
+	}
 	if (sched_map_census(text, length, file, &census, &lines, error) < 0)
 		return -1;
 	symbols = sched_arena_alloc(arena,

@@ -47,7 +47,14 @@ static struct vm *const *schedule_vms;
 static uint32_t schedule_vm_count;
 /* The hypervisor vCPU behind each scheduler vCPU, by scheduler VM id. */
 static struct vcpu *schedule_vcpus[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
-static struct sched_classifier schedule_classifiers[SCHED_MAX_VMS];
+/* A VM's classifier is built by the pCPU that first loads its vCPU 0,
+ * not before every VM starts: one VM's large map delays only that VM (and
+ * is charged to it). Until `ready` (release/acquire) nothing is critical. */
+struct schedule_classifier {
+	bool ready;
+	struct sched_classifier classifier;
+};
+static struct schedule_classifier schedule_classifiers[SCHED_MAX_VMS];
 static struct timer schedule_idle_timers[PERCPU_MAX_CPUS];
 static volatile uint32_t schedule_loops_running;
 /* Per-pCPU figures of the loop (console `xl pcpu-list`, SCHEDPCPU lines). */
@@ -62,7 +69,10 @@ bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
 
 static enum sched_category schedule_classify(const void *context, uint64_t rip)
 {
-	return sched_classifier_lookup(context, rip);
+	const struct schedule_classifier *slot = context;
+	if (!__atomic_load_n(&slot->ready, __ATOMIC_ACQUIRE))
+		return SCHED_CATEGORY_NONE;
+	return sched_classifier_lookup(&slot->classifier, rip);
 }
 
 /* Build the classifier of `vm` from its System.map and rules. */
@@ -83,6 +93,7 @@ static int schedule_build_classifier(struct vm *vm, struct sched_classifier *cla
 	if (sched_classifier_parse_map(classifier, vm->symbols, (size_t)vm->symbols_length,
 	                               vm->symbols_name, &arena, &parse_error) != 0) {
 		format_string(error, error_size, "%s", parse_error.message);
+		memory_free(arena_memory);
 		return -1;
 	}
 	const struct sched_rules *rules = NULL;
@@ -91,6 +102,7 @@ static int schedule_build_classifier(struct vm *vm, struct sched_classifier *cla
 		if (sched_rules_parse(&parsed_rules[vm->id], vm->rules_text, (size_t)vm->rules_length,
 		                      vm->rules, &arena, &parse_error) != 0) {
 			format_string(error, error_size, "%s", parse_error.message);
+			memory_free(arena_memory);
 			return -1;
 		}
 		rules = &parsed_rules[vm->id];
@@ -100,6 +112,7 @@ static int schedule_build_classifier(struct vm *vm, struct sched_classifier *cla
 			format_string(error, error_size,
 			              "VM %s: rules \"%s\" is neither a built-in set nor a boot module",
 			              vm->name, vm->rules);
+			memory_free(arena_memory);
 			return -1;
 		}
 	}
@@ -134,7 +147,6 @@ static int schedule_time_parameter(const struct cmdline *cmdline, const char *ke
  * pool_vcpus counts the vCPUs placed per pool so far. */
 static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED_MAX_POOLS])
 {
-	char why[200];
 	int pool = sched_pool_find(&schedule_system, vm->pool_name[0] ? vm->pool_name : "Pool-0");
 	if (pool < 0) {
 		log_record("VMCONFIG file=%s error=\"%s:%u: cpupool '%s' does not exist\"",
@@ -155,18 +167,13 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		        target->name, target->policy.name);
 		return;
 	}
-	int built = schedule_build_classifier(vm, &schedule_classifiers[i], why, sizeof(why));
-	if (built < 0) {
-		vm_stop(vm, "classifier: %s", why);
-		return;
-	}
 	struct sched_vm_config config = {
 		.name = vm->name,
 		.vcpu_count = vm->vcpu_count,
 		.weight = vm->weight,
 		.pool = pool,
-		.classify = built == 0 ? schedule_classify : NULL,
-		.classify_context = built == 0 ? &schedule_classifiers[i] : NULL,
+		.classify = vm->symbols ? schedule_classify : NULL, /* no map: nothing is critical */
+		.classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
 	};
 	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
 	if (!svm) {
@@ -285,6 +292,15 @@ static void schedule_load(struct vcpu *vcpu)
 	vcpu->slices++;
 	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != self)
 		vcpu->migrations++;
+	if (!vcpu->created && vcpu->index == 0 && vcpu->vm->symbols) {
+		char why[200];
+		struct schedule_classifier *slot = &schedule_classifiers[vcpu->vm->id];
+		if (schedule_build_classifier(vcpu->vm, &slot->classifier, why, sizeof(why)) < 0) {
+			vm_stop(vcpu->vm, "classifier: %s", why);
+			return;
+		}
+		__atomic_store_n(&slot->ready, true, __ATOMIC_RELEASE);
+	}
 	if (!vcpu->created) {
 		char error[160];
 		if (vmx_vcpu_create(vcpu, vcpu->start_rip, vcpu->start_eax, vcpu->start_ebx, error,
@@ -393,7 +409,7 @@ static void schedule_loop(void)
 			if (next->yields_logged < 3) {
 				/* The first few yields of each vCPU, for explaining runs. */
 				char where[96];
-				sched_classifier_format_rip(&schedule_classifiers[next->vm->id], rip, where,
+				sched_classifier_format_rip(&schedule_classifiers[next->vm->id].classifier, rip, where,
 				                            sizeof(where));
 				log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode, ss_access=0x%llx)",
 				          next->vm->name, next->index, where, kernel_mode ? "kernel" : "user",

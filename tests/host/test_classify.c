@@ -13,6 +13,8 @@
  *
  * Lock order: none (single-threaded).
  */
+#include <stdlib.h>
+
 #include "sched/classify.h"
 #include "tests/host/test.h"
 
@@ -376,6 +378,30 @@ static void test_arena_too_small(void)
 	CHECK_STR(error.message,
 		  "t.map: arena too small: map needs 54 bytes, arena has 40 free");
 
+	/* A map one line longer than SCHED_MAP_MAX_LINES: rejected there. */
+	{
+		static const char line[] = "1000 T a\n";
+		size_t size = (SCHED_MAP_MAX_LINES + 1) * (sizeof(line) - 1);
+		char *big = malloc(size);
+
+		for (size_t i = 0; big && i <= SCHED_MAP_MAX_LINES; i++)
+			memcpy(big + i * (sizeof(line) - 1), line, sizeof(line) - 1);
+		sched_arena_init(&arena, small_memory, sizeof(small_memory));
+		CHECK(big != NULL);
+		CHECK_EQ(sched_classifier_parse_map(&classifier, big, size, "big.map",
+						    &arena, &error),
+			 -1);
+		CHECK_EQ(error.line, SCHED_MAP_MAX_LINES + 1);
+		CHECK_CONTAINS(error.message,
+			       "big.map:524289: map longer than the limit of 524288 lines");
+		CHECK_EQ(sched_classifier_parse_map(&classifier, big,
+						    (size_t)SCHED_MAP_MAX_BYTES + 1, "huge.map",
+						    &arena, &error),
+			 -1);
+		CHECK_STR(error.message,
+			  "huge.map: map larger than the limit of 33554432 bytes");
+		free(big);
+	}
 	/* Alignment and exhaustion of the allocator itself. */
 	sched_arena_init(&arena, small_memory, sizeof(small_memory));
 	CHECK(sched_arena_alloc(&arena, 3, 1) != NULL);
@@ -446,6 +472,9 @@ static void test_rules_rejects(void)
 		{ "clear all\n", 1, "r.rules:1: unexpected text after clear \"all\"" },
 		{ "Critical foo\n", 1,
 		  "r.rules:1: unknown category or directive \"Critical\"" },
+		{ "inherit linux-6.x\ncritical a\ninherit linux-6.x\n", 3,
+		  "r.rules:3: rule set already inherited (since the last clear) "
+		  "\"linux-6.x\"" },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -460,6 +489,34 @@ static void test_rules_rejects(void)
 		CHECK_EQ(error.line, rows[i].line);
 		CHECK_STR(error.message, rows[i].message);
 		CHECK_EQ(arena.used, 0);
+	}
+	/* After `clear` a set may be inherited again. */
+	{
+		const char *text = "inherit linux-6.x\nclear\ninherit linux-6.x\n";
+		struct sched_arena arena = fresh_arena();
+		struct sched_rules rules;
+		struct sched_error error;
+
+		CHECK_EQ(sched_rules_parse(&rules, text, strlen(text), "r.rules",
+					   &arena, &error),
+			 0);
+	}
+	/* One rule more than SCHED_RULES_MAX: rejected at its line. */
+	{
+		static char text[(SCHED_RULES_MAX + 1) * 16];
+		size_t used = 0;
+		struct sched_arena arena = fresh_arena();
+		struct sched_rules rules;
+		struct sched_error error;
+
+		for (unsigned i = 0; i <= SCHED_RULES_MAX; i++)
+			used += (size_t)snprintf(text + used, sizeof(text) - used,
+						 "critical f%u\n", i);
+		CHECK_EQ(sched_rules_parse(&rules, text, used, "r.rules",
+					   &arena, &error),
+			 -1);
+		CHECK_EQ(error.line, SCHED_RULES_MAX + 1);
+		CHECK_CONTAINS(error.message, "more rules than the limit of 1024");
 	}
 	/* A pattern of 256 characters. */
 	{
