@@ -1,7 +1,7 @@
 /*
  * sched/category.h - the critical-service categories a guest RIP falls in.
  *
- * Shared vocabulary between the classifier (sched/classify.c), the offload
+ * Shared vocabulary between the classifier (sched/symbols.c, sched/rules.c), the offload
  * decisions (sched/offload.c) and the trace. Values are stable: they appear
  * in trace records and counters.
  *
