@@ -39,45 +39,15 @@ struct isolation_counts {
 	uint64_t first_foreign_xmm, first_foreign_dr;
 };
 
-static void isolation_xmm_write_all(uint64_t pattern)
-{
-	ISOLATION_XMM_WRITE(0, pattern ^ 0);
-	ISOLATION_XMM_WRITE(1, pattern ^ 1);
-	ISOLATION_XMM_WRITE(2, pattern ^ 2);
-	ISOLATION_XMM_WRITE(3, pattern ^ 3);
-	ISOLATION_XMM_WRITE(4, pattern ^ 4);
-	ISOLATION_XMM_WRITE(5, pattern ^ 5);
-	ISOLATION_XMM_WRITE(6, pattern ^ 6);
-	ISOLATION_XMM_WRITE(7, pattern ^ 7);
-	ISOLATION_XMM_WRITE(8, pattern ^ 8);
-	ISOLATION_XMM_WRITE(9, pattern ^ 9);
-	ISOLATION_XMM_WRITE(10, pattern ^ 10);
-	ISOLATION_XMM_WRITE(11, pattern ^ 11);
-	ISOLATION_XMM_WRITE(12, pattern ^ 12);
-	ISOLATION_XMM_WRITE(13, pattern ^ 13);
-	ISOLATION_XMM_WRITE(14, pattern ^ 14);
-	ISOLATION_XMM_WRITE(15, pattern ^ 15);
-}
+/* Every XMM register, for the X-macros below (each needs its own name). */
+#define ISOLATION_XMM_REGISTERS(X)                                                                 \
+	X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define ISOLATION_XMM_SET(n) ISOLATION_XMM_WRITE(n, pattern ^ n);
+#define ISOLATION_XMM_GET(n) ISOLATION_XMM_READ(n, values[n]);
 
-static void isolation_xmm_read_all(uint64_t values[16])
-{
-	ISOLATION_XMM_READ(0, values[0]);
-	ISOLATION_XMM_READ(1, values[1]);
-	ISOLATION_XMM_READ(2, values[2]);
-	ISOLATION_XMM_READ(3, values[3]);
-	ISOLATION_XMM_READ(4, values[4]);
-	ISOLATION_XMM_READ(5, values[5]);
-	ISOLATION_XMM_READ(6, values[6]);
-	ISOLATION_XMM_READ(7, values[7]);
-	ISOLATION_XMM_READ(8, values[8]);
-	ISOLATION_XMM_READ(9, values[9]);
-	ISOLATION_XMM_READ(10, values[10]);
-	ISOLATION_XMM_READ(11, values[11]);
-	ISOLATION_XMM_READ(12, values[12]);
-	ISOLATION_XMM_READ(13, values[13]);
-	ISOLATION_XMM_READ(14, values[14]);
-	ISOLATION_XMM_READ(15, values[15]);
-}
+static void isolation_xmm_write_all(uint64_t pattern) { ISOLATION_XMM_REGISTERS(ISOLATION_XMM_SET) }
+
+static void isolation_xmm_read_all(uint64_t values[16]) { ISOLATION_XMM_REGISTERS(ISOLATION_XMM_GET) }
 
 static void isolation_dr_write_all(uint64_t pattern, uint64_t dr6_bits)
 {
