@@ -10,11 +10,115 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VMX_CPUID_HIDDEN_1_ECX                                                    \
-	(ARCH_CPUID_1_ECX_MONITOR | ARCH_CPUID_1_ECX_VMX | ARCH_CPUID_1_ECX_SMX |     \
-	 ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX)
-#define VMX_CPUID_OFFERED_1_ECX                                                   \
-	(ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE | ARCH_CPUID_1_ECX_HYPERVISOR)
+/*
+ * The policy: every feature bit uslice changes, hidden or offered, with the
+ * reason. A bit not named here is the host's. Each hidden bit either
+ * implies state or MSRs uslice does not switch or emulate (so the MSRs it
+ * implies #GP, as they would on a CPU without the feature), or an
+ * instruction that exits to #UD; each offered bit is emulated. Leaves
+ * marked VMX_CPUID_ALL are zeroed as a whole.
+ */
+enum vmx_cpuid_register { VMX_CPUID_EAX, VMX_CPUID_EBX, VMX_CPUID_ECX, VMX_CPUID_EDX };
+#define VMX_CPUID_ALL 0xffffffffu    /* every bit of all four registers */
+#define VMX_CPUID_SUBLEAF_ANY 0xffffffffu
+
+enum vmx_cpuid_rule_kind {
+	VMX_CPUID_HIDE,
+	VMX_CPUID_OFFER,
+	VMX_CPUID_HIDE_UNLESS_INVPCID,    /* the INVPCID control is not in use */
+	VMX_CPUID_HIDE_UNLESS_RDTSCP,     /* the RDTSCP control is not in use */
+	VMX_CPUID_HIDE_IF_APIC_DISABLED,  /* IA32_APIC_BASE.EN clear (SDM Vol. 3A, 10.4.3) */
+};
+
+struct vmx_cpuid_rule {
+	uint32_t leaf, subleaf;
+	enum vmx_cpuid_register reg;
+	uint32_t bits;
+	enum vmx_cpuid_rule_kind kind;
+	const char *reason;
+};
+
+static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX,
+	 ARCH_CPUID_1_ECX_DTES64 | ARCH_CPUID_1_ECX_DS_CPL, VMX_CPUID_HIDE,
+	 "debug store: IA32_DS_AREA is not emulated"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_MONITOR,
+	 VMX_CPUID_HIDE, "MONITOR/MWAIT exit and get #UD"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_VMX,
+	 VMX_CPUID_HIDE, "nested VMX is not offered: CR4.VMXE #GPs"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_SMX,
+	 VMX_CPUID_HIDE, "GETSEC gets #UD, CR4.SMXE #GPs"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_PDCM,
+	 VMX_CPUID_HIDE, "PMU hidden: IA32_PERF_CAPABILITIES #GPs"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX,
+	 ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX, VMX_CPUID_HIDE,
+	 "XSAVE state is not switched: CR4.OSXSAVE #GPs, XSETBV gets #UD"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX,
+	 ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE, VMX_CPUID_OFFER,
+	 "the vLAPIC's x2APIC and TSC-deadline modes"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_HYPERVISOR,
+	 VMX_CPUID_OFFER, "a hypervisor runs the guest"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX, ARCH_CPUID_1_EDX_DS,
+	 VMX_CPUID_HIDE, "debug store: IA32_DS_AREA is not emulated"},
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX, ARCH_CPUID_1_EDX_APIC,
+	 VMX_CPUID_HIDE_IF_APIC_DISABLED, "the vLAPIC is globally disabled"},
+	{ARCH_CPUID_MONITOR, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE,
+	 "MONITOR/MWAIT hidden"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_EBX, ARCH_CPUID_7_EBX_TSC_ADJUST,
+	 VMX_CPUID_OFFER, "IA32_TSC_ADJUST is emulated (the vCPU's TSC offset)"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_EBX, ARCH_CPUID_7_EBX_AVX2, VMX_CPUID_HIDE,
+	 "XSAVE hidden"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_EBX, ARCH_CPUID_7_EBX_INVPCID,
+	 VMX_CPUID_HIDE_UNLESS_INVPCID, "INVPCID would exit"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_ECX,
+	 ARCH_CPUID_7_ECX_PKU | ARCH_CPUID_7_ECX_OSPKE | ARCH_CPUID_7_ECX_PKS, VMX_CPUID_HIDE,
+	 "PKRU/IA32_PKRS are not switched: CR4.PKE/PKS #GP"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_ECX, ARCH_CPUID_7_ECX_CET_SS, VMX_CPUID_HIDE,
+	 "CET state is not switched: CR4.CET #GPs"},
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_EDX, ARCH_CPUID_7_EDX_CET_IBT, VMX_CPUID_HIDE,
+	 "CET state is not switched: CR4.CET #GPs"},
+	{ARCH_CPUID_PERFMON, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE,
+	 "PMU hidden: RDPMC gets #UD"},
+	{ARCH_CPUID_XSAVE, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE,
+	 "XSAVE hidden"},
+	{ARCH_CPUID_EXTENDED_INFO, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX,
+	 ARCH_CPUID_80000001_EDX_RDTSCP, VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD"},
+};
+
+/* Does `rule` hide its bits for this vCPU now? */
+static bool vmx_cpuid_rule_hides(const struct vmx_cpuid_context *context,
+                                 const struct vmx_cpuid_rule *rule)
+{
+	switch (rule->kind) {
+	case VMX_CPUID_HIDE: return true;
+	case VMX_CPUID_OFFER: return false;
+	case VMX_CPUID_HIDE_UNLESS_INVPCID:
+		return !(context->secondary_controls & VMX_PROC2_INVPCID);
+	case VMX_CPUID_HIDE_UNLESS_RDTSCP: return !(context->secondary_controls & VMX_PROC2_RDTSCP);
+	case VMX_CPUID_HIDE_IF_APIC_DISABLED: return context->apic_disabled;
+	}
+	return true;
+}
+
+static void vmx_cpuid_apply_rules(const struct vmx_cpuid_context *context, uint32_t leaf,
+                                  uint32_t subleaf, struct arch_cpuid *c)
+{
+	uint32_t *registers[] = {&c->eax, &c->ebx, &c->ecx, &c->edx};
+	for (size_t i = 0; i < sizeof(vmx_cpuid_rules) / sizeof(vmx_cpuid_rules[0]); i++) {
+		const struct vmx_cpuid_rule *rule = &vmx_cpuid_rules[i];
+		if (rule->leaf != leaf ||
+		    (rule->subleaf != VMX_CPUID_SUBLEAF_ANY && rule->subleaf != subleaf))
+			continue;
+		if (rule->bits == VMX_CPUID_ALL && rule->kind == VMX_CPUID_HIDE) {
+			c->eax = c->ebx = c->ecx = c->edx = 0;
+			continue;
+		}
+		if (vmx_cpuid_rule_hides(context, rule))
+			*registers[rule->reg] &= ~rule->bits;
+		else if (rule->kind == VMX_CPUID_OFFER)
+			*registers[rule->reg] |= rule->bits;
+	}
+}
 
 bool vmx_cpuid_is_hypervisor_leaf(uint32_t leaf)
 {
@@ -46,19 +150,12 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 	if (vmx_cpuid_is_hypervisor_leaf(leaf))
 		return vmx_cpuid_hypervisor(context, leaf);
 	struct arch_cpuid c = host;
+	vmx_cpuid_apply_rules(context, leaf, subleaf, &c);
 	switch (leaf) {
 	case ARCH_CPUID_FEATURES:
-		/* Hide VMX, SMX, MONITOR/MWAIT, XSAVE/AVX; offer the vLAPIC's
-		 * x2APIC and TSC-deadline modes; say "hypervisor". */
-		c.ecx = (c.ecx & ~VMX_CPUID_HIDDEN_1_ECX) | VMX_CPUID_OFFERED_1_ECX;
 		c.ebx = (c.ebx & ARCH_CPUID_1_EBX_KEEP) |
 		        (context->vcpu_count << ARCH_CPUID_1_EBX_LOGICAL_SHIFT) |
 		        (context->vcpu_index << ARCH_CPUID_1_EBX_APIC_ID_SHIFT);
-		break;
-	case ARCH_CPUID_MONITOR:
-	case ARCH_CPUID_PERFMON:
-	case ARCH_CPUID_XSAVE:
-		c.eax = c.ebx = c.ecx = c.edx = 0;
 		break;
 	case ARCH_CPUID_TOPOLOGY:
 	case ARCH_CPUID_TOPOLOGY_V2:
@@ -67,17 +164,6 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 		c.eax = c.ebx = 0;
 		c.ecx = subleaf & ARCH_CPUID_TOPOLOGY_LEVEL_MASK;
 		c.edx = context->vcpu_index;
-		break;
-	case ARCH_CPUID_EXTENDED_FEATURES:
-		if (subleaf == 0) {
-			if (!(context->secondary_controls & VMX_PROC2_INVPCID))
-				c.ebx &= ~ARCH_CPUID_7_EBX_INVPCID;
-			c.ebx &= ~ARCH_CPUID_7_EBX_AVX2; /* XSAVE hidden */
-		}
-		break;
-	case ARCH_CPUID_EXTENDED_INFO:
-		if (!(context->secondary_controls & VMX_PROC2_RDTSCP))
-			c.edx &= ~ARCH_CPUID_80000001_EDX_RDTSCP;
 		break;
 	default:
 		break;
@@ -96,6 +182,7 @@ enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 		.vcpu_count = vcpu->vm->vcpu_count,
 		.rsdp_address = (uint32_t)vcpu->vm->rsdp_address,
 		.secondary_controls = vmx_controls.secondary,
+		.apic_disabled = !(vcpu->apic_base & VLAPIC_BASE_ENABLE),
 	};
 	struct arch_cpuid host = {0, 0, 0, 0};
 	if (!vmx_cpuid_is_hypervisor_leaf(leaf))

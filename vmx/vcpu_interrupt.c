@@ -24,10 +24,14 @@
 
 /* ---- the vLAPIC's environment ------------------------------------------- */
 
+uint64_t vcpu_interrupt_guest_tsc(struct vcpu *vcpu)
+{
+	return arch_tsc_read() + vcpu->interrupt.tsc_offset; /* what RDTSC reads */
+}
+
 static uint64_t vcpu_interrupt_now(void *context)
 {
-	(void)context;
-	return arch_tsc_read(); /* guest TSC = host TSC (TSC offset 0) */
+	return vcpu_interrupt_guest_tsc(context);
 }
 
 /* Host timer expiry, on the pCPU that armed it, interrupts off. The owner
@@ -40,13 +44,30 @@ static void vcpu_interrupt_timer_expired(struct timer *timer, void *context)
 	vmx_vcpu_notify(vcpu, VMX_NOTIFY_TIMER);
 }
 
+/* `deadline` is a guest TSC; the host timer runs on the host TSC. */
+static void vcpu_interrupt_host_timer_start(struct vcpu *vcpu, uint64_t deadline)
+{
+	uint64_t host = deadline - vcpu->interrupt.tsc_offset;
+	timer_start(&vcpu->interrupt.timer, host ? host : 1, vcpu_interrupt_timer_expired, vcpu);
+}
+
 static void vcpu_interrupt_timer_arm(void *context, uint64_t deadline)
 {
 	struct vcpu *vcpu = context;
 	if (deadline)
-		timer_start(&vcpu->interrupt.timer, deadline, vcpu_interrupt_timer_expired, vcpu);
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 	else
 		timer_cancel(&vcpu->interrupt.timer);
+}
+
+void vcpu_interrupt_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
+{
+	struct vcpu_interrupt *state = &vcpu->interrupt;
+	state->tsc_offset = offset;
+	vmx_write(VMCS_TSC_OFFSET, offset);
+	uint64_t deadline = vlapic_timer_deadline(&state->vlapic);
+	if (deadline) /* the deadline is a guest TSC: it moved on the host's */
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 }
 
 struct vcpu_interrupt_route {
@@ -211,14 +232,14 @@ static void vcpu_interrupt_check_timer(struct vcpu *vcpu)
 	uint64_t deadline = vlapic_timer_deadline(&state->vlapic);
 	if (!deadline)
 		return;
-	uint64_t now = arch_tsc_read();
+	uint64_t now = vcpu_interrupt_guest_tsc(vcpu);
 	if (now >= deadline) {
 		vlapic_timer_expired(&state->vlapic, now);
 		return;
 	}
 	if (__atomic_load_n(&state->timer.armed, __ATOMIC_ACQUIRE) &&
 	    state->timer.cpu != percpu_this_index())
-		timer_start(&state->timer, deadline, vcpu_interrupt_timer_expired, vcpu);
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 }
 
 static void vcpu_interrupt_set_windows(struct vcpu *vcpu, uint32_t wanted)

@@ -273,6 +273,7 @@ enum vmx_exit_reason {
 /* Segment access rights: DPL in bits 6:5 (the guest's CPL is SS.DPL). */
 #define VMX_SEGMENT_ACCESS_DPL_SHIFT 5
 #define VMX_SEGMENT_ACCESS_DPL_MASK 3u
+#define VMX_SEGMENT_ACCESS_LONG (1u << 13) /* CS.L: 64-bit code */
 
 /* EPT-violation exit qualification (SDM Vol. 3C, Table 28-7). */
 #define VMX_EPT_QUALIFICATION_READ (1ull << 0)
