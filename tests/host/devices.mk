@@ -14,9 +14,13 @@ DEVICES_LINK = @mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ \
 	$(filter %.c %.o,$^) -lm
 
 HOST_TESTS += build/host/test_vlapic build/host/test_vioapic \
-	build/host/test_guest_acpi
+	build/host/test_guest_acpi build/host/test_vmx_vlapic
 
 build/host/test_vlapic: tests/host/test_vlapic.c vmx/vlapic.c vmx/vlapic.h \
+		kernel/string.h tests/host/test.h
+	$(HOST_LINK)
+
+build/host/test_vmx_vlapic: tests/host/test_vmx_vlapic.c vmx/vlapic.c vmx/vlapic.h \
 		kernel/string.h tests/host/test.h
 	$(HOST_LINK)
 
