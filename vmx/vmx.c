@@ -69,6 +69,8 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	                   VMX_PROC_MONITOR_EXITING |
 	                   /* the PMU is hidden (CPUID leaf 0xa): RDPMC gets #UD */
 	                   VMX_PROC_RDPMC_EXITING |
+	                   /* guest TSC = host TSC + the vCPU's offset (IA32_TSC writes) */
+	                   VMX_PROC_USE_TSC_OFFSETTING |
 	                   /* MOV CR8 is the vLAPIC's TPR: it must never reach the host's */
 	                   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING,
 	               0, &v->processor, error, size) ||
@@ -253,7 +255,9 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	uint64_t cr4_fixed0 = arch_msr_read(MSR_VMX_CR4_FIXED0);
 	uint64_t cr4_fixed1 = arch_msr_read(MSR_VMX_CR4_FIXED1);
 	uint64_t cr0 = ARCH_CR0_PE | 0x10; /* PE, ET */
-	vmx_write(VMCS_CR0_GUEST_HOST_MASK, cr0_fixed0 | ~cr0_fixed1 | ARCH_CR0_PG);
+	/* PG, and CD/NW (their combination is checked, vmx/cr.h), exit too. */
+	vmx_write(VMCS_CR0_GUEST_HOST_MASK,
+	          cr0_fixed0 | ~cr0_fixed1 | ARCH_CR0_PG | ARCH_CR0_CD | ARCH_CR0_NW);
 	vmx_write(VMCS_CR0_READ_SHADOW, cr0);
 	vmx_write(VMCS_GUEST_CR0, (cr0 | cr0_fixed0) & cr0_fixed1);
 	/* CR4 bits of hidden features and PAE/PCIDE exit to be checked (vmx/cr.h). */

@@ -56,6 +56,7 @@
 #define CONFORMANCE_MSR_KERNEL_GS_BASE 0xc0000102
 #define CONFORMANCE_EFER_LME (1ull << 8)
 #define CONFORMANCE_CR0_NW (1ull << 29)
+#define CONFORMANCE_CR0_CD (1ull << 30)
 #define CONFORMANCE_CR0_PG (1ull << 31)
 #define CONFORMANCE_CR4_PAE (1ull << 5)
 #define CONFORMANCE_CR4_VMXE (1ull << 13)
@@ -296,7 +297,9 @@ static void case_cr(void)
 {
 	uint64_t cr0 = conformance_cr0_read(), cr4 = conformance_cr4_read();
 	bool high = conformance_cr0_write(cr0 | (1ull << 32)) == CONFORMANCE_VECTOR_GP;
-	bool nw = conformance_cr0_write(cr0 | CONFORMANCE_CR0_NW) == CONFORMANCE_VECTOR_GP;
+	bool nw = conformance_cr0_write((cr0 & ~CONFORMANCE_CR0_CD) | CONFORMANCE_CR0_NW) ==
+	          CONFORMANCE_VECTOR_GP;
+	conformance_cr0_write(cr0);
 	bool pg = conformance_cr0_write(cr0 & ~CONFORMANCE_CR0_PG) == CONFORMANCE_VECTOR_GP;
 	conformance_report("gp_cr0", high && nw && pg && conformance_cr0_read() == cr0,
 	                   !high ? "bit32" : !nw ? "nw" : !pg ? "pg" : "");
