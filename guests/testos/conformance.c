@@ -26,12 +26,16 @@
  *   apic_relocate    the xAPIC page follows a new IA32_APIC_BASE
  *   nmi_latch        two self-NMIs sent from an NMI handler: two handler
  *                    runs in all (one latched, one merged, SDM 6.7.1)
+ *   nmi_back_to_back CPU 1 sends CPU 0 (halted) two NMIs back to back: two
+ *                    handler runs (needs 2 vCPUs; on one pCPU both NMIs
+ *                    arrive before CPU 0 runs again)
  *   lvt_mode_switch  one-shot -> periodic keeps TMICT (SDM 10.5.4.1)
  *   timer_minimum    a one-shot count of 1 fires no sooner than 10 us
  * #GP and #UD are caught by stubs in a copy of testos's IDT that resume
  * after the faulting instruction (conformance_recover).
  *
- * Lock order: none (the BSP alone).
+ * The VM has 2 vCPUs; the AP only sends the NMIs of nmi_back_to_back.
+ * Lock order: none (testos_run_everywhere for the one two-CPU case).
  */
 #include "guests/testos/smp.h"
 
@@ -91,6 +95,8 @@ volatile uint64_t conformance_recover;
 volatile uint32_t conformance_vector = CONFORMANCE_NONE;
 volatile uint64_t conformance_fault_rflags;
 static volatile uint32_t conformance_nmis;
+static volatile bool conformance_nmi_resend;  /* nmi_latch: the first run sends two more */
+static volatile uint32_t conformance_go;      /* nmi_back_to_back: CPU 1 may send */
 static uint32_t conformance_cases, conformance_failed;
 extern const char conformance_gp_stub[], conformance_ud_stub[], conformance_nmi_stub[];
 void conformance_nmi(void);
@@ -395,7 +401,7 @@ static void case_apic(void)
 
 void conformance_nmi(void)
 {
-	if (__atomic_add_fetch(&conformance_nmis, 1, __ATOMIC_RELAXED) == 1) {
+	if (__atomic_add_fetch(&conformance_nmis, 1, __ATOMIC_RELAXED) == 1 && conformance_nmi_resend) {
 		testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
 		testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
 	}
@@ -404,11 +410,45 @@ void conformance_nmi(void)
 static void case_nmi(void)
 {
 	conformance_nmis = 0;
+	conformance_nmi_resend = true;
 	testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
 	testos_delay(testos_tsc_khz); /* 1 ms */
+	conformance_nmi_resend = false;
 	char detail[32];
 	testos_format_to(detail, sizeof(detail), "runs_%u", conformance_nmis);
 	conformance_report("nmi_latch", conformance_nmis == 2, detail);
+}
+
+/* CPU 1 sends two NMIs back to back to CPU 0, which halts: both arrive
+ * before CPU 0 runs again (one pCPU), and both are delivered. */
+static void conformance_nmi_work(struct testos_cpu *cpu, void *argument)
+{
+	(void)argument;
+	if (cpu->index == 1) {
+		while (!__atomic_load_n(&conformance_go, __ATOMIC_ACQUIRE))
+			testos_cpu_relax();
+		testos_send_ipi(testos_cpus[0].apic_id, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT);
+		testos_send_ipi(testos_cpus[0].apic_id, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT);
+	} else if (cpu->index == 0) {
+		__atomic_store_n(&conformance_go, 1, __ATOMIC_RELEASE);
+		__asm__ volatile("sti; hlt" ::: "memory");
+		uint64_t start = testos_rdtsc();
+		while (conformance_nmis < 2 && testos_rdtsc() - start < testos_tsc_khz * 10)
+			testos_cpu_relax();
+	}
+}
+
+static void case_nmi_back_to_back(void)
+{
+	if (testos_cpu_count < 2) {
+		conformance_report("nmi_back_to_back", false, "one_cpu");
+		return;
+	}
+	conformance_nmis = 0;
+	testos_run_everywhere(conformance_nmi_work, NULL);
+	char detail[32];
+	testos_format_to(detail, sizeof(detail), "runs_%u", conformance_nmis);
+	conformance_report("nmi_back_to_back", conformance_nmis == 2, detail);
 }
 
 static void case_timer(void)
@@ -444,8 +484,16 @@ static void case_timer(void)
 
 int testos_mode_conformance(void)
 {
+	char why[96];
+	testos_cpus[0].self = &testos_cpus[0];
 	testos_cpu_setup(0);
+	if (testos_acpi_scan(why, sizeof(why)) != 0) {
+		testos_print("testos: ACPI: %s\n", why);
+		return 5;
+	}
 	testos_pit_calibrate_tsc();
+	if (testos_start_aps() != (int)testos_cpu_count - 1)
+		return 6;
 	conformance_idt_install();
 	case_cpuid_msr();
 	case_noncanonical();
@@ -457,6 +505,7 @@ int testos_mode_conformance(void)
 	case_rdpmc();
 	case_apic();
 	case_nmi();
+	case_nmi_back_to_back();
 	case_timer();
 	testos_idt_load();
 	testos_result("workload=conformance cases=%u failed=%u", conformance_cases, conformance_failed);
