@@ -5,7 +5,9 @@
  * vCPU's identity it returns the guest's answer. One table in cpuid.c
  * names every feature bit uslice changes and why: hidden are what uslice
  * does not virtualize (VMX, SMX, MONITOR/MWAIT, XSAVE/AVX/AVX2, the PMU with
- * PDCM, debug store DS/DTES64/DS-CPL, PKU/PKS, CET, INVPCID/RDTSCP unless
+ * PDCM, debug store DS/DTES64/DS-CPL, PKU/PKS, CET, the bits whose MSRs
+ * are not emulated (thermal, P-state, HWP, DCA, WAITPKG, the speculation
+ * controls), INVPCID/RDTSCP unless
  * the VMX controls enable them, the APIC bit while the vLAPIC is globally
  * disabled); offered are the vLAPIC's x2APIC and TSC-deadline modes,
  * TSC_ADJUST and the "hypervisor" bit. Every MSR a shown bit implies is in

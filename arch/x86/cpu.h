@@ -116,6 +116,7 @@
 /* CPUID leaves and feature bits (SDM Vol. 2A, CPUID). */
 #define ARCH_CPUID_FEATURES 0x1
 #define ARCH_CPUID_MONITOR 0x5
+#define ARCH_CPUID_THERMAL_POWER 0x6
 #define ARCH_CPUID_EXTENDED_FEATURES 0x7
 #define ARCH_CPUID_PERFMON 0xa
 #define ARCH_CPUID_TOPOLOGY 0xb
@@ -126,9 +127,12 @@
 #define ARCH_CPUID_1_ECX_DTES64 (1u << 2)
 #define ARCH_CPUID_1_ECX_MONITOR (1u << 3)
 #define ARCH_CPUID_1_ECX_DS_CPL (1u << 4)
+#define ARCH_CPUID_1_ECX_EST (1u << 7)      /* IA32_PERF_CTL/STATUS */
+#define ARCH_CPUID_1_ECX_TM2 (1u << 8)
 #define ARCH_CPUID_1_ECX_VMX (1u << 5)
 #define ARCH_CPUID_1_ECX_SMX (1u << 6)
 #define ARCH_CPUID_1_ECX_PDCM (1u << 15)
+#define ARCH_CPUID_1_ECX_DCA (1u << 18)     /* IA32_PLATFORM_DCA_CAP */
 #define ARCH_CPUID_1_ECX_X2APIC (1u << 21)
 #define ARCH_CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define ARCH_CPUID_1_ECX_XSAVE (1u << 26)
@@ -138,6 +142,12 @@
 /* leaf 1 EDX */
 #define ARCH_CPUID_1_EDX_APIC (1u << 9)
 #define ARCH_CPUID_1_EDX_DS (1u << 21)
+#define ARCH_CPUID_1_EDX_ACPI (1u << 22)    /* clock modulation, IA32_THERM_STATUS */
+#define ARCH_CPUID_1_EDX_TM (1u << 29)
+/* leaf 6 EAX: digital thermal sensor, package thermal, HWP (bits 7-11) */
+#define ARCH_CPUID_6_EAX_DTS (1u << 0)
+#define ARCH_CPUID_6_EAX_PTM (1u << 6)
+#define ARCH_CPUID_6_EAX_HWP 0x00000f80u
 /* leaf 1 EBX: [15:0] brand/CLFLUSH, [23:16] logical CPUs, [31:24] APIC ID */
 #define ARCH_CPUID_1_EBX_KEEP 0x0000ffffu
 #define ARCH_CPUID_1_EBX_LOGICAL_SHIFT 16
@@ -149,9 +159,14 @@
 /* leaf 7 subleaf 0 ECX, EDX */
 #define ARCH_CPUID_7_ECX_PKU (1u << 3)
 #define ARCH_CPUID_7_ECX_OSPKE (1u << 4)
+#define ARCH_CPUID_7_ECX_WAITPKG (1u << 5) /* IA32_UMWAIT_CONTROL */
 #define ARCH_CPUID_7_ECX_CET_SS (1u << 7)
 #define ARCH_CPUID_7_ECX_PKS (1u << 31)
 #define ARCH_CPUID_7_EDX_CET_IBT (1u << 20)
+/* IBRS/IBPB, STIBP, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES, SSBD:
+ * IA32_SPEC_CTRL, IA32_PRED_CMD, IA32_FLUSH_CMD, IA32_ARCH_CAPABILITIES,
+ * IA32_CORE_CAPABILITIES */
+#define ARCH_CPUID_7_EDX_SPECULATION_MSRS 0xfc000000u
 /* leaf 0xb/0x1f ECX[7:0]: the level number (the subleaf) */
 #define ARCH_CPUID_TOPOLOGY_LEVEL_MASK 0xffu
 /* leaf 0x80000001 EDX */

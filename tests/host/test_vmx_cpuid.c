@@ -29,11 +29,13 @@ static void test_policy(void)
 		/* ... and DTES64, DS-CPL, PDCM (leaf 1 ECX), DS (EDX) hidden: their
 		 * MSRs (IA32_DS_AREA, IA32_PERF_CAPABILITIES) are not emulated */
 		{&none, 1, 0, {0, 0xffffffff, 0xffffffff, 0xffffffff},
-		 {0, 0x0204ffff, 0xe3ff7f83, 0xffdfffff}},
+		 {0, 0x0204ffff, 0xe3fb7e03, 0xdf9fffff}},
+		/* ... and EST, TM2, DCA, ACPI, TM: MSRs not emulated */
+		{&none, 6, 0, {0xffffffff, 1, 2, 3}, {0xfffff03e, 1, 2, 3}},
 		/* the APIC bit follows IA32_APIC_BASE.EN */
-		{&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xffdffdff}},
+		{&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xdf9ffdff}},
 		/* leaf 7: TSC_ADJUST offered; PKU, OSPKE, CET, PKS hidden */
-		{&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff67, 0xffefffff}},
+		{&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff47, 0x03efffff}},
 		{&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 		{&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 		{&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
