@@ -10,11 +10,117 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VMX_CPUID_HIDDEN_1_ECX                                                    \
-	(ARCH_CPUID_1_ECX_MONITOR | ARCH_CPUID_1_ECX_VMX | ARCH_CPUID_1_ECX_SMX |     \
-	 ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX)
-#define VMX_CPUID_OFFERED_1_ECX                                                   \
-	(ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE | ARCH_CPUID_1_ECX_HYPERVISOR)
+/*
+ * The policy: every feature bit uslice changes, hidden or offered, with the
+ * reason. A bit not named here is the host's. Each hidden bit either
+ * implies state or MSRs uslice does not switch or emulate (so the MSRs it
+ * implies #GP, as they would on a CPU without the feature), or an
+ * instruction that exits to #UD; each offered bit is emulated. Leaves
+ * marked VMX_CPUID_ALL are zeroed as a whole.
+ */
+enum vmx_cpuid_register { VMX_CPUID_EAX, VMX_CPUID_EBX, VMX_CPUID_ECX, VMX_CPUID_EDX };
+#define VMX_CPUID_ALL 0xffffffffu    /* every bit of all four registers */
+#define VMX_CPUID_SUBLEAF_ANY 0xffffffffu
+
+enum vmx_cpuid_rule_kind {
+	VMX_CPUID_HIDE,
+	VMX_CPUID_OFFER,
+	VMX_CPUID_HIDE_UNLESS_INVPCID,    /* the INVPCID control is not in use */
+	VMX_CPUID_HIDE_UNLESS_RDTSCP,     /* the RDTSCP control is not in use */
+	VMX_CPUID_HIDE_IF_APIC_DISABLED,  /* IA32_APIC_BASE.EN clear (SDM Vol. 3A, 10.4.3) */
+};
+
+struct vmx_cpuid_rule {
+	uint32_t leaf, subleaf;
+	enum vmx_cpuid_register reg;
+	uint32_t bits;
+	enum vmx_cpuid_rule_kind kind;
+	const char *reason;
+};
+
+/* A rule for leaf 1, for leaf 7 subleaf 0, and a leaf zeroed whole. */
+#define VMX_CPUID_1(reg, bits, kind, reason) \
+	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason}
+#define VMX_CPUID_7(reg, bits, kind, reason) \
+	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason}
+#define VMX_CPUID_ZEROED(leaf, reason) \
+	{leaf, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE, reason}
+
+static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DTES64 | ARCH_CPUID_1_ECX_DS_CPL, HIDE,
+	            "debug store: IA32_DS_AREA is not emulated"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_MONITOR, HIDE, "MONITOR/MWAIT exit and get #UD"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_VMX, HIDE, "nested VMX is not offered: CR4.VMXE #GPs"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_SMX, HIDE, "GETSEC gets #UD, CR4.SMXE #GPs"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_PDCM, HIDE, "PMU hidden: IA32_PERF_CAPABILITIES #GPs"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_EST | ARCH_CPUID_1_ECX_TM2, HIDE,
+	            "P-state and thermal-monitor MSRs are not emulated"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DCA, HIDE, "IA32_PLATFORM_DCA_CAP is not emulated"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX,
+	            HIDE, "XSAVE state is not switched: CR4.OSXSAVE #GPs, XSETBV gets #UD"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE, OFFER,
+	            "the vLAPIC's x2APIC and TSC-deadline modes"),
+	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_HYPERVISOR, OFFER, "a hypervisor runs the guest"),
+	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_DS, HIDE, "debug store: IA32_DS_AREA is not emulated"),
+	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_ACPI | ARCH_CPUID_1_EDX_TM, HIDE,
+	            "clock modulation and IA32_THERM_STATUS are not emulated"),
+	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_APIC, HIDE_IF_APIC_DISABLED,
+	            "the vLAPIC is globally disabled"),
+	VMX_CPUID_ZEROED(ARCH_CPUID_MONITOR, "MONITOR/MWAIT hidden"),
+	{ARCH_CPUID_THERMAL_POWER, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX,
+	 ARCH_CPUID_6_EAX_DTS | ARCH_CPUID_6_EAX_PTM | ARCH_CPUID_6_EAX_HWP, VMX_CPUID_HIDE,
+	 "thermal-status and HWP MSRs are not emulated"},
+	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_TSC_ADJUST, OFFER,
+	            "IA32_TSC_ADJUST is emulated (the vCPU's TSC offset)"),
+	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_AVX2, HIDE, "XSAVE hidden"),
+	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_INVPCID, HIDE_UNLESS_INVPCID, "INVPCID would exit"),
+	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_PKU | ARCH_CPUID_7_ECX_OSPKE | ARCH_CPUID_7_ECX_PKS, HIDE,
+	            "PKRU/IA32_PKRS are not switched: CR4.PKE/PKS #GP"),
+	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_CET_SS, HIDE, "CET state is not switched: CR4.CET #GPs"),
+	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_WAITPKG, HIDE, "IA32_UMWAIT_CONTROL is not emulated"),
+	VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_SPECULATION_MSRS, HIDE,
+	            "IA32_SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH/CORE_CAPABILITIES are not emulated"),
+	VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_CET_IBT, HIDE, "CET state is not switched: CR4.CET #GPs"),
+	VMX_CPUID_ZEROED(ARCH_CPUID_PERFMON, "PMU hidden: RDPMC gets #UD"),
+	VMX_CPUID_ZEROED(ARCH_CPUID_XSAVE, "XSAVE hidden"),
+	{ARCH_CPUID_EXTENDED_INFO, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX,
+	 ARCH_CPUID_80000001_EDX_RDTSCP, VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD"},
+};
+
+/* Does `rule` hide its bits for this vCPU now? */
+static bool vmx_cpuid_rule_hides(const struct vmx_cpuid_context *context,
+                                 const struct vmx_cpuid_rule *rule)
+{
+	switch (rule->kind) {
+	case VMX_CPUID_HIDE: return true;
+	case VMX_CPUID_OFFER: return false;
+	case VMX_CPUID_HIDE_UNLESS_INVPCID:
+		return !(context->secondary_controls & VMX_PROC2_INVPCID);
+	case VMX_CPUID_HIDE_UNLESS_RDTSCP: return !(context->secondary_controls & VMX_PROC2_RDTSCP);
+	case VMX_CPUID_HIDE_IF_APIC_DISABLED: return context->apic_disabled;
+	}
+	return true;
+}
+
+static void vmx_cpuid_apply_rules(const struct vmx_cpuid_context *context, uint32_t leaf,
+                                  uint32_t subleaf, struct arch_cpuid *c)
+{
+	uint32_t *registers[] = {&c->eax, &c->ebx, &c->ecx, &c->edx};
+	for (size_t i = 0; i < sizeof(vmx_cpuid_rules) / sizeof(vmx_cpuid_rules[0]); i++) {
+		const struct vmx_cpuid_rule *rule = &vmx_cpuid_rules[i];
+		if (rule->leaf != leaf ||
+		    (rule->subleaf != VMX_CPUID_SUBLEAF_ANY && rule->subleaf != subleaf))
+			continue;
+		if (rule->bits == VMX_CPUID_ALL && rule->kind == VMX_CPUID_HIDE) {
+			c->eax = c->ebx = c->ecx = c->edx = 0;
+			continue;
+		}
+		if (vmx_cpuid_rule_hides(context, rule))
+			*registers[rule->reg] &= ~rule->bits;
+		else if (rule->kind == VMX_CPUID_OFFER)
+			*registers[rule->reg] |= rule->bits;
+	}
+}
 
 bool vmx_cpuid_is_hypervisor_leaf(uint32_t leaf)
 {
@@ -46,19 +152,12 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 	if (vmx_cpuid_is_hypervisor_leaf(leaf))
 		return vmx_cpuid_hypervisor(context, leaf);
 	struct arch_cpuid c = host;
+	vmx_cpuid_apply_rules(context, leaf, subleaf, &c);
 	switch (leaf) {
 	case ARCH_CPUID_FEATURES:
-		/* Hide VMX, SMX, MONITOR/MWAIT, XSAVE/AVX; offer the vLAPIC's
-		 * x2APIC and TSC-deadline modes; say "hypervisor". */
-		c.ecx = (c.ecx & ~VMX_CPUID_HIDDEN_1_ECX) | VMX_CPUID_OFFERED_1_ECX;
 		c.ebx = (c.ebx & ARCH_CPUID_1_EBX_KEEP) |
 		        (context->vcpu_count << ARCH_CPUID_1_EBX_LOGICAL_SHIFT) |
 		        (context->vcpu_index << ARCH_CPUID_1_EBX_APIC_ID_SHIFT);
-		break;
-	case ARCH_CPUID_MONITOR:
-	case ARCH_CPUID_PERFMON:
-	case ARCH_CPUID_XSAVE:
-		c.eax = c.ebx = c.ecx = c.edx = 0;
 		break;
 	case ARCH_CPUID_TOPOLOGY:
 	case ARCH_CPUID_TOPOLOGY_V2:
@@ -67,17 +166,6 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 		c.eax = c.ebx = 0;
 		c.ecx = subleaf & ARCH_CPUID_TOPOLOGY_LEVEL_MASK;
 		c.edx = context->vcpu_index;
-		break;
-	case ARCH_CPUID_EXTENDED_FEATURES:
-		if (subleaf == 0) {
-			if (!(context->secondary_controls & VMX_PROC2_INVPCID))
-				c.ebx &= ~ARCH_CPUID_7_EBX_INVPCID;
-			c.ebx &= ~ARCH_CPUID_7_EBX_AVX2; /* XSAVE hidden */
-		}
-		break;
-	case ARCH_CPUID_EXTENDED_INFO:
-		if (!(context->secondary_controls & VMX_PROC2_RDTSCP))
-			c.edx &= ~ARCH_CPUID_80000001_EDX_RDTSCP;
 		break;
 	default:
 		break;
@@ -96,6 +184,7 @@ enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 		.vcpu_count = vcpu->vm->vcpu_count,
 		.rsdp_address = (uint32_t)vcpu->vm->rsdp_address,
 		.secondary_controls = vmx_controls.secondary,
+		.apic_disabled = !(vcpu->apic_base & VLAPIC_BASE_ENABLE),
 	};
 	struct arch_cpuid host = {0, 0, 0, 0};
 	if (!vmx_cpuid_is_hypervisor_leaf(leaf))

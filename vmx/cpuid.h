@@ -2,10 +2,16 @@
  * vmx/cpuid.h - the CPUID a guest sees.
  *
  * vmx_cpuid_policy() is pure: given the host's answer for a leaf and the
- * vCPU's identity it returns the guest's answer. It hides what uslice does
- * not virtualize (VMX, SMX, MONITOR/MWAIT, XSAVE/AVX/AVX2, perfmon,
- * INVPCID/RDTSCP unless the VMX controls enable them), offers the vLAPIC's
- * x2APIC and TSC-deadline modes, sets the "hypervisor" bit, gives each vCPU
+ * vCPU's identity it returns the guest's answer. One table in cpuid.c
+ * names every feature bit uslice changes and why: hidden are what uslice
+ * does not virtualize (VMX, SMX, MONITOR/MWAIT, XSAVE/AVX/AVX2, the PMU with
+ * PDCM, debug store DS/DTES64/DS-CPL, PKU/PKS, CET, the bits whose MSRs
+ * are not emulated (thermal, P-state, HWP, DCA, WAITPKG, the speculation
+ * controls), INVPCID/RDTSCP unless
+ * the VMX controls enable them, the APIC bit while the vLAPIC is globally
+ * disabled); offered are the vLAPIC's x2APIC and TSC-deadline modes,
+ * TSC_ADJUST and the "hypervisor" bit. Every MSR a shown bit implies is in
+ * vmx/msr.c. It also gives each vCPU
  * its APIC ID and answers the hypervisor leaves 0x40000000-0x400000ff
  * (docs/hypercall.md). vmx_cpuid_exit() is the CPUID exit handler around
  * it.
@@ -29,6 +35,7 @@ struct vmx_cpuid_context {
 	uint32_t vcpu_count;
 	uint32_t rsdp_address;        /* guest-physical ACPI RSDP, 0 = none */
 	uint32_t secondary_controls;  /* VMX secondary processor controls in use */
+	bool apic_disabled;           /* IA32_APIC_BASE.EN clear: CPUID.1:EDX.APIC is 0 */
 };
 
 /* True for the leaves uslice answers itself (the host is not asked). */

@@ -259,8 +259,13 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		vcpu->exits[reason]++;
 	if (raw & VMX_EXIT_REASON_ENTRY_FAILURE) {
 		vmx_vmcs_dump(vcpu, "VM-entry failure");
-		vm_stop(vm, "entry-failure: %s (reason %u), qualification 0x%llx", vmx_exit_name(reason),
-		        reason, (unsigned long long)vmx_read(VMCS_EXIT_QUALIFICATION));
+		bool deliberate = vmx_settings.corrupt_guest[0] &&
+		                  strcmp(vmx_settings.corrupt_guest, vm->name) == 0;
+		vm_stop(vm, "entry-failure: %s (reason %u), qualification 0x%llx%s", vmx_exit_name(reason),
+		        reason, (unsigned long long)vmx_read(VMCS_EXIT_QUALIFICATION),
+		        deliberate ? " (vmx_corrupt_guest test hook)"
+		                   : ", hypervisor bug: VM-entry failed on guest state that should "
+		                     "have been checked");
 		return;
 	}
 	if (reason >= VMX_EXIT_REASON_COUNT || !vmx_exit_table[reason].handler) {

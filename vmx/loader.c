@@ -55,6 +55,36 @@ static int loader_fail_segment(char *error, size_t size, const char *text, unsig
 	return -1;
 }
 
+/* What is placed in guest memory besides the kernel and its modules. */
+static const struct loader_placed {
+	uint64_t base, length;
+	const char *name;
+} loader_placed[] = {
+	{LOADER_INFO_ADDRESS, LOADER_INFO_SIZE, "the Multiboot information"},
+	{LOADER_ACPI_BASE, LOADER_ACPI_SIZE, "the guest ACPI tables"},
+};
+
+/* 0, or -1 naming the segment and the range it overlaps. */
+static int loader_check_placed(char *error, size_t size, unsigned index, uint64_t address,
+                               uint64_t length)
+{
+	for (size_t i = 0; i < sizeof(loader_placed) / sizeof(loader_placed[0]); i++) {
+		const struct loader_placed *p = &loader_placed[i];
+		if (address < p->base + p->length && p->base < address + length) {
+			size_t used = 0;
+			loader_message(error, size, &used, "segment ", true, index);
+			loader_message(error, size, &used, " at ", true, address);
+			loader_message(error, size, &used, " size ", true, length);
+			loader_message(error, size, &used, " overlaps ", false, 0);
+			loader_message(error, size, &used, p->name, false, 0);
+			loader_message(error, size, &used, " at ", true, p->base);
+			loader_message(error, size, &used, " size ", true, p->length);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static uint16_t loader_read16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t loader_read32(const uint8_t *p)
 {
@@ -143,12 +173,11 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 		if (s.offset > length || s.file_size > length - s.offset)
 			return loader_fail_segment(error, size, "data lies outside the file (truncated ELF)",
 			                           i, s.address, s.memory_size);
-		if (s.address < LOADER_LOWEST_LOAD)
-			return loader_fail_segment(error, size, "loads below 1 MiB", i, s.address,
-			                           s.memory_size);
 		if (s.address >= guest_size || s.memory_size > guest_size - s.address)
 			return loader_fail_segment(error, size, "lies outside guest memory", i,
 			                           s.address, s.memory_size);
+		if (loader_check_placed(error, size, i, s.address, s.memory_size))
+			return -1;
 		for (unsigned j = 0; j < n; j++)
 			if (s.address < segments[j].address + segments[j].memory_size &&
 			    segments[j].address < s.address + s.memory_size)
@@ -205,8 +234,11 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	}
 	if (!entry_inside)
 		return loader_fail(error, error_size, "entry point is not inside a loaded segment");
-	/* Modules go page aligned after the kernel. */
+	/* Modules go page aligned after the kernel, at or above 1 MiB (clear
+	 * of everything placed in low memory). */
 	uint64_t cursor = (end + 0xfff) & ~0xfffull;
+	if (cursor < LOADER_LOWEST_LOAD)
+		cursor = LOADER_LOWEST_LOAD;
 	uint64_t module_base[LOADER_MAX_MODULES];
 	for (unsigned i = 0; i < module_count; i++) {
 		if (modules[i].length > guest_size || cursor > guest_size - modules[i].length)

@@ -4,10 +4,13 @@
  * loader_multiboot_load() checks the Multiboot header (first 8 KiB, magic
  * 0x1BADB002, checksum, no unsupported required flags), the ELF headers
  * (ELF32 or ELF64, little-endian x86, EXEC) and every PT_LOAD segment
- * (inside the file, filesz <= memsz, loaded at or above 1 MiB and wholly
- * inside guest memory, no two segments overlapping), copies the segments
+ * (inside the file, filesz <= memsz, wholly inside guest memory, no two
+ * segments overlapping, none overlapping what is placed in guest memory
+ * besides the kernel: the Multiboot information at LOADER_INFO_ADDRESS and
+ * the guest ACPI tables at LOADER_ACPI_BASE; low memory below 1 MiB is
+ * otherwise the kernel's), copies the segments
  * to their physical addresses and zeroes their BSS, places the modules
- * (ramdisk) page aligned after the kernel, and builds the Multiboot
+ * (ramdisk) page aligned after the kernel and at or above 1 MiB, and builds the Multiboot
  * information structure (memory sizes and map, command line, modules,
  * boot loader name) at LOADER_INFO_ADDRESS. The guest then starts at the
  * entry point with EAX = 0x2BADB002 and EBX = the information address.
@@ -28,7 +31,11 @@
 #define LOADER_BOOT_MAGIC 0x2badb002u
 #define LOADER_INFO_ADDRESS 0x10000u
 #define LOADER_INFO_SIZE 0x10000u
-#define LOADER_LOWEST_LOAD 0x100000u
+#define LOADER_LOWEST_LOAD 0x100000u  /* 1 MiB: the first module address at the lowest */
+/* Where vmx/platform.c builds the guest ACPI tables (PLATFORM_ACPI_BASE
+ * and PLATFORM_ACPI_SIZE, which must stay equal to these). */
+#define LOADER_ACPI_BASE 0xe0000u
+#define LOADER_ACPI_SIZE 0x20000u
 #define LOADER_MAX_MODULES 8
 
 struct loader_module {

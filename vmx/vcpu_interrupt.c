@@ -12,6 +12,8 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/trap.h"
+#include "kernel/lock.h"
+#include "kernel/log.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "vmx/notify.h"
@@ -21,13 +23,19 @@
 
 #define VCPU_INTERRUPT_RESET_CR0 0x60000010ull /* CD, NW, ET */
 #define VCPU_INTERRUPT_TIMER_HZ_KHZ 100000u    /* vLAPIC timer clock target: 100 MHz */
+#define VCPU_INTERRUPT_TIMER_MINIMUM_US 10u    /* shortest vLAPIC timer: 10 us */
+#define VCPU_INTERRUPT_US_PER_MS 1000u
 
 /* ---- the vLAPIC's environment ------------------------------------------- */
 
+uint64_t vcpu_interrupt_guest_tsc(struct vcpu *vcpu)
+{
+	return arch_tsc_read() + vcpu->interrupt.tsc_offset; /* what RDTSC reads */
+}
+
 static uint64_t vcpu_interrupt_now(void *context)
 {
-	(void)context;
-	return arch_tsc_read(); /* guest TSC = host TSC (TSC offset 0) */
+	return vcpu_interrupt_guest_tsc(context);
 }
 
 /* Host timer expiry, on the pCPU that armed it, interrupts off. The owner
@@ -40,13 +48,30 @@ static void vcpu_interrupt_timer_expired(struct timer *timer, void *context)
 	vmx_vcpu_notify(vcpu, VMX_NOTIFY_TIMER);
 }
 
+/* `deadline` is a guest TSC; the host timer runs on the host TSC. */
+static void vcpu_interrupt_host_timer_start(struct vcpu *vcpu, uint64_t deadline)
+{
+	uint64_t host = deadline - vcpu->interrupt.tsc_offset;
+	timer_start(&vcpu->interrupt.timer, host ? host : 1, vcpu_interrupt_timer_expired, vcpu);
+}
+
 static void vcpu_interrupt_timer_arm(void *context, uint64_t deadline)
 {
 	struct vcpu *vcpu = context;
 	if (deadline)
-		timer_start(&vcpu->interrupt.timer, deadline, vcpu_interrupt_timer_expired, vcpu);
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 	else
 		timer_cancel(&vcpu->interrupt.timer);
+}
+
+void vcpu_interrupt_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
+{
+	struct vcpu_interrupt *state = &vcpu->interrupt;
+	state->tsc_offset = offset;
+	vmx_write(VMCS_TSC_OFFSET, offset);
+	uint64_t deadline = vlapic_timer_deadline(&state->vlapic);
+	if (deadline) /* the deadline is a guest TSC: it moved on the host's */
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 }
 
 struct vcpu_interrupt_route {
@@ -102,6 +127,8 @@ void vcpu_interrupt_init(struct vcpu *vcpu)
 	/* Timer clock near 100 MHz, at least one TSC tick per timer tick. */
 	uint64_t ratio = timer_tsc_khz / VCPU_INTERRUPT_TIMER_HZ_KHZ;
 	vlapic_set_timer_ratio(&state->vlapic, ratio ? (uint32_t)ratio : 1);
+	vlapic_set_timer_minimum(&state->vlapic, timer_tsc_khz * VCPU_INTERRUPT_TIMER_MINIMUM_US /
+	                                             VCPU_INTERRUPT_US_PER_MS);
 	vcpu->vm->vlapics[vcpu->index] = &state->vlapic;
 	vcpu->apic_base = state->vlapic.apic_base;
 	state->initialized = true;
@@ -211,14 +238,14 @@ static void vcpu_interrupt_check_timer(struct vcpu *vcpu)
 	uint64_t deadline = vlapic_timer_deadline(&state->vlapic);
 	if (!deadline)
 		return;
-	uint64_t now = arch_tsc_read();
+	uint64_t now = vcpu_interrupt_guest_tsc(vcpu);
 	if (now >= deadline) {
 		vlapic_timer_expired(&state->vlapic, now);
 		return;
 	}
 	if (__atomic_load_n(&state->timer.armed, __ATOMIC_ACQUIRE) &&
 	    state->timer.cpu != percpu_this_index())
-		timer_start(&state->timer, deadline, vcpu_interrupt_timer_expired, vcpu);
+		vcpu_interrupt_host_timer_start(vcpu, deadline);
 }
 
 static void vcpu_interrupt_set_windows(struct vcpu *vcpu, uint32_t wanted)
@@ -251,6 +278,8 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 	}
 	uint32_t blocking = (uint32_t)vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
 	bool busy = vmx_read(VMCS_ENTRY_INTERRUPTION_INFO) & VMX_INTERRUPTION_VALID;
+	if (blocking & VMX_INTERRUPTIBILITY_NMI)
+		vlapic_nmi_limit(vlapic, 1); /* one is being handled: one more latches */
 	bool shadow = blocking & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS);
 	if (!busy && nmi && !shadow && !(blocking & VMX_INTERRUPTIBILITY_NMI)) {
 		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO,
@@ -335,11 +364,59 @@ int vcpu_interrupt_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value)
 	return vlapic_msr_read(&vcpu->interrupt.vlapic, msr, value) == 0 ? 0 : -1;
 }
 
+/* Another MMIO hook than an xAPIC page's overlaps [base, base + page)? */
+static bool vcpu_interrupt_page_hooked(struct vm *vm, uint64_t base, bool *apic)
+{
+	for (uint32_t i = 0; i < vm->mmio_count; i++) {
+		const struct vm_mmio_hook *hook = &vm->mmio[i];
+		if (base < hook->base + hook->length && hook->base < base + VLAPIC_PAGE_SIZE) {
+			*apic = hook->access == vcpu_interrupt_apic_access && hook->base == base;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A new xAPIC base: the page must lie outside guest RAM (the EPT maps RAM,
+ * so an access there would never exit) and not on another device; a hook
+ * is added for it unless one is there (hooks stay: a vCPU whose base is
+ * elsewhere sees an unclaimed page, all ones). 0, or -1 (#GP, logged).
+ */
+static int vcpu_interrupt_relocate(struct vcpu *vcpu, uint64_t base)
+{
+	struct vm *vm = vcpu->vm;
+	const char *refused = NULL;
+	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
+	bool apic = false;
+	if (base < vm->memory_size)
+		refused = "inside guest RAM";
+	else if (vcpu_interrupt_page_hooked(vm, base, &apic) && !apic)
+		refused = "on another device's MMIO";
+	else if (!apic && vm->mmio_count >= VM_MMIO_HOOKS)
+		refused = "no MMIO hook left";
+	else if (!apic) {
+		vm->mmio[vm->mmio_count] =
+			(struct vm_mmio_hook){base, VLAPIC_PAGE_SIZE, vcpu_interrupt_apic_access};
+		__atomic_store_n(&vm->mmio_count, vm->mmio_count + 1, __ATOMIC_RELEASE);
+	}
+	spinlock_release_irqrestore(&vm->lock, flags);
+	if (refused)
+		log_warning("VM %s vCPU %u: APIC base 0x%llx refused (%s): #GP injected", vm->name,
+		            vcpu->index, (unsigned long long)base, refused);
+	return refused ? -1 : 0;
+}
+
 int vcpu_interrupt_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 {
 	if (!vcpu->interrupt.initialized || !vlapic_msr_handled(msr))
 		return 1;
 	vcpu->interrupt.counters.apic_msr_accesses++;
+	uint64_t base = value & VLAPIC_BASE_ADDRESS_MASK;
+	if (msr == VLAPIC_MSR_APIC_BASE &&
+	    base != (vcpu->interrupt.vlapic.apic_base & VLAPIC_BASE_ADDRESS_MASK) &&
+	    vcpu_interrupt_relocate(vcpu, base) != 0)
+		return -1;
 	int result = vlapic_msr_write(&vcpu->interrupt.vlapic, msr, value) == 0 ? 0 : -1;
 	vcpu->apic_base = vcpu->interrupt.vlapic.apic_base;
 	if (msr == VLAPIC_MSR_TSC_DEADLINE)
@@ -374,8 +451,14 @@ int vcpu_interrupt_apic_access(struct vcpu *vcpu, uint64_t address, unsigned siz
                                uint64_t *value)
 {
 	struct vlapic *vlapic = &vcpu->interrupt.vlapic;
-	uint32_t offset = (uint32_t)(address - VLAPIC_DEFAULT_BASE);
+	uint64_t base = vlapic->apic_base & VLAPIC_BASE_ADDRESS_MASK;
 	vcpu->interrupt.counters.apic_accesses++;
+	if (address - base >= VLAPIC_PAGE_SIZE) { /* another vCPU's page: nothing here */
+		if (!write)
+			*value = VLAPIC_UNDECODED;
+		return 0;
+	}
+	uint32_t offset = (uint32_t)(address - base);
 	if (write) {
 		vlapic_mmio_write(vlapic, offset, size, (uint32_t)*value);
 	} else {

@@ -20,7 +20,7 @@
  *
  * The vLAPIC timer is a kernel timer (kernel/timer.h) armed on the pCPU
  * that runs the vCPU when the guest programs it, at the absolute guest-TSC
- * deadline (guest TSC = host TSC here). On expiry, on whichever pCPU it was
+ * deadline (a guest TSC: host TSC + the vCPU's TSC offset). On expiry, on whichever pCPU it was
  * armed, its callback only notifies the vCPU (VMX_NOTIFY_TIMER); the owner
  * sets IRR (vlapic_timer_expired) at its next entry or HLT check, because
  * the deadline is already due. So a vCPU that was descheduled or migrated
@@ -64,6 +64,10 @@ struct vcpu_interrupt {
 	bool initialized;
 	bool vmcs_waiting;             /* VMCS holds the wait-for-SIPI state */
 	uint64_t startup_tsc;          /* when the SIPI started it (0 = BSP) */
+	/* Guest TSC = host TSC + tsc_offset (= VMCS_TSC_OFFSET, and the
+	 * guest's IA32_TSC_ADJUST: both start at 0 and only IA32_TSC and
+	 * IA32_TSC_ADJUST writes change them, by the same amount). */
+	uint64_t tsc_offset;
 	struct vcpu_interrupt_counters counters;
 };
 
@@ -85,6 +89,10 @@ bool vcpu_interrupt_waiting_for_startup(struct vcpu *vcpu);
 /* Exit handlers (owner). MSRs: 0 handled, 1 not a vLAPIC MSR, -1 #GP. */
 int vcpu_interrupt_msr_read(struct vcpu *vcpu, uint32_t msr, uint64_t *value);
 int vcpu_interrupt_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value);
+/* The guest's TSC now (what RDTSC reads), and a new TSC offset (owner,
+ * VMCS current: written to the VMCS, the vLAPIC timer's host timer moved). */
+uint64_t vcpu_interrupt_guest_tsc(struct vcpu *vcpu);
+void vcpu_interrupt_set_tsc_offset(struct vcpu *vcpu, uint64_t offset);
 /* CR8 = TPR[7:4]. */
 uint64_t vcpu_interrupt_cr8_read(struct vcpu *vcpu);
 void vcpu_interrupt_cr8_write(struct vcpu *vcpu, uint64_t value);

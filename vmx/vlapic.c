@@ -20,18 +20,19 @@
 #include "vmx/vlapic.h"
 
 #include "kernel/string.h"
+#include "vmx/vlapic_timer.h"
 
 #define VLAPIC_POSTED_INTERRUPT 1u
 #define VLAPIC_POSTED_NMI 2u
 #define VLAPIC_POSTED_INIT 4u
 #define VLAPIC_POSTED_STARTUP 8u
 
-#define VLAPIC_LVT_TIMER_INDEX 0
 #define VLAPIC_LVT_ERROR_INDEX 5
 #define VLAPIC_ICR_LOW_WRITABLE 0x000ccfffu /* vector..dest mode, level, trigger, shorthand */
 #define VLAPIC_SVR_WRITABLE 0x3ffu          /* vector, enable, focus check */
-#define VLAPIC_TIMER_DIVIDE_WRITABLE 0xbu
-#define VLAPIC_MAX_TSC_PER_TICK (1u << 24)
+/* NMIs that can be pending: one being delivered and one latched behind
+ * it (SDM Vol. 3A, 6.7.1); more merge, as on hardware. */
+#define VLAPIC_NMI_PENDING_MAX 2u
 
 /* Writable bits of each LVT entry (delivery status, remote IRR read-only). */
 static const uint32_t vlapic_lvt_writable[VLAPIC_LVT_COUNT] = {
@@ -106,142 +107,6 @@ static uint32_t vlapic_x2apic_ldr(uint32_t id)
 	return (id >> 4) << 16 | 1u << (id & 15);
 }
 
-/* ---- timer ------------------------------------------------------------- */
-
-static enum vlapic_timer_mode vlapic_timer_mode(const struct vlapic *vlapic)
-{
-	uint32_t mode = (vlapic->lvt[VLAPIC_LVT_TIMER_INDEX] >> 17) & 3;
-	return mode == 3 ? VLAPIC_TIMER_ONE_SHOT : (enum vlapic_timer_mode)mode;
-}
-
-/* TSC ticks per timer tick: divide configuration 0b000 = /2 ... 0b111 = /1. */
-static uint64_t vlapic_tick_length(const struct vlapic *vlapic)
-{
-	uint32_t code = (vlapic->timer_divide & 3) | ((vlapic->timer_divide >> 1) & 4);
-	return (uint64_t)vlapic->tsc_per_tick << ((code + 1) & 7);
-}
-
-static void vlapic_timer_set_deadline(struct vlapic *vlapic, uint64_t deadline)
-{
-	if (vlapic->timer_deadline == deadline)
-		return;
-	vlapic->timer_deadline = deadline;
-	vlapic->ops->timer_arm(vlapic->context, deadline);
-}
-
-static void vlapic_timer_stop(struct vlapic *vlapic)
-{
-	vlapic->timer_initial = 0;
-	vlapic->timer_period = 0;
-	vlapic->tsc_deadline = 0;
-	vlapic_timer_set_deadline(vlapic, 0);
-}
-
-static uint32_t vlapic_timer_current(const struct vlapic *vlapic)
-{
-	if (vlapic_timer_mode(vlapic) == VLAPIC_TIMER_TSC_DEADLINE || !vlapic->timer_deadline)
-		return 0;
-	uint64_t now = vlapic->ops->now_tsc(vlapic->context);
-	uint64_t remaining;
-	if (now < vlapic->timer_deadline)
-		remaining = vlapic->timer_deadline - now;
-	else if (vlapic_timer_mode(vlapic) == VLAPIC_TIMER_PERIODIC && vlapic->timer_period)
-		remaining = vlapic->timer_period - (now - vlapic->timer_deadline) % vlapic->timer_period;
-	else
-		return 0;
-	uint64_t tick = vlapic_tick_length(vlapic);
-	uint64_t count = (remaining + tick - 1) / tick;
-	return count > vlapic->timer_initial ? vlapic->timer_initial : (uint32_t)count;
-}
-
-static void vlapic_timer_write_initial(struct vlapic *vlapic, uint32_t value)
-{
-	if (vlapic_timer_mode(vlapic) == VLAPIC_TIMER_TSC_DEADLINE)
-		return; /* ignored in TSC-deadline mode */
-	vlapic->timer_initial = value;
-	if (!value) {
-		vlapic->timer_period = 0;
-		vlapic_timer_set_deadline(vlapic, 0);
-		return;
-	}
-	vlapic->timer_period = (uint64_t)value * vlapic_tick_length(vlapic);
-	uint64_t deadline = vlapic->ops->now_tsc(vlapic->context) + vlapic->timer_period;
-	vlapic_timer_set_deadline(vlapic, deadline ? deadline : 1);
-}
-
-/* A new divide applies to the rest of the current count and to later periods. */
-static void vlapic_timer_write_divide(struct vlapic *vlapic, uint32_t value)
-{
-	bool running = vlapic->timer_deadline &&
-	               vlapic_timer_mode(vlapic) != VLAPIC_TIMER_TSC_DEADLINE;
-	uint32_t current = running ? vlapic_timer_current(vlapic) : 0;
-	vlapic->timer_divide = value & VLAPIC_TIMER_DIVIDE_WRITABLE;
-	if (!running)
-		return;
-	uint64_t tick = vlapic_tick_length(vlapic);
-	vlapic->timer_period = (uint64_t)vlapic->timer_initial * tick;
-	uint64_t deadline = vlapic->ops->now_tsc(vlapic->context) + current * tick;
-	vlapic_timer_set_deadline(vlapic, deadline ? deadline : 1);
-}
-
-static void vlapic_timer_write_tsc_deadline(struct vlapic *vlapic, uint64_t value)
-{
-	if (vlapic_timer_mode(vlapic) != VLAPIC_TIMER_TSC_DEADLINE)
-		return; /* ignored in the other modes */
-	vlapic->tsc_deadline = value;
-	if (!value) {
-		vlapic_timer_set_deadline(vlapic, 0);
-		return;
-	}
-	uint64_t now = vlapic->ops->now_tsc(vlapic->context);
-	if (value <= now) {
-		vlapic->timer_deadline = value; /* already due: fire without arming */
-		vlapic_timer_expired(vlapic, now);
-		return;
-	}
-	vlapic_timer_set_deadline(vlapic, value);
-}
-
-bool vlapic_timer_expired(struct vlapic *vlapic, uint64_t now)
-{
-	if (!vlapic->timer_deadline || now < vlapic->timer_deadline)
-		return false;
-	vlapic->counters.timer_fires++;
-	uint32_t lvt = vlapic->lvt[VLAPIC_LVT_TIMER_INDEX];
-	if (!(lvt & VLAPIC_LVT_MASKED))
-		vlapic_set_irr(vlapic, (uint8_t)lvt, false);
-	enum vlapic_timer_mode mode = vlapic_timer_mode(vlapic);
-	if (mode == VLAPIC_TIMER_PERIODIC && vlapic->timer_period) {
-		/* Periods stay on the grid of the first deadline; missed ones coalesce. */
-		uint64_t next = vlapic->timer_deadline + vlapic->timer_period;
-		if (next <= now) {
-			uint64_t missed = (now - next) / vlapic->timer_period + 1;
-			next += missed * vlapic->timer_period;
-			vlapic->counters.timer_missed_periods += missed;
-		}
-		vlapic_timer_set_deadline(vlapic, next);
-	} else {
-		if (mode == VLAPIC_TIMER_TSC_DEADLINE)
-			vlapic->tsc_deadline = 0;
-		vlapic_timer_set_deadline(vlapic, 0);
-	}
-	return true;
-}
-
-uint64_t vlapic_timer_deadline(const struct vlapic *vlapic)
-{
-	return vlapic->timer_deadline;
-}
-
-void vlapic_set_timer_ratio(struct vlapic *vlapic, uint32_t tsc_per_tick)
-{
-	if (tsc_per_tick == 0)
-		tsc_per_tick = 1;
-	if (tsc_per_tick > VLAPIC_MAX_TSC_PER_TICK)
-		tsc_per_tick = VLAPIC_MAX_TSC_PER_TICK;
-	vlapic->tsc_per_tick = tsc_per_tick;
-}
-
 /* ---- reset, enable --------------------------------------------------------- */
 
 /* Power-up register state, except the APIC ID and the APIC base MSR. */
@@ -262,7 +127,7 @@ static void vlapic_reset_registers(struct vlapic *vlapic)
 		vlapic->lvt[i] = VLAPIC_LVT_MASKED;
 	vlapic->timer_divide = 0;
 	vlapic_timer_stop(vlapic);
-	vlapic->nmi_pending = false;
+	vlapic->nmi_pending = 0;
 }
 
 void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, const struct vlapic_ops *ops,
@@ -284,15 +149,16 @@ int vlapic_set_base(struct vlapic *vlapic, uint64_t value)
 {
 	uint64_t old = vlapic->apic_base;
 	uint64_t flags = VLAPIC_BASE_BSP | VLAPIC_BASE_X2APIC | VLAPIC_BASE_ENABLE;
-	if ((value & ~flags) != VLAPIC_DEFAULT_BASE)
-		return VLAPIC_FAULT; /* reserved bits, or relocation (not offered) */
+	if (value & ~(flags | VLAPIC_BASE_ADDRESS_MASK))
+		return VLAPIC_FAULT; /* reserved bits */
+	uint64_t address = value & VLAPIC_BASE_ADDRESS_MASK;
 	bool old_enabled = old & VLAPIC_BASE_ENABLE, old_x2apic = old & VLAPIC_BASE_X2APIC;
 	bool enabled = value & VLAPIC_BASE_ENABLE, x2apic = value & VLAPIC_BASE_X2APIC;
 	if ((x2apic && !enabled) ||            /* invalid state */
 	    (old_x2apic && enabled && !x2apic) || /* x2APIC -> xAPIC */
 	    (!old_enabled && x2apic))           /* disabled -> x2APIC */
 		return VLAPIC_FAULT;
-	uint64_t base = VLAPIC_DEFAULT_BASE | (old & VLAPIC_BASE_BSP) |
+	uint64_t base = address | (old & VLAPIC_BASE_BSP) |
 	                (enabled ? VLAPIC_BASE_ENABLE : 0) | (x2apic ? VLAPIC_BASE_X2APIC : 0);
 	__atomic_store_n(&vlapic->apic_base, base, __ATOMIC_RELAXED);
 	if (old_enabled && !enabled) {
@@ -395,12 +261,20 @@ void vlapic_eoi(struct vlapic *vlapic)
 bool vlapic_nmi_pending(struct vlapic *vlapic)
 {
 	vlapic_drain(vlapic);
-	return vlapic->nmi_pending;
+	return vlapic->nmi_pending != 0;
 }
 
 void vlapic_nmi_acknowledge(struct vlapic *vlapic)
 {
-	vlapic->nmi_pending = false;
+	if (vlapic->nmi_pending)
+		vlapic->nmi_pending--;
+}
+
+void vlapic_nmi_limit(struct vlapic *vlapic, uint32_t limit)
+{
+	vlapic_drain(vlapic);
+	if (vlapic->nmi_pending > limit)
+		vlapic->nmi_pending = limit;
 }
 
 /* ---- posted messages ---------------------------------------------------- */
@@ -424,6 +298,7 @@ bool vlapic_deliver(struct vlapic *vlapic, const struct vlapic_ipi *ipi)
 		break;
 	}
 	case VLAPIC_DELIVERY_NMI:
+		__atomic_fetch_add(&posted->nmis, 1, __ATOMIC_RELAXED);
 		flag = VLAPIC_POSTED_NMI;
 		break;
 	case VLAPIC_DELIVERY_INIT:
@@ -476,9 +351,13 @@ static void vlapic_drain(struct vlapic *vlapic)
 			vlapic_set_irr(vlapic, (uint8_t)(word * 32 + bit), (level >> bit) & 1);
 		}
 	}
-	if ((flags & VLAPIC_POSTED_NMI) && vlapic->run_state == VLAPIC_RUN_ACTIVE) {
-		vlapic->nmi_pending = true;
-		vlapic->counters.nmis++;
+	uint32_t nmis = (flags & VLAPIC_POSTED_NMI)
+	                ? __atomic_exchange_n(&posted->nmis, 0, __ATOMIC_RELAXED) : 0;
+	if (nmis && vlapic->run_state == VLAPIC_RUN_ACTIVE) {
+		vlapic->nmi_pending += nmis;
+		if (vlapic->nmi_pending > VLAPIC_NMI_PENDING_MAX)
+			vlapic->nmi_pending = VLAPIC_NMI_PENDING_MAX;
+		vlapic->counters.nmis += nmis;
 	}
 	if (flags & VLAPIC_POSTED_STARTUP) {
 		uint32_t vector = __atomic_load_n(&posted->startup_vector, __ATOMIC_RELAXED);
@@ -555,8 +434,15 @@ static void vlapic_write_lvt(struct vlapic *vlapic, int index, uint32_t value)
 		value |= VLAPIC_LVT_MASKED; /* software-disabled: stays masked */
 	uint32_t old = vlapic->lvt[index];
 	vlapic->lvt[index] = value;
-	if (index == VLAPIC_LVT_TIMER_INDEX && ((old ^ value) & (3u << 17)))
-		vlapic_timer_stop(vlapic); /* a mode change disarms the timer */
+	/* Only a switch to or from TSC-deadline mode disarms the timer (SDM
+	 * Vol. 3A, 10.5.4.1); one-shot <-> periodic keeps TMICT counting. */
+	if (index == VLAPIC_LVT_TIMER_INDEX) {
+		uint32_t mode_bits = VLAPIC_LVT_TIMER_MODE_MASK << VLAPIC_LVT_TIMER_MODE_SHIFT;
+		uint32_t deadline_bits = (uint32_t)VLAPIC_TIMER_TSC_DEADLINE << VLAPIC_LVT_TIMER_MODE_SHIFT;
+		if (((old ^ value) & mode_bits) && ((old & mode_bits) == deadline_bits ||
+		                                    (value & mode_bits) == deadline_bits))
+			vlapic_timer_stop(vlapic);
+	}
 }
 
 static enum vlapic_access vlapic_register_read(struct vlapic *vlapic, uint32_t offset,
@@ -695,10 +581,14 @@ static enum vlapic_access vlapic_register_write(struct vlapic *vlapic, uint32_t 
 	}
 }
 
+bool vlapic_mmio_decoded(const struct vlapic *vlapic)
+{
+	return vlapic_hardware_enabled(vlapic) && !vlapic_x2apic_mode(vlapic);
+}
+
 static bool vlapic_mmio_usable(struct vlapic *vlapic, uint32_t offset, unsigned size)
 {
-	bool xapic = vlapic_hardware_enabled(vlapic) && !vlapic_x2apic_mode(vlapic);
-	if (xapic && size == 4 && !(offset & 15) && offset < 0x1000)
+	if (vlapic_mmio_decoded(vlapic) && size == 4 && !(offset & 15) && offset < VLAPIC_PAGE_SIZE)
 		return true;
 	vlapic->counters.bad_accesses++;
 	return false;
@@ -706,7 +596,9 @@ static bool vlapic_mmio_usable(struct vlapic *vlapic, uint32_t offset, unsigned 
 
 void vlapic_mmio_read(struct vlapic *vlapic, uint32_t offset, unsigned size, uint32_t *value)
 {
-	*value = 0;
+	/* Not decoded (globally disabled, or x2APIC mode): the page is not
+	 * the APIC's, it reads all ones. A bad access to a decoded page reads 0. */
+	*value = vlapic_mmio_decoded(vlapic) ? 0 : VLAPIC_UNDECODED;
 	if (!vlapic_mmio_usable(vlapic, offset, size))
 		return;
 	uint64_t wide;

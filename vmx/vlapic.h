@@ -45,6 +45,11 @@
 #define VLAPIC_BASE_BSP (1ull << 8)
 #define VLAPIC_BASE_X2APIC (1ull << 10)
 #define VLAPIC_BASE_ENABLE (1ull << 11)
+/* The base address, bits 51:12 (the model checks no narrower MAXPHYADDR;
+ * the vCPU code refuses bases it cannot hook, vmx/vcpu_interrupt.c). */
+#define VLAPIC_BASE_ADDRESS_MASK 0x000ffffffffff000ull
+#define VLAPIC_PAGE_SIZE 0x1000u
+#define VLAPIC_UNDECODED 0xffffffffu /* what an undecoded xAPIC page reads */
 
 #define VLAPIC_MSR_APIC_BASE 0x1bu
 #define VLAPIC_MSR_TSC_DEADLINE 0x6e0u
@@ -179,6 +184,7 @@ struct vlapic_posted {
 	uint32_t tmr[8];
 	uint32_t flags;
 	uint32_t startup_vector;
+	uint32_t nmis;                  /* NMI messages posted, not yet taken in */
 };
 
 struct vlapic {
@@ -203,10 +209,11 @@ struct vlapic {
 	uint64_t timer_period;          /* TSC ticks, periodic mode */
 	uint64_t tsc_deadline;          /* IA32_TSC_DEADLINE */
 	uint32_t tsc_per_tick;          /* TSC ticks per timer tick at divide 1 */
+	uint64_t timer_minimum;         /* shortest count / deadline distance, TSC ticks */
 	/* INIT/SIPI and NMI, for the vCPU code. */
 	enum vlapic_run_state run_state;
 	uint8_t startup_vector;         /* last SIPI vector: CS = vector << 8, IP = 0 */
-	bool nmi_pending;
+	uint32_t nmi_pending;           /* 0, 1, or 2: one delivered, one latched */
 	uint32_t events;                /* VLAPIC_EVENT_* not yet returned by vlapic_poll */
 	struct vlapic_posted posted;
 	struct vlapic_counters counters;
@@ -221,8 +228,15 @@ void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, const struct vlapic_op
                  void *context);
 /* Timer input clock: `tsc_per_tick` TSC ticks per tick at divide 1 (>= 1). */
 void vlapic_set_timer_ratio(struct vlapic *vlapic, uint32_t tsc_per_tick);
+/* Minimum timer length in TSC ticks: a one-shot or periodic count, or a
+ * TSC deadline in the future, shorter than this runs this long (a guest
+ * cannot make the host timer fire more often). 0 = none. */
+void vlapic_set_timer_minimum(struct vlapic *vlapic, uint64_t tsc_ticks);
 
-/* xAPIC page: 32-bit accesses at 16-byte aligned offsets (docs/devices.md). */
+/* xAPIC page: 32-bit accesses at 16-byte aligned offsets (docs/devices.md).
+ * Not decoded while the APIC is globally disabled or in x2APIC mode: reads
+ * all ones, writes are ignored. */
+bool vlapic_mmio_decoded(const struct vlapic *vlapic);
 void vlapic_mmio_read(struct vlapic *vlapic, uint32_t offset, unsigned size, uint32_t *value);
 void vlapic_mmio_write(struct vlapic *vlapic, uint32_t offset, unsigned size, uint32_t value);
 /* True for the MSRs vlapic_msr_read/write handle (APIC base, TSC deadline, x2APIC). */
@@ -250,8 +264,12 @@ int vlapic_pending_vector(struct vlapic *vlapic);
 void vlapic_acknowledge(struct vlapic *vlapic, uint8_t vector);
 /* An EOI write: clear the highest ISR bit, broadcast it if TMR is set. */
 void vlapic_eoi(struct vlapic *vlapic);
+/* NMIs: up to two pending (one to deliver, one latched behind it), so two
+ * NMIs back to back are two; acknowledge takes one. The vCPU code limits
+ * the count to 1 while the guest blocks NMIs (one is being handled). */
 bool vlapic_nmi_pending(struct vlapic *vlapic);
 void vlapic_nmi_acknowledge(struct vlapic *vlapic);
+void vlapic_nmi_limit(struct vlapic *vlapic, uint32_t limit);
 
 /* Take posted messages in; returns the VLAPIC_EVENT_* seen since the last call. */
 unsigned vlapic_poll(struct vlapic *vlapic);

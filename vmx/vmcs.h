@@ -148,6 +148,7 @@
 #define VMX_PIN_VIRTUAL_NMIS (1u << 5)
 #define VMX_PIN_PREEMPTION_TIMER (1u << 6)
 #define VMX_PROC_INTERRUPT_WINDOW_EXITING (1u << 2)
+#define VMX_PROC_USE_TSC_OFFSETTING (1u << 3)
 #define VMX_PROC_HLT_EXITING (1u << 7)
 #define VMX_PROC_MWAIT_EXITING (1u << 10)
 #define VMX_PROC_RDPMC_EXITING (1u << 11)
@@ -273,6 +274,7 @@ enum vmx_exit_reason {
 /* Segment access rights: DPL in bits 6:5 (the guest's CPL is SS.DPL). */
 #define VMX_SEGMENT_ACCESS_DPL_SHIFT 5
 #define VMX_SEGMENT_ACCESS_DPL_MASK 3u
+#define VMX_SEGMENT_ACCESS_LONG (1u << 13) /* CS.L: 64-bit code */
 
 /* EPT-violation exit qualification (SDM Vol. 3C, Table 28-7). */
 #define VMX_EPT_QUALIFICATION_READ (1ull << 0)

@@ -14,6 +14,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
+#include "vmx/cr.h"
 #include "vmx/exit.h"
 
 struct vmx_settings vmx_settings = {.ple_gap = 128, .ple_window = 4096, .exit_limit = 1000000};
@@ -66,6 +67,10 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	               VMX_PROC_HLT_EXITING | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS |
 	                   VMX_PROC_SECONDARY_CONTROLS | VMX_PROC_MWAIT_EXITING |
 	                   VMX_PROC_MONITOR_EXITING |
+	                   /* the PMU is hidden (CPUID leaf 0xa): RDPMC gets #UD */
+	                   VMX_PROC_RDPMC_EXITING |
+	                   /* guest TSC = host TSC + the vCPU's offset (IA32_TSC writes) */
+	                   VMX_PROC_USE_TSC_OFFSETTING |
 	                   /* MOV CR8 is the vLAPIC's TPR: it must never reach the host's */
 	                   VMX_PROC_CR8_LOAD_EXITING | VMX_PROC_CR8_STORE_EXITING,
 	               0, &v->processor, error, size) ||
@@ -250,10 +255,14 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	uint64_t cr4_fixed0 = arch_msr_read(MSR_VMX_CR4_FIXED0);
 	uint64_t cr4_fixed1 = arch_msr_read(MSR_VMX_CR4_FIXED1);
 	uint64_t cr0 = ARCH_CR0_PE | 0x10; /* PE, ET */
-	vmx_write(VMCS_CR0_GUEST_HOST_MASK, cr0_fixed0 | ~cr0_fixed1 | ARCH_CR0_PG);
+	/* PG, and CD/NW (their combination is checked, vmx/cr.h), exit too. */
+	vmx_write(VMCS_CR0_GUEST_HOST_MASK,
+	          cr0_fixed0 | ~cr0_fixed1 | ARCH_CR0_PG | ARCH_CR0_CD | ARCH_CR0_NW);
 	vmx_write(VMCS_CR0_READ_SHADOW, cr0);
 	vmx_write(VMCS_GUEST_CR0, (cr0 | cr0_fixed0) & cr0_fixed1);
-	vmx_write(VMCS_CR4_GUEST_HOST_MASK, cr4_fixed0 | ~cr4_fixed1);
+	/* CR4 bits of hidden features and PAE/PCIDE exit to be checked (vmx/cr.h). */
+	vmx_write(VMCS_CR4_GUEST_HOST_MASK, cr4_fixed0 | ~cr4_fixed1 | VMX_CR4_HIDDEN |
+	                                        ARCH_CR4_PAE | ARCH_CR4_PCIDE);
 	vmx_write(VMCS_CR4_READ_SHADOW, 0);
 	vmx_write(VMCS_GUEST_CR4, cr4_fixed0 & cr4_fixed1);
 	vmx_write(VMCS_GUEST_CR3, 0);
@@ -379,6 +388,14 @@ void vmx_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uin
 		      "not here (cpu %d)",
 		      vector, vcpu->vm->name, vcpu->index, vcpu->loaded_cpu, self);
 	uint32_t info = VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_HARDWARE_EXCEPTION | vector;
+	/* Event injection delivers with the guest RFLAGS as they are: it does
+	 * not set RF (SDM Vol. 3C, "Event Injection": the RFLAGS pushed are the
+	 * guest-state field's). A fault's handler must return to
+	 * the faulting instruction with RF = 1 in the pushed RFLAGS (Vol. 3A,
+	 * 17.3.1.1), so set it in the guest RFLAGS first, as KVM does for
+	 * injected faults (arch/x86/kvm/x86.c, inject_pending_event). */
+	if (vector < ARCH_VECTOR_EXCEPTIONS && (ARCH_VECTOR_FAULTS & (1u << vector)))
+		vmx_write(VMCS_GUEST_RFLAGS, vmx_read(VMCS_GUEST_RFLAGS) | ARCH_RFLAGS_RF);
 	if (has_error) {
 		info |= VMX_INTERRUPTION_ERROR_CODE;
 		vmx_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE, error);

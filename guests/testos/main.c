@@ -14,6 +14,7 @@
  *   hostile-triple load an empty IDT and fault     (triple fault)
  *   hostile-flood  port I/O exits without end      (exit flood)
  *   isolation N    N rounds: XMM/MXCSR/x87/DR values stay this VM's own
+ *   conformance    what uslice promises a guest (guests/testos/conformance.c)
  * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
  * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
  *   ipitest        every kind of IPI, priorities, EOI, IOAPIC + PIT
@@ -376,6 +377,8 @@ void testos_main(uint32_t magic, uint32_t info_address)
 		testos_workload_pause(testos_number(argument, 10));
 	} else if (testos_same(word, "bench")) {
 		testos_workload_bench();
+	} else if (testos_same(word, "conformance")) {
+		testos_power_off(testos_mode_conformance());
 	} else if (testos_same(word, "isolation")) {
 		testos_workload_isolation(testos_number(argument, 20), testos_hypervisor ? b : 0);
 	} else if (testos_same(word, "hostile-write")) {

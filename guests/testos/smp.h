@@ -190,5 +190,6 @@ void native_flush_tlb_multi(struct testos_flush_request *request, uint32_t targe
 int testos_mode_ipitest(void);
 int testos_mode_timertest(uint64_t rounds);
 int testos_mode_workload(const char *name, uint64_t count, uint64_t duration_ticks);
+int testos_mode_conformance(void); /* conformance.c: one RESULT per case, 0 = all passed */
 
 #endif /* TESTOS_SMP_H */

@@ -14,14 +14,18 @@ DEVICES_LINK = @mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ \
 	$(filter %.c %.o,$^) -lm
 
 HOST_TESTS += build/host/test_vlapic build/host/test_vioapic \
-	build/host/test_guest_acpi
+	build/host/test_guest_acpi build/host/test_vmx_vlapic
 
-build/host/test_vlapic: tests/host/test_vlapic.c vmx/vlapic.c vmx/vlapic.h \
+build/host/test_vlapic: tests/host/test_vlapic.c vmx/vlapic.c vmx/vlapic.h vmx/vlapic_timer.c vmx/vlapic_timer.h \
+		kernel/string.h tests/host/test.h
+	$(HOST_LINK)
+
+build/host/test_vmx_vlapic: tests/host/test_vmx_vlapic.c vmx/vlapic.c vmx/vlapic.h vmx/vlapic_timer.c vmx/vlapic_timer.h \
 		kernel/string.h tests/host/test.h
 	$(HOST_LINK)
 
 build/host/test_vioapic: tests/host/test_vioapic.c vmx/vioapic.c \
-		vmx/vioapic.h vmx/vlapic.c vmx/vlapic.h kernel/string.h \
+		vmx/vioapic.h vmx/vlapic.c vmx/vlapic.h vmx/vlapic_timer.c vmx/vlapic_timer.h kernel/string.h \
 		tests/host/test.h
 	$(HOST_LINK)
 

@@ -608,8 +608,12 @@ static void test_timer_periodic(void)
 	CHECK_EQ(f->armed, 90);
 	CHECK_EQ((int)v->counters.interrupts_accepted, accepted);
 	CHECK_EQ(vlapic_pending_vector(v), -1);
-	/* A mode change disarms. */
+	/* Periodic -> one-shot keeps TMICT and the count (SDM 10.5.4.1) ... */
 	vlapic_mmio_write(v, VLAPIC_LVT_TIMER, 4, 0x00000 | 0xd0);
+	CHECK_EQ(f->armed, 90);
+	CHECK_EQ(mmio(v, VLAPIC_TIMER_INITIAL), 10);
+	/* ... only a switch to TSC-deadline mode disarms. */
+	vlapic_mmio_write(v, VLAPIC_LVT_TIMER, 4, 0x40000 | 0xd0);
 	CHECK_EQ(f->armed, 0);
 	CHECK_EQ(mmio(v, VLAPIC_TIMER_INITIAL), 0);
 	CHECK(!vlapic_timer_expired(v, 1000));
@@ -747,10 +751,10 @@ static void test_x2apic_registers(void)
 	CHECK_EQ(vlapic_msr_write(v, 0x808, 0x70), 0);
 	CHECK_EQ(vlapic_tpr(v), 0x70);
 	CHECK_EQ(vlapic_pending_vector(v), -1);
-	/* The xAPIC page is dead in x2APIC mode. */
+	/* The xAPIC page is not decoded in x2APIC mode: all ones. */
 	uint32_t word;
 	vlapic_mmio_read(v, VLAPIC_ID, 4, &word);
-	CHECK_EQ(word, 0);
+	CHECK_EQ(word, VLAPIC_UNDECODED);
 	CHECK_EQ(v->counters.bad_accesses, 1);
 	CHECK_EQ(vlapic_msr_read(v, VLAPIC_MSR_APIC_BASE, &value), 0);
 	CHECK_EQ(value, VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE | VLAPIC_BASE_X2APIC);
@@ -776,7 +780,9 @@ static const struct base_row base_rows[] = {
 	{"base: disabled -> x2APIC faults", BASE_DISABLED, BASE | EN | EXTD, VLAPIC_FAULT, BASE_DISABLED},
 	{"base: disabled -> xAPIC", BASE_DISABLED, BASE | EN, 0, BASE_XAPIC},
 	{"base: EXTD without EN faults", BASE_XAPIC, BASE | EXTD, VLAPIC_FAULT, BASE_XAPIC},
-	{"base: relocation faults", BASE_XAPIC, 0xfed00000ull | EN, VLAPIC_FAULT, BASE_XAPIC},
+	{"base: relocation", BASE_XAPIC, 0xfed00000ull | EN, 0, BASE_XAPIC},
+	{"base: address above bit 51 faults", BASE_XAPIC, (1ull << 52) | BASE | EN, VLAPIC_FAULT,
+	 BASE_XAPIC},
 	{"base: reserved bit 9 faults", BASE_XAPIC, BASE | EN | (1u << 9), VLAPIC_FAULT, BASE_XAPIC},
 	{"base: reserved low bits fault", BASE_XAPIC, BASE | EN | 1, VLAPIC_FAULT, BASE_XAPIC},
 	{"base: BSP bit is kept, not written", BASE_XAPIC, BASE | EN | VLAPIC_BASE_BSP, 0, BASE_XAPIC},
@@ -817,8 +823,9 @@ static void test_disable_resets(void)
 	CHECK_EQ(vlapic_pending_vector(v), -1);
 	CHECK(!vlapic_set_irr(v, 0x41, false));     /* disabled: nothing accepted */
 	uint32_t word;
-	vlapic_mmio_read(v, VLAPIC_TPR, 4, &word);   /* page not decoded */
-	CHECK_EQ(word, 0);
+	vlapic_mmio_read(v, VLAPIC_TPR, 4, &word);   /* page not decoded: all ones */
+	CHECK_EQ(word, VLAPIC_UNDECODED);
+	vlapic_mmio_write(v, VLAPIC_TPR, 4, 0x30);   /* ... writes ignored */
 	CHECK_EQ(vlapic_set_base(v, BASE | EN), 0);
 	CHECK_EQ(mmio(v, VLAPIC_TPR), 0);
 	CHECK_EQ(mmio(v, VLAPIC_SVR), 0xff);

@@ -14,9 +14,10 @@ static const struct arch_cpuid all_ones = {~0u, ~0u, ~0u, ~0u};
 
 static void test_policy(void)
 {
-	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0};
+	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false};
 	static const struct vmx_cpuid_context both = {3, 2, 4, 0xe0000,
-	                                       VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP};
+	                                       VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false};
+	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true};
 	static const struct {
 		const struct vmx_cpuid_context *context;
 		uint32_t leaf, subleaf;
@@ -25,14 +26,23 @@ static void test_policy(void)
 		/* leaf 1: VMX, SMX, MONITOR, XSAVE, OSXSAVE, AVX hidden; x2APIC,
 		 * TSC deadline, hypervisor offered; 4 logical CPUs, APIC ID 2 */
 		{&none, 1, 0, {0x806ec, 0x00100800, 0, 0x1f}, {0x806ec, 0x02040800, 0x81200000, 0x1f}},
-		{&none, 1, 0, {0, 0xffffffff, 0xffffffff, 0}, {0, 0x0204ffff, 0xe3ffff97, 0}},
+		/* ... and DTES64, DS-CPL, PDCM (leaf 1 ECX), DS (EDX) hidden: their
+		 * MSRs (IA32_DS_AREA, IA32_PERF_CAPABILITIES) are not emulated */
+		{&none, 1, 0, {0, 0xffffffff, 0xffffffff, 0xffffffff},
+		 {0, 0x0204ffff, 0xe3fb7e03, 0xdf9fffff}},
+		/* ... and EST, TM2, DCA, ACPI, TM: MSRs not emulated */
+		{&none, 6, 0, {0xffffffff, 1, 2, 3}, {0xfffff03e, 1, 2, 3}},
+		/* the APIC bit follows IA32_APIC_BASE.EN */
+		{&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xdf9ffdff}},
+		/* leaf 7: TSC_ADJUST offered; PKU, OSPKE, CET, PKS hidden */
+		{&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff47, 0x03efffff}},
 		{&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 		{&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 		{&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
 		{&none, 0xb, 0x101, {1, 2, 3, 4}, {0, 0, 1, 2}},
 		{&none, 0x1f, 1, {1, 2, 3, 4}, {0, 0, 1, 2}},
 		{&none, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffffbdf, 5, 6}},
-		{&both, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xffffffdf, 5, 6}},
+		{&both, 7, 0, {0, 0xfffffffd, 5, 6}, {0, 0xffffffdf, 5, 6}},
 		{&none, 7, 1, {0, 0xffffffff, 5, 6}, {0, 0xffffffff, 5, 6}},
 		{&none, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xf7ffffff}},
 		{&both, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xffffffff}},
@@ -59,7 +69,7 @@ static void test_policy(void)
 
 static void test_signature(void)
 {
-	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0};
+	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0, false};
 	struct arch_cpuid c = vmx_cpuid_policy(&context, HYPERCALL_CPUID_BASE, 0, all_ones);
 	char signature[13];
 	memcpy(signature, &c.ebx, 4);

@@ -2,7 +2,8 @@
  * tests/host/test_vmx_loader.c - the Multiboot (v1) ELF loader
  * (vmx/loader.c): ELF32 and ELF64 images built here, the Multiboot
  * information it writes, modules, and malformed inputs (no or bad
- * header, truncated ELF, segments outside guest memory, below 1 MiB or
+ * header, truncated ELF, segments outside guest memory, on what is placed
+ * in low memory (Multiboot information, ACPI tables) or
  * overlapping, overlapping boot modules). Also loads the real testos.
  *
  * Lock order: none.
@@ -151,7 +152,8 @@ static void test_rejected_images(void)
 		{"bad checksum", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, true, 0, "checksum"},
 		{"a.out kludge", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 0x10003, false, 0, "a.out kludge"},
 		{"unsupported flag", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 0x8, false, 0, "unsupported feature"},
-		{"below 1 MiB", true, 0x80000, {{1, 0x1000, 0x80000, 0x10, 0x10}}, 1, 3, false, 0, "loads below 1 MiB"},
+		{"on the Multiboot information", true, 0x8000, {{1, 0x1000, 0x8000, 0x10, 0x9000}}, 1, 3, false, 0, "overlaps the Multiboot information at 0x10000 size 0x10000"},
+		{"on the ACPI tables", true, 0x80000, {{1, 0x1000, 0x80000, 0x10, 0x70000}}, 1, 3, false, 0, "segment 0x0 at 0x80000 size 0x70000 overlaps the guest ACPI tables at 0xe0000 size 0x20000"},
 		{"outside memory", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}, {1, 0x1000, GUEST_SIZE - 0x100, 0x10, 0x1000}}, 2, 3, false, 0, "lies outside guest memory"},
 		{"far outside memory", false, 0x100000, {{1, 0x1000, 0xfffff000, 0x10, 0x2000}}, 1, 3, false, 0, "lies outside guest memory"},
 		{"overlapping segments", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x2000}, {1, 0x1000, 0x101000, 0x10, 0x10}}, 2, 3, false, 0, "overlaps another segment"},
@@ -181,6 +183,27 @@ static void test_rejected_images(void)
 		free(guest);
 	}
 	test_current_name = "test_rejected_images";
+}
+
+/* A kernel linked at 32 KiB loads (nothing else is placed there); its
+ * modules go at 1 MiB, clear of the Multiboot information. */
+static void test_low_kernel(void)
+{
+	static uint8_t image[0x4000];
+	static const uint8_t module_data[4] = {1, 2, 3, 4};
+	const struct loader_module module = {module_data, sizeof(module_data), "m"};
+	struct segment s[1] = {{1, 0x1000, 0x8000, 0x10, 0x100}};
+	size_t length = build_image(image, sizeof(image), false, 0x8000, s, 1, 3, false);
+	uint8_t *guest = guest_memory();
+	struct loader_result r;
+	char error[160] = "";
+	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, NULL, &module, 1, &r,
+	                               error, sizeof(error)), 0);
+	CHECK_STR(error, "");
+	CHECK_EQ(r.entry, 0x8000);
+	CHECK_EQ(guest[0x8000], 0xa0);
+	CHECK_EQ(guest[0x100000], 1); /* the module */
+	free(guest);
 }
 
 /* The Multiboot header is found but the ELF program headers are cut off. */
@@ -264,6 +287,7 @@ int main(void)
 {
 	TEST_RUN(test_load_elf64_and_elf32);
 	TEST_RUN(test_rejected_images);
+	TEST_RUN(test_low_kernel);
 	TEST_RUN(test_truncated_program_headers);
 	TEST_RUN(test_modules_do_not_fit);
 	TEST_RUN(test_overlapping_boot_modules);

@@ -45,7 +45,8 @@ static void test_lookup(void)
 		{0x200, true, true, true}, {0x250, true, true, true}, {0x276, true, true, true},
 		{0x278, true, true, true}, {0x27f, true, true, true},
 		/* emulated or VMCS-backed */
-		{ARCH_MSR_TSC, true, true, false},           {ARCH_MSR_FEATURE_CONTROL, true, true, false},
+		{ARCH_MSR_TSC, true, true, true},            {ARCH_MSR_FEATURE_CONTROL, true, true, false},
+		{ARCH_MSR_TSC_ADJUST, true, true, true},
 		{ARCH_MSR_MPERF, true, true, true},          {ARCH_MSR_APERF, true, true, true},
 		{ARCH_MSR_MISC_ENABLE, true, true, true},    {ARCH_MSR_SYSENTER_CS, true, true, true},
 		{ARCH_MSR_SYSENTER_EIP, true, true, true},   {ARCH_MSR_DEBUGCTL, true, true, true},
@@ -83,13 +84,69 @@ static void test_emulated(void)
 	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_FEATURE_CONTROL, &value), VMX_MSR_OK);
 	CHECK_EQ(value, ARCH_FEATURE_CONTROL_LOCKED);
 	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_FEATURE_CONTROL, 0), VMX_MSR_UNKNOWN);
-	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_TSC, 0), VMX_MSR_UNKNOWN);
 	vcpu.misc_enable = ARCH_MISC_ENABLE_FAST_STRINGS;
 	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_MISC_ENABLE, &value), VMX_MSR_OK);
-	CHECK_EQ(value, ARCH_MISC_ENABLE_FAST_STRINGS);
+	CHECK_EQ(value, ARCH_MISC_ENABLE_FAST_STRINGS | ARCH_MISC_ENABLE_BTS_UNAVAILABLE |
+	                    ARCH_MISC_ENABLE_PEBS_UNAVAILABLE);
+}
+
+/* IA32_MISC_ENABLE: fast strings r/w, read-only bits fixed, others #GP. */
+static void test_misc_enable(void)
+{
+	fake_reset(&vm, &vcpu, "m");
+	uint64_t value = 0;
+	vcpu.misc_enable = ARCH_MISC_ENABLE_FAST_STRINGS;
 	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, 0), VMX_MSR_OK);
-	CHECK_EQ(vcpu.misc_enable, ARCH_MISC_ENABLE_FAST_STRINGS); /* ignored */
-	uint64_t before = arch_tsc_read();
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_MISC_ENABLE, &value), VMX_MSR_OK);
+	CHECK_EQ(value & ARCH_MISC_ENABLE_FAST_STRINGS, 0);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, value | ARCH_MISC_ENABLE_FAST_STRINGS),
+	         VMX_MSR_OK);
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_MISC_ENABLE, &value), VMX_MSR_OK);
+	CHECK_EQ(value & ARCH_MISC_ENABLE_FAST_STRINGS, ARCH_MISC_ENABLE_FAST_STRINGS);
+	CHECK_EQ(value & ARCH_MISC_ENABLE_BTS_UNAVAILABLE, ARCH_MISC_ENABLE_BTS_UNAVAILABLE);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, ARCH_MISC_ENABLE_PERFMON), VMX_MSR_OK);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, 1ull << 22), VMX_MSR_FAULT);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_MISC_ENABLE, 1ull << 40), VMX_MSR_FAULT);
+}
+
+/* IA32_TSC writes move the offset so the guest TSC reads the value;
+ * IA32_TSC_ADJUST follows (SDM Vol. 3B, 17.17.3) and moves the TSC. */
+static void test_tsc(void)
+{
+	fake_reset(&vm, &vcpu, "m");
+	uint64_t value = 0, adjust = 0;
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_TSC, 1000), VMX_MSR_OK);
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_TSC, &value), VMX_MSR_OK);
+	CHECK(value >= 1000 && value - 1000 < (1ull << 40));
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_TSC_ADJUST, &adjust), VMX_MSR_OK);
+	CHECK_EQ(adjust, vcpu.interrupt.tsc_offset);
+	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_TSC_ADJUST, 0), VMX_MSR_OK);
+	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_TSC, &value), VMX_MSR_OK);
+	CHECK(value >= arch_tsc_read() - (1ull << 40));
+	CHECK_EQ(vcpu.interrupt.tsc_offset, 0);
+}
+
+/* The checks of values bound for the VMCS. */
+static void test_checked_values(void)
+{
+	CHECK(arch_canonical(0));
+	CHECK(arch_canonical(0x00007fffffffffffull));
+	CHECK(arch_canonical(0xffff800000000000ull));
+	CHECK(!arch_canonical(0x0000800000000000ull));
+	CHECK(!arch_canonical(0x8000000000000000ull));
+	CHECK(arch_pat_valid(0x0007040600070406ull));
+	CHECK(arch_pat_valid(0x0706050401000706ull));
+	CHECK(!arch_pat_valid(0x0007040600070402ull)); /* type 2 */
+	CHECK(!arch_pat_valid(0x0807040600070406ull)); /* type 8 */
+	static const uint32_t checked[] = {ARCH_MSR_FS_BASE, ARCH_MSR_GS_BASE, ARCH_MSR_SYSENTER_ESP,
+	                                   ARCH_MSR_SYSENTER_EIP, ARCH_MSR_PAT, ARCH_MSR_TSC,
+	                                   ARCH_MSR_TSC_ADJUST};
+	for (unsigned i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
+		CHECK(vmx_msr_find(checked[i]) && vmx_msr_find(checked[i])->write);
+	/* hidden features: their MSRs stay unknown (#GP), like CPUs without them */
+	CHECK(vmx_msr_find(ARCH_MSR_PERF_CAPABILITIES) == NULL);
+	CHECK(vmx_msr_find(ARCH_MSR_DS_AREA) == NULL);
+	uint64_t value = 0, before = arch_tsc_read();
 	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_APERF, &value), VMX_MSR_OK);
 	CHECK(value >= before);
 	CHECK_EQ(vmx_msr_read(&vcpu, 0x11, &value), VMX_MSR_UNKNOWN);
@@ -146,6 +203,9 @@ static void test_exits(void)
 
 int main(void)
 {
+	TEST_RUN(test_misc_enable);
+	TEST_RUN(test_tsc);
+	TEST_RUN(test_checked_values);
 	TEST_RUN(test_table_sorted);
 	TEST_RUN(test_lookup);
 	TEST_RUN(test_emulated);

@@ -2,13 +2,13 @@
 # vmx/: the xl.cfg subset parser, the Multiboot (v1) ELF loader, the exit
 # qualification decoders (vmx/vmcs.h), the port registry (vmx/io.c), the MSR
 # table (vmx/msr.c), the unknown-access tables (vmx/unknown.c) and the CPUID
-# policy (vmx/cpuid.c). test_vmx_loader also loads the real testos image
+# policy (vmx/cpuid.c), the CR0/CR4/CR8 checks (vmx/cr.h). test_vmx_loader also loads the real testos image
 # when it has been built. io, msr and cpuid link tests/host/vmx_fake_env.c
 # instead of the kernel (logging, vm_stop, #GP injection, the vLAPIC MSRs).
 
 VMX_TESTS := build/host/test_vmx_config build/host/test_vmx_loader \
 	build/host/test_vmx_qualification build/host/test_vmx_io \
-	build/host/test_vmx_msr build/host/test_vmx_cpuid
+	build/host/test_vmx_msr build/host/test_vmx_cpuid build/host/test_vmx_cr
 VMX_FAKE_ENV := tests/host/vmx_fake_env.c tests/host/vmx_fake_env.h vmx/unknown.c \
 	vmx/unknown.h vmx/vm.h vmx/vmcs.h arch/x86/cpu.h tests/host/test.h
 HOST_TESTS += $(VMX_TESTS)
@@ -30,4 +30,7 @@ build/host/test_vmx_msr: tests/host/test_vmx_msr.c vmx/msr.c vmx/msr.h $(VMX_FAK
 	$(HOST_LINK)
 
 build/host/test_vmx_cpuid: tests/host/test_vmx_cpuid.c vmx/cpuid.c vmx/cpuid.h $(VMX_FAKE_ENV)
+	$(HOST_LINK)
+
+build/host/test_vmx_cr: tests/host/test_vmx_cr.c vmx/cr.h vmx/exit.h arch/x86/cpu.h tests/host/test.h
 	$(HOST_LINK)

@@ -77,6 +77,16 @@ int vcpu_interrupt_msr_write(struct vcpu *vcpu, uint32_t msr, uint64_t value)
 	return fake_vlapic_result;
 }
 
+uint64_t vcpu_interrupt_guest_tsc(struct vcpu *vcpu)
+{
+	return arch_tsc_read() + vcpu->interrupt.tsc_offset;
+}
+
+void vcpu_interrupt_set_tsc_offset(struct vcpu *vcpu, uint64_t offset)
+{
+	vcpu->interrupt.tsc_offset = offset;
+}
+
 void fake_reset(struct vm *vm, struct vcpu *vcpu, const char *name)
 {
 	fake_log[0] = '\0';

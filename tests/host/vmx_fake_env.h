@@ -2,8 +2,8 @@
  * tests/host/vmx_fake_env.h - what the host tests of vmx/io.c, vmx/msr.c,
  * vmx/cpuid.c and vmx/unknown.c link against instead of the kernel:
  * log_record/log_message captured into a buffer, vm_stop recorded,
- * vmx_inject_gp counted, vcpu_interrupt_msr_* with a scripted result, and
- * vmx_controls. Nothing here executes a VMX instruction.
+ * vmx_inject_gp counted, vcpu_interrupt_msr_* with a scripted result, the
+ * guest TSC (host TSC + vcpu->interrupt.tsc_offset) and vmx_controls. Nothing here executes a VMX instruction.
  *
  * Lock order: none (single-threaded host code).
  */
