@@ -335,6 +335,9 @@ static void schedule_idle_wake(struct timer *timer, void *context)
 /* Halt until `until` (scheduler ns) or a kick. */
 static void schedule_idle(uint64_t until)
 {
+	/* An idle pCPU prints a waiting guest console line, then decides again. */
+	if (vuart_drain(1))
+		return;
 	struct timer *timer = &schedule_idle_timers[percpu_this_index()];
 	if (until != SCHED_TIME_NEVER)
 		timer_start(timer, timer_ns_to_tsc(until), schedule_idle_wake, NULL);
@@ -611,6 +614,7 @@ void vmx_schedule_run(void)
 	timer_cancel(&schedule_run_limit_timer);
 	timer_cancel(&schedule_liveness_timer);
 	schedule_finished_tsc = arch_tsc_read();
+	vuart_drain(UINT32_MAX); /* every guest line before the report */
 }
 
 void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)

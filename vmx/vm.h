@@ -71,13 +71,19 @@ enum vm_state {
 	VM_STATE_STOPPED,
 };
 
-/* An emulated 16550 (registers the guest can see). */
+/* An emulated 16550 (registers the guest can see). `lock` serializes
+ * the vCPUs of the VM on it (vmx/vuart.c). */
+#define VUART_LINE_SIZE 200
 struct vuart {
+	struct spinlock lock;
 	uint8_t interrupt_enable, line_control, modem_control, scratch;
 	uint8_t divisor_low, divisor_high, fifo_control;
-	char line[200];
+	char line[VUART_LINE_SIZE];
 	uint32_t line_length;
 };
+/* Print up to `max_lines` guest lines waiting in the console ring
+ * (vmx/vuart.c); returns how many it printed. */
+unsigned vuart_drain(unsigned max_lines);
 
 struct vcpu;
 struct vm;
