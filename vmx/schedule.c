@@ -335,9 +335,6 @@ static void schedule_idle_wake(struct timer *timer, void *context)
 /* Halt until `until` (scheduler ns) or a kick. */
 static void schedule_idle(uint64_t until)
 {
-	/* An idle pCPU prints a waiting guest console line, then decides again. */
-	if (vuart_drain(1))
-		return;
 	struct timer *timer = &schedule_idle_timers[percpu_this_index()];
 	if (until != SCHED_TIME_NEVER)
 		timer_start(timer, timer_ns_to_tsc(until), schedule_idle_wake, NULL);

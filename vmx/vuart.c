@@ -3,11 +3,12 @@
  *
  * Transmit only: every byte the guest writes to THR goes to a line buffer
  * (under the UART's lock: vCPUs of one VM may print at once); a full line
- * is kept in the VM's console buffer and queued in the console ring, which
- * idle pCPUs drain onto the hypervisor console as "[NAME] text" (a line at
- * 115,200 baud takes up to 17 ms: never on a running vCPU's path unless
- * the ring is full, when the printing vCPU prints the oldest line itself).
- * vuart_flush_all() and the end of the run drain the ring entirely. The
+ * is kept in the VM's console buffer and queued in the console ring (a line
+ * at 115,200 baud takes up to 17 ms with interrupts off: never on another
+ * VM's path). Only the printing vCPU prints, the oldest line, when the ring
+ * is full; vuart_flush_all() (the VM stops or powers off) and the end of
+ * the run print the ring entirely, as "[NAME] text". (Draining from idle
+ * pCPUs delayed vLAPIC timer wake-ups by milliseconds: smp-timer.) The
  * line status register always says "transmitter empty", so guests never
  * wait. No receive, no interrupts.
  *
