@@ -10,6 +10,12 @@
 #include "arch/x86/cpu.h"
 #include "kernel/percpu.h"
 
+/* Callbacks one timer interrupt runs at most; timers still due then are
+ * left for a new interrupt TIMER_BATCH_DELAY_US later, so the interrupted
+ * code (a scheduling loop, a guest) always makes progress. */
+#define TIMER_BATCH_MAX 16
+#define TIMER_BATCH_DELAY_US 20
+
 uint64_t timer_tsc_khz = 1000000; /* replaced by calibration */
 static void (*timer_hardware_arm)(uint64_t tsc_deadline);
 
@@ -27,11 +33,16 @@ uint64_t timer_tsc_to_ns(uint64_t tsc)
 	return (tsc / timer_tsc_khz) * 1000000 + (tsc % timer_tsc_khz) * 1000000 / timer_tsc_khz;
 }
 
-static void timer_program(struct percpu *cpu)
+/* Arm the hardware for the first timer, not before `earliest`. */
+static void timer_program_after(struct percpu *cpu, uint64_t earliest)
 {
-	if (timer_hardware_arm)
-		timer_hardware_arm(cpu->timers ? cpu->timers->deadline : 0);
+	if (!timer_hardware_arm)
+		return;
+	uint64_t deadline = cpu->timers ? cpu->timers->deadline : 0;
+	timer_hardware_arm(deadline && deadline < earliest ? earliest : deadline);
 }
+
+static void timer_program(struct percpu *cpu) { timer_program_after(cpu, 0); }
 
 static void timer_unlink(struct percpu *cpu, struct timer *timer)
 {
@@ -85,10 +96,16 @@ void timer_interrupt(void)
 {
 	struct percpu *cpu = percpu_this();
 	cpu->timer_interrupt_count++;
-	for (;;) {
+	for (unsigned ran = 0;; ran++) {
 		uint64_t flags = spinlock_acquire_irqsave(&cpu->timer_lock);
 		struct timer *first = cpu->timers;
-		if (!first || first->deadline > arch_tsc_read()) {
+		uint64_t now = arch_tsc_read();
+		if (ran == TIMER_BATCH_MAX) {
+			timer_program_after(cpu, now + TIMER_BATCH_DELAY_US * timer_tsc_khz / 1000);
+			spinlock_release_irqrestore(&cpu->timer_lock, flags);
+			return;
+		}
+		if (!first || first->deadline > now) {
 			timer_program(cpu);
 			spinlock_release_irqrestore(&cpu->timer_lock, flags);
 			return;

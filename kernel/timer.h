@@ -4,7 +4,10 @@
  * Time is the TSC, calibrated at boot (timer_tsc_khz). Each CPU keeps its
  * pending timers in a list sorted by deadline and programs its LAPIC timer
  * for the earliest one; timer_interrupt() runs expired callbacks with
- * interrupts disabled, on the CPU the timer was started on.
+ * interrupts disabled, on the CPU the timer was started on: at most a
+ * bounded batch per interrupt (TIMER_BATCH_MAX in timer.c); timers still
+ * due after it get a new interrupt a little later, so a CPU always leaves
+ * the handler, however many timers are due or keep re-arming.
  *
  * Invariant: a struct timer is on at most one CPU's list, and only while
  * `armed`. A callback may restart its own timer. timer_start() and

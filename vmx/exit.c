@@ -21,6 +21,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
 #include "vmx/cpuid.h"
 #include "vmx/cr.h"
 #include "vmx/guest.h"
@@ -36,12 +37,10 @@ static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
 	vcpu->halts++;
-	if (!(vmx_read(VMCS_GUEST_RFLAGS) & ARCH_RFLAGS_IF) && !vcpu->pending_interrupt) {
-		vm_stop(vcpu->vm,
-		        "halted: HLT with interrupts disabled at rip=0x%llx, the vCPU can never wake",
-		        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
-		return VMX_EXIT_ACTION_STOP;
-	}
+	/* With interrupts disabled (Linux's stop_this_cpu) only an NMI, INIT
+	 * or STARTUP can wake it: it stays blocked until then. A VM all of
+	 * whose vCPUs wait like this is stopped as dead (vmx/schedule.c). */
+	vcpu->halt_masked = !(vmx_read(VMCS_GUEST_RFLAGS) & ARCH_RFLAGS_IF);
 	/* The scheduler blocks the vCPU (vmx/schedule.c); an event posted
 	 * from now on wakes it. */
 	vcpu->leave = VMX_LEAVE_BLOCK;
@@ -249,6 +248,29 @@ void vmx_exit_prepare_entry(struct vcpu *vcpu)
 	vcpu_interrupt_prepare_entry(vcpu);
 }
 
+/* The exit-rate guard: over each window of the vCPU's run time, its exits
+ * per ms of run time must stay at or below vm->exit_rate. */
+static void exit_flood_guard(struct vcpu *vcpu, uint32_t reason)
+{
+	struct vm *vm = vcpu->vm;
+	if (!vm->exit_rate)
+		return;
+	vcpu->flood_window_exits++;
+	uint64_t run = vcpu->run_tsc + (arch_tsc_read() - vcpu->slice_tsc);
+	uint64_t span = run - vcpu->flood_window_run;
+	if (span < vm->exit_window_tsc)
+		return;
+	uint64_t per_ms = vcpu->flood_window_exits * timer_tsc_khz / span;
+	if (per_ms > vm->exit_rate && vm->state == VM_STATE_RUNNING)
+		vm_stop(vm, "exit-flood: %llu exits per ms of run time over %llu ms exceed "
+		        "vm_exit_rate=%llu (last: %s)",
+		        (unsigned long long)per_ms,
+		        (unsigned long long)(span / timer_tsc_khz),
+		        (unsigned long long)vm->exit_rate, vmx_exit_name(reason));
+	vcpu->flood_window_run = run;
+	vcpu->flood_window_exits = 0;
+}
+
 void vmx_exit_dispatch(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -294,8 +316,5 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		if (interruptibility & shadow)
 			vmx_write(VMCS_GUEST_INTERRUPTIBILITY, interruptibility & ~shadow);
 	}
-	if (vm->exit_limit && vcpu->exits_total > vm->exit_limit && vm->state == VM_STATE_RUNNING)
-		vm_stop(vm, "exit-flood: %llu exits exceed the budget of %llu (last: %s)",
-		        (unsigned long long)vcpu->exits_total, (unsigned long long)vm->exit_limit,
-		        vmx_exit_name(reason));
+	exit_flood_guard(vcpu, reason);
 }

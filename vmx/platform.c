@@ -36,6 +36,7 @@
 #define PLATFORM_PM1A_EVENT_PORTS 4
 #define PLATFORM_PM1A_CONTROL_SIZE 2
 #define PLATFORM_PM1_SLP_EN (1u << 13)
+#define PLATFORM_PIT_MIN_RELOAD (PLATFORM_PIT_HZ / (1000000u / PLATFORM_PIT_MIN_PERIOD_US))
 
 /* ---- locking and delivery ----------------------------------------------- */
 
@@ -129,6 +130,13 @@ static uint32_t platform_pit_period(const struct platform_pit_channel *channel)
 	return channel->reload ? channel->reload : 0x10000u;
 }
 
+/* Host TSC ticks between two channel 0 interrupts: never below the minimum. */
+static uint64_t platform_pit_interrupt_period(const struct platform_pit_channel *channel)
+{
+	uint32_t period = platform_pit_period(channel);
+	return platform_pit_to_tsc(period < PLATFORM_PIT_MIN_RELOAD ? PLATFORM_PIT_MIN_RELOAD : period);
+}
+
 static bool platform_pit_periodic(const struct platform_pit_channel *channel)
 {
 	return (channel->mode & 3) == 2 || (channel->mode & 3) == 3;
@@ -163,8 +171,7 @@ static void platform_pit_arm(struct platform *platform)
 		timer_cancel(&platform->pit_timer);
 		return;
 	}
-	uint64_t period = platform_pit_to_tsc(platform_pit_period(channel));
-	platform->pit_next = channel->start_tsc + (period ? period : 1);
+	platform->pit_next = channel->start_tsc + platform_pit_interrupt_period(channel);
 	timer_start(&platform->pit_timer, platform->pit_next, platform_pit_fired, platform);
 }
 
@@ -179,15 +186,20 @@ static void platform_pit_fired(struct timer *timer, void *context)
 		platform->counters.pit_interrupts++;
 		vioapic_pulse_irq(&platform->vioapic, PLATFORM_PIT_GSI);
 		if (platform_pit_periodic(channel)) {
-			uint64_t period = platform_pit_to_tsc(platform_pit_period(channel));
+			uint64_t period = platform_pit_interrupt_period(channel);
 			uint64_t now = timer_now();
-			platform->pit_next += period ? period : 1;
+			platform->pit_next += period;
 			if (platform->pit_next <= now) /* missed periods coalesce */
-				platform->pit_next = now + (period ? period : 1);
+				platform->pit_next = now + period;
 			timer_start(&platform->pit_timer, platform->pit_next, platform_pit_fired, platform);
 		}
 	}
 	platform_unlock(platform, flags);
+}
+
+bool platform_timer_armed(const struct vm *vm)
+{
+	return vm->platform && __atomic_load_n(&vm->platform->pit_timer.armed, __ATOMIC_ACQUIRE);
 }
 
 static void platform_pit_start(struct platform *platform, unsigned index)

@@ -30,6 +30,10 @@
 #define PLATFORM_ACPI_SIZE 0x20000u
 #define PLATFORM_PIT_HZ 1193182u
 #define PLATFORM_PIT_GSI 2 /* ISA IRQ 0 -> GSI 2 (MADT override) */
+/* The shortest period of channel 0's interrupt: a smaller reload counts
+ * as programmed, but interrupts come at this period (docs/devices.md,
+ * "8254 PIT"). Linux never programs one faster than HZ=1000 (1 ms). */
+#define PLATFORM_PIT_MIN_PERIOD_US 100u
 
 struct vm;
 struct vcpu;
@@ -85,6 +89,8 @@ void platform_eoi(struct vm *vm, uint8_t vector);
 /* Drive a GSI (IOAPIC pin) from a device model: level or edge pulse. */
 void platform_set_irq(struct vm *vm, unsigned gsi, bool level);
 void platform_pulse_irq(struct vm *vm, unsigned gsi);
+/* True while channel 0 of the PIT is armed to interrupt (a wake source). */
+bool platform_timer_armed(const struct vm *vm);
 /* After the VM ended: stop the PIT's host timer. */
 void platform_stop(struct vm *vm);
 /* " key=value ..." figures for the VM report line. */

@@ -34,12 +34,21 @@
 #include "sched/sched.h"
 #include "vmx/guest.h"
 #include "vmx/notify.h"
+#include "vmx/platform.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
 #include "vmx/vmcs.h"
 #include "vmx/vmx.h"
 
 #define SCHEDULE_TRACE_RECORDS 8192 /* per pCPU, a power of two */
+/* The boot pCPU's liveness tick: dead-VM checks, the watchdog and the
+ * drain of guest console lines (see the top of this file). */
+#define SCHEDULE_LIVENESS_PERIOD_MS 10
+#define SCHEDULE_WATCHDOG_DEFAULT_MS 600000 /* watchdog_ms= (virtual time) */
+#define SCHEDULE_EXIT_RATE_DEFAULT 0        /* vm_exit_rate= exits per ms */
+#define SCHEDULE_EXIT_WINDOW_DEFAULT_MS 100 /* vm_exit_window_ms= */
+#define SCHEDULE_DEAD_CAUSE_SIZE 120
+#define NS_PER_MS 1000000ull
 
 static struct sched_system schedule_system;
 static struct sched_env_lock schedule_lock = SCHED_ENV_INIT_LOCK;
@@ -64,6 +73,8 @@ static bool schedule_trace_dump = true;
 static uint64_t schedule_run_limit_ms;  /* run_ms=: stop every VM after this */
 static struct timer schedule_run_limit_timer;
 static uint64_t schedule_started_tsc, schedule_finished_tsc;
+static uint64_t schedule_watchdog_ms = SCHEDULE_WATCHDOG_DEFAULT_MS;
+static struct timer schedule_liveness_timer;
 
 bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
 
@@ -197,7 +208,37 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 const char *const vmx_schedule_options[] = {
 	"sched",          "sched_slice_us",   "sched_tick_us",    "sched_account_us",
 	"sched_micro_slice_us", "sched_profile_us", "sched_epoch_us", "sched_micro_limit",
-	"sched_ratelimit_us",   "run_ms",           "sched_trace",      "sched_check", NULL};
+	"sched_ratelimit_us",   "run_ms",           "sched_trace",      "sched_check",
+	"watchdog_ms",          "vm_exit_rate",     "vm_exit_window_ms", NULL};
+
+/* watchdog_ms=, vm_exit_rate=, vm_exit_window_ms= (liveness and the
+ * exit-rate guard); the guard's figures are copied into every VM. */
+static int schedule_liveness_setup(struct vm *const *vms, uint32_t vm_count,
+                                   const struct cmdline *cmdline, char *error,
+                                   unsigned error_size)
+{
+	uint64_t rate, window_ms;
+	if (cmdline_get_number(cmdline, "watchdog_ms", SCHEDULE_WATCHDOG_DEFAULT_MS,
+	                       24ull * 3600 * 1000, &schedule_watchdog_ms, error, error_size) ||
+	    cmdline_get_number(cmdline, "vm_exit_rate", SCHEDULE_EXIT_RATE_DEFAULT, UINT32_MAX, &rate,
+	                       error, error_size) ||
+	    cmdline_get_number(cmdline, "vm_exit_window_ms", SCHEDULE_EXIT_WINDOW_DEFAULT_MS,
+	                       3600ull * 1000, &window_ms, error, error_size))
+		return -1;
+	if (window_ms == 0) {
+		format_string(error, error_size, "vm_exit_window_ms=0: must be at least 1");
+		return -1;
+	}
+	for (uint32_t i = 0; i < vm_count; i++) {
+		vms[i]->exit_rate = rate;
+		vms[i]->exit_window_tsc = timer_ns_to_tsc(window_ms * NS_PER_MS);
+	}
+	log_record("LIVENESS watchdog_ms=%llu vm_exit_rate=%llu vm_exit_window_ms=%llu "
+	           "pit_min_period_us=%u",
+	           (unsigned long long)schedule_watchdog_ms, (unsigned long long)rate,
+	           (unsigned long long)window_ms, PLATFORM_PIT_MIN_PERIOD_US);
+	return 0;
+}
 
 int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                        char *error, unsigned error_size)
@@ -234,6 +275,8 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	if (cmdline_get_number(cmdline, "sched_check", 0, 1, &check, error, error_size))
 		return -1;
 	params.check_invariants = check != 0; /* sched_check_invariants() after each call */
+	if (schedule_liveness_setup(vms, vm_count, cmdline, error, error_size))
+		return -1;
 	const char *dump = cmdline_get(cmdline, "sched_trace");
 	schedule_trace_dump = !dump || strcmp(dump, "0") != 0;
 
@@ -348,12 +391,28 @@ static void schedule_idle(uint64_t until)
 	timer_cancel(timer);
 }
 
+/* An event that can end the vCPU's wait: while it waits for SIPI none
+ * (taking STARTUP in makes it active); after HLT with interrupts disabled
+ * only an NMI, INIT or STARTUP; otherwise any pending event. */
+static bool schedule_wake_pending(struct vcpu *vcpu)
+{
+	if (!vcpu->interrupt.initialized)
+		return vmx_vcpu_has_pending_event(vcpu);
+	struct vlapic *vlapic = &vcpu->interrupt.vlapic;
+	bool nmi = vlapic_nmi_pending(vlapic); /* also takes posted messages in */
+	if (vlapic->run_state == VLAPIC_RUN_WAIT_FOR_SIPI)
+		return false; /* a further INIT changes nothing */
+	if (!vcpu->halt_masked)
+		return vmx_vcpu_has_pending_event(vcpu);
+	return nmi || (vlapic->events & (VLAPIC_EVENT_INIT | VLAPIC_EVENT_STARTUP));
+}
+
 /* Block the vCPU running here, then wake it at once if an event was
  * posted before it blocked (see the invariants at the top). */
 static void schedule_block(struct vcpu *vcpu, uint64_t rip, bool kernel_mode)
 {
 	sched_vcpu_block(vcpu->sched, rip, kernel_mode);
-	if (vmx_vcpu_has_pending_event(vcpu))
+	if (schedule_wake_pending(vcpu))
 		sched_vcpu_wake(vcpu->sched);
 }
 
@@ -395,9 +454,21 @@ static void schedule_loop(void)
 			schedule_block(next, 0, false);
 			continue;
 		}
+		if (next->halt_masked) {
+			/* HLT with interrupts off: woken for an interrupt it
+			 * cannot take, it keeps waiting for an NMI or INIT. */
+			if (!schedule_wake_pending(next)) {
+				schedule_block(next, 0, false);
+				continue;
+			}
+			next->halt_masked = false;
+		}
 		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
 		                                                      : timer_ns_to_tsc(decision.until);
+		next->slice_tsc = arch_tsc_read();
 		enum vmx_leave leave = vmx_vcpu_run_slice(next, deadline);
+		next->run_tsc += arch_tsc_read() - next->slice_tsc;
+		__atomic_add_fetch(&next->vm->slices_run, 1, __ATOMIC_RELAXED);
 		stats->leaves[leave < VMX_LEAVE_COUNT ? leave : 0]++;
 		rip = vmx_read(VMCS_GUEST_RIP);
 		kernel_mode = vmx_guest_cpl(next) == 0;
@@ -467,10 +538,101 @@ static void schedule_run_limit(struct timer *timer, void *context)
 	schedule_wake_all_pcpus();
 }
 
+/* Why vCPU `vcpu` of a running VM can never run again (appended to
+ * `why`), or false if it might: it runs or may be woken. Scheduler lock
+ * held. An AP never started or waiting for STARTUP needs a sibling's IPI;
+ * HLT with interrupts off needs an NMI or INIT: only a sibling or an IOAPIC
+ * pin (fired by the PIT) sends one; HLT with interrupts on also wakes for
+ * its own vLAPIC timer. */
+static bool schedule_vcpu_stuck(struct vcpu *vcpu, bool pit_armed, char *why, size_t size)
+{
+	enum sched_vcpu_state state = vcpu->sched->state;
+	const char *what;
+	if (state == SCHED_VCPU_OFFLINE) {
+		what = "not started";
+	} else if (state != SCHED_VCPU_BLOCKED) {
+		return false;
+	} else if (vcpu->interrupt.initialized &&
+	           vcpu->interrupt.vlapic.run_state == VLAPIC_RUN_WAIT_FOR_SIPI) {
+		what = "waits for SIPI";
+	} else if (pit_armed) {
+		return false;
+	} else if (vcpu->halt_masked) {
+		what = "HLT with interrupts off";
+	} else if (__atomic_load_n(&vcpu->interrupt.timer.armed, __ATOMIC_ACQUIRE)) {
+		return false;
+	} else {
+		what = "HLT, no interrupt source";
+	}
+	size_t used = strlen(why);
+	format_string(why + used, size - used, "%svCPU %u %s", used ? ", " : "", vcpu->index, what);
+	return true;
+}
+
+/* True (with the reason) if no vCPU of `vm` can ever run again. */
+static bool schedule_vm_stuck(struct vm *vm, char *why, size_t size)
+{
+	bool pit_armed = platform_timer_armed(vm);
+	bool stuck = true;
+	why[0] = '\0';
+	sched_env_lock_acquire(&schedule_lock);
+	for (uint32_t v = 0; v < vm->vcpu_count && stuck; v++) {
+		struct vcpu *vcpu = vm->vcpus[v];
+		if (vcpu && vcpu->sched)
+			stuck = schedule_vcpu_stuck(vcpu, pit_armed, why, size);
+	}
+	sched_env_lock_release(&schedule_lock);
+	return stuck;
+}
+
+/*
+ * The liveness tick (boot pCPU, every SCHEDULE_LIVENESS_PERIOD_MS): a VM
+ * found stuck at two ticks in a row with no slice run in between is
+ * stopped as dead (the second look covers a timer callback on its way to
+ * wake a vCPU); after watchdog_ms every VM still running is stopped, so
+ * every run ends with its report.
+ */
+static void schedule_liveness(struct timer *timer, void *context)
+{
+	(void)context;
+	uint64_t now = arch_tsc_read();
+	bool stopped = false;
+	bool watchdog = schedule_watchdog_ms &&
+	                now - schedule_started_tsc >= timer_ns_to_tsc(schedule_watchdog_ms * NS_PER_MS);
+	for (uint32_t i = 0; i < schedule_vm_count; i++) {
+		struct vm *vm = schedule_vms[i];
+		if (vm->state != VM_STATE_RUNNING)
+			continue;
+		if (watchdog) {
+			vm_stop(vm, "watchdog: still running after watchdog_ms=%llu",
+			        (unsigned long long)schedule_watchdog_ms);
+			stopped = true;
+			continue;
+		}
+		char why[SCHEDULE_DEAD_CAUSE_SIZE];
+		uint64_t slices = __atomic_load_n(&vm->slices_run, __ATOMIC_RELAXED);
+		bool stuck = schedule_vm_stuck(vm, why, sizeof(why));
+		if (stuck && vm->dead_suspect && slices == vm->dead_check_slices) {
+			vm_stop(vm, "dead: every vCPU waits and nothing can wake it (%s)", why);
+			stopped = true;
+		}
+		vm->dead_suspect = stuck;
+		vm->dead_check_slices = slices;
+	}
+	if (stopped)
+		schedule_wake_all_pcpus();
+	if (!schedule_all_finished())
+		timer_start(timer, now + timer_ns_to_tsc(SCHEDULE_LIVENESS_PERIOD_MS * NS_PER_MS),
+		            schedule_liveness, NULL);
+}
+
 void vmx_schedule_run(void)
 {
 	schedule_started_tsc = arch_tsc_read();
 	schedule_started = true;
+	timer_start(&schedule_liveness_timer,
+	            schedule_started_tsc + timer_ns_to_tsc(SCHEDULE_LIVENESS_PERIOD_MS * NS_PER_MS),
+	            schedule_liveness, NULL);
 	if (schedule_run_limit_ms)
 		timer_start(&schedule_run_limit_timer,
 		            schedule_started_tsc + timer_ns_to_tsc(schedule_run_limit_ms * 1000000ull),
@@ -492,7 +654,9 @@ void vmx_schedule_run(void)
 	}
 	arch_interrupts_enable();
 	timer_cancel(&schedule_run_limit_timer);
+	timer_cancel(&schedule_liveness_timer);
 	schedule_finished_tsc = arch_tsc_read();
+	vuart_drain(UINT32_MAX); /* every guest line before the report */
 }
 
 void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)

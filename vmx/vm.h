@@ -71,13 +71,19 @@ enum vm_state {
 	VM_STATE_STOPPED,
 };
 
-/* An emulated 16550 (registers the guest can see). */
+/* An emulated 16550 (registers the guest can see). `lock` serializes
+ * the vCPUs of the VM on it (vmx/vuart.c). */
+#define VUART_LINE_SIZE 200
 struct vuart {
+	struct spinlock lock;
 	uint8_t interrupt_enable, line_control, modem_control, scratch;
 	uint8_t divisor_low, divisor_high, fifo_control;
-	char line[200];
+	char line[VUART_LINE_SIZE];
 	uint32_t line_length;
 };
+/* Print up to `max_lines` guest lines waiting in the console ring
+ * (vmx/vuart.c); returns how many it printed. */
+unsigned vuart_drain(unsigned max_lines);
 
 struct vcpu;
 struct vm;
@@ -154,6 +160,13 @@ struct vcpu {
 	uint64_t io_unknown;    /* port accesses nobody emulates   */
 	uint64_t pause_yields;
 	uint64_t halts;
+	/* HLT with RFLAGS.IF = 0: only an NMI, INIT or STARTUP wakes it (the
+	 * scheduling loop keeps it blocked otherwise). */
+	bool halt_masked;
+	/* Exit-rate guard (vmx/exit.c): run time in TSC ticks (the loop adds
+	 * each slice), the slice's start, and the current window. */
+	uint64_t run_tsc, slice_tsc;
+	uint64_t flood_window_run, flood_window_exits;
 };
 
 struct vm {
@@ -166,7 +179,14 @@ struct vm {
 	uint64_t ept_pointer;
 	uint64_t msr_bitmap;    /* physical addresses, one page each */
 	uint64_t io_bitmap_a, io_bitmap_b;
-	uint64_t exit_limit;    /* stop the VM after this many exits (0 = none) */
+	/* Exit-rate guard: stop the VM when one vCPU averages more than
+	 * exit_rate exits per ms of its run time over a window of
+	 * exit_window_tsc ticks of run time (0 = off; vmx/schedule.c options). */
+	uint64_t exit_rate, exit_window_tsc;
+	uint64_t exit_limit;    /* vm_exit_limit= (vmx/run.c): no longer enforced */
+	/* Liveness (vmx/schedule.c): slices run, and what the last check saw. */
+	uint64_t slices_run, dead_check_slices;
+	bool dead_suspect;
 	struct vuart uart;
 	struct vm_mmio_hook mmio[VM_MMIO_HOOKS];
 	uint32_t mmio_count;

@@ -22,6 +22,9 @@
  *   lock [N|Nms]   spinlock-protected sections on all vCPUs
  *   shootdown [N|Nms]  TLB shootdowns: remap, IPI all, wait for acks
  *   hog [N|Nms]    pure CPU                user [N|Nms]  pure computation
+ *   hostile-pit, hostile-stihlt, hostile-init-self, hostile-init-all,
+ *   hostile-ioapic-init, hostile-park, hostile-park-all, hostile-ipistorm,
+ *   pingpong [N], print [N]: liveness and stress modes (hostile.c)
  * N is a count per vCPU, Nms a duration (TSC calibrated with the PIT);
  * gap=N sets the private work between two ops (xorshift rounds).
  * Every CPUID testos executes is counted and reported as cpuid_executed=,

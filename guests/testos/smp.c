@@ -310,7 +310,7 @@ int testos_smp_main(const char *mode, const char *arguments)
 {
 	bool known = testos_is(mode, "ipitest") || testos_is(mode, "timertest") ||
 	             testos_is(mode, "lock") || testos_is(mode, "shootdown") ||
-	             testos_is(mode, "hog") || testos_is(mode, "user");
+	             testos_is(mode, "hog") || testos_is(mode, "user") || testos_hostile_known(mode);
 	if (!known)
 		return -1;
 	uint64_t count = 0, milliseconds = 0;
@@ -364,5 +364,7 @@ int testos_smp_main(const char *mode, const char *arguments)
 		return testos_mode_ipitest();
 	if (testos_is(mode, "timertest"))
 		return testos_mode_timertest(count ? count : 5);
+	if (testos_hostile_known(mode))
+		return testos_mode_hostile(mode, count, duration);
 	return testos_mode_workload(mode, count, duration);
 }

@@ -25,7 +25,7 @@ for mode in "${modes[@]}"; do
 	        vmx_config evil 16 "cpuid 10"; extra_cmdline=" vmx_corrupt_guest=evil" ;;
 	*) echo "unknown mode $mode"; exit 1 ;;
 	esac
-	vmx_boot 2 evil good -- --cmdline "vm_exit_limit=20000$extra_cmdline" | grep -E '^(VM|VMSTOP|RESULT|HALT) |warning|why='
+	vmx_boot 2 evil good -- --cmdline "vm_exit_rate=50$extra_cmdline" | grep -E '^(VM|VMSTOP|RESULT|HALT) |warning|why='
 	vmx_expect "$cause" "hostile-$mode: hostile VM named with its cause"
 	if [ "$mode" = msr ]; then
 		vmx_expect '^RESULT vm=evil mode=hostile-msr exception=13 ' "hostile-msr: guest saw #GP"
