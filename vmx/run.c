@@ -217,7 +217,6 @@ static void run_describe_vm(struct vm *vm, const struct boot_module *module,
 	vm->config_file = module->name;
 	vm->id = id;
 	vm->vpid = (uint16_t)(id + 1);
-	vm->exit_limit = vmx_settings.exit_limit;
 	vm->weight = config->weight;
 	string_copy(vm->pool_name, config->pool, sizeof(vm->pool_name));
 	vm->pool_line = config->lines[VM_CONFIG_KEY_POOL];
@@ -377,7 +376,7 @@ static void run_report(struct vm *vm)
 	run_report_vcpus(vm);
 }
 
-static const char *const run_options[] = {"ple_gap", "ple_window", "vm_exit_limit",
+static const char *const run_options[] = {"ple_gap", "ple_window",
                                           "vmx_corrupt_guest", NULL};
 
 static bool run_option_in(const char *const *options, const char *key)
@@ -406,9 +405,6 @@ static int run_settings(const struct cmdline *cmdline, char *error, unsigned err
 	                       error, error_size) != 0)
 		return -1;
 	vmx_settings.ple_window = (uint32_t)value;
-	if (cmdline_get_number(cmdline, "vm_exit_limit", vmx_settings.exit_limit, UINT64_MAX,
-	                       &vmx_settings.exit_limit, error, error_size) != 0)
-		return -1;
 	const char *corrupt = cmdline_get(cmdline, "vmx_corrupt_guest");
 	if (corrupt)
 		string_copy(vmx_settings.corrupt_guest, corrupt, sizeof(vmx_settings.corrupt_guest));
@@ -481,10 +477,10 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 		return VMX_RUN_REFUSED;
 	}
 	log_record("VMXCONTROLS pin=0x%x processor=0x%x secondary=0x%x exit=0x%x entry=0x%x "
-	           "ple_gap=%u ple_window=%u exit_limit=%llu",
+	           "ple_gap=%u ple_window=%u",
 	           vmx_controls.pin, vmx_controls.processor, vmx_controls.secondary,
 	           vmx_controls.exit, vmx_controls.entry, vmx_settings.ple_gap,
-	           vmx_settings.ple_window, (unsigned long long)vmx_settings.exit_limit);
+	           vmx_settings.ple_window);
 
 	if (run_check_modules(info) != 0)
 		return VMX_RUN_REFUSED;

@@ -14,8 +14,7 @@
  * configuration and "VMSTOP name=... cause=..." when a VM is stopped.
  *
  * Hypervisor command line: ple_gap=, ple_window= (TSC ticks; ple_gap=0
- * turns PLE off), vm_exit_limit= (exits per vCPU before the VM is stopped
- * as an exit flood; 0 = no limit), vmx_corrupt_guest=NAME (test hook). A
+ * turns PLE off), vmx_corrupt_guest=NAME (test hook). A
  * malformed value refuses the run (VMXREFUSED), as do missing VMX
  * controls, overlapping boot modules and a scheduler configuration the
  * scheduler rejects (SCHEDREFUSED).

@@ -183,7 +183,6 @@ struct vm {
 	 * exit_rate exits per ms of its run time over a window of
 	 * exit_window_tsc ticks of run time (0 = off; vmx/schedule.c options). */
 	uint64_t exit_rate, exit_window_tsc;
-	uint64_t exit_limit;    /* vm_exit_limit= (vmx/run.c): no longer enforced */
 	/* Liveness (vmx/schedule.c): slices run, and what the last check saw. */
 	uint64_t slices_run, dead_check_slices;
 	bool dead_suspect;

@@ -17,7 +17,7 @@
 #include "vmx/cr.h"
 #include "vmx/exit.h"
 
-struct vmx_settings vmx_settings = {.ple_gap = 128, .ple_window = 4096, .exit_limit = 1000000};
+struct vmx_settings vmx_settings = {.ple_gap = 128, .ple_window = 4096};
 struct vmx_controls vmx_controls;
 struct vmx_capability vmx_capability;
 

@@ -26,7 +26,6 @@
 struct vmx_settings {
 	uint32_t ple_gap;     /* TSC ticks between two PAUSEs of one loop */
 	uint32_t ple_window;  /* TSC ticks of a PAUSE loop before an exit */
-	uint64_t exit_limit;  /* per-vCPU exit budget (0 = unlimited) */
 	/* Test hook: this VM's first entry gets an invalid guest CS, to
 	 * exercise the entry-failure path (command line vmx_corrupt_guest=). */
 	char corrupt_guest[32];
