@@ -30,8 +30,8 @@
 #include "kernel/sched_env.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
-#include "sched/classify.h"
 #include "sched/sched.h"
+#include "vmx/classifier.h"
 #include "vmx/guest.h"
 #include "vmx/notify.h"
 #include "vmx/platform.h"
@@ -56,14 +56,7 @@ static struct vm *const *schedule_vms;
 static uint32_t schedule_vm_count;
 /* The hypervisor vCPU behind each scheduler vCPU, by scheduler VM id. */
 static struct vcpu *schedule_vcpus[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
-/* A VM's classifier is built by the pCPU that first loads its vCPU 0,
- * not before every VM starts: one VM's large map delays only that VM (and
- * is charged to it). Until `ready` (release/acquire) nothing is critical. */
-struct schedule_classifier {
-	bool ready;
-	struct sched_classifier classifier;
-};
-static struct schedule_classifier schedule_classifiers[SCHED_MAX_VMS];
+static struct vmx_classifier schedule_classifiers[SCHED_MAX_VMS];
 static struct timer schedule_idle_timers[PERCPU_MAX_CPUS];
 static volatile uint32_t schedule_loops_running;
 /* Per-pCPU figures of the loop (console `xl pcpu-list`, SCHEDPCPU lines). */
@@ -77,66 +70,6 @@ static uint64_t schedule_watchdog_ms = SCHEDULE_WATCHDOG_DEFAULT_MS;
 static struct timer schedule_liveness_timer;
 
 bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
-
-static enum sched_category schedule_classify(const void *context, uint64_t rip)
-{
-	const struct schedule_classifier *slot = context;
-	if (!__atomic_load_n(&slot->ready, __ATOMIC_ACQUIRE))
-		return SCHED_CATEGORY_NONE;
-	return sched_classifier_lookup(&slot->classifier, rip);
-}
-
-/* Build the classifier of `vm` from its System.map and rules. */
-static int schedule_build_classifier(struct vm *vm, struct sched_classifier *classifier,
-                                     char *error, unsigned error_size)
-{
-	if (!vm->symbols)
-		return 1; /* no map: nothing is critical */
-	size_t arena_size = (size_t)vm->symbols_length * 2 + 65536;
-	void *arena_memory = memory_allocate(arena_size);
-	if (!arena_memory) {
-		format_string(error, error_size, "VM %s: no memory to parse its System.map", vm->name);
-		return -1;
-	}
-	struct sched_arena arena;
-	sched_arena_init(&arena, arena_memory, arena_size);
-	struct sched_error parse_error;
-	if (sched_classifier_parse_map(classifier, vm->symbols, (size_t)vm->symbols_length,
-	                               vm->symbols_name, &arena, &parse_error) != 0) {
-		format_string(error, error_size, "%s", parse_error.message);
-		memory_free(arena_memory);
-		return -1;
-	}
-	const struct sched_rules *rules = NULL;
-	static struct sched_rules parsed_rules[SCHED_MAX_VMS];
-	if (vm->rules_text) {
-		if (sched_rules_parse(&parsed_rules[vm->id], vm->rules_text, (size_t)vm->rules_length,
-		                      vm->rules, &arena, &parse_error) != 0) {
-			format_string(error, error_size, "%s", parse_error.message);
-			memory_free(arena_memory);
-			return -1;
-		}
-		rules = &parsed_rules[vm->id];
-	} else {
-		rules = sched_rules_builtin(vm->rules[0] ? vm->rules : "linux-6.x");
-		if (!rules) {
-			format_string(error, error_size,
-			              "VM %s: rules \"%s\" is neither a built-in set nor a boot module",
-			              vm->name, vm->rules);
-			memory_free(arena_memory);
-			return -1;
-		}
-	}
-	sched_classifier_apply(classifier, rules);
-	log_record("CLASSIFIER vm=%s map=%s rules=%s text_symbols=%zu lock_spin=%zu ipi_wait=%zu "
-	           "critical=%zu halt=%zu",
-	           vm->name, vm->symbols_name, rules->name, classifier->count,
-	           classifier->classified[SCHED_CATEGORY_LOCK_SPIN],
-	           classifier->classified[SCHED_CATEGORY_IPI_WAIT],
-	           classifier->classified[SCHED_CATEGORY_CRITICAL],
-	           classifier->classified[SCHED_CATEGORY_HALT]);
-	return 0;
-}
 
 /* Read a `key=` number in microseconds into `*ns`; -1 on a bad value. */
 static int schedule_time_parameter(const struct cmdline *cmdline, const char *key, uint64_t unit_ns,
@@ -183,7 +116,7 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		.vcpu_count = vm->vcpu_count,
 		.weight = vm->weight,
 		.pool = pool,
-		.classify = vm->symbols ? schedule_classify : NULL, /* no map: nothing is critical */
+		.classify = vm->symbols ? vmx_classifier_classify : NULL, /* no map: nothing is critical */
 		.classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
 	};
 	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
@@ -336,13 +269,13 @@ static void schedule_load(struct vcpu *vcpu)
 	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != self)
 		vcpu->migrations++;
 	if (!vcpu->created && vcpu->index == 0 && vcpu->vm->symbols) {
+		/* The VM's own set-up, on the pCPU that runs it first. */
 		char why[200];
-		struct schedule_classifier *slot = &schedule_classifiers[vcpu->vm->id];
-		if (schedule_build_classifier(vcpu->vm, &slot->classifier, why, sizeof(why)) < 0) {
+		if (vmx_classifier_build(vcpu->vm, &schedule_classifiers[vcpu->vm->id], why,
+		                         sizeof(why)) < 0) {
 			vm_stop(vcpu->vm, "classifier: %s", why);
 			return;
 		}
-		__atomic_store_n(&slot->ready, true, __ATOMIC_RELEASE);
 	}
 	if (!vcpu->created) {
 		char error[160];
@@ -416,6 +349,63 @@ static void schedule_block(struct vcpu *vcpu, uint64_t rip, bool kernel_mode)
 		sched_vcpu_wake(vcpu->sched);
 }
 
+/* False (the vCPU blocked again) if `vcpu` may not run guest code now: an
+ * AP between INIT and STARTUP, or a vCPU halted with interrupts off that
+ * nothing it can take has woken. */
+static bool schedule_may_enter(struct vcpu *next)
+{
+	if (vcpu_interrupt_waiting_for_startup(next)) {
+		/* STARTUP wakes it. */
+		schedule_block(next, 0, false);
+		return false;
+	}
+	if (next->halt_masked) {
+		/* Woken for an interrupt it cannot take, it keeps waiting for
+		 * an NMI or INIT. */
+		if (!schedule_wake_pending(next)) {
+			schedule_block(next, 0, false);
+			return false;
+		}
+		next->halt_masked = false;
+	}
+	return true;
+}
+
+/* The first few PAUSE-loop exits of each vCPU, for explaining runs. */
+static void schedule_log_yield(struct vcpu *vcpu, uint64_t rip, bool kernel_mode)
+{
+	if (vcpu->yields_logged >= 3)
+		return;
+	char where[96];
+	vmx_classifier_format_rip(&schedule_classifiers[vcpu->vm->id], rip, where, sizeof(where));
+	log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode)", vcpu->vm->name, vcpu->index,
+	          where, kernel_mode ? "kernel" : "user");
+	vcpu->yields_logged++;
+}
+
+/* Tell the scheduler how the slice of `vcpu` ended (live RIP and CPL). */
+static void schedule_after_slice(struct vcpu *next, enum vmx_leave leave, uint64_t rip,
+                                 bool kernel_mode)
+{
+	switch (leave) {
+	case VMX_LEAVE_BLOCK:
+		schedule_block(next, rip, kernel_mode);
+		break;
+	case VMX_LEAVE_YIELD:
+		schedule_log_yield(next, rip, kernel_mode);
+		sched_vcpu_yield(next->sched, SCHED_YIELD_PLE, rip, kernel_mode);
+		break;
+	case VMX_LEAVE_STOP:
+		for (uint32_t v = 0; v < next->vm->vcpu_count; v++)
+			if (next->vm->vcpus[v] && next->vm->vcpus[v]->sched)
+				sched_vcpu_offline(next->vm->vcpus[v]->sched);
+		schedule_wake_all_pcpus();
+		break;
+	default:
+		break;
+	}
+}
+
 static void schedule_loop(void)
 {
 	unsigned pcpu = percpu_this_index();
@@ -448,21 +438,8 @@ static void schedule_loop(void)
 				continue; /* its VM was stopped */
 			current = next;
 		}
-		if (vcpu_interrupt_waiting_for_startup(next)) {
-			/* An AP between INIT and STARTUP runs no guest code:
-			 * it waits blocked, STARTUP wakes it. */
-			schedule_block(next, 0, false);
+		if (!schedule_may_enter(next))
 			continue;
-		}
-		if (next->halt_masked) {
-			/* HLT with interrupts off: woken for an interrupt it
-			 * cannot take, it keeps waiting for an NMI or INIT. */
-			if (!schedule_wake_pending(next)) {
-				schedule_block(next, 0, false);
-				continue;
-			}
-			next->halt_masked = false;
-		}
 		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
 		                                                      : timer_ns_to_tsc(decision.until);
 		next->slice_tsc = arch_tsc_read();
@@ -472,32 +449,7 @@ static void schedule_loop(void)
 		stats->leaves[leave < VMX_LEAVE_COUNT ? leave : 0]++;
 		rip = vmx_read(VMCS_GUEST_RIP);
 		kernel_mode = vmx_guest_cpl(next) == 0;
-		switch (leave) {
-		case VMX_LEAVE_BLOCK:
-			schedule_block(next, rip, kernel_mode);
-			break;
-		case VMX_LEAVE_YIELD:
-			if (next->yields_logged < 3) {
-				/* The first few yields of each vCPU, for explaining runs. */
-				char where[96];
-				sched_classifier_format_rip(&schedule_classifiers[next->vm->id].classifier, rip, where,
-				                            sizeof(where));
-				log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode, ss_access=0x%llx)",
-				          next->vm->name, next->index, where, kernel_mode ? "kernel" : "user",
-				          (unsigned long long)vmx_read(VMCS_GUEST_SS_ACCESS));
-				next->yields_logged++;
-			}
-			sched_vcpu_yield(next->sched, SCHED_YIELD_PLE, rip, kernel_mode);
-			break;
-		case VMX_LEAVE_STOP:
-			for (uint32_t v = 0; v < next->vm->vcpu_count; v++)
-				if (next->vm->vcpus[v] && next->vm->vcpus[v]->sched)
-					sched_vcpu_offline(next->vm->vcpus[v]->sched);
-			schedule_wake_all_pcpus();
-			break;
-		default:
-			break;
-		}
+		schedule_after_slice(next, leave, rip, kernel_mode);
 	}
 	/* Idle pCPUs sleep until a kick: make each one see that the run is over. */
 	schedule_wake_all_pcpus();
@@ -687,6 +639,38 @@ void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)
 	sched_vcpu_wake(target->sched);
 }
 
+/* SCHEDVCPU lines of `vm`'s vCPUs, then its SCHEDVM line (after the run:
+ * no loop runs, the scheduler's figures are final). */
+static void schedule_report_vm(const struct vm *vm)
+{
+	uint64_t run_ns = 0, micro_ns = 0, wait_ns = 0;
+	for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+		struct vcpu *vcpu = vm->vcpus[v];
+		if (!vcpu || !vcpu->sched)
+			continue;
+		const struct sched_vcpu_stats *s = &vcpu->sched->stats;
+		run_ns += s->run_ns;
+		micro_ns += s->micro_run_ns;
+		wait_ns += s->wait_ns;
+		log_record("SCHEDVCPU vm=%s vcpu=%u state=%s run_us=%llu micro_run_us=%llu "
+		           "wait_us=%llu max_wait_us=%llu slices=%llu migrations=%llu "
+		           "wakeups=%llu boosts=%llu yields=%llu offloads=%llu "
+		           "offload_failures=%llu",
+		           vm->name, v, sched_vcpu_state_name(vcpu->sched->state),
+		           (unsigned long long)(s->run_ns / 1000),
+		           (unsigned long long)(s->micro_run_ns / 1000),
+		           (unsigned long long)(s->wait_ns / 1000),
+		           (unsigned long long)(s->max_wait_ns / 1000),
+		           (unsigned long long)vcpu->slices, (unsigned long long)vcpu->migrations,
+		           (unsigned long long)s->wakeups, (unsigned long long)s->boosts,
+		           (unsigned long long)s->yields, (unsigned long long)s->offloads,
+		           (unsigned long long)s->offload_failures);
+	}
+	log_record("SCHEDVM vm=%s weight=%u vcpus=%u run_us=%llu micro_run_us=%llu wait_us=%llu",
+	           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
+	           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
+}
+
 void vmx_schedule_report(void)
 {
 	struct sched_counters c;
@@ -736,35 +720,8 @@ void vmx_schedule_report(void)
 		           (unsigned long long)v->leaves[VMX_LEAVE_YIELD],
 		           (unsigned long long)v->leaves[VMX_LEAVE_STOP]);
 	}
-	for (uint32_t i = 0; i < schedule_vm_count; i++) {
-		struct vm *vm = schedule_vms[i];
-		uint64_t run_ns = 0, micro_ns = 0, wait_ns = 0;
-		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-			struct vcpu *vcpu = vm->vcpus[v];
-			if (!vcpu || !vcpu->sched)
-				continue;
-			const struct sched_vcpu_stats *s = &vcpu->sched->stats;
-			run_ns += s->run_ns;
-			micro_ns += s->micro_run_ns;
-			wait_ns += s->wait_ns;
-			log_record("SCHEDVCPU vm=%s vcpu=%u state=%s run_us=%llu micro_run_us=%llu "
-			           "wait_us=%llu max_wait_us=%llu slices=%llu migrations=%llu "
-			           "wakeups=%llu boosts=%llu yields=%llu offloads=%llu "
-			           "offload_failures=%llu",
-			           vm->name, v, sched_vcpu_state_name(vcpu->sched->state),
-			           (unsigned long long)(s->run_ns / 1000),
-			           (unsigned long long)(s->micro_run_ns / 1000),
-			           (unsigned long long)(s->wait_ns / 1000),
-			           (unsigned long long)(s->max_wait_ns / 1000),
-			           (unsigned long long)vcpu->slices, (unsigned long long)vcpu->migrations,
-			           (unsigned long long)s->wakeups, (unsigned long long)s->boosts,
-			           (unsigned long long)s->yields, (unsigned long long)s->offloads,
-			           (unsigned long long)s->offload_failures);
-		}
-		log_record("SCHEDVM vm=%s weight=%u vcpus=%u run_us=%llu micro_run_us=%llu wait_us=%llu",
-		           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
-		           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
-	}
+	for (uint32_t i = 0; i < schedule_vm_count; i++)
+		schedule_report_vm(schedule_vms[i]);
 	if (schedule_trace_dump)
 		sched_env_trace_dump();
 }
