@@ -10,9 +10,17 @@
  *    waits for, so the hand-over cannot deadlock.
  *  - The RIP and CPL handed to the scheduler are read from the VMCS at the
  *    exit that ended the slice: live values, never a stale copy.
- *  - A vCPU blocks only after its HLT exit; anything posted for it after
- *    sched_vcpu_block() wakes it (vmx_schedule_notify), and what was posted
- *    before is found by the re-check below, so no wake-up is lost.
+ *  - No lost wake-ups, by one rule: an event is published (posted to the
+ *    vLAPIC with atomics) before its notifier calls sched_vcpu_wake(), and
+ *    a halting vCPU publishes "on its way to block" (sched_vcpu_block():
+ *    pending_block) before it re-checks its events (schedule_block()).
+ *    The scheduler reads and changes the vCPU's state only under its lock,
+ *    so whichever comes second sees the other: the notifier's wake finds
+ *    BLOCKED (requeues it) or RUNNING with pending_block (clears it, the
+ *    vCPU keeps running), or the re-check finds the event. Nothing outside
+ *    the scheduler reads the state to decide (tests/host/test_sched_wakeup.c
+ *    checks every interleaving; tests/e2e/vmx-console.sh bounces 5,000 IPIs).
+ *  - A vCPU blocks only after its HLT exit (or while waiting for STARTUP).
  *  - AP vCPUs stay OFFLINE in the scheduler until their STARTUP IPI.
  *
  * Lock order: scheduler lock (inside sched_* calls) -> trace (no lock).
