@@ -65,22 +65,6 @@ static void platform_unlock(struct platform *platform, uint64_t flags)
 		vmx_vcpu_notify(platform->vm->vcpus[__builtin_ctz(targets)], VMX_NOTIFY_DEVICE_IRQ);
 }
 
-void platform_set_irq(struct vm *vm, unsigned gsi, bool level)
-{
-	struct platform *platform = vm->platform;
-	uint64_t flags = platform_lock(platform);
-	vioapic_set_irq(&platform->vioapic, gsi, level);
-	platform_unlock(platform, flags);
-}
-
-void platform_pulse_irq(struct vm *vm, unsigned gsi)
-{
-	struct platform *platform = vm->platform;
-	uint64_t flags = platform_lock(platform);
-	vioapic_pulse_irq(&platform->vioapic, gsi);
-	platform_unlock(platform, flags);
-}
-
 void platform_eoi(struct vm *vm, uint8_t vector)
 {
 	struct platform *platform = vm->platform;
@@ -442,6 +426,9 @@ int platform_create(struct vm *vm, char *error, size_t size)
 		return -1;
 	}
 	memset(platform, 0, sizeof(*platform));
+	/* Owned by the VM from here: run.c frees it with the VM if a later
+	 * step fails. */
+	vm->platform = platform;
 	platform->vm = vm;
 	platform->pic[0].mask = platform->pic[1].mask = 0xff;
 	struct guest_acpi_config config;
@@ -474,7 +461,6 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	vm->mmio[vm->mmio_count++] =
 		(struct vm_mmio_hook){VIOAPIC_DEFAULT_ADDRESS, VIOAPIC_MMIO_SIZE, platform_ioapic_access};
 	vm->rsdp_address = rsdp;
-	vm->platform = platform;
 	return 0;
 }
 

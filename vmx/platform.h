@@ -86,9 +86,6 @@ struct platform {
 int platform_create(struct vm *vm, char *error, size_t size);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
-/* Drive a GSI (IOAPIC pin) from a device model: level or edge pulse. */
-void platform_set_irq(struct vm *vm, unsigned gsi, bool level);
-void platform_pulse_irq(struct vm *vm, unsigned gsi);
 /* True while channel 0 of the PIT is armed to interrupt (a wake source). */
 bool platform_timer_armed(const struct vm *vm);
 /* After the VM ended: stop the PIT's host timer. */

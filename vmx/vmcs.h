@@ -352,7 +352,6 @@ static inline bool vmx_vmxon(uint64_t physical)
 	__asm__ volatile("vmxon %1; setbe %0" : "=q"(failed) : "m"(physical) : "cc", "memory");
 	return !failed;
 }
-static inline void vmx_vmxoff(void) { __asm__ volatile("vmxoff" ::: "cc", "memory"); }
 static inline bool vmx_vmclear(uint64_t physical)
 {
 	bool failed;

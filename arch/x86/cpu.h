@@ -3,9 +3,9 @@
  * registers, port I/O, TSC, interrupt flag.
  *
  * Every wrapper is a single instruction (or a fixed sequence) with no state
- * of its own, safe on any CPU at any time. arch_msr_read_safe() and
- * arch_msr_write_safe() turn a #GP into an error code through the exception
- * fixup table (arch/x86/msr.asm, arch/x86/trap.c).
+ * of its own, safe on any CPU at any time. arch_msr_read_safe() turns a
+ * #GP into an error code through the exception fixup table
+ * (arch/x86/isr.asm, arch/x86/trap.c).
  *
  * Lock order: none.
  */
@@ -219,7 +219,6 @@ static inline void arch_msr_write(uint32_t msr, uint64_t value)
 
 /* Return 0 and the value, or -1 if the MSR does not exist (#GP caught). */
 int arch_msr_read_safe(uint32_t msr, uint64_t *value);
-int arch_msr_write_safe(uint32_t msr, uint64_t value);
 
 static inline uint64_t arch_tsc_read(void)
 {
