@@ -300,7 +300,7 @@ enum bzimage_status bzimage_load(uint8_t *guest, uint64_t guest_size,
                                  const struct bzimage_input *input,
                                  struct bzimage_result *result, char *error, size_t size)
 {
-	struct bzimage_plan plan;
+	struct bzimage_plan plan = {0, 0, 0, 0, 0};
 	memset(result, 0, sizeof(*result));
 	struct bzimage_header *h = &result->header;
 	enum bzimage_status status = bzimage_parse(input->image, input->image_length, h, error, size);
