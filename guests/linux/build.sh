@@ -5,6 +5,9 @@
 #   guests/linux/build.sh            build what is missing, print the paths
 #   guests/linux/build.sh --print    print the cache paths, build nothing
 #
+# The paths are printed last, as shell assignments (bzimage=..., system_map=...,
+# config=..., initramfs=...): `eval "$(guests/linux/build.sh --print)"`.
+#
 # The kernel is Debian's linux-source-6.1 configured as `tinyconfig` +
 # guests/linux/config-fragment (the recipe of tests/fixtures/linux-6.1).
 # Its cache directory is keyed by the sha256 of this script and the
@@ -21,7 +24,8 @@
 # reused as it is; an interrupted build leaves no entry (the results are
 # moved in place last). JOBS (default 2) is make's -j. The kernel tree is
 # unpacked in $USLICE_CACHE/src-HASH and removed after a good build
-# (KEEP_TREE=1 keeps it).
+# (KEEP_TREE=1 keeps it). Concurrent runs wait for each other (flock on
+# $USLICE_CACHE/.lock).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,8 +39,8 @@ kernel_dir=$cache/linux-$kernel_hash
 initramfs_dir=$cache/initramfs-$initramfs_hash
 
 print_paths() {
-	echo "bzImage=$kernel_dir/bzImage"
-	echo "System.map=$kernel_dir/System.map"
+	echo "bzimage=$kernel_dir/bzImage"
+	echo "system_map=$kernel_dir/System.map"
 	echo "config=$kernel_dir/config"
 	echo "initramfs=$initramfs_dir/initramfs.cpio"
 }
@@ -113,6 +117,8 @@ build_initramfs() {
 }
 
 mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9
 if [ -f "$kernel_dir/bzImage" ] && [ -f "$initramfs_dir/initramfs.cpio" ]; then
 	echo "build.sh: cached"
 	print_paths

@@ -26,7 +26,7 @@ build/host/test_vmx_loader: tests/host/test_vmx_loader.c vmx/loader.c vmx/loader
 # nothing); it is skipped when the kernel was never built.
 VMX_LINUX_CACHE := $(shell bash guests/linux/build.sh --print 2>/dev/null)
 VMX_BZIMAGE_CACHE_FLAGS := \
-	-DLINUX_BZIMAGE='"$(patsubst bzImage=%,%,$(filter bzImage=%,$(VMX_LINUX_CACHE)))"' \
+	-DLINUX_BZIMAGE='"$(patsubst bzimage=%,%,$(filter bzimage=%,$(VMX_LINUX_CACHE)))"' \
 	-DLINUX_INITRAMFS='"$(patsubst initramfs=%,%,$(filter initramfs=%,$(VMX_LINUX_CACHE)))"'
 build/host/test_vmx_bzimage: tests/host/test_vmx_bzimage.c vmx/bzimage.c vmx/bzimage.h \
 		vmx/entry.h kernel/string.h tests/host/test.h build/host/foundation/kernel_string.o
