@@ -19,7 +19,7 @@ struct config_parser {
 
 static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
 	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols",
-	"weight", "rules"};
+	"weight", "rules", "cmdline"};
 
 const char *vm_config_key_name(enum vm_config_key key)
 {
@@ -200,6 +200,7 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum vm_co
 	case VM_CONFIG_KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
 	case VM_CONFIG_KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
 	case VM_CONFIG_KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);
+	case VM_CONFIG_KEY_CMDLINE: return config_string(p, c->cmdline, sizeof(c->cmdline), k);
 	default: return -1;
 	}
 }
@@ -250,6 +251,18 @@ static int config_line(struct config_parser *p, struct vm_config *c)
 	if (config_value(p, c, (enum vm_config_key)found))
 		return -1;
 	return config_end_of_line(p);
+}
+
+size_t vm_config_command_line(const struct vm_config *config, char *out, size_t size)
+{
+	size_t used = 0;
+	if (size)
+		out[0] = '\0';
+	config_append(out, size, &used, config->cmdline, config_length(config->cmdline));
+	if (config->cmdline[0] && config->extra[0])
+		config_append(out, size, &used, " ", 1);
+	config_append(out, size, &used, config->extra, config_length(config->extra));
+	return used;
 }
 
 int vm_config_parse(struct vm_config *config, const char *file, const char *text,

@@ -9,8 +9,10 @@
  *   kernel  string, required: the boot module holding the guest kernel
  *   vcpus   number 1..SCHED_MAX_VCPUS_PER_VM (default 1)
  *   memory  number of MiB, 4..65536 (default 32)
- *   ramdisk string: a boot module handed to the guest as a Multiboot module
- *   extra   string: the guest kernel's command line
+ *   ramdisk string: a boot module: a Multiboot module, or a bzImage's initrd
+ *   cmdline string: the guest kernel's command line
+ *   extra   string: appended to the command line (after a space when
+ *           cmdline is given too; see vm_config_command_line())
  *   pool    string: cpupool name (default "Pool-0")
  *   symbols string: the boot module holding the guest's System.map
  *   weight  number 1..65535: credit scheduler weight (default 256)
@@ -34,6 +36,8 @@
 #define VM_CONFIG_NAME_SIZE 32
 #define VM_CONFIG_STRING_SIZE 128
 #define VM_CONFIG_EXTRA_SIZE 256
+/* cmdline + ' ' + extra + NUL */
+#define VM_CONFIG_COMMAND_LINE_SIZE (2 * VM_CONFIG_EXTRA_SIZE)
 
 /* The keys, in the order of the table in config.c. */
 enum vm_config_key {
@@ -47,6 +51,7 @@ enum vm_config_key {
 	VM_CONFIG_KEY_SYMBOLS,
 	VM_CONFIG_KEY_WEIGHT,
 	VM_CONFIG_KEY_RULES,
+	VM_CONFIG_KEY_CMDLINE,
 	VM_CONFIG_KEY_COUNT
 };
 
@@ -55,6 +60,7 @@ struct vm_config {
 	char kernel[VM_CONFIG_STRING_SIZE];
 	char ramdisk[VM_CONFIG_STRING_SIZE];
 	char extra[VM_CONFIG_EXTRA_SIZE];
+	char cmdline[VM_CONFIG_EXTRA_SIZE];
 	char pool[VM_CONFIG_NAME_SIZE];
 	char symbols[VM_CONFIG_STRING_SIZE];
 	char rules[VM_CONFIG_STRING_SIZE];
@@ -68,6 +74,11 @@ struct vm_config {
 
 /* The key's name as written in a configuration ("kernel"). */
 const char *vm_config_key_name(enum vm_config_key key);
+
+/* The kernel command line: `cmdline`, then `extra` after a space (either
+ * alone when the other is empty). Returns its length; `out` holds
+ * VM_CONFIG_COMMAND_LINE_SIZE bytes. */
+size_t vm_config_command_line(const struct vm_config *config, char *out, size_t size);
 
 /* Parse `length` bytes of `text` from file `file`. Returns 0, or -1 with
  * "FILE:LINE: reason" in `error`. */

@@ -14,6 +14,7 @@
 #include "kernel/string.h"
 #include "sched/classify.h"
 #include "sched/sched.h"
+#include "vmx/bzimage.h"
 #include "vmx/config.h"
 #include "vmx/console.h"
 #include "vmx/ept.h"
@@ -82,6 +83,13 @@ static int run_vm_bitmaps(struct vm *vm)
 /* The boot modules one configuration names, found and checked. */
 struct run_references {
 	const struct boot_module *kernel, *ramdisk, *symbols, *rules;
+	bool linux_kernel; /* a bzImage (Linux boot protocol), else Multiboot */
+};
+
+/* Where the kernel went and how its vCPUs start. */
+struct run_loaded {
+	uint64_t kernel_start, kernel_end;
+	struct vcpu_entry entry;
 };
 
 /* "VMCONFIG file=F error="F:LINE: reason"" for a key of `config` (line 0:
@@ -123,7 +131,7 @@ static int run_reference(const struct boot_module *module, const struct vm_confi
 static int run_check_config(const struct boot_module *module, const struct vm_config *config,
                             struct run_references *refs)
 {
-	*refs = (struct run_references){NULL, NULL, NULL, NULL};
+	*refs = (struct run_references){NULL, NULL, NULL, NULL, false};
 	for (uint32_t i = 0; i < run_vm_count; i++)
 		if (strcmp(run_vms[i]->name, config->name) == 0)
 			return run_reject(module, config, VM_CONFIG_KEY_NAME,
@@ -131,6 +139,15 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 			                  run_vms[i]->config_file);
 	if (run_reference(module, config, VM_CONFIG_KEY_KERNEL, config->kernel, true, &refs->kernel))
 		return -1;
+	const uint8_t *image = (const uint8_t *)(uintptr_t)refs->kernel->base;
+	refs->linux_kernel = bzimage_detect(image, refs->kernel->length);
+	if (refs->linux_kernel) {
+		char error[200];
+		struct bzimage_header header;
+		if (bzimage_parse(image, refs->kernel->length, &header, error, sizeof(error)))
+			return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
+			                  refs->kernel->name, error);
+	}
 	if (config->ramdisk[0] && run_reference(module, config, VM_CONFIG_KEY_RAMDISK,
 	                                        config->ramdisk, false, &refs->ramdisk))
 		return -1;
@@ -233,10 +250,10 @@ static void run_describe_vm(struct vm *vm, const struct boot_module *module,
 	}
 }
 
-/* Load the kernel, set every vCPU to its entry state, build the platform. */
-static int run_load_vm(struct vm *vm, const struct boot_module *module,
-                       const struct vm_config *config, const struct run_references *refs,
-                       struct loader_result *loaded)
+/* A Multiboot kernel: the ramdisk is its module. */
+static int run_load_multiboot(struct vm *vm, const struct boot_module *module,
+                              const struct vm_config *config, const struct run_references *refs,
+                              const char *command_line, struct run_loaded *loaded)
 {
 	char error[200];
 	struct loader_module ramdisk[1];
@@ -246,15 +263,69 @@ static int run_load_vm(struct vm *vm, const struct boot_module *module,
 		                                    refs->ramdisk->length, refs->ramdisk->name};
 		ramdisk_count = 1;
 	}
+	struct loader_result result;
 	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
 	                          (const uint8_t *)(uintptr_t)refs->kernel->base, refs->kernel->length,
-	                          config->extra, ramdisk, ramdisk_count, loaded, error,
+	                          command_line, ramdisk, ramdisk_count, &result, error,
 	                          sizeof(error)))
 		return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
 		                  refs->kernel->name, error);
-	/* Every vCPU starts at the Multiboot entry state; the APs (index > 0)
-	 * wait for SIPI in their vLAPIC and never run that state (they start
-	 * in real mode at the SIPI vector, vmx/vcpu_interrupt.c). */
+	loaded->kernel_start = result.kernel_start;
+	loaded->kernel_end = result.kernel_end;
+	loaded->entry = (struct vcpu_entry){.mode = VCPU_ENTRY_MULTIBOOT32, .rip = result.entry,
+	                                    .rax = LOADER_BOOT_MAGIC, .rbx = result.info_address};
+	return 0;
+}
+
+/* A bzImage: the ramdisk is its initrd; the ACPI tables are built. */
+static int run_load_linux(struct vm *vm, const struct boot_module *module,
+                          const struct vm_config *config, const struct run_references *refs,
+                          const char *command_line, struct run_loaded *loaded)
+{
+	char error[200];
+	struct bzimage_input input = {
+		(const uint8_t *)(uintptr_t)refs->kernel->base, refs->kernel->length,
+		refs->ramdisk ? (const uint8_t *)(uintptr_t)refs->ramdisk->base : NULL,
+		refs->ramdisk ? refs->ramdisk->length : 0, command_line, vm->rsdp_address,
+		PLATFORM_ACPI_BASE, PLATFORM_ACPI_SIZE, VIOAPIC_DEFAULT_ADDRESS};
+	struct bzimage_result result;
+	enum bzimage_status status = bzimage_load((uint8_t *)(uintptr_t)vm->memory_base,
+	                                          vm->memory_size, &input, &result, error,
+	                                          sizeof(error));
+	if (status == BZIMAGE_BAD_INITRD)
+		return run_reject(module, config, VM_CONFIG_KEY_RAMDISK, "ramdisk %s: %s",
+		                  refs->ramdisk->name, error);
+	if (status == BZIMAGE_BAD_CMDLINE)
+		return run_reject(module, config,
+		                  config->lines[VM_CONFIG_KEY_CMDLINE] ? VM_CONFIG_KEY_CMDLINE
+		                                                       : VM_CONFIG_KEY_EXTRA,
+		                  "%s", error);
+	if (status != BZIMAGE_OK)
+		return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
+		                  refs->kernel->name, error);
+	log_record("LINUXBOOT vm=%s protocol=%u.%02u kernel_bytes=%llu initrd_bytes=%llu "
+	           "cmdline_bytes=%llu load=0x%llx initrd=0x%llx zero_page=0x%llx e820=%u",
+	           vm->name, result.header.version >> 8, result.header.version & 0xffu,
+	           (unsigned long long)result.header.kernel_bytes,
+	           (unsigned long long)result.initrd_bytes,
+	           (unsigned long long)result.cmdline_bytes,
+	           (unsigned long long)result.kernel_address,
+	           (unsigned long long)result.initrd_address,
+	           (unsigned long long)result.zero_page, result.e820_count);
+	loaded->kernel_start = result.kernel_address;
+	loaded->kernel_end = result.kernel_end;
+	loaded->entry = result.entry;
+	return 0;
+}
+
+/* Build the platform, load the kernel (bzImage or Multiboot, as
+ * run_check_config() found), set every vCPU to its entry state. */
+static int run_load_vm(struct vm *vm, const struct boot_module *module,
+                       const struct vm_config *config, const struct run_references *refs,
+                       struct run_loaded *loaded)
+{
+	char error[200], command_line[VM_CONFIG_COMMAND_LINE_SIZE];
+	vm_config_command_line(config, command_line, sizeof(command_line));
 	vm->vcpu_count = config->vcpus;
 	for (uint32_t i = 0; i < config->vcpus; i++) {
 		struct vcpu *vcpu = vm->vcpus[i];
@@ -262,13 +333,24 @@ static int run_load_vm(struct vm *vm, const struct boot_module *module,
 		vcpu->index = i;
 		vcpu->loaded_cpu = -1;
 		vcpu->last_cpu = -1;
-		vcpu->start_eax = LOADER_BOOT_MAGIC;
-		vcpu->start_ebx = loaded->info_address;
-		vcpu->start_rip = loaded->entry;
 		vcpu_interrupt_init(vcpu);
 	}
+	/* The platform first: a Linux zero page names the RSDP. */
 	if (platform_create(vm, error, sizeof(error)) != 0)
 		return run_reject(module, NULL, VM_CONFIG_KEY_NAME, "%s", error);
+	if ((refs->linux_kernel ? run_load_linux : run_load_multiboot)(vm, module, config, refs,
+	                                                                command_line, loaded))
+		return -1;
+	/* Every vCPU gets the entry state; the APs (index > 0) wait for SIPI
+	 * in their vLAPIC and never run it (they start in real mode at the
+	 * SIPI vector, vmx/vcpu_interrupt.c). */
+	for (uint32_t i = 0; i < config->vcpus; i++) {
+		struct vcpu *vcpu = vm->vcpus[i];
+		vcpu->entry = loaded->entry;
+		vcpu->start_rip = (uint32_t)loaded->entry.rip;
+		vcpu->start_eax = (uint32_t)loaded->entry.rax;
+		vcpu->start_ebx = (uint32_t)loaded->entry.rbx;
+	}
 	return 0;
 }
 
@@ -291,19 +373,19 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 	if (!vm)
 		return NULL;
 	run_describe_vm(vm, module, &config, &refs, id);
-	struct loader_result loaded;
+	struct run_loaded loaded;
 	if (run_load_vm(vm, module, &config, &refs, &loaded) != 0) {
 		run_free_vm(vm);
 		return NULL;
 	}
 	log_info("VM %s: %u MiB at host 0x%llx (EPT: %llu x 2M, %llu x 4K, %llu tables), VPID %u, "
-	         "kernel %s [0x%llx-0x%llx) entry 0x%x, cmdline \"%s\"%s%s",
+	         "kernel %s [0x%llx-0x%llx) entry 0x%llx, cmdline \"%s%s%s\"%s%s",
 	         vm->name, config.memory_mb, (unsigned long long)vm->memory_base,
 	         (unsigned long long)statistics.pages_2m, (unsigned long long)statistics.pages_4k,
 	         (unsigned long long)statistics.tables, vm->vpid, refs.kernel->name,
 	         (unsigned long long)loaded.kernel_start, (unsigned long long)loaded.kernel_end,
-	         loaded.entry,
-	         config.extra, vm->symbols ? ", symbols " : "", vm->symbols ? config.symbols : "");
+	         (unsigned long long)loaded.entry.rip, config.cmdline,
+	         config.cmdline[0] && config.extra[0] ? " " : "", config.extra, vm->symbols ? ", symbols " : "", vm->symbols ? config.symbols : "");
 	return vm;
 }
 

@@ -33,6 +33,7 @@
 #include "kernel/lock.h"
 #include "sched/sched.h"
 #include "vmx/config.h"
+#include "vmx/entry.h"
 #include "vmx/unknown.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
@@ -133,6 +134,7 @@ struct vcpu {
 	struct vm *vm;
 	uint32_t index;
 	uint32_t start_rip, start_eax, start_ebx; /* Multiboot entry state */
+	struct vcpu_entry entry; /* the whole entry state (Linux: 64-bit) */
 	uint64_t vmcs;          /* physical address of the VMCS region */
 	int32_t loaded_cpu;     /* pCPU where the VMCS is current, -1 if cleared */
 	int32_t last_cpu;       /* pCPU it last ran on, -1 never */

@@ -218,9 +218,13 @@ static void vmx_write_host_fixed(void)
 	vmx_write(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_entry);
 }
 
-/* Multiboot entry state: 32-bit protected mode, flat segments, no paging. */
-static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, struct vcpu *vcpu)
+/* The entry state (vmx/entry.h): Multiboot 32-bit protected mode with
+ * paging off, or Linux 64-bit long mode with the loader's GDT and page
+ * tables; flat segments either way. */
+static void vmx_write_guest_initial(const struct vcpu_entry *entry, struct vcpu *vcpu)
 {
+	bool linux64 = entry->mode == VCPU_ENTRY_LINUX64;
+	uint16_t data = linux64 ? entry->data_selector : 0x10;
 	static const uint32_t selectors[] = {VMCS_GUEST_ES_SELECTOR, VMCS_GUEST_SS_SELECTOR,
 	                                     VMCS_GUEST_DS_SELECTOR, VMCS_GUEST_FS_SELECTOR,
 	                                     VMCS_GUEST_GS_SELECTOR};
@@ -228,15 +232,15 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	 * offset from the ES field of their group. */
 	for (unsigned i = 0; i < sizeof(selectors) / sizeof(selectors[0]); i++) {
 		uint32_t offset = selectors[i] - VMCS_GUEST_ES_SELECTOR;
-		vmx_write(selectors[i], 0x10);
+		vmx_write(selectors[i], data);
 		vmx_write(VMCS_GUEST_ES_BASE + offset, 0);
 		vmx_write(VMCS_GUEST_ES_LIMIT + offset, 0xffffffff);
 		vmx_write(VMCS_GUEST_ES_ACCESS + offset, 0xc093);
 	}
-	vmx_write(VMCS_GUEST_CS_SELECTOR, 0x08);
+	vmx_write(VMCS_GUEST_CS_SELECTOR, linux64 ? entry->code_selector : 0x08);
 	vmx_write(VMCS_GUEST_CS_BASE, 0);
 	vmx_write(VMCS_GUEST_CS_LIMIT, 0xffffffff);
-	vmx_write(VMCS_GUEST_CS_ACCESS, 0xc09b);
+	vmx_write(VMCS_GUEST_CS_ACCESS, linux64 ? 0xa09b : 0xc09b); /* 64-bit: L, not D */
 	vmx_write(VMCS_GUEST_LDTR_SELECTOR, 0);
 	vmx_write(VMCS_GUEST_LDTR_BASE, 0);
 	vmx_write(VMCS_GUEST_LDTR_LIMIT, 0);
@@ -245,8 +249,8 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	vmx_write(VMCS_GUEST_TR_BASE, 0);
 	vmx_write(VMCS_GUEST_TR_LIMIT, 0xffff);
 	vmx_write(VMCS_GUEST_TR_ACCESS, 0x8b); /* present, busy 32/64-bit TSS */
-	vmx_write(VMCS_GUEST_GDTR_BASE, 0);
-	vmx_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmx_write(VMCS_GUEST_GDTR_BASE, linux64 ? entry->gdt_base : 0);
+	vmx_write(VMCS_GUEST_GDTR_LIMIT, linux64 ? entry->gdt_limit : 0xffff);
 	vmx_write(VMCS_GUEST_IDTR_BASE, 0);
 	vmx_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 	/* Guest CR0/CR4 carry the VMX fixed bits; the shadows show the guest's view. */
@@ -254,7 +258,8 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	uint64_t cr0_fixed1 = arch_msr_read(MSR_VMX_CR0_FIXED1);
 	uint64_t cr4_fixed0 = arch_msr_read(MSR_VMX_CR4_FIXED0);
 	uint64_t cr4_fixed1 = arch_msr_read(MSR_VMX_CR4_FIXED1);
-	uint64_t cr0 = ARCH_CR0_PE | 0x10; /* PE, ET */
+	uint64_t cr0 = linux64 ? entry->cr0 : ARCH_CR0_PE | ARCH_CR0_ET;
+	uint64_t cr4 = linux64 ? entry->cr4 : 0;
 	/* PG, and CD/NW (their combination is checked, vmx/cr.h), exit too. */
 	vmx_write(VMCS_CR0_GUEST_HOST_MASK,
 	          cr0_fixed0 | ~cr0_fixed1 | ARCH_CR0_PG | ARCH_CR0_CD | ARCH_CR0_NW);
@@ -263,12 +268,12 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	/* CR4 bits of hidden features and PAE/PCIDE exit to be checked (vmx/cr.h). */
 	vmx_write(VMCS_CR4_GUEST_HOST_MASK, cr4_fixed0 | ~cr4_fixed1 | VMX_CR4_HIDDEN |
 	                                        ARCH_CR4_PAE | ARCH_CR4_PCIDE);
-	vmx_write(VMCS_CR4_READ_SHADOW, 0);
-	vmx_write(VMCS_GUEST_CR4, cr4_fixed0 & cr4_fixed1);
-	vmx_write(VMCS_GUEST_CR3, 0);
+	vmx_write(VMCS_CR4_READ_SHADOW, cr4);
+	vmx_write(VMCS_GUEST_CR4, (cr4 | cr4_fixed0) & cr4_fixed1);
+	vmx_write(VMCS_GUEST_CR3, linux64 ? entry->cr3 : 0);
 	vmx_write(VMCS_GUEST_DR7, 0x400);
-	vmx_write(VMCS_GUEST_RSP, 0);
-	vmx_write(VMCS_GUEST_RIP, entry);
+	vmx_write(VMCS_GUEST_RSP, entry->rsp);
+	vmx_write(VMCS_GUEST_RIP, entry->rip);
 	vmx_write(VMCS_GUEST_RFLAGS, 0x2);
 	vmx_write(VMCS_GUEST_PENDING_DEBUG, 0);
 	vmx_write(VMCS_GUEST_SYSENTER_CS, 0);
@@ -276,13 +281,14 @@ static void vmx_write_guest_initial(uint32_t entry, uint32_t eax, uint32_t ebx, 
 	vmx_write(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmx_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmx_write(VMCS_GUEST_PAT, 0x0007040600070406ull);
-	vmx_write(VMCS_GUEST_EFER, 0);
+	vmx_write(VMCS_GUEST_EFER, linux64 ? entry->efer : 0);
 	vmx_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmx_write(VMCS_GUEST_ACTIVITY_STATE, 0);
 	vmx_write(VMCS_LINK_POINTER, ~0ull);
 	memset(&vcpu->registers, 0, sizeof(vcpu->registers));
-	vcpu->registers.rax = eax;
-	vcpu->registers.rbx = ebx;
+	vcpu->registers.rax = entry->rax;
+	vcpu->registers.rbx = entry->rbx;
+	vcpu->registers.rsi = entry->rsi;
 }
 
 int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx,
@@ -306,8 +312,14 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
 		return -1;
 	}
 	vmx_vcpu_load(vcpu);
+	/* The Multiboot state from the arguments; a Linux one from vcpu->entry. */
+	struct vcpu_entry state = vcpu->entry;
+	if (state.mode != VCPU_ENTRY_LINUX64)
+		state = (struct vcpu_entry){.mode = VCPU_ENTRY_MULTIBOOT32, .rip = entry, .rax = eax,
+		                            .rbx = ebx};
 	vcpu->processor_controls = vmx_controls.processor;
-	vcpu->entry_controls = vmx_controls.entry;
+	vcpu->entry_controls = vmx_controls.entry |
+	                       (state.mode == VCPU_ENTRY_LINUX64 ? VMX_ENTRY_IA32E_GUEST : 0);
 	vmx_write(VMCS_PIN_CONTROLS, vmx_controls.pin);
 	vmx_write(VMCS_PROCESSOR_CONTROLS, vcpu->processor_controls);
 	vmx_write(VMCS_SECONDARY_CONTROLS, vmx_controls.secondary);
@@ -332,7 +344,7 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
 		vmx_write(VMCS_PLE_WINDOW, vmx_settings.ple_window);
 	}
 	vmx_write_host_fixed();
-	vmx_write_guest_initial(entry, eax, ebx, vcpu);
+	vmx_write_guest_initial(&state, vcpu);
 	vcpu->apic_base = 0xfee00000ull | (1ull << 11) | (vcpu->index == 0 ? 1ull << 8 : 0);
 	vcpu->misc_enable = 1; /* fast strings */
 	return 0;

@@ -44,8 +44,10 @@ int vmx_controls_compute(const struct vmx_capability *capability, char *error, s
 /* VMXON on this pCPU; -1 with the reason in `error`. */
 int vmx_cpu_enable(char *error, size_t size);
 
-/* Allocate and fill the VMCS of `vcpu` (guest starts at `entry` with the
- * Multiboot registers eax/ebx). Must run on a pCPU in VMX operation. */
+/* Allocate and fill the VMCS of `vcpu`: a Multiboot guest starts at
+ * `entry` with the registers eax/ebx; when vcpu->entry is a Linux 64-bit
+ * state (vmx/entry.h) it starts in that and the arguments are unused.
+ * Must run on a pCPU in VMX operation. */
 int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx,
                     char *error, size_t size);
 void vmx_vcpu_load(struct vcpu *vcpu);

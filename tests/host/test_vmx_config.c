@@ -51,6 +51,44 @@ static void test_defaults_and_no_final_newline(void)
 	CHECK_STR(c.ramdisk, "");
 }
 
+/* Xen's keys for a Linux guest: kernel (a bzImage), ramdisk (its initrd),
+ * cmdline; extra is appended to cmdline after a space. */
+static void test_command_line(void)
+{
+	static const struct {
+		const char *text;
+		const char *command_line;
+		uint32_t cmdline_line, extra_line;
+	} rows[] = {
+		{"name=\"a\"\nkernel=\"bzImage\"\nramdisk=\"initrd\"\ncmdline=\"console=ttyS0 nokaslr\"\n",
+		 "console=ttyS0 nokaslr", 4, 0},
+		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"console=ttyS0\"\nextra=\"quiet\"\n",
+		 "console=ttyS0 quiet", 3, 4},
+		{"name=\"a\"\nkernel=\"k\"\nextra=\"cpuid 100\"\n", "cpuid 100", 0, 3},
+		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"\"\nextra=\"x\"\n", "x", 3, 4},
+		{"name=\"a\"\nkernel=\"k\"\n", "", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vm_config c;
+		char error[200] = "", line[VM_CONFIG_COMMAND_LINE_SIZE];
+		CHECK_EQ(parse(&c, rows[i].text, error, sizeof(error)), 0);
+		CHECK_STR(error, "");
+		CHECK_EQ(vm_config_command_line(&c, line, sizeof(line)), strlen(rows[i].command_line));
+		CHECK_STR(line, rows[i].command_line);
+		CHECK_EQ(c.lines[VM_CONFIG_KEY_CMDLINE], rows[i].cmdline_line);
+		CHECK_EQ(c.lines[VM_CONFIG_KEY_EXTRA], rows[i].extra_line);
+	}
+	CHECK_STR(vm_config_key_name(VM_CONFIG_KEY_CMDLINE), "cmdline");
+	/* Both at their longest still fit, with the space. */
+	struct vm_config c;
+	memset(&c, 0, sizeof(c));
+	memset(c.cmdline, 'c', sizeof(c.cmdline) - 1);
+	memset(c.extra, 'e', sizeof(c.extra) - 1);
+	char line[VM_CONFIG_COMMAND_LINE_SIZE];
+	CHECK_EQ(vm_config_command_line(&c, line, sizeof(line)), sizeof(line) - 1);
+	CHECK_EQ(line[VM_CONFIG_EXTRA_SIZE - 1], ' ');
+}
+
 static void test_rejected(void)
 {
 	static const struct {
@@ -78,6 +116,8 @@ static void test_rejected(void)
 		{"kernel=\"k\"\n# no name\n", "t.cfg:2: required key name is missing"},
 		{"name=\"a\"\n", "t.cfg:1: required key kernel is missing"},
 		{"", "t.cfg:1: required key name is missing"},
+		{"name=\"a\"\nkernel=\"k\"\ncmdline=1\n", "t.cfg:3: expected a quoted string for key cmdline"},
+		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"a\"\ncmdline=\"b\"\n", "t.cfg:4: duplicate key cmdline"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vm_config c;
@@ -122,6 +162,7 @@ int main(void)
 {
 	TEST_RUN(test_full_file);
 	TEST_RUN(test_defaults_and_no_final_newline);
+	TEST_RUN(test_command_line);
 	TEST_RUN(test_rejected);
 	TEST_RUN(test_nul_byte_and_small_error_buffer);
 	TEST_RUN(test_shipped_configurations);
