@@ -77,6 +77,10 @@ static int run_vm_bitmaps(struct vm *vm)
 	                                  ARCH_MSR_CSTAR, ARCH_MSR_SYSCALL_MASK};
 	for (unsigned i = 0; i < sizeof(passed) / sizeof(passed[0]); i++)
 		run_bitmap_pass(msr, passed[i]);
+	/* RDTSCP (offered when the control is) reads TSC_AUX: the vCPU's own,
+	 * switched by vmx_vcpu_load/put like the SYSCALL MSRs. */
+	if (vmx_controls.secondary & VMX_PROC2_RDTSCP)
+		run_bitmap_pass(msr, ARCH_MSR_TSC_AUX);
 	return 0;
 }
 

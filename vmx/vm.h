@@ -153,6 +153,7 @@ struct vcpu {
 	struct vcpu_interrupt interrupt;
 	/* MSRs VMX does not switch: loaded around the vCPU's turn. */
 	uint64_t kernel_gs_base, star, lstar, cstar, syscall_mask;
+	uint64_t tsc_aux; /* passed through while RDTSCP is offered */
 	/* Emulated MSRs. */
 	uint64_t apic_base, tsc_deadline, misc_enable;
 	/* Exit counters by basic reason; exits_total counts all. */

@@ -373,6 +373,8 @@ void vmx_vcpu_load(struct vcpu *vcpu)
 	arch_msr_write(ARCH_MSR_LSTAR, vcpu->lstar);
 	arch_msr_write(ARCH_MSR_CSTAR, vcpu->cstar);
 	arch_msr_write(ARCH_MSR_SYSCALL_MASK, vcpu->syscall_mask);
+	if (vmx_controls.secondary & VMX_PROC2_RDTSCP)
+		arch_msr_write(ARCH_MSR_TSC_AUX, vcpu->tsc_aux);
 }
 
 void vmx_vcpu_put(struct vcpu *vcpu)
@@ -382,6 +384,8 @@ void vmx_vcpu_put(struct vcpu *vcpu)
 	vcpu->lstar = arch_msr_read(ARCH_MSR_LSTAR);
 	vcpu->cstar = arch_msr_read(ARCH_MSR_CSTAR);
 	vcpu->syscall_mask = arch_msr_read(ARCH_MSR_SYSCALL_MASK);
+	if (vmx_controls.secondary & VMX_PROC2_RDTSCP)
+		vcpu->tsc_aux = arch_msr_read(ARCH_MSR_TSC_AUX);
 	arch_msr_write(ARCH_MSR_KERNEL_GS_BASE, 0);
 	vmx_extended_save(&vcpu->extended);
 	vmx_vmclear(vcpu->vmcs);
