@@ -80,6 +80,8 @@ static void kernel_check_options(const struct cmdline *line)
 
 static __attribute__((noreturn)) void kernel_halt(const char *reason, int status)
 {
+	log_report();
+	log_stop_drain(); /* every line before HALT, which is written synchronously */
 	log_record("HALT reason=%s tsc=%llu", reason, (unsigned long long)arch_tsc_read());
 	power_off(status);
 }
@@ -139,8 +141,9 @@ void kernel_main(const struct boot_info *info)
 	memcpy(&kernel_boot_info, info, sizeof(kernel_boot_info));
 	info = &kernel_boot_info;
 	uint64_t boot_tsc = arch_tsc_read();
-	uart_init(UART_COM1, 115200);
-	log_set_sink(uart_write);
+	uart_init(UART_COM1, UART_BAUD);
+	struct log_console console = {uart_write, uart_transmit, uart_fifo_drain_ns()};
+	log_set_console(&console);
 	percpu_install(0);
 	percpu_ready = true;
 	trap_init_cpu(0);
@@ -199,6 +202,7 @@ void kernel_main(const struct boot_info *info)
 	trap_register(TRAP_VECTOR_RESCHEDULE, kernel_reschedule_interrupt);
 	timer_set_hardware(lapic_timer_arm);
 	arch_interrupts_enable();
+	log_start_drain(); /* log output is asynchronous from here (kernel/log.c) */
 	log_info("memory: %llu MiB usable, %llu MiB free; ACPI %s rev %u, %u CPUs in MADT, %u IOAPICs",
 	         (unsigned long long)memory_total_mb(), (unsigned long long)memory_free_mb(),
 	         kernel_acpi.oem_id, kernel_acpi.revision, kernel_acpi.cpu_count,

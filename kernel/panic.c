@@ -5,7 +5,8 @@
  * faults while panicking) just stops. Other CPUs receive an NMI whose
  * handler parks them (arch/x86/trap.c checks panic_in_progress()).
  *
- * Lock order: none taken; the log lock is forced open if its holder died.
+ * Lock order: none taken; the log locks are forced open if a holder died,
+ * and the log's ring is written out before the panic lines.
  */
 #include "kernel/panic.h"
 
@@ -37,7 +38,8 @@ static __attribute__((noreturn)) void panic_va(const char *reason,
 	/* Give a CPU that holds the log lock time to finish its line. */
 	for (int i = 0; i < 1000000; i++)
 		arch_pause();
-	log_force_unlock();
+	log_force_unlock(); /* output is synchronous from here */
+	log_flush();        /* every line logged before the panic, then ours */
 	char message[256];
 	format_string_va(message, sizeof(message), format, args);
 	log_record("PANIC cpu=%d reason=%s message=\"%s\"", me, reason, message);

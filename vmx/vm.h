@@ -82,8 +82,8 @@ struct vuart {
 	char line[VUART_LINE_SIZE];
 	uint32_t line_length;
 };
-/* Print up to `max_lines` guest lines waiting in the console ring
- * (vmx/vuart.c); returns how many it printed. */
+/* Nothing to do now (returns 0): guest lines go straight to the log's
+ * ring, which kernel/log.c drains and flushes (vmx/vuart.c). */
 unsigned vuart_drain(unsigned max_lines);
 
 struct vcpu;

@@ -3,17 +3,18 @@
  *
  * Transmit only: every byte the guest writes to THR goes to a line buffer
  * (under the UART's lock: vCPUs of one VM may print at once); a full line
- * is kept in the VM's console buffer and queued in the console ring (a line
- * at 115,200 baud takes up to 17 ms with interrupts off: never on another
- * VM's path). Only the printing vCPU prints, the oldest line, when the ring
- * is full; vuart_flush_all() (the VM stops or powers off) and the end of
- * the run print the ring entirely, as "[NAME] text". (Draining from idle
- * pCPUs delayed vLAPIC timer wake-ups by milliseconds: smp-timer.) The
- * line status register always says "transmitter empty", so guests never
- * wait. No receive, no interrupts.
+ * is kept in the VM's console buffer and handed to the log as
+ * "[NAME] text" with log_record_droppable(): a copy into the log's byte
+ * ring, which a timer drains into the real UART a FIFO at a time
+ * (kernel/log.c), so the line appears within milliseconds and the vCPU
+ * never waits for the 17 ms a line takes at 115,200 baud. When the ring is
+ * nearly full the line is dropped and counted (LOGSTATS dropped_lines=).
+ * vuart_flush_all() (the VM stops or powers off) hands over a partial
+ * line. The line status register always says "transmitter empty", so
+ * guests never wait. No receive, no interrupts.
  *
- * Lock order: uart->lock -> vm->lock (console buffer) -> log_lock;
- * uart->lock -> vuart_ring_lock (a leaf; never held while printing).
+ * Lock order: uart->lock -> vm->lock (console buffer);
+ * uart->lock -> log_lock.
  */
 #include "kernel/log.h"
 #include "kernel/string.h"
@@ -33,46 +34,14 @@
 #define VUART_MSR_IDLE 0xb0        /* DCD, DSR, CTS */
 #define VUART_MSR_LOOP 0xf0        /* loopback: the MCR outputs read back */
 
-#define VUART_RING_LINES 256 /* guest lines waiting for the console */
-
-struct vuart_ring_line {
-	const struct vm *vm;
-	uint32_t length;
-	char text[VUART_LINE_SIZE];
-};
-
-static struct vuart_ring_line vuart_ring[VUART_RING_LINES];
-static uint32_t vuart_ring_head, vuart_ring_tail; /* free-running */
-static struct spinlock vuart_ring_lock = SPINLOCK_INIT;
-
-static void vuart_print(const struct vuart_ring_line *line)
-{
-	log_record("[%s] %.*s", line->vm->name, (int)line->length, line->text);
-}
-
-/* Take the oldest line out of the ring into `out`; false if empty. */
-static bool vuart_ring_take(struct vuart_ring_line *out)
-{
-	uint64_t flags = spinlock_acquire_irqsave(&vuart_ring_lock);
-	bool taken = vuart_ring_tail != vuart_ring_head;
-	if (taken)
-		*out = vuart_ring[vuart_ring_tail++ % VUART_RING_LINES];
-	spinlock_release_irqrestore(&vuart_ring_lock, flags);
-	return taken;
-}
-
 unsigned vuart_drain(unsigned max_lines)
 {
-	struct vuart_ring_line line;
-	unsigned printed = 0;
-	while (printed < max_lines && vuart_ring_take(&line)) {
-		vuart_print(&line);
-		printed++;
-	}
-	return printed;
+	(void)max_lines; /* guest lines are in the log's ring already, in order */
+	return 0;
 }
 
-/* UART lock held: queue the line (printing the oldest one if full). */
+/* UART lock held: the line goes to the VM's buffer and to the log's ring
+ * (dropped, and counted, if the ring is nearly full: never waited for). */
 static void vuart_flush(struct vm *vm)
 {
 	struct vuart *u = &vm->uart;
@@ -80,20 +49,7 @@ static void vuart_flush(struct vm *vm)
 		return;
 	vm_console_append(vm, u->line, u->line_length);
 	vm_console_append(vm, "\n", 1);
-	struct vuart_ring_line oldest;
-	bool full = false;
-	uint64_t flags = spinlock_acquire_irqsave(&vuart_ring_lock);
-	if (vuart_ring_head - vuart_ring_tail == VUART_RING_LINES) {
-		oldest = vuart_ring[vuart_ring_tail++ % VUART_RING_LINES];
-		full = true;
-	}
-	struct vuart_ring_line *slot = &vuart_ring[vuart_ring_head++ % VUART_RING_LINES];
-	slot->vm = vm;
-	slot->length = u->line_length;
-	memcpy(slot->text, u->line, u->line_length);
-	spinlock_release_irqrestore(&vuart_ring_lock, flags);
-	if (full)
-		vuart_print(&oldest);
+	log_record_droppable("[%s] %.*s", vm->name, (int)u->line_length, u->line);
 	u->line_length = 0;
 }
 
@@ -173,5 +129,4 @@ void vuart_flush_all(struct vm *vm)
 	uint64_t flags = spinlock_acquire_irqsave(&vm->uart.lock);
 	vuart_flush(vm);
 	spinlock_release_irqrestore(&vm->uart.lock, flags);
-	vuart_drain(UINT32_MAX);
 }
