@@ -616,7 +616,6 @@ void vmx_schedule_run(void)
 	timer_cancel(&schedule_run_limit_timer);
 	timer_cancel(&schedule_liveness_timer);
 	schedule_finished_tsc = arch_tsc_read();
-	vuart_drain(UINT32_MAX); /* every guest line before the report */
 }
 
 void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)

@@ -82,9 +82,6 @@ struct vuart {
 	char line[VUART_LINE_SIZE];
 	uint32_t line_length;
 };
-/* Nothing to do now (returns 0): guest lines go straight to the log's
- * ring, which kernel/log.c drains and flushes (vmx/vuart.c). */
-unsigned vuart_drain(unsigned max_lines);
 
 struct vcpu;
 struct vm;

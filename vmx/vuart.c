@@ -34,12 +34,6 @@
 #define VUART_MSR_IDLE 0xb0        /* DCD, DSR, CTS */
 #define VUART_MSR_LOOP 0xf0        /* loopback: the MCR outputs read back */
 
-unsigned vuart_drain(unsigned max_lines)
-{
-	(void)max_lines; /* guest lines are in the log's ring already, in order */
-	return 0;
-}
-
 /* UART lock held: the line goes to the VM's buffer and to the log's ring
  * (dropped, and counted, if the ring is nearly full: never waited for). */
 static void vuart_flush(struct vm *vm)
