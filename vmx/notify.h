@@ -19,6 +19,7 @@
 #define VMX_NOTIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vcpu;
 
@@ -30,6 +31,15 @@ enum vmx_notify_kind {
 };
 
 void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind);
+
+/* The pCPU running this is about to read a vCPU's pending events and
+ * enter it: kicks sent from now on are needed again (kicks to one pCPU are
+ * coalesced until then). Called with interrupts off, before the read. */
+void vmx_notify_entering(void);
+
+/* Host IPIs sent for notifications, and those left out because a kick to
+ * the same pCPU was still pending. */
+void vmx_notify_counters(uint64_t *sent, uint64_t *coalesced);
 
 /* An event the vCPU must handle now: a deliverable interrupt, or a pending
  * NMI, INIT or STARTUP. (Defined with the vCPU's interrupt state.) */
