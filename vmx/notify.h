@@ -32,14 +32,9 @@ enum vmx_notify_kind {
 
 void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind);
 
-/* The pCPU running this is about to read a vCPU's pending events and
- * enter it: kicks sent from now on are needed again (kicks to one pCPU are
- * coalesced until then). Called with interrupts off, before the read. */
-void vmx_notify_entering(void);
-
-/* Host IPIs sent for notifications, and those left out because a kick to
- * the same pCPU was still pending. */
-void vmx_notify_counters(uint64_t *sent, uint64_t *coalesced);
+/* Host IPIs sent so far to make a running target exit (one per
+ * notification of a vCPU running on another pCPU). */
+uint64_t vmx_notify_kicks(void);
 
 /* An event the vCPU must handle now: a deliverable interrupt, or a pending
  * NMI, INIT or STARTUP. (Defined with the vCPU's interrupt state.) */

@@ -309,7 +309,6 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 void vcpu_interrupt_prepare_entry(struct vcpu *vcpu)
 {
 	struct vcpu_interrupt *state = &vcpu->interrupt;
-	vmx_notify_entering(); /* before anything pending is read */
 	if (!state->initialized)
 		return;
 	struct vlapic *vlapic = &state->vlapic;
