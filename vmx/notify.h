@@ -19,6 +19,7 @@
 #define VMX_NOTIFY_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct vcpu;
 
@@ -30,6 +31,10 @@ enum vmx_notify_kind {
 };
 
 void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind);
+
+/* Host IPIs sent so far to make a running target exit (one per
+ * notification of a vCPU running on another pCPU). */
+uint64_t vmx_notify_kicks(void);
 
 /* An event the vCPU must handle now: a deliverable interrupt, or a pending
  * NMI, INIT or STARTUP. (Defined with the vCPU's interrupt state.) */

@@ -688,7 +688,7 @@ void vmx_schedule_report(void)
 	           "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
 	           "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
 	           "directed_yields=%llu ipis_to_preempted=%llu virqs_to_preempted=%llu "
-	           "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u",
+	           "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
 	           schedule_system.policy.name, (unsigned long long)elapsed,
 	           (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
 	           (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
@@ -713,7 +713,8 @@ void vmx_schedule_report(void)
 	           (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
 	           (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
 	           (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
-	           sched_pool_micro_count(&schedule_system, 0));
+	           sched_pool_micro_count(&schedule_system, 0),
+	           (unsigned long long)vmx_notify_kicks());
 	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++) {
 		const struct vmx_schedule_pcpu_view *v = &schedule_pcpu_stats[cpu];
 		const struct sched_pcpu *p = &schedule_system.pcpus[cpu];

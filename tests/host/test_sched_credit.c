@@ -47,6 +47,7 @@ enum boost_setup {
 	BOOST_BLOCKED_OVER,
 	BOOST_RUNNABLE_MIXED,
 	BOOST_PENDING_BLOCK,
+	BOOST_IPI_STORM,
 };
 
 struct boost_row {
@@ -55,6 +56,9 @@ struct boost_row {
 	bool boosted;
 	int priority;
 };
+
+/* Wake requests a sibling's IPI storm makes for one vCPU (docs/smp.md). */
+#define STORM_NOTIFICATIONS 1000
 
 static void test_boost_only_on_wake_from_blocked(void)
 {
@@ -67,6 +71,8 @@ static void test_boost_only_on_wake_from_blocked(void)
 		  BOOST_RUNNABLE_MIXED, false, SCHED_PRIORITY_UNDER },
 		{ "wake before the HLT took effect: no BOOST",
 		  BOOST_PENDING_BLOCK, false, SCHED_PRIORITY_UNDER },
+		{ "wake storm on running and runnable vCPUs: no BOOST",
+		  BOOST_IPI_STORM, false, SCHED_PRIORITY_UNDER },
 	};
 	unsigned i;
 
@@ -117,6 +123,36 @@ static void test_boost_only_on_wake_from_blocked(void)
 			CHECK(!fake_schedule(&machine, 0).switched);
 			CHECK_EQ(v->state, SCHED_VCPU_RUNNING);
 			break;
+		case BOOST_IPI_STORM: {
+			/* IPIs to A (running) and C (queued): no wake-up, no
+			 * BOOST, no kick, A keeps its pCPU. */
+			struct sched_vcpu *queued = &c->vcpus[0];
+			unsigned long kicks;
+			unsigned n;
+
+			v = &a->vcpus[0];
+			sched_vcpu_online(queued);
+			fake_machine_settle(&machine);
+			CHECK_EQ(queued->state, SCHED_VCPU_RUNNABLE);
+			kicks = fake_kick_count;
+			for (n = 0; n < STORM_NOTIFICATIONS; n++) {
+				sched_notify_ipi(v);
+				sched_vcpu_wake(v);
+				sched_notify_ipi(queued);
+				sched_vcpu_wake(queued);
+			}
+			CHECK_EQ(fake_kick_count, kicks);
+			CHECK(!fake_schedule(&machine, 0).switched);
+			CHECK_EQ(v->state, SCHED_VCPU_RUNNING);
+			CHECK_EQ(sched_vcpu_priority(queued), SCHED_PRIORITY_UNDER);
+			sched_counters_read(&sys, &counters);
+			CHECK_EQ(counters.wakeups, 0);
+			CHECK_EQ(counters.ipis[SCHED_TARGET_RUNNING],
+			         STORM_NOTIFICATIONS);
+			CHECK_EQ(counters.ipis[SCHED_TARGET_PREEMPTED],
+			         STORM_NOTIFICATIONS);
+			break;
+		}
 		}
 		sched_counters_read(&sys, &counters);
 		if (counters.boosts != (row->boosted ? 1u : 0u))
