@@ -509,6 +509,13 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 			return VMX_LEAVE_KICK;
 		}
 		vmx_exit_prepare_entry(vcpu);
+		if (vcpu_interrupt_waiting_for_startup(vcpu)) {
+			/* An INIT was taken: the vCPU runs no guest code until its
+			 * STARTUP (Bochs would wake the parked HLT state for a
+			 * host interrupt and run the reset vector). */
+			arch_interrupts_enable();
+			return VMX_LEAVE_BLOCK;
+		}
 		vmx_write(VMCS_PREEMPTION_TIMER_VALUE, vmx_preemption_ticks(deadline));
 		int failure = vmx_enter(&vcpu->registers, vcpu->launched);
 		if (failure) {
