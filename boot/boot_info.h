@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #define BOOT_MAX_MEMORY_REGIONS 256
-#define BOOT_MAX_MODULES 64
-#define BOOT_CMDLINE_SIZE 1024
-#define BOOT_MODULE_NAME_SIZE 128
+#define BOOT_MAX_MODULES        64
+#define BOOT_CMDLINE_SIZE       1024
+#define BOOT_MODULE_NAME_SIZE   128
 
 enum boot_path {
 	BOOT_PATH_MULTIBOOT2 = 1,
@@ -47,11 +47,11 @@ struct boot_module {
 };
 
 struct boot_info {
-	uint32_t path;   /* enum boot_path */
+	uint32_t path; /* enum boot_path */
 	uint32_t memory_region_count;
 	uint32_t module_count;
-	uint32_t modules_dropped; /* given beyond BOOT_MAX_MODULES: not kept */
-	uint64_t rsdp_physical; /* ACPI RSDP, 0 if the loader found none */
+	uint32_t modules_dropped;     /* given beyond BOOT_MAX_MODULES: not kept */
+	uint64_t rsdp_physical;       /* ACPI RSDP, 0 if the loader found none */
 	uint64_t trampoline_physical; /* a free page below 1 MiB for APs */
 	char cmdline[BOOT_CMDLINE_SIZE];
 	char loader_name[64];

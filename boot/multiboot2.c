@@ -38,7 +38,8 @@ void boot_multiboot2(uint32_t magic, uint64_t information)
 	info->path = BOOT_PATH_MULTIBOOT2;
 	info->trampoline_physical = 0x8000;
 	if (magic != MULTIBOOT2_BOOTLOADER_MAGIC) {
-		string_copy(info->cmdline, "boot_error=bad-multiboot2-magic", sizeof(info->cmdline));
+		string_copy(info->cmdline, "boot_error=bad-multiboot2-magic",
+		            sizeof(info->cmdline));
 		kernel_main(info);
 	}
 	const uint8_t *base = (const uint8_t *)(uintptr_t)information;
@@ -63,7 +64,8 @@ void boot_multiboot2(uint32_t magic, uint64_t information)
 			break;
 		}
 		case 2:
-			boot_copy_string(info->loader_name, sizeof(info->loader_name), tag + 8, size - 8);
+			boot_copy_string(info->loader_name, sizeof(info->loader_name), tag + 8,
+			                 size - 8);
 			break;
 		case 3:
 			if (size >= 16 && info->module_count == BOOT_MAX_MODULES)
@@ -86,7 +88,8 @@ void boot_multiboot2(uint32_t magic, uint64_t information)
 			for (uint32_t e = 16; e + entry_size <= size &&
 			                      info->memory_region_count < BOOT_MAX_MEMORY_REGIONS;
 			     e += entry_size) {
-				struct boot_memory_region *r = &info->memory[info->memory_region_count++];
+				struct boot_memory_region *r =
+				    &info->memory[info->memory_region_count++];
 				r->base = *(const uint64_t *)(tag + e);
 				r->length = *(const uint64_t *)(tag + e + 8);
 				r->type = *(const uint32_t *)(tag + e + 16);
@@ -97,7 +100,8 @@ void boot_multiboot2(uint32_t magic, uint64_t information)
 		case 15:
 			if (!info->rsdp_physical || type == 15) {
 				uint32_t length = size - 8 < sizeof(boot_multiboot2_rsdp)
-				                ? size - 8 : sizeof(boot_multiboot2_rsdp);
+				                      ? size - 8
+				                      : sizeof(boot_multiboot2_rsdp);
 				memcpy(boot_multiboot2_rsdp, tag + 8, length);
 				info->rsdp_physical = (uint64_t)(uintptr_t)boot_multiboot2_rsdp;
 			}

@@ -9,28 +9,30 @@
 
 #include "kernel/string.h"
 
-static bool cmdline_is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static bool cmdline_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static bool cmdline_is_key_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '-';
 }
 
-int cmdline_parse(struct cmdline *line, const char *text, char *error,
-                  size_t error_size)
+int cmdline_parse(struct cmdline *line, const char *text, char *error, size_t error_size)
 {
 	memset(line, 0, sizeof(*line));
 	size_t out = 0;
 	const char *p = text;
-#define CMDLINE_FAIL(...)                                                      \
-	do {                                                                   \
-		int column_ = (int)(p - text) + 1;                             \
-		int n_ = format_string(error, error_size, "column %d: ", column_); \
-		if ((size_t)n_ < error_size)                                   \
-			format_string(error + n_, error_size - (size_t)n_, __VA_ARGS__); \
-		line->count = 0;                                               \
-		return -1;                                                     \
+#define CMDLINE_FAIL(...)                                                                          \
+	do {                                                                                       \
+		int column_ = (int)(p - text) + 1;                                                 \
+		int n_ = format_string(error, error_size, "column %d: ", column_);                 \
+		if ((size_t)n_ < error_size)                                                       \
+			format_string(error + n_, error_size - (size_t)n_, __VA_ARGS__);           \
+		line->count = 0;                                                                   \
+		return -1;                                                                         \
 	} while (0)
 	for (;;) {
 		while (cmdline_is_blank(*p))
@@ -62,11 +64,11 @@ int cmdline_parse(struct cmdline *line, const char *text, char *error,
 		out += key_length + 1;
 		char *value_copy = line->storage + out;
 		size_t value_length = 0;
-#define CMDLINE_PUT(c)                                                         \
-	do {                                                                   \
-		if (out + value_length + 1 >= sizeof(line->storage))           \
-			CMDLINE_FAIL("command line longer than %d bytes", CMDLINE_BUFFER_SIZE); \
-		value_copy[value_length++] = (c);                              \
+#define CMDLINE_PUT(c)                                                                             \
+	do {                                                                                       \
+		if (out + value_length + 1 >= sizeof(line->storage))                               \
+			CMDLINE_FAIL("command line longer than %d bytes", CMDLINE_BUFFER_SIZE);    \
+		value_copy[value_length++] = (c);                                                  \
 	} while (0)
 		if (*p == '=') {
 			p++;
@@ -162,9 +164,8 @@ int cmdline_parse_number(const char *text, uint64_t *value)
 	return 0;
 }
 
-int cmdline_get_number(const struct cmdline *line, const char *key,
-                       uint64_t fallback, uint64_t maximum, uint64_t *value,
-                       char *error, size_t error_size)
+int cmdline_get_number(const struct cmdline *line, const char *key, uint64_t fallback,
+                       uint64_t maximum, uint64_t *value, char *error, size_t error_size)
 {
 	const char *text = cmdline_get(line, key);
 	if (!text) {
@@ -177,8 +178,8 @@ int cmdline_get_number(const struct cmdline *line, const char *key,
 		return -1;
 	}
 	if (parsed > maximum) {
-		format_string(error, error_size, "%s=%s is larger than %llu", key,
-		              text, (unsigned long long)maximum);
+		format_string(error, error_size, "%s=%s is larger than %llu", key, text,
+		              (unsigned long long)maximum);
 		return -1;
 	}
 	*value = parsed;

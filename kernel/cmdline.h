@@ -4,8 +4,8 @@
  * Grammar: words separated by blanks; a word is `key`, `key=value` or
  * `key="value with blanks"`; GRUB's form of a word with blanks,
  * `"key=value with blanks"` (inner `\"` and `\\` escaped), is accepted too.
- * Keys are [A-Za-z0-9_.-]+ and appear at most once. A bare `key` has the value "". Errors name the column and reason.
- * Hardware independent; compiled into the host tests.
+ * Keys are [A-Za-z0-9_.-]+ and appear at most once. A bare `key` has the value "". Errors name the
+ * column and reason. Hardware independent; compiled into the host tests.
  *
  * Lock order: none (the parsed result is read-only after boot).
  */
@@ -28,8 +28,7 @@ struct cmdline {
 };
 
 /* Parse `text`. Returns 0, or -1 with "column N: reason" in `error`. */
-int cmdline_parse(struct cmdline *line, const char *text, char *error,
-                  size_t error_size);
+int cmdline_parse(struct cmdline *line, const char *text, char *error, size_t error_size);
 
 /* The value of `key`, "" for a bare key, NULL if absent. */
 const char *cmdline_get(const struct cmdline *line, const char *key);
@@ -39,9 +38,8 @@ const char *cmdline_get(const struct cmdline *line, const char *key);
  * *value set (to `fallback` if the key is absent), or -1 with a reason if
  * the value is not a number or exceeds `maximum`.
  */
-int cmdline_get_number(const struct cmdline *line, const char *key,
-                       uint64_t fallback, uint64_t maximum, uint64_t *value,
-                       char *error, size_t error_size);
+int cmdline_get_number(const struct cmdline *line, const char *key, uint64_t fallback,
+                       uint64_t maximum, uint64_t *value, char *error, size_t error_size);
 
 /* Parse a whole string as an unsigned number; 0 on success. */
 int cmdline_parse_number(const char *text, uint64_t *value);

@@ -21,7 +21,10 @@ struct spinlock {
 	volatile uint32_t serving; /* ticket now allowed in   */
 };
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0, 0                                                                               \
+	}
 
 static inline void spinlock_acquire(struct spinlock *lock)
 {
@@ -34,9 +37,8 @@ static inline bool spinlock_try_acquire(struct spinlock *lock)
 {
 	uint32_t serving = __atomic_load_n(&lock->serving, __ATOMIC_ACQUIRE);
 	uint32_t expected = serving;
-	return __atomic_compare_exchange_n(&lock->next, &expected, serving + 1,
-	                                   false, __ATOMIC_ACQUIRE,
-	                                   __ATOMIC_RELAXED);
+	return __atomic_compare_exchange_n(&lock->next, &expected, serving + 1, false,
+	                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
 static inline void spinlock_release(struct spinlock *lock)
@@ -51,8 +53,7 @@ static inline uint64_t spinlock_acquire_irqsave(struct spinlock *lock)
 	return flags;
 }
 
-static inline void spinlock_release_irqrestore(struct spinlock *lock,
-                                               uint64_t flags)
+static inline void spinlock_release_irqrestore(struct spinlock *lock, uint64_t flags)
 {
 	spinlock_release(lock);
 	arch_interrupts_restore(flags);

@@ -38,11 +38,11 @@
 #include "kernel/string.h"
 #include "kernel/timer.h"
 
-#define LOG_LINE_SIZE 512
-#define LOG_RING_SIZE (64u * 1024)          /* bytes waiting for the console */
-#define LOG_DROPPABLE_RESERVE (8u * 1024)   /* room droppable lines leave free */
-#define LOG_DRAIN_IDLE_NS 10000000ull       /* an empty ring's poll: 10 ms */
-#define LOG_NS_PER_US 1000u
+#define LOG_LINE_SIZE         512
+#define LOG_RING_SIZE         (64u * 1024) /* bytes waiting for the console */
+#define LOG_DROPPABLE_RESERVE (8u * 1024)  /* room droppable lines leave free */
+#define LOG_DRAIN_IDLE_NS     10000000ull  /* an empty ring's poll: 10 ms */
+#define LOG_NS_PER_US         1000u
 
 static struct spinlock log_lock = SPINLOCK_INIT;       /* ring head, counters */
 static struct spinlock log_drain_lock = SPINLOCK_INIT; /* the console, ring tail */
@@ -57,22 +57,28 @@ static struct log_stats {
 	uint64_t lines, bytes, dropped_lines, dropped_bytes;
 	uint64_t async_bytes; /* sent by the drain timer */
 	uint32_t backlog_max;
-	uint64_t waiting_since;   /* TSC the ring last became non-empty, 0 if sent */
+	uint64_t waiting_since;     /* TSC the ring last became non-empty, 0 if sent */
 	uint64_t start_latency_max; /* TSC ticks from there to its first byte out */
 } log_stats;
 
 static const char *const log_level_names[] = {
-	[LOG_LEVEL_ERROR] = "error",
-	[LOG_LEVEL_WARNING] = "warning",
-	[LOG_LEVEL_INFO] = "info",
-	[LOG_LEVEL_DEBUG] = "debug",
+    [LOG_LEVEL_ERROR] = "error",
+    [LOG_LEVEL_WARNING] = "warning",
+    [LOG_LEVEL_INFO] = "info",
+    [LOG_LEVEL_DEBUG] = "debug",
 };
 
 _Static_assert((LOG_RING_SIZE & (LOG_RING_SIZE - 1)) == 0, "ring size is a power of two");
 _Static_assert(LOG_DROPPABLE_RESERVE + LOG_LINE_SIZE < LOG_RING_SIZE, "reserve fits the ring");
 
-void log_set_console(const struct log_console *console) { log_console = *console; }
-void log_set_level(enum log_level level) { log_threshold = level; }
+void log_set_console(const struct log_console *console)
+{
+	log_console = *console;
+}
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
 
 int log_level_from_name(const char *name)
 {
@@ -212,12 +218,11 @@ void log_message(enum log_level level, const char *format, ...)
 	if (level > log_threshold)
 		return;
 	char line[LOG_LINE_SIZE];
-	int prefix = format_string(line, sizeof(line), "[cpu%u] %s: ",
-	                           percpu_this_index(), log_level_names[level]);
+	int prefix = format_string(line, sizeof(line), "[cpu%u] %s: ", percpu_this_index(),
+	                           log_level_names[level]);
 	va_list args;
 	va_start(args, format);
-	int body = format_string_va(line + prefix, sizeof(line) - (size_t)prefix,
-	                            format, args);
+	int body = format_string_va(line + prefix, sizeof(line) - (size_t)prefix, format, args);
 	va_end(args);
 	int length = prefix + body;
 	log_emit(line, length < LOG_LINE_SIZE - 1 ? length : LOG_LINE_SIZE - 1, false);

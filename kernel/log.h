@@ -58,7 +58,7 @@ void log_set_level(enum log_level level);
 int log_level_from_name(const char *name);
 
 void log_message(enum log_level level, const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 void log_record(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* A line that may be dropped when the ring is nearly full (a guest's). */
 void log_record_droppable(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -66,9 +66,9 @@ void log_record_droppable(const char *format, ...) __attribute__((format(printf,
  * lock; output is synchronous from then on. */
 void log_force_unlock(void);
 
-#define log_error(...) log_message(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_error(...)   log_message(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_message(LOG_LEVEL_WARNING, __VA_ARGS__)
-#define log_info(...) log_message(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) log_message(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...)    log_message(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...)   log_message(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif /* KERNEL_LOG_H */

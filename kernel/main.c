@@ -55,7 +55,10 @@ static void kernel_timer_interrupt(struct trap_frame *frame)
 	timer_interrupt();
 }
 
-static void kernel_reschedule_interrupt(struct trap_frame *frame) { (void)frame; }
+static void kernel_reschedule_interrupt(struct trap_frame *frame)
+{
+	(void)frame;
+}
 
 static void kernel_ap_started(uint32_t cpu)
 {
@@ -74,7 +77,8 @@ static void kernel_check_options(const struct cmdline *line)
 		if (!known)
 			panic_with_reason("bad-cmdline",
 			                  "command line: unknown option \"%s\" (docs/vmx.md and "
-			                  "docs/scheduler.md list the options)", key);
+			                  "docs/scheduler.md list the options)",
+			                  key);
 	}
 }
 
@@ -133,7 +137,9 @@ static uint64_t kernel_memory_top(const struct boot_info *info)
 
 static const char *kernel_path_name(uint32_t path)
 {
-	return path == BOOT_PATH_MULTIBOOT2 ? "multiboot2" : path == BOOT_PATH_UEFI ? "uefi" : "unknown";
+	return path == BOOT_PATH_MULTIBOOT2 ? "multiboot2"
+	       : path == BOOT_PATH_UEFI     ? "uefi"
+	                                    : "unknown";
 }
 
 void kernel_main(const struct boot_info *info)
@@ -163,12 +169,14 @@ void kernel_main(const struct boot_info *info)
 	const char *level = cmdline_get(&kernel_cmdline, "log");
 	if (level) {
 		if (log_level_from_name(level) < 0)
-			panic_with_reason("bad-cmdline", "command line: log=%s is not error, warning, info or debug", level);
+			panic_with_reason(
+			    "bad-cmdline",
+			    "command line: log=%s is not error, warning, info or debug", level);
 		log_set_level((enum log_level)log_level_from_name(level));
 	}
 	uint64_t debug_exit_port;
-	if (cmdline_get_number(&kernel_cmdline, "debug_exit", 0, 0xffff, &debug_exit_port,
-	                       error, sizeof(error)) != 0)
+	if (cmdline_get_number(&kernel_cmdline, "debug_exit", 0, 0xffff, &debug_exit_port, error,
+	                       sizeof(error)) != 0)
 		panic_with_reason("bad-cmdline", "command line: %s", error);
 
 	if (memory_init(info, error, sizeof(error)) != 0)
@@ -176,8 +184,8 @@ void kernel_main(const struct boot_info *info)
 	smp_install_trampoline();
 
 	struct acpi_memory acpi_memory = {kernel_acpi_map, NULL};
-	uint64_t rsdp = info->rsdp_physical ? info->rsdp_physical
-	                                    : acpi_find_rsdp_legacy(&acpi_memory);
+	uint64_t rsdp =
+	    info->rsdp_physical ? info->rsdp_physical : acpi_find_rsdp_legacy(&acpi_memory);
 	if (!rsdp)
 		panic_with_reason("no-acpi", "ACPI: no RSDP found");
 	if (acpi_parse(&kernel_acpi, rsdp, &acpi_memory, error, sizeof(error)) != 0)
@@ -203,10 +211,11 @@ void kernel_main(const struct boot_info *info)
 	timer_set_hardware(lapic_timer_arm);
 	arch_interrupts_enable();
 	log_start_drain(); /* log output is asynchronous from here (kernel/log.c) */
-	log_info("memory: %llu MiB usable, %llu MiB free; ACPI %s rev %u, %u CPUs in MADT, %u IOAPICs",
-	         (unsigned long long)memory_total_mb(), (unsigned long long)memory_free_mb(),
-	         kernel_acpi.oem_id, kernel_acpi.revision, kernel_acpi.cpu_count,
-	         kernel_acpi.ioapic_count);
+	log_info(
+	    "memory: %llu MiB usable, %llu MiB free; ACPI %s rev %u, %u CPUs in MADT, %u IOAPICs",
+	    (unsigned long long)memory_total_mb(), (unsigned long long)memory_free_mb(),
+	    kernel_acpi.oem_id, kernel_acpi.revision, kernel_acpi.cpu_count,
+	    kernel_acpi.ioapic_count);
 	log_info("time: TSC %llu kHz, LAPIC timer %s (%llu ticks per 2^20 TSC), %s mode",
 	         (unsigned long long)timer_tsc_khz,
 	         lapic_tsc_deadline_mode() ? "TSC-deadline" : "one-shot",
@@ -243,15 +252,19 @@ void kernel_main(const struct boot_info *info)
 	if (fault) {
 		uint64_t target = 1;
 		if (strcmp(fault, "ap") != 0 && cmdline_parse_number(fault, &target) != 0)
-			panic_with_reason("bad-cmdline", "command line: fault=%s is not \"ap\" or a CPU number", fault);
+			panic_with_reason("bad-cmdline",
+			                  "command line: fault=%s is not \"ap\" or a CPU number",
+			                  fault);
 		if (target >= percpu_cpu_count || !percpu_cpus[target].online)
-			panic_with_reason("bad-cmdline", "command line: fault=%s: no such CPU online", fault);
+			panic_with_reason("bad-cmdline",
+			                  "command line: fault=%s: no such CPU online", fault);
 		kernel_fault_cpu = (uint32_t)target;
 		if (target == 0)
 			kernel_deliberate_fault(NULL);
 		smp_call((uint32_t)target, kernel_deliberate_fault, NULL);
 		timer_delay_us(1000000);
-		panic("fault=%s: CPU %llu did not report its fault", fault, (unsigned long long)target);
+		panic("fault=%s: CPU %llu did not report its fault", fault,
+		      (unsigned long long)target);
 	}
 
 	if (!vmx_ok) {

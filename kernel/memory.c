@@ -14,7 +14,7 @@ extern char __image_start[], __image_end[];
 struct page_allocator memory_pages;
 
 #define HEAP_CLASSES 8 /* 16, 32, ..., 2048 bytes */
-#define HEAP_MAGIC 0x75736c6963656865ull
+#define HEAP_MAGIC   0x75736c6963656865ull
 
 struct heap_block_header {
 	uint64_t magic;
@@ -30,25 +30,30 @@ struct heap_free_block {
 static struct spinlock heap_lock = SPINLOCK_INIT;
 static struct heap_free_block *heap_free_lists[HEAP_CLASSES];
 
-static void *memory_identity(uint64_t physical) { return (void *)(uintptr_t)physical; }
+static void *memory_identity(uint64_t physical)
+{
+	return (void *)(uintptr_t)physical;
+}
 
 int memory_init(const struct boot_info *info, char *error, size_t error_size)
 {
 	struct page_range reserved[BOOT_MAX_MODULES + 3];
 	size_t count = 0;
 	reserved[count++] = (struct page_range){0, 1024 * 1024};
-	reserved[count++] = (struct page_range){
-		(uint64_t)(uintptr_t)__image_start,
-		(uint64_t)(uintptr_t)(__image_end - __image_start)};
+	reserved[count++] = (struct page_range){(uint64_t)(uintptr_t)__image_start,
+	                                        (uint64_t)(uintptr_t)(__image_end - __image_start)};
 	reserved[count++] = (struct page_range){(uint64_t)(uintptr_t)info, sizeof(*info)};
 	for (uint32_t i = 0; i < info->module_count && i < BOOT_MAX_MODULES; i++)
-		reserved[count++] = (struct page_range){info->modules[i].base,
-		                                        info->modules[i].length};
-	return page_allocator_init(&memory_pages, info->memory, info->memory_region_count,
-	                           reserved, count, memory_identity, error, error_size);
+		reserved[count++] =
+		    (struct page_range){info->modules[i].base, info->modules[i].length};
+	return page_allocator_init(&memory_pages, info->memory, info->memory_region_count, reserved,
+	                           count, memory_identity, error, error_size);
 }
 
-uint64_t memory_alloc_pages(uint64_t count) { return page_alloc(&memory_pages, count, 1); }
+uint64_t memory_alloc_pages(uint64_t count)
+{
+	return page_alloc(&memory_pages, count, 1);
+}
 
 uint64_t memory_alloc_pages_zeroed(uint64_t count)
 {
@@ -136,4 +141,7 @@ uint64_t memory_total_mb(void)
 	return memory_pages.total_usable_pages * PAGE_SIZE / (1024 * 1024);
 }
 
-uint64_t memory_free_mb(void) { return memory_pages.free_pages * PAGE_SIZE / (1024 * 1024); }
+uint64_t memory_free_mb(void)
+{
+	return memory_pages.free_pages * PAGE_SIZE / (1024 * 1024);
+}

@@ -31,11 +31,13 @@ static uint64_t page_round_up(uint64_t x)
 	return (x + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 
-static uint64_t page_round_down(uint64_t x) { return x & ~(PAGE_SIZE - 1); }
+static uint64_t page_round_down(uint64_t x)
+{
+	return x & ~(PAGE_SIZE - 1);
+}
 
 /* Clamp a region to whole pages; false if none remain or it wraps. */
-static bool page_region_bounds(uint64_t base, uint64_t length, uint64_t *start,
-                               uint64_t *end)
+static bool page_region_bounds(uint64_t base, uint64_t length, uint64_t *start, uint64_t *end)
 {
 	if (length == 0 || base + length < base)
 		return false;
@@ -65,11 +67,9 @@ static void page_mark_used(struct page_allocator *a, uint64_t start, uint64_t en
 	}
 }
 
-int page_allocator_init(struct page_allocator *a,
-                        const struct boot_memory_region *regions,
+int page_allocator_init(struct page_allocator *a, const struct boot_memory_region *regions,
                         size_t region_count, const struct page_range *reserved,
-                        size_t reserved_count,
-                        page_physical_to_pointer_fn to_pointer, char *error,
+                        size_t reserved_count, page_physical_to_pointer_fn to_pointer, char *error,
                         size_t error_size)
 {
 	memset(a, 0, sizeof(*a));
@@ -138,8 +138,7 @@ int page_allocator_init(struct page_allocator *a,
 		}
 	}
 	if (!bitmap_physical) {
-		format_string(error, error_size,
-		              "no room for the page bitmap (%llu bytes)",
+		format_string(error, error_size, "no room for the page bitmap (%llu bytes)",
 		              (unsigned long long)bitmap_bytes);
 		return -1;
 	}
@@ -153,8 +152,8 @@ int page_allocator_init(struct page_allocator *a,
 		if (regions[i].type != BOOT_MEMORY_USABLE ||
 		    !page_region_bounds(regions[i].base, regions[i].length, &start, &end))
 			continue;
-		for (uint64_t p = (start - a->base) / PAGE_SIZE;
-		     p < (end - a->base) / PAGE_SIZE; p++) {
+		for (uint64_t p = (start - a->base) / PAGE_SIZE; p < (end - a->base) / PAGE_SIZE;
+		     p++) {
 			if (page_bit_test(a, p)) {
 				page_bit_clear(a, p);
 				a->free_pages++;

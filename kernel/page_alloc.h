@@ -27,7 +27,7 @@
 #include "boot/boot_info.h"
 #include "kernel/lock.h"
 
-#define PAGE_SIZE 4096ull
+#define PAGE_SIZE  4096ull
 #define PAGE_SHIFT 12
 
 struct page_range {
@@ -43,7 +43,7 @@ struct page_allocator {
 	uint64_t *managed;   /* 1 = page was free at init (may be freed)   */
 	uint64_t free_pages;
 	uint64_t total_usable_pages; /* usable pages at init, before reservations */
-	uint64_t hint;       /* where the next single-page search starts   */
+	uint64_t hint;               /* where the next single-page search starts   */
 };
 
 /* Converts a physical address to a pointer the allocator may write. */
@@ -53,11 +53,9 @@ typedef void *(*page_physical_to_pointer_fn)(uint64_t physical);
  * Build the allocator. Returns 0, or -1 with a reason in `error` (e.g. no
  * usable memory, no room for the bitmap).
  */
-int page_allocator_init(struct page_allocator *allocator,
-                        const struct boot_memory_region *regions,
+int page_allocator_init(struct page_allocator *allocator, const struct boot_memory_region *regions,
                         size_t region_count, const struct page_range *reserved,
-                        size_t reserved_count,
-                        page_physical_to_pointer_fn to_pointer, char *error,
+                        size_t reserved_count, page_physical_to_pointer_fn to_pointer, char *error,
                         size_t error_size);
 
 /*
@@ -65,12 +63,10 @@ int page_allocator_init(struct page_allocator *allocator,
  * of `align_pages` (a power of two, 1 = any). Returns the physical address
  * or 0 if no such run is free.
  */
-uint64_t page_alloc(struct page_allocator *allocator, uint64_t count,
-                    uint64_t align_pages);
+uint64_t page_alloc(struct page_allocator *allocator, uint64_t count, uint64_t align_pages);
 
 /* Free pages from page_alloc(). Returns 0, or -1 if any page was not in use
  * or lies outside the tracked span (nothing is changed then). */
-int page_free(struct page_allocator *allocator, uint64_t physical,
-              uint64_t count);
+int page_free(struct page_allocator *allocator, uint64_t physical, uint64_t count);
 
 #endif /* KERNEL_PAGE_ALLOC_H */

@@ -20,18 +20,23 @@
 static struct panic_hooks panic_hooks;
 static volatile int panic_owner = -1;
 
-void panic_set_hooks(const struct panic_hooks *hooks) { panic_hooks = *hooks; }
+void panic_set_hooks(const struct panic_hooks *hooks)
+{
+	panic_hooks = *hooks;
+}
 
-bool panic_in_progress(void) { return panic_owner >= 0; }
+bool panic_in_progress(void)
+{
+	return panic_owner >= 0;
+}
 
-static __attribute__((noreturn)) void panic_va(const char *reason,
-                                               const char *format, va_list args)
+static __attribute__((noreturn)) void panic_va(const char *reason, const char *format, va_list args)
 {
 	arch_interrupts_disable();
 	int me = (int)percpu_this_index();
 	int expected = -1;
-	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
-	                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE))
 		arch_cpu_stop();
 	if (panic_hooks.stop_other_cpus)
 		panic_hooks.stop_other_cpus();

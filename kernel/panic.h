@@ -25,13 +25,13 @@ bool panic_in_progress(void);
 void panic(const char *format, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* Like panic() with the HALT reason given (e.g. "exception"). */
 void panic_with_reason(const char *reason, const char *format, ...)
-	__attribute__((noreturn, format(printf, 2, 3)));
+    __attribute__((noreturn, format(printf, 2, 3)));
 
 /* Exit statuses handed to the power-off hook (and to QEMU's debug exit). */
 enum panic_status {
-	PANIC_STATUS_DONE = 0,  /* normal end of run                */
-	PANIC_STATUS_NO_VMX = 1, /* a required VMX feature is missing */
-	PANIC_STATUS_PANIC = 2,  /* panic or unhandled exception     */
+	PANIC_STATUS_DONE = 0,    /* normal end of run                */
+	PANIC_STATUS_NO_VMX = 1,  /* a required VMX feature is missing */
+	PANIC_STATUS_PANIC = 2,   /* panic or unhandled exception     */
 	PANIC_STATUS_REFUSED = 3, /* the VMs were refused (VMXREFUSED, SCHEDREFUSED, bad modules) */
 };
 

@@ -16,29 +16,29 @@
 
 #include "kernel/lock.h"
 
-#define PERCPU_MAX_CPUS 64
+#define PERCPU_MAX_CPUS   64
 #define PERCPU_STACK_SIZE (16 * 1024)
 
 struct timer;
 
 struct percpu {
-	struct percpu *self;     /* must stay first: read as %gs:0 */
-	uint32_t index;          /* dense CPU number, 0 = boot CPU */
+	struct percpu *self; /* must stay first: read as %gs:0 */
+	uint32_t index;      /* dense CPU number, 0 = boot CPU */
 	uint32_t apic_id;
-	volatile bool online;    /* shared: set by the CPU once it runs */
-	uint8_t *stack_top;      /* shared: set by the boot CPU */
+	volatile bool online;         /* shared: set by the CPU once it runs */
+	uint8_t *stack_top;           /* shared: set by the boot CPU */
 	uint8_t *interrupt_stack_top; /* IST stack for NMI, #DF, #MC */
 	struct spinlock timer_lock;
-	struct timer *timers;    /* pending one-shot timers, earliest first */
+	struct timer *timers; /* pending one-shot timers, earliest first */
 	uint64_t interrupt_count;
 	uint64_t timer_interrupt_count;
 	uint64_t exit_fixup_count;
-	void *vmx;               /* vmx/ per-CPU state (owned by vmx/) */
+	void *vmx; /* vmx/ per-CPU state (owned by vmx/) */
 };
 
 extern struct percpu percpu_cpus[PERCPU_MAX_CPUS];
-extern uint32_t percpu_cpu_count;   /* CPUs found in the MADT       */
-extern bool percpu_ready;           /* GS bases are valid on all CPUs that run */
+extern uint32_t percpu_cpu_count; /* CPUs found in the MADT       */
+extern bool percpu_ready;         /* GS bases are valid on all CPUs that run */
 
 /* Point this CPU's GS base at its structure. */
 void percpu_install(uint32_t index);

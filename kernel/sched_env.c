@@ -41,12 +41,18 @@ uint64_t sched_env_now(void)
 	return now > latest ? now : latest;
 }
 
-unsigned sched_env_this_pcpu(void) { return percpu_this_index(); }
+unsigned sched_env_this_pcpu(void)
+{
+	return percpu_this_index();
+}
 
 /* A broken scheduler invariant or a "cannot happen" result: the
  * scheduler's state can no longer be trusted. panic() takes no scheduler
  * lock (the caller holds it). */
-void sched_env_panic(const char *message) { panic_with_reason("sched", "sched: %s", message); }
+void sched_env_panic(const char *message)
+{
+	panic_with_reason("sched", "sched: %s", message);
+}
 
 void sched_env_lock_acquire(struct sched_env_lock *lock)
 {
@@ -71,8 +77,7 @@ void sched_env_kick(unsigned pcpu)
 
 bool sched_env_take_kick(void)
 {
-	return __atomic_exchange_n(&sched_env_kicked[percpu_this_index()], false,
-	                           __ATOMIC_ACQ_REL);
+	return __atomic_exchange_n(&sched_env_kicked[percpu_this_index()], false, __ATOMIC_ACQ_REL);
 }
 
 void sched_env_trace(const struct sched_trace_record *record)

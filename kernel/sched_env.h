@@ -21,7 +21,10 @@ struct sched_env_lock {
 	uint64_t saved_flags; /* interrupt state of the holder */
 };
 
-#define SCHED_ENV_INIT_LOCK {SPINLOCK_INIT, 0}
+#define SCHED_ENV_INIT_LOCK                                                                        \
+	{                                                                                          \
+		SPINLOCK_INIT, 0                                                                   \
+	}
 
 /* Allocate a trace ring of `records_per_cpu` (power of two) per CPU. */
 int sched_env_trace_init(uint32_t cpus, uint64_t records_per_cpu);

@@ -138,9 +138,8 @@ struct format_spec {
 	int precision; /* -1: none */
 };
 
-static void format_number(struct format_output *out, uint64_t value,
-                          bool negative, unsigned base, bool upper,
-                          const struct format_spec *spec)
+static void format_number(struct format_output *out, uint64_t value, bool negative, unsigned base,
+                          bool upper, const struct format_spec *spec)
 {
 	char digits[24];
 	const char *set = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -249,16 +248,16 @@ int format_string_va(char *buffer, size_t size, const char *format, va_list args
 				v = (short)v;
 			if (length == -2)
 				v = (signed char)v;
-			format_number(&out, v < 0 ? -(uint64_t)v : (uint64_t)v,
-			              v < 0, 10, false, &spec);
+			format_number(&out, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10, false,
+			              &spec);
 			break;
 		}
 		case 'u':
 		case 'x':
 		case 'X':
 		case 'o': {
-			uint64_t v = length >= 1 ? va_arg(args, unsigned long)
-			                         : va_arg(args, unsigned int);
+			uint64_t v =
+			    length >= 1 ? va_arg(args, unsigned long) : va_arg(args, unsigned int);
 			if (length == -1)
 				v = (unsigned short)v;
 			if (length == -2)
@@ -269,8 +268,8 @@ int format_string_va(char *buffer, size_t size, const char *format, va_list args
 		}
 		case 'p': {
 			spec.alternate = true;
-			format_number(&out, (uintptr_t)va_arg(args, void *), false,
-			              16, false, &spec);
+			format_number(&out, (uintptr_t)va_arg(args, void *), false, 16, false,
+			              &spec);
 			break;
 		}
 		case 'c': {

@@ -29,6 +29,6 @@ size_t string_copy(char *destination, const char *source, size_t size);
  */
 int format_string_va(char *buffer, size_t size, const char *format, va_list args);
 int format_string(char *buffer, size_t size, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* KERNEL_STRING_H */

@@ -13,15 +13,21 @@
 /* Callbacks one timer interrupt runs at most; timers still due then are
  * left for a new interrupt TIMER_BATCH_DELAY_US later, so the interrupted
  * code (a scheduling loop, a guest) always makes progress. */
-#define TIMER_BATCH_MAX 16
+#define TIMER_BATCH_MAX      16
 #define TIMER_BATCH_DELAY_US 20
 
 uint64_t timer_tsc_khz = 1000000; /* replaced by calibration */
 static void (*timer_hardware_arm)(uint64_t tsc_deadline);
 
-void timer_set_hardware(void (*arm)(uint64_t)) { timer_hardware_arm = arm; }
+void timer_set_hardware(void (*arm)(uint64_t))
+{
+	timer_hardware_arm = arm;
+}
 
-uint64_t timer_now(void) { return arch_tsc_read(); }
+uint64_t timer_now(void)
+{
+	return arch_tsc_read();
+}
 
 uint64_t timer_ns_to_tsc(uint64_t ns)
 {
@@ -42,7 +48,10 @@ static void timer_program_after(struct percpu *cpu, uint64_t earliest)
 	timer_hardware_arm(deadline && deadline < earliest ? earliest : deadline);
 }
 
-static void timer_program(struct percpu *cpu) { timer_program_after(cpu, 0); }
+static void timer_program(struct percpu *cpu)
+{
+	timer_program_after(cpu, 0);
+}
 
 static void timer_unlink(struct percpu *cpu, struct timer *timer)
 {
@@ -70,8 +79,7 @@ static void timer_disarm(struct timer *timer)
 	spinlock_release_irqrestore(&owner->timer_lock, flags);
 }
 
-void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback,
-                 void *context)
+void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback, void *context)
 {
 	timer_disarm(timer);
 	struct percpu *cpu = percpu_this();
@@ -90,7 +98,10 @@ void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callb
 	spinlock_release_irqrestore(&cpu->timer_lock, flags);
 }
 
-void timer_cancel(struct timer *timer) { timer_disarm(timer); }
+void timer_cancel(struct timer *timer)
+{
+	timer_disarm(timer);
+}
 
 void timer_interrupt(void)
 {

@@ -46,8 +46,7 @@ uint64_t timer_ns_to_tsc(uint64_t ns);
 uint64_t timer_tsc_to_ns(uint64_t tsc);
 
 /* Start `timer` on this CPU (restarting it if armed). */
-void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback,
-                 void *context);
+void timer_start(struct timer *timer, uint64_t deadline, timer_callback_fn callback, void *context);
 /* Stop `timer` if armed (from any CPU). */
 void timer_cancel(struct timer *timer);
 /* Called from the LAPIC timer interrupt. */

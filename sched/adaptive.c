@@ -44,8 +44,7 @@ static uint64_t adaptive_urgent_yields(const struct sched_adaptive_sample *s)
 	return s->ipis + s->ples;
 }
 
-static unsigned adaptive_find_best(const struct sched_adaptive *adaptive,
-                                   unsigned limit)
+static unsigned adaptive_find_best(const struct sched_adaptive *adaptive, unsigned limit)
 {
 	unsigned best = 1, count;
 
@@ -56,8 +55,8 @@ static unsigned adaptive_find_best(const struct sched_adaptive *adaptive,
 	return best;
 }
 
-static void adaptive_hold(struct sched_adaptive *adaptive, unsigned count,
-                          uint64_t *interval, uint64_t epoch)
+static void adaptive_hold(struct sched_adaptive *adaptive, unsigned count, uint64_t *interval,
+                          uint64_t epoch)
 {
 	adaptive->profiling = false;
 	adaptive->decisions++;
@@ -65,8 +64,7 @@ static void adaptive_hold(struct sched_adaptive *adaptive, unsigned count,
 	*interval = epoch;
 }
 
-void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool,
-                        uint64_t now)
+void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool, uint64_t now)
 {
 	struct sched_adaptive *adaptive = &pool->adaptive;
 	struct sched_adaptive_sample sample;
@@ -90,18 +88,15 @@ void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool,
 		goto out;
 	}
 	adaptive->samples[adaptive->micro_count] = sample;
-	sched_trace(SCHED_TRACE_COUNTERS, NULL,
-	            (sample.ipis << 32) | (sample.ples & 0xffffffffu),
+	sched_trace(SCHED_TRACE_COUNTERS, NULL, (sample.ipis << 32) | (sample.ples & 0xffffffffu),
 	            sample.irqs);
 	if (adaptive->micro_count == 0) {
 		if (!sample.ipis && !sample.ples && !sample.irqs) {
-			adaptive_hold(adaptive, 0, &interval,
-			              pool->params.epoch_ns);
+			adaptive_hold(adaptive, 0, &interval, pool->params.epoch_ns);
 			goto out;
 		}
 		if (limit == 0) {
-			adaptive_hold(adaptive, 0, &interval,
-			              pool->params.epoch_ns);
+			adaptive_hold(adaptive, 0, &interval, pool->params.epoch_ns);
 			goto out;
 		}
 		adaptive->micro_count = 1;
@@ -113,17 +108,15 @@ void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool,
 		adaptive->micro_count++;
 	} else {
 		adaptive->micro_count = adaptive_find_best(adaptive, limit);
-		adaptive_hold(adaptive, adaptive->micro_count, &interval,
-		              pool->params.epoch_ns);
+		adaptive_hold(adaptive, adaptive->micro_count, &interval, pool->params.epoch_ns);
 	}
 out:
 	if (adaptive->micro_count > limit)
 		adaptive->micro_count = limit;
 	/* Cannot fail: `pool` is a normal pool with a micro child and the
 	 * count is clamped to its capacity above. */
-	if (sched_pool_set_micro_count_locked(sys, pool->id,
-	                                      adaptive->micro_count,
-	                                      now) != SCHED_OK)
+	if (sched_pool_set_micro_count_locked(sys, pool->id, adaptive->micro_count, now) !=
+	    SCHED_OK)
 		sched_bug("sched: adaptive step could not resize the micro "
 		          "pool");
 	adaptive->next_step = now + interval;

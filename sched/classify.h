@@ -42,11 +42,11 @@
  * map lines and in rules x text symbols): a Linux System.map has 100,000
  * to 200,000 lines, a rule set a few dozen rules. Beyond these the map or
  * rules file is rejected with its line. */
-#define SCHED_MAP_MAX_LINES 524288
-#define SCHED_MAP_MAX_BYTES 33554432 /* 32 MiB: checked before any parsing */
-#define SCHED_RULES_MAX 1024
+#define SCHED_MAP_MAX_LINES     524288
+#define SCHED_MAP_MAX_BYTES     33554432 /* 32 MiB: checked before any parsing */
+#define SCHED_RULES_MAX         1024
 #define SCHED_CLASSIFY_TEXT_(x) #x
-#define SCHED_CLASSIFY_TEXT(x) SCHED_CLASSIFY_TEXT_(x) /* a limit in a message */
+#define SCHED_CLASSIFY_TEXT(x)  SCHED_CLASSIFY_TEXT_(x) /* a limit in a message */
 
 /* Where and why parsing failed. `message` starts with "file:line: ". */
 struct sched_error {
@@ -69,11 +69,11 @@ void *sched_arena_alloc(struct sched_arena *arena, size_t size, size_t align);
 /* One text symbol. 16 bytes. */
 struct sched_symbol {
 	uint64_t address;
-	uint32_t name_offset;  /* into classifier->names, NUL-terminated */
+	uint32_t name_offset; /* into classifier->names, NUL-terminated */
 	uint8_t name_length;
-	uint8_t category;      /* enum sched_category of the whole address */
-	uint8_t own_category;  /* enum sched_category of this name alone */
-	uint8_t flags;         /* SCHED_SYMBOL_* */
+	uint8_t category;     /* enum sched_category of the whole address */
+	uint8_t own_category; /* enum sched_category of this name alone */
+	uint8_t flags;        /* SCHED_SYMBOL_* */
 };
 
 /* This entry is the one lookups report for its address (the last alias). */
@@ -88,15 +88,15 @@ struct sched_symbol {
  */
 struct sched_classifier {
 	struct sched_symbol *symbols;
-	size_t count;                 /* text symbols (all aliases)         */
-	char *names;                  /* NUL-terminated names, back to back */
+	size_t count; /* text symbols (all aliases)         */
+	char *names;  /* NUL-terminated names, back to back */
 	size_t names_size;
-	uint64_t last;                /* last byte of the highest extent    */
-	const char *file;             /* map file name, for messages        */
-	const char *rules_name;       /* rules last applied, or NULL        */
-	unsigned lines;               /* lines in the map                   */
-	size_t skipped;               /* non-text symbols skipped           */
-	size_t addresses;             /* distinct text addresses            */
+	uint64_t last;                           /* last byte of the highest extent    */
+	const char *file;                        /* map file name, for messages        */
+	const char *rules_name;                  /* rules last applied, or NULL        */
+	unsigned lines;                          /* lines in the map                   */
+	size_t skipped;                          /* non-text symbols skipped           */
+	size_t addresses;                        /* distinct text addresses            */
 	size_t classified[SCHED_CATEGORY_COUNT]; /* addresses per category  */
 };
 
@@ -115,43 +115,42 @@ struct sched_classifier {
  * Returns 0, or -1 with `error` filled (and the arena unchanged).
  */
 #define SCHED_CLASSIFY_TAIL_EXTENT 4096u
-int sched_classifier_parse_map(struct sched_classifier *classifier,
-			       const char *text, size_t length,
-			       const char *file, struct sched_arena *arena,
-			       struct sched_error *error);
+int sched_classifier_parse_map(struct sched_classifier *classifier, const char *text, size_t length,
+                               const char *file, struct sched_arena *arena,
+                               struct sched_error *error);
 
 /* Category of the address containing `rip`; NONE outside every extent. */
-enum sched_category sched_classifier_lookup(
-	const struct sched_classifier *classifier, uint64_t rip);
+enum sched_category sched_classifier_lookup(const struct sched_classifier *classifier,
+                                            uint64_t rip);
 
 /* What sched_classifier_lookup_symbol() found. */
 struct sched_lookup {
-	const char *name;     /* representative name (NUL-terminated) */
-	uint64_t address;     /* start of the extent                  */
-	uint64_t offset;      /* rip - address                        */
-	uint64_t size;        /* length of the extent                 */
+	const char *name; /* representative name (NUL-terminated) */
+	uint64_t address; /* start of the extent                  */
+	uint64_t offset;  /* rip - address                        */
+	uint64_t size;    /* length of the extent                 */
 	enum sched_category category;
 };
 
 /* As sched_classifier_lookup(), with the symbol; false if no extent holds rip. */
-bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier,
-				    uint64_t rip, struct sched_lookup *result);
+bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier, uint64_t rip,
+                                    struct sched_lookup *result);
 
 /*
  * Write "name+0xoffset" (e.g. "_raw_spin_lock+0x12"; just "name" at
  * offset 0) or, outside every extent, "0x<rip>". NUL-terminates (if size >
  * 0); returns the length needed, like snprintf.
  */
-size_t sched_classifier_format_rip(const struct sched_classifier *classifier,
-				   uint64_t rip, char *buffer, size_t size);
+size_t sched_classifier_format_rip(const struct sched_classifier *classifier, uint64_t rip,
+                                   char *buffer, size_t size);
 
 /*
  * Find text symbol `name` (NUL-terminated). Returns how many text symbols
  * carry that name (local symbols may repeat) and stores the lowest
  * address in *address when there is at least one.
  */
-size_t sched_classifier_find(const struct sched_classifier *classifier,
-			     const char *name, uint64_t *address);
+size_t sched_classifier_find(const struct sched_classifier *classifier, const char *name,
+                             uint64_t *address);
 
 /*
  * One rule: symbols whose name matches `pattern` get `category` (NONE
@@ -164,11 +163,10 @@ struct sched_rule {
 };
 
 /* A struct sched_rule initialiser for a string literal pattern. */
-#define SCHED_RULE(category_value, pattern_literal)                          \
-	{                                                                    \
-		.pattern = pattern_literal,                                  \
-		.length = sizeof(pattern_literal) - 1,                       \
-		.category = (category_value),                                \
+#define SCHED_RULE(category_value, pattern_literal)                                                \
+	{                                                                                          \
+		.pattern = pattern_literal, .length = sizeof(pattern_literal) - 1,                 \
+		.category = (category_value),                                                      \
 	}
 
 /* An ordered rule list: for one name, the LAST matching rule decides. */
@@ -192,9 +190,8 @@ const struct sched_rules *sched_rules_builtin_at(size_t index);
  * Rules and patterns are copied into `arena`; the text can be freed.
  * Returns 0, or -1 with `error` filled (and the arena unchanged).
  */
-int sched_rules_parse(struct sched_rules *rules, const char *text,
-		      size_t length, const char *file,
-		      struct sched_arena *arena, struct sched_error *error);
+int sched_rules_parse(struct sched_rules *rules, const char *text, size_t length, const char *file,
+                      struct sched_arena *arena, struct sched_error *error);
 
 /* Does `pattern` match name[0..length)? (The matcher the rules use.) */
 bool sched_rules_match(const char *pattern, const char *name, size_t length);
@@ -207,13 +204,11 @@ bool sched_rules_match(const char *pattern, const char *name, size_t length);
  * representative of an address is the alias with that category whose name
  * sorts first. Cost: at most symbols x rules pattern matches, once.
  */
-void sched_classifier_apply(struct sched_classifier *classifier,
-			    const struct sched_rules *rules);
+void sched_classifier_apply(struct sched_classifier *classifier, const struct sched_rules *rules);
 
 /* "none", "lock-spin", "ipi-wait", "critical", "halt"; "?" if out of range. */
 const char *sched_category_name(enum sched_category category);
 /* Category named name[0..length); false if there is none. */
-bool sched_category_from_name(const char *name, size_t length,
-			      enum sched_category *category);
+bool sched_category_from_name(const char *name, size_t length, enum sched_category *category);
 
 #endif /* SCHED_CLASSIFY_H */

@@ -23,15 +23,14 @@ struct sched_line_reader {
 	unsigned number;
 };
 
-void sched_line_reader_init(struct sched_line_reader *reader, const char *text,
-			    size_t length);
+void sched_line_reader_init(struct sched_line_reader *reader, const char *text, size_t length);
 
 /*
  * Next line without its "\n" or "\r\n"; false at the end of the text. A
  * final line without "\n" counts; an empty text has no lines.
  */
-bool sched_line_reader_next(struct sched_line_reader *reader,
-			    const char **line, size_t *line_length);
+bool sched_line_reader_next(struct sched_line_reader *reader, const char **line,
+                            size_t *line_length);
 
 static inline bool sched_classify_is_blank(char c)
 {
@@ -48,17 +47,15 @@ static inline bool sched_classify_is_name_char(char c)
  * Next blank-separated field of line[0..length) from *position on; false
  * if only blanks remain. Leaves *position just after the field.
  */
-bool sched_classify_next_field(const char *line, size_t length,
-			       size_t *position, const char **field,
-			       size_t *field_length);
+bool sched_classify_next_field(const char *line, size_t length, size_t *position,
+                               const char **field, size_t *field_length);
 
 /*
  * Fill `error` with "file:line: reason" and, when token is not NULL,
  * " \"token\"" (cut to 40 characters, non-printables as '?').
  */
-void sched_classify_set_error(struct sched_error *error, const char *file,
-			      unsigned line, const char *reason,
-			      const char *token, size_t token_length);
+void sched_classify_set_error(struct sched_error *error, const char *file, unsigned line,
+                              const char *reason, const char *token, size_t token_length);
 
 /* Check a name or pattern: length 1..SCHED_CLASSIFY_NAME_MAX, name chars.
  * Returns NULL if fine, else the reason. */

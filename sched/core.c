@@ -38,8 +38,8 @@ void sched_copy_name(char *destination, const char *source, size_t size)
 	destination[length] = '\0';
 }
 
-void sched_trace(enum sched_trace_event event, const struct sched_vcpu *vcpu,
-                 uint64_t arg0, uint64_t arg1)
+void sched_trace(enum sched_trace_event event, const struct sched_vcpu *vcpu, uint64_t arg0,
+                 uint64_t arg1)
 {
 	struct sched_trace_record record;
 
@@ -53,8 +53,7 @@ void sched_trace(enum sched_trace_event event, const struct sched_vcpu *vcpu,
 	sched_env_trace(&record);
 }
 
-enum sched_category sched_classify(const struct sched_vcpu *vcpu,
-                                   uint64_t rip, bool kernel_mode)
+enum sched_category sched_classify(const struct sched_vcpu *vcpu, uint64_t rip, bool kernel_mode)
 {
 	enum sched_category category;
 
@@ -69,11 +68,9 @@ enum sched_category sched_classify(const struct sched_vcpu *vcpu,
 const char *sched_vcpu_state_name(enum sched_vcpu_state state)
 {
 	static const char *const names[SCHED_VCPU_STATE_COUNT] = {
-		[SCHED_VCPU_OFFLINE] = "offline",
-		[SCHED_VCPU_BLOCKED] = "blocked",
-		[SCHED_VCPU_RUNNABLE] = "runnable",
-		[SCHED_VCPU_RUNNING] = "running",
-		[SCHED_VCPU_OFFLOADED] = "offloaded",
+	    [SCHED_VCPU_OFFLINE] = "offline",     [SCHED_VCPU_BLOCKED] = "blocked",
+	    [SCHED_VCPU_RUNNABLE] = "runnable",   [SCHED_VCPU_RUNNING] = "running",
+	    [SCHED_VCPU_OFFLOADED] = "offloaded",
 	};
 
 	if ((unsigned)state >= SCHED_VCPU_STATE_COUNT)
@@ -83,8 +80,7 @@ const char *sched_vcpu_state_name(enum sched_vcpu_state state)
 
 /* ---- runqueues and placement ---- */
 
-void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position,
-                     struct sched_vcpu *vcpu)
+void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position, struct sched_vcpu *vcpu)
 {
 	sched_list_insert_before(position, &vcpu->runq_node);
 	vcpu->pcpu = pcpu->id;
@@ -116,8 +112,7 @@ void sched_unlock(struct sched_system *sys)
 	sched_env_lock_release(sys->lock);
 }
 
-struct sched_pcpu *sched_requeue(struct sched_system *sys,
-                                 struct sched_vcpu *vcpu, uint64_t now)
+struct sched_pcpu *sched_requeue(struct sched_system *sys, struct sched_vcpu *vcpu, uint64_t now)
 {
 	struct sched_pool *pool = sched_vcpu_pool(vcpu);
 	struct sched_pcpu *target = NULL;
@@ -141,8 +136,7 @@ struct sched_pcpu *sched_requeue(struct sched_system *sys,
 }
 
 /* May `vcpu` keep running on `pcpu` as far as pools are concerned? */
-static bool core_placement_valid(struct sched_system *sys,
-                                 const struct sched_pcpu *pcpu,
+static bool core_placement_valid(struct sched_system *sys, const struct sched_pcpu *pcpu,
                                  const struct sched_vcpu *vcpu)
 {
 	const struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
@@ -152,13 +146,12 @@ static bool core_placement_valid(struct sched_system *sys,
 	if (pool->id == vcpu->vm->pool)
 		return true;
 	/* On a micro pCPU only by an offload (home is a normal pCPU). */
-	return pool->micro && pool->parent == vcpu->vm->pool &&
-	       vcpu->home_pcpu != pcpu->id;
+	return pool->micro && pool->parent == vcpu->vm->pool && vcpu->home_pcpu != pcpu->id;
 }
 
 /* Charge the CPU time since burn_from to the vCPU's own pool's policy. */
-static void core_charge(struct sched_system *sys, struct sched_pcpu *pcpu,
-                        struct sched_vcpu *vcpu, uint64_t now)
+static void core_charge(struct sched_system *sys, struct sched_pcpu *pcpu, struct sched_vcpu *vcpu,
+                        uint64_t now)
 {
 	struct sched_pool *pool = sched_vcpu_pool(vcpu);
 	const struct sched_pool *here = sched_pcpu_pool(sys, pcpu);
@@ -176,8 +169,7 @@ static void core_charge(struct sched_system *sys, struct sched_pcpu *pcpu,
 
 /* ---- sched_schedule() steps ---- */
 
-static void core_periodic(struct sched_system *sys, struct sched_pcpu *pcpu,
-                          uint64_t now)
+static void core_periodic(struct sched_system *sys, struct sched_pcpu *pcpu, uint64_t now)
 {
 	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	struct sched_vcpu *current = pcpu->current;
@@ -208,16 +200,14 @@ static void core_periodic(struct sched_system *sys, struct sched_pcpu *pcpu,
 		sched_adaptive_run(sys, pool, now);
 }
 
-static bool core_keep_running(struct sched_system *sys,
-                              struct sched_pcpu *pcpu,
+static bool core_keep_running(struct sched_system *sys, struct sched_pcpu *pcpu,
                               struct sched_vcpu *current, uint64_t now)
 {
 	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	struct sched_pool *own;
 	uint64_t ratelimit;
 
-	if (current->pending_yield || current->pending_block ||
-	    current->pending_offline)
+	if (current->pending_yield || current->pending_block || current->pending_offline)
 		return false;
 	if (!core_placement_valid(sys, pcpu, current))
 		return false;
@@ -231,23 +221,19 @@ static bool core_keep_running(struct sched_system *sys,
 	if (!pcpu->resched || sched_list_empty(&pcpu->runq))
 		return true;
 	own = sched_vcpu_pool(current);
-	if (!sched_ops_higher_priority(own, sched_runq_vcpu(pcpu->runq.next),
-	                               current))
+	if (!sched_ops_higher_priority(own, sched_runq_vcpu(pcpu->runq.next), current))
 		return true;
 	/* A better vCPU waits: honour the rate limit first. */
-	ratelimit = sched_min_time(pool->params.ratelimit_ns,
-	                           pool->params.slice_ns);
+	ratelimit = sched_min_time(pool->params.ratelimit_ns, pool->params.slice_ns);
 	if (ratelimit && (now < current->run_start || now - current->run_start < ratelimit)) {
 		sys->counters.ratelimit_holds++;
-		pcpu->slice_end = sched_min_time(pcpu->slice_end,
-		                                 current->run_start + ratelimit);
+		pcpu->slice_end = sched_min_time(pcpu->slice_end, current->run_start + ratelimit);
 		return true;
 	}
 	return false;
 }
 
-static void core_schedule_out(struct sched_system *sys,
-                              struct sched_pcpu *pcpu,
+static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
                               struct sched_vcpu *prev, uint64_t now)
 {
 	struct sched_pool *here = sched_pcpu_pool(sys, pcpu);
@@ -305,8 +291,7 @@ static void core_schedule_out(struct sched_system *sys,
 		prev->pcpu = SCHED_NO_PCPU;
 		home = sched_requeue(sys, prev, now);
 		sys->counters.micro_returns++;
-		sched_trace(SCHED_TRACE_RETURN, prev,
-		            home ? home->id : SCHED_TRACE_NONE, pcpu->id);
+		sched_trace(SCHED_TRACE_RETURN, prev, home ? home->id : SCHED_TRACE_NONE, pcpu->id);
 	} else if (reason == SCHED_OUT_MOVED) {
 		struct sched_pcpu *target;
 
@@ -318,8 +303,7 @@ static void core_schedule_out(struct sched_system *sys,
 	}
 }
 
-static struct sched_vcpu *core_pick(struct sched_system *sys,
-                                    struct sched_pcpu *pcpu, uint64_t now,
+static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu *pcpu, uint64_t now,
                                     bool was_idle)
 {
 	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
@@ -329,8 +313,8 @@ static struct sched_vcpu *core_pick(struct sched_system *sys,
 	pcpu->directed_next = NULL;
 	if (!pool)
 		return NULL;
-	if (target && target->state == SCHED_VCPU_RUNNABLE &&
-	    target->pcpu == pcpu->id && target->vm->pool == pool->id) {
+	if (target && target->state == SCHED_VCPU_RUNNABLE && target->pcpu == pcpu->id &&
+	    target->vm->pool == pool->id) {
 		sched_runq_unlink(sys, target);
 		next = target;
 		slice = pool->params.slice_ns;
@@ -355,16 +339,14 @@ static struct sched_vcpu *core_pick(struct sched_system *sys,
 		next->stats.max_wait_ns = waited;
 	next->stats.schedule_ins++;
 	pcpu->current = next;
-	pcpu->slice_end = slice == SCHED_TIME_NEVER ? SCHED_TIME_NEVER :
-	                                             now + slice;
+	pcpu->slice_end = slice == SCHED_TIME_NEVER ? SCHED_TIME_NEVER : now + slice;
 	if (was_idle || pcpu->next_tick <= now)
 		pcpu->next_tick = now + sched_vcpu_pool(next)->params.tick_ns;
 	sched_trace(SCHED_TRACE_SCHEDULE_IN, next, slice, pcpu->id);
 	return next;
 }
 
-static uint64_t core_deadline(struct sched_system *sys,
-                              const struct sched_pcpu *pcpu)
+static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu *pcpu)
 {
 	const struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	uint64_t until = SCHED_TIME_NEVER;
@@ -379,11 +361,10 @@ static uint64_t core_deadline(struct sched_system *sys,
 	return until;
 }
 
-struct sched_decision sched_schedule(struct sched_system *sys,
-                                     unsigned pcpu_id, uint64_t prev_rip,
+struct sched_decision sched_schedule(struct sched_system *sys, unsigned pcpu_id, uint64_t prev_rip,
                                      bool prev_kernel_mode)
 {
-	struct sched_decision decision = { NULL, SCHED_TIME_NEVER, false };
+	struct sched_decision decision = {NULL, SCHED_TIME_NEVER, false};
 	struct sched_pcpu *pcpu;
 	struct sched_vcpu *prev, *next;
 	uint64_t now;
@@ -437,8 +418,7 @@ int sched_vcpu_online(struct sched_vcpu *vcpu)
 		 * above), so it means the policy keeps it waiting (pinned). */
 		sched_requeue(sys, vcpu, sched_env_now());
 		sched_trace(SCHED_TRACE_WAKE, vcpu,
-		            (uint64_t)(int64_t)sched_ops_priority(
-		                    sched_vcpu_pool(vcpu), vcpu),
+		            (uint64_t)(int64_t)sched_ops_priority(sched_vcpu_pool(vcpu), vcpu),
 		            (uint64_t)vcpu->pcpu);
 	}
 	sched_unlock(sys);
@@ -516,11 +496,10 @@ int sched_vcpu_wake(struct sched_vcpu *vcpu)
 
 /* ---- system and VMs ---- */
 
-static bool core_params_valid(const struct sched_params *params,
-                              const char **why)
+static bool core_params_valid(const struct sched_params *params, const char **why)
 {
-	if (!params->slice_ns || !params->tick_ns ||
-	    !params->account_period_ns || !params->micro_slice_ns) {
+	if (!params->slice_ns || !params->tick_ns || !params->account_period_ns ||
+	    !params->micro_slice_ns) {
 		*why = "slice, tick, accounting period and micro slice must be > 0";
 		return false;
 	}
@@ -536,8 +515,8 @@ static bool core_params_valid(const struct sched_params *params,
 }
 
 int sched_init(struct sched_system *sys, const struct sched_policy *policy,
-               const struct sched_params *params, unsigned pcpu_count,
-               struct sched_env_lock *lock, char *error, size_t error_size)
+               const struct sched_params *params, unsigned pcpu_count, struct sched_env_lock *lock,
+               char *error, size_t error_size)
 {
 	struct sched_policy default_policy;
 	const char *why = NULL;
@@ -555,8 +534,7 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 		sched_params_default(&sys->params);
 	if (!policy) {
 		/* "credit" is in the policy table: this cannot fail. */
-		if (sched_policy_parse("credit", &default_policy, error,
-		                       error_size) != SCHED_OK)
+		if (sched_policy_parse("credit", &default_policy, error, error_size) != SCHED_OK)
 			return SCHED_ERR_INVALID;
 		policy = &default_policy;
 	}
@@ -588,25 +566,21 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 	}
 	sched_env_lock_acquire(sys->lock);
 	now = sched_env_now();
-	pool = sched_pool_create_locked(sys, "Pool-0", &sys->policy,
-	                                &sys->params, false, SCHED_NO_POOL,
-	                                now);
+	pool = sched_pool_create_locked(sys, "Pool-0", &sys->policy, &sys->params, false,
+	                                SCHED_NO_POOL, now);
 	for (i = 0; pool >= 0 && result == SCHED_OK && i < pcpu_count; i++)
 		result = sched_pool_add_pcpu_locked(sys, pool, i, now);
 	if (result != SCHED_OK) {
 		/* Every pCPU < pcpu_count is free and Pool-0 exists. */
-		sched_copy_name(error, "cannot add the pCPUs to Pool-0",
-		                error_size);
-	} else if (pool >= 0 &&
-	           sys->policy.micro_mode == SCHED_MICRO_STATIC) {
+		sched_copy_name(error, "cannot add the pCPUs to Pool-0", error_size);
+	} else if (pool >= 0 && sys->policy.micro_mode == SCHED_MICRO_STATIC) {
 		if (sys->policy.micro_count >= pcpu_count) {
-			sched_copy_name(error,
-			                "micro-static:N needs N < number of pCPUs",
+			sched_copy_name(error, "micro-static:N needs N < number of pCPUs",
 			                error_size);
 			result = SCHED_ERR_INVALID;
 		} else {
-			result = sched_pool_set_micro_count_locked(
-			        sys, pool, sys->policy.micro_count, now);
+			result = sched_pool_set_micro_count_locked(sys, pool,
+			                                           sys->policy.micro_count, now);
 		}
 	}
 	if (pool < 0) {
@@ -617,16 +591,14 @@ int sched_init(struct sched_system *sys, const struct sched_policy *policy,
 	return result;
 }
 
-struct sched_vm *sched_vm_create(struct sched_system *sys,
-                                 const struct sched_vm_config *config)
+struct sched_vm *sched_vm_create(struct sched_system *sys, const struct sched_vm_config *config)
 {
 	struct sched_vm *vm = NULL;
 	struct sched_pool *pool;
 	unsigned i;
 
-	if (!config || config->vcpu_count == 0 ||
-	    config->vcpu_count > SCHED_MAX_VCPUS_PER_VM || config->pool < 0 ||
-	    config->pool >= SCHED_MAX_POOLS)
+	if (!config || config->vcpu_count == 0 || config->vcpu_count > SCHED_MAX_VCPUS_PER_VM ||
+	    config->pool < 0 || config->pool >= SCHED_MAX_POOLS)
 		return NULL;
 	sched_env_lock_acquire(sys->lock);
 	pool = &sys->pools[config->pool];
@@ -644,11 +616,9 @@ struct sched_vm *sched_vm_create(struct sched_system *sys,
 	vm->sys = sys;
 	vm->id = (uint16_t)i;
 	vm->in_use = true;
-	sched_copy_name(vm->name, config->name ? config->name : "vm",
-	                sizeof(vm->name));
+	sched_copy_name(vm->name, config->name ? config->name : "vm", sizeof(vm->name));
 	vm->pool = pool->id;
-	vm->weight = config->weight ? config->weight :
-	                              pool->params.default_weight;
+	vm->weight = config->weight ? config->weight : pool->params.default_weight;
 	vm->classify = config->classify;
 	vm->classify_context = config->classify_context;
 	vm->vcpu_count = config->vcpu_count;
@@ -691,8 +661,7 @@ int sched_vm_destroy(struct sched_vm *vm)
 	return result;
 }
 
-void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify,
-                             const void *context)
+void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify, const void *context)
 {
 	sched_env_lock_acquire(vm->sys->lock);
 	vm->classify = classify;

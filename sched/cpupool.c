@@ -58,9 +58,8 @@ static int pool_highest_pcpu(const struct sched_pool *pool)
 }
 
 int sched_pool_create_locked(struct sched_system *sys, const char *name,
-                             const struct sched_policy *policy,
-                             const struct sched_params *params, bool micro,
-                             int parent, uint64_t now)
+                             const struct sched_policy *policy, const struct sched_params *params,
+                             bool micro, int parent, uint64_t now)
 {
 	struct sched_pool *pool = NULL;
 	int i;
@@ -109,8 +108,8 @@ int sched_pool_create_locked(struct sched_system *sys, const char *name,
 			length = SCHED_NAME_MAX - 7;
 		memcpy(child_name, pool->name, length);
 		memcpy(child_name + length, "-micro", 7);
-		child = sched_pool_create_locked(sys, child_name, policy,
-		                                 params, true, pool->id, now);
+		child =
+		    sched_pool_create_locked(sys, child_name, policy, params, true, pool->id, now);
 		if (child < 0) {
 			pool->in_use = false;
 			return child;
@@ -120,8 +119,8 @@ int sched_pool_create_locked(struct sched_system *sys, const char *name,
 	return pool->id;
 }
 
-int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id,
-                               unsigned pcpu_id, uint64_t now)
+int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id, unsigned pcpu_id,
+                               uint64_t now)
 {
 	struct sched_pool *pool;
 	struct sched_pcpu *pcpu;
@@ -136,8 +135,7 @@ int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id,
 	pool->pcpu_mask |= 1ull << pcpu_id;
 	pool->pcpu_count++;
 	sched_ops_pcpu_attach(pool, pcpu);
-	if (!pool->micro &&
-	    (pool->master < 0 || (int)pcpu_id < pool->master)) {
+	if (!pool->micro && (pool->master < 0 || (int)pcpu_id < pool->master)) {
 		if (pool->master < 0)
 			pool->next_account = now + pool->params.account_period_ns;
 		pool->master = (int)pcpu_id;
@@ -148,8 +146,7 @@ int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id,
 	return SCHED_OK;
 }
 
-int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id,
-                                  unsigned pcpu_id)
+int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigned pcpu_id)
 {
 	struct sched_pool *pool;
 	struct sched_pcpu *pcpu;
@@ -179,12 +176,9 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id,
 			vcpu->home_pcpu = SCHED_NO_PCPU;
 		target = sched_requeue(sys, vcpu, now);
 		sys->counters.migrations++;
-		sched_trace(pool->micro ? SCHED_TRACE_RETURN :
-		                          SCHED_TRACE_MIGRATE,
-		            vcpu, pool->micro ? (target ? target->id : 0xffff) :
-		                                pcpu_id,
-		            pool->micro ? pcpu_id :
-		                          (target ? target->id : 0xffff));
+		sched_trace(pool->micro ? SCHED_TRACE_RETURN : SCHED_TRACE_MIGRATE, vcpu,
+		            pool->micro ? (target ? target->id : 0xffff) : pcpu_id,
+		            pool->micro ? pcpu_id : (target ? target->id : 0xffff));
 	}
 	sched_ops_pcpu_detach(pool, pcpu);
 	if (pool->master == (int)pcpu_id) {
@@ -200,8 +194,8 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id,
 }
 
 /* Move pCPU `id` from pool `from` to pool `to`. */
-static int pool_move_pcpu(struct sched_system *sys, struct sched_pool *from,
-                          struct sched_pool *to, int id, uint64_t now)
+static int pool_move_pcpu(struct sched_system *sys, struct sched_pool *from, struct sched_pool *to,
+                          int id, uint64_t now)
 {
 	int result;
 
@@ -209,8 +203,7 @@ static int pool_move_pcpu(struct sched_system *sys, struct sched_pool *from,
 		return SCHED_ERR_INVALID;
 	result = sched_pool_remove_pcpu_locked(sys, from->id, (unsigned)id);
 	if (result == SCHED_OK)
-		result = sched_pool_add_pcpu_locked(sys, to->id, (unsigned)id,
-		                                    now);
+		result = sched_pool_add_pcpu_locked(sys, to->id, (unsigned)id, now);
 	if (result != SCHED_OK)
 		sched_bug("sched: moving a pCPU between a pool and its micro "
 		          "child failed");
@@ -228,8 +221,8 @@ unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool_id)
 	return total ? total - 1 : 0;
 }
 
-int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id,
-                                      unsigned count, uint64_t now)
+int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id, unsigned count,
+                                      uint64_t now)
 {
 	struct sched_pool *pool, *micro;
 	unsigned old;
@@ -259,25 +252,21 @@ int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id,
 	}
 	if (old != micro->pcpu_count) {
 		sys->counters.pool_resizes++;
-		sched_trace(SCHED_TRACE_POOL_RESIZE, NULL, old,
-		            micro->pcpu_count);
+		sched_trace(SCHED_TRACE_POOL_RESIZE, NULL, old, micro->pcpu_count);
 	}
 	return result;
 }
 
 /* ---- public API ---- */
 
-int sched_pool_create(struct sched_system *sys, const char *name,
-                      const struct sched_policy *policy,
+int sched_pool_create(struct sched_system *sys, const char *name, const struct sched_policy *policy,
                       const struct sched_params *params)
 {
 	int result;
 
 	sched_env_lock_acquire(sys->lock);
-	result = sched_pool_create_locked(sys, name,
-	                                  policy ? policy : &sys->policy,
-	                                  params ? params : &sys->params,
-	                                  false, SCHED_NO_POOL,
+	result = sched_pool_create_locked(sys, name, policy ? policy : &sys->policy,
+	                                  params ? params : &sys->params, false, SCHED_NO_POOL,
 	                                  sched_env_now());
 	sched_unlock(sys);
 	return result;
@@ -289,10 +278,8 @@ static int pool_release_pcpus(struct sched_system *sys, int pool_id)
 {
 	int id, result = SCHED_OK;
 
-	while (result == SCHED_OK &&
-	       (id = pool_lowest_pcpu(&sys->pools[pool_id])) >= 0)
-		result = sched_pool_remove_pcpu_locked(sys, pool_id,
-		                                       (unsigned)id);
+	while (result == SCHED_OK && (id = pool_lowest_pcpu(&sys->pools[pool_id])) >= 0)
+		result = sched_pool_remove_pcpu_locked(sys, pool_id, (unsigned)id);
 	return result;
 }
 
@@ -358,14 +345,12 @@ int sched_pool_remove_pcpu(struct sched_system *sys, int pool, unsigned pcpu)
 	return result;
 }
 
-int sched_pool_set_micro_count(struct sched_system *sys, int pool,
-                               unsigned count)
+int sched_pool_set_micro_count(struct sched_system *sys, int pool, unsigned count)
 {
 	int result;
 
 	sched_env_lock_acquire(sys->lock);
-	result = sched_pool_set_micro_count_locked(sys, pool, count,
-	                                           sched_env_now());
+	result = sched_pool_set_micro_count_locked(sys, pool, count, sched_env_now());
 	sched_unlock(sys);
 	return result;
 }
@@ -392,8 +377,7 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 
 	sched_env_lock_acquire(sys->lock);
 	now = sched_env_now();
-	if (!vm->in_use || !pool_valid(sys, pool_id) ||
-	    sys->pools[pool_id].micro) {
+	if (!vm->in_use || !pool_valid(sys, pool_id) || sys->pools[pool_id].micro) {
 		result = SCHED_ERR_INVALID;
 		goto out;
 	}

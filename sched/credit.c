@@ -43,7 +43,7 @@ struct __attribute__((__may_alias__)) credit_vcpu {
 	int64_t credit;
 	uint64_t burn_remainder; /* ns x credits_per_ms not yet burnt */
 	int32_t priority;
-	bool active;             /* earns credit at accounting        */
+	bool active; /* earns credit at accounting        */
 	bool yielding;
 };
 
@@ -51,11 +51,9 @@ struct __attribute__((__may_alias__)) credit_vm {
 	uint32_t active_vcpus;
 };
 
-_Static_assert(sizeof(struct credit_vcpu) <=
-                       sizeof(((struct sched_vcpu *)0)->policy_data),
+_Static_assert(sizeof(struct credit_vcpu) <= sizeof(((struct sched_vcpu *)0)->policy_data),
                "credit_vcpu must fit in sched_vcpu.policy_data");
-_Static_assert(sizeof(struct credit_vm) <=
-                       sizeof(((struct sched_vm *)0)->policy_data),
+_Static_assert(sizeof(struct credit_vm) <= sizeof(((struct sched_vm *)0)->policy_data),
                "credit_vm must fit in sched_vm.policy_data");
 
 static struct credit_vcpu *credit_of(struct sched_vcpu *vcpu)
@@ -85,8 +83,8 @@ static int64_t credit_balance(const struct sched_vcpu *vcpu)
 
 static int64_t credit_per_period(const struct sched_pool *pool)
 {
-	return (int64_t)(pool->params.credits_per_ms *
-	                 pool->params.account_period_ns / SCHED_NS_PER_MS);
+	return (int64_t)(pool->params.credits_per_ms * pool->params.account_period_ns /
+	                 SCHED_NS_PER_MS);
 }
 
 static void credit_activate(struct sched_vcpu *vcpu)
@@ -114,15 +112,13 @@ static void credit_pool_init(struct sched_pool *pool)
 	memset(pool->policy_data, 0, sizeof(pool->policy_data));
 }
 
-static void credit_pcpu_attach(struct sched_pool *pool,
-                               struct sched_pcpu *pcpu)
+static void credit_pcpu_attach(struct sched_pool *pool, struct sched_pcpu *pcpu)
 {
 	(void)pool;
 	memset(pcpu->policy_data, 0, sizeof(pcpu->policy_data));
 }
 
-static void credit_vcpu_insert(struct sched_pool *pool,
-                               struct sched_vcpu *vcpu)
+static void credit_vcpu_insert(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	struct credit_vcpu *c = credit_of(vcpu);
 
@@ -131,8 +127,7 @@ static void credit_vcpu_insert(struct sched_pool *pool,
 	c->priority = CREDIT_PRI_UNDER;
 }
 
-static void credit_vcpu_remove(struct sched_pool *pool,
-                               struct sched_vcpu *vcpu)
+static void credit_vcpu_remove(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	(void)pool;
 	credit_deactivate(vcpu);
@@ -163,8 +158,7 @@ static void credit_enqueue(struct sched_pool *pool, struct sched_pcpu *pcpu,
 	struct sched_list *position = pcpu->runq.next;
 
 	(void)pool;
-	while (position != &pcpu->runq &&
-	       credit_priority(sched_runq_vcpu(position)) >= c->priority)
+	while (position != &pcpu->runq && credit_priority(sched_runq_vcpu(position)) >= c->priority)
 		position = position->next;
 	/* A yielder also lets one lower-priority vCPU go first. */
 	if (c->yielding && position != &pcpu->runq)
@@ -173,13 +167,10 @@ static void credit_enqueue(struct sched_pool *pool, struct sched_pcpu *pcpu,
 	sched_runq_link(pcpu, position, vcpu);
 }
 
-static void credit_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu,
-                          struct sched_vcpu *vcpu)
+static void credit_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu, struct sched_vcpu *vcpu)
 {
 	struct sched_system *sys = pool->sys;
-	int current_priority = pcpu->current ?
-	                               credit_priority(pcpu->current) :
-	                               CREDIT_PRI_IDLE;
+	int current_priority = pcpu->current ? credit_priority(pcpu->current) : CREDIT_PRI_IDLE;
 	unsigned i;
 
 	if (credit_priority(vcpu) > current_priority)
@@ -199,8 +190,7 @@ static void credit_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu,
 	}
 }
 
-static struct sched_pcpu *credit_pick_pcpu(struct sched_pool *pool,
-                                           struct sched_vcpu *vcpu)
+static struct sched_pcpu *credit_pick_pcpu(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	struct sched_system *sys = pool->sys;
 	struct sched_pcpu *best = NULL;
@@ -226,8 +216,8 @@ static struct sched_pcpu *credit_pick_pcpu(struct sched_pool *pool,
 }
 
 /* Take the first vCPU above `priority` queued on a peer pCPU. */
-static struct sched_vcpu *credit_steal(struct sched_pool *pool,
-                                       struct sched_pcpu *pcpu, int priority)
+static struct sched_vcpu *credit_steal(struct sched_pool *pool, struct sched_pcpu *pcpu,
+                                       int priority)
 {
 	struct sched_system *sys = pool->sys;
 	unsigned i;
@@ -239,8 +229,7 @@ static struct sched_vcpu *credit_steal(struct sched_pool *pool,
 
 		if (!sched_pool_has_pcpu(pool, id))
 			continue;
-		for (node = peer->runq.next; node != &peer->runq;
-		     node = node->next) {
+		for (node = peer->runq.next; node != &peer->runq; node = node->next) {
 			struct sched_vcpu *vcpu = sched_runq_vcpu(node);
 
 			if (credit_priority(vcpu) <= priority)
@@ -249,16 +238,14 @@ static struct sched_vcpu *credit_steal(struct sched_pool *pool,
 				continue;
 			sched_runq_unlink(sys, vcpu);
 			sys->counters.steals++;
-			sched_trace(SCHED_TRACE_MIGRATE, vcpu, peer->id,
-			            pcpu->id);
+			sched_trace(SCHED_TRACE_MIGRATE, vcpu, peer->id, pcpu->id);
 			return vcpu;
 		}
 	}
 	return NULL;
 }
 
-static struct sched_vcpu *credit_pick_next(struct sched_pool *pool,
-                                           struct sched_pcpu *pcpu,
+static struct sched_vcpu *credit_pick_next(struct sched_pool *pool, struct sched_pcpu *pcpu,
                                            uint64_t now, uint64_t *slice_ns)
 {
 	struct sched_system *sys = pool->sys;
@@ -285,20 +272,17 @@ static struct sched_vcpu *credit_pick_next(struct sched_pool *pool,
 	return head;
 }
 
-static bool credit_higher_priority(struct sched_pool *pool,
-                                   const struct sched_vcpu *vcpu,
+static bool credit_higher_priority(struct sched_pool *pool, const struct sched_vcpu *vcpu,
                                    const struct sched_vcpu *running)
 {
 	(void)pool;
 	return credit_priority(vcpu) > credit_priority(running);
 }
 
-static void credit_burn(struct sched_pool *pool, struct sched_vcpu *vcpu,
-                        uint64_t ran_ns)
+static void credit_burn(struct sched_pool *pool, struct sched_vcpu *vcpu, uint64_t ran_ns)
 {
 	struct credit_vcpu *c = credit_of(vcpu);
-	uint64_t total = ran_ns * pool->params.credits_per_ms +
-	                 c->burn_remainder;
+	uint64_t total = ran_ns * pool->params.credits_per_ms + c->burn_remainder;
 
 	c->credit -= (int64_t)(total / SCHED_NS_PER_MS);
 	c->burn_remainder = total % SCHED_NS_PER_MS;
@@ -348,8 +332,7 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 		struct sched_vm *vm = &sys->vms[i];
 
 		if (vm->in_use && vm->pool == pool->id)
-			weight_total += (int64_t)vm->weight *
-			                credit_vm_of(vm)->active_vcpus;
+			weight_total += (int64_t)vm->weight * credit_vm_of(vm)->active_vcpus;
 	}
 	if (weight_total == 0)
 		return;
@@ -362,8 +345,8 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 		active = credit_vm_of(vm)->active_vcpus;
 		if (!active)
 			continue;
-		fair = (credit_total * (int64_t)vm->weight * active +
-		        weight_total - 1) / weight_total;
+		fair =
+		    (credit_total * (int64_t)vm->weight * active + weight_total - 1) / weight_total;
 		fair = (fair + active - 1) / active;
 		for (j = 0; j < vm->vcpu_count; j++) {
 			struct sched_vcpu *vcpu = &vm->vcpus[j];
@@ -391,21 +374,21 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 }
 
 const struct sched_ops sched_credit_ops = {
-	.name = "credit",
-	.pool_init = credit_pool_init,
-	.pcpu_attach = credit_pcpu_attach,
-	.vcpu_insert = credit_vcpu_insert,
-	.vcpu_remove = credit_vcpu_remove,
-	.wake = credit_wake,
-	.yield = credit_yield,
-	.enqueue = credit_enqueue,
-	.tickle = credit_tickle,
-	.pick_pcpu = credit_pick_pcpu,
-	.pick_next = credit_pick_next,
-	.higher_priority = credit_higher_priority,
-	.burn = credit_burn,
-	.tick = credit_tick,
-	.account = credit_account,
-	.priority = credit_priority,
-	.credit = credit_balance,
+    .name = "credit",
+    .pool_init = credit_pool_init,
+    .pcpu_attach = credit_pcpu_attach,
+    .vcpu_insert = credit_vcpu_insert,
+    .vcpu_remove = credit_vcpu_remove,
+    .wake = credit_wake,
+    .yield = credit_yield,
+    .enqueue = credit_enqueue,
+    .tickle = credit_tickle,
+    .pick_pcpu = credit_pick_pcpu,
+    .pick_next = credit_pick_next,
+    .higher_priority = credit_higher_priority,
+    .burn = credit_burn,
+    .tick = credit_tick,
+    .account = credit_account,
+    .priority = credit_priority,
+    .credit = credit_balance,
 };

@@ -14,8 +14,7 @@
  */
 #include "sched/internal.h"
 
-struct sched_vcpu *sched_directed_yield(struct sched_system *sys,
-                                        struct sched_vcpu *yielder)
+struct sched_vcpu *sched_directed_yield(struct sched_system *sys, struct sched_vcpu *yielder)
 {
 	struct sched_vm *vm = yielder->vm;
 	struct sched_vcpu *target = NULL;
@@ -25,10 +24,10 @@ struct sched_vcpu *sched_directed_yield(struct sched_system *sys,
 	for (pass = 0; pass < 2 && !target; pass++) {
 		for (i = 1; i < vm->vcpu_count; i++) {
 			struct sched_vcpu *sibling =
-			        &vm->vcpus[(yielder->index + i) % vm->vcpu_count];
+			    &vm->vcpus[(yielder->index + i) % vm->vcpu_count];
 
-			if (sibling->state != SCHED_VCPU_RUNNABLE ||
-			    sibling->pcpu < 0 || sibling->directed_target)
+			if (sibling->state != SCHED_VCPU_RUNNABLE || sibling->pcpu < 0 ||
+			    sibling->directed_target)
 				continue;
 			if (pass == 0 && !sibling->saved_kernel_mode)
 				continue;
@@ -47,7 +46,6 @@ struct sched_vcpu *sched_directed_yield(struct sched_system *sys,
 	target->directed_target = true;
 	sched_pcpu_kick(sys, pcpu);
 	sys->counters.directed_yields++;
-	sched_trace(SCHED_TRACE_DIRECTED_YIELD, yielder, target->index,
-	            pcpu->id);
+	sched_trace(SCHED_TRACE_DIRECTED_YIELD, yielder, target->index, pcpu->id);
 	return target;
 }

@@ -22,8 +22,7 @@ struct sched_format {
 	size_t used; /* characters produced so far (may exceed size - 1) */
 };
 
-static inline void sched_format_init(struct sched_format *format, char *buffer,
-				     size_t size)
+static inline void sched_format_init(struct sched_format *format, char *buffer, size_t size)
 {
 	format->buffer = buffer;
 	format->size = size;
@@ -42,22 +41,19 @@ static inline void sched_format_char(struct sched_format *format, char c)
 }
 
 /* Append `length` characters of `text` (which need not be NUL-terminated). */
-static inline void sched_format_bytes(struct sched_format *format,
-				      const char *text, size_t length)
+static inline void sched_format_bytes(struct sched_format *format, const char *text, size_t length)
 {
 	for (size_t i = 0; i < length; i++)
 		sched_format_char(format, text[i]);
 }
 
-static inline void sched_format_string(struct sched_format *format,
-				       const char *text)
+static inline void sched_format_string(struct sched_format *format, const char *text)
 {
 	while (*text)
 		sched_format_char(format, *text++);
 }
 
-static inline void sched_format_unsigned(struct sched_format *format,
-					 uint64_t value)
+static inline void sched_format_unsigned(struct sched_format *format, uint64_t value)
 {
 	char digits[20];
 	int count = 0;
@@ -71,8 +67,7 @@ static inline void sched_format_unsigned(struct sched_format *format,
 }
 
 /* Lower-case hexadecimal with a 0x prefix, no leading zeros. */
-static inline void sched_format_hex(struct sched_format *format,
-				    uint64_t value)
+static inline void sched_format_hex(struct sched_format *format, uint64_t value)
 {
 	static const char hex_digits[] = "0123456789abcdef";
 	char digits[16];
@@ -92,16 +87,14 @@ static inline void sched_format_hex(struct sched_format *format,
  * `limit` characters of it (then "..."), with non-printable bytes shown as
  * '?', so an error message stays one readable line.
  */
-static inline void sched_format_quoted(struct sched_format *format,
-				       const char *text, size_t length,
-				       size_t limit)
+static inline void sched_format_quoted(struct sched_format *format, const char *text, size_t length,
+                                       size_t limit)
 {
 	sched_format_char(format, '"');
 	for (size_t i = 0; i < length && i < limit; i++) {
 		unsigned char c = (unsigned char)text[i];
 
-		sched_format_char(format,
-				  (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+		sched_format_char(format, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
 	}
 	if (length > limit)
 		sched_format_string(format, "...");

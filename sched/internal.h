@@ -70,29 +70,23 @@ struct sched_ops {
 	/* Mandatory. Put a runnable vCPU on pcpu's runqueue in policy order
 	 * (a policy with static placement may keep it waiting instead, see
 	 * `waiting`). */
-	void (*enqueue)(struct sched_pool *pool, struct sched_pcpu *pcpu,
-	                struct sched_vcpu *vcpu);
+	void (*enqueue)(struct sched_pool *pool, struct sched_pcpu *pcpu, struct sched_vcpu *vcpu);
 	/* Mandatory. A vCPU was queued on pcpu: kick whoever should re-pick. */
-	void (*tickle)(struct sched_pool *pool, struct sched_pcpu *pcpu,
-	               struct sched_vcpu *vcpu);
+	void (*tickle)(struct sched_pool *pool, struct sched_pcpu *pcpu, struct sched_vcpu *vcpu);
 	/* Mandatory. Choose a pCPU of the pool for a vCPU that has none (or a
 	 * stale one); never NULL while the pool has a pCPU. */
-	struct sched_pcpu *(*pick_pcpu)(struct sched_pool *pool,
-	                                struct sched_vcpu *vcpu);
+	struct sched_pcpu *(*pick_pcpu)(struct sched_pool *pool, struct sched_vcpu *vcpu);
 	/* Mandatory. Dequeue and return what pcpu runs next (may steal),
 	 * NULL = idle; *slice_ns receives its time slice (SCHED_TIME_NEVER:
 	 * no slice end). */
-	struct sched_vcpu *(*pick_next)(struct sched_pool *pool,
-	                                struct sched_pcpu *pcpu, uint64_t now,
-	                                uint64_t *slice_ns);
+	struct sched_vcpu *(*pick_next)(struct sched_pool *pool, struct sched_pcpu *pcpu,
+	                                uint64_t now, uint64_t *slice_ns);
 	/* Optional. Would `vcpu` queued now preempt `running`? (ranking
 	 * only). NULL: never. */
-	bool (*higher_priority)(struct sched_pool *pool,
-	                        const struct sched_vcpu *vcpu,
+	bool (*higher_priority)(struct sched_pool *pool, const struct sched_vcpu *vcpu,
 	                        const struct sched_vcpu *running);
 	/* Optional. Charge `ran_ns` of CPU time to the vCPU. */
-	void (*burn)(struct sched_pool *pool, struct sched_vcpu *vcpu,
-	             uint64_t ran_ns);
+	void (*burn)(struct sched_pool *pool, struct sched_vcpu *vcpu, uint64_t ran_ns);
 	/* Optional. Periodic tick of a pCPU running `vcpu`. */
 	void (*tick)(struct sched_pool *pool, struct sched_vcpu *vcpu);
 	/* Optional. Periodic accounting by the pool's master pCPU. */
@@ -103,12 +97,10 @@ struct sched_ops {
 	int64_t (*credit)(const struct sched_vcpu *vcpu);
 	/* Optional. Is this RUNNABLE vCPU kept off every runqueue by the
 	 * policy (pinned: waiting for a free pCPU)? NULL: never. */
-	bool (*waiting)(const struct sched_pool *pool,
-	                const struct sched_vcpu *vcpu);
+	bool (*waiting)(const struct sched_pool *pool, const struct sched_vcpu *vcpu);
 	/* Optional. Verify the policy's own invariants for sched_check_
 	 * invariants(): 0, or -1 with a message appended to `message`. */
-	int (*check)(const struct sched_pool *pool,
-	             struct sched_format *message);
+	int (*check)(const struct sched_pool *pool, struct sched_format *message);
 };
 
 extern const struct sched_ops sched_credit_ops;
@@ -122,64 +114,54 @@ static inline void sched_ops_pool_init(struct sched_pool *pool)
 		pool->policy.ops->pool_init(pool);
 }
 
-static inline void sched_ops_pcpu_attach(struct sched_pool *pool,
-                                         struct sched_pcpu *pcpu)
+static inline void sched_ops_pcpu_attach(struct sched_pool *pool, struct sched_pcpu *pcpu)
 {
 	if (pool->policy.ops->pcpu_attach)
 		pool->policy.ops->pcpu_attach(pool, pcpu);
 }
 
-static inline void sched_ops_pcpu_detach(struct sched_pool *pool,
-                                         struct sched_pcpu *pcpu)
+static inline void sched_ops_pcpu_detach(struct sched_pool *pool, struct sched_pcpu *pcpu)
 {
 	if (pool->policy.ops->pcpu_detach)
 		pool->policy.ops->pcpu_detach(pool, pcpu);
 }
 
-static inline void sched_ops_vcpu_insert(struct sched_pool *pool,
-                                         struct sched_vcpu *vcpu)
+static inline void sched_ops_vcpu_insert(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	if (pool->policy.ops->vcpu_insert)
 		pool->policy.ops->vcpu_insert(pool, vcpu);
 }
 
-static inline void sched_ops_vcpu_remove(struct sched_pool *pool,
-                                         struct sched_vcpu *vcpu)
+static inline void sched_ops_vcpu_remove(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	if (pool->policy.ops->vcpu_remove)
 		pool->policy.ops->vcpu_remove(pool, vcpu);
 }
 
-static inline bool sched_ops_wake(struct sched_pool *pool,
-                                  struct sched_vcpu *vcpu)
+static inline bool sched_ops_wake(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
-	return pool->policy.ops->wake ? pool->policy.ops->wake(pool, vcpu) :
-	                                false;
+	return pool->policy.ops->wake ? pool->policy.ops->wake(pool, vcpu) : false;
 }
 
-static inline void sched_ops_yield(struct sched_pool *pool,
-                                   struct sched_vcpu *vcpu)
+static inline void sched_ops_yield(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	if (pool->policy.ops->yield)
 		pool->policy.ops->yield(pool, vcpu);
 }
 
-static inline void sched_ops_offline(struct sched_pool *pool,
-                                     struct sched_vcpu *vcpu)
+static inline void sched_ops_offline(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	if (pool->policy.ops->offline)
 		pool->policy.ops->offline(pool, vcpu);
 }
 
-static inline void sched_ops_enqueue(struct sched_pool *pool,
-                                     struct sched_pcpu *pcpu,
+static inline void sched_ops_enqueue(struct sched_pool *pool, struct sched_pcpu *pcpu,
                                      struct sched_vcpu *vcpu)
 {
 	pool->policy.ops->enqueue(pool, pcpu, vcpu);
 }
 
-static inline void sched_ops_tickle(struct sched_pool *pool,
-                                    struct sched_pcpu *pcpu,
+static inline void sched_ops_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu,
                                     struct sched_vcpu *vcpu)
 {
 	pool->policy.ops->tickle(pool, pcpu, vcpu);
@@ -192,31 +174,27 @@ static inline struct sched_pcpu *sched_ops_pick_pcpu(struct sched_pool *pool,
 }
 
 static inline struct sched_vcpu *sched_ops_pick_next(struct sched_pool *pool,
-                                                     struct sched_pcpu *pcpu,
-                                                     uint64_t now,
+                                                     struct sched_pcpu *pcpu, uint64_t now,
                                                      uint64_t *slice_ns)
 {
 	return pool->policy.ops->pick_next(pool, pcpu, now, slice_ns);
 }
 
-static inline bool sched_ops_higher_priority(struct sched_pool *pool,
-                                             const struct sched_vcpu *vcpu,
+static inline bool sched_ops_higher_priority(struct sched_pool *pool, const struct sched_vcpu *vcpu,
                                              const struct sched_vcpu *running)
 {
-	return pool->policy.ops->higher_priority ?
-	               pool->policy.ops->higher_priority(pool, vcpu, running) :
-	               false;
+	return pool->policy.ops->higher_priority
+	           ? pool->policy.ops->higher_priority(pool, vcpu, running)
+	           : false;
 }
 
-static inline void sched_ops_burn(struct sched_pool *pool,
-                                  struct sched_vcpu *vcpu, uint64_t ran_ns)
+static inline void sched_ops_burn(struct sched_pool *pool, struct sched_vcpu *vcpu, uint64_t ran_ns)
 {
 	if (pool->policy.ops->burn)
 		pool->policy.ops->burn(pool, vcpu, ran_ns);
 }
 
-static inline void sched_ops_tick(struct sched_pool *pool,
-                                  struct sched_vcpu *vcpu)
+static inline void sched_ops_tick(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	if (pool->policy.ops->tick)
 		pool->policy.ops->tick(pool, vcpu);
@@ -228,33 +206,24 @@ static inline void sched_ops_account(struct sched_pool *pool, uint64_t now)
 		pool->policy.ops->account(pool, now);
 }
 
-static inline int sched_ops_priority(const struct sched_pool *pool,
-                                     const struct sched_vcpu *vcpu)
+static inline int sched_ops_priority(const struct sched_pool *pool, const struct sched_vcpu *vcpu)
 {
-	return pool->policy.ops->priority ? pool->policy.ops->priority(vcpu) :
-	                                    0;
+	return pool->policy.ops->priority ? pool->policy.ops->priority(vcpu) : 0;
 }
 
-static inline int64_t sched_ops_credit(const struct sched_pool *pool,
-                                       const struct sched_vcpu *vcpu)
+static inline int64_t sched_ops_credit(const struct sched_pool *pool, const struct sched_vcpu *vcpu)
 {
 	return pool->policy.ops->credit ? pool->policy.ops->credit(vcpu) : 0;
 }
 
-static inline bool sched_ops_waiting(const struct sched_pool *pool,
-                                     const struct sched_vcpu *vcpu)
+static inline bool sched_ops_waiting(const struct sched_pool *pool, const struct sched_vcpu *vcpu)
 {
-	return pool->policy.ops->waiting ?
-	               pool->policy.ops->waiting(pool, vcpu) :
-	               false;
+	return pool->policy.ops->waiting ? pool->policy.ops->waiting(pool, vcpu) : false;
 }
 
-static inline int sched_ops_check(const struct sched_pool *pool,
-                                  struct sched_format *message)
+static inline int sched_ops_check(const struct sched_pool *pool, struct sched_format *message)
 {
-	return pool->policy.ops->check ?
-	               pool->policy.ops->check(pool, message) :
-	               0;
+	return pool->policy.ops->check ? pool->policy.ops->check(pool, message) : 0;
 }
 
 /* ---- intrusive lists ---- */
@@ -271,8 +240,7 @@ static inline bool sched_list_empty(const struct sched_list *list)
 }
 
 /* Insert `node` right before `position` (position == head: at the tail). */
-static inline void sched_list_insert_before(struct sched_list *position,
-                                            struct sched_list *node)
+static inline void sched_list_insert_before(struct sched_list *position, struct sched_list *node)
 {
 	node->prev = position->prev;
 	node->next = position;
@@ -288,9 +256,8 @@ static inline void sched_list_remove(struct sched_list *node)
 	node->prev = node;
 }
 
-#define sched_runq_vcpu(node)                                                  \
-	((struct sched_vcpu *)((char *)(node) -                                \
-	                       offsetof(struct sched_vcpu, runq_node)))
+#define sched_runq_vcpu(node)                                                                      \
+	((struct sched_vcpu *)((char *)(node)-offsetof(struct sched_vcpu, runq_node)))
 
 /* ---- core helpers (sched/core.c) ---- */
 
@@ -310,11 +277,9 @@ static inline struct sched_pool *sched_pcpu_pool(struct sched_system *sys,
 	return p->pool < 0 ? NULL : &sys->pools[p->pool];
 }
 
-static inline bool sched_pool_has_pcpu(const struct sched_pool *pool,
-                                       int pcpu)
+static inline bool sched_pool_has_pcpu(const struct sched_pool *pool, int pcpu)
 {
-	return pcpu >= 0 && pcpu < SCHED_MAX_PCPUS &&
-	       (pool->pcpu_mask >> pcpu) & 1;
+	return pcpu >= 0 && pcpu < SCHED_MAX_PCPUS && (pool->pcpu_mask >> pcpu) & 1;
 }
 
 static inline uint64_t sched_min_time(uint64_t a, uint64_t b)
@@ -323,8 +288,7 @@ static inline uint64_t sched_min_time(uint64_t a, uint64_t b)
 }
 
 /* Link `vcpu` into pcpu's runqueue before `position` (core bookkeeping). */
-void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position,
-                     struct sched_vcpu *vcpu);
+void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position, struct sched_vcpu *vcpu);
 /* Take a queued vCPU off its runqueue (state unchanged). */
 void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu);
 
@@ -336,8 +300,7 @@ void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu);
  * least one; the vCPU is then parked BLOCKED) or if the policy keeps it
  * waiting (pinned, no free pCPU).
  */
-struct sched_pcpu *sched_requeue(struct sched_system *sys,
-                                 struct sched_vcpu *vcpu, uint64_t now);
+struct sched_pcpu *sched_requeue(struct sched_system *sys, struct sched_vcpu *vcpu, uint64_t now);
 
 /* Ask pCPU `pcpu` to re-pick (sets resched, kicks it through the env). */
 void sched_pcpu_kick(struct sched_system *sys, struct sched_pcpu *pcpu);
@@ -357,15 +320,14 @@ static inline void sched_bug(const char *message)
 }
 
 /* Emit one trace record (vcpu may be NULL). */
-void sched_trace(enum sched_trace_event event, const struct sched_vcpu *vcpu,
-                 uint64_t arg0, uint64_t arg1);
+void sched_trace(enum sched_trace_event event, const struct sched_vcpu *vcpu, uint64_t arg0,
+                 uint64_t arg1);
 
 /* Copy at most size-1 bytes of `source` and terminate. */
 void sched_copy_name(char *destination, const char *source, size_t size);
 
 /* The category of the vCPU's RIP per its VM's classifier. */
-enum sched_category sched_classify(const struct sched_vcpu *vcpu,
-                                   uint64_t rip, bool kernel_mode);
+enum sched_category sched_classify(const struct sched_vcpu *vcpu, uint64_t rip, bool kernel_mode);
 
 /* ---- cpupools (sched/cpupool.c), lock held ---- */
 
@@ -374,18 +336,15 @@ enum sched_category sched_classify(const struct sched_vcpu *vcpu,
 
 SCHED_MUST_CHECK
 int sched_pool_create_locked(struct sched_system *sys, const char *name,
-                             const struct sched_policy *policy,
-                             const struct sched_params *params, bool micro,
-                             int parent, uint64_t now);
+                             const struct sched_policy *policy, const struct sched_params *params,
+                             bool micro, int parent, uint64_t now);
 SCHED_MUST_CHECK
-int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool,
-                               unsigned pcpu, uint64_t now);
+int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool, unsigned pcpu, uint64_t now);
 SCHED_MUST_CHECK
-int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool,
-                                  unsigned pcpu);
+int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool, unsigned pcpu);
 SCHED_MUST_CHECK
-int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool,
-                                      unsigned count, uint64_t now);
+int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool, unsigned count,
+                                      uint64_t now);
 /* pCPUs the micro child of normal pool `pool` may have at most. */
 unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool);
 
@@ -399,14 +358,12 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 
 /* KVM-style: pick a preempted sibling of `yielder` and make its pCPU run it
  * next. Returns the target or NULL. */
-struct sched_vcpu *sched_directed_yield(struct sched_system *sys,
-                                        struct sched_vcpu *yielder);
+struct sched_vcpu *sched_directed_yield(struct sched_system *sys, struct sched_vcpu *yielder);
 
 /* ---- adaptive controller (sched/adaptive.c), lock held ---- */
 
 void sched_adaptive_init(struct sched_pool *pool, uint64_t now);
 /* Run Algorithm 1 if its step is due; called on the pool's master. */
-void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool,
-                        uint64_t now);
+void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool, uint64_t now);
 
 #endif /* SCHED_INTERNAL_H */

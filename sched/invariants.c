@@ -37,8 +37,8 @@ struct invariant_report {
 	struct sched_format text;
 };
 
-static int invariant_fail(struct invariant_report *report, const char *rule,
-                          const char *kind, unsigned id)
+static int invariant_fail(struct invariant_report *report, const char *rule, const char *kind,
+                          unsigned id)
 {
 	sched_format_string(&report->text, "invariant: ");
 	sched_format_string(&report->text, rule);
@@ -47,8 +47,7 @@ static int invariant_fail(struct invariant_report *report, const char *rule,
 	return -1;
 }
 
-static int invariant_fail_vcpu(struct invariant_report *report,
-                               const char *rule,
+static int invariant_fail_vcpu(struct invariant_report *report, const char *rule,
                                const struct sched_vcpu *vcpu)
 {
 	invariant_fail(report, rule, " vm ", vcpu->vm->id);
@@ -61,8 +60,7 @@ static int invariant_fail_vcpu(struct invariant_report *report,
 }
 
 /* Is `vcpu` a vCPU slot of an in-use VM of `sys`? */
-static bool invariant_vcpu_valid(const struct sched_system *sys,
-                                 const struct sched_vcpu *vcpu)
+static bool invariant_vcpu_valid(const struct sched_system *sys, const struct sched_vcpu *vcpu)
 {
 	const char *address = (const char *)vcpu;
 	const char *first = (const char *)&sys->vms[0];
@@ -73,12 +71,10 @@ static bool invariant_vcpu_valid(const struct sched_system *sys,
 		return false;
 	vm = (size_t)(address - first) / sizeof(struct sched_vm);
 	return sys->vms[vm].in_use && vcpu->vm == &sys->vms[vm] &&
-	       vcpu->index < sys->vms[vm].vcpu_count &&
-	       vcpu == &sys->vms[vm].vcpus[vcpu->index];
+	       vcpu->index < sys->vms[vm].vcpu_count && vcpu == &sys->vms[vm].vcpus[vcpu->index];
 }
 
-static int invariant_pools(const struct sched_system *sys,
-                           struct invariant_report *report)
+static int invariant_pools(const struct sched_system *sys, struct invariant_report *report)
 {
 	unsigned p, n, vms;
 
@@ -106,11 +102,10 @@ static int invariant_pools(const struct sched_system *sys,
 		for (mask = pool->pcpu_mask; mask; mask &= mask - 1) {
 			n = (unsigned)__builtin_ctzll(mask);
 			if (n >= sys->pcpu_count || sys->pcpus[n].pool != (int)p)
-				return invariant_fail(
-				        report,
-				        "every pCPU of a pool's pcpu_mask is "
-				        "online and names that pool:",
-				        " pcpu ", n);
+				return invariant_fail(report,
+				                      "every pCPU of a pool's pcpu_mask is "
+				                      "online and names that pool:",
+				                      " pcpu ", n);
 			if (lowest < 0)
 				lowest = (int)n;
 			count++;
@@ -128,8 +123,7 @@ static int invariant_pools(const struct sched_system *sys,
 			                      " pool ", p);
 		if (pool->micro &&
 		    (pool->parent < 0 || pool->parent >= SCHED_MAX_POOLS ||
-		     !sys->pools[pool->parent].in_use ||
-		     sys->pools[pool->parent].micro ||
+		     !sys->pools[pool->parent].in_use || sys->pools[pool->parent].micro ||
 		     sys->pools[pool->parent].micro_child != (int)p))
 			return invariant_fail(report,
 			                      "a micro pool's parent is a normal "
@@ -156,9 +150,8 @@ static int invariant_pools(const struct sched_system *sys,
 /* Walk every runqueue; queued[vm][vcpu] counts where each vCPU is found.
  * Only online pCPUs can have one: a vCPU queued on another is counted on
  * no runqueue, which invariant_vcpu() reports. */
-static int invariant_runqueues(
-        const struct sched_system *sys, struct invariant_report *report,
-        uint8_t queued[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM])
+static int invariant_runqueues(const struct sched_system *sys, struct invariant_report *report,
+                               uint8_t queued[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM])
 {
 	unsigned n;
 
@@ -170,8 +163,7 @@ static int invariant_runqueues(
 		while (node->next != &pcpu->runq) {
 			const struct sched_vcpu *vcpu;
 
-			if (node->next->prev != node ||
-			    ++length > INVARIANT_MAX_STEPS)
+			if (node->next->prev != node || ++length > INVARIANT_MAX_STEPS)
 				return invariant_fail(report,
 				                      "a runqueue is a well-linked "
 				                      "list:",
@@ -184,17 +176,15 @@ static int invariant_runqueues(
 				                      "of VMs in use:",
 				                      " pcpu ", n);
 			if (vcpu->pcpu != (int)n)
-				return invariant_fail_vcpu(
-				        report,
-				        "a queued vCPU's pcpu is the pCPU of "
-				        "its runqueue:",
-				        vcpu);
+				return invariant_fail_vcpu(report,
+				                           "a queued vCPU's pcpu is the pCPU of "
+				                           "its runqueue:",
+				                           vcpu);
 			queued[vcpu->vm->id][vcpu->index]++;
 		}
 		if (pcpu->runq.prev != node)
-			return invariant_fail(report,
-			                      "a runqueue is a well-linked list:",
-			                      " pcpu ", n);
+			return invariant_fail(report, "a runqueue is a well-linked list:", " pcpu ",
+			                      n);
 		if (length != pcpu->runq_length)
 			return invariant_fail(report,
 			                      "runq_length is the length of the "
@@ -202,8 +192,7 @@ static int invariant_runqueues(
 			                      " pcpu ", n);
 		if (pcpu->current &&
 		    (!invariant_vcpu_valid(sys, pcpu->current) ||
-		     pcpu->current->state != SCHED_VCPU_RUNNING ||
-		     pcpu->current->pcpu != (int)n))
+		     pcpu->current->state != SCHED_VCPU_RUNNING || pcpu->current->pcpu != (int)n))
 			return invariant_fail(report,
 			                      "a pCPU's current vCPU is RUNNING "
 			                      "there:",
@@ -212,15 +201,12 @@ static int invariant_runqueues(
 	return 0;
 }
 
-static int invariant_vcpu(const struct sched_system *sys,
-                          struct invariant_report *report,
+static int invariant_vcpu(const struct sched_system *sys, struct invariant_report *report,
                           const struct sched_vcpu *vcpu, unsigned queued)
 {
 	const struct sched_pool *pool = &sys->pools[vcpu->vm->pool];
 	const struct sched_pcpu *pcpu =
-	        vcpu->pcpu >= 0 && vcpu->pcpu < SCHED_MAX_PCPUS ?
-	                &sys->pcpus[vcpu->pcpu] :
-	                NULL;
+	    vcpu->pcpu >= 0 && vcpu->pcpu < SCHED_MAX_PCPUS ? &sys->pcpus[vcpu->pcpu] : NULL;
 	bool linked = !sched_list_empty(&vcpu->runq_node);
 
 	switch (vcpu->state) {
@@ -265,13 +251,11 @@ static int invariant_vcpu(const struct sched_system *sys,
 			                           vcpu);
 		return 0;
 	default:
-		return invariant_fail_vcpu(report, "a vCPU's state is valid:",
-		                           vcpu);
+		return invariant_fail_vcpu(report, "a vCPU's state is valid:", vcpu);
 	}
 }
 
-int sched_check_invariants(const struct sched_system *sys, char *error,
-                           size_t size)
+int sched_check_invariants(const struct sched_system *sys, char *error, size_t size)
 {
 	uint8_t queued[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
 	struct invariant_report report;
@@ -288,14 +272,12 @@ int sched_check_invariants(const struct sched_system *sys, char *error,
 
 		if (!vm->in_use)
 			continue;
-		if (vm->pool < 0 || vm->pool >= SCHED_MAX_POOLS ||
-		    !sys->pools[vm->pool].in_use || sys->pools[vm->pool].micro)
-			return invariant_fail(&report,
-			                      "a VM is in an in-use normal pool:",
-			                      " vm ", i);
+		if (vm->pool < 0 || vm->pool >= SCHED_MAX_POOLS || !sys->pools[vm->pool].in_use ||
+		    sys->pools[vm->pool].micro)
+			return invariant_fail(&report, "a VM is in an in-use normal pool:", " vm ",
+			                      i);
 		for (j = 0; !result && j < vm->vcpu_count; j++)
-			result = invariant_vcpu(sys, &report, &vm->vcpus[j],
-			                        queued[i][j]);
+			result = invariant_vcpu(sys, &report, &vm->vcpus[j], queued[i][j]);
 	}
 	for (i = 0; !result && i < SCHED_MAX_POOLS; i++) {
 		if (!sys->pools[i].in_use)

@@ -59,8 +59,7 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 
 	if (vcpu->state != SCHED_VCPU_RUNNABLE)
 		return false;
-	if (pool->policy.micro_mode == SCHED_MICRO_NONE ||
-	    pool->micro_child < 0) {
+	if (pool->policy.micro_mode == SCHED_MICRO_NONE || pool->micro_child < 0) {
 		sys->counters.offload_disabled[cause]++;
 		return false;
 	}
@@ -68,8 +67,7 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	if (!target) {
 		sys->counters.offload_failures[cause]++;
 		vcpu->stats.offload_failures++;
-		sched_trace(SCHED_TRACE_OFFLOAD_FAILED, vcpu, SCHED_TRACE_NONE,
-		            cause);
+		sched_trace(SCHED_TRACE_OFFLOAD_FAILED, vcpu, SCHED_TRACE_NONE, cause);
 		return false;
 	}
 	vcpu->home_pcpu = vcpu->pcpu;
@@ -86,8 +84,7 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	return true;
 }
 
-static void offload_siblings(struct sched_system *sys,
-                             struct sched_vcpu *yielder,
+static void offload_siblings(struct sched_system *sys, struct sched_vcpu *yielder,
                              enum sched_category category)
 {
 	struct sched_vm *vm = yielder->vm;
@@ -103,15 +100,14 @@ static void offload_siblings(struct sched_system *sys,
 		if (category == SCHED_CATEGORY_IPI_WAIT) {
 			sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT);
 		} else if (sched_classify(sibling, sibling->saved_rip,
-		                          sibling->saved_kernel_mode) ==
-		           SCHED_CATEGORY_CRITICAL) {
+		                          sibling->saved_kernel_mode) == SCHED_CATEGORY_CRITICAL) {
 			sched_offload(sys, sibling, SCHED_OFFLOAD_LOCK_SPIN);
 		}
 	}
 }
 
-int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
-                     uint64_t rip, bool kernel_mode)
+int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, uint64_t rip,
+                     bool kernel_mode)
 {
 	struct sched_system *sys = sched_vcpu_system(vcpu);
 	struct sched_pool *pool;
@@ -138,22 +134,18 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
 	if (category == SCHED_CATEGORY_IPI_WAIT)
 		sample->ipis++;
 	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
-	         (source == SCHED_YIELD_PLE &&
-	          category != SCHED_CATEGORY_HALT))
+	         (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT))
 		sample->ples++;
 
-	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED &&
-	    source == SCHED_YIELD_PLE)
+	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED && source == SCHED_YIELD_PLE)
 		sched_directed_yield(sys, vcpu);
-	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
-	         category == SCHED_CATEGORY_IPI_WAIT)
+	else if (category == SCHED_CATEGORY_LOCK_SPIN || category == SCHED_CATEGORY_IPI_WAIT)
 		offload_siblings(sys, vcpu, category);
 	sched_unlock(sys);
 	return SCHED_OK;
 }
 
-static enum sched_target_state offload_target_state(
-        const struct sched_vcpu *target)
+static enum sched_target_state offload_target_state(const struct sched_vcpu *target)
 {
 	switch (target->state) {
 	case SCHED_VCPU_RUNNING:

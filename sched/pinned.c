@@ -50,14 +50,11 @@ struct __attribute__((__may_alias__)) pinned_vcpu {
 	bool waiting;
 };
 
-_Static_assert(sizeof(struct pinned_pool) <=
-                       sizeof(((struct sched_pool *)0)->policy_data),
+_Static_assert(sizeof(struct pinned_pool) <= sizeof(((struct sched_pool *)0)->policy_data),
                "pinned_pool must fit in sched_pool.policy_data");
-_Static_assert(sizeof(struct pinned_pcpu) <=
-                       sizeof(((struct sched_pcpu *)0)->policy_data),
+_Static_assert(sizeof(struct pinned_pcpu) <= sizeof(((struct sched_pcpu *)0)->policy_data),
                "pinned_pcpu must fit in sched_pcpu.policy_data");
-_Static_assert(sizeof(struct pinned_vcpu) <=
-                       sizeof(((struct sched_vcpu *)0)->policy_data),
+_Static_assert(sizeof(struct pinned_vcpu) <= sizeof(((struct sched_vcpu *)0)->policy_data),
                "pinned_vcpu must fit in sched_vcpu.policy_data");
 
 static struct pinned_pool *pinned_pool_of(struct sched_pool *pool)
@@ -88,16 +85,14 @@ static struct sched_pcpu *pinned_first_free(struct sched_pool *pool)
 	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
 		struct sched_pcpu *pcpu = &pool->sys->pcpus[i];
 
-		if (sched_pool_has_pcpu(pool, i) &&
-		    !pinned_pcpu_of(pcpu)->assigned)
+		if (sched_pool_has_pcpu(pool, i) && !pinned_pcpu_of(pcpu)->assigned)
 			return pcpu;
 	}
 	return NULL;
 }
 
 /* Drop the vCPU's assignment (the caller decides what its pCPU does). */
-static struct sched_pcpu *pinned_unassign(struct sched_pool *pool,
-                                          struct sched_vcpu *vcpu)
+static struct sched_pcpu *pinned_unassign(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	struct pinned_vcpu *p = pinned_of(vcpu);
 	struct sched_pcpu *pcpu;
@@ -158,15 +153,13 @@ static void pinned_pool_init(struct sched_pool *pool)
 	sched_list_init(&pinned_pool_of(pool)->waiting);
 }
 
-static void pinned_pcpu_attach(struct sched_pool *pool,
-                               struct sched_pcpu *pcpu)
+static void pinned_pcpu_attach(struct sched_pool *pool, struct sched_pcpu *pcpu)
 {
 	memset(pcpu->policy_data, 0, sizeof(pcpu->policy_data));
 	pinned_fill(pool, pcpu);
 }
 
-static void pinned_pcpu_detach(struct sched_pool *pool,
-                               struct sched_pcpu *pcpu)
+static void pinned_pcpu_detach(struct sched_pool *pool, struct sched_pcpu *pcpu)
 {
 	struct sched_vcpu *vcpu = pinned_pcpu_of(pcpu)->assigned;
 
@@ -177,8 +170,7 @@ static void pinned_pcpu_detach(struct sched_pool *pool,
 	memset(pcpu->policy_data, 0, sizeof(pcpu->policy_data));
 }
 
-static void pinned_vcpu_insert(struct sched_pool *pool,
-                               struct sched_vcpu *vcpu)
+static void pinned_vcpu_insert(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	struct pinned_vcpu *p = pinned_of(vcpu);
 
@@ -204,8 +196,7 @@ static void pinned_enqueue(struct sched_pool *pool, struct sched_pcpu *pcpu,
 		if (!own) {
 			vcpu->pcpu = SCHED_NO_PCPU;
 			p->waiting = true;
-			sched_list_insert_before(&pinned_pool_of(pool)->waiting,
-			                         &p->wait_node);
+			sched_list_insert_before(&pinned_pool_of(pool)->waiting, &p->wait_node);
 			return;
 		}
 		pinned_assign(own, vcpu);
@@ -214,16 +205,14 @@ static void pinned_enqueue(struct sched_pool *pool, struct sched_pcpu *pcpu,
 	sched_runq_link(own, &own->runq, vcpu);
 }
 
-static void pinned_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu,
-                          struct sched_vcpu *vcpu)
+static void pinned_tickle(struct sched_pool *pool, struct sched_pcpu *pcpu, struct sched_vcpu *vcpu)
 {
 	(void)pcpu;
 	if (vcpu->pcpu >= 0 && pool->sys->pcpus[vcpu->pcpu].current != vcpu)
 		sched_pcpu_kick(pool->sys, &pool->sys->pcpus[vcpu->pcpu]);
 }
 
-static struct sched_pcpu *pinned_pick_pcpu(struct sched_pool *pool,
-                                           struct sched_vcpu *vcpu)
+static struct sched_pcpu *pinned_pick_pcpu(struct sched_pool *pool, struct sched_vcpu *vcpu)
 {
 	const struct pinned_vcpu *p = pinned_of(vcpu);
 	struct sched_pcpu *free_pcpu;
@@ -241,23 +230,21 @@ static struct sched_pcpu *pinned_pick_pcpu(struct sched_pool *pool,
 	return NULL;
 }
 
-static struct sched_vcpu *pinned_pick_next(struct sched_pool *pool,
-                                           struct sched_pcpu *pcpu,
+static struct sched_vcpu *pinned_pick_next(struct sched_pool *pool, struct sched_pcpu *pcpu,
                                            uint64_t now, uint64_t *slice_ns)
 {
 	struct sched_vcpu *vcpu = pinned_pcpu_of(pcpu)->assigned;
 
 	(void)now;
 	*slice_ns = SCHED_TIME_NEVER;
-	if (!vcpu || vcpu->state != SCHED_VCPU_RUNNABLE ||
-	    vcpu->pcpu != pcpu->id || sched_list_empty(&vcpu->runq_node))
+	if (!vcpu || vcpu->state != SCHED_VCPU_RUNNABLE || vcpu->pcpu != pcpu->id ||
+	    sched_list_empty(&vcpu->runq_node))
 		return NULL;
 	sched_runq_unlink(pool->sys, vcpu);
 	return vcpu;
 }
 
-static bool pinned_waiting(const struct sched_pool *pool,
-                           const struct sched_vcpu *vcpu)
+static bool pinned_waiting(const struct sched_pool *pool, const struct sched_vcpu *vcpu)
 {
 	(void)pool;
 	return pinned_of_const(vcpu)->waiting;
@@ -266,8 +253,8 @@ static bool pinned_waiting(const struct sched_pool *pool,
 /* ---- invariants (sched_check_invariants) ---- */
 
 /* Append "pinned: RULE vm A vcpu B" (vcpu >= 0) or "pinned: RULE KIND A". */
-static int pinned_fail(struct sched_format *message, const char *rule,
-                       const char *kind, unsigned id, int vcpu)
+static int pinned_fail(struct sched_format *message, const char *rule, const char *kind,
+                       unsigned id, int vcpu)
 {
 	sched_format_string(message, "pinned: ");
 	sched_format_string(message, rule);
@@ -280,16 +267,15 @@ static int pinned_fail(struct sched_format *message, const char *rule,
 	return -1;
 }
 
-static int pinned_check_vcpu(const struct sched_pool *pool,
-                             const struct sched_vcpu *vcpu, unsigned *waiting)
+static int pinned_check_vcpu(const struct sched_pool *pool, const struct sched_vcpu *vcpu,
+                             unsigned *waiting)
 {
 	const struct pinned_vcpu *p = pinned_of_const(vcpu);
 	const struct sched_system *sys = pool->sys;
 
 	if (p->waiting) {
 		(*waiting)++;
-		if (vcpu->state != SCHED_VCPU_RUNNABLE || vcpu->pcpu >= 0 ||
-		    p->assigned >= 0)
+		if (vcpu->state != SCHED_VCPU_RUNNABLE || vcpu->pcpu >= 0 || p->assigned >= 0)
 			return 1;
 	} else if (vcpu->state == SCHED_VCPU_RUNNABLE &&
 	           (p->assigned < 0 || vcpu->pcpu != p->assigned)) {
@@ -298,8 +284,7 @@ static int pinned_check_vcpu(const struct sched_pool *pool,
 	if (p->assigned < 0)
 		return 0;
 	if (!sched_pool_has_pcpu(pool, p->assigned) ||
-	    ((const struct pinned_pcpu *)sys->pcpus[p->assigned].policy_data)
-	                    ->assigned != vcpu)
+	    ((const struct pinned_pcpu *)sys->pcpus[p->assigned].policy_data)->assigned != vcpu)
 		return 3;
 	if (vcpu->state == SCHED_VCPU_OFFLINE)
 		return 4;
@@ -308,21 +293,19 @@ static int pinned_check_vcpu(const struct sched_pool *pool,
 	return 0;
 }
 
-static int pinned_check(const struct sched_pool *pool,
-                        struct sched_format *message)
+static int pinned_check(const struct sched_pool *pool, struct sched_format *message)
 {
 	static const char *const vcpu_rules[] = {
-		NULL,
-		"a waiting vCPU is RUNNABLE on no pCPU and owns none:",
-		"a RUNNABLE vCPU is queued on the pCPU it owns or waits:",
-		"a vCPU owns a pCPU of its pool that names it (one vCPU per "
-		"pCPU):",
-		"an OFFLINE vCPU owns no pCPU:",
-		"a RUNNING vCPU owning a pCPU runs there:",
+	    NULL,
+	    "a waiting vCPU is RUNNABLE on no pCPU and owns none:",
+	    "a RUNNABLE vCPU is queued on the pCPU it owns or waits:",
+	    "a vCPU owns a pCPU of its pool that names it (one vCPU per "
+	    "pCPU):",
+	    "an OFFLINE vCPU owns no pCPU:",
+	    "a RUNNING vCPU owning a pCPU runs there:",
 	};
 	const struct sched_system *sys = pool->sys;
-	const struct pinned_pool *pp =
-	        (const struct pinned_pool *)pool->policy_data;
+	const struct pinned_pool *pp = (const struct pinned_pool *)pool->policy_data;
 	const struct sched_list *node;
 	unsigned waiting = 0, listed = 0, i, j;
 	bool any_free = false;
@@ -330,8 +313,7 @@ static int pinned_check(const struct sched_pool *pool,
 	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
 		const struct sched_pcpu *pcpu = &sys->pcpus[i];
 		const struct sched_vcpu *vcpu =
-		        ((const struct pinned_pcpu *)pcpu->policy_data)
-		                ->assigned;
+		    ((const struct pinned_pcpu *)pcpu->policy_data)->assigned;
 
 		if (!sched_pool_has_pcpu(pool, (int)i))
 			continue;
@@ -344,18 +326,15 @@ static int pinned_check(const struct sched_pool *pool,
 				                   " pcpu ", i, -1);
 			continue;
 		}
-		if (vcpu->vm->pool != pool->id ||
-		    pinned_of_const(vcpu)->assigned != (int)i)
+		if (vcpu->vm->pool != pool->id || pinned_of_const(vcpu)->assigned != (int)i)
 			return pinned_fail(message,
 			                   "a pCPU's vCPU is of its pool and "
 			                   "owns it:",
 			                   " pcpu ", i, -1);
 		if (pcpu->runq_length > 1 ||
-		    (pcpu->runq_length == 1 &&
-		     sched_runq_vcpu(pcpu->runq.next) != vcpu))
-			return pinned_fail(message,
-			                   "a pCPU queues only its own vCPU:",
-			                   " pcpu ", i, -1);
+		    (pcpu->runq_length == 1 && sched_runq_vcpu(pcpu->runq.next) != vcpu))
+			return pinned_fail(message, "a pCPU queues only its own vCPU:", " pcpu ", i,
+			                   -1);
 	}
 	for (i = 0; i < SCHED_MAX_VMS; i++) {
 		const struct sched_vm *vm = &sys->vms[i];
@@ -363,18 +342,15 @@ static int pinned_check(const struct sched_pool *pool,
 		if (!vm->in_use || vm->pool != pool->id)
 			continue;
 		for (j = 0; j < vm->vcpu_count; j++) {
-			int rule = pinned_check_vcpu(pool, &vm->vcpus[j],
-			                             &waiting);
+			int rule = pinned_check_vcpu(pool, &vm->vcpus[j], &waiting);
 
 			if (rule)
-				return pinned_fail(message, vcpu_rules[rule],
-				                   " vm ", i, (int)j);
+				return pinned_fail(message, vcpu_rules[rule], " vm ", i, (int)j);
 		}
 	}
-	for (node = pp->waiting.next; node != &pp->waiting;
-	     node = node->next) {
+	for (node = pp->waiting.next; node != &pp->waiting; node = node->next) {
 		const struct sched_vcpu *vcpu =
-		        ((const struct pinned_vcpu *)(const void *)node)->self;
+		    ((const struct pinned_vcpu *)(const void *)node)->self;
 
 		if (++listed > waiting || !vcpu || vcpu->vm->pool != pool->id ||
 		    !pinned_of_const(vcpu)->waiting)
@@ -397,18 +373,18 @@ static int pinned_check(const struct sched_pool *pool,
 }
 
 const struct sched_ops sched_pinned_ops = {
-	.name = "pinned",
-	.static_placement = true,
-	.pool_init = pinned_pool_init,
-	.pcpu_attach = pinned_pcpu_attach,
-	.pcpu_detach = pinned_pcpu_detach,
-	.vcpu_insert = pinned_vcpu_insert,
-	.vcpu_remove = pinned_release,
-	.offline = pinned_release,
-	.enqueue = pinned_enqueue,
-	.tickle = pinned_tickle,
-	.pick_pcpu = pinned_pick_pcpu,
-	.pick_next = pinned_pick_next,
-	.waiting = pinned_waiting,
-	.check = pinned_check,
+    .name = "pinned",
+    .static_placement = true,
+    .pool_init = pinned_pool_init,
+    .pcpu_attach = pinned_pcpu_attach,
+    .pcpu_detach = pinned_pcpu_detach,
+    .vcpu_insert = pinned_vcpu_insert,
+    .vcpu_remove = pinned_release,
+    .offline = pinned_release,
+    .enqueue = pinned_enqueue,
+    .tickle = pinned_tickle,
+    .pick_pcpu = pinned_pick_pcpu,
+    .pick_next = pinned_pick_next,
+    .waiting = pinned_waiting,
+    .check = pinned_check,
 };

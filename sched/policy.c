@@ -24,22 +24,17 @@ struct policy_entry {
 };
 
 static const struct policy_entry policy_table[] = {
-	{ "credit", &sched_credit_ops, false, false, SCHED_YIELD_MODE_PLAIN,
-	  SCHED_MICRO_NONE },
-	{ "credit-short", &sched_credit_ops, false, true,
-	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE },
-	{ "directed-yield", &sched_credit_ops, false, false,
-	  SCHED_YIELD_MODE_DIRECTED, SCHED_MICRO_NONE },
-	{ "micro-static", &sched_credit_ops, true, false,
-	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_STATIC },
-	{ "micro-dynamic", &sched_credit_ops, false, false,
-	  SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_DYNAMIC },
-	{ "pinned", &sched_pinned_ops, false, false, SCHED_YIELD_MODE_PLAIN,
-	  SCHED_MICRO_NONE },
+    {"credit", &sched_credit_ops, false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE},
+    {"credit-short", &sched_credit_ops, false, true, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE},
+    {"directed-yield", &sched_credit_ops, false, false, SCHED_YIELD_MODE_DIRECTED,
+     SCHED_MICRO_NONE},
+    {"micro-static", &sched_credit_ops, true, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_STATIC},
+    {"micro-dynamic", &sched_credit_ops, false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_DYNAMIC},
+    {"pinned", &sched_pinned_ops, false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE},
 };
 
-#define POLICY_EXPECTED                                                        \
-	"expected credit, credit-short, directed-yield, micro-static:N, "      \
+#define POLICY_EXPECTED                                                                            \
+	"expected credit, credit-short, directed-yield, micro-static:N, "                          \
 	"micro-dynamic, pinned"
 
 void sched_params_default(struct sched_params *params)
@@ -58,9 +53,8 @@ void sched_params_default(struct sched_params *params)
 	params->micro_limit = 3;
 }
 
-static int policy_error(char *error, size_t error_size, const char *first,
-                        const char *quoted, size_t quoted_length,
-                        const char *last)
+static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,
+                        size_t quoted_length, const char *last)
 {
 	struct sched_format text;
 
@@ -82,8 +76,8 @@ bool sched_policy_time_shares(const struct sched_policy *policy)
 	return !policy || !policy->ops || !policy->ops->static_placement;
 }
 
-int sched_policy_parse(const char *input, struct sched_policy *policy,
-                       char *error, size_t error_size)
+int sched_policy_parse(const char *input, struct sched_policy *policy, char *error,
+                       size_t error_size)
 {
 	const struct policy_entry *entry = NULL;
 	const char *colon, *argument;
@@ -94,8 +88,7 @@ int sched_policy_parse(const char *input, struct sched_policy *policy,
 	if (error && error_size)
 		error[0] = '\0';
 	if (!input || !input[0])
-		return policy_error(error, error_size,
-		                    "empty scheduler policy (", NULL, 0,
+		return policy_error(error, error_size, "empty scheduler policy (", NULL, 0,
 		                    POLICY_EXPECTED ")");
 	colon = input;
 	while (*colon && *colon != ':')
@@ -109,28 +102,24 @@ int sched_policy_parse(const char *input, struct sched_policy *policy,
 		}
 	}
 	if (!entry)
-		return policy_error(error, error_size,
-		                    "unknown scheduler policy ", input,
+		return policy_error(error, error_size, "unknown scheduler policy ", input,
 		                    strlen(input), " (" POLICY_EXPECTED ")");
 	if (!entry->takes_count && *colon)
-		return policy_error(error, error_size, "scheduler policy ",
-		                    entry->name, strlen(entry->name),
-		                    " takes no ':' argument");
+		return policy_error(error, error_size, "scheduler policy ", entry->name,
+		                    strlen(entry->name), " takes no ':' argument");
 	if (entry->takes_count) {
 		if (!*colon || !colon[1])
-			return policy_error(
-			        error, error_size,
-			        "micro-static needs a pCPU count: micro-static:N"
-			        " with N from 1 to 63, got ",
-			        input, strlen(input), "");
+			return policy_error(error, error_size,
+			                    "micro-static needs a pCPU count: micro-static:N"
+			                    " with N from 1 to 63, got ",
+			                    input, strlen(input), "");
 		argument = colon + 1;
 		for (i = 0; argument[i]; i++) {
 			if (argument[i] < '0' || argument[i] > '9' || i >= 3)
-				return policy_error(
-				        error, error_size,
-				        "micro-static:N needs N to be a decimal "
-				        "number from 1 to 63, got ",
-				        argument, strlen(argument), "");
+				return policy_error(error, error_size,
+				                    "micro-static:N needs N to be a decimal "
+				                    "number from 1 to 63, got ",
+				                    argument, strlen(argument), "");
 			count = count * 10 + (unsigned)(argument[i] - '0');
 		}
 		if (count < 1 || count >= SCHED_MAX_PCPUS)

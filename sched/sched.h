@@ -72,23 +72,23 @@
 #include "sched/trace.h"
 
 /* Fixed maximums of the caller-provided storage. */
-#define SCHED_MAX_PCPUS 64         /* pool membership is a uint64_t mask */
-#define SCHED_MAX_VMS 16
+#define SCHED_MAX_PCPUS        64 /* pool membership is a uint64_t mask */
+#define SCHED_MAX_VMS          16
 #define SCHED_MAX_VCPUS_PER_VM 16
-#define SCHED_MAX_POOLS 8          /* normal and micro-sliced pools       */
-#define SCHED_NAME_MAX 32          /* pool, VM and policy names incl. NUL */
+#define SCHED_MAX_POOLS        8  /* normal and micro-sliced pools       */
+#define SCHED_NAME_MAX         32 /* pool, VM and policy names incl. NUL */
 
-#define SCHED_NS_PER_US 1000ull
-#define SCHED_NS_PER_MS 1000000ull
+#define SCHED_NS_PER_US  1000ull
+#define SCHED_NS_PER_MS  1000000ull
 #define SCHED_TIME_NEVER UINT64_MAX
-#define SCHED_NO_PCPU (-1)
-#define SCHED_NO_POOL (-1)
+#define SCHED_NO_PCPU    (-1)
+#define SCHED_NO_POOL    (-1)
 
 /* Opaque words of policy-private state; each policy casts them to its own
  * struct (checked with _Static_assert in the policy's file). */
 #define SCHED_POLICY_VCPU_WORDS 6
 #define SCHED_POLICY_PCPU_WORDS 4
-#define SCHED_POLICY_VM_WORDS 4
+#define SCHED_POLICY_VM_WORDS   4
 #define SCHED_POLICY_POOL_WORDS 8
 
 /* Return codes of functions returning int (0 = success). */
@@ -137,7 +137,7 @@ enum sched_target_state {
 
 /* Why a vCPU left a pCPU (trace SCHEDULE_OUT arg1). */
 enum sched_out_reason {
-	SCHED_OUT_PREEMPT = 0,  /* slice over or higher priority waiting */
+	SCHED_OUT_PREEMPT = 0, /* slice over or higher priority waiting */
 	SCHED_OUT_YIELD,
 	SCHED_OUT_BLOCK,
 	SCHED_OUT_OFFLINE,
@@ -169,8 +169,7 @@ enum sched_priority {
 };
 
 /* Classifier callback: the category of guest-kernel address `rip`. */
-typedef enum sched_category (*sched_classify_fn)(const void *context,
-                                                 uint64_t rip);
+typedef enum sched_category (*sched_classify_fn)(const void *context, uint64_t rip);
 
 /*
  * Parameters; sched_params_default() gives the values in brackets.
@@ -196,12 +195,12 @@ struct sched_params {
 /* Policy ("configuration chosen by name"); see sched_policy_parse(). */
 struct sched_ops;
 struct sched_policy {
-	char name[SCHED_NAME_MAX];    /* canonical, e.g. "micro-static:2"   */
-	const struct sched_ops *ops;  /* the pool policy (credit, pinned)   */
-	bool short_slice;             /* normal slice = micro_slice_ns      */
+	char name[SCHED_NAME_MAX];   /* canonical, e.g. "micro-static:2"   */
+	const struct sched_ops *ops; /* the pool policy (credit, pinned)   */
+	bool short_slice;            /* normal slice = micro_slice_ns      */
 	enum sched_yield_mode yield_mode;
 	enum sched_micro_mode micro_mode;
-	uint32_t micro_count;         /* SCHED_MICRO_STATIC: N              */
+	uint32_t micro_count; /* SCHED_MICRO_STATIC: N              */
 };
 
 /* Intrusive doubly linked list (runqueues). */
@@ -211,9 +210,9 @@ struct sched_list {
 };
 
 struct sched_vcpu_stats {
-	uint64_t run_ns;         /* CPU time received (all pools)          */
-	uint64_t micro_run_ns;   /* ... of which on micro-sliced pCPUs     */
-	uint64_t wait_ns;        /* time RUNNABLE/OFFLOADED before running */
+	uint64_t run_ns;       /* CPU time received (all pools)          */
+	uint64_t micro_run_ns; /* ... of which on micro-sliced pCPUs     */
+	uint64_t wait_ns;      /* time RUNNABLE/OFFLOADED before running */
 	uint64_t max_wait_ns;
 	uint64_t schedule_ins;
 	uint64_t wakeups;
@@ -228,7 +227,7 @@ struct sched_system;
 
 struct sched_vcpu {
 	struct sched_vm *vm;
-	uint16_t index;              /* within the VM                      */
+	uint16_t index; /* within the VM                      */
 	enum sched_vcpu_state state;
 	int pcpu;                    /* running on / queued on, or -1      */
 	int home_pcpu;               /* normal pCPU to return to after an
@@ -241,10 +240,10 @@ struct sched_vcpu {
 	bool pending_yield;
 	bool pending_block;
 	bool pending_offline;
-	bool directed_target;        /* chosen by a directed yield          */
-	uint64_t run_start;          /* when it last started running        */
-	uint64_t burn_from;          /* run time not yet charged since this */
-	uint64_t queued_since;       /* when it became RUNNABLE/OFFLOADED   */
+	bool directed_target;  /* chosen by a directed yield          */
+	uint64_t run_start;    /* when it last started running        */
+	uint64_t burn_from;    /* run time not yet charged since this */
+	uint64_t queued_since; /* when it became RUNNABLE/OFFLOADED   */
 	struct sched_vcpu_stats stats;
 	uint64_t policy_data[SCHED_POLICY_VCPU_WORDS];
 };
@@ -252,9 +251,9 @@ struct sched_vcpu {
 struct sched_vm {
 	struct sched_system *sys;
 	bool in_use;
-	uint16_t id;                 /* index in sys->vms                  */
+	uint16_t id; /* index in sys->vms                  */
 	char name[SCHED_NAME_MAX];
-	int pool;                    /* normal pool id                     */
+	int pool; /* normal pool id                     */
 	uint32_t weight;
 	sched_classify_fn classify;
 	const void *classify_context;
@@ -265,14 +264,14 @@ struct sched_vm {
 
 struct sched_pcpu {
 	uint16_t id;
-	bool online;                 /* id < pcpu_count given to sched_init */
-	int pool;                    /* pool id, or -1 when free           */
-	struct sched_vcpu *current;  /* NULL = idle                         */
-	struct sched_list runq;      /* queued vCPUs, policy-ordered        */
+	bool online;                /* id < pcpu_count given to sched_init */
+	int pool;                   /* pool id, or -1 when free           */
+	struct sched_vcpu *current; /* NULL = idle                         */
+	struct sched_list runq;     /* queued vCPUs, policy-ordered        */
 	unsigned runq_length;
-	uint64_t slice_end;          /* current vCPU's slice deadline       */
-	uint64_t next_tick;          /* next credit tick while busy         */
-	bool resched;                /* someone asked it to re-pick         */
+	uint64_t slice_end;               /* current vCPU's slice deadline       */
+	uint64_t next_tick;               /* next credit tick while busy         */
+	bool resched;                     /* someone asked it to re-pick         */
 	struct sched_vcpu *directed_next; /* directed-yield target to run  */
 	uint64_t busy_ns;
 	uint64_t idle_since;
@@ -281,22 +280,22 @@ struct sched_pcpu {
 
 /* One profile interval's urgent-event counts (Algorithm 1 urEvents). */
 struct sched_adaptive_sample {
-	uint64_t ipis;  /* yields classified IPI_WAIT                   */
-	uint64_t ples;  /* lock-spin yields (PLE exits not IPI/halt)    */
-	uint64_t irqs;  /* vIRQs to runnable, not running vCPUs         */
+	uint64_t ipis; /* yields classified IPI_WAIT                   */
+	uint64_t ples; /* lock-spin yields (PLE exits not IPI/halt)    */
+	uint64_t irqs; /* vIRQs to runnable, not running vCPUs         */
 };
 
 /* Algorithm 1 state of one normal pool (see sched/adaptive.c). */
 struct sched_adaptive {
 	bool enabled;
-	bool profiling;                  /* profileMode                     */
-	unsigned micro_count;            /* numMicroCores being tried/held  */
-	uint64_t next_step;              /* absolute time of next step      */
+	bool profiling;                   /* profileMode                     */
+	unsigned micro_count;             /* numMicroCores being tried/held  */
+	uint64_t next_step;               /* absolute time of next step      */
 	struct sched_adaptive_sample now; /* counting in this interval      */
 	struct sched_adaptive_sample samples[SCHED_MAX_PCPUS + 1]; /* urEvents */
 	uint64_t steps;
-	unsigned decisions;              /* completed profile phases        */
-	unsigned last_decision;          /* count chosen for the last epoch */
+	unsigned decisions;     /* completed profile phases        */
+	unsigned last_decision; /* count chosen for the last epoch */
 };
 
 struct sched_pool {
@@ -304,16 +303,16 @@ struct sched_pool {
 	bool in_use;
 	int id;
 	char name[SCHED_NAME_MAX];
-	bool micro;                      /* a micro-sliced child pool       */
-	int parent;                      /* micro: its normal pool          */
-	int micro_child;                 /* normal: its micro pool, or -1   */
+	bool micro;      /* a micro-sliced child pool       */
+	int parent;      /* micro: its normal pool          */
+	int micro_child; /* normal: its micro pool, or -1   */
 	struct sched_policy policy;
-	struct sched_params params;      /* micro: slice = micro_slice_ns,
-	                                    ratelimit 0, no stealing        */
-	uint64_t pcpu_mask;              /* bit n = pCPU n is in this pool  */
+	struct sched_params params; /* micro: slice = micro_slice_ns,
+	                               ratelimit 0, no stealing        */
+	uint64_t pcpu_mask;         /* bit n = pCPU n is in this pool  */
 	unsigned pcpu_count;
 	unsigned vm_count;
-	int master;                      /* pCPU doing accounting, or -1    */
+	int master; /* pCPU doing accounting, or -1    */
 	uint64_t next_account;
 	struct sched_adaptive adaptive;
 	uint64_t policy_data[SCHED_POLICY_POOL_WORDS];
@@ -321,22 +320,22 @@ struct sched_pool {
 
 /* Counters of every input and outcome (sched_counters_read()). */
 struct sched_counters {
-	uint64_t schedules;              /* sched_schedule() calls           */
+	uint64_t schedules; /* sched_schedule() calls           */
 	uint64_t context_switches;
 	uint64_t yields[SCHED_YIELD_SOURCE_COUNT][SCHED_CATEGORY_COUNT];
-	uint64_t ipis[SCHED_TARGET_STATE_COUNT];  /* by target state         */
+	uint64_t ipis[SCHED_TARGET_STATE_COUNT]; /* by target state         */
 	uint64_t virqs[SCHED_TARGET_STATE_COUNT];
 	uint64_t offloads[SCHED_OFFLOAD_CAUSE_COUNT];
 	uint64_t offload_failures[SCHED_OFFLOAD_CAUSE_COUNT]; /* none free   */
 	uint64_t offload_disabled[SCHED_OFFLOAD_CAUSE_COUNT]; /* policy off  */
-	uint64_t micro_returns;          /* back to home pCPU after slice    */
+	uint64_t micro_returns;                               /* back to home pCPU after slice    */
 	uint64_t directed_yields;
 	uint64_t directed_yield_failures; /* no preempted sibling            */
 	uint64_t wakeups;
 	uint64_t boosts;
 	uint64_t blocks;
 	uint64_t steals;
-	uint64_t migrations;             /* pool changes, redistribution     */
+	uint64_t migrations; /* pool changes, redistribution     */
 	uint64_t ratelimit_holds;
 	uint64_t accountings;
 	uint64_t adaptive_steps;
@@ -345,7 +344,7 @@ struct sched_counters {
 
 struct sched_system {
 	struct sched_env_lock *lock;
-	struct sched_policy policy;      /* boot-time policy of Pool-0       */
+	struct sched_policy policy; /* boot-time policy of Pool-0       */
 	struct sched_params params;
 	unsigned pcpu_count;
 	struct sched_pcpu pcpus[SCHED_MAX_PCPUS];
@@ -370,8 +369,8 @@ void sched_params_default(struct sched_params *params);
  * "micro-static:N" (1 <= N < SCHED_MAX_PCPUS), "micro-dynamic", "pinned".
  * Returns 0, or SCHED_ERR_INVALID with a one-line message in `error`.
  */
-int sched_policy_parse(const char *text, struct sched_policy *policy,
-                       char *error, size_t error_size);
+int sched_policy_parse(const char *text, struct sched_policy *policy, char *error,
+                       size_t error_size);
 
 /*
  * Does the policy time-share pCPUs? False for "pinned" (static placement,
@@ -390,32 +389,29 @@ bool sched_policy_time_shares(const struct sched_policy *policy);
  * pCPUs into it; micro-dynamic starts it empty and arms Algorithm 1.
  */
 int sched_init(struct sched_system *sys, const struct sched_policy *policy,
-               const struct sched_params *params, unsigned pcpu_count,
-               struct sched_env_lock *lock, char *error, size_t error_size);
+               const struct sched_params *params, unsigned pcpu_count, struct sched_env_lock *lock,
+               char *error, size_t error_size);
 
 struct sched_vm_config {
 	const char *name;
-	unsigned vcpu_count;          /* 1..SCHED_MAX_VCPUS_PER_VM           */
-	uint32_t weight;              /* 0 = params.default_weight           */
-	int pool;                     /* normal pool id (0 = Pool-0)         */
-	sched_classify_fn classify;   /* may be NULL                         */
+	unsigned vcpu_count;        /* 1..SCHED_MAX_VCPUS_PER_VM           */
+	uint32_t weight;            /* 0 = params.default_weight           */
+	int pool;                   /* normal pool id (0 = Pool-0)         */
+	sched_classify_fn classify; /* may be NULL                         */
 	const void *classify_context;
 };
 
 /* Create a VM; all its vCPUs start OFFLINE. NULL if full or invalid. */
-struct sched_vm *sched_vm_create(struct sched_system *sys,
-                                 const struct sched_vm_config *config);
+struct sched_vm *sched_vm_create(struct sched_system *sys, const struct sched_vm_config *config);
 /* Destroy a VM whose vCPUs are all OFFLINE (else SCHED_ERR_BUSY). */
 int sched_vm_destroy(struct sched_vm *vm);
-void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify,
-                             const void *context);
+void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify, const void *context);
 int sched_vm_set_weight(struct sched_vm *vm, uint32_t weight);
 struct sched_vcpu *sched_vm_vcpu(struct sched_vm *vm, unsigned index);
 
 /* ---- the per-pCPU event loop (sched/core.c) ---- */
 
-struct sched_decision sched_schedule(struct sched_system *sys,
-                                     unsigned pcpu, uint64_t prev_rip,
+struct sched_decision sched_schedule(struct sched_system *sys, unsigned pcpu, uint64_t prev_rip,
                                      bool prev_kernel_mode);
 
 /* OFFLINE -> RUNNABLE (no BOOST): start a vCPU (BSP at boot, AP at SIPI). */
@@ -437,8 +433,8 @@ int sched_vcpu_wake(struct sched_vcpu *vcpu);
  *   halt/none -> plain yield;
  *   directed-yield policy, PLE source -> yield to a preempted sibling.
  */
-int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source,
-                     uint64_t rip, bool kernel_mode);
+int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, uint64_t rip,
+                     bool kernel_mode);
 /* A virtual IPI / device IRQ is about to be delivered to `target`. */
 void sched_notify_ipi(struct sched_vcpu *target);
 void sched_notify_virq(struct sched_vcpu *target);
@@ -446,8 +442,7 @@ void sched_notify_virq(struct sched_vcpu *target);
 /* ---- cpupools (sched/cpupool.c) ---- */
 
 /* Create an empty normal pool (policy/params NULL = the system's). */
-int sched_pool_create(struct sched_system *sys, const char *name,
-                      const struct sched_policy *policy,
+int sched_pool_create(struct sched_system *sys, const char *name, const struct sched_policy *policy,
                       const struct sched_params *params);
 /* Destroy a pool with no VMs; its pCPUs (and its micro child's) become free. */
 int sched_pool_destroy(struct sched_system *sys, int pool);
@@ -460,8 +455,7 @@ int sched_pool_remove_pcpu(struct sched_system *sys, int pool, unsigned pcpu);
 int sched_vm_move(struct sched_vm *vm, int pool);
 /* Resize a normal pool's micro child to `count` pCPUs taken from / given
  * back to the normal pool (highest-numbered pCPUs move first). */
-int sched_pool_set_micro_count(struct sched_system *sys, int pool,
-                               unsigned count);
+int sched_pool_set_micro_count(struct sched_system *sys, int pool, unsigned count);
 unsigned sched_pool_micro_count(struct sched_system *sys, int pool);
 
 /* ---- observation ---- */
@@ -474,11 +468,9 @@ unsigned sched_pool_micro_count(struct sched_system *sys, int pool);
  * 0, or -1 with a one-line message naming the broken invariant and the
  * vCPU / pCPU / pool in `error` (NUL-terminated, truncated to `size`).
  */
-int sched_check_invariants(const struct sched_system *sys, char *error,
-                           size_t size);
+int sched_check_invariants(const struct sched_system *sys, char *error, size_t size);
 
-void sched_counters_read(struct sched_system *sys,
-                         struct sched_counters *out);
+void sched_counters_read(struct sched_system *sys, struct sched_counters *out);
 const char *sched_vcpu_state_name(enum sched_vcpu_state state);
 /* The vCPU's policy priority (enum sched_priority) and credit balance. */
 int sched_vcpu_priority(struct sched_vcpu *vcpu);

@@ -42,8 +42,7 @@ void *sched_arena_alloc(struct sched_arena *arena, size_t size, size_t align)
 	uintptr_t start = (uintptr_t)arena->base + arena->used;
 	size_t padding = (size_t)((align - (start & (align - 1))) & (align - 1));
 
-	if (arena->used > arena->size ||
-	    padding > arena->size - arena->used ||
+	if (arena->used > arena->size || padding > arena->size - arena->used ||
 	    size > arena->size - arena->used - padding)
 		return NULL;
 	arena->used += padding;
@@ -54,8 +53,7 @@ void *sched_arena_alloc(struct sched_arena *arena, size_t size, size_t align)
 
 /* ---- shared text helpers (classify_internal.h) ------------------------- */
 
-void sched_line_reader_init(struct sched_line_reader *reader, const char *text,
-			    size_t length)
+void sched_line_reader_init(struct sched_line_reader *reader, const char *text, size_t length)
 {
 	reader->text = text;
 	reader->length = length;
@@ -63,8 +61,8 @@ void sched_line_reader_init(struct sched_line_reader *reader, const char *text,
 	reader->number = 0;
 }
 
-bool sched_line_reader_next(struct sched_line_reader *reader,
-			    const char **line, size_t *line_length)
+bool sched_line_reader_next(struct sched_line_reader *reader, const char **line,
+                            size_t *line_length)
 {
 	size_t start = reader->position;
 	size_t end = start;
@@ -82,9 +80,8 @@ bool sched_line_reader_next(struct sched_line_reader *reader,
 	return true;
 }
 
-bool sched_classify_next_field(const char *line, size_t length,
-			       size_t *position, const char **field,
-			       size_t *field_length)
+bool sched_classify_next_field(const char *line, size_t length, size_t *position,
+                               const char **field, size_t *field_length)
 {
 	size_t start = *position;
 	size_t end;
@@ -104,9 +101,8 @@ bool sched_classify_next_field(const char *line, size_t length,
 	return true;
 }
 
-void sched_classify_set_error(struct sched_error *error, const char *file,
-			      unsigned line, const char *reason,
-			      const char *token, size_t token_length)
+void sched_classify_set_error(struct sched_error *error, const char *file, unsigned line,
+                              const char *reason, const char *token, size_t token_length)
 {
 	struct sched_format format;
 
@@ -163,13 +159,12 @@ static bool sched_map_type_is_text(char type)
 /* nm's type letters, plus '?' and '-' (unknown, debugging). */
 static bool sched_map_type_is_valid(char type)
 {
-	return (type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z') ||
-	       type == '?' || type == '-';
+	return (type >= 'a' && type <= 'z') || (type >= 'A' && type <= 'Z') || type == '?' ||
+	       type == '-';
 }
 
-static int sched_map_problem(struct sched_map_problem *problem,
-			     const char *reason, const char *token,
-			     size_t token_length)
+static int sched_map_problem(struct sched_map_problem *problem, const char *reason,
+                             const char *token, size_t token_length)
 {
 	problem->reason = reason;
 	problem->token = token;
@@ -178,25 +173,23 @@ static int sched_map_problem(struct sched_map_problem *problem,
 }
 
 /* Returns 1 for a symbol, 0 for a blank or comment line, -1 if malformed. */
-static int sched_map_parse_line(const char *line, size_t length,
-				struct sched_map_line *out,
-				struct sched_map_problem *problem)
+static int sched_map_parse_line(const char *line, size_t length, struct sched_map_line *out,
+                                struct sched_map_problem *problem)
 {
 	size_t position = 0;
 	const char *field;
 	size_t field_length;
 	const char *reason;
 
-	if (!sched_classify_next_field(line, length, &position, &field,
-				       &field_length))
+	if (!sched_classify_next_field(line, length, &position, &field, &field_length))
 		return 0;
 	if (field[0] == '#')
 		return 0;
 
 	/* Address: 1-16 hex digits. */
 	if (field_length > 16)
-		return sched_map_problem(problem, "address longer than 16 digits",
-					 field, field_length);
+		return sched_map_problem(problem, "address longer than 16 digits", field,
+		                         field_length);
 	out->address = 0;
 	for (size_t i = 0; i < field_length; i++) {
 		char c = field[i];
@@ -209,21 +202,17 @@ static int sched_map_parse_line(const char *line, size_t length,
 		else if (c >= 'A' && c <= 'F')
 			digit = (unsigned)(c - 'A' + 10);
 		else
-			return sched_map_problem(problem, "bad address", field,
-						 field_length);
+			return sched_map_problem(problem, "bad address", field, field_length);
 		out->address = (out->address << 4) | digit;
 	}
 
-	if (!sched_classify_next_field(line, length, &position, &field,
-				       &field_length))
+	if (!sched_classify_next_field(line, length, &position, &field, &field_length))
 		return sched_map_problem(problem, "missing symbol type", NULL, 0);
 	if (field_length != 1 || !sched_map_type_is_valid(field[0]))
-		return sched_map_problem(problem, "bad symbol type", field,
-					 field_length);
+		return sched_map_problem(problem, "bad symbol type", field, field_length);
 	out->type = field[0];
 
-	if (!sched_classify_next_field(line, length, &position, &field,
-				       &field_length))
+	if (!sched_classify_next_field(line, length, &position, &field, &field_length))
 		return sched_map_problem(problem, "missing symbol name", NULL, 0);
 	reason = sched_classify_check_name(field, field_length);
 	if (reason)
@@ -232,18 +221,13 @@ static int sched_map_parse_line(const char *line, size_t length,
 	out->name_length = field_length;
 
 	/* Optional "[module]" as in /proc/kallsyms; nothing else. */
-	if (sched_classify_next_field(line, length, &position, &field,
-				      &field_length)) {
-		if (field_length < 3 || field[0] != '[' ||
-		    field[field_length - 1] != ']')
-			return sched_map_problem(problem,
-						 "unexpected text after name",
-						 field, field_length);
-		if (sched_classify_next_field(line, length, &position, &field,
-					      &field_length))
-			return sched_map_problem(problem,
-						 "unexpected text after module",
-						 field, field_length);
+	if (sched_classify_next_field(line, length, &position, &field, &field_length)) {
+		if (field_length < 3 || field[0] != '[' || field[field_length - 1] != ']')
+			return sched_map_problem(problem, "unexpected text after name", field,
+			                         field_length);
+		if (sched_classify_next_field(line, length, &position, &field, &field_length))
+			return sched_map_problem(problem, "unexpected text after module", field,
+			                         field_length);
 	}
 	return 1;
 }
@@ -252,25 +236,22 @@ static int sched_map_parse_line(const char *line, size_t length,
 
 /* Order by address, then name (so aliases are in a fixed order). */
 static int sched_symbol_compare(const struct sched_classifier *classifier,
-				const struct sched_symbol *a,
-				const struct sched_symbol *b)
+                                const struct sched_symbol *a, const struct sched_symbol *b)
 {
 	size_t shorter;
 	int order;
 
 	if (a->address != b->address)
 		return a->address < b->address ? -1 : 1;
-	shorter = a->name_length < b->name_length ? a->name_length
-						   : b->name_length;
-	order = memcmp(classifier->names + a->name_offset,
-		       classifier->names + b->name_offset, shorter);
+	shorter = a->name_length < b->name_length ? a->name_length : b->name_length;
+	order =
+	    memcmp(classifier->names + a->name_offset, classifier->names + b->name_offset, shorter);
 	if (order != 0)
 		return order;
 	return (int)a->name_length - (int)b->name_length;
 }
 
-static void sched_symbol_sift_down(struct sched_classifier *classifier,
-				   size_t root, size_t count)
+static void sched_symbol_sift_down(struct sched_classifier *classifier, size_t root, size_t count)
 {
 	struct sched_symbol *symbols = classifier->symbols;
 
@@ -281,11 +262,9 @@ static void sched_symbol_sift_down(struct sched_classifier *classifier,
 		if (child >= count)
 			return;
 		if (child + 1 < count &&
-		    sched_symbol_compare(classifier, &symbols[child],
-					 &symbols[child + 1]) < 0)
+		    sched_symbol_compare(classifier, &symbols[child], &symbols[child + 1]) < 0)
 			child++;
-		if (sched_symbol_compare(classifier, &symbols[root],
-					 &symbols[child]) >= 0)
+		if (sched_symbol_compare(classifier, &symbols[root], &symbols[child]) >= 0)
 			return;
 		swap = symbols[root];
 		symbols[root] = symbols[child];
@@ -303,9 +282,8 @@ static void sched_symbol_sort(struct sched_classifier *classifier)
 	size_t count = classifier->count;
 	size_t sorted = 1;
 
-	while (sorted < count &&
-	       sched_symbol_compare(classifier, &classifier->symbols[sorted - 1],
-				    &classifier->symbols[sorted]) <= 0)
+	while (sorted < count && sched_symbol_compare(classifier, &classifier->symbols[sorted - 1],
+	                                              &classifier->symbols[sorted]) <= 0)
 		sorted++;
 	if (sorted >= count)
 		return;
@@ -333,8 +311,8 @@ struct sched_map_census {
 };
 
 static int sched_map_census(const char *text, size_t length, const char *file,
-			    struct sched_map_census *census, unsigned *lines,
-			    struct sched_error *error)
+                            struct sched_map_census *census, unsigned *lines,
+                            struct sched_error *error)
 {
 	struct sched_line_reader reader;
 	const char *line;
@@ -344,20 +322,19 @@ static int sched_map_census(const char *text, size_t length, const char *file,
 	while (sched_line_reader_next(&reader, &line, &line_length)) {
 		struct sched_map_line parsed;
 		struct sched_map_problem problem;
-		int kind = sched_map_parse_line(line, line_length, &parsed,
-						&problem);
+		int kind = sched_map_parse_line(line, line_length, &parsed, &problem);
 
 		if (reader.number > SCHED_MAP_MAX_LINES) {
-			sched_classify_set_error(error, file, reader.number,
-						 "map longer than the limit of " SCHED_CLASSIFY_TEXT(
-							 SCHED_MAP_MAX_LINES) " lines",
-						 NULL, 0);
+			sched_classify_set_error(
+			    error, file, reader.number,
+			    "map longer than the limit of " SCHED_CLASSIFY_TEXT(
+			        SCHED_MAP_MAX_LINES) " lines",
+			    NULL, 0);
 			return -1;
 		}
 		if (kind < 0) {
-			sched_classify_set_error(error, file, reader.number,
-						 problem.reason, problem.token,
-						 problem.token_length);
+			sched_classify_set_error(error, file, reader.number, problem.reason,
+			                         problem.token, problem.token_length);
 			return -1;
 		}
 		if (kind == 0)
@@ -366,32 +343,27 @@ static int sched_map_census(const char *text, size_t length, const char *file,
 			census->skipped++;
 			continue;
 		}
-		if (census->text_symbols == 0 ||
-		    parsed.address > census->highest_text)
+		if (census->text_symbols == 0 || parsed.address > census->highest_text)
 			census->highest_text = parsed.address;
 		census->text_symbols++;
 		census->name_bytes += parsed.name_length + 1;
 	}
 	*lines = reader.number;
 	if (census->text_symbols == 0) {
-		sched_classify_set_error(error, file, 0,
-					 "no text symbols (types T, t, W)",
-					 NULL, 0);
+		sched_classify_set_error(error, file, 0, "no text symbols (types T, t, W)", NULL,
+		                         0);
 		return -1;
 	}
-	if (census->text_symbols > UINT32_MAX ||
-	    census->name_bytes > UINT32_MAX) {
-		sched_classify_set_error(error, file, 0, "map too large", NULL,
-					 0);
+	if (census->text_symbols > UINT32_MAX || census->name_bytes > UINT32_MAX) {
+		sched_classify_set_error(error, file, 0, "map too large", NULL, 0);
 		return -1;
 	}
 	return 0;
 }
 
 /* Second pass: the text was validated, so every line parses. */
-static void sched_map_fill(struct sched_classifier *classifier,
-			   const char *text, size_t length,
-			   uint64_t highest_text)
+static void sched_map_fill(struct sched_classifier *classifier, const char *text, size_t length,
+                           uint64_t highest_text)
 {
 	struct sched_line_reader reader;
 	const char *line;
@@ -406,12 +378,10 @@ static void sched_map_fill(struct sched_classifier *classifier,
 		struct sched_map_problem problem;
 		struct sched_symbol *symbol;
 
-		if (sched_map_parse_line(line, line_length, &parsed,
-					 &problem) <= 0)
+		if (sched_map_parse_line(line, line_length, &parsed, &problem) <= 0)
 			continue;
 		if (!sched_map_type_is_text(parsed.type)) {
-			if (parsed.address > highest_text &&
-			    (!bounded || parsed.address < bound)) {
+			if (parsed.address > highest_text && (!bounded || parsed.address < bound)) {
 				bound = parsed.address;
 				bounded = true;
 			}
@@ -424,8 +394,7 @@ static void sched_map_fill(struct sched_classifier *classifier,
 		symbol->category = SCHED_CATEGORY_NONE;
 		symbol->own_category = SCHED_CATEGORY_NONE;
 		symbol->flags = parsed.type == 'W' ? SCHED_SYMBOL_WEAK : 0;
-		memcpy(classifier->names + name_used, parsed.name,
-		       parsed.name_length);
+		memcpy(classifier->names + name_used, parsed.name, parsed.name_length);
 		classifier->names[name_used + parsed.name_length] = '\0';
 		name_used += parsed.name_length + 1;
 	}
@@ -437,12 +406,11 @@ static void sched_map_fill(struct sched_classifier *classifier,
 		classifier->last = highest_text + (SCHED_CLASSIFY_TAIL_EXTENT - 1);
 }
 
-int sched_classifier_parse_map(struct sched_classifier *classifier,
-			       const char *text, size_t length,
-			       const char *file, struct sched_arena *arena,
-			       struct sched_error *error)
+int sched_classifier_parse_map(struct sched_classifier *classifier, const char *text, size_t length,
+                               const char *file, struct sched_arena *arena,
+                               struct sched_error *error)
 {
-	struct sched_map_census census = { 0 };
+	struct sched_map_census census = {0};
 	unsigned lines = 0;
 	size_t arena_used = arena->used;
 	struct sched_symbol *symbols;
@@ -450,29 +418,26 @@ int sched_classifier_parse_map(struct sched_classifier *classifier,
 
 	if (length > SCHED_MAP_MAX_BYTES) {
 		sched_classify_set_error(error, file, 0,
-					 "map larger than the limit of " SCHED_CLASSIFY_TEXT(
-						 SCHED_MAP_MAX_BYTES) " bytes",
-					 NULL, 0);
+		                         "map larger than the limit of " SCHED_CLASSIFY_TEXT(
+		                             SCHED_MAP_MAX_BYTES) " bytes",
+		                         NULL, 0);
 		return -1;
 	}
 	if (sched_map_census(text, length, file, &census, &lines, error) < 0)
 		return -1;
-	symbols = sched_arena_alloc(arena,
-				    census.text_symbols * sizeof(*symbols),
-				    _Alignof(struct sched_symbol));
+	symbols = sched_arena_alloc(arena, census.text_symbols * sizeof(*symbols),
+	                            _Alignof(struct sched_symbol));
 	names = sched_arena_alloc(arena, census.name_bytes, 1);
 	if (!symbols || !names) {
 		struct sched_format format;
 
 		arena->used = arena_used;
 		sched_classify_set_error(error, file, 0, "", NULL, 0);
-		sched_format_init(&format, error->message,
-				  sizeof(error->message));
+		sched_format_init(&format, error->message, sizeof(error->message));
 		sched_format_string(&format, file ? file : "(input)");
 		sched_format_string(&format, ": arena too small: map needs ");
 		sched_format_unsigned(&format,
-				      census.text_symbols * sizeof(*symbols) +
-					      census.name_bytes);
+		                      census.text_symbols * sizeof(*symbols) + census.name_bytes);
 		sched_format_string(&format, " bytes, arena has ");
 		sched_format_unsigned(&format, arena->size - arena->used);
 		sched_format_string(&format, " free");
@@ -497,9 +462,8 @@ int sched_classifier_parse_map(struct sched_classifier *classifier,
 
 /* Which category an address takes when its aliases disagree: higher wins. */
 static const uint8_t sched_category_rank[SCHED_CATEGORY_COUNT] = {
-	[SCHED_CATEGORY_NONE] = 0,     [SCHED_CATEGORY_HALT] = 1,
-	[SCHED_CATEGORY_CRITICAL] = 2, [SCHED_CATEGORY_LOCK_SPIN] = 3,
-	[SCHED_CATEGORY_IPI_WAIT] = 4,
+    [SCHED_CATEGORY_NONE] = 0,      [SCHED_CATEGORY_HALT] = 1,     [SCHED_CATEGORY_CRITICAL] = 2,
+    [SCHED_CATEGORY_LOCK_SPIN] = 3, [SCHED_CATEGORY_IPI_WAIT] = 4,
 };
 
 void sched_classifier_resolve_aliases(struct sched_classifier *classifier)
@@ -515,18 +479,15 @@ void sched_classifier_resolve_aliases(struct sched_classifier *classifier)
 		struct sched_symbol swap;
 
 		end = start + 1;
-		while (end < classifier->count &&
-		       symbols[end].address == symbols[start].address)
+		while (end < classifier->count && symbols[end].address == symbols[start].address)
 			end++;
 		for (size_t i = start + 1; i < end; i++) {
 			uint8_t rank = sched_category_rank[symbols[i].own_category];
-			uint8_t best_rank =
-				sched_category_rank[symbols[best].own_category];
+			uint8_t best_rank = sched_category_rank[symbols[best].own_category];
 
 			if (rank > best_rank ||
 			    (rank == best_rank &&
-			     sched_symbol_compare(classifier, &symbols[i],
-						  &symbols[best]) < 0))
+			     sched_symbol_compare(classifier, &symbols[i], &symbols[best]) < 0))
 				best = i;
 		}
 		swap = symbols[best];
@@ -548,8 +509,7 @@ void sched_classifier_resolve_aliases(struct sched_classifier *classifier)
  * Index of the representative whose extent holds rip, or count if none.
  * Upper-bound binary search: about log2(count) + 1 iterations.
  */
-static size_t sched_classifier_search(const struct sched_classifier *classifier,
-				      uint64_t rip)
+static size_t sched_classifier_search(const struct sched_classifier *classifier, uint64_t rip)
 {
 	const struct sched_symbol *symbols = classifier->symbols;
 	size_t low = 0;
@@ -567,11 +527,10 @@ static size_t sched_classifier_search(const struct sched_classifier *classifier,
 		return classifier->count; /* below the first symbol */
 	if (low == classifier->count && rip > classifier->last)
 		return classifier->count; /* past the end of the table */
-	return low - 1; /* else rip < symbols[low].address by the search */
+	return low - 1;                   /* else rip < symbols[low].address by the search */
 }
 
-enum sched_category sched_classifier_lookup(
-	const struct sched_classifier *classifier, uint64_t rip)
+enum sched_category sched_classifier_lookup(const struct sched_classifier *classifier, uint64_t rip)
 {
 	size_t index = sched_classifier_search(classifier, rip);
 
@@ -580,8 +539,8 @@ enum sched_category sched_classifier_lookup(
 	return (enum sched_category)classifier->symbols[index].category;
 }
 
-bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier,
-				    uint64_t rip, struct sched_lookup *result)
+bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier, uint64_t rip,
+                                    struct sched_lookup *result)
 {
 	size_t index = sched_classifier_search(classifier, rip);
 	const struct sched_symbol *symbol;
@@ -593,16 +552,15 @@ bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier,
 	result->address = symbol->address;
 	result->offset = rip - symbol->address;
 	if (index + 1 < classifier->count)
-		result->size = classifier->symbols[index + 1].address -
-			       symbol->address;
+		result->size = classifier->symbols[index + 1].address - symbol->address;
 	else /* cannot wrap: see sched_map_fill() */
 		result->size = classifier->last - symbol->address + 1;
 	result->category = (enum sched_category)symbol->category;
 	return true;
 }
 
-size_t sched_classifier_format_rip(const struct sched_classifier *classifier,
-				   uint64_t rip, char *buffer, size_t size)
+size_t sched_classifier_format_rip(const struct sched_classifier *classifier, uint64_t rip,
+                                   char *buffer, size_t size)
 {
 	struct sched_format format;
 	struct sched_lookup found;
@@ -620,8 +578,8 @@ size_t sched_classifier_format_rip(const struct sched_classifier *classifier,
 	return format.used;
 }
 
-size_t sched_classifier_find(const struct sched_classifier *classifier,
-			     const char *name, uint64_t *address)
+size_t sched_classifier_find(const struct sched_classifier *classifier, const char *name,
+                             uint64_t *address)
 {
 	size_t length = strlen(name);
 	size_t found = 0;
@@ -630,8 +588,7 @@ size_t sched_classifier_find(const struct sched_classifier *classifier,
 		const struct sched_symbol *symbol = &classifier->symbols[i];
 
 		if (symbol->name_length != length ||
-		    memcmp(classifier->names + symbol->name_offset, name,
-			   length) != 0)
+		    memcmp(classifier->names + symbol->name_offset, name, length) != 0)
 			continue;
 		if (found == 0)
 			*address = symbol->address; /* sorted: the lowest */

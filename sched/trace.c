@@ -20,24 +20,24 @@
 #include "sched/format.h"
 
 static const char *const sched_trace_event_names[SCHED_TRACE_EVENT_COUNT] = {
-	[SCHED_TRACE_SCHEDULE_IN] = "schedule_in",
-	[SCHED_TRACE_SCHEDULE_OUT] = "schedule_out",
-	[SCHED_TRACE_WAKE] = "wake",
-	[SCHED_TRACE_BLOCK] = "block",
-	[SCHED_TRACE_YIELD] = "yield",
-	[SCHED_TRACE_OFFLOAD] = "offload",
-	[SCHED_TRACE_OFFLOAD_FAILED] = "offload_failed",
-	[SCHED_TRACE_RETURN] = "return",
-	[SCHED_TRACE_MIGRATE] = "migrate",
-	[SCHED_TRACE_ACCOUNT] = "account",
-	[SCHED_TRACE_POOL_RESIZE] = "pool_resize",
-	[SCHED_TRACE_COUNTERS] = "counters",
-	[SCHED_TRACE_DIRECTED_YIELD] = "directed_yield",
-	[SCHED_TRACE_POOL_PCPU] = "pool_pcpu",
+    [SCHED_TRACE_SCHEDULE_IN] = "schedule_in",
+    [SCHED_TRACE_SCHEDULE_OUT] = "schedule_out",
+    [SCHED_TRACE_WAKE] = "wake",
+    [SCHED_TRACE_BLOCK] = "block",
+    [SCHED_TRACE_YIELD] = "yield",
+    [SCHED_TRACE_OFFLOAD] = "offload",
+    [SCHED_TRACE_OFFLOAD_FAILED] = "offload_failed",
+    [SCHED_TRACE_RETURN] = "return",
+    [SCHED_TRACE_MIGRATE] = "migrate",
+    [SCHED_TRACE_ACCOUNT] = "account",
+    [SCHED_TRACE_POOL_RESIZE] = "pool_resize",
+    [SCHED_TRACE_COUNTERS] = "counters",
+    [SCHED_TRACE_DIRECTED_YIELD] = "directed_yield",
+    [SCHED_TRACE_POOL_PCPU] = "pool_pcpu",
 };
 
-int sched_trace_ring_init(struct sched_trace_ring *ring,
-			  struct sched_trace_record *storage, uint64_t capacity)
+int sched_trace_ring_init(struct sched_trace_ring *ring, struct sched_trace_record *storage,
+                          uint64_t capacity)
 {
 	if (capacity == 0 || (capacity & (capacity - 1)) != 0 || !storage)
 		return -1;
@@ -50,8 +50,7 @@ int sched_trace_ring_init(struct sched_trace_ring *ring,
 	return 0;
 }
 
-void sched_trace_ring_write(struct sched_trace_ring *ring,
-			    const struct sched_trace_record *record)
+void sched_trace_ring_write(struct sched_trace_ring *ring, const struct sched_trace_record *record)
 {
 	uint64_t number = ring->written; /* only this writer changes it */
 
@@ -62,8 +61,8 @@ void sched_trace_ring_write(struct sched_trace_ring *ring,
 	__atomic_store_n(&ring->written, number + 1, __ATOMIC_RELEASE);
 }
 
-size_t sched_trace_ring_read(struct sched_trace_ring *ring,
-			     struct sched_trace_record *out, size_t max)
+size_t sched_trace_ring_read(struct sched_trace_ring *ring, struct sched_trace_record *out,
+                             size_t max)
 {
 	uint64_t written = __atomic_load_n(&ring->written, __ATOMIC_ACQUIRE);
 	size_t copied = 0;
@@ -81,8 +80,7 @@ size_t sched_trace_ring_read(struct sched_trace_ring *ring,
 		begun = __atomic_load_n(&ring->begun, __ATOMIC_RELAXED);
 		if (begun - ring->read > ring->capacity) {
 			/* The writer reused the slot while we copied it. */
-			written = __atomic_load_n(&ring->written,
-						  __ATOMIC_ACQUIRE);
+			written = __atomic_load_n(&ring->written, __ATOMIC_ACQUIRE);
 			ring->dropped++;
 			ring->read++;
 			continue;
@@ -135,8 +133,7 @@ uint16_t sched_trace_event_from_name(const char *name, size_t length)
 }
 
 /* Append " key=value", printing SCHED_TRACE_NONE as "-". */
-static void sched_trace_format_id(struct sched_format *format, const char *key,
-				  uint16_t value)
+static void sched_trace_format_id(struct sched_format *format, const char *key, uint16_t value)
 {
 	sched_format_string(format, key);
 	if (value == SCHED_TRACE_NONE)
@@ -145,8 +142,7 @@ static void sched_trace_format_id(struct sched_format *format, const char *key,
 		sched_format_unsigned(format, value);
 }
 
-size_t sched_trace_format(const struct sched_trace_record *record,
-			  char *buffer, size_t size)
+size_t sched_trace_format(const struct sched_trace_record *record, char *buffer, size_t size)
 {
 	struct sched_format format;
 	const char *name = sched_trace_event_name(record->event);

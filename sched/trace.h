@@ -36,11 +36,11 @@ enum sched_trace_event {
 
 /* One trace record: 32 bytes, naturally aligned. */
 struct sched_trace_record {
-	uint64_t time;   /* stamped by the environment: TSC ticks or ns  */
-	uint16_t event;  /* enum sched_trace_event                        */
-	uint16_t pcpu;   /* pCPU that made the decision                   */
-	uint16_t vm;     /* VM id, 0xffff if none                         */
-	uint16_t vcpu;   /* vCPU index within the VM, 0xffff if none      */
+	uint64_t time;  /* stamped by the environment: TSC ticks or ns  */
+	uint16_t event; /* enum sched_trace_event                        */
+	uint16_t pcpu;  /* pCPU that made the decision                   */
+	uint16_t vm;    /* VM id, 0xffff if none                         */
+	uint16_t vcpu;  /* vCPU index within the VM, 0xffff if none      */
 	uint64_t arg0;
 	uint64_t arg1;
 };
@@ -74,20 +74,19 @@ struct sched_trace_ring {
 };
 
 /* Initialise a ring; returns 0, or -1 if capacity is 0 or not a power of 2. */
-int sched_trace_ring_init(struct sched_trace_ring *ring,
-			  struct sched_trace_record *storage, uint64_t capacity);
+int sched_trace_ring_init(struct sched_trace_ring *ring, struct sched_trace_record *storage,
+                          uint64_t capacity);
 
 /* Append one record (writer side: the ring's own pCPU only). */
-void sched_trace_ring_write(struct sched_trace_ring *ring,
-			    const struct sched_trace_record *record);
+void sched_trace_ring_write(struct sched_trace_ring *ring, const struct sched_trace_record *record);
 
 /*
  * Copy up to `max` unread records, oldest first, into `out` and consume
  * them; returns how many were copied. Records overwritten before they could
  * be copied are skipped and added to ring->dropped.
  */
-size_t sched_trace_ring_read(struct sched_trace_ring *ring,
-			     struct sched_trace_record *out, size_t max);
+size_t sched_trace_ring_read(struct sched_trace_ring *ring, struct sched_trace_record *out,
+                             size_t max);
 
 /* Records written, not yet read, and still present in the ring. */
 uint64_t sched_trace_ring_pending(const struct sched_trace_ring *ring);
@@ -111,7 +110,6 @@ uint16_t sched_trace_event_from_name(const char *name, size_t length);
  * (>= size means truncated). SCHED_TRACE_LINE_MAX bytes always suffice.
  */
 #define SCHED_TRACE_LINE_MAX 128
-size_t sched_trace_format(const struct sched_trace_record *record,
-			  char *buffer, size_t size);
+size_t sched_trace_format(const struct sched_trace_record *record, char *buffer, size_t size);
 
 #endif /* SCHED_TRACE_H */

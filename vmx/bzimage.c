@@ -11,13 +11,16 @@
 
 /* The placement bzimage_place() computes before anything is written. */
 struct bzimage_plan {
-	uint64_t ram_end;           /* end of RAM below the MMIO area */
+	uint64_t ram_end; /* end of RAM below the MMIO area */
 	uint64_t kernel_address, kernel_end;
 	uint64_t initrd_address;
 	uint64_t cmdline_bytes;
 };
 
-static uint16_t bzimage_read16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t bzimage_read16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
 static uint32_t bzimage_read32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -44,7 +47,7 @@ static uint64_t bzimage_align_up(uint64_t value, uint64_t alignment)
 
 static enum bzimage_status bzimage_fail(enum bzimage_status status, char *error, size_t size,
                                         const char *format, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static enum bzimage_status bzimage_fail(enum bzimage_status status, char *error, size_t size,
                                         const char *format, ...)
 {
@@ -63,8 +66,7 @@ bool bzimage_detect(const uint8_t *image, uint64_t length)
 
 /* The protected-mode part and the header's own extent inside the file. */
 static enum bzimage_status bzimage_parse_extent(const uint8_t *image, uint64_t length,
-                                                struct bzimage_header *h, char *error,
-                                                size_t size)
+                                                struct bzimage_header *h, char *error, size_t size)
 {
 	h->header_end = BZIMAGE_HEADER + image[BZIMAGE_JUMP + 1];
 	if (h->header_end > BZIMAGE_HDR_END)
@@ -72,27 +74,32 @@ static enum bzimage_status bzimage_parse_extent(const uint8_t *image, uint64_t l
 	if (h->header_end < BZIMAGE_INIT_SIZE + sizeof(uint32_t))
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "setup header ends at 0x%x, before init_size (jump at 0x200 "
-		                    "is not the protocol's)", h->header_end);
+		                    "is not the protocol's)",
+		                    h->header_end);
 	h->setup_sects = image[BZIMAGE_SETUP_SECTS];
 	if (h->setup_sects == 0)
 		h->setup_sects = BZIMAGE_DEFAULT_SETUP_SECTS;
 	h->kernel_offset = (uint64_t)(h->setup_sects + 1) * BZIMAGE_SECTOR;
 	h->kernel_bytes = (uint64_t)bzimage_read32(image + BZIMAGE_SYSSIZE) * BZIMAGE_SYSSIZE_UNIT;
 	if (h->kernel_offset > length)
-		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
-		                    "truncated bzImage: setup_sects %u ends at 0x%llx, the file has "
-		                    "0x%llx bytes", h->setup_sects,
-		                    (unsigned long long)h->kernel_offset, (unsigned long long)length);
+		return bzimage_fail(
+		    BZIMAGE_BAD_KERNEL, error, size,
+		    "truncated bzImage: setup_sects %u ends at 0x%llx, the file has "
+		    "0x%llx bytes",
+		    h->setup_sects, (unsigned long long)h->kernel_offset,
+		    (unsigned long long)length);
 	if (h->kernel_bytes == 0 || h->kernel_bytes > length - h->kernel_offset)
-		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
-		                    "truncated bzImage: syssize says 0x%llx kernel bytes at 0x%llx, "
-		                    "the file has 0x%llx bytes", (unsigned long long)h->kernel_bytes,
-		                    (unsigned long long)h->kernel_offset, (unsigned long long)length);
+		return bzimage_fail(
+		    BZIMAGE_BAD_KERNEL, error, size,
+		    "truncated bzImage: syssize says 0x%llx kernel bytes at 0x%llx, "
+		    "the file has 0x%llx bytes",
+		    (unsigned long long)h->kernel_bytes, (unsigned long long)h->kernel_offset,
+		    (unsigned long long)length);
 	return BZIMAGE_OK;
 }
 
-enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length,
-                                  struct bzimage_header *h, char *error, size_t size)
+enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length, struct bzimage_header *h,
+                                  char *error, size_t size)
 {
 	memset(h, 0, sizeof(*h));
 	if (!bzimage_detect(image, length))
@@ -108,7 +115,8 @@ enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length,
 		                    "boot protocol %u.%02u is too old: 2.12 or later is needed",
 		                    h->version >> 8, h->version & 0xffu);
 	if (bzimage_read16(image + BZIMAGE_BOOT_FLAG) != BZIMAGE_BOOT_FLAG_VALUE)
-		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size, "boot_flag at 0x1fe is not 0xaa55");
+		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
+		                    "boot_flag at 0x1fe is not 0xaa55");
 	h->loadflags = image[BZIMAGE_LOADFLAGS];
 	h->xloadflags = bzimage_read16(image + BZIMAGE_XLOADFLAGS);
 	if (!(h->loadflags & BZIMAGE_LOADFLAG_LOADED_HIGH))
@@ -123,27 +131,28 @@ enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length,
 	h->cmdline_size = bzimage_read32(image + BZIMAGE_CMDLINE_SIZE);
 	h->pref_address = bzimage_read64(image + BZIMAGE_PREF_ADDRESS);
 	h->init_size = bzimage_read32(image + BZIMAGE_INIT_SIZE);
-	if (h->relocatable && (h->kernel_alignment == 0 ||
-	                       (h->kernel_alignment & (h->kernel_alignment - 1))))
+	if (h->relocatable &&
+	    (h->kernel_alignment == 0 || (h->kernel_alignment & (h->kernel_alignment - 1))))
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
-		                    "kernel_alignment 0x%x is not a power of two", h->kernel_alignment);
+		                    "kernel_alignment 0x%x is not a power of two",
+		                    h->kernel_alignment);
 	return bzimage_parse_extent(image, length, h, error, size);
 }
 
 /* Where the kernel's init_size window goes (see bzimage.h). */
 static enum bzimage_status bzimage_place_kernel(const struct bzimage_header *h,
-                                                struct bzimage_plan *plan, char *error,
-                                                size_t size)
+                                                struct bzimage_plan *plan, char *error, size_t size)
 {
 	uint64_t window = h->init_size > h->kernel_bytes ? h->init_size : h->kernel_bytes;
-	uint64_t address = h->pref_address > BZIMAGE_HIGH_MEMORY ? h->pref_address
-	                                                          : BZIMAGE_HIGH_MEMORY;
+	uint64_t address =
+	    h->pref_address > BZIMAGE_HIGH_MEMORY ? h->pref_address : BZIMAGE_HIGH_MEMORY;
 	if (h->relocatable)
 		address = bzimage_align_up(address, h->kernel_alignment);
 	if (window > plan->ram_end - BZIMAGE_HIGH_MEMORY)
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "kernel needs 0x%llx bytes (init_size), more than the VM's RAM "
-		                    "above 1 MiB (0x%llx bytes)", (unsigned long long)window,
+		                    "above 1 MiB (0x%llx bytes)",
+		                    (unsigned long long)window,
 		                    (unsigned long long)(plan->ram_end - BZIMAGE_HIGH_MEMORY));
 	bool fits = address <= plan->ram_end && window <= plan->ram_end - address;
 	if (!fits && h->relocatable) {
@@ -151,11 +160,12 @@ static enum bzimage_status bzimage_place_kernel(const struct bzimage_header *h,
 		fits = address <= plan->ram_end && window <= plan->ram_end - address;
 	}
 	if (!fits)
-		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
-		                    "kernel needs 0x%llx bytes (init_size) at 0x%llx%s: RAM ends at "
-		                    "0x%llx", (unsigned long long)window, (unsigned long long)address,
-		                    h->relocatable ? "" : " (not relocatable)",
-		                    (unsigned long long)plan->ram_end);
+		return bzimage_fail(
+		    BZIMAGE_BAD_KERNEL, error, size,
+		    "kernel needs 0x%llx bytes (init_size) at 0x%llx%s: RAM ends at "
+		    "0x%llx",
+		    (unsigned long long)window, (unsigned long long)address,
+		    h->relocatable ? "" : " (not relocatable)", (unsigned long long)plan->ram_end);
 	plan->kernel_address = address;
 	plan->kernel_end = address + window;
 	return BZIMAGE_OK;
@@ -164,8 +174,7 @@ static enum bzimage_status bzimage_place_kernel(const struct bzimage_header *h,
 /* The initrd below min(initrd_addr_max + 1, RAM end), above the kernel. */
 static enum bzimage_status bzimage_place_initrd(const struct bzimage_header *h,
                                                 const struct bzimage_input *input,
-                                                struct bzimage_plan *plan, char *error,
-                                                size_t size)
+                                                struct bzimage_plan *plan, char *error, size_t size)
 {
 	plan->initrd_address = 0;
 	if (!input->initrd || !input->initrd_length)
@@ -175,13 +184,13 @@ static enum bzimage_status bzimage_place_initrd(const struct bzimage_header *h,
 		top = plan->ram_end;
 	uint64_t bottom = bzimage_align_up(plan->kernel_end, BZIMAGE_PAGE);
 	if (input->initrd_length > plan->ram_end)
-		return bzimage_fail(BZIMAGE_BAD_INITRD, error, size,
-		                    "initrd of 0x%llx bytes is larger than the VM's RAM (0x%llx bytes)",
-		                    (unsigned long long)input->initrd_length,
-		                    (unsigned long long)plan->ram_end);
+		return bzimage_fail(
+		    BZIMAGE_BAD_INITRD, error, size,
+		    "initrd of 0x%llx bytes is larger than the VM's RAM (0x%llx bytes)",
+		    (unsigned long long)input->initrd_length, (unsigned long long)plan->ram_end);
 	uint64_t address = input->initrd_length <= top
-	                           ? (top - input->initrd_length) & ~(uint64_t)(BZIMAGE_PAGE - 1)
-	                           : 0;
+	                       ? (top - input->initrd_length) & ~(uint64_t)(BZIMAGE_PAGE - 1)
+	                       : 0;
 	if (address < bottom)
 		return bzimage_fail(BZIMAGE_BAD_INITRD, error, size,
 		                    "initrd of 0x%llx bytes does not fit between the kernel's end "
@@ -203,12 +212,13 @@ static enum bzimage_status bzimage_place(uint64_t guest_size, const struct bzima
 		                    (unsigned long long)guest_size);
 	plan->ram_end = guest_size < input->mmio_base ? guest_size : input->mmio_base;
 	plan->cmdline_bytes = input->cmdline ? strlen(input->cmdline) : 0;
-	uint64_t longest = h->cmdline_size < BZIMAGE_CMDLINE_AREA ? h->cmdline_size
-	                                                           : BZIMAGE_CMDLINE_AREA - 1;
+	uint64_t longest =
+	    h->cmdline_size < BZIMAGE_CMDLINE_AREA ? h->cmdline_size : BZIMAGE_CMDLINE_AREA - 1;
 	if (plan->cmdline_bytes > longest)
 		return bzimage_fail(BZIMAGE_BAD_CMDLINE, error, size,
 		                    "command line of %llu bytes is too long: the kernel takes at "
-		                    "most %llu (cmdline_size)", (unsigned long long)plan->cmdline_bytes,
+		                    "most %llu (cmdline_size)",
+		                    (unsigned long long)plan->cmdline_bytes,
 		                    (unsigned long long)longest);
 	if (bzimage_place_kernel(h, plan, error, size) != BZIMAGE_OK)
 		return BZIMAGE_BAD_KERNEL;
@@ -240,7 +250,8 @@ static uint32_t bzimage_e820(uint8_t *zero_page, uint64_t guest_size,
 	bzimage_e820_add(zero_page, &count, input->acpi_base, acpi_end, BZIMAGE_E820_RESERVED);
 	bzimage_e820_add(zero_page, &count, acpi_end, BZIMAGE_HIGH_MEMORY, BZIMAGE_E820_RESERVED);
 	if (guest_size <= input->mmio_base) {
-		bzimage_e820_add(zero_page, &count, BZIMAGE_HIGH_MEMORY, guest_size, BZIMAGE_E820_RAM);
+		bzimage_e820_add(zero_page, &count, BZIMAGE_HIGH_MEMORY, guest_size,
+		                 BZIMAGE_E820_RAM);
 	} else {
 		bzimage_e820_add(zero_page, &count, BZIMAGE_HIGH_MEMORY, input->mmio_base,
 		                 BZIMAGE_E820_RAM);
@@ -254,8 +265,7 @@ static uint32_t bzimage_e820(uint8_t *zero_page, uint64_t guest_size,
 
 /* struct boot_params: the image's header, then what the loader sets. */
 static uint32_t bzimage_zero_page(uint8_t *guest, uint64_t guest_size,
-                                  const struct bzimage_input *input,
-                                  const struct bzimage_header *h,
+                                  const struct bzimage_input *input, const struct bzimage_header *h,
                                   const struct bzimage_plan *plan)
 {
 	uint8_t *zp = guest + BZIMAGE_ZERO_PAGE_ADDRESS;
@@ -279,8 +289,8 @@ static uint32_t bzimage_zero_page(uint8_t *guest, uint64_t guest_size,
 static void bzimage_tables(uint8_t *guest)
 {
 	static const uint64_t gdt[BZIMAGE_GDT_ENTRIES] = {
-		0, 0, [BZIMAGE_BOOT_CS / 8] = BZIMAGE_GDT_CODE64,
-		[BZIMAGE_BOOT_DS / 8] = BZIMAGE_GDT_DATA};
+	    0, 0, [BZIMAGE_BOOT_CS / 8] = BZIMAGE_GDT_CODE64,
+	    [BZIMAGE_BOOT_DS / 8] = BZIMAGE_GDT_DATA};
 	for (unsigned i = 0; i < BZIMAGE_GDT_ENTRIES; i++)
 		bzimage_write64(guest + BZIMAGE_GDT_ADDRESS + sizeof(gdt[0]) * i, gdt[i]);
 	const uint64_t table = BZIMAGE_PTE_PRESENT | BZIMAGE_PTE_WRITE;
@@ -291,19 +301,21 @@ static void bzimage_tables(uint8_t *guest)
 		uint64_t pd = BZIMAGE_PD_ADDRESS + d * BZIMAGE_PAGE;
 		bzimage_write64(guest + BZIMAGE_PDPT_ADDRESS + sizeof(uint64_t) * d, pd | table);
 		for (uint64_t i = 0; i < entries; i++)
-			bzimage_write64(guest + pd + sizeof(uint64_t) * i, (d * entries + i) * BZIMAGE_LARGE_PAGE |
-			                                       table | BZIMAGE_PTE_LARGE);
+			bzimage_write64(guest + pd + sizeof(uint64_t) * i,
+			                (d * entries + i) * BZIMAGE_LARGE_PAGE | table |
+			                    BZIMAGE_PTE_LARGE);
 	}
 }
 
 enum bzimage_status bzimage_load(uint8_t *guest, uint64_t guest_size,
-                                 const struct bzimage_input *input,
-                                 struct bzimage_result *result, char *error, size_t size)
+                                 const struct bzimage_input *input, struct bzimage_result *result,
+                                 char *error, size_t size)
 {
 	struct bzimage_plan plan = {0, 0, 0, 0, 0};
 	memset(result, 0, sizeof(*result));
 	struct bzimage_header *h = &result->header;
-	enum bzimage_status status = bzimage_parse(input->image, input->image_length, h, error, size);
+	enum bzimage_status status =
+	    bzimage_parse(input->image, input->image_length, h, error, size);
 	if (status == BZIMAGE_OK)
 		status = bzimage_place(guest_size, h, input, &plan, error, size);
 	if (status != BZIMAGE_OK)
@@ -325,18 +337,18 @@ enum bzimage_status bzimage_load(uint8_t *guest, uint64_t guest_size,
 	result->cmdline_bytes = plan.cmdline_bytes;
 	result->zero_page = BZIMAGE_ZERO_PAGE_ADDRESS;
 	result->entry = (struct vcpu_entry){
-		.mode = VCPU_ENTRY_LINUX64,
-		.rip = plan.kernel_address + BZIMAGE_ENTRY_64_OFFSET,
-		.rsp = BZIMAGE_STACK_TOP,
-		.rsi = BZIMAGE_ZERO_PAGE_ADDRESS,
-		.cr0 = BZIMAGE_CR0_PE | BZIMAGE_CR0_ET | BZIMAGE_CR0_PG,
-		.cr3 = BZIMAGE_PML4_ADDRESS,
-		.cr4 = BZIMAGE_CR4_PAE,
-		.efer = BZIMAGE_EFER_LME | BZIMAGE_EFER_LMA,
-		.gdt_base = BZIMAGE_GDT_ADDRESS,
-		.gdt_limit = BZIMAGE_GDT_ENTRIES * sizeof(uint64_t) - 1,
-		.code_selector = BZIMAGE_BOOT_CS,
-		.data_selector = BZIMAGE_BOOT_DS,
+	    .mode = VCPU_ENTRY_LINUX64,
+	    .rip = plan.kernel_address + BZIMAGE_ENTRY_64_OFFSET,
+	    .rsp = BZIMAGE_STACK_TOP,
+	    .rsi = BZIMAGE_ZERO_PAGE_ADDRESS,
+	    .cr0 = BZIMAGE_CR0_PE | BZIMAGE_CR0_ET | BZIMAGE_CR0_PG,
+	    .cr3 = BZIMAGE_PML4_ADDRESS,
+	    .cr4 = BZIMAGE_CR4_PAE,
+	    .efer = BZIMAGE_EFER_LME | BZIMAGE_EFER_LMA,
+	    .gdt_base = BZIMAGE_GDT_ADDRESS,
+	    .gdt_limit = BZIMAGE_GDT_ENTRIES * sizeof(uint64_t) - 1,
+	    .code_selector = BZIMAGE_BOOT_CS,
+	    .data_selector = BZIMAGE_BOOT_DS,
 	};
 	return BZIMAGE_OK;
 }

@@ -9,28 +9,27 @@
 #include "kernel/string.h"
 #include "vmx/vmcs.h"
 
-
 static const char *const vmx_feature_names[VMX_FEATURE_COUNT] = {
-	[VMX_FEATURE_EPT] = "ept",
-	[VMX_FEATURE_VPID] = "vpid",
-	[VMX_FEATURE_UNRESTRICTED_GUEST] = "ug",
-	[VMX_FEATURE_PAUSE_LOOP_EXITING] = "ple",
-	[VMX_FEATURE_PREEMPTION_TIMER] = "preempt_timer",
-	[VMX_FEATURE_TPR_SHADOW] = "tpr_shadow",
-	[VMX_FEATURE_APIC_ACCESS] = "apic_access",
-	[VMX_FEATURE_SECONDARY_CONTROLS] = "secondary_controls",
-	[VMX_FEATURE_MSR_BITMAPS] = "msr_bitmaps",
-	[VMX_FEATURE_IO_BITMAPS] = "io_bitmaps",
-	[VMX_FEATURE_APIC_REGISTER_VIRTUALIZATION] = "apic_register_virt",
-	[VMX_FEATURE_VIRTUAL_INTERRUPT_DELIVERY] = "virtual_interrupt_delivery",
-	[VMX_FEATURE_POSTED_INTERRUPTS] = "posted_interrupts",
-	[VMX_FEATURE_MONITOR_TRAP_FLAG] = "monitor_trap_flag",
-	[VMX_FEATURE_X2APIC_VIRTUALIZATION] = "x2apic_virt",
-	[VMX_FEATURE_EPT_2M_PAGES] = "ept_2m",
-	[VMX_FEATURE_EPT_1G_PAGES] = "ept_1g",
-	[VMX_FEATURE_EPT_ACCESSED_DIRTY] = "ept_ad",
-	[VMX_FEATURE_INVEPT_SINGLE_CONTEXT] = "invept_single",
-	[VMX_FEATURE_INVVPID_SINGLE_CONTEXT] = "invvpid_single",
+    [VMX_FEATURE_EPT] = "ept",
+    [VMX_FEATURE_VPID] = "vpid",
+    [VMX_FEATURE_UNRESTRICTED_GUEST] = "ug",
+    [VMX_FEATURE_PAUSE_LOOP_EXITING] = "ple",
+    [VMX_FEATURE_PREEMPTION_TIMER] = "preempt_timer",
+    [VMX_FEATURE_TPR_SHADOW] = "tpr_shadow",
+    [VMX_FEATURE_APIC_ACCESS] = "apic_access",
+    [VMX_FEATURE_SECONDARY_CONTROLS] = "secondary_controls",
+    [VMX_FEATURE_MSR_BITMAPS] = "msr_bitmaps",
+    [VMX_FEATURE_IO_BITMAPS] = "io_bitmaps",
+    [VMX_FEATURE_APIC_REGISTER_VIRTUALIZATION] = "apic_register_virt",
+    [VMX_FEATURE_VIRTUAL_INTERRUPT_DELIVERY] = "virtual_interrupt_delivery",
+    [VMX_FEATURE_POSTED_INTERRUPTS] = "posted_interrupts",
+    [VMX_FEATURE_MONITOR_TRAP_FLAG] = "monitor_trap_flag",
+    [VMX_FEATURE_X2APIC_VIRTUALIZATION] = "x2apic_virt",
+    [VMX_FEATURE_EPT_2M_PAGES] = "ept_2m",
+    [VMX_FEATURE_EPT_1G_PAGES] = "ept_1g",
+    [VMX_FEATURE_EPT_ACCESSED_DIRTY] = "ept_ad",
+    [VMX_FEATURE_INVEPT_SINGLE_CONTEXT] = "invept_single",
+    [VMX_FEATURE_INVVPID_SINGLE_CONTEXT] = "invvpid_single",
 };
 
 const char *vmx_feature_name(enum vmx_feature feature)
@@ -39,7 +38,10 @@ const char *vmx_feature_name(enum vmx_feature feature)
 }
 
 /* The allowed-1 half (bits 63:32) of a control capability MSR. */
-static bool vmx_allowed1(uint64_t msr, unsigned bit) { return (msr >> (32 + bit)) & 1; }
+static bool vmx_allowed1(uint64_t msr, unsigned bit)
+{
+	return (msr >> (32 + bit)) & 1;
+}
 
 void vmx_capability_probe(struct vmx_capability *c)
 {
@@ -99,7 +101,8 @@ void vmx_capability_explain(const struct vmx_capability *c, char *buffer, unsign
 	}
 	if (!c->feature_control_ok) {
 		format_string(buffer, size,
-		              "IA32_FEATURE_CONTROL=0x%llx is locked with VMX disabled (enable VT-x in the firmware)",
+		              "IA32_FEATURE_CONTROL=0x%llx is locked with VMX disabled (enable "
+		              "VT-x in the firmware)",
 		              (unsigned long long)c->feature_control);
 		return;
 	}

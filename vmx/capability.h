@@ -43,8 +43,8 @@ enum vmx_feature {
 };
 
 struct vmx_capability {
-	bool cpu_has_vmx;          /* CPUID.1:ECX.VMX[bit 5] */
-	bool feature_control_ok;   /* locked with VMXON outside SMX, or unlocked */
+	bool cpu_has_vmx;        /* CPUID.1:ECX.VMX[bit 5] */
+	bool feature_control_ok; /* locked with VMXON outside SMX, or unlocked */
 	bool feature_control_locked;
 	uint64_t feature_control;
 	uint64_t basic;
@@ -52,13 +52,12 @@ struct vmx_capability {
 	bool true_controls;
 	uint64_t pinbased, procbased, procbased2, exit, entry, misc, ept_vpid;
 	bool features[VMX_FEATURE_COUNT];
-	bool usable;               /* VMX present, enabled and every required feature */
+	bool usable; /* VMX present, enabled and every required feature */
 };
 
 void vmx_capability_probe(struct vmx_capability *capability);
 const char *vmx_feature_name(enum vmx_feature feature);
 /* Why `capability` is not usable (empty if it is). */
-void vmx_capability_explain(const struct vmx_capability *capability, char *buffer,
-                            unsigned size);
+void vmx_capability_explain(const struct vmx_capability *capability, char *buffer, unsigned size);
 
 #endif /* VMX_CAPABILITY_H */

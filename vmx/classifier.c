@@ -18,8 +18,7 @@ enum sched_category vmx_classifier_classify(const void *context, uint64_t rip)
 	return sched_classifier_lookup(&slot->classifier, rip);
 }
 
-int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error,
-                         unsigned error_size)
+int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error, unsigned error_size)
 {
 	struct sched_classifier *classifier = &c->classifier;
 	if (!vm->symbols)
@@ -27,7 +26,8 @@ int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error,
 	size_t arena_size = (size_t)vm->symbols_length * 2 + 65536;
 	void *arena_memory = memory_allocate(arena_size);
 	if (!arena_memory) {
-		format_string(error, error_size, "VM %s: no memory to parse its System.map", vm->name);
+		format_string(error, error_size, "VM %s: no memory to parse its System.map",
+		              vm->name);
 		return -1;
 	}
 	struct sched_arena arena;
@@ -51,9 +51,10 @@ int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error,
 	} else {
 		rules = sched_rules_builtin(vm->rules[0] ? vm->rules : "linux-6.x");
 		if (!rules) {
-			format_string(error, error_size,
-			              "VM %s: rules \"%s\" is neither a built-in set nor a boot module",
-			              vm->name, vm->rules);
+			format_string(
+			    error, error_size,
+			    "VM %s: rules \"%s\" is neither a built-in set nor a boot module",
+			    vm->name, vm->rules);
 			memory_free(arena_memory);
 			return -1;
 		}

@@ -34,8 +34,7 @@ struct vmx_classifier {
 /* Build `c` for `vm`: 0, 1 when the VM has no map (nothing is critical),
  * or -1 with "FILE:LINE: reason" in `error` (the memory it took is freed).
  * Prints the CLASSIFIER line. */
-int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error,
-                         unsigned error_size);
+int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error, unsigned error_size);
 /* sched_classify_fn for a struct vmx_classifier context. */
 enum sched_category vmx_classifier_classify(const void *context, uint64_t rip);
 /* "symbol+offset" (or the address) of `rip`, for log lines. */

@@ -18,8 +18,8 @@ struct config_parser {
 };
 
 static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
-	"name", "kernel", "vcpus", "memory", "ramdisk", "extra", "pool", "symbols",
-	"weight", "rules", "cmdline"};
+    "name", "kernel",  "vcpus",  "memory", "ramdisk", "extra",
+    "pool", "symbols", "weight", "rules",  "cmdline"};
 
 const char *vm_config_key_name(enum vm_config_key key)
 {
@@ -72,10 +72,14 @@ static int config_fail(struct config_parser *p, const char *reason, const char *
 	return -1;
 }
 
-static bool config_is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool config_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
 static bool config_is_key_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
 }
 
 static void config_skip_blanks(struct config_parser *p)
@@ -127,8 +131,8 @@ static int config_string(struct config_parser *p, char *out, size_t size, const 
 	return 0;
 }
 
-static int config_number(struct config_parser *p, uint64_t minimum, uint64_t maximum,
-                         uint32_t *out, const char *key)
+static int config_number(struct config_parser *p, uint64_t minimum, uint64_t maximum, uint32_t *out,
+                         const char *key)
 {
 	char c = config_peek(p);
 	if (c == '"' || c == '\'' || c == '[')
@@ -143,10 +147,14 @@ static int config_number(struct config_parser *p, uint64_t minimum, uint64_t max
 	for (;;) {
 		c = config_peek(p);
 		unsigned d;
-		if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
-		else if (base == 16 && c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
-		else if (base == 16 && c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
-		else break;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			break;
 		if (value > (UINT64_MAX - d) / base)
 			return config_fail(p, "number overflows for key ", key);
 		value = value * base + d;
@@ -179,7 +187,8 @@ static int config_check_name(struct config_parser *p, const char *name)
 		return config_fail(p, "name must not be empty", NULL);
 	for (const char *c = name; *c; c++)
 		if (!config_is_key_char(*c) && *c != '-' && *c != '.')
-			return config_fail(p, "name may only hold letters, digits, '_', '-' and '.'", NULL);
+			return config_fail(
+			    p, "name may only hold letters, digits, '_', '-' and '.'", NULL);
 	return 0;
 }
 
@@ -191,17 +200,28 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum vm_co
 		if (config_string(p, c->name, sizeof(c->name), k))
 			return -1;
 		return config_check_name(p, c->name);
-	case VM_CONFIG_KEY_KERNEL: return config_string(p, c->kernel, sizeof(c->kernel), k);
-	case VM_CONFIG_KEY_RAMDISK: return config_string(p, c->ramdisk, sizeof(c->ramdisk), k);
-	case VM_CONFIG_KEY_EXTRA: return config_string(p, c->extra, sizeof(c->extra), k);
-	case VM_CONFIG_KEY_POOL: return config_string(p, c->pool, sizeof(c->pool), k);
-	case VM_CONFIG_KEY_SYMBOLS: return config_string(p, c->symbols, sizeof(c->symbols), k);
-	case VM_CONFIG_KEY_VCPUS: return config_number(p, 1, SCHED_MAX_VCPUS_PER_VM, &c->vcpus, k);
-	case VM_CONFIG_KEY_MEMORY: return config_number(p, 4, 65536, &c->memory_mb, k);
-	case VM_CONFIG_KEY_WEIGHT: return config_number(p, 1, 65535, &c->weight, k);
-	case VM_CONFIG_KEY_RULES: return config_string(p, c->rules, sizeof(c->rules), k);
-	case VM_CONFIG_KEY_CMDLINE: return config_string(p, c->cmdline, sizeof(c->cmdline), k);
-	default: return -1;
+	case VM_CONFIG_KEY_KERNEL:
+		return config_string(p, c->kernel, sizeof(c->kernel), k);
+	case VM_CONFIG_KEY_RAMDISK:
+		return config_string(p, c->ramdisk, sizeof(c->ramdisk), k);
+	case VM_CONFIG_KEY_EXTRA:
+		return config_string(p, c->extra, sizeof(c->extra), k);
+	case VM_CONFIG_KEY_POOL:
+		return config_string(p, c->pool, sizeof(c->pool), k);
+	case VM_CONFIG_KEY_SYMBOLS:
+		return config_string(p, c->symbols, sizeof(c->symbols), k);
+	case VM_CONFIG_KEY_VCPUS:
+		return config_number(p, 1, SCHED_MAX_VCPUS_PER_VM, &c->vcpus, k);
+	case VM_CONFIG_KEY_MEMORY:
+		return config_number(p, 4, 65536, &c->memory_mb, k);
+	case VM_CONFIG_KEY_WEIGHT:
+		return config_number(p, 1, 65535, &c->weight, k);
+	case VM_CONFIG_KEY_RULES:
+		return config_string(p, c->rules, sizeof(c->rules), k);
+	case VM_CONFIG_KEY_CMDLINE:
+		return config_string(p, c->cmdline, sizeof(c->cmdline), k);
+	default:
+		return -1;
 	}
 }
 
@@ -265,8 +285,8 @@ size_t vm_config_command_line(const struct vm_config *config, char *out, size_t 
 	return used;
 }
 
-int vm_config_parse(struct vm_config *config, const char *file, const char *text,
-                    size_t length, char *error, size_t error_size)
+int vm_config_parse(struct vm_config *config, const char *file, const char *text, size_t length,
+                    char *error, size_t error_size)
 {
 	struct config_parser p = {file, text, length, 0, 1, error, error_size, 0};
 	char *bytes = (char *)config;

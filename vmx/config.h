@@ -33,9 +33,9 @@
 
 #include "sched/sched.h" /* SCHED_MAX_VCPUS_PER_VM: one vCPU limit for all */
 
-#define VM_CONFIG_NAME_SIZE 32
+#define VM_CONFIG_NAME_SIZE   32
 #define VM_CONFIG_STRING_SIZE 128
-#define VM_CONFIG_EXTRA_SIZE 256
+#define VM_CONFIG_EXTRA_SIZE  256
 /* cmdline + ' ' + extra + NUL */
 #define VM_CONFIG_COMMAND_LINE_SIZE (2 * VM_CONFIG_EXTRA_SIZE)
 
@@ -82,7 +82,7 @@ size_t vm_config_command_line(const struct vm_config *config, char *out, size_t 
 
 /* Parse `length` bytes of `text` from file `file`. Returns 0, or -1 with
  * "FILE:LINE: reason" in `error`. */
-int vm_config_parse(struct vm_config *config, const char *file, const char *text,
-                    size_t length, char *error, size_t error_size);
+int vm_config_parse(struct vm_config *config, const char *file, const char *text, size_t length,
+                    char *error, size_t error_size);
 
 #endif /* VMX_CONFIG_H */

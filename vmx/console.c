@@ -17,11 +17,11 @@
 #include "vmx/schedule.h"
 #include "vmx/vm.h"
 
-#define CONSOLE_POLL_US 10000
-#define CONSOLE_LINE_SIZE 128
-#define CONSOLE_SCRIPT_SIZE 256
-#define CONSOLE_DUMP_MIN_MS 10u
-#define CONSOLE_DUMP_MAX_MS 3600000u
+#define CONSOLE_POLL_US        10000
+#define CONSOLE_LINE_SIZE      128
+#define CONSOLE_SCRIPT_SIZE    256
+#define CONSOLE_DUMP_MIN_MS    10u
+#define CONSOLE_DUMP_MAX_MS    3600000u
 #define CONSOLE_DEFAULT_SCRIPT "xl list; xl vcpu-list; xl cpupool-list -c"
 
 static struct vm *const *console_vms;
@@ -86,7 +86,8 @@ static void console_cpupool_list(void)
 		cpus[0] = '\0';
 		for (unsigned cpu = 0; cpu < 64 && (size_t)n < sizeof(cpus); cpu++)
 			if (pools[i].pcpu_mask & (1ull << cpu))
-				n += format_string(cpus + n, sizeof(cpus) - (size_t)n, "%s%u", n ? "," : "", cpu);
+				n += format_string(cpus + n, sizeof(cpus) - (size_t)n, "%s%u",
+				                   n ? "," : "", cpu);
 		log_record("XL cpupool name=%s policy=%s micro=%s pcpus=%s vms=%u", pools[i].name,
 		           pools[i].policy, pools[i].micro ? "yes" : "no", n ? cpus : "-",
 		           pools[i].vm_count);
@@ -118,11 +119,13 @@ static void console_exits(void)
 		char line[512];
 		int n = format_string(line, sizeof(line), "XL exits vm=%s total=%llu", vm->name,
 		                      (unsigned long long)vm_exit_count(vm, -1));
-		for (int reason = 0; reason < VMX_EXIT_REASON_COUNT && (size_t)n < sizeof(line); reason++) {
+		for (int reason = 0; reason < VMX_EXIT_REASON_COUNT && (size_t)n < sizeof(line);
+		     reason++) {
 			uint64_t count = vm_exit_count(vm, reason);
 			if (count)
 				n += format_string(line + n, sizeof(line) - (size_t)n, " %s=%llu",
-				                   vmx_exit_name((uint32_t)reason), (unsigned long long)count);
+				                   vmx_exit_name((uint32_t)reason),
+				                   (unsigned long long)count);
 		}
 		log_record("%s", line);
 	}
@@ -135,8 +138,8 @@ static void console_command(const char *start, size_t length)
 		start++;
 		length--;
 	}
-	while (length && (start[length - 1] == ' ' || start[length - 1] == '\t' ||
-	                  start[length - 1] == '\r'))
+	while (length &&
+	       (start[length - 1] == ' ' || start[length - 1] == '\t' || start[length - 1] == '\r'))
 		length--;
 	char command[CONSOLE_LINE_SIZE];
 	if (length == 0)
@@ -149,16 +152,19 @@ static void console_command(const char *start, size_t length)
 		console_list();
 	else if (strcmp(command, "xl vcpu-list") == 0)
 		console_vcpu_list();
-	else if (strcmp(command, "xl cpupool-list -c") == 0 || strcmp(command, "xl cpupool-list") == 0)
+	else if (strcmp(command, "xl cpupool-list -c") == 0 ||
+	         strcmp(command, "xl cpupool-list") == 0)
 		console_cpupool_list();
 	else if (strcmp(command, "xl pcpu-list") == 0)
 		console_pcpu_list();
 	else if (strcmp(command, "xl exits") == 0)
 		console_exits();
 	else if (strcmp(command, "help") == 0)
-		log_record("XL help commands=\"xl list; xl vcpu-list; xl pcpu-list; xl cpupool-list -c; xl exits\"");
+		log_record("XL help commands=\"xl list; xl vcpu-list; xl pcpu-list; xl "
+		           "cpupool-list -c; xl exits\"");
 	else
-		log_record("XL error command=\"%s\" reason=\"unknown command (try help)\"", command);
+		log_record("XL error command=\"%s\" reason=\"unknown command (try help)\"",
+		           command);
 }
 
 void vmx_console_execute(const char *line)
@@ -220,14 +226,15 @@ int vmx_console_start(struct vm *const *vms, uint32_t vm_count, const struct cmd
 	if (dump_ms && dump_ms < CONSOLE_DUMP_MIN_MS) {
 		/* A dump prints every VM and vCPU: more often would be all the
 		 * machine does (and the run would never end). */
-		format_string(error, error_size,
-		              "console_dump_ms=%llu is below the minimum of %u ms (0 turns dumps off)",
-		              (unsigned long long)dump_ms, CONSOLE_DUMP_MIN_MS);
+		format_string(
+		    error, error_size,
+		    "console_dump_ms=%llu is below the minimum of %u ms (0 turns dumps off)",
+		    (unsigned long long)dump_ms, CONSOLE_DUMP_MIN_MS);
 		return -1;
 	}
 	const char *script = cmdline_get(cmdline, "console_script");
-	if (script && string_copy(console_script, script, sizeof(console_script)) >=
-	                  sizeof(console_script)) {
+	if (script &&
+	    string_copy(console_script, script, sizeof(console_script)) >= sizeof(console_script)) {
 		format_string(error, error_size, "console_script is longer than %d characters",
 		              CONSOLE_SCRIPT_SIZE - 1);
 		return -1;

@@ -19,15 +19,15 @@
  * marked VMX_CPUID_ALL are zeroed as a whole.
  */
 enum vmx_cpuid_register { VMX_CPUID_EAX, VMX_CPUID_EBX, VMX_CPUID_ECX, VMX_CPUID_EDX };
-#define VMX_CPUID_ALL 0xffffffffu    /* every bit of all four registers */
+#define VMX_CPUID_ALL         0xffffffffu /* every bit of all four registers */
 #define VMX_CPUID_SUBLEAF_ANY 0xffffffffu
 
 enum vmx_cpuid_rule_kind {
 	VMX_CPUID_HIDE,
 	VMX_CPUID_OFFER,
-	VMX_CPUID_HIDE_UNLESS_INVPCID,    /* the INVPCID control is not in use */
-	VMX_CPUID_HIDE_UNLESS_RDTSCP,     /* the RDTSCP control is not in use */
-	VMX_CPUID_HIDE_IF_APIC_DISABLED,  /* IA32_APIC_BASE.EN clear (SDM Vol. 3A, 10.4.3) */
+	VMX_CPUID_HIDE_UNLESS_INVPCID,   /* the INVPCID control is not in use */
+	VMX_CPUID_HIDE_UNLESS_RDTSCP,    /* the RDTSCP control is not in use */
+	VMX_CPUID_HIDE_IF_APIC_DISABLED, /* IA32_APIC_BASE.EN clear (SDM Vol. 3A, 10.4.3) */
 };
 
 struct vmx_cpuid_rule {
@@ -39,52 +39,59 @@ struct vmx_cpuid_rule {
 };
 
 /* A rule for leaf 1, for leaf 7 subleaf 0, and a leaf zeroed whole. */
-#define VMX_CPUID_1(reg, bits, kind, reason) \
-	{ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason}
-#define VMX_CPUID_7(reg, bits, kind, reason) \
-	{ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason}
-#define VMX_CPUID_ZEROED(leaf, reason) \
-	{leaf, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE, reason}
+#define VMX_CPUID_1(reg, bits, kind, reason)                                                       \
+	{                                                                                          \
+		ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_##reg, bits,                 \
+		    VMX_CPUID_##kind, reason                                                       \
+	}
+#define VMX_CPUID_7(reg, bits, kind, reason)                                                       \
+	{                                                                                          \
+		ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason   \
+	}
+#define VMX_CPUID_ZEROED(leaf, reason)                                                             \
+	{                                                                                          \
+		leaf, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE, reason  \
+	}
 
 static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DTES64 | ARCH_CPUID_1_ECX_DS_CPL, HIDE,
-	            "debug store: IA32_DS_AREA is not emulated"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_MONITOR, HIDE, "MONITOR/MWAIT exit and get #UD"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_VMX, HIDE, "nested VMX is not offered: CR4.VMXE #GPs"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_SMX, HIDE, "GETSEC gets #UD, CR4.SMXE #GPs"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_PDCM, HIDE, "PMU hidden: IA32_PERF_CAPABILITIES #GPs"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_EST | ARCH_CPUID_1_ECX_TM2, HIDE,
-	            "P-state and thermal-monitor MSRs are not emulated"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DCA, HIDE, "IA32_PLATFORM_DCA_CAP is not emulated"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX,
-	            HIDE, "XSAVE state is not switched: CR4.OSXSAVE #GPs, XSETBV gets #UD"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE, OFFER,
-	            "the vLAPIC's x2APIC and TSC-deadline modes"),
-	VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_HYPERVISOR, OFFER, "a hypervisor runs the guest"),
-	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_DS, HIDE, "debug store: IA32_DS_AREA is not emulated"),
-	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_ACPI | ARCH_CPUID_1_EDX_TM, HIDE,
-	            "clock modulation and IA32_THERM_STATUS are not emulated"),
-	VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_APIC, HIDE_IF_APIC_DISABLED,
-	            "the vLAPIC is globally disabled"),
-	VMX_CPUID_ZEROED(ARCH_CPUID_MONITOR, "MONITOR/MWAIT hidden"),
-	{ARCH_CPUID_THERMAL_POWER, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX,
-	 ARCH_CPUID_6_EAX_DTS | ARCH_CPUID_6_EAX_PTM | ARCH_CPUID_6_EAX_HWP, VMX_CPUID_HIDE,
-	 "thermal-status and HWP MSRs are not emulated"},
-	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_TSC_ADJUST, OFFER,
-	            "IA32_TSC_ADJUST is emulated (the vCPU's TSC offset)"),
-	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_AVX2, HIDE, "XSAVE hidden"),
-	VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_INVPCID, HIDE_UNLESS_INVPCID, "INVPCID would exit"),
-	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_PKU | ARCH_CPUID_7_ECX_OSPKE | ARCH_CPUID_7_ECX_PKS, HIDE,
-	            "PKRU/IA32_PKRS are not switched: CR4.PKE/PKS #GP"),
-	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_CET_SS, HIDE, "CET state is not switched: CR4.CET #GPs"),
-	VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_WAITPKG, HIDE, "IA32_UMWAIT_CONTROL is not emulated"),
-	VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_SPECULATION_MSRS, HIDE,
-	            "IA32_SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH/CORE_CAPABILITIES are not emulated"),
-	VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_CET_IBT, HIDE, "CET state is not switched: CR4.CET #GPs"),
-	VMX_CPUID_ZEROED(ARCH_CPUID_PERFMON, "PMU hidden: RDPMC gets #UD"),
-	VMX_CPUID_ZEROED(ARCH_CPUID_XSAVE, "XSAVE hidden"),
-	{ARCH_CPUID_EXTENDED_INFO, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX,
-	 ARCH_CPUID_80000001_EDX_RDTSCP, VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD"},
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DTES64 | ARCH_CPUID_1_ECX_DS_CPL, HIDE,
+                "debug store: IA32_DS_AREA is not emulated"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_MONITOR, HIDE, "MONITOR/MWAIT exit and get #UD"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_VMX, HIDE, "nested VMX is not offered: CR4.VMXE #GPs"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_SMX, HIDE, "GETSEC gets #UD, CR4.SMXE #GPs"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_PDCM, HIDE, "PMU hidden: IA32_PERF_CAPABILITIES #GPs"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_EST | ARCH_CPUID_1_ECX_TM2, HIDE,
+                "P-state and thermal-monitor MSRs are not emulated"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_DCA, HIDE, "IA32_PLATFORM_DCA_CAP is not emulated"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_XSAVE | ARCH_CPUID_1_ECX_OSXSAVE | ARCH_CPUID_1_ECX_AVX, HIDE,
+                "XSAVE state is not switched: CR4.OSXSAVE #GPs, XSETBV gets #UD"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_X2APIC | ARCH_CPUID_1_ECX_TSC_DEADLINE, OFFER,
+                "the vLAPIC's x2APIC and TSC-deadline modes"),
+    VMX_CPUID_1(ECX, ARCH_CPUID_1_ECX_HYPERVISOR, OFFER, "a hypervisor runs the guest"),
+    VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_DS, HIDE, "debug store: IA32_DS_AREA is not emulated"),
+    VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_ACPI | ARCH_CPUID_1_EDX_TM, HIDE,
+                "clock modulation and IA32_THERM_STATUS are not emulated"),
+    VMX_CPUID_1(EDX, ARCH_CPUID_1_EDX_APIC, HIDE_IF_APIC_DISABLED,
+                "the vLAPIC is globally disabled"),
+    VMX_CPUID_ZEROED(ARCH_CPUID_MONITOR, "MONITOR/MWAIT hidden"),
+    {ARCH_CPUID_THERMAL_POWER, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX,
+     ARCH_CPUID_6_EAX_DTS | ARCH_CPUID_6_EAX_PTM | ARCH_CPUID_6_EAX_HWP, VMX_CPUID_HIDE,
+     "thermal-status and HWP MSRs are not emulated"},
+    VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_TSC_ADJUST, OFFER,
+                "IA32_TSC_ADJUST is emulated (the vCPU's TSC offset)"),
+    VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_AVX2, HIDE, "XSAVE hidden"),
+    VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_INVPCID, HIDE_UNLESS_INVPCID, "INVPCID would exit"),
+    VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_PKU | ARCH_CPUID_7_ECX_OSPKE | ARCH_CPUID_7_ECX_PKS, HIDE,
+                "PKRU/IA32_PKRS are not switched: CR4.PKE/PKS #GP"),
+    VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_CET_SS, HIDE, "CET state is not switched: CR4.CET #GPs"),
+    VMX_CPUID_7(ECX, ARCH_CPUID_7_ECX_WAITPKG, HIDE, "IA32_UMWAIT_CONTROL is not emulated"),
+    VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_SPECULATION_MSRS, HIDE,
+                "IA32_SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH/CORE_CAPABILITIES are not emulated"),
+    VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_CET_IBT, HIDE, "CET state is not switched: CR4.CET #GPs"),
+    VMX_CPUID_ZEROED(ARCH_CPUID_PERFMON, "PMU hidden: RDPMC gets #UD"),
+    VMX_CPUID_ZEROED(ARCH_CPUID_XSAVE, "XSAVE hidden"),
+    {ARCH_CPUID_EXTENDED_INFO, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX, ARCH_CPUID_80000001_EDX_RDTSCP,
+     VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD"},
 };
 
 /* Does `rule` hide its bits for this vCPU now? */
@@ -92,12 +99,16 @@ static bool vmx_cpuid_rule_hides(const struct vmx_cpuid_context *context,
                                  const struct vmx_cpuid_rule *rule)
 {
 	switch (rule->kind) {
-	case VMX_CPUID_HIDE: return true;
-	case VMX_CPUID_OFFER: return false;
+	case VMX_CPUID_HIDE:
+		return true;
+	case VMX_CPUID_OFFER:
+		return false;
 	case VMX_CPUID_HIDE_UNLESS_INVPCID:
 		return !(context->secondary_controls & VMX_PROC2_INVPCID);
-	case VMX_CPUID_HIDE_UNLESS_RDTSCP: return !(context->secondary_controls & VMX_PROC2_RDTSCP);
-	case VMX_CPUID_HIDE_IF_APIC_DISABLED: return context->apic_disabled;
+	case VMX_CPUID_HIDE_UNLESS_RDTSCP:
+		return !(context->secondary_controls & VMX_PROC2_RDTSCP);
+	case VMX_CPUID_HIDE_IF_APIC_DISABLED:
+		return context->apic_disabled;
 	}
 	return true;
 }
@@ -179,12 +190,12 @@ enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 	struct vmx_guest_registers *r = &vcpu->registers;
 	uint32_t leaf = (uint32_t)r->rax, subleaf = (uint32_t)r->rcx;
 	const struct vmx_cpuid_context context = {
-		.vm_id = vcpu->vm->id,
-		.vcpu_index = vcpu->index,
-		.vcpu_count = vcpu->vm->vcpu_count,
-		.rsdp_address = (uint32_t)vcpu->vm->rsdp_address,
-		.secondary_controls = vmx_controls.secondary,
-		.apic_disabled = !(vcpu->apic_base & VLAPIC_BASE_ENABLE),
+	    .vm_id = vcpu->vm->id,
+	    .vcpu_index = vcpu->index,
+	    .vcpu_count = vcpu->vm->vcpu_count,
+	    .rsdp_address = (uint32_t)vcpu->vm->rsdp_address,
+	    .secondary_controls = vmx_controls.secondary,
+	    .apic_disabled = !(vcpu->apic_base & VLAPIC_BASE_ENABLE),
 	};
 	struct arch_cpuid host = {0, 0, 0, 0};
 	if (!vmx_cpuid_is_hypervisor_leaf(leaf))

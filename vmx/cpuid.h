@@ -31,11 +31,11 @@
 
 struct vmx_cpuid_context {
 	uint32_t vm_id;
-	uint32_t vcpu_index;          /* = APIC ID */
+	uint32_t vcpu_index; /* = APIC ID */
 	uint32_t vcpu_count;
-	uint32_t rsdp_address;        /* guest-physical ACPI RSDP, 0 = none */
-	uint32_t secondary_controls;  /* VMX secondary processor controls in use */
-	bool apic_disabled;           /* IA32_APIC_BASE.EN clear: CPUID.1:EDX.APIC is 0 */
+	uint32_t rsdp_address;       /* guest-physical ACPI RSDP, 0 = none */
+	uint32_t secondary_controls; /* VMX secondary processor controls in use */
+	bool apic_disabled;          /* IA32_APIC_BASE.EN clear: CPUID.1:EDX.APIC is 0 */
 };
 
 /* True for the leaves uslice answers itself (the host is not asked). */

@@ -15,12 +15,12 @@ static struct vmx_cr_state vmx_cr_state_read(void)
 {
 	uint64_t efer = vmx_read(VMCS_GUEST_EFER);
 	return (struct vmx_cr_state){
-		.cr0 = vmx_read(VMCS_CR0_READ_SHADOW),
-		.cr4 = vmx_read(VMCS_CR4_READ_SHADOW),
-		.efer = efer,
-		.cr3 = vmx_read(VMCS_GUEST_CR3),
-		.code_64bit = (efer & ARCH_EFER_LMA) &&
-		              (vmx_read(VMCS_GUEST_CS_ACCESS) & VMX_SEGMENT_ACCESS_LONG),
+	    .cr0 = vmx_read(VMCS_CR0_READ_SHADOW),
+	    .cr4 = vmx_read(VMCS_CR4_READ_SHADOW),
+	    .efer = efer,
+	    .cr3 = vmx_read(VMCS_GUEST_CR3),
+	    .code_64bit = (efer & ARCH_EFER_LMA) &&
+	                  (vmx_read(VMCS_GUEST_CS_ACCESS) & VMX_SEGMENT_ACCESS_LONG),
 	};
 }
 
@@ -76,7 +76,8 @@ enum vmx_exit_action vmx_cr_exit(struct vcpu *vcpu, uint64_t qualification)
 				return vmx_cr_fault(vcpu);
 			vcpu_interrupt_cr8_write(vcpu, value);
 		} else {
-			vmx_register_write(vcpu, access.register_index, vcpu_interrupt_cr8_read(vcpu));
+			vmx_register_write(vcpu, access.register_index,
+			                   vcpu_interrupt_cr8_read(vcpu));
 		}
 		return VMX_EXIT_ACTION_NEXT;
 	}

@@ -23,14 +23,14 @@
 /* CR4 bits of features CPUID hides (vmx/cpuid.c): a MOV to CR4 setting one
  * #GPs as on a CPU without the feature. They are in the CR4 guest/host
  * mask, so every write of them exits (vmx/vmx.c). */
-#define VMX_CR4_HIDDEN                                                             \
-	(ARCH_CR4_VMXE | ARCH_CR4_SMXE | ARCH_CR4_OSXSAVE | ARCH_CR4_PKE | ARCH_CR4_CET | \
+#define VMX_CR4_HIDDEN                                                                             \
+	(ARCH_CR4_VMXE | ARCH_CR4_SMXE | ARCH_CR4_OSXSAVE | ARCH_CR4_PKE | ARCH_CR4_CET |          \
 	 ARCH_CR4_PKS)
 
 /* The guest state a MOV to CR0/CR4 is checked against. */
 struct vmx_cr_state {
-	uint64_t cr0, cr4, efer, cr3;  /* the guest's view (read shadows) */
-	bool code_64bit;               /* CS.L with EFER.LMA: 64-bit mode */
+	uint64_t cr0, cr4, efer, cr3; /* the guest's view (read shadows) */
+	bool code_64bit;              /* CS.L with EFER.LMA: 64-bit mode */
 };
 
 /* MOV to CR0 `value` faults (#GP) per SDM Vol. 2A MOV (control registers)
@@ -63,7 +63,10 @@ static inline bool vmx_cr4_faults(const struct vmx_cr_state *state, uint64_t all
 }
 
 /* MOV to CR8 with bits 63:4 set faults. */
-static inline bool vmx_cr8_faults(uint64_t value) { return value & ARCH_CR8_RESERVED; }
+static inline bool vmx_cr8_faults(uint64_t value)
+{
+	return value & ARCH_CR8_RESERVED;
+}
 
 enum vmx_exit_action vmx_cr_exit(struct vcpu *vcpu, uint64_t qualification);
 

@@ -10,14 +10,14 @@
 #include "kernel/memory.h"
 #include "kernel/string.h"
 
-#define EPT_READ (1ull << 0)
-#define EPT_WRITE (1ull << 1)
-#define EPT_EXECUTE (1ull << 2)
+#define EPT_READ           (1ull << 0)
+#define EPT_WRITE          (1ull << 1)
+#define EPT_EXECUTE        (1ull << 2)
 #define EPT_MEMORY_TYPE_WB (6ull << 3)
-#define EPT_LARGE (1ull << 7)
-#define EPT_ADDRESS_MASK 0x000ffffffffff000ull
-#define EPT_RWX (EPT_READ | EPT_WRITE | EPT_EXECUTE)
-#define EPT_2M (2ull << 20)
+#define EPT_LARGE          (1ull << 7)
+#define EPT_ADDRESS_MASK   0x000ffffffffff000ull
+#define EPT_RWX            (EPT_READ | EPT_WRITE | EPT_EXECUTE)
+#define EPT_2M             (2ull << 20)
 
 static uint64_t *ept_table(uint64_t *entry, struct ept_statistics *statistics)
 {

@@ -84,8 +84,7 @@ static enum vmx_exit_action exit_exception_or_nmi(struct vcpu *vcpu, uint64_t qu
 	}
 	vmx_vmcs_dump(vcpu, "unexpected exception exit");
 	vm_stop(vcpu->vm, "unexpected-exception: vector %u at rip=0x%llx",
-	        info & VMX_INTERRUPTION_VECTOR_MASK,
-	        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
+	        info & VMX_INTERRUPTION_VECTOR_MASK, (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 	return VMX_EXIT_ACTION_STOP;
 }
 
@@ -118,8 +117,11 @@ static enum vmx_exit_action exit_ept_violation(struct vcpu *vcpu, uint64_t quali
 			return VMX_EXIT_ACTION_STOP;
 		}
 	}
-	vm_stop(vm, "ept-violation: %s guest-physical 0x%llx (outside the VM's %llu MiB) at rip=0x%llx",
-	        fetch ? "fetch from" : write ? "write to" : "read of",
+	vm_stop(vm,
+	        "ept-violation: %s guest-physical 0x%llx (outside the VM's %llu MiB) at rip=0x%llx",
+	        fetch   ? "fetch from"
+	        : write ? "write to"
+	                : "read of",
 	        (unsigned long long)address, (unsigned long long)(vm->memory_size >> 20),
 	        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 	return VMX_EXIT_ACTION_STOP;
@@ -180,56 +182,56 @@ static enum vmx_exit_action exit_vmcall(struct vcpu *vcpu, uint64_t qualificatio
 }
 
 const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
-	[VMX_EXIT_EXCEPTION_OR_NMI] = {"exception", exit_exception_or_nmi},
-	[VMX_EXIT_EXTERNAL_INTERRUPT] = {"external_interrupt", exit_external_interrupt},
-	[VMX_EXIT_TRIPLE_FAULT] = {"triple_fault", exit_triple_fault},
-	[VMX_EXIT_INIT] = {"init", exit_init_sipi},
-	[VMX_EXIT_SIPI] = {"sipi", exit_init_sipi},
-	[VMX_EXIT_INTERRUPT_WINDOW] = {"interrupt_window", exit_interrupt_window},
-	[VMX_EXIT_NMI_WINDOW] = {"nmi_window", exit_nmi_window},
-	[VMX_EXIT_TASK_SWITCH] = {"task_switch", exit_task_switch},
-	[VMX_EXIT_CPUID] = {"cpuid", vmx_cpuid_exit},
-	[VMX_EXIT_GETSEC] = {"getsec", exit_undefined},
-	[VMX_EXIT_HLT] = {"hlt", exit_hlt},
-	[VMX_EXIT_INVD] = {"invd", exit_skip},
-	[VMX_EXIT_INVLPG] = {"invlpg", NULL},
-	[VMX_EXIT_RDPMC] = {"rdpmc", exit_undefined},
-	[VMX_EXIT_RDTSC] = {"rdtsc", NULL},
-	[VMX_EXIT_RSM] = {"rsm", exit_undefined},
-	[VMX_EXIT_VMCALL] = {"vmcall", exit_vmcall},
-	[VMX_EXIT_VMCLEAR] = {"vmclear", exit_vmx_instruction},
-	[VMX_EXIT_VMLAUNCH] = {"vmlaunch", exit_vmx_instruction},
-	[VMX_EXIT_VMPTRLD] = {"vmptrld", exit_vmx_instruction},
-	[VMX_EXIT_VMPTRST] = {"vmptrst", exit_vmx_instruction},
-	[VMX_EXIT_VMREAD] = {"vmread", exit_vmx_instruction},
-	[VMX_EXIT_VMRESUME] = {"vmresume", exit_vmx_instruction},
-	[VMX_EXIT_VMWRITE] = {"vmwrite", exit_vmx_instruction},
-	[VMX_EXIT_VMXOFF] = {"vmxoff", exit_vmx_instruction},
-	[VMX_EXIT_VMXON] = {"vmxon", exit_vmx_instruction},
-	[VMX_EXIT_CR_ACCESS] = {"cr_access", vmx_cr_exit},
-	[VMX_EXIT_DR_ACCESS] = {"dr_access", NULL},
-	[VMX_EXIT_IO] = {"io", vmx_io_exit},
-	[VMX_EXIT_RDMSR] = {"rdmsr", vmx_msr_read_exit},
-	[VMX_EXIT_WRMSR] = {"wrmsr", vmx_msr_write_exit},
-	[VMX_EXIT_INVALID_GUEST_STATE] = {"invalid_guest_state", NULL},
-	[VMX_EXIT_MSR_LOADING] = {"msr_loading", NULL},
-	[VMX_EXIT_MWAIT] = {"mwait", exit_undefined},
-	[VMX_EXIT_MONITOR_TRAP] = {"monitor_trap", NULL},
-	[VMX_EXIT_MONITOR] = {"monitor", exit_undefined},
-	[VMX_EXIT_PAUSE] = {"pause", exit_pause},
-	[VMX_EXIT_PREEMPTION_TIMER] = {"preemption_timer", exit_preemption_timer},
-	[VMX_EXIT_MACHINE_CHECK] = {"machine_check", NULL},
-	[VMX_EXIT_TPR_BELOW_THRESHOLD] = {"tpr_below_threshold", NULL},
-	[VMX_EXIT_APIC_ACCESS] = {"apic_access", NULL},
-	[VMX_EXIT_EPT_VIOLATION] = {"ept_violation", exit_ept_violation},
-	[VMX_EXIT_EPT_MISCONFIGURATION] = {"ept_misconfiguration", NULL},
-	[VMX_EXIT_INVEPT] = {"invept", exit_vmx_instruction},
-	[VMX_EXIT_RDTSCP] = {"rdtscp", NULL},
-	[VMX_EXIT_INVVPID] = {"invvpid", exit_vmx_instruction},
-	[VMX_EXIT_WBINVD] = {"wbinvd", exit_skip},
-	[VMX_EXIT_XSETBV] = {"xsetbv", exit_undefined},
-	[VMX_EXIT_INVPCID] = {"invpcid", NULL},
-	[VMX_EXIT_VMFUNC] = {"vmfunc", exit_undefined},
+    [VMX_EXIT_EXCEPTION_OR_NMI] = {"exception", exit_exception_or_nmi},
+    [VMX_EXIT_EXTERNAL_INTERRUPT] = {"external_interrupt", exit_external_interrupt},
+    [VMX_EXIT_TRIPLE_FAULT] = {"triple_fault", exit_triple_fault},
+    [VMX_EXIT_INIT] = {"init", exit_init_sipi},
+    [VMX_EXIT_SIPI] = {"sipi", exit_init_sipi},
+    [VMX_EXIT_INTERRUPT_WINDOW] = {"interrupt_window", exit_interrupt_window},
+    [VMX_EXIT_NMI_WINDOW] = {"nmi_window", exit_nmi_window},
+    [VMX_EXIT_TASK_SWITCH] = {"task_switch", exit_task_switch},
+    [VMX_EXIT_CPUID] = {"cpuid", vmx_cpuid_exit},
+    [VMX_EXIT_GETSEC] = {"getsec", exit_undefined},
+    [VMX_EXIT_HLT] = {"hlt", exit_hlt},
+    [VMX_EXIT_INVD] = {"invd", exit_skip},
+    [VMX_EXIT_INVLPG] = {"invlpg", NULL},
+    [VMX_EXIT_RDPMC] = {"rdpmc", exit_undefined},
+    [VMX_EXIT_RDTSC] = {"rdtsc", NULL},
+    [VMX_EXIT_RSM] = {"rsm", exit_undefined},
+    [VMX_EXIT_VMCALL] = {"vmcall", exit_vmcall},
+    [VMX_EXIT_VMCLEAR] = {"vmclear", exit_vmx_instruction},
+    [VMX_EXIT_VMLAUNCH] = {"vmlaunch", exit_vmx_instruction},
+    [VMX_EXIT_VMPTRLD] = {"vmptrld", exit_vmx_instruction},
+    [VMX_EXIT_VMPTRST] = {"vmptrst", exit_vmx_instruction},
+    [VMX_EXIT_VMREAD] = {"vmread", exit_vmx_instruction},
+    [VMX_EXIT_VMRESUME] = {"vmresume", exit_vmx_instruction},
+    [VMX_EXIT_VMWRITE] = {"vmwrite", exit_vmx_instruction},
+    [VMX_EXIT_VMXOFF] = {"vmxoff", exit_vmx_instruction},
+    [VMX_EXIT_VMXON] = {"vmxon", exit_vmx_instruction},
+    [VMX_EXIT_CR_ACCESS] = {"cr_access", vmx_cr_exit},
+    [VMX_EXIT_DR_ACCESS] = {"dr_access", NULL},
+    [VMX_EXIT_IO] = {"io", vmx_io_exit},
+    [VMX_EXIT_RDMSR] = {"rdmsr", vmx_msr_read_exit},
+    [VMX_EXIT_WRMSR] = {"wrmsr", vmx_msr_write_exit},
+    [VMX_EXIT_INVALID_GUEST_STATE] = {"invalid_guest_state", NULL},
+    [VMX_EXIT_MSR_LOADING] = {"msr_loading", NULL},
+    [VMX_EXIT_MWAIT] = {"mwait", exit_undefined},
+    [VMX_EXIT_MONITOR_TRAP] = {"monitor_trap", NULL},
+    [VMX_EXIT_MONITOR] = {"monitor", exit_undefined},
+    [VMX_EXIT_PAUSE] = {"pause", exit_pause},
+    [VMX_EXIT_PREEMPTION_TIMER] = {"preemption_timer", exit_preemption_timer},
+    [VMX_EXIT_MACHINE_CHECK] = {"machine_check", NULL},
+    [VMX_EXIT_TPR_BELOW_THRESHOLD] = {"tpr_below_threshold", NULL},
+    [VMX_EXIT_APIC_ACCESS] = {"apic_access", NULL},
+    [VMX_EXIT_EPT_VIOLATION] = {"ept_violation", exit_ept_violation},
+    [VMX_EXIT_EPT_MISCONFIGURATION] = {"ept_misconfiguration", NULL},
+    [VMX_EXIT_INVEPT] = {"invept", exit_vmx_instruction},
+    [VMX_EXIT_RDTSCP] = {"rdtscp", NULL},
+    [VMX_EXIT_INVVPID] = {"invvpid", exit_vmx_instruction},
+    [VMX_EXIT_WBINVD] = {"wbinvd", exit_skip},
+    [VMX_EXIT_XSETBV] = {"xsetbv", exit_undefined},
+    [VMX_EXIT_INVPCID] = {"invpcid", NULL},
+    [VMX_EXIT_VMFUNC] = {"vmfunc", exit_undefined},
 };
 
 const char *vmx_exit_name(uint32_t reason)
@@ -262,10 +264,10 @@ static void exit_flood_guard(struct vcpu *vcpu, uint32_t reason)
 		return;
 	uint64_t per_ms = vcpu->flood_window_exits * timer_tsc_khz / span;
 	if (per_ms > vm->exit_rate && vm->state == VM_STATE_RUNNING)
-		vm_stop(vm, "exit-flood: %llu exits per ms of run time over %llu ms exceed "
+		vm_stop(vm,
+		        "exit-flood: %llu exits per ms of run time over %llu ms exceed "
 		        "vm_exit_rate=%llu (last: %s)",
-		        (unsigned long long)per_ms,
-		        (unsigned long long)(span / timer_tsc_khz),
+		        (unsigned long long)per_ms, (unsigned long long)(span / timer_tsc_khz),
 		        (unsigned long long)vm->exit_rate, vmx_exit_name(reason));
 	vcpu->flood_window_run = run;
 	vcpu->flood_window_exits = 0;
@@ -283,8 +285,9 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		vmx_vmcs_dump(vcpu, "VM-entry failure");
 		bool deliberate = vmx_settings.corrupt_guest[0] &&
 		                  strcmp(vmx_settings.corrupt_guest, vm->name) == 0;
-		vm_stop(vm, "entry-failure: %s (reason %u), qualification 0x%llx%s", vmx_exit_name(reason),
-		        reason, (unsigned long long)vmx_read(VMCS_EXIT_QUALIFICATION),
+		vm_stop(vm, "entry-failure: %s (reason %u), qualification 0x%llx%s",
+		        vmx_exit_name(reason), reason,
+		        (unsigned long long)vmx_read(VMCS_EXIT_QUALIFICATION),
 		        deliberate ? " (vmx_corrupt_guest test hook)"
 		                   : ", hypervisor bug: VM-entry failed on guest state that should "
 		                     "have been checked");
@@ -299,14 +302,15 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 	/* An event whose delivery caused the exit is delivered again. */
 	uint32_t vectoring = (uint32_t)vmx_read(VMCS_IDT_VECTORING_INFO);
 	if (vectoring & VMX_INTERRUPTION_VALID) {
-		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO, vectoring & ~VMX_INTERRUPTION_NMI_UNBLOCKING);
+		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO,
+		          vectoring & ~VMX_INTERRUPTION_NMI_UNBLOCKING);
 		if (vectoring & VMX_INTERRUPTION_ERROR_CODE)
 			vmx_write(VMCS_ENTRY_EXCEPTION_ERROR_CODE,
 			          vmx_read(VMCS_IDT_VECTORING_ERROR_CODE));
 		vmx_write(VMCS_ENTRY_INSTRUCTION_LENGTH, vmx_read(VMCS_EXIT_INSTRUCTION_LENGTH));
 	}
 	enum vmx_exit_action action =
-		vmx_exit_table[reason].handler(vcpu, vmx_read(VMCS_EXIT_QUALIFICATION));
+	    vmx_exit_table[reason].handler(vcpu, vmx_read(VMCS_EXIT_QUALIFICATION));
 	if (action == VMX_EXIT_ACTION_NEXT) {
 		vmx_write(VMCS_GUEST_RIP,
 		          vmx_read(VMCS_GUEST_RIP) + vmx_read(VMCS_EXIT_INSTRUCTION_LENGTH));

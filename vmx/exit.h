@@ -18,9 +18,9 @@
 #include "vmx/vm.h"
 
 enum vmx_exit_action {
-	VMX_EXIT_ACTION_RESUME,      /* re-enter at the same RIP */
-	VMX_EXIT_ACTION_NEXT,        /* skip the exiting instruction, re-enter */
-	VMX_EXIT_ACTION_STOP,        /* the VM was stopped (vm_stop) */
+	VMX_EXIT_ACTION_RESUME, /* re-enter at the same RIP */
+	VMX_EXIT_ACTION_NEXT,   /* skip the exiting instruction, re-enter */
+	VMX_EXIT_ACTION_STOP,   /* the VM was stopped (vm_stop) */
 };
 
 typedef enum vmx_exit_action (*vmx_exit_handler_fn)(struct vcpu *vcpu, uint64_t qualification);

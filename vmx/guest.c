@@ -15,8 +15,8 @@ static uint64_t *vmx_register_slot(struct vcpu *vcpu, unsigned index)
 {
 	struct vmx_guest_registers *r = &vcpu->registers;
 	uint64_t *const slots[VMX_REGISTER_COUNT] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
-		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
+	    &r->rax, &r->rcx, &r->rdx, &r->rbx, NULL,    &r->rbp, &r->rsi, &r->rdi,
+	    &r->r8,  &r->r9,  &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
 	};
 	return slots[index % VMX_REGISTER_COUNT];
 }
@@ -43,6 +43,12 @@ unsigned vmx_guest_cpl(struct vcpu *vcpu)
 	       VMX_SEGMENT_ACCESS_DPL_MASK;
 }
 
-void vmx_inject_gp(struct vcpu *vcpu) { vmx_inject_exception(vcpu, ARCH_VECTOR_GP, true, 0); }
+void vmx_inject_gp(struct vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, ARCH_VECTOR_GP, true, 0);
+}
 
-void vmx_inject_ud(struct vcpu *vcpu) { vmx_inject_exception(vcpu, ARCH_VECTOR_UD, false, 0); }
+void vmx_inject_ud(struct vcpu *vcpu)
+{
+	vmx_inject_exception(vcpu, ARCH_VECTOR_UD, false, 0);
+}

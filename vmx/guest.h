@@ -26,7 +26,7 @@ enum vmx_register {
 	VMX_REGISTER_RBP = 5,
 	VMX_REGISTER_RSI = 6,
 	VMX_REGISTER_RDI = 7,
-	VMX_REGISTER_R8 = 8,         /* ... R9 to R14 in order ... */
+	VMX_REGISTER_R8 = 8, /* ... R9 to R14 in order ... */
 	VMX_REGISTER_R15 = 15,
 	VMX_REGISTER_COUNT = 16,
 };

@@ -14,18 +14,18 @@
 
 #include "kernel/string.h"
 
-#define GUEST_ACPI_HEADER_LENGTH 36u
-#define GUEST_ACPI_FADT_LENGTH 268u /* revision 5 */
-#define GUEST_ACPI_FACS_LENGTH 64u
-#define GUEST_ACPI_ROOT_ENTRIES 2u  /* FADT, MADT */
-#define GUEST_ACPI_DEFAULT_LAPIC 0xfee00000u
+#define GUEST_ACPI_HEADER_LENGTH  36u
+#define GUEST_ACPI_FADT_LENGTH    268u /* revision 5 */
+#define GUEST_ACPI_FACS_LENGTH    64u
+#define GUEST_ACPI_ROOT_ENTRIES   2u /* FADT, MADT */
+#define GUEST_ACPI_DEFAULT_LAPIC  0xfee00000u
 #define GUEST_ACPI_DEFAULT_IOAPIC 0xfec00000u
 
 /* MADT entry types and lengths. */
-#define GUEST_ACPI_MADT_LAPIC 0
-#define GUEST_ACPI_MADT_IOAPIC 1
-#define GUEST_ACPI_MADT_OVERRIDE 2
-#define GUEST_ACPI_MADT_LAPIC_NMI 4
+#define GUEST_ACPI_MADT_LAPIC          0
+#define GUEST_ACPI_MADT_IOAPIC         1
+#define GUEST_ACPI_MADT_OVERRIDE       2
+#define GUEST_ACPI_MADT_LAPIC_NMI      4
 #define GUEST_ACPI_OVERRIDE_LEVEL_HIGH 0x000d /* active high, level */
 
 /* FADT flags: WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON (control methods,
@@ -67,8 +67,7 @@ static uint8_t guest_acpi_checksum(const uint8_t *p, size_t length)
 	return (uint8_t)-sum;
 }
 
-static size_t guest_acpi_align(struct guest_acpi_builder *builder, size_t offset,
-                               size_t alignment)
+static size_t guest_acpi_align(struct guest_acpi_builder *builder, size_t offset, size_t alignment)
 {
 	uint64_t address = builder->base + offset;
 	uint64_t aligned = (address + alignment - 1) & ~(uint64_t)(alignment - 1);
@@ -80,8 +79,8 @@ static size_t guest_acpi_align(struct guest_acpi_builder *builder, size_t offset
  * false when the buffer is full. Otherwise *address is the guest address
  * and *table the zeroed bytes, or NULL when only measuring.
  */
-static bool guest_acpi_allocate(struct guest_acpi_builder *builder, size_t length,
-                                size_t alignment, uint64_t *address, uint8_t **table)
+static bool guest_acpi_allocate(struct guest_acpi_builder *builder, size_t length, size_t alignment,
+                                uint64_t *address, uint8_t **table)
 {
 	size_t offset = guest_acpi_align(builder, builder->cursor, alignment);
 	size_t rsdp_end = builder->rsdp_offset + GUEST_ACPI_RSDP_LENGTH;
@@ -109,10 +108,10 @@ static void guest_acpi_header(uint8_t *table, const char *signature, uint32_t le
 	guest_acpi_put32(table + 4, length);
 	table[8] = revision;
 	memcpy(table + 10, GUEST_ACPI_OEM_ID, 6);
-	memcpy(table + 16, "USLICEVM", 8);          /* OEM table ID */
-	guest_acpi_put32(table + 24, 1);            /* OEM revision */
-	memcpy(table + 28, "USLC", 4);              /* creator ID */
-	guest_acpi_put32(table + 32, 1);            /* creator revision */
+	memcpy(table + 16, "USLICEVM", 8); /* OEM table ID */
+	guest_acpi_put32(table + 24, 1);   /* OEM revision */
+	memcpy(table + 28, "USLC", 4);     /* creator ID */
+	guest_acpi_put32(table + 32, 1);   /* creator revision */
 }
 
 static void guest_acpi_finish(uint8_t *table, uint32_t length)
@@ -158,9 +157,9 @@ static size_t guest_acpi_s5(uint8_t *aml, uint8_t sleep_type)
 	aml[length++] = 0x08; /* NameOp */
 	memcpy(aml + length, "\\_S5_", 5);
 	length += 5;
-	aml[length++] = 0x12;                    /* PackageOp */
-	aml[length++] = (uint8_t)(2 + count);    /* PkgLength (itself, NumElements, data) */
-	aml[length++] = 4;                       /* NumElements */
+	aml[length++] = 0x12;                 /* PackageOp */
+	aml[length++] = (uint8_t)(2 + count); /* PkgLength (itself, NumElements, data) */
+	aml[length++] = 4;                    /* NumElements */
 	memcpy(aml + length, elements, count);
 	return length + count;
 }
@@ -168,9 +167,9 @@ static size_t guest_acpi_s5(uint8_t *aml, uint8_t sleep_type)
 static bool guest_acpi_config_valid(const struct guest_acpi_config *config)
 {
 	return config->vcpu_count >= 1 && config->vcpu_count <= GUEST_ACPI_MAX_VCPUS &&
-	       config->s5_sleep_type <= 7 && config->pm1a_event_port &&
-	       config->pm1a_control_port && config->sci_interrupt != 0 &&
-	       config->sci_interrupt != 2 && !(config->rsdp_address & 15);
+	       config->s5_sleep_type <= 7 && config->pm1a_event_port && config->pm1a_control_port &&
+	       config->sci_interrupt != 0 && config->sci_interrupt != 2 &&
+	       !(config->rsdp_address & 15);
 }
 
 static size_t guest_acpi_madt_length(const struct guest_acpi_config *config)
@@ -196,8 +195,8 @@ static uint64_t guest_acpi_build_madt(struct guest_acpi_builder *builder,
 	for (uint32_t cpu = 0; cpu < config->vcpu_count; cpu++, e += 8) {
 		e[0] = GUEST_ACPI_MADT_LAPIC;
 		e[1] = 8;
-		e[2] = (uint8_t)cpu; /* processor UID */
-		e[3] = (uint8_t)cpu; /* APIC ID */
+		e[2] = (uint8_t)cpu;        /* processor UID */
+		e[3] = (uint8_t)cpu;        /* APIC ID */
 		guest_acpi_put32(e + 4, 1); /* enabled */
 	}
 	e[0] = GUEST_ACPI_MADT_IOAPIC;
@@ -260,16 +259,16 @@ static uint64_t guest_acpi_build_facs(struct guest_acpi_builder *builder)
 }
 
 static uint64_t guest_acpi_build_fadt(struct guest_acpi_builder *builder,
-                                      const struct guest_acpi_config *config,
-                                      uint64_t facs, uint64_t dsdt)
+                                      const struct guest_acpi_config *config, uint64_t facs,
+                                      uint64_t dsdt)
 {
 	uint64_t address;
 	uint8_t *f;
 	if (!guest_acpi_allocate(builder, GUEST_ACPI_FADT_LENGTH, 16, &address, &f) || !f)
 		return address;
 	guest_acpi_header(f, "FACP", GUEST_ACPI_FADT_LENGTH, 5);
-	guest_acpi_put32(f + 36, (uint32_t)facs);  /* FIRMWARE_CTRL (X_ left 0) */
-	guest_acpi_put32(f + 40, (uint32_t)dsdt);  /* DSDT */
+	guest_acpi_put32(f + 36, (uint32_t)facs); /* FIRMWARE_CTRL (X_ left 0) */
+	guest_acpi_put32(f + 40, (uint32_t)dsdt); /* DSDT */
 	guest_acpi_put16(f + 46, config->sci_interrupt);
 	/* SMI_CMD, ACPI_ENABLE/DISABLE 0: no SMM, always in ACPI mode. */
 	guest_acpi_put32(f + 56, config->pm1a_event_port);
@@ -278,11 +277,11 @@ static uint64_t guest_acpi_build_fadt(struct guest_acpi_builder *builder,
 	f[88] = 4; /* PM1_EVT_LEN */
 	f[89] = 2; /* PM1_CNT_LEN */
 	f[91] = config->pm_timer_port ? 4 : 0;
-	guest_acpi_put16(f + 96, 0x0fff);          /* P_LVL2_LAT: no C2 */
-	guest_acpi_put16(f + 98, 0x0fff);          /* P_LVL3_LAT: no C3 */
+	guest_acpi_put16(f + 96, 0x0fff); /* P_LVL2_LAT: no C2 */
+	guest_acpi_put16(f + 98, 0x0fff); /* P_LVL3_LAT: no C3 */
 	guest_acpi_put16(f + 109, config->boot_flags);
 	guest_acpi_put32(f + 112, GUEST_ACPI_FADT_FLAGS);
-	guest_acpi_put64(f + 140, dsdt);           /* X_DSDT */
+	guest_acpi_put64(f + 140, dsdt); /* X_DSDT */
 	guest_acpi_gas_io(f + 148, 32, config->pm1a_event_port);
 	guest_acpi_gas_io(f + 172, 16, config->pm1a_control_port);
 	guest_acpi_gas_io(f + 208, 32, config->pm_timer_port);
@@ -373,10 +372,10 @@ uint64_t guest_acpi_build(void *buffer, size_t size, uint64_t guest_physical_bas
 	    size - rsdp_offset < GUEST_ACPI_RSDP_LENGTH)
 		return 0;
 	struct guest_acpi_builder builder = {
-		.buffer = buffer,
-		.size = size,
-		.base = guest_physical_base,
-		.rsdp_offset = (size_t)rsdp_offset,
+	    .buffer = buffer,
+	    .size = size,
+	    .base = guest_physical_base,
+	    .rsdp_offset = (size_t)rsdp_offset,
 	};
 	return guest_acpi_run(&builder, config);
 }

@@ -23,33 +23,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GUEST_ACPI_MAX_VCPUS 254        /* 8-bit APIC IDs, 0xff is broadcast */
+#define GUEST_ACPI_MAX_VCPUS   254 /* 8-bit APIC IDs, 0xff is broadcast */
 #define GUEST_ACPI_RSDP_LENGTH 36
-#define GUEST_ACPI_OEM_ID "USLICE"
+#define GUEST_ACPI_OEM_ID      "USLICE"
 
 /* FADT IAPC_BOOT_ARCH flags. */
 #define GUEST_ACPI_BOOT_LEGACY_DEVICES (1u << 0)
-#define GUEST_ACPI_BOOT_8042 (1u << 1)
-#define GUEST_ACPI_BOOT_NO_VGA (1u << 2)
-#define GUEST_ACPI_BOOT_NO_MSI (1u << 3)
-#define GUEST_ACPI_BOOT_NO_ASPM (1u << 4)
-#define GUEST_ACPI_BOOT_NO_CMOS_RTC (1u << 5)
+#define GUEST_ACPI_BOOT_8042           (1u << 1)
+#define GUEST_ACPI_BOOT_NO_VGA         (1u << 2)
+#define GUEST_ACPI_BOOT_NO_MSI         (1u << 3)
+#define GUEST_ACPI_BOOT_NO_ASPM        (1u << 4)
+#define GUEST_ACPI_BOOT_NO_CMOS_RTC    (1u << 5)
 
 struct guest_acpi_config {
-	uint32_t vcpu_count;          /* 1..GUEST_ACPI_MAX_VCPUS */
-	uint32_t lapic_address;       /* 0xfee00000 */
+	uint32_t vcpu_count;    /* 1..GUEST_ACPI_MAX_VCPUS */
+	uint32_t lapic_address; /* 0xfee00000 */
 	uint8_t ioapic_id;
-	uint32_t ioapic_address;      /* 0xfec00000 */
+	uint32_t ioapic_address; /* 0xfec00000 */
 	uint32_t ioapic_gsi_base;
-	uint16_t pm1a_event_port;     /* PM1a status at +0, enable at +2 */
-	uint16_t pm1a_control_port;   /* 16-bit; SLP_TYP bits 10-12, SLP_EN bit 13 */
-	uint16_t pm_timer_port;       /* 0: no PM timer */
-	uint16_t sci_interrupt;       /* ISA IRQ = GSI of the SCI */
-	uint8_t s5_sleep_type;        /* SLP_TYP for S5, 0..7 */
-	uint16_t boot_flags;          /* GUEST_ACPI_BOOT_* */
-	bool pcat_compatible;         /* MADT: dual 8259 PICs present */
-	uint64_t rsdp_address;        /* guest-physical, 16-byte aligned, inside the
-	                                 buffer; 0 = the buffer's first bytes */
+	uint16_t pm1a_event_port;   /* PM1a status at +0, enable at +2 */
+	uint16_t pm1a_control_port; /* 16-bit; SLP_TYP bits 10-12, SLP_EN bit 13 */
+	uint16_t pm_timer_port;     /* 0: no PM timer */
+	uint16_t sci_interrupt;     /* ISA IRQ = GSI of the SCI */
+	uint8_t s5_sleep_type;      /* SLP_TYP for S5, 0..7 */
+	uint16_t boot_flags;        /* GUEST_ACPI_BOOT_* */
+	bool pcat_compatible;       /* MADT: dual 8259 PICs present */
+	uint64_t rsdp_address;      /* guest-physical, 16-byte aligned, inside the
+	                               buffer; 0 = the buffer's first bytes */
 };
 
 /*

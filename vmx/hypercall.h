@@ -13,8 +13,8 @@
 #ifndef VMX_HYPERCALL_H
 #define VMX_HYPERCALL_H
 
-#define HYPERCALL_CPUID_BASE 0x40000000u
-#define HYPERCALL_SIGNATURE "usliceuslice"
+#define HYPERCALL_CPUID_BASE  0x40000000u
+#define HYPERCALL_SIGNATURE   "usliceuslice"
 #define HYPERCALL_ABI_VERSION 1u
 
 enum hypercall_function {
@@ -26,9 +26,9 @@ enum hypercall_function {
 	HYPERCALL_FUNCTION_COUNT
 };
 
-#define HYPERCALL_RESULT_MAX 240
-#define HYPERCALL_ERROR_PERMISSION (-1)
-#define HYPERCALL_ERROR_INVALID (-22)
+#define HYPERCALL_RESULT_MAX        240
+#define HYPERCALL_ERROR_PERMISSION  (-1)
+#define HYPERCALL_ERROR_INVALID     (-22)
 #define HYPERCALL_ERROR_NO_FUNCTION (-38)
 
 #endif /* VMX_HYPERCALL_H */

@@ -10,8 +10,8 @@
 #include "vmx/vmx.h"
 
 int vmx_io_register(struct vm *vm, uint16_t first_port, uint16_t count,
-                    enum vm_io_result (*access)(struct vcpu *vcpu, uint16_t port,
-                                                unsigned size, bool in, uint32_t *value))
+                    enum vm_io_result (*access)(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                                bool in, uint32_t *value))
 {
 	uint32_t end = (uint32_t)first_port + count;
 	if (!count || !access || end > UINT16_MAX + 1u || vm->io_count >= VM_IO_HOOKS)
@@ -42,8 +42,8 @@ enum vm_io_result vmx_io_access(struct vcpu *vcpu, uint16_t port, unsigned size,
                                 uint32_t *value)
 {
 	const struct vm_io_hook *hook = vmx_io_find(vcpu->vm, port);
-	enum vm_io_result result = hook ? hook->access(vcpu, port, size, in, value)
-	                                : VM_IO_UNCLAIMED;
+	enum vm_io_result result =
+	    hook ? hook->access(vcpu, port, size, in, value) : VM_IO_UNCLAIMED;
 	if (result == VM_IO_UNCLAIMED) {
 		/* Nobody emulates it: an IN keeps all ones, an OUT is dropped. */
 		vcpu->io_unknown++;
@@ -56,8 +56,9 @@ enum vmx_exit_action vmx_io_exit(struct vcpu *vcpu, uint64_t qualification)
 {
 	struct vmx_io_qualification io = vmx_io_qualification_decode(qualification);
 	if (io.string) {
-		vm_stop(vcpu->vm, "unsupported-io: string I/O (INS/OUTS) on port 0x%x at rip=0x%llx",
-		        io.port, (unsigned long long)vmx_read(VMCS_GUEST_RIP));
+		vm_stop(vcpu->vm,
+		        "unsupported-io: string I/O (INS/OUTS) on port 0x%x at rip=0x%llx", io.port,
+		        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 		return VMX_EXIT_ACTION_STOP;
 	}
 	uint32_t mask = io.size == sizeof(uint32_t) ? UINT32_MAX : (1u << (8 * io.size)) - 1;
@@ -68,7 +69,8 @@ enum vmx_exit_action vmx_io_exit(struct vcpu *vcpu, uint64_t qualification)
 		if (io.size == sizeof(uint32_t))
 			vcpu->registers.rax = value; /* a 32-bit IN zero-extends into RAX */
 		else
-			vcpu->registers.rax = (vcpu->registers.rax & ~(uint64_t)mask) | (value & mask);
+			vcpu->registers.rax =
+			    (vcpu->registers.rax & ~(uint64_t)mask) | (value & mask);
 	}
 	return VMX_EXIT_ACTION_NEXT;
 }

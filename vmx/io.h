@@ -25,8 +25,8 @@
 /* Register [first_port, first_port + count) for `access`. 0, or -1 if the
  * range is empty, wraps, overlaps a registered one or the table is full. */
 int vmx_io_register(struct vm *vm, uint16_t first_port, uint16_t count,
-                    enum vm_io_result (*access)(struct vcpu *vcpu, uint16_t port,
-                                                unsigned size, bool in, uint32_t *value));
+                    enum vm_io_result (*access)(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                                bool in, uint32_t *value));
 /* The hook that emulates `port`, or NULL. */
 const struct vm_io_hook *vmx_io_find(const struct vm *vm, uint16_t port);
 /* Emulate one non-string access of `size` bytes; `value` as for a hook.

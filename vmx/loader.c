@@ -60,8 +60,8 @@ static const struct loader_placed {
 	uint64_t base, length;
 	const char *name;
 } loader_placed[] = {
-	{LOADER_INFO_ADDRESS, LOADER_INFO_SIZE, "the Multiboot information"},
-	{LOADER_ACPI_BASE, LOADER_ACPI_SIZE, "the guest ACPI tables"},
+    {LOADER_INFO_ADDRESS, LOADER_INFO_SIZE, "the Multiboot information"},
+    {LOADER_ACPI_BASE, LOADER_ACPI_SIZE, "the guest ACPI tables"},
 };
 
 /* 0, or -1 naming the segment and the range it overlaps. */
@@ -85,7 +85,10 @@ static int loader_check_placed(char *error, size_t size, unsigned index, uint64_
 	return 0;
 }
 
-static uint16_t loader_read16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t loader_read16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
 static uint32_t loader_read32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -116,10 +119,12 @@ static int loader_check_header(const uint8_t *image, uint64_t length, char *erro
 		if ((uint32_t)(LOADER_MULTIBOOT_MAGIC + flags + checksum) != 0)
 			return loader_fail(error, size, "Multiboot header checksum is wrong");
 		if (flags & 0xfff8u)
-			return loader_fail(error, size, "Multiboot header requires an unsupported feature");
-		if (flags & (1u << 16))
 			return loader_fail(error, size,
-			                   "Multiboot a.out kludge (flag 16) is not supported: give an ELF");
+			                   "Multiboot header requires an unsupported feature");
+		if (flags & (1u << 16))
+			return loader_fail(
+			    error, size,
+			    "Multiboot a.out kludge (flag 16) is not supported: give an ELF");
 		return 0;
 	}
 	return loader_fail(error, size, "no Multiboot header in the first 8 KiB");
@@ -130,11 +135,14 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
                            struct loader_segment *segments, unsigned *count, uint64_t *entry,
                            char *error, size_t size)
 {
-	if (length < 52 || image[0] != 0x7f || image[1] != 'E' || image[2] != 'L' || image[3] != 'F')
+	if (length < 52 || image[0] != 0x7f || image[1] != 'E' || image[2] != 'L' ||
+	    image[3] != 'F')
 		return loader_fail(error, size, "not an ELF file (bad magic or truncated header)");
 	bool elf64 = image[4] == 2;
 	if ((image[4] != 1 && image[4] != 2) || image[5] != 1)
-		return loader_fail(error, size, "ELF class or byte order not supported (need little-endian ELF32/ELF64)");
+		return loader_fail(
+		    error, size,
+		    "ELF class or byte order not supported (need little-endian ELF32/ELF64)");
 	uint16_t machine = loader_read16(image + 18);
 	if (loader_read16(image + 16) != 2 || (machine != 3 && machine != 62))
 		return loader_fail(error, size, "ELF is not an x86 executable (e_type/e_machine)");
@@ -147,7 +155,8 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 	if (phentsize < (elf64 ? 56 : 32) || phnum == 0 || phnum > 64)
 		return loader_fail(error, size, "bad program header table (entry size or count)");
 	if (phoff > length || (uint64_t)phentsize * phnum > length - phoff)
-		return loader_fail(error, size, "program header table lies outside the file (truncated ELF)");
+		return loader_fail(error, size,
+		                   "program header table lies outside the file (truncated ELF)");
 	unsigned n = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = image + phoff + (uint64_t)i * phentsize;
@@ -171,8 +180,9 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 			return loader_fail_segment(error, size, "file size exceeds memory size", i,
 			                           s.address, s.memory_size);
 		if (s.offset > length || s.file_size > length - s.offset)
-			return loader_fail_segment(error, size, "data lies outside the file (truncated ELF)",
-			                           i, s.address, s.memory_size);
+			return loader_fail_segment(error, size,
+			                           "data lies outside the file (truncated ELF)", i,
+			                           s.address, s.memory_size);
 		if (s.address >= guest_size || s.memory_size > guest_size - s.address)
 			return loader_fail_segment(error, size, "lies outside guest memory", i,
 			                           s.address, s.memory_size);
@@ -181,8 +191,8 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 		for (unsigned j = 0; j < n; j++)
 			if (s.address < segments[j].address + segments[j].memory_size &&
 			    segments[j].address < s.address + s.memory_size)
-				return loader_fail_segment(error, size, "overlaps another segment", i,
-				                           s.address, s.memory_size);
+				return loader_fail_segment(error, size, "overlaps another segment",
+				                           i, s.address, s.memory_size);
 		if (n == LOADER_MAX_MODULES * 2)
 			return loader_fail(error, size, "too many loadable segments");
 		segments[n++] = s;
@@ -227,8 +237,10 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	bool entry_inside = false;
 	for (unsigned i = 0; i < count; i++) {
 		const struct loader_segment *s = &segments[i];
-		if (s->address < start) start = s->address;
-		if (s->address + s->memory_size > end) end = s->address + s->memory_size;
+		if (s->address < start)
+			start = s->address;
+		if (s->address + s->memory_size > end)
+			end = s->address + s->memory_size;
 		if (entry >= s->address && entry < s->address + s->memory_size)
 			entry_inside = true;
 	}
@@ -242,7 +254,8 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	uint64_t module_base[LOADER_MAX_MODULES];
 	for (unsigned i = 0; i < module_count; i++) {
 		if (modules[i].length > guest_size || cursor > guest_size - modules[i].length)
-			return loader_fail(error, error_size, "modules do not fit in guest memory after the kernel");
+			return loader_fail(error, error_size,
+			                   "modules do not fit in guest memory after the kernel");
 		module_base[i] = cursor;
 		cursor = (cursor + modules[i].length + 0xfff) & ~0xfffull;
 	}
@@ -250,7 +263,8 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	for (unsigned i = 0; i < count; i++) {
 		const struct loader_segment *s = &segments[i];
 		__builtin_memcpy(guest + s->address, image + s->offset, s->file_size);
-		__builtin_memset(guest + s->address + s->file_size, 0, s->memory_size - s->file_size);
+		__builtin_memset(guest + s->address + s->file_size, 0,
+		                 s->memory_size - s->file_size);
 	}
 	for (unsigned i = 0; i < module_count; i++)
 		__builtin_memcpy(guest + module_base[i], modules[i].data, modules[i].length);
@@ -258,10 +272,12 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	uint8_t *info = guest + LOADER_INFO_ADDRESS;
 	__builtin_memset(info, 0, LOADER_INFO_SIZE);
 	uint32_t mmap = LOADER_INFO_ADDRESS + 0x100, list = LOADER_INFO_ADDRESS + 0x200;
-	uint32_t strings = LOADER_INFO_ADDRESS + 0x400, strings_end = LOADER_INFO_ADDRESS + LOADER_INFO_SIZE;
+	uint32_t strings = LOADER_INFO_ADDRESS + 0x400,
+	         strings_end = LOADER_INFO_ADDRESS + LOADER_INFO_SIZE;
 	uint32_t flags = (1u << 0) | (1u << 6) | (1u << 9);
-	loader_write32(info + 4, 639);                                         /* mem_lower KiB */
-	loader_write32(info + 8, (uint32_t)((guest_size - LOADER_LOWEST_LOAD) >> 10)); /* mem_upper */
+	loader_write32(info + 4, 639); /* mem_lower KiB */
+	loader_write32(info + 8,
+	               (uint32_t)((guest_size - LOADER_LOWEST_LOAD) >> 10)); /* mem_upper */
 	uint8_t *m = guest + mmap;
 	loader_write32(m, 20);
 	loader_write64(m + 4, 0);
@@ -317,7 +333,8 @@ int loader_check_overlap(const struct loader_range *ranges, unsigned count, char
 			    ranges[j].base < ranges[i].base + ranges[i].length) {
 				size_t used = 0;
 				loader_message(error, error_size, &used, "module ", true, i);
-				loader_message(error, error_size, &used, " overlaps module ", true, j);
+				loader_message(error, error_size, &used, " overlaps module ", true,
+				               j);
 				return -1;
 			}
 	return 0;

@@ -28,14 +28,14 @@
 #include <stdint.h>
 
 #define LOADER_MULTIBOOT_MAGIC 0x1badb002u
-#define LOADER_BOOT_MAGIC 0x2badb002u
-#define LOADER_INFO_ADDRESS 0x10000u
-#define LOADER_INFO_SIZE 0x10000u
-#define LOADER_LOWEST_LOAD 0x100000u  /* 1 MiB: the first module address at the lowest */
+#define LOADER_BOOT_MAGIC      0x2badb002u
+#define LOADER_INFO_ADDRESS    0x10000u
+#define LOADER_INFO_SIZE       0x10000u
+#define LOADER_LOWEST_LOAD     0x100000u /* 1 MiB: the first module address at the lowest */
 /* Where vmx/platform.c builds the guest ACPI tables (PLATFORM_ACPI_BASE
  * and PLATFORM_ACPI_SIZE, which must stay equal to these). */
-#define LOADER_ACPI_BASE 0xe0000u
-#define LOADER_ACPI_SIZE 0x20000u
+#define LOADER_ACPI_BASE   0xe0000u
+#define LOADER_ACPI_SIZE   0x20000u
 #define LOADER_MAX_MODULES 8
 
 struct loader_module {

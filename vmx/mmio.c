@@ -14,10 +14,10 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define MMIO_PAGE_PRESENT 1ull
-#define MMIO_PAGE_LARGE (1ull << 7)
-#define MMIO_ADDRESS_MASK 0x000ffffffffff000ull
-#define MMIO_CS_LONG (1u << 13)
+#define MMIO_PAGE_PRESENT   1ull
+#define MMIO_PAGE_LARGE     (1ull << 7)
+#define MMIO_ADDRESS_MASK   0x000ffffffffff000ull
+#define MMIO_CS_LONG        (1u << 13)
 #define MMIO_CS_DEFAULT_BIG (1u << 14)
 
 static bool mmio_read_physical(const struct vm *vm, uint64_t address, unsigned size,
@@ -62,7 +62,8 @@ static bool mmio_translate(const struct vm *vm, uint64_t linear, uint64_t *physi
 	linear &= 0xffffffffull;
 	if (cr4 & ARCH_CR4_PAE) {
 		uint64_t pdpte;
-		if (!mmio_read_physical(vm, (cr3 & 0xffffffe0ull) + (linear >> 30) * 8, 8, &pdpte) ||
+		if (!mmio_read_physical(vm, (cr3 & 0xffffffe0ull) + (linear >> 30) * 8, 8,
+		                        &pdpte) ||
 		    !(pdpte & MMIO_PAGE_PRESENT))
 			return false;
 		uint64_t table = pdpte & MMIO_ADDRESS_MASK;
@@ -70,7 +71,8 @@ static bool mmio_translate(const struct vm *vm, uint64_t linear, uint64_t *physi
 		    !(entry & MMIO_PAGE_PRESENT))
 			return false;
 		if (entry & MMIO_PAGE_LARGE) {
-			*physical = (entry & MMIO_ADDRESS_MASK & ~0x1fffffull) | (linear & 0x1fffff);
+			*physical =
+			    (entry & MMIO_ADDRESS_MASK & ~0x1fffffull) | (linear & 0x1fffff);
 			return true;
 		}
 		table = entry & MMIO_ADDRESS_MASK;
@@ -153,7 +155,8 @@ static int mmio_fail(struct vcpu *vcpu, uint64_t address, const char *why, const
 	char hex[3 * MMIO_MAX_INSTRUCTION + 1];
 	size_t n = 0;
 	for (unsigned i = 0; i < count && n + 4 < sizeof(hex); i++)
-		n += (size_t)format_string(hex + n, sizeof(hex) - n, "%s%02x", i ? " " : "", bytes[i]);
+		n += (size_t)format_string(hex + n, sizeof(hex) - n, "%s%02x", i ? " " : "",
+		                           bytes[i]);
 	hex[n] = '\0';
 	vm_stop(vcpu->vm, "mmio: %s at guest-physical 0x%llx, rip=0x%llx, bytes [%s]", why,
 	        (unsigned long long)address, (unsigned long long)vmx_read(VMCS_GUEST_RIP), hex);
@@ -166,10 +169,12 @@ int mmio_emulate(struct vcpu *vcpu, const struct vm_mmio_hook *hook, uint64_t ad
 	uint64_t rip = vmx_read(VMCS_GUEST_RIP);
 	uint32_t cs_access = (uint32_t)vmx_read(VMCS_GUEST_CS_ACCESS);
 	bool lma = vmx_read(VMCS_GUEST_EFER) & ARCH_EFER_LMA;
-	unsigned code_bits = (lma && (cs_access & MMIO_CS_LONG)) ? 64
-	                   : (cs_access & MMIO_CS_DEFAULT_BIG) && (vmx_read(VMCS_GUEST_CR0) & ARCH_CR0_PE)
-	                   ? 32 : 16;
-	uint64_t linear = code_bits == 64 ? rip : vmx_read(VMCS_GUEST_CS_BASE) + (rip & 0xffffffffull);
+	unsigned code_bits =
+	    (lma && (cs_access & MMIO_CS_LONG))                                             ? 64
+	    : (cs_access & MMIO_CS_DEFAULT_BIG) && (vmx_read(VMCS_GUEST_CR0) & ARCH_CR0_PE) ? 32
+	                                                                                    : 16;
+	uint64_t linear =
+	    code_bits == 64 ? rip : vmx_read(VMCS_GUEST_CS_BASE) + (rip & 0xffffffffull);
 	uint8_t bytes[MMIO_MAX_INSTRUCTION];
 	unsigned count = mmio_fetch(vm, linear, bytes);
 	struct mmio_instruction instruction;
@@ -181,8 +186,9 @@ int mmio_emulate(struct vcpu *vcpu, const struct vm_mmio_hook *hook, uint64_t ad
 	uint64_t value = 0;
 	switch (instruction.operation) {
 	case MMIO_STORE:
-		value = instruction.immediate_source ? instruction.immediate & mmio_mask(instruction.size)
-		                                     : mmio_source(vcpu, &instruction, instruction.size);
+		value = instruction.immediate_source
+		            ? instruction.immediate & mmio_mask(instruction.size)
+		            : mmio_source(vcpu, &instruction, instruction.size);
 		if (hook->access(vcpu, address, instruction.size, true, &value) != 0)
 			return -1;
 		break;
@@ -208,7 +214,7 @@ int mmio_emulate(struct vcpu *vcpu, const struct vm_mmio_hook *hook, uint64_t ad
 	uint64_t interruptibility = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
 	if (interruptibility & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))
 		vmx_write(VMCS_GUEST_INTERRUPTIBILITY,
-		          interruptibility & ~(uint64_t)(VMX_INTERRUPTIBILITY_STI |
-		                                         VMX_INTERRUPTIBILITY_MOV_SS));
+		          interruptibility &
+		              ~(uint64_t)(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS));
 	return 0;
 }

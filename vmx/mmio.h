@@ -23,20 +23,20 @@
 #define MMIO_MAX_INSTRUCTION 15
 
 enum mmio_operation {
-	MMIO_LOAD,        /* register <- memory (MOV, MOVZX, MOVSX) */
-	MMIO_STORE,       /* memory <- register or immediate        */
-	MMIO_EXCHANGE,    /* XCHG: register <-> memory              */
+	MMIO_LOAD,     /* register <- memory (MOV, MOVZX, MOVSX) */
+	MMIO_STORE,    /* memory <- register or immediate        */
+	MMIO_EXCHANGE, /* XCHG: register <-> memory              */
 };
 
 struct mmio_instruction {
 	enum mmio_operation operation;
-	unsigned length;          /* bytes, prefixes included */
-	unsigned size;            /* memory access width: 1, 2, 4, 8 */
-	unsigned register_size;   /* register width written by a load */
-	unsigned register_index;  /* 0 = RAX ... 15 = R15 */
-	bool high_byte;           /* AH, CH, DH, BH (no REX) */
-	bool immediate_source;    /* store of `immediate` */
-	bool sign_extend;         /* MOVSX */
+	unsigned length;         /* bytes, prefixes included */
+	unsigned size;           /* memory access width: 1, 2, 4, 8 */
+	unsigned register_size;  /* register width written by a load */
+	unsigned register_index; /* 0 = RAX ... 15 = R15 */
+	bool high_byte;          /* AH, CH, DH, BH (no REX) */
+	bool immediate_source;   /* store of `immediate` */
+	bool sign_extend;        /* MOVSX */
 	uint64_t immediate;
 };
 

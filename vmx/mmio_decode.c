@@ -115,19 +115,40 @@ int mmio_decode(const uint8_t *bytes, unsigned available, unsigned code_bits,
 	bool has_modrm = true;
 	if (!two_byte) {
 		switch (opcode) {
-		case 0x88: instruction->operation = MMIO_STORE; instruction->size = 1; break;
-		case 0x89: instruction->operation = MMIO_STORE; instruction->size = operand_size; break;
-		case 0x8a: instruction->operation = MMIO_LOAD; instruction->size = 1; break;
-		case 0x8b: instruction->operation = MMIO_LOAD; instruction->size = operand_size; break;
-		case 0x86: instruction->operation = MMIO_EXCHANGE; instruction->size = 1; break;
-		case 0x87: instruction->operation = MMIO_EXCHANGE; instruction->size = operand_size; break;
+		case 0x88:
+			instruction->operation = MMIO_STORE;
+			instruction->size = 1;
+			break;
+		case 0x89:
+			instruction->operation = MMIO_STORE;
+			instruction->size = operand_size;
+			break;
+		case 0x8a:
+			instruction->operation = MMIO_LOAD;
+			instruction->size = 1;
+			break;
+		case 0x8b:
+			instruction->operation = MMIO_LOAD;
+			instruction->size = operand_size;
+			break;
+		case 0x86:
+			instruction->operation = MMIO_EXCHANGE;
+			instruction->size = 1;
+			break;
+		case 0x87:
+			instruction->operation = MMIO_EXCHANGE;
+			instruction->size = operand_size;
+			break;
 		case 0xc6:
 		case 0xc7:
 			instruction->operation = MMIO_STORE;
 			instruction->size = opcode == 0xc6 ? 1 : operand_size;
 			instruction->immediate_source = true;
 			break;
-		case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+		case 0xa0:
+		case 0xa1:
+		case 0xa2:
+		case 0xa3:
 			has_modrm = false;
 			instruction->operation = opcode < 0xa2 ? MMIO_LOAD : MMIO_STORE;
 			instruction->size = (opcode & 1) ? operand_size : 1;
@@ -139,7 +160,10 @@ int mmio_decode(const uint8_t *bytes, unsigned available, unsigned code_bits,
 		}
 	} else {
 		switch (opcode) {
-		case 0xb6: case 0xb7: case 0xbe: case 0xbf:
+		case 0xb6:
+		case 0xb7:
+		case 0xbe:
+		case 0xbf:
 			instruction->operation = MMIO_LOAD;
 			instruction->size = (opcode & 1) ? 2 : 1;
 			instruction->sign_extend = opcode >= 0xbe;

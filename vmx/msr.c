@@ -12,10 +12,11 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VMX_MSR_WARNINGS 8 /* unknown MSRs logged per vCPU */
-#define VMX_MSR_EFER_ALLOWED (ARCH_EFER_SCE | ARCH_EFER_LME | ARCH_EFER_LMA | ARCH_EFER_NXE)
+#define VMX_MSR_WARNINGS             8 /* unknown MSRs logged per vCPU */
+#define VMX_MSR_EFER_ALLOWED         (ARCH_EFER_SCE | ARCH_EFER_LME | ARCH_EFER_LMA | ARCH_EFER_NXE)
 #define VMX_MSR_MISC_ENABLE_WRITABLE ARCH_MISC_ENABLE_FAST_STRINGS
-#define VMX_MSR_MISC_ENABLE_FIXED (ARCH_MISC_ENABLE_BTS_UNAVAILABLE | ARCH_MISC_ENABLE_PEBS_UNAVAILABLE)
+#define VMX_MSR_MISC_ENABLE_FIXED                                                                  \
+	(ARCH_MISC_ENABLE_BTS_UNAVAILABLE | ARCH_MISC_ENABLE_PEBS_UNAVAILABLE)
 #define VMX_MSR_MISC_ENABLE_READ_ONLY (VMX_MSR_MISC_ENABLE_FIXED | ARCH_MISC_ENABLE_PERFMON)
 
 /* ---- handlers --------------------------------------------------------------- */
@@ -58,8 +59,8 @@ static enum vmx_msr_result vmx_msr_tsc_write(struct vcpu *vcpu, const struct vmx
 }
 
 static enum vmx_msr_result vmx_msr_tsc_adjust_read(struct vcpu *vcpu,
-                                                   const struct vmx_msr_entry *entry,
-                                                   uint32_t msr, uint64_t *value)
+                                                   const struct vmx_msr_entry *entry, uint32_t msr,
+                                                   uint64_t *value)
 {
 	(void)entry, (void)msr;
 	*value = vcpu->interrupt.tsc_offset;
@@ -68,8 +69,8 @@ static enum vmx_msr_result vmx_msr_tsc_adjust_read(struct vcpu *vcpu,
 
 /* Writing IA32_TSC_ADJUST adds (value - old) to the TSC: the offset. */
 static enum vmx_msr_result vmx_msr_tsc_adjust_write(struct vcpu *vcpu,
-                                                    const struct vmx_msr_entry *entry,
-                                                    uint32_t msr, uint64_t value)
+                                                    const struct vmx_msr_entry *entry, uint32_t msr,
+                                                    uint64_t value)
 {
 	(void)entry, (void)msr;
 	vcpu_interrupt_set_tsc_offset(vcpu, value);
@@ -90,8 +91,8 @@ static enum vmx_msr_result vmx_msr_feature_control_read(struct vcpu *vcpu,
  * PEBS unavailable 1), writes to them are ignored; any other bit set #GPs
  * (uslice's choice: nothing else is emulated, e.g. limit-CPUID-maxval). */
 static enum vmx_msr_result vmx_msr_misc_enable_read(struct vcpu *vcpu,
-                                                    const struct vmx_msr_entry *entry,
-                                                    uint32_t msr, uint64_t *value)
+                                                    const struct vmx_msr_entry *entry, uint32_t msr,
+                                                    uint64_t *value)
 {
 	(void)entry, (void)msr;
 	*value = (vcpu->misc_enable & VMX_MSR_MISC_ENABLE_WRITABLE) | VMX_MSR_MISC_ENABLE_FIXED;
@@ -149,7 +150,8 @@ static enum vmx_msr_result vmx_msr_debugctl_write(struct vcpu *vcpu,
                                                   const struct vmx_msr_entry *entry, uint32_t msr,
                                                   uint64_t value)
 {
-	return vmx_msr_vmcs_write(vcpu, entry, msr, value & (ARCH_DEBUGCTL_LBR | ARCH_DEBUGCTL_BTF));
+	return vmx_msr_vmcs_write(vcpu, entry, msr,
+	                          value & (ARCH_DEBUGCTL_LBR | ARCH_DEBUGCTL_BTF));
 }
 
 /* EFER: LME may change only with paging off; LMA follows CR0.PG (vmx/cr.c). */
@@ -172,9 +174,8 @@ static enum vmx_msr_result vmx_msr_vlapic_result(int result)
 	return result > 0 ? VMX_MSR_UNKNOWN : result < 0 ? VMX_MSR_FAULT : VMX_MSR_OK;
 }
 
-static enum vmx_msr_result vmx_msr_vlapic_read(struct vcpu *vcpu,
-                                               const struct vmx_msr_entry *entry, uint32_t msr,
-                                               uint64_t *value)
+static enum vmx_msr_result vmx_msr_vlapic_read(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
+                                               uint32_t msr, uint64_t *value)
 {
 	(void)entry;
 	return vmx_msr_vlapic_result(vcpu_interrupt_msr_read(vcpu, msr, value));
@@ -190,46 +191,59 @@ static enum vmx_msr_result vmx_msr_vlapic_write(struct vcpu *vcpu,
 
 /* ---- the table ---------------------------------------------------------------- */
 
-#define VMX_MSR_QUIET(first, last) {first, last, vmx_msr_zero_read, vmx_msr_ignore_write, 0}
-#define VMX_MSR_VMCS(msr, field) {msr, msr, vmx_msr_vmcs_read, vmx_msr_vmcs_write, field}
-#define VMX_MSR_ADDRESS(msr, field) {msr, msr, vmx_msr_vmcs_read, vmx_msr_address_write, field}
-#define VMX_MSR_VLAPIC(first, last) {first, last, vmx_msr_vlapic_read, vmx_msr_vlapic_write, 0}
+#define VMX_MSR_QUIET(first, last)                                                                 \
+	{                                                                                          \
+		first, last, vmx_msr_zero_read, vmx_msr_ignore_write, 0                            \
+	}
+#define VMX_MSR_VMCS(msr, field)                                                                   \
+	{                                                                                          \
+		msr, msr, vmx_msr_vmcs_read, vmx_msr_vmcs_write, field                             \
+	}
+#define VMX_MSR_ADDRESS(msr, field)                                                                \
+	{                                                                                          \
+		msr, msr, vmx_msr_vmcs_read, vmx_msr_address_write, field                          \
+	}
+#define VMX_MSR_VLAPIC(first, last)                                                                \
+	{                                                                                          \
+		first, last, vmx_msr_vlapic_read, vmx_msr_vlapic_write, 0                          \
+	}
 
 const struct vmx_msr_entry vmx_msr_table[] = {
-	{ARCH_MSR_TSC, ARCH_MSR_TSC, vmx_msr_tsc_read, vmx_msr_tsc_write, 0},
-	VMX_MSR_QUIET(ARCH_MSR_PLATFORM_ID, ARCH_MSR_PLATFORM_ID),
-	VMX_MSR_VLAPIC(VLAPIC_MSR_APIC_BASE, VLAPIC_MSR_APIC_BASE),
-	{ARCH_MSR_FEATURE_CONTROL, ARCH_MSR_FEATURE_CONTROL, vmx_msr_feature_control_read, NULL, 0},
-	{ARCH_MSR_TSC_ADJUST, ARCH_MSR_TSC_ADJUST, vmx_msr_tsc_adjust_read, vmx_msr_tsc_adjust_write, 0},
-	VMX_MSR_QUIET(ARCH_MSR_UCODE_REV, ARCH_MSR_UCODE_REV),
-	VMX_MSR_QUIET(ARCH_MSR_PMC3, ARCH_MSR_PMC3),
-	VMX_MSR_QUIET(ARCH_MSR_PLATFORM_INFO, ARCH_MSR_PLATFORM_INFO),
-	{ARCH_MSR_MPERF, ARCH_MSR_APERF, vmx_msr_tsc_read, vmx_msr_ignore_write, 0},
-	VMX_MSR_QUIET(ARCH_MSR_MTRR_CAP, ARCH_MSR_MTRR_CAP),
-	VMX_MSR_QUIET(ARCH_MSR_MISC_FEATURE_ENABLES, ARCH_MSR_MISC_FEATURE_ENABLES),
-	VMX_MSR_VMCS(ARCH_MSR_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS),
-	VMX_MSR_ADDRESS(ARCH_MSR_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP),
-	VMX_MSR_ADDRESS(ARCH_MSR_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP),
-	VMX_MSR_QUIET(ARCH_MSR_MCG_CAP, ARCH_MSR_MCG_STATUS),
-	VMX_MSR_QUIET(ARCH_MSR_THERM_INTERRUPT, ARCH_MSR_THERM_INTERRUPT),
-	{ARCH_MSR_MISC_ENABLE, ARCH_MSR_MISC_ENABLE, vmx_msr_misc_enable_read,
-	 vmx_msr_misc_enable_write, 0},
-	VMX_MSR_QUIET(ARCH_MSR_ENERGY_PERF_BIAS, ARCH_MSR_ENERGY_PERF_BIAS),
-	VMX_MSR_QUIET(ARCH_MSR_PACKAGE_THERM_INTERRUPT, ARCH_MSR_PACKAGE_THERM_INTERRUPT),
-	{ARCH_MSR_DEBUGCTL, ARCH_MSR_DEBUGCTL, vmx_msr_vmcs_read, vmx_msr_debugctl_write,
-	 VMCS_GUEST_DEBUGCTL},
-	VMX_MSR_QUIET(ARCH_MSR_POWER_CTL, ARCH_MSR_POWER_CTL),
-	VMX_MSR_QUIET(ARCH_MSR_MTRR_FIRST, ARCH_MSR_PAT - 1), /* MTRRs: none offered */
-	{ARCH_MSR_PAT, ARCH_MSR_PAT, vmx_msr_vmcs_read, vmx_msr_pat_write, VMCS_GUEST_PAT},
-	VMX_MSR_QUIET(ARCH_MSR_PAT + 1, ARCH_MSR_MTRR_LAST),
-	VMX_MSR_QUIET(ARCH_MSR_MTRR_DEF_TYPE, ARCH_MSR_MTRR_DEF_TYPE),
-	VMX_MSR_QUIET(ARCH_MSR_UNCORE_PERF_GLOBAL_CTL, ARCH_MSR_UNCORE_PERF_GLOBAL_CTL),
-	VMX_MSR_QUIET(ARCH_MSR_ATOM_CORE_TURBO_RATIOS, ARCH_MSR_ATOM_CORE_TURBO_RATIOS),
-	VMX_MSR_VLAPIC(VLAPIC_MSR_TSC_DEADLINE, VLAPIC_MSR_TSC_DEADLINE),
-	VMX_MSR_VLAPIC(VLAPIC_MSR_X2APIC_FIRST, VLAPIC_MSR_X2APIC_LAST),
-	{ARCH_MSR_EFER, ARCH_MSR_EFER, vmx_msr_vmcs_read, vmx_msr_efer_write, VMCS_GUEST_EFER},
-	VMX_MSR_ADDRESS(ARCH_MSR_FS_BASE, VMCS_GUEST_FS_BASE),
-	VMX_MSR_ADDRESS(ARCH_MSR_GS_BASE, VMCS_GUEST_GS_BASE),
+    {ARCH_MSR_TSC, ARCH_MSR_TSC, vmx_msr_tsc_read, vmx_msr_tsc_write, 0},
+    VMX_MSR_QUIET(ARCH_MSR_PLATFORM_ID, ARCH_MSR_PLATFORM_ID),
+    VMX_MSR_VLAPIC(VLAPIC_MSR_APIC_BASE, VLAPIC_MSR_APIC_BASE),
+    {ARCH_MSR_FEATURE_CONTROL, ARCH_MSR_FEATURE_CONTROL, vmx_msr_feature_control_read, NULL, 0},
+    {ARCH_MSR_TSC_ADJUST, ARCH_MSR_TSC_ADJUST, vmx_msr_tsc_adjust_read, vmx_msr_tsc_adjust_write,
+     0},
+    VMX_MSR_QUIET(ARCH_MSR_UCODE_REV, ARCH_MSR_UCODE_REV),
+    VMX_MSR_QUIET(ARCH_MSR_PMC3, ARCH_MSR_PMC3),
+    VMX_MSR_QUIET(ARCH_MSR_PLATFORM_INFO, ARCH_MSR_PLATFORM_INFO),
+    {ARCH_MSR_MPERF, ARCH_MSR_APERF, vmx_msr_tsc_read, vmx_msr_ignore_write, 0},
+    VMX_MSR_QUIET(ARCH_MSR_MTRR_CAP, ARCH_MSR_MTRR_CAP),
+    VMX_MSR_QUIET(ARCH_MSR_MISC_FEATURE_ENABLES, ARCH_MSR_MISC_FEATURE_ENABLES),
+    VMX_MSR_VMCS(ARCH_MSR_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS),
+    VMX_MSR_ADDRESS(ARCH_MSR_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP),
+    VMX_MSR_ADDRESS(ARCH_MSR_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP),
+    VMX_MSR_QUIET(ARCH_MSR_MCG_CAP, ARCH_MSR_MCG_STATUS),
+    VMX_MSR_QUIET(ARCH_MSR_THERM_INTERRUPT, ARCH_MSR_THERM_INTERRUPT),
+    {ARCH_MSR_MISC_ENABLE, ARCH_MSR_MISC_ENABLE, vmx_msr_misc_enable_read,
+     vmx_msr_misc_enable_write, 0},
+    VMX_MSR_QUIET(ARCH_MSR_ENERGY_PERF_BIAS, ARCH_MSR_ENERGY_PERF_BIAS),
+    VMX_MSR_QUIET(ARCH_MSR_PACKAGE_THERM_INTERRUPT, ARCH_MSR_PACKAGE_THERM_INTERRUPT),
+    {ARCH_MSR_DEBUGCTL, ARCH_MSR_DEBUGCTL, vmx_msr_vmcs_read, vmx_msr_debugctl_write,
+     VMCS_GUEST_DEBUGCTL},
+    VMX_MSR_QUIET(ARCH_MSR_POWER_CTL, ARCH_MSR_POWER_CTL),
+    VMX_MSR_QUIET(ARCH_MSR_MTRR_FIRST, ARCH_MSR_PAT - 1), /* MTRRs: none offered */
+    {ARCH_MSR_PAT, ARCH_MSR_PAT, vmx_msr_vmcs_read, vmx_msr_pat_write, VMCS_GUEST_PAT},
+    VMX_MSR_QUIET(ARCH_MSR_PAT + 1, ARCH_MSR_MTRR_LAST),
+    VMX_MSR_QUIET(ARCH_MSR_MTRR_DEF_TYPE, ARCH_MSR_MTRR_DEF_TYPE),
+    VMX_MSR_QUIET(ARCH_MSR_UNCORE_PERF_GLOBAL_CTL, ARCH_MSR_UNCORE_PERF_GLOBAL_CTL),
+    VMX_MSR_QUIET(ARCH_MSR_ATOM_CORE_TURBO_RATIOS, ARCH_MSR_ATOM_CORE_TURBO_RATIOS),
+    VMX_MSR_VLAPIC(VLAPIC_MSR_TSC_DEADLINE, VLAPIC_MSR_TSC_DEADLINE),
+    VMX_MSR_VLAPIC(VLAPIC_MSR_X2APIC_FIRST, VLAPIC_MSR_X2APIC_LAST),
+    {ARCH_MSR_EFER, ARCH_MSR_EFER, vmx_msr_vmcs_read, vmx_msr_efer_write, VMCS_GUEST_EFER},
+    VMX_MSR_ADDRESS(ARCH_MSR_FS_BASE, VMCS_GUEST_FS_BASE),
+    VMX_MSR_ADDRESS(ARCH_MSR_GS_BASE, VMCS_GUEST_GS_BASE),
 };
 const size_t vmx_msr_table_count = sizeof(vmx_msr_table) / sizeof(vmx_msr_table[0]);
 

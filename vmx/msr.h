@@ -30,18 +30,18 @@ struct vcpu;
 struct vm;
 
 enum vmx_msr_result {
-	VMX_MSR_OK,       /* done */
-	VMX_MSR_FAULT,    /* a known MSR refused the access: #GP */
-	VMX_MSR_UNKNOWN,  /* nobody emulates it: #GP, counted */
+	VMX_MSR_OK,      /* done */
+	VMX_MSR_FAULT,   /* a known MSR refused the access: #GP */
+	VMX_MSR_UNKNOWN, /* nobody emulates it: #GP, counted */
 };
 
 struct vmx_msr_entry {
-	uint32_t first, last;   /* the MSR range (inclusive) */
+	uint32_t first, last; /* the MSR range (inclusive) */
 	enum vmx_msr_result (*read)(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
 	                            uint32_t msr, uint64_t *value);
 	enum vmx_msr_result (*write)(struct vcpu *vcpu, const struct vmx_msr_entry *entry,
 	                             uint32_t msr, uint64_t value);
-	uint32_t vmcs_field;    /* VMCS-backed MSRs: the guest field */
+	uint32_t vmcs_field; /* VMCS-backed MSRs: the guest field */
 };
 
 /* The table, sorted by `first`, ranges disjoint (host tests check it). */

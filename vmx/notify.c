@@ -26,4 +26,7 @@ void vmx_vcpu_notify(struct vcpu *target, enum vmx_notify_kind kind)
 	}
 }
 
-uint64_t vmx_notify_kicks(void) { return __atomic_load_n(&notify_kicks, __ATOMIC_RELAXED); }
+uint64_t vmx_notify_kicks(void)
+{
+	return __atomic_load_n(&notify_kicks, __ATOMIC_RELAXED);
+}

@@ -20,23 +20,23 @@
 
 #define PLATFORM_PIT_CHANNEL_PORT 0x40
 #define PLATFORM_PIT_COMMAND_PORT 0x43
-#define PLATFORM_PIT_PORTS 4
-#define PLATFORM_PORT_B 0x61
-#define PLATFORM_PORT_B_GATE2 0x01
-#define PLATFORM_PORT_B_OUT2 0x20
-#define PLATFORM_PIC_MASTER 0x20
-#define PLATFORM_PIC_SLAVE 0xa0
-#define PLATFORM_PIC_PORTS 2        /* command, data */
-#define PLATFORM_ELCR 0x4d0
-#define PLATFORM_ELCR_PORTS 2       /* master, slave */
-#define PLATFORM_POST_PORT 0x80
+#define PLATFORM_PIT_PORTS        4
+#define PLATFORM_PORT_B           0x61
+#define PLATFORM_PORT_B_GATE2     0x01
+#define PLATFORM_PORT_B_OUT2      0x20
+#define PLATFORM_PIC_MASTER       0x20
+#define PLATFORM_PIC_SLAVE        0xa0
+#define PLATFORM_PIC_PORTS        2 /* command, data */
+#define PLATFORM_ELCR             0x4d0
+#define PLATFORM_ELCR_PORTS       2 /* master, slave */
+#define PLATFORM_POST_PORT        0x80
 /* ACPI PM1a event block (status, enable: 2 bytes each) below the control
  * port; PM1 control SLP_EN (ACPI 6.4, 4.8.3.2.1). */
-#define PLATFORM_PM1A_EVENT_PORT (VM_PM1A_CONTROL_PORT - 4)
-#define PLATFORM_PM1A_EVENT_PORTS 4
+#define PLATFORM_PM1A_EVENT_PORT   (VM_PM1A_CONTROL_PORT - 4)
+#define PLATFORM_PM1A_EVENT_PORTS  4
 #define PLATFORM_PM1A_CONTROL_SIZE 2
-#define PLATFORM_PM1_SLP_EN (1u << 13)
-#define PLATFORM_PIT_MIN_RELOAD (PLATFORM_PIT_HZ / (1000000u / PLATFORM_PIT_MIN_PERIOD_US))
+#define PLATFORM_PM1_SLP_EN        (1u << 13)
+#define PLATFORM_PIT_MIN_RELOAD    (PLATFORM_PIT_HZ / (1000000u / PLATFORM_PIT_MIN_PERIOD_US))
 
 /* ---- locking and delivery ----------------------------------------------- */
 
@@ -75,8 +75,8 @@ void platform_eoi(struct vm *vm, uint8_t vector)
 	platform_unlock(platform, flags);
 }
 
-static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned size,
-                                  bool write, uint64_t *value)
+static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned size, bool write,
+                                  uint64_t *value)
 {
 	struct platform *platform = vcpu->vm->platform;
 	uint32_t offset = (uint32_t)(address - VIOAPIC_DEFAULT_ADDRESS);
@@ -118,7 +118,8 @@ static uint32_t platform_pit_period(const struct platform_pit_channel *channel)
 static uint64_t platform_pit_interrupt_period(const struct platform_pit_channel *channel)
 {
 	uint32_t period = platform_pit_period(channel);
-	return platform_pit_to_tsc(period < PLATFORM_PIT_MIN_RELOAD ? PLATFORM_PIT_MIN_RELOAD : period);
+	return platform_pit_to_tsc(period < PLATFORM_PIT_MIN_RELOAD ? PLATFORM_PIT_MIN_RELOAD
+	                                                            : period);
 }
 
 static bool platform_pit_periodic(const struct platform_pit_channel *channel)
@@ -175,7 +176,8 @@ static void platform_pit_fired(struct timer *timer, void *context)
 			platform->pit_next += period;
 			if (platform->pit_next <= now) /* missed periods coalesce */
 				platform->pit_next = now + period;
-			timer_start(&platform->pit_timer, platform->pit_next, platform_pit_fired, platform);
+			timer_start(&platform->pit_timer, platform->pit_next, platform_pit_fired,
+			            platform);
 		}
 	}
 	platform_unlock(platform, flags);
@@ -291,10 +293,19 @@ static void platform_pic_write(struct platform_pic *pic, bool data, uint8_t valu
 		return; /* OCW2/OCW3: EOI, read-register select: nothing to do */
 	}
 	switch (pic->init_step) {
-	case 1: pic->vector_base = value & 0xf8; pic->init_step = 2; break;
-	case 2: pic->init_step = pic->icw4_needed ? 3 : 0; break;
-	case 3: pic->init_step = 0; break;
-	default: pic->mask = value; break;
+	case 1:
+		pic->vector_base = value & 0xf8;
+		pic->init_step = 2;
+		break;
+	case 2:
+		pic->init_step = pic->icw4_needed ? 3 : 0;
+		break;
+	case 3:
+		pic->init_step = 0;
+		break;
+	default:
+		pic->mask = value;
+		break;
 	}
 }
 
@@ -361,8 +372,8 @@ static enum vm_io_result platform_pic_io(struct vcpu *vcpu, uint16_t port, unsig
 }
 
 /* PM1a control: SLP_EN powers the VM off (the guest's S5); reads 0. */
-static enum vm_io_result platform_pm1a_control_io(struct vcpu *vcpu, uint16_t port,
-                                                  unsigned size, bool in, uint32_t *value)
+static enum vm_io_result platform_pm1a_control_io(struct vcpu *vcpu, uint16_t port, unsigned size,
+                                                  bool in, uint32_t *value)
 {
 	(void)port;
 	if (size < PLATFORM_PM1A_CONTROL_SIZE)
@@ -377,8 +388,8 @@ static enum vm_io_result platform_pm1a_control_io(struct vcpu *vcpu, uint16_t po
 }
 
 /* POST codes: ignored (an IN reads all ones). */
-static enum vm_io_result platform_post_io(struct vcpu *vcpu, uint16_t port, unsigned size,
-                                          bool in, uint32_t *value)
+static enum vm_io_result platform_post_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                          uint32_t *value)
 {
 	(void)vcpu;
 	(void)port;
@@ -401,14 +412,14 @@ static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port
 static int platform_register_ports(struct vm *vm)
 {
 	static const struct vm_io_hook hooks[] = {
-		{PLATFORM_PIC_MASTER, PLATFORM_PIC_PORTS, platform_pic_io},
-		{PLATFORM_PIT_CHANNEL_PORT, PLATFORM_PIT_PORTS, platform_pit_io},
-		{PLATFORM_PORT_B, 1, platform_pit_io},
-		{PLATFORM_POST_PORT, 1, platform_post_io},
-		{PLATFORM_PIC_SLAVE, PLATFORM_PIC_PORTS, platform_pic_io},
-		{PLATFORM_ELCR, PLATFORM_ELCR_PORTS, platform_pic_io},
-		{PLATFORM_PM1A_EVENT_PORT, PLATFORM_PM1A_EVENT_PORTS, platform_pm1a_event_io},
-		{VM_PM1A_CONTROL_PORT, 1, platform_pm1a_control_io},
+	    {PLATFORM_PIC_MASTER, PLATFORM_PIC_PORTS, platform_pic_io},
+	    {PLATFORM_PIT_CHANNEL_PORT, PLATFORM_PIT_PORTS, platform_pit_io},
+	    {PLATFORM_PORT_B, 1, platform_pit_io},
+	    {PLATFORM_POST_PORT, 1, platform_post_io},
+	    {PLATFORM_PIC_SLAVE, PLATFORM_PIC_PORTS, platform_pic_io},
+	    {PLATFORM_ELCR, PLATFORM_ELCR_PORTS, platform_pic_io},
+	    {PLATFORM_PM1A_EVENT_PORT, PLATFORM_PM1A_EVENT_PORTS, platform_pm1a_event_io},
+	    {VM_PM1A_CONTROL_PORT, 1, platform_pm1a_control_io},
 	};
 	for (unsigned i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		if (vmx_io_register(vm, hooks[i].first_port, hooks[i].count, hooks[i].access) != 0)
@@ -438,9 +449,8 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	config.pm1a_control_port = VM_PM1A_CONTROL_PORT;
 	config.pm1a_event_port = PLATFORM_PM1A_EVENT_PORT;
 	void *tables = vm_guest_pointer(vm, PLATFORM_ACPI_BASE, PLATFORM_ACPI_SIZE);
-	uint64_t rsdp = tables ? guest_acpi_build(tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_BASE,
-	                                          &config)
-	                       : 0;
+	uint64_t rsdp =
+	    tables ? guest_acpi_build(tables, PLATFORM_ACPI_SIZE, PLATFORM_ACPI_BASE, &config) : 0;
 	if (!rsdp) {
 		format_string(error, size, "cannot build the ACPI tables (%u vCPUs, %llu MiB)",
 		              vm->vcpu_count, (unsigned long long)(vm->memory_size >> 20));
@@ -457,9 +467,9 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	if (vm->memory_size > VIOAPIC_DEFAULT_ADDRESS)
 		log_warning("VM %s: memory reaches the IOAPIC/LAPIC pages: they are RAM", vm->name);
 	vm->mmio[vm->mmio_count++] =
-		(struct vm_mmio_hook){VLAPIC_DEFAULT_BASE, 0x1000, vcpu_interrupt_apic_access};
-	vm->mmio[vm->mmio_count++] =
-		(struct vm_mmio_hook){VIOAPIC_DEFAULT_ADDRESS, VIOAPIC_MMIO_SIZE, platform_ioapic_access};
+	    (struct vm_mmio_hook){VLAPIC_DEFAULT_BASE, 0x1000, vcpu_interrupt_apic_access};
+	vm->mmio[vm->mmio_count++] = (struct vm_mmio_hook){
+	    VIOAPIC_DEFAULT_ADDRESS, VIOAPIC_MMIO_SIZE, platform_ioapic_access};
 	vm->rsdp_address = rsdp;
 	return 0;
 }

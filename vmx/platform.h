@@ -28,8 +28,8 @@
 
 #define PLATFORM_ACPI_BASE 0xe0000u
 #define PLATFORM_ACPI_SIZE 0x20000u
-#define PLATFORM_PIT_HZ 1193182u
-#define PLATFORM_PIT_GSI 2 /* ISA IRQ 0 -> GSI 2 (MADT override) */
+#define PLATFORM_PIT_HZ    1193182u
+#define PLATFORM_PIT_GSI   2 /* ISA IRQ 0 -> GSI 2 (MADT override) */
 /* The shortest period of channel 0's interrupt: a smaller reload counts
  * as programmed, but interrupts come at this period (docs/devices.md,
  * "8254 PIT"). Linux never programs one faster than HZ=1000 (1 ms). */
@@ -39,29 +39,29 @@ struct vm;
 struct vcpu;
 
 struct platform_pit_channel {
-	uint16_t reload;        /* the count written (0 means 65536) */
-	uint8_t mode;           /* 0..5 */
-	uint8_t access;         /* 1 low byte, 2 high byte, 3 low then high */
-	bool write_high;        /* the next byte written is the high one */
-	bool read_high;         /* the next byte read is the high one */
+	uint16_t reload; /* the count written (0 means 65536) */
+	uint8_t mode;    /* 0..5 */
+	uint8_t access;  /* 1 low byte, 2 high byte, 3 low then high */
+	bool write_high; /* the next byte written is the high one */
+	bool read_high;  /* the next byte read is the high one */
 	bool latched;
 	uint16_t latch;
-	bool loaded;            /* a count was written since the mode */
-	uint64_t start_tsc;     /* when counting started (0 = not counting) */
+	bool loaded;        /* a count was written since the mode */
+	uint64_t start_tsc; /* when counting started (0 = not counting) */
 };
 
 struct platform_pic {
-	uint8_t mask;           /* IMR (OCW1) */
-	uint8_t vector_base;    /* ICW2 */
-	uint8_t init_step;      /* 0 = ready, 1..3 = expecting ICW2..ICW4 */
+	uint8_t mask;        /* IMR (OCW1) */
+	uint8_t vector_base; /* ICW2 */
+	uint8_t init_step;   /* 0 = ready, 1..3 = expecting ICW2..ICW4 */
 	bool icw4_needed;
-	uint8_t elcr;           /* edge/level control (0x4d0/0x4d1) */
+	uint8_t elcr; /* edge/level control (0x4d0/0x4d1) */
 };
 
 struct platform_counters {
 	uint64_t ioapic_accesses;
 	uint64_t pit_accesses;
-	uint64_t pit_interrupts;    /* IRQ 0 edges raised */
+	uint64_t pit_interrupts; /* IRQ 0 edges raised */
 	uint64_t pic_accesses;
 };
 
@@ -69,11 +69,11 @@ struct platform {
 	struct spinlock lock;
 	struct vm *vm;
 	struct vioapic vioapic;
-	uint32_t targets;           /* vCPUs posted to under the lock */
+	uint32_t targets; /* vCPUs posted to under the lock */
 	struct platform_pit_channel pit[3];
-	uint8_t port_b;             /* port 0x61: bit 0 gate 2, bit 1 speaker */
-	struct timer pit_timer;     /* channel 0 interrupts */
-	uint64_t pit_next;          /* TSC of the next channel 0 interrupt */
+	uint8_t port_b;         /* port 0x61: bit 0 gate 2, bit 1 speaker */
+	struct timer pit_timer; /* channel 0 interrupts */
+	uint64_t pit_next;      /* TSC of the next channel 0 interrupt */
 	struct platform_pic pic[2];
 	struct platform_counters counters;
 };

@@ -56,8 +56,8 @@ static void run_bitmap_pass(uint8_t *msr_bitmap, uint32_t msr)
 {
 	uint32_t base = msr >= 0xc0000000u ? 1024 : 0;
 	uint32_t index = msr & 0x1fff;
-	msr_bitmap[base + index / 8] &= (uint8_t)~(1u << (index % 8));        /* read  */
-	msr_bitmap[2048 + base + index / 8] &= (uint8_t)~(1u << (index % 8)); /* write */
+	msr_bitmap[base + index / 8] &= (uint8_t) ~(1u << (index % 8));        /* read  */
+	msr_bitmap[2048 + base + index / 8] &= (uint8_t) ~(1u << (index % 8)); /* write */
 }
 
 static int run_vm_bitmaps(struct vm *vm)
@@ -100,7 +100,7 @@ struct run_loaded {
  * "F: reason"). Returns -1. */
 static int run_reject(const struct boot_module *module, const struct vm_config *config,
                       enum vm_config_key key, const char *format, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int run_reject(const struct boot_module *module, const struct vm_config *config,
                       enum vm_config_key key, const char *format, ...)
 {
@@ -112,7 +112,8 @@ static int run_reject(const struct boot_module *module, const struct vm_config *
 	uint32_t line = config ? config->lines[key] : 0;
 	if (line)
 		format_string(where, sizeof(where), ":%u", line);
-	log_record("VMCONFIG file=%s error=\"%s%s: %s\"", module->name, module->name, where, reason);
+	log_record("VMCONFIG file=%s error=\"%s%s: %s\"", module->name, module->name, where,
+	           reason);
 	return -1;
 }
 
@@ -141,7 +142,8 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 			return run_reject(module, config, VM_CONFIG_KEY_NAME,
 			                  "VM name '%s' is already used by %s", config->name,
 			                  run_vms[i]->config_file);
-	if (run_reference(module, config, VM_CONFIG_KEY_KERNEL, config->kernel, true, &refs->kernel))
+	if (run_reference(module, config, VM_CONFIG_KEY_KERNEL, config->kernel, true,
+	                  &refs->kernel))
 		return -1;
 	const uint8_t *image = (const uint8_t *)(uintptr_t)refs->kernel->base;
 	refs->linux_kernel = bzimage_detect(image, refs->kernel->length);
@@ -166,9 +168,11 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 			return run_reject(module, config, VM_CONFIG_KEY_RULES,
 			                  "rules module '%s' is empty", config->rules);
 		if (!refs->rules && !sched_rules_builtin(config->rules))
-			return run_reject(module, config, VM_CONFIG_KEY_RULES,
-			                  "rules '%s' is neither a built-in set (linux-6.x, linux-4.4) "
-			                  "nor a boot module", config->rules);
+			return run_reject(
+			    module, config, VM_CONFIG_KEY_RULES,
+			    "rules '%s' is neither a built-in set (linux-6.x, linux-4.4) "
+			    "nor a boot module",
+			    config->rules);
 	}
 	return 0;
 }
@@ -205,7 +209,8 @@ static struct vm *run_allocate_vm(const struct boot_module *module, const struct
 	for (uint32_t i = 0; i < config->vcpus; i++) {
 		vm->vcpus[i] = memory_allocate(sizeof(struct vcpu));
 		if (!vm->vcpus[i]) {
-			run_reject(module, NULL, VM_CONFIG_KEY_NAME, "out of memory for vCPU %u", i);
+			run_reject(module, NULL, VM_CONFIG_KEY_NAME, "out of memory for vCPU %u",
+			           i);
 			run_free_vm(vm);
 			return NULL;
 		}
@@ -269,15 +274,17 @@ static int run_load_multiboot(struct vm *vm, const struct boot_module *module,
 	}
 	struct loader_result result;
 	if (loader_multiboot_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size,
-	                          (const uint8_t *)(uintptr_t)refs->kernel->base, refs->kernel->length,
-	                          command_line, ramdisk, ramdisk_count, &result, error,
-	                          sizeof(error)))
+	                          (const uint8_t *)(uintptr_t)refs->kernel->base,
+	                          refs->kernel->length, command_line, ramdisk, ramdisk_count,
+	                          &result, error, sizeof(error)))
 		return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
 		                  refs->kernel->name, error);
 	loaded->kernel_start = result.kernel_start;
 	loaded->kernel_end = result.kernel_end;
-	loaded->entry = (struct vcpu_entry){.mode = VCPU_ENTRY_MULTIBOOT32, .rip = result.entry,
-	                                    .rax = LOADER_BOOT_MAGIC, .rbx = result.info_address};
+	loaded->entry = (struct vcpu_entry){.mode = VCPU_ENTRY_MULTIBOOT32,
+	                                    .rip = result.entry,
+	                                    .rax = LOADER_BOOT_MAGIC,
+	                                    .rbx = result.info_address};
 	return 0;
 }
 
@@ -288,14 +295,19 @@ static int run_load_linux(struct vm *vm, const struct boot_module *module,
 {
 	char error[200];
 	struct bzimage_input input = {
-		(const uint8_t *)(uintptr_t)refs->kernel->base, refs->kernel->length,
-		refs->ramdisk ? (const uint8_t *)(uintptr_t)refs->ramdisk->base : NULL,
-		refs->ramdisk ? refs->ramdisk->length : 0, command_line, vm->rsdp_address,
-		PLATFORM_ACPI_BASE, PLATFORM_ACPI_SIZE, VIOAPIC_DEFAULT_ADDRESS};
+	    (const uint8_t *)(uintptr_t)refs->kernel->base,
+	    refs->kernel->length,
+	    refs->ramdisk ? (const uint8_t *)(uintptr_t)refs->ramdisk->base : NULL,
+	    refs->ramdisk ? refs->ramdisk->length : 0,
+	    command_line,
+	    vm->rsdp_address,
+	    PLATFORM_ACPI_BASE,
+	    PLATFORM_ACPI_SIZE,
+	    VIOAPIC_DEFAULT_ADDRESS};
 	struct bzimage_result result;
-	enum bzimage_status status = bzimage_load((uint8_t *)(uintptr_t)vm->memory_base,
-	                                          vm->memory_size, &input, &result, error,
-	                                          sizeof(error));
+	enum bzimage_status status =
+	    bzimage_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size, &input, &result,
+	                 error, sizeof(error));
 	if (status == BZIMAGE_BAD_INITRD)
 		return run_reject(module, config, VM_CONFIG_KEY_RAMDISK, "ramdisk %s: %s",
 		                  refs->ramdisk->name, error);
@@ -307,15 +319,14 @@ static int run_load_linux(struct vm *vm, const struct boot_module *module,
 	if (status != BZIMAGE_OK)
 		return run_reject(module, config, VM_CONFIG_KEY_KERNEL, "kernel %s: %s",
 		                  refs->kernel->name, error);
-	log_record("LINUXBOOT vm=%s protocol=%u.%02u kernel_bytes=%llu initrd_bytes=%llu "
-	           "cmdline_bytes=%llu load=0x%llx initrd=0x%llx zero_page=0x%llx e820=%u",
-	           vm->name, result.header.version >> 8, result.header.version & 0xffu,
-	           (unsigned long long)result.header.kernel_bytes,
-	           (unsigned long long)result.initrd_bytes,
-	           (unsigned long long)result.cmdline_bytes,
-	           (unsigned long long)result.kernel_address,
-	           (unsigned long long)result.initrd_address,
-	           (unsigned long long)result.zero_page, result.e820_count);
+	log_record(
+	    "LINUXBOOT vm=%s protocol=%u.%02u kernel_bytes=%llu initrd_bytes=%llu "
+	    "cmdline_bytes=%llu load=0x%llx initrd=0x%llx zero_page=0x%llx e820=%u",
+	    vm->name, result.header.version >> 8, result.header.version & 0xffu,
+	    (unsigned long long)result.header.kernel_bytes, (unsigned long long)result.initrd_bytes,
+	    (unsigned long long)result.cmdline_bytes, (unsigned long long)result.kernel_address,
+	    (unsigned long long)result.initrd_address, (unsigned long long)result.zero_page,
+	    result.e820_count);
 	loaded->kernel_start = result.kernel_address;
 	loaded->kernel_end = result.kernel_end;
 	loaded->entry = result.entry;
@@ -343,7 +354,7 @@ static int run_load_vm(struct vm *vm, const struct boot_module *module,
 	if (platform_create(vm, error, sizeof(error)) != 0)
 		return run_reject(module, NULL, VM_CONFIG_KEY_NAME, "%s", error);
 	if ((refs->linux_kernel ? run_load_linux : run_load_multiboot)(vm, module, config, refs,
-	                                                                command_line, loaded))
+	                                                               command_line, loaded))
 		return -1;
 	/* Every vCPU gets the entry state; the APs (index > 0) wait for SIPI
 	 * in their vLAPIC and never run it (they start in real mode at the
@@ -389,7 +400,8 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 	         (unsigned long long)statistics.tables, vm->vpid, refs.kernel->name,
 	         (unsigned long long)loaded.kernel_start, (unsigned long long)loaded.kernel_end,
 	         (unsigned long long)loaded.entry.rip, config.cmdline,
-	         config.cmdline[0] && config.extra[0] ? " " : "", config.extra, vm->symbols ? ", symbols " : "", vm->symbols ? config.symbols : "");
+	         config.cmdline[0] && config.extra[0] ? " " : "", config.extra,
+	         vm->symbols ? ", symbols " : "", vm->symbols ? config.symbols : "");
 	return vm;
 }
 
@@ -405,10 +417,10 @@ static void run_report_vcpus(const struct vm *vm)
 	char line[640];
 	for (uint32_t i = 0; i < vm->vcpu_count && vm->vcpu_count > 1; i++) {
 		struct vcpu *vcpu = vm->vcpus[i];
-		int n = format_string(line, sizeof(line), "VCPU vm=%s vcpu=%u cpu=%u exits_total=%llu halts=%llu",
-		                      vm->name, i, run_vcpu_cpu(vcpu),
-		                      (unsigned long long)vcpu->exits_total,
-		                      (unsigned long long)vcpu->halts);
+		int n = format_string(
+		    line, sizeof(line), "VCPU vm=%s vcpu=%u cpu=%u exits_total=%llu halts=%llu",
+		    vm->name, i, run_vcpu_cpu(vcpu), (unsigned long long)vcpu->exits_total,
+		    (unsigned long long)vcpu->halts);
 		if (n > 0 && (size_t)n < sizeof(line))
 			vcpu_interrupt_format(vcpu, line + n, sizeof(line) - (size_t)n);
 		log_record("%s", line);
@@ -431,14 +443,14 @@ static void run_report(struct vm *vm)
 	platform_stop(vm);
 	char line[1024];
 	const struct vcpu *v = vm->vcpus[0];
-	int n = format_string(line, sizeof(line),
-	                      "VM name=%s state=%s status=%d cause=\"%s\" cpu=%u vcpus=%u memory_mb=%llu "
-	                      "exits_total=%llu exit_cpuid=%llu",
-	                      vm->name, vm_state_name(vm->state), vm->exit_status, vm->cause,
-	                      v ? run_vcpu_cpu(v) : 0, vm->vcpu_count,
-	                      (unsigned long long)(vm->memory_size >> 20),
-	                      (unsigned long long)vm_exit_count(vm, -1),
-	                      (unsigned long long)vm_exit_count(vm, VMX_EXIT_CPUID));
+	int n = format_string(
+	    line, sizeof(line),
+	    "VM name=%s state=%s status=%d cause=\"%s\" cpu=%u vcpus=%u memory_mb=%llu "
+	    "exits_total=%llu exit_cpuid=%llu",
+	    vm->name, vm_state_name(vm->state), vm->exit_status, vm->cause, v ? run_vcpu_cpu(v) : 0,
+	    vm->vcpu_count, (unsigned long long)(vm->memory_size >> 20),
+	    (unsigned long long)vm_exit_count(vm, -1),
+	    (unsigned long long)vm_exit_count(vm, VMX_EXIT_CPUID));
 	for (int reason = 0; reason < VMX_EXIT_REASON_COUNT; reason++) {
 		uint64_t count = vm_exit_count(vm, reason);
 		if (!count || reason == VMX_EXIT_CPUID || (size_t)n >= sizeof(line))
@@ -447,13 +459,14 @@ static void run_report(struct vm *vm)
 		                   vmx_exit_name((uint32_t)reason), (unsigned long long)count);
 	}
 	if ((size_t)n < sizeof(line))
-		n += format_string(line + n, sizeof(line) - (size_t)n,
-		                   " msr_unknown=%llu io_unknown=%llu pause_yields=%llu halts=%llu results=%u",
-		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, msr_unknown)),
-		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, io_unknown)),
-		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, pause_yields)),
-		                   (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, halts)),
-		                   vm->result_count);
+		n += format_string(
+		    line + n, sizeof(line) - (size_t)n,
+		    " msr_unknown=%llu io_unknown=%llu pause_yields=%llu halts=%llu results=%u",
+		    (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, msr_unknown)),
+		    (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, io_unknown)),
+		    (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, pause_yields)),
+		    (unsigned long long)run_vcpu_sum(vm, offsetof(struct vcpu, halts)),
+		    vm->result_count);
 	if ((size_t)n < sizeof(line))
 		platform_format(vm, line + n, sizeof(line) - (size_t)n);
 	log_record("%s", line);
@@ -462,8 +475,7 @@ static void run_report(struct vm *vm)
 	run_report_vcpus(vm);
 }
 
-static const char *const run_options[] = {"ple_gap", "ple_window",
-                                          "vmx_corrupt_guest", NULL};
+static const char *const run_options[] = {"ple_gap", "ple_window", "vmx_corrupt_guest", NULL};
 
 static bool run_option_in(const char *const *options, const char *key)
 {
@@ -493,7 +505,8 @@ static int run_settings(const struct cmdline *cmdline, char *error, unsigned err
 	vmx_settings.ple_window = (uint32_t)value;
 	const char *corrupt = cmdline_get(cmdline, "vmx_corrupt_guest");
 	if (corrupt)
-		string_copy(vmx_settings.corrupt_guest, corrupt, sizeof(vmx_settings.corrupt_guest));
+		string_copy(vmx_settings.corrupt_guest, corrupt,
+		            sizeof(vmx_settings.corrupt_guest));
 	return 0;
 }
 
@@ -527,16 +540,19 @@ static int run_check_modules(const struct boot_info *info)
 {
 	char error[200];
 	if (info->modules_dropped) {
-		log_record("VMCONFIG file=boot-modules error=\"%u boot modules were given beyond the %u "
-		           "kept: which VMs they define is unknown\"",
-		           info->modules_dropped, BOOT_MAX_MODULES);
+		log_record(
+		    "VMCONFIG file=boot-modules error=\"%u boot modules were given beyond the %u "
+		    "kept: which VMs they define is unknown\"",
+		    info->modules_dropped, BOOT_MAX_MODULES);
 		return -1;
 	}
 	for (uint32_t i = 0; i < info->module_count; i++)
 		for (uint32_t j = i + 1; j < info->module_count; j++)
 			if (strcmp(info->modules[i].name, info->modules[j].name) == 0) {
-				log_record("VMCONFIG file=boot-modules error=\"two boot modules are named "
-				           "%s: modules are found by name\"", info->modules[i].name);
+				log_record(
+				    "VMCONFIG file=boot-modules error=\"two boot modules are named "
+				    "%s: modules are found by name\"",
+				    info->modules[i].name);
 				return -1;
 			}
 	struct loader_range ranges[BOOT_MAX_MODULES];
@@ -591,7 +607,8 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 			failed++;
 	}
 	vmx_schedule_report();
-	log_record("VMS configured=%u rejected=%d done=%d failed=%d", run_vm_count + (uint32_t)rejected,
-	           rejected, (int)run_vm_count - (failed - rejected), failed);
+	log_record("VMS configured=%u rejected=%d done=%d failed=%d",
+	           run_vm_count + (uint32_t)rejected, rejected,
+	           (int)run_vm_count - (failed - rejected), failed);
 	return failed;
 }

@@ -51,12 +51,12 @@
 #define SCHEDULE_TRACE_RECORDS 8192 /* per pCPU, a power of two */
 /* The boot pCPU's liveness tick: dead-VM checks, the watchdog and the
  * drain of guest console lines (see the top of this file). */
-#define SCHEDULE_LIVENESS_PERIOD_MS 10
-#define SCHEDULE_WATCHDOG_DEFAULT_MS 600000 /* watchdog_ms= (virtual time) */
-#define SCHEDULE_EXIT_RATE_DEFAULT 0        /* vm_exit_rate= exits per ms */
-#define SCHEDULE_EXIT_WINDOW_DEFAULT_MS 100 /* vm_exit_window_ms= */
-#define SCHEDULE_DEAD_CAUSE_SIZE 120
-#define NS_PER_MS 1000000ull
+#define SCHEDULE_LIVENESS_PERIOD_MS     10
+#define SCHEDULE_WATCHDOG_DEFAULT_MS    600000 /* watchdog_ms= (virtual time) */
+#define SCHEDULE_EXIT_RATE_DEFAULT      0      /* vm_exit_rate= exits per ms */
+#define SCHEDULE_EXIT_WINDOW_DEFAULT_MS 100    /* vm_exit_window_ms= */
+#define SCHEDULE_DEAD_CAUSE_SIZE        120
+#define NS_PER_MS                       1000000ull
 
 static struct sched_system schedule_system;
 static struct sched_env_lock schedule_lock = SCHED_ENV_INIT_LOCK;
@@ -71,13 +71,16 @@ static volatile uint32_t schedule_loops_running;
 static struct vmx_schedule_pcpu_view schedule_pcpu_stats[PERCPU_MAX_CPUS];
 static volatile bool schedule_started;
 static bool schedule_trace_dump = true;
-static uint64_t schedule_run_limit_ms;  /* run_ms=: stop every VM after this */
+static uint64_t schedule_run_limit_ms; /* run_ms=: stop every VM after this */
 static struct timer schedule_run_limit_timer;
 static uint64_t schedule_started_tsc, schedule_finished_tsc;
 static uint64_t schedule_watchdog_ms = SCHEDULE_WATCHDOG_DEFAULT_MS;
 static struct timer schedule_liveness_timer;
 
-bool vmx_schedule_kick_pending(void) { return sched_env_take_kick(); }
+bool vmx_schedule_kick_pending(void)
+{
+	return sched_env_take_kick();
+}
 
 /* Read a `key=` number in microseconds into `*ns`; -1 on a bad value. */
 static int schedule_time_parameter(const struct cmdline *cmdline, const char *key, uint64_t unit_ns,
@@ -111,21 +114,23 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 	    pool_vcpus[pool] + vm->vcpu_count > target->pcpu_count) {
 		/* No time sharing: a vCPU without a pCPU of its own would wait
 		 * until another VM ends, an AP of this VM maybe forever. */
-		log_record("VMCONFIG file=%s error=\"%s: %u vCPUs do not fit the %u pCPUs of %s left "
-		           "under sched=%s (one pCPU per vCPU, no time sharing)\"",
-		           vm->config_file, vm->config_file, vm->vcpu_count,
-		           target->pcpu_count - pool_vcpus[pool], target->name, target->policy.name);
+		log_record(
+		    "VMCONFIG file=%s error=\"%s: %u vCPUs do not fit the %u pCPUs of %s left "
+		    "under sched=%s (one pCPU per vCPU, no time sharing)\"",
+		    vm->config_file, vm->config_file, vm->vcpu_count,
+		    target->pcpu_count - pool_vcpus[pool], target->name, target->policy.name);
 		vm_stop(vm, "config: %u vCPUs do not fit pool %s under sched=%s", vm->vcpu_count,
 		        target->name, target->policy.name);
 		return;
 	}
 	struct sched_vm_config config = {
-		.name = vm->name,
-		.vcpu_count = vm->vcpu_count,
-		.weight = vm->weight,
-		.pool = pool,
-		.classify = vm->symbols ? vmx_classifier_classify : NULL, /* no map: nothing is critical */
-		.classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
+	    .name = vm->name,
+	    .vcpu_count = vm->vcpu_count,
+	    .weight = vm->weight,
+	    .pool = pool,
+	    .classify =
+	        vm->symbols ? vmx_classifier_classify : NULL, /* no map: nothing is critical */
+	    .classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
 	};
 	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
 	if (!svm) {
@@ -146,23 +151,33 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		        online);
 }
 
-const char *const vmx_schedule_options[] = {
-	"sched",          "sched_slice_us",   "sched_tick_us",    "sched_account_us",
-	"sched_micro_slice_us", "sched_profile_us", "sched_epoch_us", "sched_micro_limit",
-	"sched_ratelimit_us",   "run_ms",           "sched_trace",      "sched_check",
-	"watchdog_ms",          "vm_exit_rate",     "vm_exit_window_ms", NULL};
+const char *const vmx_schedule_options[] = {"sched",
+                                            "sched_slice_us",
+                                            "sched_tick_us",
+                                            "sched_account_us",
+                                            "sched_micro_slice_us",
+                                            "sched_profile_us",
+                                            "sched_epoch_us",
+                                            "sched_micro_limit",
+                                            "sched_ratelimit_us",
+                                            "run_ms",
+                                            "sched_trace",
+                                            "sched_check",
+                                            "watchdog_ms",
+                                            "vm_exit_rate",
+                                            "vm_exit_window_ms",
+                                            NULL};
 
 /* watchdog_ms=, vm_exit_rate=, vm_exit_window_ms= (liveness and the
  * exit-rate guard); the guard's figures are copied into every VM. */
 static int schedule_liveness_setup(struct vm *const *vms, uint32_t vm_count,
-                                   const struct cmdline *cmdline, char *error,
-                                   unsigned error_size)
+                                   const struct cmdline *cmdline, char *error, unsigned error_size)
 {
 	uint64_t rate, window_ms;
 	if (cmdline_get_number(cmdline, "watchdog_ms", SCHEDULE_WATCHDOG_DEFAULT_MS,
 	                       24ull * 3600 * 1000, &schedule_watchdog_ms, error, error_size) ||
-	    cmdline_get_number(cmdline, "vm_exit_rate", SCHEDULE_EXIT_RATE_DEFAULT, UINT32_MAX, &rate,
-	                       error, error_size) ||
+	    cmdline_get_number(cmdline, "vm_exit_rate", SCHEDULE_EXIT_RATE_DEFAULT, UINT32_MAX,
+	                       &rate, error, error_size) ||
 	    cmdline_get_number(cmdline, "vm_exit_window_ms", SCHEDULE_EXIT_WINDOW_DEFAULT_MS,
 	                       3600ull * 1000, &window_ms, error, error_size))
 		return -1;
@@ -186,22 +201,26 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 {
 	struct sched_policy policy;
 	const char *policy_name = cmdline_get(cmdline, "sched");
-	if (sched_policy_parse(policy_name ? policy_name : "credit", &policy, error, error_size) != 0)
+	if (sched_policy_parse(policy_name ? policy_name : "credit", &policy, error, error_size) !=
+	    0)
 		return -1;
 	struct sched_params params;
 	sched_params_default(&params);
 	uint64_t limit;
-	if (schedule_time_parameter(cmdline, "sched_slice_us", 1000, &params.slice_ns, error, error_size) ||
-	    schedule_time_parameter(cmdline, "sched_tick_us", 1000, &params.tick_ns, error, error_size) ||
-	    schedule_time_parameter(cmdline, "sched_account_us", 1000, &params.account_period_ns, error,
+	if (schedule_time_parameter(cmdline, "sched_slice_us", 1000, &params.slice_ns, error,
 	                            error_size) ||
+	    schedule_time_parameter(cmdline, "sched_tick_us", 1000, &params.tick_ns, error,
+	                            error_size) ||
+	    schedule_time_parameter(cmdline, "sched_account_us", 1000, &params.account_period_ns,
+	                            error, error_size) ||
 	    schedule_time_parameter(cmdline, "sched_micro_slice_us", 1000, &params.micro_slice_ns,
 	                            error, error_size) ||
 	    schedule_time_parameter(cmdline, "sched_profile_us", 1000, &params.profile_interval_ns,
 	                            error, error_size) ||
-	    schedule_time_parameter(cmdline, "sched_epoch_us", 1000, &params.epoch_ns, error, error_size) ||
-	    cmdline_get_number(cmdline, "sched_micro_limit", params.micro_limit, SCHED_MAX_PCPUS - 1,
-	                       &limit, error, error_size))
+	    schedule_time_parameter(cmdline, "sched_epoch_us", 1000, &params.epoch_ns, error,
+	                            error_size) ||
+	    cmdline_get_number(cmdline, "sched_micro_limit", params.micro_limit,
+	                       SCHED_MAX_PCPUS - 1, &limit, error, error_size))
 		return -1;
 	params.micro_limit = (uint32_t)limit;
 	uint64_t ratelimit_us = params.ratelimit_ns / 1000;
@@ -224,7 +243,8 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	unsigned pcpus = 0;
 	while (pcpus < percpu_cpu_count && pcpus < SCHED_MAX_PCPUS && percpu_cpus[pcpus].online)
 		pcpus++;
-	if (sched_init(&schedule_system, &policy, &params, pcpus, &schedule_lock, error, error_size))
+	if (sched_init(&schedule_system, &policy, &params, pcpus, &schedule_lock, error,
+	               error_size))
 		return -1;
 	if (sched_env_trace_init(pcpus, SCHEDULE_TRACE_RECORDS) != 0) {
 		format_string(error, error_size, "no memory for the trace rings");
@@ -235,15 +255,16 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	uint32_t pool_vcpus[SCHED_MAX_POOLS] = {0};
 	for (uint32_t i = 0; i < vm_count; i++)
 		schedule_add_vm(vms[i], i, pool_vcpus);
-	log_record("SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
-	           "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u",
-	           policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
-	           (unsigned long long)(params.tick_ns / 1000),
-	           (unsigned long long)(params.ratelimit_ns / 1000),
-	           (unsigned long long)(params.micro_slice_ns / 1000),
-	           (unsigned long long)(params.profile_interval_ns / 1000),
-	           (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
-	           sched_pool_micro_count(&schedule_system, 0));
+	log_record(
+	    "SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
+	    "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u",
+	    policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
+	    (unsigned long long)(params.tick_ns / 1000),
+	    (unsigned long long)(params.ratelimit_ns / 1000),
+	    (unsigned long long)(params.micro_slice_ns / 1000),
+	    (unsigned long long)(params.profile_interval_ns / 1000),
+	    (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
+	    sched_pool_micro_count(&schedule_system, 0));
 	return 0;
 }
 
@@ -422,7 +443,8 @@ static void schedule_loop(void)
 	bool kernel_mode = false;
 	struct vmx_schedule_pcpu_view *stats = &schedule_pcpu_stats[pcpu];
 	while (!schedule_all_finished()) {
-		struct sched_decision decision = sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+		struct sched_decision decision =
+		    sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
 		stats->decisions++;
 		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
 		if (current && current != next) {
@@ -448,8 +470,9 @@ static void schedule_loop(void)
 		}
 		if (!schedule_may_enter(next))
 			continue;
-		uint64_t deadline = decision.until == SCHED_TIME_NEVER ? UINT64_MAX
-		                                                      : timer_ns_to_tsc(decision.until);
+		uint64_t deadline = decision.until == SCHED_TIME_NEVER
+		                        ? UINT64_MAX
+		                        : timer_ns_to_tsc(decision.until);
 		next->slice_tsc = arch_tsc_read();
 		enum vmx_leave leave = vmx_vcpu_run_slice(next, deadline);
 		next->run_tsc += arch_tsc_read() - next->slice_tsc;
@@ -477,8 +500,10 @@ static void schedule_worker(void *argument)
 		log_error("vmx: cannot enable VMX on this pCPU: %s", error);
 		int removed = sched_pool_remove_pcpu(&schedule_system, 0, percpu_this_index());
 		if (removed != SCHED_OK)
-			log_error("vmx: cpu %u stays in Pool-0 without running (error %d): its vCPUs "
-			          "wait for the other pCPUs", percpu_this_index(), removed);
+			log_error(
+			    "vmx: cpu %u stays in Pool-0 without running (error %d): its vCPUs "
+			    "wait for the other pCPUs",
+			    percpu_this_index(), removed);
 	} else {
 		schedule_loop();
 	}
@@ -557,8 +582,9 @@ static void schedule_liveness(struct timer *timer, void *context)
 	(void)context;
 	uint64_t now = arch_tsc_read();
 	bool stopped = false;
-	bool watchdog = schedule_watchdog_ms &&
-	                now - schedule_started_tsc >= timer_ns_to_tsc(schedule_watchdog_ms * NS_PER_MS);
+	bool watchdog =
+	    schedule_watchdog_ms &&
+	    now - schedule_started_tsc >= timer_ns_to_tsc(schedule_watchdog_ms * NS_PER_MS);
 	for (uint32_t i = 0; i < schedule_vm_count; i++) {
 		struct vm *vm = schedule_vms[i];
 		if (vm->state != VM_STATE_RUNNING)
@@ -595,7 +621,8 @@ void vmx_schedule_run(void)
 	            schedule_liveness, NULL);
 	if (schedule_run_limit_ms)
 		timer_start(&schedule_run_limit_timer,
-		            schedule_started_tsc + timer_ns_to_tsc(schedule_run_limit_ms * 1000000ull),
+		            schedule_started_tsc +
+		                timer_ns_to_tsc(schedule_run_limit_ms * 1000000ull),
 		            schedule_run_limit, NULL);
 	for (uint32_t cpu = 1; cpu < schedule_system.pcpu_count; cpu++) {
 		__atomic_add_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
@@ -683,38 +710,38 @@ void vmx_schedule_report(void)
 	struct sched_counters c;
 	sched_counters_read(&schedule_system, &c);
 	uint64_t elapsed = schedule_finished_tsc - schedule_started_tsc;
-	log_record("SCHED policy=%s run_ticks=%llu run_ms=%llu schedules=%llu context_switches=%llu "
-	           "wakeups=%llu blocks=%llu boosts=%llu steals=%llu accountings=%llu "
-	           "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
-	           "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
-	           "directed_yields=%llu ipis_to_preempted=%llu virqs_to_preempted=%llu "
-	           "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
-	           schedule_system.policy.name, (unsigned long long)elapsed,
-	           (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
-	           (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
-	           (unsigned long long)c.wakeups, (unsigned long long)c.blocks,
-	           (unsigned long long)c.boosts, (unsigned long long)c.steals,
-	           (unsigned long long)c.accountings,
-	           (unsigned long long)(c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN] +
-	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT] +
-	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT] +
-	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_CRITICAL] +
-	                                c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE]),
-	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN],
-	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT],
-	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT],
-	           (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE],
-	           (unsigned long long)(c.offloads[0] + c.offloads[1] + c.offloads[2] + c.offloads[3]),
-	           (unsigned long long)(c.offload_failures[0] + c.offload_failures[1] +
-	                                c.offload_failures[2] + c.offload_failures[3]),
-	           (unsigned long long)(c.offload_disabled[0] + c.offload_disabled[1] +
-	                                c.offload_disabled[2] + c.offload_disabled[3]),
-	           (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
-	           (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
-	           (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
-	           (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
-	           sched_pool_micro_count(&schedule_system, 0),
-	           (unsigned long long)vmx_notify_kicks());
+	log_record(
+	    "SCHED policy=%s run_ticks=%llu run_ms=%llu schedules=%llu context_switches=%llu "
+	    "wakeups=%llu blocks=%llu boosts=%llu steals=%llu accountings=%llu "
+	    "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
+	    "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
+	    "directed_yields=%llu ipis_to_preempted=%llu virqs_to_preempted=%llu "
+	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
+	    schedule_system.policy.name, (unsigned long long)elapsed,
+	    (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
+	    (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
+	    (unsigned long long)c.wakeups, (unsigned long long)c.blocks,
+	    (unsigned long long)c.boosts, (unsigned long long)c.steals,
+	    (unsigned long long)c.accountings,
+	    (unsigned long long)(c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN] +
+	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT] +
+	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT] +
+	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_CRITICAL] +
+	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE]),
+	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN],
+	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT],
+	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT],
+	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE],
+	    (unsigned long long)(c.offloads[0] + c.offloads[1] + c.offloads[2] + c.offloads[3]),
+	    (unsigned long long)(c.offload_failures[0] + c.offload_failures[1] +
+	                         c.offload_failures[2] + c.offload_failures[3]),
+	    (unsigned long long)(c.offload_disabled[0] + c.offload_disabled[1] +
+	                         c.offload_disabled[2] + c.offload_disabled[3]),
+	    (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
+	    (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
+	    (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
+	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
+	    sched_pool_micro_count(&schedule_system, 0), (unsigned long long)vmx_notify_kicks());
 	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++) {
 		const struct vmx_schedule_pcpu_view *v = &schedule_pcpu_stats[cpu];
 		const struct sched_pcpu *p = &schedule_system.pcpus[cpu];

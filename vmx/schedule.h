@@ -51,8 +51,8 @@ void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind);
 
 /* Snapshots for the console (vmx/console.c), taken under the scheduler lock. */
 struct vmx_schedule_vcpu_view {
-	int pcpu;           /* running or queued on, -1 none */
-	const char *state;  /* sched_vcpu_state_name()        */
+	int pcpu;          /* running or queued on, -1 none */
+	const char *state; /* sched_vcpu_state_name()        */
 	int64_t credit;
 	int priority;
 	uint64_t run_us;

@@ -11,7 +11,10 @@
 
 #define VM_UNKNOWN_TAG (1ull << 32)
 
-uint32_t vm_unknown_id(const struct vm_unknown_entry *entry) { return (uint32_t)entry->tag; }
+uint32_t vm_unknown_id(const struct vm_unknown_entry *entry)
+{
+	return (uint32_t)entry->tag;
+}
 
 void vm_unknown_count(struct vm_unknown_table *table, uint32_t id, bool write)
 {
@@ -23,7 +26,8 @@ void vm_unknown_count(struct vm_unknown_table *table, uint32_t id, bool write)
 		                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			seen = tag;
 		if (seen == tag) {
-			__atomic_add_fetch(write ? &entry->writes : &entry->reads, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(write ? &entry->writes : &entry->reads, 1,
+			                   __ATOMIC_RELAXED);
 			return;
 		}
 	}
@@ -34,7 +38,8 @@ void vm_unknown_count(struct vm_unknown_table *table, uint32_t id, bool write)
 const struct vm_unknown_entry *vm_unknown_find(const struct vm_unknown_table *table, uint32_t id)
 {
 	for (unsigned i = 0; i < VM_UNKNOWN_ENTRIES; i++)
-		if (__atomic_load_n(&table->entries[i].tag, __ATOMIC_ACQUIRE) == (VM_UNKNOWN_TAG | id))
+		if (__atomic_load_n(&table->entries[i].tag, __ATOMIC_ACQUIRE) ==
+		    (VM_UNKNOWN_TAG | id))
 			return &table->entries[i];
 	return NULL;
 }

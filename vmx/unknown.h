@@ -19,7 +19,7 @@
 #define VM_UNKNOWN_ENTRIES 16
 
 struct vm_unknown_entry {
-	uint64_t tag;           /* VM_UNKNOWN_TAG | id, 0 = free */
+	uint64_t tag; /* VM_UNKNOWN_TAG | id, 0 = free */
 	uint64_t reads, writes;
 };
 

@@ -21,10 +21,10 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VCPU_INTERRUPT_RESET_CR0 0x60000010ull /* CD, NW, ET */
-#define VCPU_INTERRUPT_TIMER_HZ_KHZ 100000u    /* vLAPIC timer clock target: 100 MHz */
-#define VCPU_INTERRUPT_TIMER_MINIMUM_US 10u    /* shortest vLAPIC timer: 10 us */
-#define VCPU_INTERRUPT_US_PER_MS 1000u
+#define VCPU_INTERRUPT_RESET_CR0        0x60000010ull /* CD, NW, ET */
+#define VCPU_INTERRUPT_TIMER_HZ_KHZ     100000u       /* vLAPIC timer clock target: 100 MHz */
+#define VCPU_INTERRUPT_TIMER_MINIMUM_US 10u           /* shortest vLAPIC timer: 10 us */
+#define VCPU_INTERRUPT_US_PER_MS        1000u
 
 /* ---- the vLAPIC's environment ------------------------------------------- */
 
@@ -96,8 +96,8 @@ static void vcpu_interrupt_send_ipi(void *context, const struct vlapic_ipi *ipi)
 	             &route);
 	enum vmx_notify_kind kind = ipi->delivery_mode == VLAPIC_DELIVERY_INIT ||
 	                                    ipi->delivery_mode == VLAPIC_DELIVERY_STARTUP
-	                            ? VMX_NOTIFY_INIT_SIPI
-	                            : VMX_NOTIFY_IPI;
+	                                ? VMX_NOTIFY_INIT_SIPI
+	                                : VMX_NOTIFY_IPI;
 	for (uint32_t bits = route.targets; bits; bits &= bits - 1) {
 		unsigned index = (unsigned)__builtin_ctz(bits);
 		vcpu->interrupt.counters.ipis_routed++;
@@ -113,10 +113,10 @@ static void vcpu_interrupt_eoi_broadcast(void *context, uint8_t vector)
 }
 
 static const struct vlapic_ops vcpu_interrupt_ops = {
-	.now_tsc = vcpu_interrupt_now,
-	.timer_arm = vcpu_interrupt_timer_arm,
-	.send_ipi = vcpu_interrupt_send_ipi,
-	.eoi_broadcast = vcpu_interrupt_eoi_broadcast,
+    .now_tsc = vcpu_interrupt_now,
+    .timer_arm = vcpu_interrupt_timer_arm,
+    .send_ipi = vcpu_interrupt_send_ipi,
+    .eoi_broadcast = vcpu_interrupt_eoi_broadcast,
 };
 
 void vcpu_interrupt_init(struct vcpu *vcpu)
@@ -136,8 +136,8 @@ void vcpu_interrupt_init(struct vcpu *vcpu)
 
 /* ---- architectural states ------------------------------------------------ */
 
-static void vcpu_interrupt_write_segment(uint32_t selector_field, uint16_t selector,
-                                         uint64_t base, uint32_t access)
+static void vcpu_interrupt_write_segment(uint32_t selector_field, uint16_t selector, uint64_t base,
+                                         uint32_t access)
 {
 	uint32_t offset = selector_field - VMCS_GUEST_ES_SELECTOR;
 	vmx_write(selector_field, selector);
@@ -171,14 +171,13 @@ static void vcpu_interrupt_write_real_mode(struct vcpu *vcpu, uint16_t code_sele
 	vmx_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 	/* The guest sees CR0 = 0x60000010; the real CR0 keeps the VMX fixed
 	 * bits except PE and PG (unrestricted guest), without CD/NW. */
-	uint64_t cr0_fixed0 = arch_msr_read(MSR_VMX_CR0_FIXED0) &
-	                      ~(ARCH_CR0_PE | ARCH_CR0_PG);
+	uint64_t cr0_fixed0 = arch_msr_read(MSR_VMX_CR0_FIXED0) & ~(ARCH_CR0_PE | ARCH_CR0_PG);
 	uint64_t cr0_fixed1 = arch_msr_read(MSR_VMX_CR0_FIXED1);
 	vmx_write(VMCS_CR0_READ_SHADOW, VCPU_INTERRUPT_RESET_CR0);
 	vmx_write(VMCS_GUEST_CR0, (ARCH_CR0_ET | cr0_fixed0) & cr0_fixed1);
 	vmx_write(VMCS_CR4_READ_SHADOW, 0);
-	vmx_write(VMCS_GUEST_CR4, arch_msr_read(MSR_VMX_CR4_FIXED0) &
-	                              arch_msr_read(MSR_VMX_CR4_FIXED1));
+	vmx_write(VMCS_GUEST_CR4,
+	          arch_msr_read(MSR_VMX_CR4_FIXED0) & arch_msr_read(MSR_VMX_CR4_FIXED1));
 	vmx_write(VMCS_GUEST_CR3, 0);
 	vmx_write(VMCS_GUEST_EFER, 0);
 	vcpu->entry_controls &= ~VMX_ENTRY_IA32E_GUEST;
@@ -191,7 +190,8 @@ static void vcpu_interrupt_write_real_mode(struct vcpu *vcpu, uint16_t code_sele
 	vmx_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmx_write(VMCS_GUEST_ACTIVITY_STATE, activity);
 	vmx_write(VMCS_ENTRY_INTERRUPTION_INFO, 0);
-	vcpu->processor_controls &= ~(VMX_PROC_INTERRUPT_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING);
+	vcpu->processor_controls &=
+	    ~(VMX_PROC_INTERRUPT_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING);
 	vmx_write(VMCS_PROCESSOR_CONTROLS, vcpu->processor_controls);
 	memset(&vcpu->registers, 0, sizeof(vcpu->registers));
 	vcpu->registers.rdx = 0x600; /* family 6 (reset value of EDX) */
@@ -291,8 +291,9 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 	}
 	if (!busy && !nmi && vector >= 0 && !shadow &&
 	    (vmx_read(VMCS_GUEST_RFLAGS) & ARCH_RFLAGS_IF)) {
-		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO,
-		          VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_EXTERNAL | (uint32_t)vector);
+		vmx_write(VMCS_ENTRY_INTERRUPTION_INFO, VMX_INTERRUPTION_VALID |
+		                                            VMX_INTERRUPTION_TYPE_EXTERNAL |
+		                                            (uint32_t)vector);
 		vlapic_acknowledge(vlapic, (uint8_t)vector);
 		state->counters.injected_interrupts++;
 		vector = vlapic_pending_vector(vlapic); /* a higher one may follow */
@@ -397,7 +398,7 @@ static int vcpu_interrupt_relocate(struct vcpu *vcpu, uint64_t base)
 		refused = "no MMIO hook left";
 	else if (!apic) {
 		vm->mmio[vm->mmio_count] =
-			(struct vm_mmio_hook){base, VLAPIC_PAGE_SIZE, vcpu_interrupt_apic_access};
+		    (struct vm_mmio_hook){base, VLAPIC_PAGE_SIZE, vcpu_interrupt_apic_access};
 		__atomic_store_n(&vm->mmio_count, vm->mmio_count + 1, __ATOMIC_RELEASE);
 	}
 	spinlock_release_irqrestore(&vm->lock, flags);
@@ -490,22 +491,22 @@ size_t vcpu_interrupt_format(struct vcpu *vcpu, char *buffer, size_t size)
 	for (unsigned i = 0; i < 8; i++)
 		sent += c->ipis_sent[i];
 	int n = format_string(
-		buffer, size,
-		" apic_id=%u ipis_sent=%llu ipis_init=%llu ipis_startup=%llu ipis_nmi=%llu "
-		"messages_received=%llu injected=%llu nmis_injected=%llu eois=%llu coalesced=%llu "
-		"timer_fires=%llu timer_callbacks=%llu windows=%llu apic_mmio=%llu apic_msr=%llu "
-		"startups=%llu startups_ignored=%llu resets=%llu",
-		vlapic_id(&state->vlapic), (unsigned long long)sent,
-		(unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_INIT],
-		(unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_STARTUP],
-		(unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_NMI],
-		(unsigned long long)c->messages_received, (unsigned long long)k->injected_interrupts,
-		(unsigned long long)k->injected_nmis, (unsigned long long)c->eois,
-		(unsigned long long)c->interrupts_coalesced, (unsigned long long)c->timer_fires,
-		(unsigned long long)k->timer_callbacks,
-		(unsigned long long)(k->interrupt_windows + k->nmi_windows),
-		(unsigned long long)k->apic_accesses, (unsigned long long)k->apic_msr_accesses,
-		(unsigned long long)k->startups, (unsigned long long)c->startups_ignored,
-		(unsigned long long)k->resets);
+	    buffer, size,
+	    " apic_id=%u ipis_sent=%llu ipis_init=%llu ipis_startup=%llu ipis_nmi=%llu "
+	    "messages_received=%llu injected=%llu nmis_injected=%llu eois=%llu coalesced=%llu "
+	    "timer_fires=%llu timer_callbacks=%llu windows=%llu apic_mmio=%llu apic_msr=%llu "
+	    "startups=%llu startups_ignored=%llu resets=%llu",
+	    vlapic_id(&state->vlapic), (unsigned long long)sent,
+	    (unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_INIT],
+	    (unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_STARTUP],
+	    (unsigned long long)c->ipis_sent[VLAPIC_DELIVERY_NMI],
+	    (unsigned long long)c->messages_received, (unsigned long long)k->injected_interrupts,
+	    (unsigned long long)k->injected_nmis, (unsigned long long)c->eois,
+	    (unsigned long long)c->interrupts_coalesced, (unsigned long long)c->timer_fires,
+	    (unsigned long long)k->timer_callbacks,
+	    (unsigned long long)(k->interrupt_windows + k->nmi_windows),
+	    (unsigned long long)k->apic_accesses, (unsigned long long)k->apic_msr_accesses,
+	    (unsigned long long)k->startups, (unsigned long long)c->startups_ignored,
+	    (unsigned long long)k->resets);
 	return n < 0 ? 0 : (size_t)n;
 }

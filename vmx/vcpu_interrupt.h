@@ -46,24 +46,24 @@ struct vcpu;
 struct vm;
 
 struct vcpu_interrupt_counters {
-	uint64_t injected_interrupts;  /* external interrupts injected */
+	uint64_t injected_interrupts; /* external interrupts injected */
 	uint64_t injected_nmis;
-	uint64_t interrupt_windows;    /* interrupt-window exits */
-	uint64_t nmi_windows;          /* NMI-window exits */
-	uint64_t timer_callbacks;      /* host timer expiries for the vLAPIC timer */
-	uint64_t apic_accesses;        /* xAPIC page accesses emulated */
-	uint64_t apic_msr_accesses;    /* x2APIC / APIC base / TSC deadline MSRs */
-	uint64_t ipis_routed;          /* messages this vLAPIC sent that reached a vLAPIC */
-	uint64_t resets;               /* INIT accepted: back to wait-for-SIPI */
-	uint64_t startups;             /* SIPI accepted: real-mode start */
+	uint64_t interrupt_windows; /* interrupt-window exits */
+	uint64_t nmi_windows;       /* NMI-window exits */
+	uint64_t timer_callbacks;   /* host timer expiries for the vLAPIC timer */
+	uint64_t apic_accesses;     /* xAPIC page accesses emulated */
+	uint64_t apic_msr_accesses; /* x2APIC / APIC base / TSC deadline MSRs */
+	uint64_t ipis_routed;       /* messages this vLAPIC sent that reached a vLAPIC */
+	uint64_t resets;            /* INIT accepted: back to wait-for-SIPI */
+	uint64_t startups;          /* SIPI accepted: real-mode start */
 };
 
 struct vcpu_interrupt {
 	struct vlapic vlapic;
-	struct timer timer;            /* host timer behind the vLAPIC timer */
+	struct timer timer; /* host timer behind the vLAPIC timer */
 	bool initialized;
-	bool vmcs_waiting;             /* VMCS holds the wait-for-SIPI state */
-	uint64_t startup_tsc;          /* when the SIPI started it (0 = BSP) */
+	bool vmcs_waiting;    /* VMCS holds the wait-for-SIPI state */
+	uint64_t startup_tsc; /* when the SIPI started it (0 = BSP) */
 	/* Guest TSC = host TSC + tsc_offset (= VMCS_TSC_OFFSET, and the
 	 * guest's IA32_TSC_ADJUST: both start at 0 and only IA32_TSC and
 	 * IA32_TSC_ADJUST writes change them, by the same amount). */

@@ -22,8 +22,8 @@
 #define VIOAPIC_ENTRY_WRITABLE (0xff00000000000000ull | 0x1afffull)
 
 void vioapic_init(struct vioapic *vioapic, uint8_t id, uint8_t version,
-                  struct vlapic *const *vlapics, unsigned count,
-                  vlapic_deliver_function deliver, void *context)
+                  struct vlapic *const *vlapics, unsigned count, vlapic_deliver_function deliver,
+                  void *context)
 {
 	memset(vioapic, 0, sizeof(*vioapic));
 	vioapic->id = id & 0xf;
@@ -135,7 +135,8 @@ static uint32_t vioapic_register_read(const struct vioapic *vioapic, uint32_t in
 	default:
 		break;
 	}
-	if (index < VIOAPIC_INDEX_REDIRECTION || index >= VIOAPIC_INDEX_REDIRECTION + 2 * VIOAPIC_PINS)
+	if (index < VIOAPIC_INDEX_REDIRECTION ||
+	    index >= VIOAPIC_INDEX_REDIRECTION + 2 * VIOAPIC_PINS)
 		return 0;
 	uint64_t entry = vioapic->redirection[(index - VIOAPIC_INDEX_REDIRECTION) / 2];
 	return (index & 1) ? (uint32_t)(entry >> 32) : (uint32_t)entry;
@@ -147,13 +148,14 @@ static void vioapic_register_write(struct vioapic *vioapic, uint32_t index, uint
 		vioapic->id = (value >> 24) & 0xf;
 		return;
 	}
-	if (index < VIOAPIC_INDEX_REDIRECTION || index >= VIOAPIC_INDEX_REDIRECTION + 2 * VIOAPIC_PINS)
+	if (index < VIOAPIC_INDEX_REDIRECTION ||
+	    index >= VIOAPIC_INDEX_REDIRECTION + 2 * VIOAPIC_PINS)
 		return; /* version, arbitration: read-only; others: nothing */
 	unsigned pin = (index - VIOAPIC_INDEX_REDIRECTION) / 2;
 	uint64_t *entry = &vioapic->redirection[pin];
 	uint64_t old = *entry;
-	uint64_t written = (index & 1) ? (old & 0xffffffffull) | (uint64_t)value << 32 :
-	                                 (old & 0xffffffff00000000ull) | value;
+	uint64_t written = (index & 1) ? (old & 0xffffffffull) | (uint64_t)value << 32
+	                               : (old & 0xffffffff00000000ull) | value;
 	uint64_t status = VIOAPIC_ENTRY_DELIVERY_STATUS | VIOAPIC_ENTRY_REMOTE_IRR;
 	*entry = (written & VIOAPIC_ENTRY_WRITABLE) | (old & status);
 	if (!(*entry & VIOAPIC_ENTRY_LEVEL))

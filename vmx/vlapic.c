@@ -23,25 +23,25 @@
 #include "vmx/vlapic_timer.h"
 
 #define VLAPIC_POSTED_INTERRUPT 1u
-#define VLAPIC_POSTED_NMI 2u
-#define VLAPIC_POSTED_INIT 4u
-#define VLAPIC_POSTED_STARTUP 8u
+#define VLAPIC_POSTED_NMI       2u
+#define VLAPIC_POSTED_INIT      4u
+#define VLAPIC_POSTED_STARTUP   8u
 
-#define VLAPIC_LVT_ERROR_INDEX 5
+#define VLAPIC_LVT_ERROR_INDEX  5
 #define VLAPIC_ICR_LOW_WRITABLE 0x000ccfffu /* vector..dest mode, level, trigger, shorthand */
-#define VLAPIC_SVR_WRITABLE 0x3ffu          /* vector, enable, focus check */
+#define VLAPIC_SVR_WRITABLE     0x3ffu      /* vector, enable, focus check */
 /* NMIs that can be pending: one being delivered and one latched behind
  * it (SDM Vol. 3A, 6.7.1); more merge, as on hardware. */
 #define VLAPIC_NMI_PENDING_MAX 2u
 
 /* Writable bits of each LVT entry (delivery status, remote IRR read-only). */
 static const uint32_t vlapic_lvt_writable[VLAPIC_LVT_COUNT] = {
-	0x000700ff, /* timer: vector, mask, mode */
-	0x000107ff, /* thermal: vector, delivery mode, mask */
-	0x000107ff, /* performance */
-	0x0001a7ff, /* LINT0: + polarity, trigger */
-	0x0001a7ff, /* LINT1 */
-	0x000100ff, /* error: vector, mask */
+    0x000700ff, /* timer: vector, mask, mode */
+    0x000107ff, /* thermal: vector, delivery mode, mask */
+    0x000107ff, /* performance */
+    0x0001a7ff, /* LINT0: + polarity, trigger */
+    0x0001a7ff, /* LINT1 */
+    0x000100ff, /* error: vector, mask */
 };
 
 enum vlapic_access {
@@ -138,8 +138,8 @@ void vlapic_init(struct vlapic *vlapic, uint32_t apic_id, const struct vlapic_op
 	vlapic->context = context;
 	vlapic->initial_id = apic_id;
 	vlapic->xapic_id = apic_id & 0xff;
-	vlapic->apic_base = VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE |
-	                    (apic_id == 0 ? VLAPIC_BASE_BSP : 0);
+	vlapic->apic_base =
+	    VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE | (apic_id == 0 ? VLAPIC_BASE_BSP : 0);
 	vlapic->tsc_per_tick = 1;
 	vlapic_reset_registers(vlapic);
 	vlapic->run_state = apic_id == 0 ? VLAPIC_RUN_ACTIVE : VLAPIC_RUN_WAIT_FOR_SIPI;
@@ -154,12 +154,12 @@ int vlapic_set_base(struct vlapic *vlapic, uint64_t value)
 	uint64_t address = value & VLAPIC_BASE_ADDRESS_MASK;
 	bool old_enabled = old & VLAPIC_BASE_ENABLE, old_x2apic = old & VLAPIC_BASE_X2APIC;
 	bool enabled = value & VLAPIC_BASE_ENABLE, x2apic = value & VLAPIC_BASE_X2APIC;
-	if ((x2apic && !enabled) ||            /* invalid state */
+	if ((x2apic && !enabled) ||               /* invalid state */
 	    (old_x2apic && enabled && !x2apic) || /* x2APIC -> xAPIC */
-	    (!old_enabled && x2apic))           /* disabled -> x2APIC */
+	    (!old_enabled && x2apic))             /* disabled -> x2APIC */
 		return VLAPIC_FAULT;
-	uint64_t base = address | (old & VLAPIC_BASE_BSP) |
-	                (enabled ? VLAPIC_BASE_ENABLE : 0) | (x2apic ? VLAPIC_BASE_X2APIC : 0);
+	uint64_t base = address | (old & VLAPIC_BASE_BSP) | (enabled ? VLAPIC_BASE_ENABLE : 0) |
+	                (x2apic ? VLAPIC_BASE_X2APIC : 0);
 	__atomic_store_n(&vlapic->apic_base, base, __ATOMIC_RELAXED);
 	if (old_enabled && !enabled) {
 		vlapic_reset_registers(vlapic);
@@ -352,7 +352,8 @@ static void vlapic_drain(struct vlapic *vlapic)
 		}
 	}
 	uint32_t nmis = (flags & VLAPIC_POSTED_NMI)
-	                ? __atomic_exchange_n(&posted->nmis, 0, __ATOMIC_RELAXED) : 0;
+	                    ? __atomic_exchange_n(&posted->nmis, 0, __ATOMIC_RELAXED)
+	                    : 0;
 	if (nmis && vlapic->run_state == VLAPIC_RUN_ACTIVE) {
 		vlapic->nmi_pending += nmis;
 		if (vlapic->nmi_pending > VLAPIC_NMI_PENDING_MAX)
@@ -438,23 +439,25 @@ static void vlapic_write_lvt(struct vlapic *vlapic, int index, uint32_t value)
 	 * Vol. 3A, 10.5.4.1); one-shot <-> periodic keeps TMICT counting. */
 	if (index == VLAPIC_LVT_TIMER_INDEX) {
 		uint32_t mode_bits = VLAPIC_LVT_TIMER_MODE_MASK << VLAPIC_LVT_TIMER_MODE_SHIFT;
-		uint32_t deadline_bits = (uint32_t)VLAPIC_TIMER_TSC_DEADLINE << VLAPIC_LVT_TIMER_MODE_SHIFT;
-		if (((old ^ value) & mode_bits) && ((old & mode_bits) == deadline_bits ||
-		                                    (value & mode_bits) == deadline_bits))
+		uint32_t deadline_bits = (uint32_t)VLAPIC_TIMER_TSC_DEADLINE
+		                         << VLAPIC_LVT_TIMER_MODE_SHIFT;
+		if (((old ^ value) & mode_bits) &&
+		    ((old & mode_bits) == deadline_bits || (value & mode_bits) == deadline_bits))
 			vlapic_timer_stop(vlapic);
 	}
 }
 
-static enum vlapic_access vlapic_register_read(struct vlapic *vlapic, uint32_t offset,
-                                               bool x2apic, uint64_t *value)
+static enum vlapic_access vlapic_register_read(struct vlapic *vlapic, uint32_t offset, bool x2apic,
+                                               uint64_t *value)
 {
 	*value = 0;
 	if (offset >= VLAPIC_ISR && offset < VLAPIC_ESR) {
 		uint32_t index = (offset - VLAPIC_ISR) >> 4;
 		if (offset >= VLAPIC_IRR)
 			vlapic_drain(vlapic);
-		const uint32_t *bits = offset < VLAPIC_TMR ? vlapic->isr :
-		                       offset < VLAPIC_IRR ? vlapic->tmr : vlapic->irr;
+		const uint32_t *bits = offset < VLAPIC_TMR   ? vlapic->isr
+		                       : offset < VLAPIC_IRR ? vlapic->tmr
+		                                             : vlapic->irr;
 		*value = bits[index & 7];
 		return VLAPIC_ACCESS_OK;
 	}
@@ -466,36 +469,57 @@ static enum vlapic_access vlapic_register_read(struct vlapic *vlapic, uint32_t o
 	case VLAPIC_ID:
 		*value = x2apic ? vlapic->initial_id : vlapic->xapic_id << 24;
 		return VLAPIC_ACCESS_OK;
-	case VLAPIC_VERSION_REGISTER: *value = VLAPIC_VERSION; return VLAPIC_ACCESS_OK;
-	case VLAPIC_TPR: *value = vlapic->tpr; return VLAPIC_ACCESS_OK;
+	case VLAPIC_VERSION_REGISTER:
+		*value = VLAPIC_VERSION;
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_TPR:
+		*value = vlapic->tpr;
+		return VLAPIC_ACCESS_OK;
 	case VLAPIC_APR: /* arbitration priority: not modelled, reads 0 */
-	case VLAPIC_RRD: return x2apic ? VLAPIC_ACCESS_RESERVED : VLAPIC_ACCESS_OK;
-	case VLAPIC_PPR: *value = vlapic_ppr(vlapic); return VLAPIC_ACCESS_OK;
-	case VLAPIC_EOI: return x2apic ? VLAPIC_ACCESS_WRITE_ONLY : VLAPIC_ACCESS_OK;
+	case VLAPIC_RRD:
+		return x2apic ? VLAPIC_ACCESS_RESERVED : VLAPIC_ACCESS_OK;
+	case VLAPIC_PPR:
+		*value = vlapic_ppr(vlapic);
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_EOI:
+		return x2apic ? VLAPIC_ACCESS_WRITE_ONLY : VLAPIC_ACCESS_OK;
 	case VLAPIC_LDR:
 		*value = x2apic ? vlapic_x2apic_ldr(vlapic->initial_id) : vlapic->ldr;
 		return VLAPIC_ACCESS_OK;
 	case VLAPIC_DFR:
 		*value = vlapic->dfr;
 		return x2apic ? VLAPIC_ACCESS_RESERVED : VLAPIC_ACCESS_OK;
-	case VLAPIC_SVR: *value = vlapic->svr; return VLAPIC_ACCESS_OK;
-	case VLAPIC_ESR: *value = vlapic->esr; return VLAPIC_ACCESS_OK;
+	case VLAPIC_SVR:
+		*value = vlapic->svr;
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_ESR:
+		*value = vlapic->esr;
+		return VLAPIC_ACCESS_OK;
 	case VLAPIC_ICR_LOW:
-		*value = x2apic ? (uint64_t)vlapic->icr_high << 32 | vlapic->icr_low : vlapic->icr_low;
+		*value =
+		    x2apic ? (uint64_t)vlapic->icr_high << 32 | vlapic->icr_low : vlapic->icr_low;
 		return VLAPIC_ACCESS_OK;
 	case VLAPIC_ICR_HIGH:
 		*value = x2apic ? 0 : vlapic->icr_high;
 		return x2apic ? VLAPIC_ACCESS_RESERVED : VLAPIC_ACCESS_OK;
-	case VLAPIC_TIMER_INITIAL: *value = vlapic->timer_initial; return VLAPIC_ACCESS_OK;
-	case VLAPIC_TIMER_CURRENT: *value = vlapic_timer_current(vlapic); return VLAPIC_ACCESS_OK;
-	case VLAPIC_TIMER_DIVIDE: *value = vlapic->timer_divide; return VLAPIC_ACCESS_OK;
-	case VLAPIC_SELF_IPI: return x2apic ? VLAPIC_ACCESS_WRITE_ONLY : VLAPIC_ACCESS_RESERVED;
-	default: return VLAPIC_ACCESS_RESERVED;
+	case VLAPIC_TIMER_INITIAL:
+		*value = vlapic->timer_initial;
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_TIMER_CURRENT:
+		*value = vlapic_timer_current(vlapic);
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_TIMER_DIVIDE:
+		*value = vlapic->timer_divide;
+		return VLAPIC_ACCESS_OK;
+	case VLAPIC_SELF_IPI:
+		return x2apic ? VLAPIC_ACCESS_WRITE_ONLY : VLAPIC_ACCESS_RESERVED;
+	default:
+		return VLAPIC_ACCESS_RESERVED;
 	}
 }
 
-static enum vlapic_access vlapic_register_write(struct vlapic *vlapic, uint32_t offset,
-                                                bool x2apic, uint64_t value)
+static enum vlapic_access vlapic_register_write(struct vlapic *vlapic, uint32_t offset, bool x2apic,
+                                                uint64_t value)
 {
 	if (x2apic && offset != VLAPIC_ICR_LOW && (value >> 32))
 		return VLAPIC_ACCESS_INVALID;
@@ -636,7 +660,7 @@ int vlapic_msr_read(struct vlapic *vlapic, uint32_t msr, uint64_t *value)
 	}
 	if (!vlapic_msr_handled(msr) || !vlapic_x2apic_mode(vlapic) ||
 	    vlapic_register_read(vlapic, (msr - VLAPIC_MSR_X2APIC_FIRST) << 4, true, value) !=
-	            VLAPIC_ACCESS_OK) {
+	        VLAPIC_ACCESS_OK) {
 		*value = 0;
 		vlapic->counters.bad_accesses++;
 		return VLAPIC_FAULT;
@@ -685,14 +709,13 @@ bool vlapic_match_destination(const struct vlapic *vlapic, const struct vlapic_i
 	destination &= 0xff;
 	if (model == 0xf)
 		return destination & ldr; /* flat */
-	if (model == 0x0)             /* cluster: 4-bit cluster, 4 member bits */
+	if (model == 0x0)                 /* cluster: 4-bit cluster, 4 member bits */
 		return (destination >> 4) == (ldr >> 4) && (destination & ldr & 0xf);
 	return false;
 }
 
-unsigned vlapic_route(struct vlapic *const *vlapics, unsigned count,
-                      const struct vlapic_ipi *ipi, unsigned sender,
-                      vlapic_deliver_function deliver, void *context)
+unsigned vlapic_route(struct vlapic *const *vlapics, unsigned count, const struct vlapic_ipi *ipi,
+                      unsigned sender, vlapic_deliver_function deliver, void *context)
 {
 	bool lowest = ipi->delivery_mode == VLAPIC_DELIVERY_LOWEST_PRIORITY;
 	unsigned chosen = VLAPIC_NO_SENDER, targets = 0;
@@ -703,10 +726,18 @@ unsigned vlapic_route(struct vlapic *const *vlapics, unsigned count,
 			continue;
 		bool match;
 		switch (ipi->shorthand) {
-		case VLAPIC_SHORTHAND_SELF: match = i == sender; break;
-		case VLAPIC_SHORTHAND_ALL: match = true; break;
-		case VLAPIC_SHORTHAND_ALL_BUT_SELF: match = i != sender; break;
-		default: match = vlapic_match_destination(vlapic, ipi); break;
+		case VLAPIC_SHORTHAND_SELF:
+			match = i == sender;
+			break;
+		case VLAPIC_SHORTHAND_ALL:
+			match = true;
+			break;
+		case VLAPIC_SHORTHAND_ALL_BUT_SELF:
+			match = i != sender;
+			break;
+		default:
+			match = vlapic_match_destination(vlapic, ipi);
+			break;
 		}
 		if (!match)
 			continue;

@@ -39,22 +39,22 @@
 #include <stdint.h>
 
 #define VLAPIC_DEFAULT_BASE 0xfee00000ull
-#define VLAPIC_VERSION 0x00050014u /* version 0x14, max LVT entry 5 (no CMCI) */
+#define VLAPIC_VERSION      0x00050014u /* version 0x14, max LVT entry 5 (no CMCI) */
 
 /* IA32_APIC_BASE (MSR 0x1b) bits. */
-#define VLAPIC_BASE_BSP (1ull << 8)
+#define VLAPIC_BASE_BSP    (1ull << 8)
 #define VLAPIC_BASE_X2APIC (1ull << 10)
 #define VLAPIC_BASE_ENABLE (1ull << 11)
 /* The base address, bits 51:12 (the model checks no narrower MAXPHYADDR;
  * the vCPU code refuses bases it cannot hook, vmx/vcpu_interrupt.c). */
 #define VLAPIC_BASE_ADDRESS_MASK 0x000ffffffffff000ull
-#define VLAPIC_PAGE_SIZE 0x1000u
-#define VLAPIC_UNDECODED 0xffffffffu /* what an undecoded xAPIC page reads */
+#define VLAPIC_PAGE_SIZE         0x1000u
+#define VLAPIC_UNDECODED         0xffffffffu /* what an undecoded xAPIC page reads */
 
-#define VLAPIC_MSR_APIC_BASE 0x1bu
+#define VLAPIC_MSR_APIC_BASE    0x1bu
 #define VLAPIC_MSR_TSC_DEADLINE 0x6e0u
 #define VLAPIC_MSR_X2APIC_FIRST 0x800u
-#define VLAPIC_MSR_X2APIC_LAST 0x8ffu
+#define VLAPIC_MSR_X2APIC_LAST  0x8ffu
 
 /* xAPIC register offsets in the 4 KiB page (x2APIC MSR = 0x800 + offset/16). */
 enum vlapic_register {
@@ -87,14 +87,14 @@ enum vlapic_register {
 	VLAPIC_SELF_IPI = 0x3f0, /* x2APIC only */
 };
 
-#define VLAPIC_LVT_COUNT 6 /* timer, thermal, performance, LINT0, LINT1, error */
+#define VLAPIC_LVT_COUNT  6 /* timer, thermal, performance, LINT0, LINT1, error */
 #define VLAPIC_LVT_MASKED (1u << 16)
 #define VLAPIC_SVR_ENABLE (1u << 8)
 
 /* Error Status Register bits the model raises. */
-#define VLAPIC_ESR_SEND_ILLEGAL_VECTOR (1u << 5)
+#define VLAPIC_ESR_SEND_ILLEGAL_VECTOR    (1u << 5)
 #define VLAPIC_ESR_RECEIVE_ILLEGAL_VECTOR (1u << 6)
-#define VLAPIC_ESR_ILLEGAL_REGISTER (1u << 7)
+#define VLAPIC_ESR_ILLEGAL_REGISTER       (1u << 7)
 
 /* LVT timer modes (bits 17-18). */
 enum vlapic_timer_mode {
@@ -126,12 +126,12 @@ enum vlapic_shorthand {
 struct vlapic_ipi {
 	enum vlapic_delivery_mode delivery_mode;
 	uint8_t vector;
-	bool logical;          /* destination mode: false = physical */
-	uint32_t destination;  /* 8-bit xAPIC or 32-bit x2APIC destination */
-	bool x2apic;           /* destination is in x2APIC (32-bit) format */
+	bool logical;         /* destination mode: false = physical */
+	uint32_t destination; /* 8-bit xAPIC or 32-bit x2APIC destination */
+	bool x2apic;          /* destination is in x2APIC (32-bit) format */
 	enum vlapic_shorthand shorthand;
-	bool level;            /* assert (true) or de-assert */
-	bool level_triggered;  /* trigger mode: false = edge */
+	bool level;           /* assert (true) or de-assert */
+	bool level_triggered; /* trigger mode: false = edge */
 };
 
 /* Run state for the INIT/SIPI protocol (acted on by the vCPU code). */
@@ -141,7 +141,7 @@ enum vlapic_run_state {
 };
 
 /* Events returned by vlapic_poll(). */
-#define VLAPIC_EVENT_INIT 1u    /* INIT accepted: reset the vCPU, wait for SIPI */
+#define VLAPIC_EVENT_INIT    1u /* INIT accepted: reset the vCPU, wait for SIPI */
 #define VLAPIC_EVENT_STARTUP 2u /* SIPI accepted: start at vlapic->startup_vector */
 
 /* Return value of the MSR functions when the guest gets #GP. */
@@ -159,23 +159,23 @@ struct vlapic_ops {
 };
 
 struct vlapic_counters {
-	uint64_t ipis_sent[8];          /* by ICR delivery mode (encoding index) */
-	uint64_t self_ipis;             /* x2APIC SELF_IPI writes */
-	uint64_t messages_received;     /* vlapic_deliver() posts (atomic) */
-	uint64_t interrupts_accepted;   /* IRR bits set */
-	uint64_t interrupts_coalesced;  /* arrived while their IRR bit was set */
-	uint64_t interrupts_dropped;    /* APIC disabled, illegal vector */
-	uint64_t interrupts_injected;   /* vlapic_acknowledge() */
+	uint64_t ipis_sent[8];         /* by ICR delivery mode (encoding index) */
+	uint64_t self_ipis;            /* x2APIC SELF_IPI writes */
+	uint64_t messages_received;    /* vlapic_deliver() posts (atomic) */
+	uint64_t interrupts_accepted;  /* IRR bits set */
+	uint64_t interrupts_coalesced; /* arrived while their IRR bit was set */
+	uint64_t interrupts_dropped;   /* APIC disabled, illegal vector */
+	uint64_t interrupts_injected;  /* vlapic_acknowledge() */
 	uint64_t eois;
 	uint64_t eoi_broadcasts;
 	uint64_t nmis;
 	uint64_t inits;
-	uint64_t startups;              /* SIPIs that started the vCPU */
-	uint64_t startups_ignored;      /* SIPIs outside wait-for-SIPI */
-	uint64_t timer_fires;           /* expiries, masked or not */
-	uint64_t timer_missed_periods;  /* periodic expiries coalesced */
-	uint64_t errors;                /* ESR events */
-	uint64_t bad_accesses;          /* MMIO of a bad size/offset, MSR #GP */
+	uint64_t startups;             /* SIPIs that started the vCPU */
+	uint64_t startups_ignored;     /* SIPIs outside wait-for-SIPI */
+	uint64_t timer_fires;          /* expiries, masked or not */
+	uint64_t timer_missed_periods; /* periodic expiries coalesced */
+	uint64_t errors;               /* ESR events */
+	uint64_t bad_accesses;         /* MMIO of a bad size/offset, MSR #GP */
 };
 
 /* Messages posted by other pCPUs, drained by the owner (all atomic). */
@@ -184,37 +184,37 @@ struct vlapic_posted {
 	uint32_t tmr[8];
 	uint32_t flags;
 	uint32_t startup_vector;
-	uint32_t nmis;                  /* NMI messages posted, not yet taken in */
+	uint32_t nmis; /* NMI messages posted, not yet taken in */
 };
 
 struct vlapic {
 	const struct vlapic_ops *ops;
 	void *context;
-	uint32_t initial_id;            /* x2APIC ID; xAPIC ID after reset */
+	uint32_t initial_id; /* x2APIC ID; xAPIC ID after reset */
 	/* Addressing state also read by vlapic_route() on other pCPUs. */
 	uint64_t apic_base;
-	uint32_t xapic_id;              /* 8 bits */
-	uint32_t ldr;                   /* xAPIC value (bits 31:24) */
+	uint32_t xapic_id; /* 8 bits */
+	uint32_t ldr;      /* xAPIC value (bits 31:24) */
 	uint32_t dfr;
 	uint32_t tpr;
 	/* Owner-only register file. */
 	uint32_t svr;
 	uint32_t irr[8], isr[8], tmr[8];
 	uint32_t esr, esr_pending;
-	uint32_t icr_low, icr_high;     /* x2APIC: the 64-bit ICR split */
+	uint32_t icr_low, icr_high; /* x2APIC: the 64-bit ICR split */
 	uint32_t lvt[VLAPIC_LVT_COUNT];
 	uint32_t timer_initial;
-	uint32_t timer_divide;          /* register value */
-	uint64_t timer_deadline;        /* absolute guest TSC of next expiry, 0 = idle */
-	uint64_t timer_period;          /* TSC ticks, periodic mode */
-	uint64_t tsc_deadline;          /* IA32_TSC_DEADLINE */
-	uint32_t tsc_per_tick;          /* TSC ticks per timer tick at divide 1 */
-	uint64_t timer_minimum;         /* shortest count / deadline distance, TSC ticks */
+	uint32_t timer_divide;   /* register value */
+	uint64_t timer_deadline; /* absolute guest TSC of next expiry, 0 = idle */
+	uint64_t timer_period;   /* TSC ticks, periodic mode */
+	uint64_t tsc_deadline;   /* IA32_TSC_DEADLINE */
+	uint32_t tsc_per_tick;   /* TSC ticks per timer tick at divide 1 */
+	uint64_t timer_minimum;  /* shortest count / deadline distance, TSC ticks */
 	/* INIT/SIPI and NMI, for the vCPU code. */
 	enum vlapic_run_state run_state;
-	uint8_t startup_vector;         /* last SIPI vector: CS = vector << 8, IP = 0 */
-	uint32_t nmi_pending;           /* 0, 1, or 2: one delivered, one latched */
-	uint32_t events;                /* VLAPIC_EVENT_* not yet returned by vlapic_poll */
+	uint8_t startup_vector; /* last SIPI vector: CS = vector << 8, IP = 0 */
+	uint32_t nmi_pending;   /* 0, 1, or 2: one delivered, one latched */
+	uint32_t events;        /* VLAPIC_EVENT_* not yet returned by vlapic_poll */
 	struct vlapic_posted posted;
 	struct vlapic_counters counters;
 };
@@ -296,9 +296,8 @@ void vlapic_icr_decode(uint64_t icr, bool x2apic, struct vlapic_ipi *ipi);
 #define VLAPIC_NO_SENDER 0xffffffffu
 typedef void (*vlapic_deliver_function)(void *context, unsigned index,
                                         const struct vlapic_ipi *ipi);
-unsigned vlapic_route(struct vlapic *const *vlapics, unsigned count,
-                      const struct vlapic_ipi *ipi, unsigned sender,
-                      vlapic_deliver_function deliver, void *context);
+unsigned vlapic_route(struct vlapic *const *vlapics, unsigned count, const struct vlapic_ipi *ipi,
+                      unsigned sender, vlapic_deliver_function deliver, void *context);
 /* Does this vLAPIC accept a message for (logical, destination, x2apic)? */
 bool vlapic_match_destination(const struct vlapic *vlapic, const struct vlapic_ipi *ipi);
 

@@ -8,7 +8,7 @@
  */
 #include "vmx/vlapic_timer.h"
 
-#define VLAPIC_MAX_TSC_PER_TICK (1u << 24)
+#define VLAPIC_MAX_TSC_PER_TICK      (1u << 24)
 #define VLAPIC_TIMER_DIVIDE_WRITABLE 0xbu
 
 enum vlapic_timer_mode vlapic_timer_mode(const struct vlapic *vlapic)
@@ -51,7 +51,8 @@ uint32_t vlapic_timer_current(const struct vlapic *vlapic)
 	if (now < vlapic->timer_deadline)
 		remaining = vlapic->timer_deadline - now;
 	else if (vlapic_timer_mode(vlapic) == VLAPIC_TIMER_PERIODIC && vlapic->timer_period)
-		remaining = vlapic->timer_period - (now - vlapic->timer_deadline) % vlapic->timer_period;
+		remaining =
+		    vlapic->timer_period - (now - vlapic->timer_deadline) % vlapic->timer_period;
 	else
 		return 0;
 	uint64_t tick = vlapic_tick_length(vlapic);
@@ -84,14 +85,15 @@ void vlapic_timer_write_initial(struct vlapic *vlapic, uint32_t value)
 /* A new divide applies to the rest of the current count and to later periods. */
 void vlapic_timer_write_divide(struct vlapic *vlapic, uint32_t value)
 {
-	bool running = vlapic->timer_deadline &&
-	               vlapic_timer_mode(vlapic) != VLAPIC_TIMER_TSC_DEADLINE;
+	bool running =
+	    vlapic->timer_deadline && vlapic_timer_mode(vlapic) != VLAPIC_TIMER_TSC_DEADLINE;
 	uint32_t current = running ? vlapic_timer_current(vlapic) : 0;
 	vlapic->timer_divide = value & VLAPIC_TIMER_DIVIDE_WRITABLE;
 	if (!running)
 		return;
 	vlapic->timer_period = vlapic_timer_length(vlapic, vlapic->timer_initial);
-	uint64_t deadline = vlapic->ops->now_tsc(vlapic->context) + vlapic_timer_length(vlapic, current);
+	uint64_t deadline =
+	    vlapic->ops->now_tsc(vlapic->context) + vlapic_timer_length(vlapic, current);
 	vlapic_timer_set_deadline(vlapic, deadline ? deadline : 1);
 }
 
@@ -159,4 +161,3 @@ void vlapic_set_timer_minimum(struct vlapic *vlapic, uint64_t tsc_ticks)
 {
 	vlapic->timer_minimum = tsc_ticks;
 }
-

@@ -14,9 +14,9 @@
 
 #include "vmx/vlapic.h"
 
-#define VLAPIC_LVT_TIMER_INDEX 0
+#define VLAPIC_LVT_TIMER_INDEX      0
 #define VLAPIC_LVT_TIMER_MODE_SHIFT 17
-#define VLAPIC_LVT_TIMER_MODE_MASK 3u
+#define VLAPIC_LVT_TIMER_MODE_MASK  3u
 
 /* The LVT timer's mode (the reserved mode 3 counts as one-shot). */
 enum vlapic_timer_mode vlapic_timer_mode(const struct vlapic *vlapic);

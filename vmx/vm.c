@@ -30,10 +30,14 @@ uint64_t vm_exit_count(const struct vm *vm, int reason)
 const char *vm_state_name(enum vm_state state)
 {
 	switch (state) {
-	case VM_STATE_CREATED: return "created";
-	case VM_STATE_RUNNING: return "running";
-	case VM_STATE_DONE: return "done";
-	case VM_STATE_STOPPED: return "stopped";
+	case VM_STATE_CREATED:
+		return "created";
+	case VM_STATE_RUNNING:
+		return "running";
+	case VM_STATE_DONE:
+		return "done";
+	case VM_STATE_STOPPED:
+		return "stopped";
 	}
 	return "?";
 }

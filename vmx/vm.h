@@ -38,12 +38,12 @@
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
 
-#define VM_CONSOLE_SIZE 8192
-#define VM_CAUSE_SIZE 160
-#define VM_MMIO_HOOKS 4
-#define VM_IO_HOOKS 16
+#define VM_CONSOLE_SIZE      8192
+#define VM_CAUSE_SIZE        160
+#define VM_MMIO_HOOKS        4
+#define VM_IO_HOOKS          16
 #define VM_PM1A_CONTROL_PORT 0xb004
-#define VM_UART_PORT 0x3f8
+#define VM_UART_PORT         0x3f8
 
 /* Offsets are used by the entry code in vmx/entry.c: keep the order. */
 struct vmx_guest_registers {
@@ -57,7 +57,7 @@ struct vmx_guest_registers {
  * in the pCPU's registers from vmx_vcpu_load() to vmx_vcpu_put() and here
  * otherwise; the hypervisor itself uses none of these registers
  * (-mgeneral-regs-only, no breakpoints). */
-#define VM_FXSAVE_SIZE 512
+#define VM_FXSAVE_SIZE  512
 #define VM_FXSAVE_ALIGN 16
 struct vmx_guest_extended {
 	uint8_t fxsave[VM_FXSAVE_SIZE] __attribute__((aligned(VM_FXSAVE_ALIGN)));
@@ -110,9 +110,9 @@ struct vm_mmio_hook {
 
 /* What a port I/O handler did with an access (vmx/io.c). */
 enum vm_io_result {
-	VM_IO_DONE,        /* emulated; an IN's `value` is the result   */
-	VM_IO_UNCLAIMED,   /* not this access (e.g. its width): unknown */
-	VM_IO_STOP,        /* the handler stopped or powered off the VM */
+	VM_IO_DONE,      /* emulated; an IN's `value` is the result   */
+	VM_IO_UNCLAIMED, /* not this access (e.g. its width): unknown */
+	VM_IO_STOP,      /* the handler stopped or powered off the VM */
 };
 
 /* Ports [first_port, first_port + count) emulated by one device, found by
@@ -131,14 +131,14 @@ struct vcpu {
 	struct vm *vm;
 	uint32_t index;
 	uint32_t start_rip, start_eax, start_ebx; /* Multiboot entry state */
-	struct vcpu_entry entry; /* the whole entry state (Linux: 64-bit) */
-	uint64_t vmcs;          /* physical address of the VMCS region */
-	int32_t loaded_cpu;     /* pCPU where the VMCS is current, -1 if cleared */
-	int32_t last_cpu;       /* pCPU it last ran on, -1 never */
-	bool launched;          /* VMLAUNCH done since the last VMCLEAR */
-	bool stop;              /* leave the run loop */
-	bool created;           /* VMCS built (vmx_vcpu_create done)       */
-	enum vmx_leave leave;   /* set by an exit handler to end the slice  */
+	struct vcpu_entry entry;                  /* the whole entry state (Linux: 64-bit) */
+	uint64_t vmcs;                            /* physical address of the VMCS region */
+	int32_t loaded_cpu;   /* pCPU where the VMCS is current, -1 if cleared */
+	int32_t last_cpu;     /* pCPU it last ran on, -1 never */
+	bool launched;        /* VMLAUNCH done since the last VMCLEAR */
+	bool stop;            /* leave the run loop */
+	bool created;         /* VMCS built (vmx_vcpu_create done)       */
+	enum vmx_leave leave; /* set by an exit handler to end the slice  */
 	struct sched_vcpu *sched;
 	uint64_t slices;        /* times it was given a pCPU               */
 	uint64_t migrations;    /* ... on another pCPU than the time before */
@@ -156,8 +156,8 @@ struct vcpu {
 	/* Exit counters by basic reason; exits_total counts all. */
 	uint64_t exits[VMX_EXIT_REASON_COUNT];
 	uint64_t exits_total;
-	uint64_t msr_unknown;   /* #GP injected for an unknown MSR */
-	uint64_t io_unknown;    /* port accesses nobody emulates   */
+	uint64_t msr_unknown; /* #GP injected for an unknown MSR */
+	uint64_t io_unknown;  /* port accesses nobody emulates   */
 	uint64_t pause_yields;
 	uint64_t halts;
 	/* HLT with RFLAGS.IF = 0: only an NMI, INIT or STARTUP wakes it (the
@@ -173,11 +173,11 @@ struct vm {
 	char name[VM_CONFIG_NAME_SIZE];
 	uint32_t id;
 	uint16_t vpid;
-	uint64_t memory_base;   /* host physical address of guest-physical 0 */
+	uint64_t memory_base; /* host physical address of guest-physical 0 */
 	uint64_t memory_size;
 	uint64_t ept_root;
 	uint64_t ept_pointer;
-	uint64_t msr_bitmap;    /* physical addresses, one page each */
+	uint64_t msr_bitmap; /* physical addresses, one page each */
 	uint64_t io_bitmap_a, io_bitmap_b;
 	/* Exit-rate guard: stop the VM when one vCPU averages more than
 	 * exit_rate exits per ms of its run time over a window of
@@ -193,30 +193,30 @@ struct vm {
 	uint32_t io_count;
 	/* Accesses nobody emulates, per port and per MSR (vmx/unknown.h). */
 	struct vm_unknown_table unknown_ports, unknown_msrs;
-	const char *symbols;    /* System.map text (not owned), or NULL */
+	const char *symbols; /* System.map text (not owned), or NULL */
 	uint64_t symbols_length;
 	const char *symbols_name; /* its module name, for messages        */
-	const char *rules_text; /* rules file text (not owned), or NULL   */
+	const char *rules_text;   /* rules file text (not owned), or NULL   */
 	uint64_t rules_length;
-	const char *config_file; /* its configuration module, for messages */
-	uint32_t pool_line, rules_line; /* lines of `pool`/`rules` there, 0 none */
+	const char *config_file;             /* its configuration module, for messages */
+	uint32_t pool_line, rules_line;      /* lines of `pool`/`rules` there, 0 none */
 	char pool_name[VM_CONFIG_NAME_SIZE]; /* cpupool from the configuration  */
-	char rules[VM_CONFIG_STRING_SIZE];        /* classification rules: built-in set or module */
-	uint32_t weight;        /* credit weight                         */
+	char rules[VM_CONFIG_STRING_SIZE];   /* classification rules: built-in set or module */
+	uint32_t weight;                     /* credit weight                         */
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM];
 	/* Each vCPU's vLAPIC by vCPU index, for vlapic_route() (NULL past
 	 * vcpu_count), and the per-VM devices (vmx/platform.h). */
 	struct vlapic *vlapics[SCHED_MAX_VCPUS_PER_VM];
 	struct platform *platform;
-	uint64_t rsdp_address;  /* guest-physical ACPI RSDP, 0 = none */
+	uint64_t rsdp_address; /* guest-physical ACPI RSDP, 0 = none */
 	struct spinlock lock;
 	volatile enum vm_state state;
-	int exit_status;        /* the guest's power-off status */
+	int exit_status; /* the guest's power-off status */
 	char cause[VM_CAUSE_SIZE];
 	char console[VM_CONSOLE_SIZE];
 	uint32_t console_length;
-	uint32_t result_count;  /* RESULT lines reported by hypercall */
+	uint32_t result_count; /* RESULT lines reported by hypercall */
 };
 
 /* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */

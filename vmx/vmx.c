@@ -61,8 +61,7 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	if (vmx_adjust("pin-based", c->pinbased,
 	               VMX_PIN_EXTERNAL_INTERRUPT_EXITING | VMX_PIN_NMI_EXITING |
 	                   VMX_PIN_PREEMPTION_TIMER,
-	               VMX_PIN_VIRTUAL_NMIS, &v->pin,
-	               error, size) ||
+	               VMX_PIN_VIRTUAL_NMIS, &v->pin, error, size) ||
 	    vmx_adjust("processor-based", c->procbased,
 	               VMX_PROC_HLT_EXITING | VMX_PROC_IO_BITMAPS | VMX_PROC_MSR_BITMAPS |
 	                   VMX_PROC_SECONDARY_CONTROLS | VMX_PROC_MWAIT_EXITING |
@@ -80,8 +79,8 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 	               VMX_EXIT_HOST_ADDRESS_SPACE_64 | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER |
 	                   VMX_EXIT_SAVE_PAT | VMX_EXIT_LOAD_PAT,
 	               0, &v->exit, error, size) ||
-	    vmx_adjust("VM-entry", c->entry, VMX_ENTRY_LOAD_EFER | VMX_ENTRY_LOAD_PAT, 0,
-	               &v->entry, error, size))
+	    vmx_adjust("VM-entry", c->entry, VMX_ENTRY_LOAD_EFER | VMX_ENTRY_LOAD_PAT, 0, &v->entry,
+	               error, size))
 		return -1;
 	/* Controls we handle ourselves and want off when the CPU allows it. */
 	uint32_t unwanted = VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING |
@@ -92,8 +91,9 @@ int vmx_controls_compute(const struct vmx_capability *c, char *error, size_t siz
 		return -1;
 	}
 	/* The interrupt and NMI windows are opened per vCPU when needed. */
-	v->processor &= ~(unwanted | VMX_PROC_INTERRUPT_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING) |
-	                (uint32_t)c->procbased;
+	v->processor &=
+	    ~(unwanted | VMX_PROC_INTERRUPT_WINDOW_EXITING | VMX_PROC_NMI_WINDOW_EXITING) |
+	    (uint32_t)c->procbased;
 	v->exit &= ~VMX_EXIT_ACKNOWLEDGE_INTERRUPT | (uint32_t)c->exit;
 	v->entry &= ~VMX_ENTRY_IA32E_GUEST;
 	vmx_capability = *c;
@@ -136,11 +136,11 @@ int vmx_cpu_enable(char *error, size_t size)
 /* The FXSAVE image after RESET/FNINIT (SDM Vol. 1, 10.5.1, Table 10-2):
  * FCW 0x37f at byte 0, MXCSR 0x1f80 at byte 24, everything else 0. And
  * DR6's reset value (SDM Vol. 3B, 18.2.3); DR0-3 reset to 0. */
-#define VMX_FXSAVE_FCW_OFFSET 0
+#define VMX_FXSAVE_FCW_OFFSET   0
 #define VMX_FXSAVE_MXCSR_OFFSET 24
-#define VMX_FCW_RESET 0x037fu
-#define VMX_MXCSR_RESET 0x1f80u
-#define VMX_DR6_RESET 0xffff0ff0ull
+#define VMX_FCW_RESET           0x037fu
+#define VMX_MXCSR_RESET         0x1f80u
+#define VMX_DR6_RESET           0xffff0ff0ull
 
 static void vmx_extended_reset(struct vmx_guest_extended *extended)
 {
@@ -266,8 +266,8 @@ static void vmx_write_guest_initial(const struct vcpu_entry *entry, struct vcpu 
 	vmx_write(VMCS_CR0_READ_SHADOW, cr0);
 	vmx_write(VMCS_GUEST_CR0, (cr0 | cr0_fixed0) & cr0_fixed1);
 	/* CR4 bits of hidden features and PAE/PCIDE exit to be checked (vmx/cr.h). */
-	vmx_write(VMCS_CR4_GUEST_HOST_MASK, cr4_fixed0 | ~cr4_fixed1 | VMX_CR4_HIDDEN |
-	                                        ARCH_CR4_PAE | ARCH_CR4_PCIDE);
+	vmx_write(VMCS_CR4_GUEST_HOST_MASK,
+	          cr4_fixed0 | ~cr4_fixed1 | VMX_CR4_HIDDEN | ARCH_CR4_PAE | ARCH_CR4_PCIDE);
 	vmx_write(VMCS_CR4_READ_SHADOW, cr4);
 	vmx_write(VMCS_GUEST_CR4, (cr4 | cr4_fixed0) & cr4_fixed1);
 	vmx_write(VMCS_GUEST_CR3, linux64 ? entry->cr3 : 0);
@@ -291,8 +291,8 @@ static void vmx_write_guest_initial(const struct vcpu_entry *entry, struct vcpu 
 	vcpu->registers.rsi = entry->rsi;
 }
 
-int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx,
-                    char *error, size_t size)
+int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx, char *error,
+                    size_t size)
 {
 	struct vm *vm = vcpu->vm;
 	vcpu->vmcs = memory_alloc_pages_zeroed(1);
@@ -304,8 +304,8 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
 	vcpu->loaded_cpu = -1;
 	vcpu->last_cpu = -1;
 	if ((uintptr_t)vcpu->extended.fxsave % VM_FXSAVE_ALIGN != 0)
-		panic("vmx: vCPU %u of VM %s: FXSAVE area at %p is not %u-byte aligned", vcpu->index,
-		      vm->name, (void *)vcpu->extended.fxsave, VM_FXSAVE_ALIGN);
+		panic("vmx: vCPU %u of VM %s: FXSAVE area at %p is not %u-byte aligned",
+		      vcpu->index, vm->name, (void *)vcpu->extended.fxsave, VM_FXSAVE_ALIGN);
 	vmx_extended_reset(&vcpu->extended);
 	if (!vmx_vmclear(vcpu->vmcs)) {
 		format_string(error, size, "VMCLEAR of a new VMCS failed");
@@ -315,11 +315,11 @@ int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t eb
 	/* The Multiboot state from the arguments; a Linux one from vcpu->entry. */
 	struct vcpu_entry state = vcpu->entry;
 	if (state.mode != VCPU_ENTRY_LINUX64)
-		state = (struct vcpu_entry){.mode = VCPU_ENTRY_MULTIBOOT32, .rip = entry, .rax = eax,
-		                            .rbx = ebx};
+		state = (struct vcpu_entry){
+		    .mode = VCPU_ENTRY_MULTIBOOT32, .rip = entry, .rax = eax, .rbx = ebx};
 	vcpu->processor_controls = vmx_controls.processor;
-	vcpu->entry_controls = vmx_controls.entry |
-	                       (state.mode == VCPU_ENTRY_LINUX64 ? VMX_ENTRY_IA32E_GUEST : 0);
+	vcpu->entry_controls =
+	    vmx_controls.entry | (state.mode == VCPU_ENTRY_LINUX64 ? VMX_ENTRY_IA32E_GUEST : 0);
 	vmx_write(VMCS_PIN_CONTROLS, vmx_controls.pin);
 	vmx_write(VMCS_PROCESSOR_CONTROLS, vcpu->processor_controls);
 	vmx_write(VMCS_SECONDARY_CONTROLS, vmx_controls.secondary);
@@ -400,9 +400,10 @@ void vmx_inject_exception(struct vcpu *vcpu, uint8_t vector, bool has_error, uin
 	/* The VMWRITEs below go to the current VMCS: it must be this vCPU's. */
 	int32_t self = (int32_t)percpu_this_index();
 	if (__atomic_load_n(&vcpu->loaded_cpu, __ATOMIC_RELAXED) != self)
-		panic("vmx: injecting vector %u into VM %s vCPU %u, whose VMCS is current on cpu %d, "
-		      "not here (cpu %d)",
-		      vector, vcpu->vm->name, vcpu->index, vcpu->loaded_cpu, self);
+		panic(
+		    "vmx: injecting vector %u into VM %s vCPU %u, whose VMCS is current on cpu %d, "
+		    "not here (cpu %d)",
+		    vector, vcpu->vm->name, vcpu->index, vcpu->loaded_cpu, self);
 	uint32_t info = VMX_INTERRUPTION_VALID | VMX_INTERRUPTION_TYPE_HARDWARE_EXCEPTION | vector;
 	/* Event injection delivers with the guest RFLAGS as they are: it does
 	 * not set RF (SDM Vol. 3C, "Event Injection": the RFLAGS pushed are the
@@ -449,34 +450,37 @@ void vmx_vmcs_dump(struct vcpu *vcpu, const char *why)
 	           (unsigned long long)vmx_read(VMCS_GUEST_ACTIVITY_STATE),
 	           (unsigned long long)vmx_read(VMCS_GUEST_INTERRUPTIBILITY),
 	           (unsigned long long)vmx_read(VMCS_ENTRY_INTERRUPTION_INFO));
-	static const struct { const char *name; uint32_t selector; } segments[] = {
-		{"cs", VMCS_GUEST_CS_SELECTOR}, {"ss", VMCS_GUEST_SS_SELECTOR},
-		{"ds", VMCS_GUEST_DS_SELECTOR}, {"es", VMCS_GUEST_ES_SELECTOR},
-		{"fs", VMCS_GUEST_FS_SELECTOR}, {"gs", VMCS_GUEST_GS_SELECTOR},
-		{"ldtr", VMCS_GUEST_LDTR_SELECTOR}, {"tr", VMCS_GUEST_TR_SELECTOR},
+	static const struct {
+		const char *name;
+		uint32_t selector;
+	} segments[] = {
+	    {"cs", VMCS_GUEST_CS_SELECTOR},     {"ss", VMCS_GUEST_SS_SELECTOR},
+	    {"ds", VMCS_GUEST_DS_SELECTOR},     {"es", VMCS_GUEST_ES_SELECTOR},
+	    {"fs", VMCS_GUEST_FS_SELECTOR},     {"gs", VMCS_GUEST_GS_SELECTOR},
+	    {"ldtr", VMCS_GUEST_LDTR_SELECTOR}, {"tr", VMCS_GUEST_TR_SELECTOR},
 	};
 	for (unsigned i = 0; i < sizeof(segments) / sizeof(segments[0]); i++) {
 		uint32_t offset = segments[i].selector - VMCS_GUEST_ES_SELECTOR;
-		log_record("VMCS vm=%s guest %s selector=0x%llx base=0x%llx limit=0x%llx access=0x%llx",
-		           name, segments[i].name,
-		           (unsigned long long)vmx_read(segments[i].selector),
-		           (unsigned long long)vmx_read(VMCS_GUEST_ES_BASE + offset),
-		           (unsigned long long)vmx_read(VMCS_GUEST_ES_LIMIT + offset),
-		           (unsigned long long)vmx_read(VMCS_GUEST_ES_ACCESS + offset));
+		log_record(
+		    "VMCS vm=%s guest %s selector=0x%llx base=0x%llx limit=0x%llx access=0x%llx",
+		    name, segments[i].name, (unsigned long long)vmx_read(segments[i].selector),
+		    (unsigned long long)vmx_read(VMCS_GUEST_ES_BASE + offset),
+		    (unsigned long long)vmx_read(VMCS_GUEST_ES_LIMIT + offset),
+		    (unsigned long long)vmx_read(VMCS_GUEST_ES_ACCESS + offset));
 	}
-	log_record("VMCS vm=%s controls pin=0x%llx processor=0x%llx secondary=0x%llx exit=0x%llx "
-	           "entry=0x%llx ept_pointer=0x%llx vpid=%llu gdtr=0x%llx/0x%llx idtr=0x%llx/0x%llx",
-	           name, (unsigned long long)vmx_read(VMCS_PIN_CONTROLS),
-	           (unsigned long long)vmx_read(VMCS_PROCESSOR_CONTROLS),
-	           (unsigned long long)vmx_read(VMCS_SECONDARY_CONTROLS),
-	           (unsigned long long)vmx_read(VMCS_EXIT_CONTROLS),
-	           (unsigned long long)vmx_read(VMCS_ENTRY_CONTROLS),
-	           (unsigned long long)vmx_read(VMCS_EPT_POINTER),
-	           (unsigned long long)vmx_read(VMCS_VPID),
-	           (unsigned long long)vmx_read(VMCS_GUEST_GDTR_BASE),
-	           (unsigned long long)vmx_read(VMCS_GUEST_GDTR_LIMIT),
-	           (unsigned long long)vmx_read(VMCS_GUEST_IDTR_BASE),
-	           (unsigned long long)vmx_read(VMCS_GUEST_IDTR_LIMIT));
+	log_record(
+	    "VMCS vm=%s controls pin=0x%llx processor=0x%llx secondary=0x%llx exit=0x%llx "
+	    "entry=0x%llx ept_pointer=0x%llx vpid=%llu gdtr=0x%llx/0x%llx idtr=0x%llx/0x%llx",
+	    name, (unsigned long long)vmx_read(VMCS_PIN_CONTROLS),
+	    (unsigned long long)vmx_read(VMCS_PROCESSOR_CONTROLS),
+	    (unsigned long long)vmx_read(VMCS_SECONDARY_CONTROLS),
+	    (unsigned long long)vmx_read(VMCS_EXIT_CONTROLS),
+	    (unsigned long long)vmx_read(VMCS_ENTRY_CONTROLS),
+	    (unsigned long long)vmx_read(VMCS_EPT_POINTER), (unsigned long long)vmx_read(VMCS_VPID),
+	    (unsigned long long)vmx_read(VMCS_GUEST_GDTR_BASE),
+	    (unsigned long long)vmx_read(VMCS_GUEST_GDTR_LIMIT),
+	    (unsigned long long)vmx_read(VMCS_GUEST_IDTR_BASE),
+	    (unsigned long long)vmx_read(VMCS_GUEST_IDTR_LIMIT));
 	const struct vmx_guest_registers *r = &vcpu->registers;
 	log_record("VMCS vm=%s registers rax=0x%llx rbx=0x%llx rcx=0x%llx rdx=0x%llx rsi=0x%llx "
 	           "rdi=0x%llx rbp=0x%llx cr2=0x%llx",
@@ -525,7 +529,8 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 			              failure == 1 ? "VMfailInvalid" : "VMfailValid");
 			vmx_vmcs_dump(vcpu, why);
 			vm_stop(vm, "entry-failure: %s, VM-instruction error %llu", why,
-			        failure == 2 ? (unsigned long long)vmx_read(VMCS_INSTRUCTION_ERROR) : 0ull);
+			        failure == 2 ? (unsigned long long)vmx_read(VMCS_INSTRUCTION_ERROR)
+			                     : 0ull);
 			arch_interrupts_enable();
 			return VMX_LEAVE_STOP;
 		}

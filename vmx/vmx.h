@@ -24,8 +24,8 @@
 #include "vmx/vm.h"
 
 struct vmx_settings {
-	uint32_t ple_gap;     /* TSC ticks between two PAUSEs of one loop */
-	uint32_t ple_window;  /* TSC ticks of a PAUSE loop before an exit */
+	uint32_t ple_gap;    /* TSC ticks between two PAUSEs of one loop */
+	uint32_t ple_window; /* TSC ticks of a PAUSE loop before an exit */
 	/* Test hook: this VM's first entry gets an invalid guest CS, to
 	 * exercise the entry-failure path (command line vmx_corrupt_guest=). */
 	char corrupt_guest[32];
@@ -48,8 +48,8 @@ int vmx_cpu_enable(char *error, size_t size);
  * `entry` with the registers eax/ebx; when vcpu->entry is a Linux 64-bit
  * state (vmx/entry.h) it starts in that and the arguments are unused.
  * Must run on a pCPU in VMX operation. */
-int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx,
-                    char *error, size_t size);
+int vmx_vcpu_create(struct vcpu *vcpu, uint32_t entry, uint32_t eax, uint32_t ebx, char *error,
+                    size_t size);
 void vmx_vcpu_load(struct vcpu *vcpu);
 void vmx_vcpu_put(struct vcpu *vcpu);
 /*

@@ -22,17 +22,17 @@
 #include "vmx/io.h"
 #include "vmx/vm.h"
 
-#define VUART_PORTS 8
-#define VUART_LCR_DLAB 0x80        /* divisor latch access */
-#define VUART_IER_MASK 0x0f
+#define VUART_PORTS      8
+#define VUART_LCR_DLAB   0x80 /* divisor latch access */
+#define VUART_IER_MASK   0x0f
 #define VUART_FCR_ENABLE 0x01
-#define VUART_IIR_NONE 0x01        /* no interrupt pending */
-#define VUART_IIR_FIFOS 0xc0       /* FIFOs enabled */
-#define VUART_LSR_EMPTY 0x60       /* THR empty, transmitter empty */
-#define VUART_MCR_MASK 0x1f
-#define VUART_MCR_LOOP 0x10
-#define VUART_MSR_IDLE 0xb0        /* DCD, DSR, CTS */
-#define VUART_MSR_LOOP 0xf0        /* loopback: the MCR outputs read back */
+#define VUART_IIR_NONE   0x01 /* no interrupt pending */
+#define VUART_IIR_FIFOS  0xc0 /* FIFOs enabled */
+#define VUART_LSR_EMPTY  0x60 /* THR empty, transmitter empty */
+#define VUART_MCR_MASK   0x1f
+#define VUART_MCR_LOOP   0x10
+#define VUART_MSR_IDLE   0xb0 /* DCD, DSR, CTS */
+#define VUART_MSR_LOOP   0xf0 /* loopback: the MCR outputs read back */
 
 /* UART lock held: the line goes to the VM's buffer and to the log's ring
  * (dropped, and counted, if the ring is nearly full: never waited for). */
@@ -77,7 +77,10 @@ static enum vm_io_result vuart_io(struct vcpu *vcpu, uint16_t port, unsigned siz
 	switch (port - VM_UART_PORT) {
 	case 0:
 		if (dlab) {
-			if (in) *value = u->divisor_low; else u->divisor_low = byte;
+			if (in)
+				*value = u->divisor_low;
+			else
+				u->divisor_low = byte;
 		} else if (in) {
 			*value = 0; /* nothing received */
 		} else {
@@ -86,37 +89,61 @@ static enum vm_io_result vuart_io(struct vcpu *vcpu, uint16_t port, unsigned siz
 		break;
 	case 1:
 		if (dlab) {
-			if (in) *value = u->divisor_high; else u->divisor_high = byte;
+			if (in)
+				*value = u->divisor_high;
+			else
+				u->divisor_high = byte;
 		} else {
-			if (in) *value = u->interrupt_enable; else u->interrupt_enable = byte & VUART_IER_MASK;
+			if (in)
+				*value = u->interrupt_enable;
+			else
+				u->interrupt_enable = byte & VUART_IER_MASK;
 		}
 		break;
 	case 2:
-		if (in) *value = (u->fifo_control & VUART_FCR_ENABLE) ? VUART_IIR_FIFOS | VUART_IIR_NONE
-		                                                     : VUART_IIR_NONE;
-		else u->fifo_control = byte;
+		if (in)
+			*value = (u->fifo_control & VUART_FCR_ENABLE)
+			             ? VUART_IIR_FIFOS | VUART_IIR_NONE
+			             : VUART_IIR_NONE;
+		else
+			u->fifo_control = byte;
 		break;
 	case 3:
-		if (in) *value = u->line_control; else u->line_control = byte;
+		if (in)
+			*value = u->line_control;
+		else
+			u->line_control = byte;
 		break;
 	case 4:
-		if (in) *value = u->modem_control; else u->modem_control = byte & VUART_MCR_MASK;
+		if (in)
+			*value = u->modem_control;
+		else
+			u->modem_control = byte & VUART_MCR_MASK;
 		break;
 	case 5:
-		if (in) *value = VUART_LSR_EMPTY;
+		if (in)
+			*value = VUART_LSR_EMPTY;
 		break;
 	case 6:
-		if (in) *value = (u->modem_control & VUART_MCR_LOOP) ? VUART_MSR_LOOP : VUART_MSR_IDLE;
+		if (in)
+			*value =
+			    (u->modem_control & VUART_MCR_LOOP) ? VUART_MSR_LOOP : VUART_MSR_IDLE;
 		break;
 	default:
-		if (in) *value = u->scratch; else u->scratch = byte;
+		if (in)
+			*value = u->scratch;
+		else
+			u->scratch = byte;
 		break;
 	}
 	spinlock_release_irqrestore(&u->lock, flags);
 	return VM_IO_DONE;
 }
 
-int vuart_register(struct vm *vm) { return vmx_io_register(vm, VM_UART_PORT, VUART_PORTS, vuart_io); }
+int vuart_register(struct vm *vm)
+{
+	return vmx_io_register(vm, VM_UART_PORT, VUART_PORTS, vuart_io);
+}
 
 void vuart_flush_all(struct vm *vm)
 {

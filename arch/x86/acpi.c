@@ -11,10 +11,13 @@
 
 #include "kernel/string.h"
 
-#define ACPI_HEADER_LENGTH 36u
+#define ACPI_HEADER_LENGTH    36u
 #define ACPI_MAX_TABLE_LENGTH (16u * 1024 * 1024)
 
-static uint16_t acpi_read16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint16_t acpi_read16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
 static uint32_t acpi_read32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -32,8 +35,7 @@ static bool acpi_checksum_ok(const uint8_t *p, uint32_t length)
 	return sum == 0;
 }
 
-static const uint8_t *acpi_map(const struct acpi_memory *m, uint64_t physical,
-                               uint64_t length)
+static const uint8_t *acpi_map(const struct acpi_memory *m, uint64_t physical, uint64_t length)
 {
 	if (physical == 0 || physical + length < physical)
 		return NULL;
@@ -42,8 +44,7 @@ static const uint8_t *acpi_map(const struct acpi_memory *m, uint64_t physical,
 
 /* Map a whole table with a sane length and a good checksum. */
 static const uint8_t *acpi_map_table(const struct acpi_memory *m, uint64_t physical,
-                                     const char *expected, char *error,
-                                     size_t error_size)
+                                     const char *expected, char *error, size_t error_size)
 {
 	const uint8_t *header = acpi_map(m, physical, ACPI_HEADER_LENGTH);
 	if (!header) {
@@ -52,8 +53,8 @@ static const uint8_t *acpi_map_table(const struct acpi_memory *m, uint64_t physi
 		return NULL;
 	}
 	if (expected && memcmp(header, expected, 4) != 0) {
-		format_string(error, error_size, "%s at 0x%llx: signature is \"%.4s\"",
-		              expected, (unsigned long long)physical, (const char *)header);
+		format_string(error, error_size, "%s at 0x%llx: signature is \"%.4s\"", expected,
+		              (unsigned long long)physical, (const char *)header);
 		return NULL;
 	}
 	uint32_t length = acpi_read32(header + 4);
@@ -88,23 +89,26 @@ static int acpi_parse_madt(struct acpi_info *info, const uint8_t *madt, char *er
 	info->lapic_address = acpi_read32(madt + 36);
 	for (uint32_t offset = 44; offset < length;) {
 		if (length - offset < 2) {
-			format_string(error, error_size, "APIC (MADT): entry header at offset %u truncated", offset);
+			format_string(error, error_size,
+			              "APIC (MADT): entry header at offset %u truncated", offset);
 			return -1;
 		}
 		uint8_t type = madt[offset];
 		uint8_t entry_length = madt[offset + 1];
 		if (entry_length < 2 || entry_length > length - offset) {
-			format_string(error, error_size,
-			              "APIC (MADT): entry at offset %u has length %u (table length %u)",
-			              offset, entry_length, length);
+			format_string(
+			    error, error_size,
+			    "APIC (MADT): entry at offset %u has length %u (table length %u)",
+			    offset, entry_length, length);
 			return -1;
 		}
 		const uint8_t *e = madt + offset;
 		static const uint8_t minimum[] = {[0] = 8, [1] = 12, [2] = 10, [5] = 12, [9] = 16};
 		if (type < sizeof(minimum) && minimum[type] && entry_length < minimum[type]) {
-			format_string(error, error_size,
-			              "APIC (MADT): type %u entry at offset %u is %u bytes, needs %u",
-			              type, offset, entry_length, minimum[type]);
+			format_string(
+			    error, error_size,
+			    "APIC (MADT): type %u entry at offset %u is %u bytes, needs %u", type,
+			    offset, entry_length, minimum[type]);
 			return -1;
 		}
 		if ((type == 0 || type == 9) && info->cpu_count < ACPI_MAX_CPUS) {
@@ -155,7 +159,7 @@ static void acpi_parse_s5(struct acpi_info *info, const uint8_t *dsdt, uint32_t 
 		if (p >= length)
 			return;
 		p += 1u + (dsdt[p] >> 6); /* PkgLength lead byte + extra bytes */
-		p++;                       /* NumElements */
+		p++;                      /* NumElements */
 		uint8_t values[2];
 		for (int k = 0; k < 2; k++) {
 			if (p >= length)
@@ -179,8 +183,8 @@ static void acpi_parse_s5(struct acpi_info *info, const uint8_t *dsdt, uint32_t 
 	}
 }
 
-static int acpi_parse_fadt(struct acpi_info *info, const uint8_t *fadt,
-                           const struct acpi_memory *m, char *error, size_t error_size)
+static int acpi_parse_fadt(struct acpi_info *info, const uint8_t *fadt, const struct acpi_memory *m,
+                           char *error, size_t error_size)
 {
 	uint32_t length = acpi_read32(fadt + 4);
 	if (length < 116) {
@@ -197,7 +201,8 @@ static int acpi_parse_fadt(struct acpi_info *info, const uint8_t *fadt,
 	if (length >= 184 && !info->pm1a_control_port && fadt[172] == 1 /* I/O space */)
 		info->pm1a_control_port = (uint32_t)acpi_read64(fadt + 176);
 	if (info->dsdt_address) {
-		const uint8_t *dsdt = acpi_map_table(m, info->dsdt_address, "DSDT", error, error_size);
+		const uint8_t *dsdt =
+		    acpi_map_table(m, info->dsdt_address, "DSDT", error, error_size);
 		if (!dsdt)
 			return -1;
 		acpi_parse_s5(info, dsdt, acpi_read32(dsdt + 4));
@@ -205,8 +210,8 @@ static int acpi_parse_fadt(struct acpi_info *info, const uint8_t *fadt,
 	return 0;
 }
 
-int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical,
-               const struct acpi_memory *m, char *error, size_t error_size)
+int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical, const struct acpi_memory *m,
+               char *error, size_t error_size)
 {
 	memset(info, 0, sizeof(*info));
 	const uint8_t *rsdp = acpi_map(m, rsdp_physical, 20);
@@ -233,7 +238,8 @@ int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical,
 	if (info->revision >= 2) {
 		const uint8_t *rsdp2 = acpi_map(m, rsdp_physical, 36);
 		if (!rsdp2) {
-			format_string(error, error_size, "RSDP: revision %u but truncated", info->revision);
+			format_string(error, error_size, "RSDP: revision %u but truncated",
+			              info->revision);
 			return -1;
 		}
 		uint32_t rsdp_length = acpi_read32(rsdp2 + 20);
@@ -260,8 +266,9 @@ int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical,
 		uint64_t address = entry_size == 8 ? acpi_read64(slot) : acpi_read32(slot);
 		const uint8_t *header = acpi_map(m, address, ACPI_HEADER_LENGTH);
 		if (!header) {
-			format_string(error, error_size, "%s entry %u: table at 0x%llx not in memory",
-			              root_name, i, (unsigned long long)address);
+			format_string(error, error_size,
+			              "%s entry %u: table at 0x%llx not in memory", root_name, i,
+			              (unsigned long long)address);
 			return -1;
 		}
 		if (info->table_count < ACPI_MAX_TABLES) {

@@ -19,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ACPI_MAX_CPUS 64
-#define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_CPUS      64
+#define ACPI_MAX_IOAPICS   8
 #define ACPI_MAX_OVERRIDES 16
-#define ACPI_MAX_TABLES 32
+#define ACPI_MAX_TABLES    32
 
 struct acpi_memory {
 	/* Pointer to [physical, physical+length), or NULL if not accessible. */
@@ -49,14 +49,14 @@ struct acpi_override {
 };
 
 struct acpi_info {
-	uint8_t revision;        /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
+	uint8_t revision; /* RSDP revision: 0 = ACPI 1.0 (RSDT) */
 	char oem_id[7];
 	uint32_t table_count;
 	char tables[ACPI_MAX_TABLES][5]; /* signatures listed by the root table */
 
 	bool has_madt;
 	uint64_t lapic_address;
-	uint32_t cpu_count;      /* enabled and disabled entries */
+	uint32_t cpu_count; /* enabled and disabled entries */
 	struct acpi_cpu cpus[ACPI_MAX_CPUS];
 	uint32_t ioapic_count;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
@@ -77,8 +77,8 @@ struct acpi_info {
  * Parse the tables reachable from the RSDP at `rsdp_physical`. Returns 0,
  * or -1 with a reason naming the table in `error`.
  */
-int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical,
-               const struct acpi_memory *memory, char *error, size_t error_size);
+int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical, const struct acpi_memory *memory,
+               char *error, size_t error_size);
 
 /* Find the RSDP the legacy way (EBDA, then 0xe0000-0xfffff); 0 if absent. */
 uint64_t acpi_find_rsdp_legacy(const struct acpi_memory *memory);

@@ -25,14 +25,14 @@ enum {
 	LAPIC_TIMER_DIVIDE = 0x3e0,
 };
 
-#define LAPIC_ICR_PENDING (1u << 12)
-#define LAPIC_ICR_LEVEL_ASSERT (1u << 14)
-#define LAPIC_ICR_DELIVERY_NMI (4u << 8)
-#define LAPIC_ICR_DELIVERY_INIT (5u << 8)
-#define LAPIC_ICR_DELIVERY_STARTUP (6u << 8)
-#define LAPIC_ICR_ALL_BUT_SELF (3u << 18)
+#define LAPIC_ICR_PENDING             (1u << 12)
+#define LAPIC_ICR_LEVEL_ASSERT        (1u << 14)
+#define LAPIC_ICR_DELIVERY_NMI        (4u << 8)
+#define LAPIC_ICR_DELIVERY_INIT       (5u << 8)
+#define LAPIC_ICR_DELIVERY_STARTUP    (6u << 8)
+#define LAPIC_ICR_ALL_BUT_SELF        (3u << 18)
 #define LAPIC_TIMER_MODE_TSC_DEADLINE (2u << 17)
-#define LAPIC_MASKED (1u << 16)
+#define LAPIC_MASKED                  (1u << 16)
 
 static bool lapic_use_x2apic;
 static bool lapic_use_tsc_deadline;
@@ -62,8 +62,14 @@ void lapic_init_boot(bool allow_x2apic, uint64_t mmio_base)
 	lapic_mmio = (volatile uint8_t *)(uintptr_t)mmio_base;
 }
 
-bool lapic_x2apic_mode(void) { return lapic_use_x2apic; }
-bool lapic_tsc_deadline_mode(void) { return lapic_use_tsc_deadline; }
+bool lapic_x2apic_mode(void)
+{
+	return lapic_use_x2apic;
+}
+bool lapic_tsc_deadline_mode(void)
+{
+	return lapic_use_tsc_deadline;
+}
 
 void lapic_init_cpu(void)
 {
@@ -89,7 +95,10 @@ uint32_t lapic_id(void)
 	return lapic_read(LAPIC_ID) >> 24;
 }
 
-void lapic_end_of_interrupt(void) { lapic_write(LAPIC_EOI, 0); }
+void lapic_end_of_interrupt(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
 
 static void lapic_send(uint32_t apic_id, uint32_t command)
 {
@@ -105,7 +114,10 @@ static void lapic_send(uint32_t apic_id, uint32_t command)
 	arch_interrupts_restore(flags);
 }
 
-void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { lapic_send(apic_id, vector); }
+void lapic_send_ipi(uint32_t apic_id, uint8_t vector)
+{
+	lapic_send(apic_id, vector);
+}
 
 void lapic_send_nmi_all_but_self(void)
 {
@@ -122,7 +134,10 @@ void lapic_send_startup(uint32_t apic_id, uint32_t vector_page)
 	lapic_send(apic_id, LAPIC_ICR_DELIVERY_STARTUP | (vector_page & 0xff));
 }
 
-void lapic_timer_set_rate(uint64_t rate) { lapic_rate = rate; }
+void lapic_timer_set_rate(uint64_t rate)
+{
+	lapic_rate = rate;
+}
 
 void lapic_timer_start_free_running(void)
 {
@@ -131,7 +146,10 @@ void lapic_timer_start_free_running(void)
 	lapic_write(LAPIC_TIMER_INITIAL, 0xffffffffu);
 }
 
-uint32_t lapic_timer_current_count(void) { return lapic_read(LAPIC_TIMER_CURRENT); }
+uint32_t lapic_timer_current_count(void)
+{
+	return lapic_read(LAPIC_TIMER_CURRENT);
+}
 
 void lapic_timer_arm(uint64_t tsc_deadline)
 {

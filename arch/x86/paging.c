@@ -14,14 +14,14 @@
 #include "kernel/panic.h"
 #include "kernel/string.h"
 
-#define PTE_PRESENT (1ull << 0)
-#define PTE_WRITABLE (1ull << 1)
+#define PTE_PRESENT       (1ull << 0)
+#define PTE_WRITABLE      (1ull << 1)
 #define PTE_WRITE_THROUGH (1ull << 3)
 #define PTE_CACHE_DISABLE (1ull << 4)
-#define PTE_LARGE (1ull << 7)
-#define PTE_GLOBAL (1ull << 8)
-#define PTE_NO_EXECUTE (1ull << 63)
-#define PTE_ADDRESS_MASK 0x000ffffffffff000ull
+#define PTE_LARGE         (1ull << 7)
+#define PTE_GLOBAL        (1ull << 8)
+#define PTE_NO_EXECUTE    (1ull << 63)
+#define PTE_ADDRESS_MASK  0x000ffffffffff000ull
 
 #define PAGING_2M (2ull * 1024 * 1024)
 
@@ -87,9 +87,9 @@ void paging_init(uint64_t top, uint64_t trampoline_code_page)
 	uint64_t rodata_end = (uint64_t)(uintptr_t)__rodata_end;
 	uint64_t image_end = (uint64_t)(uintptr_t)__image_end;
 	for (uint64_t a = image_start; a < image_end; a += 4096) {
-		uint64_t flags = a < text_end ? PTE_PRESENT
-		               : a < rodata_end ? PTE_PRESENT | PTE_NO_EXECUTE
-		               : data;
+		uint64_t flags = a < text_end     ? PTE_PRESENT
+		                 : a < rodata_end ? PTE_PRESENT | PTE_NO_EXECUTE
+		                                  : data;
 		paging_set_small(a, flags);
 	}
 	paging_set_small(0, 0); /* page 0: not present */
@@ -98,12 +98,15 @@ void paging_init(uint64_t top, uint64_t trampoline_code_page)
 	arch_cr3_write((uint64_t)(uintptr_t)paging_pml4);
 }
 
-uint64_t paging_root(void) { return (uint64_t)(uintptr_t)paging_pml4; }
+uint64_t paging_root(void)
+{
+	return (uint64_t)(uintptr_t)paging_pml4;
+}
 
 void paging_map_uncached(uint64_t physical, uint64_t length)
 {
-	const uint64_t flags = PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE |
-	                       PTE_CACHE_DISABLE | PTE_WRITE_THROUGH;
+	const uint64_t flags =
+	    PTE_PRESENT | PTE_WRITABLE | PTE_NO_EXECUTE | PTE_CACHE_DISABLE | PTE_WRITE_THROUGH;
 	uint64_t flags_irq = spinlock_acquire_irqsave(&paging_lock);
 	for (uint64_t a = physical & ~0xfffull; a < physical + length; a += 4096)
 		paging_set_small(a, flags);

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct pit_calibration {
-	uint64_t tsc_khz;                 /* TSC ticks per millisecond       */
+	uint64_t tsc_khz;                  /* TSC ticks per millisecond       */
 	uint64_t lapic_ticks_per_mega_tsc; /* LAPIC ticks per 2^20 TSC ticks */
 };
 

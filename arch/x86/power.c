@@ -12,7 +12,7 @@
 #include "kernel/string.h"
 
 #define POWER_QEMU_DEBUG_EXIT_PORT 0xf4
-#define POWER_BOCHS_SHUTDOWN_PORT 0x8900
+#define POWER_BOCHS_SHUTDOWN_PORT  0x8900
 
 static uint32_t power_pm1a;
 static uint32_t power_pm1b;
@@ -22,7 +22,10 @@ static bool power_has_s5;
 static uint16_t power_debug_exit_port;
 static char power_hypervisor[16] = "none";
 
-const char *power_hypervisor_name(void) { return power_hypervisor; }
+const char *power_hypervisor_name(void)
+{
+	return power_hypervisor;
+}
 
 void power_init(const struct acpi_info *acpi, uint16_t debug_exit_port)
 {

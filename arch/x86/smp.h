@@ -16,7 +16,7 @@
 
 #include "arch/x86/acpi.h"
 
-#define SMP_TRAMPOLINE_CODE 0x8000
+#define SMP_TRAMPOLINE_CODE       0x8000
 #define SMP_TRAMPOLINE_PARAMETERS 0x9000
 
 /* Copy the trampoline to low memory (while boot page tables are writable). */

@@ -49,8 +49,7 @@ struct trap_cpu_tables {
 	uint8_t ist_stacks[3][TRAP_IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 
-static struct trap_cpu_tables trap_cpu_tables[PERCPU_MAX_CPUS]
-	__attribute__((aligned(4096)));
+static struct trap_cpu_tables trap_cpu_tables[PERCPU_MAX_CPUS] __attribute__((aligned(4096)));
 static struct trap_idt_entry trap_idt[256] __attribute__((aligned(16)));
 static trap_handler_fn trap_handlers[256];
 static bool trap_idt_built;
@@ -60,16 +59,38 @@ extern const uint64_t __exception_fixups_start[];
 extern const uint64_t __exception_fixups_end[];
 
 static const char *const trap_exception_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
-	"#OF overflow", "#BR bound range", "#UD invalid opcode",
-	"#NM device not available", "#DF double fault", "coprocessor overrun",
-	"#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-	"#GP general protection", "#PF page fault", "reserved 15",
-	"#MF x87 error", "#AC alignment check", "#MC machine check",
-	"#XM SIMD error", "#VE virtualization exception", "#CP control protection",
-	"reserved 22", "reserved 23", "reserved 24", "reserved 25",
-	"reserved 26", "reserved 27", "#HV hypervisor injection",
-	"#VC VMM communication", "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization exception",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
 };
 
 static void trap_build_idt(void)
@@ -79,8 +100,10 @@ static void trap_build_idt(void)
 		struct trap_idt_entry *e = &trap_idt[v];
 		e->offset_low = target & 0xffff;
 		e->selector = GDT_SELECTOR_CODE;
-		e->ist = v == 2 ? TRAP_IST_NMI : v == 8 ? TRAP_IST_DOUBLE_FAULT
-		       : v == 18 ? TRAP_IST_MACHINE_CHECK : 0;
+		e->ist = v == 2    ? TRAP_IST_NMI
+		         : v == 8  ? TRAP_IST_DOUBLE_FAULT
+		         : v == 18 ? TRAP_IST_MACHINE_CHECK
+		                   : 0;
 		e->type = 0x8e; /* present, DPL 0, 64-bit interrupt gate */
 		e->offset_middle = (target >> 16) & 0xffff;
 		e->offset_high = (uint32_t)(target >> 32);
@@ -105,9 +128,8 @@ void trap_init_cpu(uint32_t cpu_index)
 	t->gdt[0] = 0;
 	t->gdt[1] = 0x00af9a000000ffffull; /* 64-bit code, DPL 0 */
 	t->gdt[2] = 0x00cf92000000ffffull; /* data */
-	t->gdt[3] = (tss_limit & 0xffff) | ((tss_base & 0xffffff) << 16) |
-	            (0x89ull << 40) | (((tss_limit >> 16) & 0xf) << 48) |
-	            (((tss_base >> 24) & 0xff) << 56);
+	t->gdt[3] = (tss_limit & 0xffff) | ((tss_base & 0xffffff) << 16) | (0x89ull << 40) |
+	            (((tss_limit >> 16) & 0xf) << 48) | (((tss_base >> 24) & 0xff) << 56);
 	t->gdt[4] = tss_base >> 32;
 
 	struct trap_descriptor_pointer gdtr = {sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt};
@@ -136,8 +158,8 @@ void trap_register(uint8_t vector, trap_handler_fn handler)
 
 static bool trap_try_fixup(struct trap_frame *frame)
 {
-	for (const uint64_t *entry = __exception_fixups_start;
-	     entry < __exception_fixups_end; entry += 2) {
+	for (const uint64_t *entry = __exception_fixups_start; entry < __exception_fixups_end;
+	     entry += 2) {
 		if (entry[0] == frame->rip) {
 			frame->rip = entry[1];
 			if (percpu_ready)
@@ -163,8 +185,8 @@ static void trap_dump(const struct trap_frame *f)
 	           (unsigned long long)f->rsi, (unsigned long long)f->rdi,
 	           (unsigned long long)f->rbp, (unsigned long long)f->rsp);
 	log_record("  cpu %u: r8 =%016llx r9 =%016llx r10=%016llx r11=%016llx", cpu,
-	           (unsigned long long)f->r8, (unsigned long long)f->r9,
-	           (unsigned long long)f->r10, (unsigned long long)f->r11);
+	           (unsigned long long)f->r8, (unsigned long long)f->r9, (unsigned long long)f->r10,
+	           (unsigned long long)f->r11);
 	log_record("  cpu %u: r12=%016llx r13=%016llx r14=%016llx r15=%016llx", cpu,
 	           (unsigned long long)f->r12, (unsigned long long)f->r13,
 	           (unsigned long long)f->r14, (unsigned long long)f->r15);

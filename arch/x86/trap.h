@@ -25,15 +25,15 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-#define TRAP_VECTOR_NMI 2
-#define TRAP_VECTOR_TIMER 0xf0     /* LAPIC timer                  */
+#define TRAP_VECTOR_NMI        2
+#define TRAP_VECTOR_TIMER      0xf0 /* LAPIC timer                  */
 #define TRAP_VECTOR_RESCHEDULE 0xf1 /* host IPI: re-run the scheduler */
-#define TRAP_VECTOR_CALL 0xf2      /* host IPI: run a queued call    */
-#define TRAP_VECTOR_SPURIOUS 0xff
+#define TRAP_VECTOR_CALL       0xf2 /* host IPI: run a queued call    */
+#define TRAP_VECTOR_SPURIOUS   0xff
 
 #define GDT_SELECTOR_CODE 0x08
 #define GDT_SELECTOR_DATA 0x10
-#define GDT_SELECTOR_TSS 0x18
+#define GDT_SELECTOR_TSS  0x18
 
 typedef void (*trap_handler_fn)(struct trap_frame *frame);
 

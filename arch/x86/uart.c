@@ -24,7 +24,7 @@ enum {
 	UART_INTERRUPT_ID = 2, /* read; FIFO control is the write side */
 	UART_INTERRUPT_ID_FIFOS = 0xc0,
 	UART_FIFO_CONTROL_ENABLE_CLEAR = 0xc7, /* enable + clear, 14-byte RX trigger */
-	UART_FIFO_DEPTH = 16, /* 16550A transmit FIFO */
+	UART_FIFO_DEPTH = 16,                  /* 16550A transmit FIFO */
 	UART_LINE_8N1 = 0x03,
 	UART_MODEM_DTR_RTS = 0x03,
 	UART_BITS_PER_BYTE = 10, /* start, 8 data, stop */

@@ -71,12 +71,12 @@ static EFI_STATUS loader_place_image(UINT64 *entry)
 	}
 	if (elf->program_header_offset > size ||
 	    (UINT64)elf->program_header_count * sizeof(struct loader_program_header) >
-	            size - elf->program_header_offset) {
+	        size - elf->program_header_offset) {
 		Print(L"uslice: the embedded image has a bad program header table\n");
 		return EFI_LOAD_ERROR;
 	}
 	const struct loader_program_header *ph =
-		(const void *)(uslice_image_start + elf->program_header_offset);
+	    (const void *)(uslice_image_start + elf->program_header_offset);
 	for (UINT16 i = 0; i < elf->program_header_count; i++) {
 		if (ph[i].type != 1 /* PT_LOAD */ || ph[i].memory_size == 0)
 			continue;
@@ -188,13 +188,17 @@ static void loader_read_configuration(EFI_HANDLE image)
 			if (!data) {
 				Print(L"uslice: cannot read module %s\n", path);
 			} else {
-				struct boot_module *m = &loader_info->modules[loader_info->module_count++];
+				struct boot_module *m =
+				    &loader_info->modules[loader_info->module_count++];
 				m->base = (UINT64)(UINTN)data;
 				m->length = module_length;
 				const char *name = colon < end ? list + colon + 1 : file + slash;
-				UINTN name_length = colon < end ? end - colon - 1 : file_length - slash;
+				UINTN name_length =
+				    colon < end ? end - colon - 1 : file_length - slash;
 				UINTN n = 0;
-				for (; n < name_length && n + 1 < BOOT_MODULE_NAME_SIZE && name[n] != '\r'; n++)
+				for (; n < name_length && n + 1 < BOOT_MODULE_NAME_SIZE &&
+				       name[n] != '\r';
+				     n++)
 					m->name[n] = name[n];
 				m->name[n] = 0;
 			}
@@ -264,8 +268,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 	EFI_MEMORY_DESCRIPTOR *map = NULL;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		map_size = 0;
-		uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, NULL, &map_key,
-		                  &descriptor_size, &descriptor_version);
+		uefi_call_wrapper(BS->GetMemoryMap, 5, &map_size, NULL, &map_key, &descriptor_size,
+		                  &descriptor_version);
 		map_size += 8 * descriptor_size;
 		EFI_PHYSICAL_ADDRESS map_address = 0;
 		if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateAnyPages,
@@ -291,8 +295,10 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 		EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)((UINT8 *)map + offset);
 		UINT32 type = loader_memory_type(d->Type);
 		UINT64 length = d->NumberOfPages * 4096;
-		struct boot_memory_region *previous = count ? &loader_info->memory[count - 1] : NULL;
-		if (previous && previous->type == type && previous->base + previous->length == d->PhysicalStart) {
+		struct boot_memory_region *previous =
+		    count ? &loader_info->memory[count - 1] : NULL;
+		if (previous && previous->type == type &&
+		    previous->base + previous->length == d->PhysicalStart) {
 			previous->length += length;
 			continue;
 		}

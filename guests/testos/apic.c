@@ -10,10 +10,10 @@
  */
 #include "guests/testos/smp.h"
 
-#define TESTOS_LAPIC_BASE 0xfee00000u
+#define TESTOS_LAPIC_BASE    0xfee00000u
 #define TESTOS_MSR_APIC_BASE 0x1b
-#define TESTOS_MSR_X2APIC 0x800
-#define TESTOS_BIOS_AREA 0xe0000u
+#define TESTOS_MSR_X2APIC    0x800
+#define TESTOS_BIOS_AREA     0xe0000u
 #define TESTOS_BIOS_AREA_END 0x100000u
 
 struct testos_cpu testos_cpus[TESTOS_MAX_CPUS];
@@ -69,7 +69,8 @@ static int testos_parse_madt(const uint8_t *madt, char *why, size_t size)
 		const uint8_t *entry = madt + at;
 		if (entry[1] < 2)
 			break;
-		if (entry[0] == 0 && (testos_get32(entry + 4) & 1) && testos_cpu_count < TESTOS_MAX_CPUS) {
+		if (entry[0] == 0 && (testos_get32(entry + 4) & 1) &&
+		    testos_cpu_count < TESTOS_MAX_CPUS) {
 			struct testos_cpu *cpu = &testos_cpus[testos_cpu_count];
 			cpu->index = testos_cpu_count++;
 			cpu->apic_id = entry[3];
@@ -102,13 +103,14 @@ int testos_acpi_scan(char *why, size_t size)
 	}
 	if (testos_rsdp && testos_rsdp != (uint64_t)(uintptr_t)rsdp) {
 		testos_format_to(why, size, "RSDP at 0x%llx but CPUID says 0x%llx",
-		                 (unsigned long long)(uintptr_t)rsdp, (unsigned long long)testos_rsdp);
+		                 (unsigned long long)(uintptr_t)rsdp,
+		                 (unsigned long long)testos_rsdp);
 		return -1;
 	}
 	testos_rsdp = (uint64_t)(uintptr_t)rsdp;
 	bool xsdt = rsdp[15] >= 2 && !testos_checksum(rsdp, testos_get32(rsdp + 20));
-	const uint8_t *root = (const uint8_t *)(uintptr_t)(xsdt ? testos_get64(rsdp + 24)
-	                                                        : testos_get32(rsdp + 16));
+	const uint8_t *root =
+	    (const uint8_t *)(uintptr_t)(xsdt ? testos_get64(rsdp + 24) : testos_get32(rsdp + 16));
 	uint32_t length = testos_get32(root + 4), width = xsdt ? 8 : 4;
 	if (testos_checksum(root, length)) {
 		testos_format_to(why, size, "%s checksum", xsdt ? "XSDT" : "RSDT");
@@ -131,7 +133,8 @@ uint32_t testos_lapic_read(uint32_t reg)
 	if (testos_x2apic)
 		return (uint32_t)testos_rdmsr(TESTOS_MSR_X2APIC + reg / 16);
 	uint32_t value;
-	const volatile uint32_t *address = (const volatile uint32_t *)(uintptr_t)(TESTOS_LAPIC_BASE + reg);
+	const volatile uint32_t *address =
+	    (const volatile uint32_t *)(uintptr_t)(TESTOS_LAPIC_BASE + reg);
 	__asm__ volatile("movl (%1), %0" : "=r"(value) : "r"(address) : "memory");
 	return value;
 }
@@ -269,19 +272,23 @@ int testos_start_aps(void)
 		                 (uint64_t)(uintptr_t)(testos_ap_stacks[i] + TESTOS_STACK_SIZE),
 		                 __ATOMIC_RELEASE);
 		cpu->start_tsc = testos_rdtsc();
-		testos_send_ipi(cpu->apic_id, TESTOS_ICR_INIT | TESTOS_ICR_LEVEL | TESTOS_ICR_ASSERT);
+		testos_send_ipi(cpu->apic_id,
+		                TESTOS_ICR_INIT | TESTOS_ICR_LEVEL | TESTOS_ICR_ASSERT);
 		testos_send_ipi(cpu->apic_id, TESTOS_ICR_INIT | TESTOS_ICR_LEVEL);
 		testos_delay(10000);
 		for (int sipi = 0; sipi < 2 && !cpu->online; sipi++) {
-			testos_send_ipi(cpu->apic_id, TESTOS_ICR_STARTUP | (TESTOS_TRAMPOLINE_BASE >> 12));
+			testos_send_ipi(cpu->apic_id,
+			                TESTOS_ICR_STARTUP | (TESTOS_TRAMPOLINE_BASE >> 12));
 			uint64_t deadline = testos_rdtsc() + (sipi ? 200000000ull : 2000000ull);
-			while (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE) && testos_rdtsc() < deadline)
+			while (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE) &&
+			       testos_rdtsc() < deadline)
 				testos_cpu_relax();
 		}
 		if (cpu->online)
 			started++;
 		else
-			testos_print("testos: CPU %u (APIC ID %u) did not start\n", i, cpu->apic_id);
+			testos_print("testos: CPU %u (APIC ID %u) did not start\n", i,
+			             cpu->apic_id);
 	}
 	return started;
 }

@@ -39,41 +39,41 @@
  */
 #include "guests/testos/smp.h"
 
-#define CONFORMANCE_NONE 0xffu         /* no fault caught */
-#define CONFORMANCE_VECTOR_UD 6
-#define CONFORMANCE_VECTOR_GP 13
-#define CONFORMANCE_NONCANONICAL 0x0000800000000000ull
-#define CONFORMANCE_RFLAGS_RF (1ull << 16)
-#define CONFORMANCE_MSR_TSC 0x10
-#define CONFORMANCE_MSR_APIC_BASE 0x1b
-#define CONFORMANCE_MSR_TSC_ADJUST 0x3b
-#define CONFORMANCE_MSR_SYSENTER_ESP 0x175
-#define CONFORMANCE_MSR_SYSENTER_EIP 0x176
-#define CONFORMANCE_MSR_MISC_ENABLE 0x1a0
-#define CONFORMANCE_MSR_PAT 0x277
+#define CONFORMANCE_NONE                  0xffu /* no fault caught */
+#define CONFORMANCE_VECTOR_UD             6
+#define CONFORMANCE_VECTOR_GP             13
+#define CONFORMANCE_NONCANONICAL          0x0000800000000000ull
+#define CONFORMANCE_RFLAGS_RF             (1ull << 16)
+#define CONFORMANCE_MSR_TSC               0x10
+#define CONFORMANCE_MSR_APIC_BASE         0x1b
+#define CONFORMANCE_MSR_TSC_ADJUST        0x3b
+#define CONFORMANCE_MSR_SYSENTER_ESP      0x175
+#define CONFORMANCE_MSR_SYSENTER_EIP      0x176
+#define CONFORMANCE_MSR_MISC_ENABLE       0x1a0
+#define CONFORMANCE_MSR_PAT               0x277
 #define CONFORMANCE_MSR_PERF_CAPABILITIES 0x345
-#define CONFORMANCE_MSR_PERF_GLOBAL_CTRL 0x38f
-#define CONFORMANCE_MSR_DS_AREA 0x600
-#define CONFORMANCE_MSR_EFER 0xc0000080
-#define CONFORMANCE_MSR_FS_BASE 0xc0000100
-#define CONFORMANCE_MSR_GS_BASE 0xc0000101
-#define CONFORMANCE_MSR_KERNEL_GS_BASE 0xc0000102
-#define CONFORMANCE_EFER_LME (1ull << 8)
-#define CONFORMANCE_CR0_NW (1ull << 29)
-#define CONFORMANCE_CR0_CD (1ull << 30)
-#define CONFORMANCE_CR0_PG (1ull << 31)
-#define CONFORMANCE_CR4_PAE (1ull << 5)
-#define CONFORMANCE_CR4_VMXE (1ull << 13)
-#define CONFORMANCE_CR4_OSXSAVE (1ull << 18)
-#define CONFORMANCE_APIC_BASE 0xfee00000ull
-#define CONFORMANCE_APIC_MOVED 0xfef00000ull /* mapped by boot.S with the APIC's 2 MiB */
-#define CONFORMANCE_APIC_ENABLE (1ull << 11)
-#define CONFORMANCE_APIC_VERSION 0x30
-#define CONFORMANCE_ALL_ONES 0xffffffffu
-#define CONFORMANCE_LVT_PERIODIC (1u << 17)
-#define CONFORMANCE_DIVIDE_1 0xbu
-#define CONFORMANCE_TIMER_MINIMUM_US 10u
-#define CONFORMANCE_IDT_ENTRIES 256
+#define CONFORMANCE_MSR_PERF_GLOBAL_CTRL  0x38f
+#define CONFORMANCE_MSR_DS_AREA           0x600
+#define CONFORMANCE_MSR_EFER              0xc0000080
+#define CONFORMANCE_MSR_FS_BASE           0xc0000100
+#define CONFORMANCE_MSR_GS_BASE           0xc0000101
+#define CONFORMANCE_MSR_KERNEL_GS_BASE    0xc0000102
+#define CONFORMANCE_EFER_LME              (1ull << 8)
+#define CONFORMANCE_CR0_NW                (1ull << 29)
+#define CONFORMANCE_CR0_CD                (1ull << 30)
+#define CONFORMANCE_CR0_PG                (1ull << 31)
+#define CONFORMANCE_CR4_PAE               (1ull << 5)
+#define CONFORMANCE_CR4_VMXE              (1ull << 13)
+#define CONFORMANCE_CR4_OSXSAVE           (1ull << 18)
+#define CONFORMANCE_APIC_BASE             0xfee00000ull
+#define CONFORMANCE_APIC_MOVED            0xfef00000ull /* mapped by boot.S with the APIC's 2 MiB */
+#define CONFORMANCE_APIC_ENABLE           (1ull << 11)
+#define CONFORMANCE_APIC_VERSION          0x30
+#define CONFORMANCE_ALL_ONES              0xffffffffu
+#define CONFORMANCE_LVT_PERIODIC          (1u << 17)
+#define CONFORMANCE_DIVIDE_1              0xbu
+#define CONFORMANCE_TIMER_MINIMUM_US      10u
+#define CONFORMANCE_IDT_ENTRIES           256
 
 struct conformance_idt_entry {
 	uint16_t offset_low, selector;
@@ -88,15 +88,15 @@ struct conformance_idt_pointer {
 } __attribute__((packed));
 
 static struct conformance_idt_entry conformance_idt[CONFORMANCE_IDT_ENTRIES]
-	__attribute__((aligned(16)));
+    __attribute__((aligned(16)));
 /* Read by the stubs below: where to resume after a fault (0 = fatal), the
  * vector caught and the RFLAGS image the CPU pushed. */
 volatile uint64_t conformance_recover;
 volatile uint32_t conformance_vector = CONFORMANCE_NONE;
 volatile uint64_t conformance_fault_rflags;
 static volatile uint32_t conformance_nmis;
-static volatile bool conformance_nmi_resend;  /* nmi_latch: the first run sends two more */
-static volatile uint32_t conformance_go;      /* nmi_back_to_back: CPU 1 may send */
+static volatile bool conformance_nmi_resend; /* nmi_latch: the first run sends two more */
+static volatile uint32_t conformance_go;     /* nmi_back_to_back: CPU 1 may send */
 static uint32_t conformance_cases, conformance_failed;
 extern const char conformance_gp_stub[], conformance_ud_stub[], conformance_nmi_stub[];
 void conformance_nmi(void);
@@ -115,7 +115,7 @@ __asm__(".text\n"
         "	cmpq $0, conformance_recover(%rip)\n"
         "	je conformance_fatal\n"
         "	push %rax\n"
-        "	mov 24(%rsp), %rax\n"          /* RIP, CS, RFLAGS above the saved RAX */
+        "	mov 24(%rsp), %rax\n" /* RIP, CS, RFLAGS above the saved RAX */
         "	mov %rax, conformance_fault_rflags(%rip)\n"
         "	mov conformance_recover(%rip), %rax\n"
         "	mov %rax, 8(%rsp)\n"
@@ -148,7 +148,7 @@ static void conformance_idt_install(void)
 	struct conformance_idt_pointer current;
 	__asm__ volatile("sidt %0" : "=m"(current));
 	const struct conformance_idt_entry *entries =
-		(const struct conformance_idt_entry *)(uintptr_t)current.base;
+	    (const struct conformance_idt_entry *)(uintptr_t)current.base;
 	for (unsigned i = 0; i < CONFORMANCE_IDT_ENTRIES; i++)
 		conformance_idt[i] = entries[i];
 	conformance_idt_set(TESTOS_VECTOR_NMI, conformance_nmi_stub);
@@ -161,10 +161,10 @@ static void conformance_idt_install(void)
 
 /* ---- instructions that may fault: the vector caught, or CONFORMANCE_NONE ---- */
 
-#define CONFORMANCE_TRY(instruction, ...)                                                 \
-	__asm__ volatile("leaq 1f(%%rip), %%r11\n\tmovq %%r11, conformance_recover(%%rip)\n\t" \
-	                 instruction "\n1:\tmovq $0, conformance_recover(%%rip)"              \
-	                 __VA_ARGS__)
+#define CONFORMANCE_TRY(instruction, ...)                                                          \
+	__asm__ volatile(                                                                          \
+	    "leaq 1f(%%rip), %%r11\n\tmovq %%r11, conformance_recover(%%rip)\n\t" instruction      \
+	    "\n1:\tmovq $0, conformance_recover(%%rip)" __VA_ARGS__)
 
 static uint32_t conformance_wrmsr(uint32_t msr, uint64_t value)
 {
@@ -183,18 +183,18 @@ static uint32_t conformance_rdmsr(uint32_t msr, uint64_t *value)
 	return conformance_vector;
 }
 
-#define CONFORMANCE_DEFINE_CR(n)                                                       \
-	static uint64_t conformance_cr##n##_read(void)                                 \
-	{                                                                              \
-		uint64_t v;                                                            \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                      \
-		return v;                                                              \
-	}                                                                              \
-	static uint32_t conformance_cr##n##_write(uint64_t v)                          \
-	{                                                                              \
-		conformance_vector = CONFORMANCE_NONE;                                 \
-		CONFORMANCE_TRY("mov %0, %%cr" #n, ::"r"(v) : "r11", "memory");        \
-		return conformance_vector;                                             \
+#define CONFORMANCE_DEFINE_CR(n)                                                                   \
+	static uint64_t conformance_cr##n##_read(void)                                             \
+	{                                                                                          \
+		uint64_t v;                                                                        \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));                                  \
+		return v;                                                                          \
+	}                                                                                          \
+	static uint32_t conformance_cr##n##_write(uint64_t v)                                      \
+	{                                                                                          \
+		conformance_vector = CONFORMANCE_NONE;                                             \
+		CONFORMANCE_TRY("mov %0, %%cr" #n, ::"r"(v) : "r11", "memory");                    \
+		return conformance_vector;                                                         \
 	}
 CONFORMANCE_DEFINE_CR(0)
 CONFORMANCE_DEFINE_CR(4)
@@ -211,7 +211,9 @@ static uint32_t conformance_rdpmc(uint32_t counter)
 
 static void conformance_cpuid(uint32_t leaf, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+	__asm__ volatile("cpuid"
+	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	                 : "a"(leaf), "c"(0));
 }
 
 static void conformance_report(const char *name, bool ok, const char *detail)
@@ -231,39 +233,48 @@ static void case_cpuid_msr(void)
 	conformance_cpuid(7, r7);
 	conformance_cpuid(0xa, ra);
 	/* CPUID.1:ECX.PDCM, CPUID.1:EDX.DS, CPUID.7.0:EBX.TSC_ADJUST */
-	static const struct { uint32_t bit; uint32_t msr; const char *name; } rows[] = {
-		{1u << 15, CONFORMANCE_MSR_PERF_CAPABILITIES, "pdcm"},
-		{1u << 21, CONFORMANCE_MSR_DS_AREA, "ds"},
-		{1u << 1, CONFORMANCE_MSR_TSC_ADJUST, "tsc_adjust"},
+	static const struct {
+		uint32_t bit;
+		uint32_t msr;
+		const char *name;
+	} rows[] = {
+	    {1u << 15, CONFORMANCE_MSR_PERF_CAPABILITIES, "pdcm"},
+	    {1u << 21, CONFORMANCE_MSR_DS_AREA, "ds"},
+	    {1u << 1, CONFORMANCE_MSR_TSC_ADJUST, "tsc_adjust"},
 	};
 	uint32_t *words[] = {&r1[2], &r1[3], &r7[1]};
 	char detail[96] = "";
 	bool ok = true;
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		uint64_t value;
-		if ((*words[i] & rows[i].bit) && conformance_rdmsr(rows[i].msr, &value) != CONFORMANCE_NONE) {
+		if ((*words[i] & rows[i].bit) &&
+		    conformance_rdmsr(rows[i].msr, &value) != CONFORMANCE_NONE) {
 			ok = false;
-			testos_format_to(detail, sizeof(detail), "%s_shown_msr_0x%x_gp", rows[i].name,
-			                 rows[i].msr);
+			testos_format_to(detail, sizeof(detail), "%s_shown_msr_0x%x_gp",
+			                 rows[i].name, rows[i].msr);
 		}
 	}
 	uint64_t value;
 	if ((ra[0] & 0xff) >= 2 &&
 	    conformance_rdmsr(CONFORMANCE_MSR_PERF_GLOBAL_CTRL, &value) != CONFORMANCE_NONE) {
 		ok = false;
-		testos_format_to(detail, sizeof(detail), "arch_perfmon_v%u_global_ctrl_gp", ra[0] & 0xff);
+		testos_format_to(detail, sizeof(detail), "arch_perfmon_v%u_global_ctrl_gp",
+		                 ra[0] & 0xff);
 	}
 	conformance_report("cpuid_msr", ok, detail);
 }
 
 static void case_noncanonical(void)
 {
-	static const struct { uint32_t msr; const char *name; } rows[] = {
-		{CONFORMANCE_MSR_FS_BASE, "gp_fs_base"},
-		{CONFORMANCE_MSR_GS_BASE, "gp_gs_base"},
-		{CONFORMANCE_MSR_KERNEL_GS_BASE, "gp_kernel_gs_base"},
-		{CONFORMANCE_MSR_SYSENTER_ESP, "gp_sysenter_esp"},
-		{CONFORMANCE_MSR_SYSENTER_EIP, "gp_sysenter_eip"},
+	static const struct {
+		uint32_t msr;
+		const char *name;
+	} rows[] = {
+	    {CONFORMANCE_MSR_FS_BASE, "gp_fs_base"},
+	    {CONFORMANCE_MSR_GS_BASE, "gp_gs_base"},
+	    {CONFORMANCE_MSR_KERNEL_GS_BASE, "gp_kernel_gs_base"},
+	    {CONFORMANCE_MSR_SYSENTER_ESP, "gp_sysenter_esp"},
+	    {CONFORMANCE_MSR_SYSENTER_EIP, "gp_sysenter_eip"},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		uint64_t before = 0, after = 0;
@@ -282,7 +293,8 @@ static void case_pat(void)
 {
 	uint64_t pat = 0, back = 0;
 	conformance_rdmsr(CONFORMANCE_MSR_PAT, &pat);
-	bool bad = conformance_wrmsr(CONFORMANCE_MSR_PAT, (pat & ~0xffull) | 2) == CONFORMANCE_VECTOR_GP;
+	bool bad =
+	    conformance_wrmsr(CONFORMANCE_MSR_PAT, (pat & ~0xffull) | 2) == CONFORMANCE_VECTOR_GP;
 	bool good = conformance_wrmsr(CONFORMANCE_MSR_PAT, pat) == CONFORMANCE_NONE;
 	conformance_rdmsr(CONFORMANCE_MSR_PAT, &back);
 	conformance_report("gp_pat", bad && good && back == pat, bad ? "" : "type_2_accepted");
@@ -292,8 +304,8 @@ static void case_efer(void)
 {
 	uint64_t efer = 0;
 	conformance_rdmsr(CONFORMANCE_MSR_EFER, &efer);
-	bool reserved = conformance_wrmsr(CONFORMANCE_MSR_EFER, efer | (1ull << 1)) ==
-	                CONFORMANCE_VECTOR_GP;
+	bool reserved =
+	    conformance_wrmsr(CONFORMANCE_MSR_EFER, efer | (1ull << 1)) == CONFORMANCE_VECTOR_GP;
 	bool lme = conformance_wrmsr(CONFORMANCE_MSR_EFER, efer & ~CONFORMANCE_EFER_LME) ==
 	           CONFORMANCE_VECTOR_GP;
 	conformance_report("gp_efer", reserved && lme, reserved ? (lme ? "" : "lme") : "reserved");
@@ -308,18 +320,27 @@ static void case_cr(void)
 	conformance_cr0_write(cr0);
 	bool pg = conformance_cr0_write(cr0 & ~CONFORMANCE_CR0_PG) == CONFORMANCE_VECTOR_GP;
 	conformance_report("gp_cr0", high && nw && pg && conformance_cr0_read() == cr0,
-	                   !high ? "bit32" : !nw ? "nw" : !pg ? "pg" : "");
-	bool osxsave = conformance_cr4_write(cr4 | CONFORMANCE_CR4_OSXSAVE) == CONFORMANCE_VECTOR_GP;
+	                   !high ? "bit32"
+	                   : !nw ? "nw"
+	                   : !pg ? "pg"
+	                         : "");
+	bool osxsave =
+	    conformance_cr4_write(cr4 | CONFORMANCE_CR4_OSXSAVE) == CONFORMANCE_VECTOR_GP;
 	bool vmxe = conformance_cr4_write(cr4 | CONFORMANCE_CR4_VMXE) == CONFORMANCE_VECTOR_GP;
 	bool pae = conformance_cr4_write(cr4 & ~CONFORMANCE_CR4_PAE) == CONFORMANCE_VECTOR_GP;
 	conformance_report("gp_cr4", osxsave && vmxe && pae && conformance_cr4_read() == cr4,
-	                   !osxsave ? "osxsave" : !vmxe ? "vmxe" : !pae ? "pae" : "");
+	                   !osxsave ? "osxsave"
+	                   : !vmxe  ? "vmxe"
+	                   : !pae   ? "pae"
+	                            : "");
 	uint64_t cr8 = conformance_cr8_read();
 	bool reserved = conformance_cr8_write(0x10) == CONFORMANCE_VECTOR_GP;
 	conformance_report("gp_cr8", reserved && conformance_cr8_read() == cr8, "");
 	conformance_wrmsr(CONFORMANCE_MSR_PAT, CONFORMANCE_NONCANONICAL); /* any #GP */
-	conformance_report("gp_rf", conformance_vector == CONFORMANCE_VECTOR_GP &&
-	                                (conformance_fault_rflags & CONFORMANCE_RFLAGS_RF), "");
+	conformance_report("gp_rf",
+	                   conformance_vector == CONFORMANCE_VECTOR_GP &&
+	                       (conformance_fault_rflags & CONFORMANCE_RFLAGS_RF),
+	                   "");
 }
 
 static void case_tsc(void)
@@ -340,7 +361,8 @@ static void case_tsc(void)
 	bool adjusted = moved - expected + (1ull << 32) < (2ull << 32);
 	char detail[48] = "";
 	testos_format_to(detail, sizeof(detail), "%s%s%s%s", written ? "" : "gp_",
-	                 follows ? "" : "rdtsc_", consistent ? "" : "rdmsr_", adjusted ? "" : "adjust");
+	                 follows ? "" : "rdtsc_", consistent ? "" : "rdmsr_",
+	                 adjusted ? "" : "adjust");
 	conformance_report("tsc_write", written && follows && consistent && adjusted, detail);
 }
 
@@ -384,24 +406,33 @@ static void case_apic(void)
 	bool back = r1[3] & (1u << 9);
 	testos_lapic_enable(); /* disabling reset the registers */
 	conformance_report("apic_disable", hidden && ones && back,
-	                   !hidden ? "cpuid_apic_shown" : !ones ? "page_decoded" : !back ? "cpuid" : "");
+	                   !hidden ? "cpuid_apic_shown"
+	                   : !ones ? "page_decoded"
+	                   : !back ? "cpuid"
+	                           : "");
 	uint32_t version = conformance_page_read(CONFORMANCE_APIC_BASE, CONFORMANCE_APIC_VERSION);
 	bool moved = conformance_wrmsr(CONFORMANCE_MSR_APIC_BASE,
 	                               (base & ~CONFORMANCE_APIC_BASE) | CONFORMANCE_APIC_MOVED) ==
 	             CONFORMANCE_NONE;
-	bool follows = moved &&
-	               conformance_page_read(CONFORMANCE_APIC_MOVED, CONFORMANCE_APIC_VERSION) == version &&
-	               conformance_page_read(CONFORMANCE_APIC_BASE, CONFORMANCE_APIC_VERSION) ==
-	                       CONFORMANCE_ALL_ONES;
+	bool follows =
+	    moved &&
+	    conformance_page_read(CONFORMANCE_APIC_MOVED, CONFORMANCE_APIC_VERSION) == version &&
+	    conformance_page_read(CONFORMANCE_APIC_BASE, CONFORMANCE_APIC_VERSION) ==
+	        CONFORMANCE_ALL_ONES;
 	testos_wrmsr(CONFORMANCE_MSR_APIC_BASE, base);
-	bool restored = conformance_page_read(CONFORMANCE_APIC_BASE, CONFORMANCE_APIC_VERSION) == version;
+	bool restored =
+	    conformance_page_read(CONFORMANCE_APIC_BASE, CONFORMANCE_APIC_VERSION) == version;
 	conformance_report("apic_relocate", moved && follows && restored,
-	                   !moved ? "gp" : !follows ? "page" : !restored ? "restore" : "");
+	                   !moved      ? "gp"
+	                   : !follows  ? "page"
+	                   : !restored ? "restore"
+	                               : "");
 }
 
 void conformance_nmi(void)
 {
-	if (__atomic_add_fetch(&conformance_nmis, 1, __ATOMIC_RELAXED) == 1 && conformance_nmi_resend) {
+	if (__atomic_add_fetch(&conformance_nmis, 1, __ATOMIC_RELAXED) == 1 &&
+	    conformance_nmi_resend) {
 		testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
 		testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
 	}
@@ -412,7 +443,7 @@ static void case_nmi(void)
 	conformance_nmis = 0;
 	conformance_nmi_resend = true;
 	testos_send_ipi(0, TESTOS_ICR_NMI | TESTOS_ICR_ASSERT); /* to APIC ID 0: this CPU */
-	testos_delay(testos_tsc_khz); /* 1 ms */
+	testos_delay(testos_tsc_khz);                           /* 1 ms */
 	conformance_nmi_resend = false;
 	char detail[32];
 	testos_format_to(detail, sizeof(detail), "runs_%u", conformance_nmis);
@@ -457,8 +488,8 @@ static void case_timer(void)
 	testos_lapic_write(TESTOS_APIC_TIMER_DIVIDE, CONFORMANCE_DIVIDE_1);
 	testos_lapic_write(TESTOS_APIC_LVT_TIMER, 0x10000 | TESTOS_VECTOR_LOCAL_TIMER); /* masked */
 	testos_lapic_write(TESTOS_APIC_TIMER_INITIAL, 0x10000000);
-	testos_lapic_write(TESTOS_APIC_LVT_TIMER, 0x10000 | CONFORMANCE_LVT_PERIODIC |
-	                                              TESTOS_VECTOR_LOCAL_TIMER);
+	testos_lapic_write(TESTOS_APIC_LVT_TIMER,
+	                   0x10000 | CONFORMANCE_LVT_PERIODIC | TESTOS_VECTOR_LOCAL_TIMER);
 	uint32_t initial = testos_lapic_read(TESTOS_APIC_TIMER_INITIAL);
 	uint32_t current = testos_lapic_read(TESTOS_APIC_TIMER_CURRENT);
 	testos_lapic_write(TESTOS_APIC_TIMER_INITIAL, 0);
@@ -508,6 +539,7 @@ int testos_mode_conformance(void)
 	case_nmi_back_to_back();
 	case_timer();
 	testos_idt_load();
-	testos_result("workload=conformance cases=%u failed=%u", conformance_cases, conformance_failed);
+	testos_result("workload=conformance cases=%u failed=%u", conformance_cases,
+	              conformance_failed);
 	return conformance_failed ? 1 : 0;
 }

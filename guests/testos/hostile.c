@@ -23,18 +23,18 @@
  */
 #include "guests/testos/smp.h"
 
-#define TESTOS_UART 0x3f8
-#define TESTOS_PIT_FASTEST 1              /* reload 1: 1.19 MHz asked for */
-#define TESTOS_PIT_DEFAULT_MS 300
-#define TESTOS_STORM_DEFAULT_MS 300
-#define TESTOS_PINGPONG_DEFAULT 5000
-#define TESTOS_PRINT_DEFAULT 100
-#define TESTOS_PRINT_LENGTH 60
-#define TESTOS_IOAPIC_PIT_PIN 2
-#define TESTOS_IOAPIC_INIT (5u << 8)      /* delivery mode INIT */
-#define TESTOS_IOAPIC_MASKED 0x10000u
+#define TESTOS_UART                   0x3f8
+#define TESTOS_PIT_FASTEST            1 /* reload 1: 1.19 MHz asked for */
+#define TESTOS_PIT_DEFAULT_MS         300
+#define TESTOS_STORM_DEFAULT_MS       300
+#define TESTOS_PINGPONG_DEFAULT       5000
+#define TESTOS_PRINT_DEFAULT          100
+#define TESTOS_PRINT_LENGTH           60
+#define TESTOS_IOAPIC_PIT_PIN         2
+#define TESTOS_IOAPIC_INIT            (5u << 8) /* delivery mode INIT */
+#define TESTOS_IOAPIC_MASKED          0x10000u
 #define TESTOS_ICR_ALL_INCLUDING_SELF (2u << 18)
-#define TESTOS_INIT_ROUTE_PERIOD 11932    /* 10 ms */
+#define TESTOS_INIT_ROUTE_PERIOD      11932 /* 10 ms */
 
 static volatile uint32_t testos_parked;
 static volatile uint64_t testos_storm_sent[TESTOS_MAX_CPUS];
@@ -42,7 +42,10 @@ static uint64_t testos_hostile_count, testos_hostile_ticks;
 
 static bool testos_hostile_is(const char *a, const char *b)
 {
-	while (*a && *a == *b) { a++; b++; }
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
 	return *a == *b;
 }
 
@@ -99,7 +102,8 @@ static void testos_storm_work(struct testos_cpu *cpu, void *argument)
 	uint64_t start = testos_rdtsc();
 	testos_barrier();
 	while (testos_rdtsc() - start < testos_hostile_ticks) {
-		testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF | TESTOS_VECTOR_RESCHEDULE);
+		testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF |
+		                       TESTOS_VECTOR_RESCHEDULE);
 		testos_storm_sent[cpu->index]++;
 	}
 	testos_barrier();
@@ -159,10 +163,11 @@ static int testos_hostile_run(const char *mode)
 	if (testos_hostile_is(mode, "hostile-stihlt"))
 		for (;;)
 			native_safe_halt();
-	if (testos_hostile_is(mode, "hostile-init-self") || testos_hostile_is(mode, "hostile-init-all")) {
+	if (testos_hostile_is(mode, "hostile-init-self") ||
+	    testos_hostile_is(mode, "hostile-init-all")) {
 		bool self = testos_hostile_is(mode, "hostile-init-self");
 		testos_send_ipi(0, TESTOS_ICR_INIT | TESTOS_ICR_ASSERT |
-		                   (self ? TESTOS_ICR_SELF : TESTOS_ICR_ALL_INCLUDING_SELF));
+		                       (self ? TESTOS_ICR_SELF : TESTOS_ICR_ALL_INCLUDING_SELF));
 		for (;;)
 			testos_cpu_relax();
 	}
@@ -173,16 +178,18 @@ static int testos_hostile_run(const char *mode)
 			testos_cpu_relax();
 	}
 	if (testos_hostile_is(mode, "hostile-park") || testos_hostile_is(mode, "hostile-park-all"))
-		testos_run_everywhere(testos_park_work,
-		                      testos_hostile_is(mode, "hostile-park-all") ? (void *)1 : NULL);
+		testos_run_everywhere(testos_park_work, testos_hostile_is(mode, "hostile-park-all")
+		                                            ? (void *)1
+		                                            : NULL);
 	uint64_t start = testos_rdtsc();
 	if (testos_hostile_is(mode, "hostile-ipistorm")) {
 		testos_run_everywhere(testos_storm_work, NULL);
 		uint64_t sent = 0;
 		for (uint32_t i = 0; i < testos_cpu_count; i++)
 			sent += testos_storm_sent[i];
-		testos_result("mode=hostile-ipistorm vcpus=%u ipis=%llu ticks=%llu", testos_cpu_count,
-		              (unsigned long long)sent, (unsigned long long)(testos_rdtsc() - start));
+		testos_result("mode=hostile-ipistorm vcpus=%u ipis=%llu ticks=%llu",
+		              testos_cpu_count, (unsigned long long)sent,
+		              (unsigned long long)(testos_rdtsc() - start));
 		return 0;
 	}
 	if (testos_hostile_is(mode, "pingpong")) {
@@ -192,27 +199,36 @@ static int testos_hostile_run(const char *mode)
 		uint32_t got0 = testos_cpus[0].received[TESTOS_VECTOR_TEST_PING];
 		uint32_t got1 = testos_cpus[1].received[TESTOS_VECTOR_TEST_PING];
 		bool complete = got0 == testos_hostile_count && got1 == testos_hostile_count;
-		testos_result("mode=pingpong rounds=%llu received0=%u received1=%u halts=%llu "
-		              "ticks=%llu complete=%u",
-		              (unsigned long long)testos_hostile_count, got0, got1,
-		              (unsigned long long)(testos_pingpong_halts[0] + testos_pingpong_halts[1]),
-		              (unsigned long long)(testos_rdtsc() - start), complete ? 1u : 0u);
+		testos_result(
+		    "mode=pingpong rounds=%llu received0=%u received1=%u halts=%llu "
+		    "ticks=%llu complete=%u",
+		    (unsigned long long)testos_hostile_count, got0, got1,
+		    (unsigned long long)(testos_pingpong_halts[0] + testos_pingpong_halts[1]),
+		    (unsigned long long)(testos_rdtsc() - start), complete ? 1u : 0u);
 		return complete ? 0 : 1;
 	}
 	testos_run_everywhere(testos_print_work, NULL);
-	testos_result("mode=print vcpus=%u lines=%llu length=%u chars=%llu ticks=%llu",
-	              testos_cpu_count, (unsigned long long)testos_hostile_count, TESTOS_PRINT_LENGTH,
-	              (unsigned long long)(testos_hostile_count * TESTOS_PRINT_LENGTH * testos_cpu_count),
-	              (unsigned long long)(testos_rdtsc() - start));
+	testos_result(
+	    "mode=print vcpus=%u lines=%llu length=%u chars=%llu ticks=%llu", testos_cpu_count,
+	    (unsigned long long)testos_hostile_count, TESTOS_PRINT_LENGTH,
+	    (unsigned long long)(testos_hostile_count * TESTOS_PRINT_LENGTH * testos_cpu_count),
+	    (unsigned long long)(testos_rdtsc() - start));
 	return 0;
 }
 
 bool testos_hostile_known(const char *mode)
 {
 	static const char *const modes[] = {
-		"hostile-pit", "hostile-stihlt", "hostile-init-self", "hostile-init-all",
-		"hostile-ioapic-init", "hostile-park", "hostile-park-all", "hostile-ipistorm",
-		"pingpong", "print",
+	    "hostile-pit",
+	    "hostile-stihlt",
+	    "hostile-init-self",
+	    "hostile-init-all",
+	    "hostile-ioapic-init",
+	    "hostile-park",
+	    "hostile-park-all",
+	    "hostile-ipistorm",
+	    "pingpong",
+	    "print",
 	};
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (testos_hostile_is(mode, modes[i]))
@@ -225,8 +241,8 @@ int testos_mode_hostile(const char *mode, uint64_t count, uint64_t duration_tick
 	bool pit = testos_hostile_is(mode, "hostile-pit");
 	uint64_t default_ms = pit ? TESTOS_PIT_DEFAULT_MS : TESTOS_STORM_DEFAULT_MS;
 	testos_hostile_ticks = duration_ticks ? duration_ticks : default_ms * testos_tsc_khz;
-	testos_hostile_count = count ? count
-	                     : testos_hostile_is(mode, "print") ? TESTOS_PRINT_DEFAULT
-	                                                       : TESTOS_PINGPONG_DEFAULT;
+	testos_hostile_count = count                              ? count
+	                       : testos_hostile_is(mode, "print") ? TESTOS_PRINT_DEFAULT
+	                                                          : TESTOS_PINGPONG_DEFAULT;
 	return testos_hostile_run(mode);
 }

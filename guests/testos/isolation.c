@@ -20,19 +20,19 @@
  */
 #include "guests/testos/smp.h"
 
-#define ISOLATION_CR4_OSFXSR (1ull << 9)
-#define ISOLATION_MXCSR_RESET 0x1f80u
+#define ISOLATION_CR4_OSFXSR           (1ull << 9)
+#define ISOLATION_MXCSR_RESET          0x1f80u
 #define ISOLATION_MXCSR_ROUNDING_SHIFT 13
-#define ISOLATION_FCW_RESET 0x037fu
-#define ISOLATION_FCW_ROUNDING_SHIFT 10
-#define ISOLATION_DR6_B_MASK 0xfull
-#define ISOLATION_DR6_RESERVED_ONES 0xffff0ff0ull
-#define ISOLATION_WORK_ROUNDS 200000u
+#define ISOLATION_FCW_RESET            0x037fu
+#define ISOLATION_FCW_ROUNDING_SHIFT   10
+#define ISOLATION_DR6_B_MASK           0xfull
+#define ISOLATION_DR6_RESERVED_ONES    0xffff0ff0ull
+#define ISOLATION_WORK_ROUNDS          200000u
 
 #define ISOLATION_XMM_WRITE(n, value) __asm__ volatile("movq %0, %%xmm" #n ::"r"(value))
-#define ISOLATION_XMM_READ(n, out) __asm__ volatile("movq %%xmm" #n ", %0" : "=r"(out))
-#define ISOLATION_DR_WRITE(n, value) __asm__ volatile("mov %0, %%dr" #n ::"r"(value))
-#define ISOLATION_DR_READ(n, out) __asm__ volatile("mov %%dr" #n ", %0" : "=r"(out))
+#define ISOLATION_XMM_READ(n, out)    __asm__ volatile("movq %%xmm" #n ", %0" : "=r"(out))
+#define ISOLATION_DR_WRITE(n, value)  __asm__ volatile("mov %0, %%dr" #n ::"r"(value))
+#define ISOLATION_DR_READ(n, out)     __asm__ volatile("mov %%dr" #n ", %0" : "=r"(out))
 
 struct isolation_counts {
 	uint64_t xmm, mxcsr, fpu, dr;
@@ -45,9 +45,15 @@ struct isolation_counts {
 #define ISOLATION_XMM_SET(n) ISOLATION_XMM_WRITE(n, pattern ^ n);
 #define ISOLATION_XMM_GET(n) ISOLATION_XMM_READ(n, values[n]);
 
-static void isolation_xmm_write_all(uint64_t pattern) { ISOLATION_XMM_REGISTERS(ISOLATION_XMM_SET) }
+static void isolation_xmm_write_all(uint64_t pattern)
+{
+	ISOLATION_XMM_REGISTERS(ISOLATION_XMM_SET)
+}
 
-static void isolation_xmm_read_all(uint64_t values[16]) { ISOLATION_XMM_REGISTERS(ISOLATION_XMM_GET) }
+static void isolation_xmm_read_all(uint64_t values[16])
+{
+	ISOLATION_XMM_REGISTERS(ISOLATION_XMM_GET)
+}
 
 static void isolation_dr_write_all(uint64_t pattern, uint64_t dr6_bits)
 {
@@ -141,7 +147,8 @@ void testos_workload_isolation(uint64_t rounds, uint32_t vm_id)
 	uint64_t initial_dirty = isolation_initial_dirty();
 	uint64_t pattern = 0x1111111111111111ull * ((vm_id % 15) + 1);
 	uint32_t mxcsr = ISOLATION_MXCSR_RESET | ((vm_id & 3u) << ISOLATION_MXCSR_ROUNDING_SHIFT);
-	uint16_t fcw = (uint16_t)(ISOLATION_FCW_RESET | ((vm_id & 3u) << ISOLATION_FCW_ROUNDING_SHIFT));
+	uint16_t fcw =
+	    (uint16_t)(ISOLATION_FCW_RESET | ((vm_id & 3u) << ISOLATION_FCW_ROUNDING_SHIFT));
 	uint64_t dr6_bits = (vm_id + 1) & ISOLATION_DR6_B_MASK;
 	struct isolation_counts counts = {0, 0, 0, 0, 0, 0};
 	uint64_t seed = pattern | 1;

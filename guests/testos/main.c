@@ -40,7 +40,7 @@
 #include "guests/testos/smp.h"
 #include "vmx/hypercall.h"
 
-#define TESTOS_UART 0x3f8
+#define TESTOS_UART         0x3f8
 #define TESTOS_PM1A_CONTROL 0xb004
 
 struct testos_idt_entry {
@@ -58,8 +58,14 @@ static const char *testos_mode = "boot";
 extern const char testos_exception_stubs[];
 extern const char testos_interrupt_stubs[];
 
-void testos_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void testos_outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+void testos_outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+static inline void testos_outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
 uint8_t testos_inb(uint16_t port)
 {
 	uint8_t v;
@@ -118,14 +124,26 @@ static void testos_puts(const char *s)
 size_t testos_format(char *buffer, size_t size, const char *format, va_list args)
 {
 	size_t n = 0;
-#define TESTOS_PUT(ch) do { if (n + 1 < size) buffer[n] = (ch); n++; } while (0)
+#define TESTOS_PUT(ch)                                                                             \
+	do {                                                                                       \
+		if (n + 1 < size)                                                                  \
+			buffer[n] = (ch);                                                          \
+		n++;                                                                               \
+	} while (0)
 	for (const char *f = format; *f; f++) {
-		if (*f != '%') { TESTOS_PUT(*f); continue; }
+		if (*f != '%') {
+			TESTOS_PUT(*f);
+			continue;
+		}
 		f++;
 		bool wide = false;
-		while (*f == 'l') { wide = true; f++; }
+		while (*f == 'l') {
+			wide = true;
+			f++;
+		}
 		if (*f == 's') {
-			for (const char *s = va_arg(args, const char *); *s; s++) TESTOS_PUT(*s);
+			for (const char *s = va_arg(args, const char *); *s; s++)
+				TESTOS_PUT(*s);
 		} else if (*f == 'c') {
 			TESTOS_PUT((char)va_arg(args, int));
 		} else if (*f == 'u' || *f == 'x' || *f == 'd') {
@@ -136,20 +154,27 @@ size_t testos_format(char *buffer, size_t size, const char *format, va_list args
 				negative = s < 0;
 				v = negative ? (uint64_t)-s : (uint64_t)s;
 			} else {
-				v = wide ? va_arg(args, unsigned long long) : va_arg(args, unsigned);
+				v = wide ? va_arg(args, unsigned long long)
+				         : va_arg(args, unsigned);
 			}
 			unsigned base = *f == 'x' ? 16 : 10;
 			char digits[24];
 			int d = 0;
-			do { digits[d++] = "0123456789abcdef"[v % base]; v /= base; } while (v);
-			if (negative) TESTOS_PUT('-');
-			while (d) TESTOS_PUT(digits[--d]);
+			do {
+				digits[d++] = "0123456789abcdef"[v % base];
+				v /= base;
+			} while (v);
+			if (negative)
+				TESTOS_PUT('-');
+			while (d)
+				TESTOS_PUT(digits[--d]);
 		} else {
 			TESTOS_PUT('%');
 			TESTOS_PUT(*f);
 		}
 	}
-	if (size) buffer[n < size ? n : size - 1] = '\0';
+	if (size)
+		buffer[n < size ? n : size - 1] = '\0';
 	return n;
 #undef TESTOS_PUT
 }
@@ -186,7 +211,8 @@ void testos_result(const char *format, ...)
 	va_start(args, format);
 	size_t n = testos_format(line, sizeof(line), format, args);
 	va_end(args);
-	if (n > HYPERCALL_RESULT_MAX) n = HYPERCALL_RESULT_MAX;
+	if (n > HYPERCALL_RESULT_MAX)
+		n = HYPERCALL_RESULT_MAX;
 	testos_print("RESULT %s\n", line);
 	if (testos_hypervisor)
 		testos_hypercall(HYPERCALL_RESULT, (uint64_t)(uintptr_t)line, n);
@@ -198,7 +224,8 @@ __attribute__((noreturn)) void testos_power_off(int status)
 	if (status != 0 && testos_hypervisor)
 		testos_hypercall(HYPERCALL_POWER_OFF, (uint64_t)status, 0);
 	testos_outw(TESTOS_PM1A_CONTROL, (5u << 10) | (1u << 13)); /* SLP_TYP=5, SLP_EN */
-	for (;;) __asm__ volatile("cli; hlt");
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }
 
 void testos_exception(uint64_t vector)
@@ -211,8 +238,11 @@ void testos_exception(uint64_t vector)
 
 void testos_idt_load(void)
 {
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) pointer = {
-		sizeof(testos_idt) - 1, (uint64_t)(uintptr_t)testos_idt};
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed))
+	pointer = {sizeof(testos_idt) - 1, (uint64_t)(uintptr_t)testos_idt};
 	__asm__ volatile("lidt %0" ::"m"(pointer));
 }
 
@@ -222,10 +252,11 @@ void testos_idt_init(void)
 {
 	for (int v = 0; v < 256; v++) {
 		const char *stubs = v < 32 && v != TESTOS_VECTOR_NMI ? testos_exception_stubs
-		                                                   : testos_interrupt_stubs;
+		                                                     : testos_interrupt_stubs;
 		uint64_t target = (uint64_t)(uintptr_t)(stubs + 16 * v);
-		testos_idt[v] = (struct testos_idt_entry){(uint16_t)target, 0x08, 0, 0x8e,
-		                                          (uint16_t)(target >> 16), (uint32_t)(target >> 32), 0};
+		testos_idt[v] = (struct testos_idt_entry){
+		    (uint16_t)target,         0x08, 0, 0x8e, (uint16_t)(target >> 16),
+		    (uint32_t)(target >> 32), 0};
 	}
 	testos_idt_load();
 }
@@ -233,10 +264,12 @@ void testos_idt_init(void)
 static bool testos_word(const char **cursor, char *word, size_t size)
 {
 	const char *s = *cursor;
-	while (*s == ' ') s++;
+	while (*s == ' ')
+		s++;
 	size_t n = 0;
 	while (*s && *s != ' ') {
-		if (n + 1 < size) word[n++] = *s;
+		if (n + 1 < size)
+			word[n++] = *s;
 		s++;
 	}
 	word[n] = '\0';
@@ -246,15 +279,20 @@ static bool testos_word(const char **cursor, char *word, size_t size)
 
 static uint64_t testos_number(const char *s, uint64_t fallback)
 {
-	if (!*s) return fallback;
+	if (!*s)
+		return fallback;
 	uint64_t v = 0;
-	for (; *s >= '0' && *s <= '9'; s++) v = v * 10 + (uint64_t)(*s - '0');
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
 	return v;
 }
 
 static bool testos_same(const char *a, const char *b)
 {
-	while (*a && *a == *b) { a++; b++; }
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
 	return *a == *b;
 }
 
@@ -294,8 +332,8 @@ static void testos_workload_pause(uint64_t rounds)
 	uint64_t ticks = testos_rdtsc() - start;
 	testos_result("workload=pause rounds=%llu ple_exits=%llu ticks=%llu cpuid_executed=%llu",
 	              (unsigned long long)rounds,
-	              (unsigned long long)(testos_exit_count(40) - before), (unsigned long long)ticks,
-	              (unsigned long long)testos_cpuid_executed);
+	              (unsigned long long)(testos_exit_count(40) - before),
+	              (unsigned long long)ticks, (unsigned long long)testos_cpuid_executed);
 }
 
 static void testos_workload_bench(void)
@@ -328,8 +366,9 @@ static void testos_workload_bench(void)
 	testos_result("bench=vmexit rounds=%llu cpuid=%llu hypercall=%llu io=%llu ple=%llu "
 	              "ple_exits=%llu pause_loop_ticks=%llu unit=tsc_ticks",
 	              (unsigned long long)rounds, (unsigned long long)cpuid,
-	              (unsigned long long)hypercall, (unsigned long long)io, (unsigned long long)ple,
-	              (unsigned long long)ple_exits, (unsigned long long)pause_ticks);
+	              (unsigned long long)hypercall, (unsigned long long)io,
+	              (unsigned long long)ple, (unsigned long long)ple_exits,
+	              (unsigned long long)pause_ticks);
 }
 
 struct testos_multiboot_info {
@@ -339,9 +378,10 @@ struct testos_multiboot_info {
 void testos_main(uint32_t magic, uint32_t info_address)
 {
 	const struct testos_multiboot_info *info =
-		(const struct testos_multiboot_info *)(uintptr_t)info_address;
+	    (const struct testos_multiboot_info *)(uintptr_t)info_address;
 	const char *cmdline = (magic == 0x2badb002 && (info->flags & 4))
-	                    ? (const char *)(uintptr_t)info->cmdline : "";
+	                          ? (const char *)(uintptr_t)info->cmdline
+	                          : "";
 	uint32_t a, b, c, d;
 	testos_cpuid(0x40000000, &a, &b, &c, &d);
 	char signature[13];
@@ -365,7 +405,12 @@ void testos_main(uint32_t magic, uint32_t info_address)
 	char word[32], argument[32];
 	const char *cursor = cmdline;
 	if (!testos_word(&cursor, word, sizeof(word))) {
-		word[0] = 'c'; word[1] = 'p'; word[2] = 'u'; word[3] = 'i'; word[4] = 'd'; word[5] = 0;
+		word[0] = 'c';
+		word[1] = 'p';
+		word[2] = 'u';
+		word[3] = 'i';
+		word[4] = 'd';
+		word[5] = 0;
 	}
 	const char *arguments = cursor;
 	testos_word(&cursor, argument, sizeof(argument));
@@ -385,8 +430,10 @@ void testos_main(uint32_t magic, uint32_t info_address)
 	} else if (testos_same(word, "isolation")) {
 		testos_workload_isolation(testos_number(argument, 20), testos_hypervisor ? b : 0);
 	} else if (testos_same(word, "hostile-write")) {
-		volatile uint64_t *outside = (volatile uint64_t *)(uintptr_t)(memory_end + (2u << 20));
-		testos_print("testos: writing outside my memory at 0x%llx\n", (unsigned long long)(uintptr_t)outside);
+		volatile uint64_t *outside =
+		    (volatile uint64_t *)(uintptr_t)(memory_end + (2u << 20));
+		testos_print("testos: writing outside my memory at 0x%llx\n",
+		             (unsigned long long)(uintptr_t)outside);
 		*outside = 0xbad;
 		testos_result("mode=hostile-write survived=1");
 	} else if (testos_same(word, "hostile-msr")) {
@@ -400,7 +447,10 @@ void testos_main(uint32_t magic, uint32_t info_address)
 		__asm__ volatile("vmxon %0" ::"m"(region) : "cc", "memory");
 		testos_result("mode=hostile-vmx survived=1");
 	} else if (testos_same(word, "hostile-triple")) {
-		struct { uint16_t limit; uint64_t base; } __attribute__((packed)) empty = {0, 0};
+		struct {
+			uint16_t limit;
+			uint64_t base;
+		} __attribute__((packed)) empty = {0, 0};
 		testos_print("testos: loading an empty IDT and faulting\n");
 		__asm__ volatile("lidt %0; int3" ::"m"(empty));
 		testos_result("mode=hostile-triple survived=1");

@@ -29,8 +29,8 @@ __attribute__((noinline)) void native_queued_spin_lock_slowpath(struct testos_sp
 		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
 			testos_cpu_relax(); /* PAUSE: PAUSE-loop exits under uslice */
 		uint32_t expected = 0;
-		if (__atomic_compare_exchange_n(&lock->locked, &expected, 1, false, __ATOMIC_ACQUIRE,
-		                                __ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(&lock->locked, &expected, 1, false,
+		                                __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return;
 	}
 }
@@ -86,7 +86,8 @@ void testos_run_everywhere(testos_work_fn work, void *argument)
 	__atomic_store_n(&testos_work_done, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&testos_work_generation, 1, __ATOMIC_ACQ_REL);
 	if (testos_cpu_count > 1)
-		testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF | TESTOS_VECTOR_RESCHEDULE);
+		testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF |
+		                       TESTOS_VECTOR_RESCHEDULE);
 	testos_interrupts_enable();
 	work(testos_this_cpu(), argument);
 	while (__atomic_load_n(&testos_work_done, __ATOMIC_ACQUIRE) < testos_cpu_count - 1)
@@ -117,8 +118,14 @@ void testos_cpu_setup(uint32_t index)
 
 /* ---- interrupts (Linux's entry names) ---------------------------------------- */
 
-__attribute__((noinline)) void irq_enter(void) { __asm__ volatile("" ::: "memory"); }
-__attribute__((noinline)) void irq_exit(void) { __asm__ volatile("" ::: "memory"); }
+__attribute__((noinline)) void irq_enter(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+__attribute__((noinline)) void irq_exit(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
 
 /* The IPI side of a shootdown: invalidate, then acknowledge. */
 __attribute__((noinline)) void flush_tlb_func(struct testos_flush_request *request)
@@ -165,7 +172,8 @@ static void testos_test_vector(struct testos_cpu *cpu, uint32_t vector)
 	if (vector == TESTOS_VECTOR_TEST_HIGH) {
 		/* Still in service, and the lower one must wait behind it in IRR. */
 		uint32_t word = TESTOS_VECTOR_TEST_HIGH / 32, bit = TESTOS_VECTOR_TEST_HIGH % 32;
-		uint32_t low_word = TESTOS_VECTOR_TEST_LOW / 32, low_bit = TESTOS_VECTOR_TEST_LOW % 32;
+		uint32_t low_word = TESTOS_VECTOR_TEST_LOW / 32,
+		         low_bit = TESTOS_VECTOR_TEST_LOW % 32;
 		if (!(testos_lapic_read(TESTOS_APIC_ISR + 0x10 * word) & (1u << bit)) ||
 		    !(testos_lapic_read(TESTOS_APIC_IRR + 0x10 * low_word) & (1u << low_bit)))
 			cpu->priority_errors++;
@@ -203,10 +211,11 @@ void testos_interrupt(uint64_t vector)
 /* ---- TLB shootdown: the initiator's wait (Linux: smp_call_function_many_cond) ---- */
 
 __attribute__((noinline)) void smp_call_function_many_cond(struct testos_flush_request *request,
-                                                            uint32_t targets)
+                                                           uint32_t targets)
 {
 	__atomic_store_n(&request->pending, targets, __ATOMIC_RELEASE);
-	testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF | TESTOS_VECTOR_CALL_FUNCTION);
+	testos_send_ipi(0,
+	                TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF | TESTOS_VECTOR_CALL_FUNCTION);
 	while (__atomic_load_n(&request->pending, __ATOMIC_ACQUIRE))
 		testos_cpu_relax(); /* interrupts on: other initiators' IPIs get in */
 }
@@ -295,14 +304,20 @@ void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count)
 
 static bool testos_is(const char *a, const char *b)
 {
-	while (*a && *a == *b) { a++; b++; }
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
 	return *a == *b;
 }
 
 /* `word` starts with `prefix` followed by a blank or the end. */
 static bool testos_is_prefix(const char *word, const char *prefix)
 {
-	while (*prefix && *word == *prefix) { word++; prefix++; }
+	while (*prefix && *word == *prefix) {
+		word++;
+		prefix++;
+	}
 	return !*prefix && (*word == ' ' || !*word);
 }
 
@@ -310,12 +325,14 @@ int testos_smp_main(const char *mode, const char *arguments)
 {
 	bool known = testos_is(mode, "ipitest") || testos_is(mode, "timertest") ||
 	             testos_is(mode, "lock") || testos_is(mode, "shootdown") ||
-	             testos_is(mode, "hog") || testos_is(mode, "user") || testos_hostile_known(mode);
+	             testos_is(mode, "hog") || testos_is(mode, "user") ||
+	             testos_hostile_known(mode);
 	if (!known)
 		return -1;
 	uint64_t count = 0, milliseconds = 0;
 	for (const char *p = arguments; *p;) {
-		while (*p == ' ') p++;
+		while (*p == ' ')
+			p++;
 		const char *word = p;
 		uint64_t number = 0;
 		bool digits = false;
@@ -335,7 +352,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 				gap = gap * 10 + (uint64_t)(*p - '0');
 			testos_workload_gap = (int64_t)gap;
 		} else {
-			while (*p && *p != ' ') p++;
+			while (*p && *p != ' ')
+				p++;
 		}
 	}
 	char why[96];

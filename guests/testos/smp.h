@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TESTOS_MAX_CPUS 8
-#define TESTOS_STACK_SIZE 16384
+#define TESTOS_MAX_CPUS        8
+#define TESTOS_STACK_SIZE      16384
 #define TESTOS_TRAMPOLINE_BASE 0x8000u
 /* Latency histogram: exact below 16 ticks, then 8 buckets per power of two
  * (each within 12.5 %), so every sample of a run counts, however long. */
@@ -32,60 +32,60 @@
 #define TESTOS_VECTOR_NMI 2
 /* A sender uses vector base + its CPU number: an APIC coalesces one vector
  * sent by several CPUs at once into one IRR bit, as hardware does. */
-#define TESTOS_VECTOR_TEST_FIXED 0x80
+#define TESTOS_VECTOR_TEST_FIXED     0x80
 #define TESTOS_VECTOR_TEST_BROADCAST 0x90
-#define TESTOS_VECTOR_TEST_LOGICAL 0xa0
-#define TESTOS_VECTOR_TEST_SELF 0x42
-#define TESTOS_VECTOR_TEST_PING 0x44
-#define TESTOS_VECTOR_TEST_LOW 0x50   /* priority test: class 5 */
-#define TESTOS_VECTOR_TEST_HIGH 0x70  /* priority test: class 7 */
-#define TESTOS_VECTOR_IOAPIC 0x60
-#define TESTOS_VECTOR_LOCAL_TIMER 0xec
-#define TESTOS_VECTOR_CALL_FUNCTION 0xfb
-#define TESTOS_VECTOR_RESCHEDULE 0xfd
-#define TESTOS_VECTOR_SPURIOUS 0xff
+#define TESTOS_VECTOR_TEST_LOGICAL   0xa0
+#define TESTOS_VECTOR_TEST_SELF      0x42
+#define TESTOS_VECTOR_TEST_PING      0x44
+#define TESTOS_VECTOR_TEST_LOW       0x50 /* priority test: class 5 */
+#define TESTOS_VECTOR_TEST_HIGH      0x70 /* priority test: class 7 */
+#define TESTOS_VECTOR_IOAPIC         0x60
+#define TESTOS_VECTOR_LOCAL_TIMER    0xec
+#define TESTOS_VECTOR_CALL_FUNCTION  0xfb
+#define TESTOS_VECTOR_RESCHEDULE     0xfd
+#define TESTOS_VECTOR_SPURIOUS       0xff
 
 /* Local APIC registers (xAPIC offsets; x2APIC MSR = 0x800 + offset / 16). */
-#define TESTOS_APIC_ID 0x20
-#define TESTOS_APIC_TPR 0x80
-#define TESTOS_APIC_PPR 0xa0
-#define TESTOS_APIC_EOI 0xb0
-#define TESTOS_APIC_LDR 0xd0
-#define TESTOS_APIC_DFR 0xe0
-#define TESTOS_APIC_SVR 0xf0
-#define TESTOS_APIC_ISR 0x100
-#define TESTOS_APIC_IRR 0x200
-#define TESTOS_APIC_ESR 0x280
-#define TESTOS_APIC_ICR 0x300
-#define TESTOS_APIC_LVT_TIMER 0x320
+#define TESTOS_APIC_ID            0x20
+#define TESTOS_APIC_TPR           0x80
+#define TESTOS_APIC_PPR           0xa0
+#define TESTOS_APIC_EOI           0xb0
+#define TESTOS_APIC_LDR           0xd0
+#define TESTOS_APIC_DFR           0xe0
+#define TESTOS_APIC_SVR           0xf0
+#define TESTOS_APIC_ISR           0x100
+#define TESTOS_APIC_IRR           0x200
+#define TESTOS_APIC_ESR           0x280
+#define TESTOS_APIC_ICR           0x300
+#define TESTOS_APIC_LVT_TIMER     0x320
 #define TESTOS_APIC_TIMER_INITIAL 0x380
 #define TESTOS_APIC_TIMER_CURRENT 0x390
-#define TESTOS_APIC_TIMER_DIVIDE 0x3e0
+#define TESTOS_APIC_TIMER_DIVIDE  0x3e0
 
 /* ICR bits. */
-#define TESTOS_ICR_FIXED 0x000u
-#define TESTOS_ICR_NMI 0x400u
-#define TESTOS_ICR_INIT 0x500u
-#define TESTOS_ICR_STARTUP 0x600u
-#define TESTOS_ICR_LOGICAL (1u << 11)
-#define TESTOS_ICR_ASSERT (1u << 14)
-#define TESTOS_ICR_LEVEL (1u << 15)
-#define TESTOS_ICR_SELF (1u << 18)
+#define TESTOS_ICR_FIXED        0x000u
+#define TESTOS_ICR_NMI          0x400u
+#define TESTOS_ICR_INIT         0x500u
+#define TESTOS_ICR_STARTUP      0x600u
+#define TESTOS_ICR_LOGICAL      (1u << 11)
+#define TESTOS_ICR_ASSERT       (1u << 14)
+#define TESTOS_ICR_LEVEL        (1u << 15)
+#define TESTOS_ICR_SELF         (1u << 18)
 #define TESTOS_ICR_ALL_BUT_SELF (3u << 18)
 
 struct testos_cpu {
-	struct testos_cpu *self;      /* %gs:0 */
+	struct testos_cpu *self; /* %gs:0 */
 	uint32_t index, apic_id;
 	volatile bool online;
-	uint64_t start_tsc;           /* BSP's INIT for this AP ... */
-	uint64_t online_tsc;          /* ... and when it reached C */
+	uint64_t start_tsc;  /* BSP's INIT for this AP ... */
+	uint64_t online_tsc; /* ... and when it reached C */
 	/* ipitest */
 	volatile uint32_t received[256];
 	volatile uint32_t nmis;
-	volatile uint8_t order[8];    /* vectors in the order taken */
+	volatile uint8_t order[8]; /* vectors in the order taken */
 	volatile uint32_t order_count;
 	volatile uint32_t priority_errors;
-	volatile uint64_t last_irq_tsc;  /* rdtsc at the last timer/ping IRQ */
+	volatile uint64_t last_irq_tsc; /* rdtsc at the last timer/ping IRQ */
 	volatile uint32_t timer_irqs;
 	/* shootdown */
 	volatile uint32_t flushes;
@@ -99,7 +99,7 @@ struct testos_cpu {
 extern struct testos_cpu testos_cpus[TESTOS_MAX_CPUS];
 extern uint32_t testos_cpu_count;
 extern bool testos_x2apic;
-extern uint64_t testos_tsc_khz;     /* from the PIT, 0 before calibration */
+extern uint64_t testos_tsc_khz; /* from the PIT, 0 before calibration */
 extern uint32_t testos_ioapic_address;
 extern uint8_t testos_ioapic_id;
 extern uint64_t testos_rsdp;
@@ -108,7 +108,7 @@ extern int64_t testos_workload_gap; /* gap=N on the command line, -1 = default *
 /* main.c */
 void testos_print(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void testos_format_to(char *buffer, size_t size, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void testos_result(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* `isolation N` (guests/testos/isolation.c): register state stays the VM's. */
 void testos_workload_isolation(uint64_t rounds, uint32_t vm_id);
@@ -128,9 +128,18 @@ static inline struct testos_cpu *testos_this_cpu(void)
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(cpu));
 	return cpu;
 }
-static inline void testos_cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
-static inline void testos_interrupts_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void testos_interrupts_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void testos_cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+static inline void testos_interrupts_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+static inline void testos_interrupts_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
 
 /* apic.c: ACPI, LAPIC, IOAPIC, PIT, AP start-up. */
 int testos_acpi_scan(char *why, size_t size);
@@ -178,8 +187,8 @@ void testos_samples_reset(void);
 
 /* A TLB shootdown request of one initiator (Linux: flush_tlb_info + csd). */
 struct testos_flush_request {
-	volatile uint32_t pending;    /* CPUs that have not acknowledged */
-	volatile uint64_t address;    /* virtual page to invalidate */
+	volatile uint32_t pending; /* CPUs that have not acknowledged */
+	volatile uint64_t address; /* virtual page to invalidate */
 };
 extern struct testos_flush_request testos_flush_requests[TESTOS_MAX_CPUS];
 void smp_call_function_many_cond(struct testos_flush_request *request, uint32_t targets);

@@ -19,9 +19,9 @@
  */
 #include "guests/testos/smp.h"
 
-#define TESTOS_WAIT_TICKS 100000000ull /* give up on an event after this long */
-#define TESTOS_PING_ROUNDS 100
-#define TESTOS_TIMER_PERIOD 200000u    /* TSC ticks programmed per timer interval */
+#define TESTOS_WAIT_TICKS   100000000ull /* give up on an event after this long */
+#define TESTOS_PING_ROUNDS  100
+#define TESTOS_TIMER_PERIOD 200000u /* TSC ticks programmed per timer interval */
 
 enum testos_ipi_check {
 	TESTOS_CHECK_FIXED = 1u << 0,
@@ -78,10 +78,12 @@ static void testos_ipitest_work(struct testos_cpu *cpu, void *argument)
 	testos_barrier();
 	testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_ALL_BUT_SELF |
 	                       (TESTOS_VECTOR_TEST_BROADCAST + me));
-	testos_check(testos_wait_senders(cpu, TESTOS_VECTOR_TEST_BROADCAST), TESTOS_CHECK_BROADCAST);
+	testos_check(testos_wait_senders(cpu, TESTOS_VECTOR_TEST_BROADCAST),
+	             TESTOS_CHECK_BROADCAST);
 	testos_barrier();
 	testos_send_ipi(0, TESTOS_ICR_FIXED | TESTOS_ICR_SELF | TESTOS_VECTOR_TEST_SELF);
-	testos_check(testos_wait_count(&cpu->received[TESTOS_VECTOR_TEST_SELF], 1), TESTOS_CHECK_SELF);
+	testos_check(testos_wait_count(&cpu->received[TESTOS_VECTOR_TEST_SELF], 1),
+	             TESTOS_CHECK_SELF);
 	testos_barrier();
 	testos_send_ipi(testos_cpus[(me + 1) % n].apic_id, TESTOS_ICR_NMI);
 	testos_check(testos_wait_count(&cpu->nmis, 1), TESTOS_CHECK_NMI);
@@ -121,7 +123,8 @@ static void testos_ping_work(struct testos_cpu *cpu, void *argument)
 		for (uint32_t round = 0; round < TESTOS_PING_ROUNDS; round++) {
 			if (!testos_wait_count(&cpu->received[TESTOS_VECTOR_TEST_PING], round + 1))
 				return;
-			testos_send_ipi(testos_cpus[0].apic_id, TESTOS_ICR_FIXED | TESTOS_VECTOR_TEST_PING);
+			testos_send_ipi(testos_cpus[0].apic_id,
+			                TESTOS_ICR_FIXED | TESTOS_VECTOR_TEST_PING);
 		}
 		return;
 	}
@@ -145,7 +148,8 @@ static uint32_t testos_ioapic_test(void)
 	struct testos_cpu *cpu = &testos_cpus[0];
 	uint32_t before = cpu->received[TESTOS_VECTOR_IOAPIC];
 	testos_ioapic_write(0x10 + 2 * 2 + 1, cpu->apic_id << 24);
-	testos_ioapic_write(0x10 + 2 * 2, TESTOS_VECTOR_IOAPIC); /* fixed, physical, edge, unmasked */
+	testos_ioapic_write(0x10 + 2 * 2,
+	                    TESTOS_VECTOR_IOAPIC); /* fixed, physical, edge, unmasked */
 	testos_interrupts_enable();
 	testos_pit_periodic(1193);
 	bool ok = testos_wait_count(&cpu->received[TESTOS_VECTOR_IOAPIC], before + 5);
@@ -184,17 +188,17 @@ int testos_mode_ipitest(void)
 	              testos_verdict(TESTOS_CHECK_SELF), testos_verdict(TESTOS_CHECK_NMI),
 	              testos_verdict(TESTOS_CHECK_LOGICAL), testos_verdict(TESTOS_CHECK_PRIORITY),
 	              testos_verdict(TESTOS_CHECK_EOI), testos_verdict(TESTOS_CHECK_IOAPIC), errors,
-	              (unsigned long long)count, (unsigned long long)ticks,
-	              (unsigned long long)p50, (unsigned long long)p99);
+	              (unsigned long long)count, (unsigned long long)ticks, (unsigned long long)p50,
+	              (unsigned long long)p99);
 	return errors ? 1 : 0;
 }
 
 /* ---- timertest ------------------------------------------------------------- */
 
 struct testos_timer_lateness {
-	int64_t maximum[3];    /* one-shot, periodic, TSC deadline */
-	uint32_t early;        /* interrupts before their deadline */
-	uint32_t ratio;        /* TSC ticks per timer tick at divide 1 */
+	int64_t maximum[3]; /* one-shot, periodic, TSC deadline */
+	uint32_t early;     /* interrupts before their deadline */
+	uint32_t ratio;     /* TSC ticks per timer tick at divide 1 */
 };
 static struct testos_timer_lateness testos_lateness[TESTOS_MAX_CPUS];
 static uint64_t testos_timer_rounds;
@@ -304,12 +308,13 @@ int testos_mode_timertest(uint64_t rounds)
 	bool ok = ops == expected && !early && maximum[0] >= 0 && maximum[1] >= 0 &&
 	          maximum[2] >= 0 && (uint64_t)maximum[0] < period &&
 	          (uint64_t)maximum[1] < period && (uint64_t)maximum[2] < period;
-	testos_result("workload=timertest vcpus=%u rounds=%llu period=%llu ratio=%u oneshot_max=%lld "
-	              "periodic_max=%lld deadline_max=%lld early=%u ok=%u ops=%llu ticks=%llu "
-	              "p50=%llu p99=%llu unit=tsc_ticks",
-	              testos_cpu_count, (unsigned long long)rounds, (unsigned long long)period, ratio,
-	              (long long)maximum[0], (long long)maximum[1], (long long)maximum[2], early,
-	              ok ? 1u : 0u, (unsigned long long)ops, (unsigned long long)ticks,
-	              (unsigned long long)p50, (unsigned long long)p99);
+	testos_result(
+	    "workload=timertest vcpus=%u rounds=%llu period=%llu ratio=%u oneshot_max=%lld "
+	    "periodic_max=%lld deadline_max=%lld early=%u ok=%u ops=%llu ticks=%llu "
+	    "p50=%llu p99=%llu unit=tsc_ticks",
+	    testos_cpu_count, (unsigned long long)rounds, (unsigned long long)period, ratio,
+	    (long long)maximum[0], (long long)maximum[1], (long long)maximum[2], early,
+	    ok ? 1u : 0u, (unsigned long long)ops, (unsigned long long)ticks,
+	    (unsigned long long)p50, (unsigned long long)p99);
 	return ok ? 0 : 1;
 }

@@ -26,10 +26,10 @@
 
 struct testos_workload {
 	const char *name;
-	uint64_t count;       /* per vCPU, or 0 */
-	uint64_t duration;    /* TSC ticks, or 0 */
+	uint64_t count;    /* per vCPU, or 0 */
+	uint64_t duration; /* TSC ticks, or 0 */
 	void (*op)(struct testos_cpu *cpu);
-	uint64_t gap;         /* iterations of private work between ops */
+	uint64_t gap; /* iterations of private work between ops */
 	uint64_t default_count;
 };
 
@@ -80,7 +80,7 @@ static void testos_shootdown_op(struct testos_cpu *cpu)
 
 /* Linux: flush_tlb_mm_range -> native_flush_tlb_multi -> smp_call_function_many_cond. */
 __attribute__((noinline)) void native_flush_tlb_multi(struct testos_flush_request *request,
-                                                       uint32_t targets)
+                                                      uint32_t targets)
 {
 	smp_call_function_many_cond(request, targets);
 }
@@ -94,7 +94,7 @@ __attribute__((noinline)) static void testos_hog_chunk(struct testos_cpu *cpu)
 __attribute__((noinline)) void testos_user_compute(struct testos_cpu *cpu)
 {
 	static uint32_t a[TESTOS_MAX_CPUS][12][12], b[TESTOS_MAX_CPUS][12][12];
-	uint32_t (*x)[12] = a[cpu->index], (*y)[12] = b[cpu->index];
+	uint32_t(*x)[12] = a[cpu->index], (*y)[12] = b[cpu->index];
 	for (int i = 0; i < 12; i++)
 		for (int j = 0; j < 12; j++)
 			y[i][j] = (uint32_t)(i * 31 + j * 17 + cpu->ops);
@@ -141,16 +141,19 @@ static void testos_shootdown_setup(void)
 int testos_mode_workload(const char *name, uint64_t count, uint64_t duration)
 {
 	static const struct testos_workload table[] = {
-		{"lock", 0, 0, testos_lock_op, 100, 2000},
-		{"shootdown", 0, 0, testos_shootdown_op, 3000, 200},
-		{"hog", 0, 0, testos_hog_chunk, 0, 20},
-		{"user", 0, 0, testos_user_compute, 0, 50},
+	    {"lock", 0, 0, testos_lock_op, 100, 2000},
+	    {"shootdown", 0, 0, testos_shootdown_op, 3000, 200},
+	    {"hog", 0, 0, testos_hog_chunk, 0, 20},
+	    {"user", 0, 0, testos_user_compute, 0, 50},
 	};
 	struct testos_workload w = table[0];
 	bool found = false;
 	for (unsigned i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		const char *a = table[i].name, *b = name;
-		while (*a && *a == *b) { a++; b++; }
+		while (*a && *a == *b) {
+			a++;
+			b++;
+		}
 		if (*a == *b) {
 			w = table[i];
 			found = true;
@@ -184,19 +187,18 @@ int testos_mode_workload(const char *name, uint64_t count, uint64_t duration)
 	uint64_t per_second = ticks ? ops * testos_tsc_khz * 1000 / ticks : 0;
 	/* A consistency figure per workload: the lock counter must equal the
 	 * sections, each shootdown must be acknowledged by every sibling. */
-	uint64_t check = w.op == testos_lock_op ? testos_lock_counter
-	               : w.op == testos_shootdown_op ? flushes : ops;
+	uint64_t check = w.op == testos_lock_op        ? testos_lock_counter
+	                 : w.op == testos_shootdown_op ? flushes
+	                                               : ops;
 	uint64_t want = w.op == testos_shootdown_op ? ops * (testos_cpu_count - 1) : ops;
-	testos_result("workload=%s vcpus=%u gap=%llu ops=%llu ticks=%llu ops_per_s=%llu p50=%llu "
-	              "p99=%llu p999=%llu max=%llu unit=tsc_ticks tsc_khz=%llu check=%llu "
-	              "consistent=%u",
-	              w.name, testos_cpu_count, (unsigned long long)w.gap, (unsigned long long)ops,
-	              (unsigned long long)ticks,
-	              (unsigned long long)per_second, (unsigned long long)p50,
-	              (unsigned long long)p99,
-	              (unsigned long long)testos_percentile_permille(999),
-	              (unsigned long long)testos_percentile_permille(1000),
-	              (unsigned long long)testos_tsc_khz,
-	              (unsigned long long)check, check == want ? 1u : 0u);
+	testos_result(
+	    "workload=%s vcpus=%u gap=%llu ops=%llu ticks=%llu ops_per_s=%llu p50=%llu "
+	    "p99=%llu p999=%llu max=%llu unit=tsc_ticks tsc_khz=%llu check=%llu "
+	    "consistent=%u",
+	    w.name, testos_cpu_count, (unsigned long long)w.gap, (unsigned long long)ops,
+	    (unsigned long long)ticks, (unsigned long long)per_second, (unsigned long long)p50,
+	    (unsigned long long)p99, (unsigned long long)testos_percentile_permille(999),
+	    (unsigned long long)testos_percentile_permille(1000),
+	    (unsigned long long)testos_tsc_khz, (unsigned long long)check, check == want ? 1u : 0u);
 	return check == want ? 0 : 1;
 }

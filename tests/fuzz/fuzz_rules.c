@@ -20,25 +20,24 @@
 static uint8_t arena_memory[1u << 22];
 static uint8_t map_memory[1u << 16];
 
-#define REQUIRE(condition)                                                   \
-	do {                                                                 \
-		if (!(condition)) {                                          \
-			fprintf(stderr, "fuzz_rules: %s failed (%s:%d)\n",   \
-				#condition, __FILE__, __LINE__);             \
-			abort();                                             \
-		}                                                            \
+#define REQUIRE(condition)                                                                         \
+	do {                                                                                       \
+		if (!(condition)) {                                                                \
+			fprintf(stderr, "fuzz_rules: %s failed (%s:%d)\n", #condition, __FILE__,   \
+			        __LINE__);                                                         \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
-static const char map_text[] =
-	"ffffffff81001000 T _raw_spin_lock\n"
-	"ffffffff81001010 T _raw_spin_unlock_irqrestore\n"
-	"ffffffff81001020 T smp_call_function_many_cond\n"
-	"ffffffff81001030 t mutex_spin_on_owner\n"
-	"ffffffff81001040 T native_safe_halt\n"
-	"ffffffff81001040 T __cpuidle_text_start\n"
-	"ffffffff81001050 T a\n"
-	"ffffffff81001060 T schedule\n"
-	"ffffffff81001070 T _etext\n";
+static const char map_text[] = "ffffffff81001000 T _raw_spin_lock\n"
+                               "ffffffff81001010 T _raw_spin_unlock_irqrestore\n"
+                               "ffffffff81001020 T smp_call_function_many_cond\n"
+                               "ffffffff81001030 t mutex_spin_on_owner\n"
+                               "ffffffff81001040 T native_safe_halt\n"
+                               "ffffffff81001040 T __cpuidle_text_start\n"
+                               "ffffffff81001050 T a\n"
+                               "ffffffff81001060 T schedule\n"
+                               "ffffffff81001070 T _etext\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,15 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sched_arena map_arena;
 
 		sched_arena_init(&map_arena, map_memory, sizeof(map_memory));
-		REQUIRE(sched_classifier_parse_map(&classifier, map_text,
-						   strlen(map_text), "m.map",
-						   &map_arena, &error) == 0);
+		REQUIRE(sched_classifier_parse_map(&classifier, map_text, strlen(map_text), "m.map",
+		                                   &map_arena, &error) == 0);
 		map_ready = true;
 	}
 	sched_arena_init(&arena, arena_memory, sizeof(arena_memory));
 	memset(&error, 0, sizeof(error));
-	if (sched_rules_parse(&rules, (const char *)data, size, "f.rules",
-			      &arena, &error) != 0) {
+	if (sched_rules_parse(&rules, (const char *)data, size, "f.rules", &arena, &error) != 0) {
 		for (size_t i = 0; i < size; i++)
 			lines += data[i] == '\n';
 		REQUIRE(arena.used == 0);
@@ -88,16 +85,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		for (size_t rule = rules.count; rule-- > 0;) {
 			if (sched_rules_match(rules.rules[rule].pattern, name,
-					      symbol->name_length)) {
+			                      symbol->name_length)) {
 				expected = rules.rules[rule].category;
 				break;
 			}
 		}
 		REQUIRE(symbol->own_category == expected);
 		if (symbol->flags & SCHED_SYMBOL_REPRESENTATIVE)
-			REQUIRE(sched_classifier_lookup(&classifier,
-							symbol->address) ==
-				symbol->category);
+			REQUIRE(sched_classifier_lookup(&classifier, symbol->address) ==
+			        symbol->category);
 	}
 	return 0;
 }

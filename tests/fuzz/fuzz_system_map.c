@@ -20,18 +20,17 @@
 
 static uint8_t arena_memory[1u << 22];
 
-#define REQUIRE(condition)                                                   \
-	do {                                                                 \
-		if (!(condition)) {                                          \
-			fprintf(stderr, "fuzz_system_map: %s failed (%s:%d)\n", \
-				#condition, __FILE__, __LINE__);             \
-			abort();                                             \
-		}                                                            \
+#define REQUIRE(condition)                                                                         \
+	do {                                                                                       \
+		if (!(condition)) {                                                                \
+			fprintf(stderr, "fuzz_system_map: %s failed (%s:%d)\n", #condition,        \
+			        __FILE__, __LINE__);                                               \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
-static void check_rejected(const uint8_t *data, size_t size,
-			   const struct sched_arena *arena,
-			   const struct sched_error *error)
+static void check_rejected(const uint8_t *data, size_t size, const struct sched_arena *arena,
+                           const struct sched_error *error)
 {
 	size_t lines = 0;
 
@@ -44,8 +43,7 @@ static void check_rejected(const uint8_t *data, size_t size,
 	REQUIRE(error->line <= lines + 1);
 }
 
-static void check_lookup(const struct sched_classifier *classifier,
-			 uint64_t rip)
+static void check_lookup(const struct sched_classifier *classifier, uint64_t rip)
 {
 	struct sched_lookup found;
 	char text[64];
@@ -61,13 +59,11 @@ static void check_lookup(const struct sched_classifier *classifier,
 	} else {
 		REQUIRE(category == SCHED_CATEGORY_NONE);
 	}
-	REQUIRE(sched_classifier_format_rip(classifier, rip, text,
-					    sizeof(text)) >= 1);
+	REQUIRE(sched_classifier_format_rip(classifier, rip, text, sizeof(text)) >= 1);
 	REQUIRE(strlen(text) < sizeof(text));
 }
 
-static void check_accepted(const struct sched_classifier *classifier,
-			   uint64_t extra_rip)
+static void check_accepted(const struct sched_classifier *classifier, uint64_t extra_rip)
 {
 	const struct sched_symbol *symbols = classifier->symbols;
 	size_t addresses = 0;
@@ -76,16 +72,15 @@ static void check_accepted(const struct sched_classifier *classifier,
 	REQUIRE(classifier->count > 0);
 	REQUIRE(classifier->last >= symbols[classifier->count - 1].address);
 	for (size_t i = 0; i < classifier->count; i++) {
-		bool last = i + 1 == classifier->count ||
-			    symbols[i + 1].address != symbols[i].address;
+		bool last =
+		    i + 1 == classifier->count || symbols[i + 1].address != symbols[i].address;
 		const char *name = classifier->names + symbols[i].name_offset;
 
 		REQUIRE(strlen(name) == symbols[i].name_length);
 		REQUIRE(symbols[i].name_length > 0);
 		if (i > 0)
 			REQUIRE(symbols[i - 1].address <= symbols[i].address);
-		REQUIRE(!!(symbols[i].flags & SCHED_SYMBOL_REPRESENTATIVE) ==
-			last);
+		REQUIRE(!!(symbols[i].flags & SCHED_SYMBOL_REPRESENTATIVE) == last);
 		if (!last)
 			REQUIRE(symbols[i].category == symbols[i + 1].category);
 		addresses += last;
@@ -99,7 +94,7 @@ static void check_accepted(const struct sched_classifier *classifier,
 	check_lookup(classifier, classifier->last);
 	check_lookup(classifier, classifier->last + 1);
 	REQUIRE(sched_classifier_lookup_symbol(classifier, classifier->last,
-					       &(struct sched_lookup){ 0 }));
+	                                       &(struct sched_lookup){0}));
 	for (size_t i = 0; i < classifier->count && i < 64; i++) {
 		uint64_t address = symbols[i].address;
 		uint64_t found = 0;
@@ -107,12 +102,9 @@ static void check_accepted(const struct sched_classifier *classifier,
 		check_lookup(classifier, address);
 		check_lookup(classifier, address - 1);
 		check_lookup(classifier, address + 1);
-		REQUIRE(sched_classifier_lookup(classifier, address) ==
-			symbols[i].category);
-		REQUIRE(sched_classifier_find(classifier,
-					      classifier->names +
-						      symbols[i].name_offset,
-					      &found) >= 1);
+		REQUIRE(sched_classifier_lookup(classifier, address) == symbols[i].category);
+		REQUIRE(sched_classifier_find(
+		            classifier, classifier->names + symbols[i].name_offset, &found) >= 1);
 		REQUIRE(found <= address);
 	}
 }
@@ -126,8 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	sched_arena_init(&arena, arena_memory, sizeof(arena_memory));
 	memset(&error, 0, sizeof(error));
-	if (sched_classifier_parse_map(&classifier, (const char *)data, size,
-				       "f.map", &arena, &error) != 0) {
+	if (sched_classifier_parse_map(&classifier, (const char *)data, size, "f.map", &arena,
+	                               &error) != 0) {
 		check_rejected(data, size, &arena, &error);
 		return 0;
 	}

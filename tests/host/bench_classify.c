@@ -58,7 +58,7 @@ static char *synthesize(unsigned count, size_t *length)
 		return NULL;
 	for (unsigned i = 0; i < count; i++) {
 		used += (size_t)sprintf(text + used, "%016llx T function_%u\n",
-					(unsigned long long)address, i);
+		                        (unsigned long long)address, i);
 		state = state * 1103515245u + 12345u;
 		address += 16 + ((state >> 16) & 0xff);
 	}
@@ -91,9 +91,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sched_arena_init(&arena, arena_memory, sizeof(arena_memory));
-	if (sched_classifier_parse_map(&classifier, text, length,
-				       argc == 2 ? argv[1] : "synthetic",
-				       &arena, &error) != 0) {
+	if (sched_classifier_parse_map(&classifier, text, length, argc == 2 ? argv[1] : "synthetic",
+	                               &arena, &error) != 0) {
 		fprintf(stderr, "%s\n", error.message);
 		return 1;
 	}
@@ -115,12 +114,12 @@ int main(int argc, char **argv)
 		found++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	seconds = (double)(end.tv_sec - begin.tv_sec) +
-		  (double)(end.tv_nsec - begin.tv_nsec) * 1e-9;
+	seconds =
+	    (double)(end.tv_sec - begin.tv_sec) + (double)(end.tv_nsec - begin.tv_nsec) * 1e-9;
 	printf("bench_classify: %zu text symbols (%zu addresses), search depth "
 	       "%u, %u lookups, %.1f ns per lookup (category sum %u)\n",
-	       classifier.count, classifier.addresses, depth, found,
-	       seconds * 1e9 / LOOKUPS, categories);
+	       classifier.count, classifier.addresses, depth, found, seconds * 1e9 / LOOKUPS,
+	       categories);
 	free(text);
 	return 0;
 }

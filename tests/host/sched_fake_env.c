@@ -47,8 +47,7 @@ void sched_env_lock_release(struct sched_env_lock *lock)
 
 	if (lock->depth != 1)
 		lock->errors++;
-	if (lock->check &&
-	    sched_check_invariants(lock->check, message, sizeof(message))) {
+	if (lock->check && sched_check_invariants(lock->check, message, sizeof(message))) {
 		fprintf(stderr, "sched invariant broken: %s\n", message);
 		abort();
 	}
@@ -64,8 +63,7 @@ void sched_env_panic(const char *message)
 		abort();
 	}
 	fake_panic_count++;
-	snprintf(fake_panic_message, sizeof(fake_panic_message), "%s",
-	         message);
+	snprintf(fake_panic_message, sizeof(fake_panic_message), "%s", message);
 }
 
 void sched_env_kick(unsigned pcpu)
@@ -111,8 +109,7 @@ unsigned fake_trace_count_event(enum sched_trace_event event)
 	return count;
 }
 
-const struct sched_trace_record *fake_trace_find(enum sched_trace_event event,
-                                                 unsigned nth)
+const struct sched_trace_record *fake_trace_find(enum sched_trace_event event, unsigned nth)
 {
 	unsigned i;
 
@@ -122,8 +119,7 @@ const struct sched_trace_record *fake_trace_find(enum sched_trace_event event,
 	return NULL;
 }
 
-struct sched_decision fake_schedule(struct fake_machine *machine,
-                                    unsigned pcpu)
+struct sched_decision fake_schedule(struct fake_machine *machine, unsigned pcpu)
 {
 	struct sched_vcpu *current = machine->decision[pcpu].vcpu;
 	uint64_t rip = 0;
@@ -135,8 +131,7 @@ struct sched_decision fake_schedule(struct fake_machine *machine,
 	}
 	fake_this_pcpu = pcpu;
 	fake_kicked_mask &= ~(1ull << pcpu);
-	machine->decision[pcpu] =
-	        sched_schedule(machine->sys, pcpu, rip, kernel);
+	machine->decision[pcpu] = sched_schedule(machine->sys, pcpu, rip, kernel);
 	return machine->decision[pcpu];
 }
 
@@ -211,25 +206,23 @@ int fake_system_init(struct sched_system *sys, const char *policy_name,
 		fprintf(stderr, "fake_system_init: %s\n", error);
 		return -1;
 	}
-	if (sched_init(sys, &policy, params, pcpus, &fake_lock, error,
-	               sizeof(error))) {
+	if (sched_init(sys, &policy, params, pcpus, &fake_lock, error, sizeof(error))) {
 		fprintf(stderr, "fake_system_init: %s\n", error);
 		return -1;
 	}
 	return 0;
 }
 
-struct sched_vm *fake_vm(struct sched_system *sys, const char *name,
-                         unsigned vcpus, uint32_t weight, int pool,
-                         sched_classify_fn classify, const void *context)
+struct sched_vm *fake_vm(struct sched_system *sys, const char *name, unsigned vcpus,
+                         uint32_t weight, int pool, sched_classify_fn classify, const void *context)
 {
 	struct sched_vm_config config = {
-		.name = name,
-		.vcpu_count = vcpus,
-		.weight = weight,
-		.pool = pool,
-		.classify = classify,
-		.classify_context = context,
+	    .name = name,
+	    .vcpu_count = vcpus,
+	    .weight = weight,
+	    .pool = pool,
+	    .classify = classify,
+	    .classify_context = context,
 	};
 	struct sched_vm *vm = sched_vm_create(sys, &config);
 	unsigned i;

@@ -48,8 +48,7 @@ extern char fake_panic_message[256];
 void fake_env_reset(void);
 unsigned fake_trace_count_event(enum sched_trace_event event);
 /* The n-th (0-based) record of `event`, or NULL. */
-const struct sched_trace_record *fake_trace_find(enum sched_trace_event event,
-                                                 unsigned nth);
+const struct sched_trace_record *fake_trace_find(enum sched_trace_event event, unsigned nth);
 
 /* Every pCPU's latest decision; the machine's event loop. */
 struct fake_machine {
@@ -58,11 +57,9 @@ struct fake_machine {
 };
 
 /* Call sched_schedule() on one pCPU now (as pCPU `pcpu`). */
-struct sched_decision fake_schedule(struct fake_machine *machine,
-                                    unsigned pcpu);
+struct sched_decision fake_schedule(struct fake_machine *machine, unsigned pcpu);
 /* Schedule every pCPU once at the current time. */
-void fake_machine_start(struct fake_machine *machine,
-                        struct sched_system *sys);
+void fake_machine_start(struct fake_machine *machine, struct sched_system *sys);
 /* Serve kicks at the current time, then advance the clock through every
  * deadline up to `end` (inclusive), calling sched_schedule() at each. */
 void fake_machine_run_until(struct fake_machine *machine, uint64_t end);
@@ -76,8 +73,8 @@ struct sched_vcpu *fake_running(struct fake_machine *machine, unsigned pcpu);
 int fake_system_init(struct sched_system *sys, const char *policy_name,
                      const struct sched_params *params, unsigned pcpus);
 /* Create a VM with `vcpus` vCPUs in pool `pool`, all brought online. */
-struct sched_vm *fake_vm(struct sched_system *sys, const char *name,
-                         unsigned vcpus, uint32_t weight, int pool,
-                         sched_classify_fn classify, const void *context);
+struct sched_vm *fake_vm(struct sched_system *sys, const char *name, unsigned vcpus,
+                         uint32_t weight, int pool, sched_classify_fn classify,
+                         const void *context);
 
 #endif /* TESTS_HOST_SCHED_FAKE_ENV_H */

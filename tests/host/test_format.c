@@ -37,23 +37,31 @@ char *kernel_strchr(const char *s, int c);
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 
 /* One table row is one case in the summary; failures print the row name. */
-static void case_begin(const char *name) { test_current_name = name; test_current_failed = 0; }
-static void case_end(void) { test_failed_count += !!test_current_failed; test_passed_count += !test_current_failed; }
+static void case_begin(const char *name)
+{
+	test_current_name = name;
+	test_current_failed = 0;
+}
+static void case_end(void)
+{
+	test_failed_count += !!test_current_failed;
+	test_passed_count += !test_current_failed;
+}
 
 /* How a row's arguments are passed (the format is not a literal). */
 enum arguments {
 	ARGUMENTS_NONE,
-	ARGUMENTS_INT,            /* (int)number[0] */
-	ARGUMENTS_UNSIGNED,       /* (unsigned)number[0] */
-	ARGUMENTS_LONG,           /* (long)number[0] */
-	ARGUMENTS_LONG_LONG,      /* (long long)number[0] */
+	ARGUMENTS_INT,       /* (int)number[0] */
+	ARGUMENTS_UNSIGNED,  /* (unsigned)number[0] */
+	ARGUMENTS_LONG,      /* (long)number[0] */
+	ARGUMENTS_LONG_LONG, /* (long long)number[0] */
 	ARGUMENTS_UNSIGNED_LONG_LONG,
-	ARGUMENTS_SIZE,           /* (size_t)number[0] */
-	ARGUMENTS_STRING,         /* text */
-	ARGUMENTS_POINTER,        /* (void *)(uintptr_t)number[0] */
-	ARGUMENTS_INT_INT,        /* number[0], number[1] */
-	ARGUMENTS_INT_INT_INT,    /* number[0], number[1], number[2] */
-	ARGUMENTS_INT_STRING,     /* number[0], text */
+	ARGUMENTS_SIZE,        /* (size_t)number[0] */
+	ARGUMENTS_STRING,      /* text */
+	ARGUMENTS_POINTER,     /* (void *)(uintptr_t)number[0] */
+	ARGUMENTS_INT_INT,     /* number[0], number[1] */
+	ARGUMENTS_INT_INT_INT, /* number[0], number[1], number[2] */
+	ARGUMENTS_INT_STRING,  /* number[0], text */
 	ARGUMENTS_STRING_INT_UNSIGNED,
 };
 
@@ -67,103 +75,106 @@ struct format_case {
 };
 
 static const struct format_case format_cases[] = {
-	{"plain text", "hello, world", ARGUMENTS_NONE, {0}, NULL, "hello, world"},
-	{"empty format", "", ARGUMENTS_NONE, {0}, NULL, ""},
-	{"percent sign", "100%%", ARGUMENTS_NONE, {0}, NULL, "100%"},
-	{"lone percent at the end", "100%", ARGUMENTS_NONE, {0}, NULL, "100"},
-	{"length modifier at the end", "x%ll", ARGUMENTS_NONE, {0}, NULL, "x"},
-	{"width at the end", "x%5", ARGUMENTS_NONE, {0}, NULL, "x"},
-	{"flag at the end", "x%-", ARGUMENTS_NONE, {0}, NULL, "x"},
-	{"unknown conversion", "%q!", ARGUMENTS_NONE, {0}, NULL, "%q!"},
+    {"plain text", "hello, world", ARGUMENTS_NONE, {0}, NULL, "hello, world"},
+    {"empty format", "", ARGUMENTS_NONE, {0}, NULL, ""},
+    {"percent sign", "100%%", ARGUMENTS_NONE, {0}, NULL, "100%"},
+    {"lone percent at the end", "100%", ARGUMENTS_NONE, {0}, NULL, "100"},
+    {"length modifier at the end", "x%ll", ARGUMENTS_NONE, {0}, NULL, "x"},
+    {"width at the end", "x%5", ARGUMENTS_NONE, {0}, NULL, "x"},
+    {"flag at the end", "x%-", ARGUMENTS_NONE, {0}, NULL, "x"},
+    {"unknown conversion", "%q!", ARGUMENTS_NONE, {0}, NULL, "%q!"},
 
-	{"%d zero", "%d", ARGUMENTS_INT, {0}, NULL, "0"},
-	{"%d positive", "[%d]", ARGUMENTS_INT, {42}, NULL, "[42]"},
-	{"%d negative", "%d", ARGUMENTS_INT, {-42}, NULL, "-42"},
-	{"%d INT_MAX", "%d", ARGUMENTS_INT, {INT_MAX}, NULL, "2147483647"},
-	{"%d INT_MIN", "%d", ARGUMENTS_INT, {INT_MIN}, NULL, "-2147483648"},
-	{"%i", "%i", ARGUMENTS_INT, {-7}, NULL, "-7"},
-	{"%u UINT_MAX", "%u", ARGUMENTS_UNSIGNED, {UINT_MAX}, NULL, "4294967295"},
-	{"%x", "%x", ARGUMENTS_UNSIGNED, {0xdeadbeef}, NULL, "deadbeef"},
-	{"%X", "%X", ARGUMENTS_UNSIGNED, {0xdeadbeef}, NULL, "DEADBEEF"},
-	{"%o", "%o", ARGUMENTS_UNSIGNED, {8}, NULL, "10"},
-	{"%x zero", "%x", ARGUMENTS_UNSIGNED, {0}, NULL, "0"},
-	{"%ld negative", "%ld", ARGUMENTS_LONG, {-1}, NULL, "-1"},
-	{"%lx", "%lx", ARGUMENTS_LONG, {0x123456789a}, NULL, "123456789a"},
-	{"%lld INT64_MIN", "%lld", ARGUMENTS_LONG_LONG, {INT64_MIN}, NULL,
-	 "-9223372036854775808"},
-	{"%lld INT64_MAX", "%lld", ARGUMENTS_LONG_LONG, {INT64_MAX}, NULL,
-	 "9223372036854775807"},
-	{"%llu UINT64_MAX", "%llu", ARGUMENTS_UNSIGNED_LONG_LONG, {-1}, NULL,
-	 "18446744073709551615"},
-	{"%llx", "%llx", ARGUMENTS_UNSIGNED_LONG_LONG,
-	 {(long long)0xdeadbeefcafebabeull}, NULL, "deadbeefcafebabe"},
-	{"%llo UINT64_MAX (22 digits)", "%llo", ARGUMENTS_UNSIGNED_LONG_LONG, {-1},
-	 NULL, "1777777777777777777777"},
-	{"%zu", "%zu", ARGUMENTS_SIZE, {123456789}, NULL, "123456789"},
-	{"%hd wraps to short", "%hd", ARGUMENTS_INT, {40000}, NULL, "-25536"},
-	{"%hu wraps to unsigned short", "%hu", ARGUMENTS_UNSIGNED, {65537}, NULL,
-	 "1"},
-	{"%hhd wraps to signed char", "%hhd", ARGUMENTS_INT, {200}, NULL, "-56"},
-	{"%hhx wraps to unsigned char", "%hhx", ARGUMENTS_UNSIGNED, {0x1ff}, NULL,
-	 "ff"},
+    {"%d zero", "%d", ARGUMENTS_INT, {0}, NULL, "0"},
+    {"%d positive", "[%d]", ARGUMENTS_INT, {42}, NULL, "[42]"},
+    {"%d negative", "%d", ARGUMENTS_INT, {-42}, NULL, "-42"},
+    {"%d INT_MAX", "%d", ARGUMENTS_INT, {INT_MAX}, NULL, "2147483647"},
+    {"%d INT_MIN", "%d", ARGUMENTS_INT, {INT_MIN}, NULL, "-2147483648"},
+    {"%i", "%i", ARGUMENTS_INT, {-7}, NULL, "-7"},
+    {"%u UINT_MAX", "%u", ARGUMENTS_UNSIGNED, {UINT_MAX}, NULL, "4294967295"},
+    {"%x", "%x", ARGUMENTS_UNSIGNED, {0xdeadbeef}, NULL, "deadbeef"},
+    {"%X", "%X", ARGUMENTS_UNSIGNED, {0xdeadbeef}, NULL, "DEADBEEF"},
+    {"%o", "%o", ARGUMENTS_UNSIGNED, {8}, NULL, "10"},
+    {"%x zero", "%x", ARGUMENTS_UNSIGNED, {0}, NULL, "0"},
+    {"%ld negative", "%ld", ARGUMENTS_LONG, {-1}, NULL, "-1"},
+    {"%lx", "%lx", ARGUMENTS_LONG, {0x123456789a}, NULL, "123456789a"},
+    {"%lld INT64_MIN", "%lld", ARGUMENTS_LONG_LONG, {INT64_MIN}, NULL, "-9223372036854775808"},
+    {"%lld INT64_MAX", "%lld", ARGUMENTS_LONG_LONG, {INT64_MAX}, NULL, "9223372036854775807"},
+    {"%llu UINT64_MAX", "%llu", ARGUMENTS_UNSIGNED_LONG_LONG, {-1}, NULL, "18446744073709551615"},
+    {"%llx",
+     "%llx",
+     ARGUMENTS_UNSIGNED_LONG_LONG,
+     {(long long)0xdeadbeefcafebabeull},
+     NULL,
+     "deadbeefcafebabe"},
+    {"%llo UINT64_MAX (22 digits)",
+     "%llo",
+     ARGUMENTS_UNSIGNED_LONG_LONG,
+     {-1},
+     NULL,
+     "1777777777777777777777"},
+    {"%zu", "%zu", ARGUMENTS_SIZE, {123456789}, NULL, "123456789"},
+    {"%hd wraps to short", "%hd", ARGUMENTS_INT, {40000}, NULL, "-25536"},
+    {"%hu wraps to unsigned short", "%hu", ARGUMENTS_UNSIGNED, {65537}, NULL, "1"},
+    {"%hhd wraps to signed char", "%hhd", ARGUMENTS_INT, {200}, NULL, "-56"},
+    {"%hhx wraps to unsigned char", "%hhx", ARGUMENTS_UNSIGNED, {0x1ff}, NULL, "ff"},
 
-	{"width pads on the left", "[%5d]", ARGUMENTS_INT, {42}, NULL, "[   42]"},
-	{"'-' pads on the right", "[%-5d]", ARGUMENTS_INT, {42}, NULL, "[42   ]"},
-	{"'0' pads with zeros", "%05d", ARGUMENTS_INT, {42}, NULL, "00042"},
-	{"'0' puts the sign first", "%05d", ARGUMENTS_INT, {-42}, NULL, "-0042"},
-	{"'-' overrides '0'", "[%-05d]", ARGUMENTS_INT, {42}, NULL, "[42   ]"},
-	{"width smaller than the number", "%2d", ARGUMENTS_INT, {12345}, NULL,
-	 "12345"},
-	{"'+' on a positive number", "%+d", ARGUMENTS_INT, {5}, NULL, "+5"},
-	{"'+' on a negative number", "%+d", ARGUMENTS_INT, {-5}, NULL, "-5"},
-	{"' ' on a positive number", "% d", ARGUMENTS_INT, {5}, NULL, " 5"},
-	{"precision adds zeros", "%.3d", ARGUMENTS_INT, {7}, NULL, "007"},
-	{"precision on a negative number", "%.3d", ARGUMENTS_INT, {-7}, NULL,
-	 "-007"},
-	{"width and precision", "[%5.3d]", ARGUMENTS_INT, {7}, NULL, "[  007]"},
-	{"precision disables '0'", "[%08.3x]", ARGUMENTS_UNSIGNED, {255}, NULL,
-	 "[     0ff]"},
-	{"precision 0 and value 0 print nothing", "[%.0d]", ARGUMENTS_INT, {0},
-	 NULL, "[]"},
-	{"'#' with %x", "%#x", ARGUMENTS_UNSIGNED, {255}, NULL, "0xff"},
-	{"'#' with %X", "%#X", ARGUMENTS_UNSIGNED, {255}, NULL, "0XFF"},
-	{"'#' and '0': zeros after the prefix", "%#08x", ARGUMENTS_UNSIGNED,
-	 {255}, NULL, "0x0000ff"},
-	{"'#' with width", "[%#8x]", ARGUMENTS_UNSIGNED, {255}, NULL,
-	 "[    0xff]"},
-	{"16 hex digits with zeros", "%016llx", ARGUMENTS_UNSIGNED_LONG_LONG,
-	 {0x1234}, NULL, "0000000000001234"},
-	{"'*' width", "[%*d]", ARGUMENTS_INT_INT, {5, 42}, NULL, "[   42]"},
-	{"negative '*' width pads on the right", "[%*d]", ARGUMENTS_INT_INT,
-	 {-5, 42}, NULL, "[42   ]"},
-	{"'*' precision", "%.*d", ARGUMENTS_INT_INT, {4, 7}, NULL, "0007"},
-	{"'*' width and precision", "[%*.*d]", ARGUMENTS_INT_INT_INT, {6, 3, 7},
-	 NULL, "[   007]"},
+    {"width pads on the left", "[%5d]", ARGUMENTS_INT, {42}, NULL, "[   42]"},
+    {"'-' pads on the right", "[%-5d]", ARGUMENTS_INT, {42}, NULL, "[42   ]"},
+    {"'0' pads with zeros", "%05d", ARGUMENTS_INT, {42}, NULL, "00042"},
+    {"'0' puts the sign first", "%05d", ARGUMENTS_INT, {-42}, NULL, "-0042"},
+    {"'-' overrides '0'", "[%-05d]", ARGUMENTS_INT, {42}, NULL, "[42   ]"},
+    {"width smaller than the number", "%2d", ARGUMENTS_INT, {12345}, NULL, "12345"},
+    {"'+' on a positive number", "%+d", ARGUMENTS_INT, {5}, NULL, "+5"},
+    {"'+' on a negative number", "%+d", ARGUMENTS_INT, {-5}, NULL, "-5"},
+    {"' ' on a positive number", "% d", ARGUMENTS_INT, {5}, NULL, " 5"},
+    {"precision adds zeros", "%.3d", ARGUMENTS_INT, {7}, NULL, "007"},
+    {"precision on a negative number", "%.3d", ARGUMENTS_INT, {-7}, NULL, "-007"},
+    {"width and precision", "[%5.3d]", ARGUMENTS_INT, {7}, NULL, "[  007]"},
+    {"precision disables '0'", "[%08.3x]", ARGUMENTS_UNSIGNED, {255}, NULL, "[     0ff]"},
+    {"precision 0 and value 0 print nothing", "[%.0d]", ARGUMENTS_INT, {0}, NULL, "[]"},
+    {"'#' with %x", "%#x", ARGUMENTS_UNSIGNED, {255}, NULL, "0xff"},
+    {"'#' with %X", "%#X", ARGUMENTS_UNSIGNED, {255}, NULL, "0XFF"},
+    {"'#' and '0': zeros after the prefix", "%#08x", ARGUMENTS_UNSIGNED, {255}, NULL, "0x0000ff"},
+    {"'#' with width", "[%#8x]", ARGUMENTS_UNSIGNED, {255}, NULL, "[    0xff]"},
+    {"16 hex digits with zeros",
+     "%016llx",
+     ARGUMENTS_UNSIGNED_LONG_LONG,
+     {0x1234},
+     NULL,
+     "0000000000001234"},
+    {"'*' width", "[%*d]", ARGUMENTS_INT_INT, {5, 42}, NULL, "[   42]"},
+    {"negative '*' width pads on the right", "[%*d]", ARGUMENTS_INT_INT, {-5, 42}, NULL, "[42   ]"},
+    {"'*' precision", "%.*d", ARGUMENTS_INT_INT, {4, 7}, NULL, "0007"},
+    {"'*' width and precision", "[%*.*d]", ARGUMENTS_INT_INT_INT, {6, 3, 7}, NULL, "[   007]"},
 
-	{"%c", "[%c]", ARGUMENTS_INT, {'x'}, NULL, "[x]"},
-	{"%c with width", "[%3c]", ARGUMENTS_INT, {'x'}, NULL, "[  x]"},
-	{"%c with '-'", "[%-3c]", ARGUMENTS_INT, {'x'}, NULL, "[x  ]"},
-	{"%s", "<%s>", ARGUMENTS_STRING, {0}, "hello", "<hello>"},
-	{"%s empty", "<%s>", ARGUMENTS_STRING, {0}, "", "<>"},
-	{"%s NULL", "%s", ARGUMENTS_STRING, {0}, NULL, "(null)"},
-	{"%s with width", "[%8s]", ARGUMENTS_STRING, {0}, "hello", "[   hello]"},
-	{"%s with '-'", "[%-8s]", ARGUMENTS_STRING, {0}, "hello", "[hello   ]"},
-	{"%s with precision", "[%.3s]", ARGUMENTS_STRING, {0}, "hello", "[hel]"},
-	{"%s with width and precision", "[%6.2s]", ARGUMENTS_STRING, {0},
-	 "hello", "[    he]"},
-	{"%s precision longer than the string", "[%.10s]", ARGUMENTS_STRING, {0},
-	 "hi", "[hi]"},
-	{"%.*s", "[%.*s]", ARGUMENTS_INT_STRING, {2}, "abcdef", "[ab]"},
-	{"%.*s negative precision means none", "[%.*s]", ARGUMENTS_INT_STRING,
-	 {-1}, "abc", "[abc]"},
-	{"%p", "%p", ARGUMENTS_POINTER, {0x1000}, NULL, "0x1000"},
-	{"%p NULL", "%p", ARGUMENTS_POINTER, {0}, NULL, "0x0"},
-	{"%p high address", "%p", ARGUMENTS_POINTER,
-	 {(long long)0xffff800000001000ull}, NULL, "0xffff800000001000"},
-	{"%p with width", "[%10p]", ARGUMENTS_POINTER, {0xabc}, NULL,
-	 "[     0xabc]"},
-	{"several conversions", "%s=%d/%u", ARGUMENTS_STRING_INT_UNSIGNED,
-	 {-3, 4000000000}, "cpus", "cpus=-3/4000000000"},
+    {"%c", "[%c]", ARGUMENTS_INT, {'x'}, NULL, "[x]"},
+    {"%c with width", "[%3c]", ARGUMENTS_INT, {'x'}, NULL, "[  x]"},
+    {"%c with '-'", "[%-3c]", ARGUMENTS_INT, {'x'}, NULL, "[x  ]"},
+    {"%s", "<%s>", ARGUMENTS_STRING, {0}, "hello", "<hello>"},
+    {"%s empty", "<%s>", ARGUMENTS_STRING, {0}, "", "<>"},
+    {"%s NULL", "%s", ARGUMENTS_STRING, {0}, NULL, "(null)"},
+    {"%s with width", "[%8s]", ARGUMENTS_STRING, {0}, "hello", "[   hello]"},
+    {"%s with '-'", "[%-8s]", ARGUMENTS_STRING, {0}, "hello", "[hello   ]"},
+    {"%s with precision", "[%.3s]", ARGUMENTS_STRING, {0}, "hello", "[hel]"},
+    {"%s with width and precision", "[%6.2s]", ARGUMENTS_STRING, {0}, "hello", "[    he]"},
+    {"%s precision longer than the string", "[%.10s]", ARGUMENTS_STRING, {0}, "hi", "[hi]"},
+    {"%.*s", "[%.*s]", ARGUMENTS_INT_STRING, {2}, "abcdef", "[ab]"},
+    {"%.*s negative precision means none", "[%.*s]", ARGUMENTS_INT_STRING, {-1}, "abc", "[abc]"},
+    {"%p", "%p", ARGUMENTS_POINTER, {0x1000}, NULL, "0x1000"},
+    {"%p NULL", "%p", ARGUMENTS_POINTER, {0}, NULL, "0x0"},
+    {"%p high address",
+     "%p",
+     ARGUMENTS_POINTER,
+     {(long long)0xffff800000001000ull},
+     NULL,
+     "0xffff800000001000"},
+    {"%p with width", "[%10p]", ARGUMENTS_POINTER, {0xabc}, NULL, "[     0xabc]"},
+    {"several conversions",
+     "%s=%d/%u",
+     ARGUMENTS_STRING_INT_UNSIGNED,
+     {-3, 4000000000},
+     "cpus",
+     "cpus=-3/4000000000"},
 };
 
 static int format_row(char *buffer, size_t size, const struct format_case *row)
@@ -181,27 +192,22 @@ static int format_row(char *buffer, size_t size, const struct format_case *row)
 	case ARGUMENTS_LONG_LONG:
 		return format_string(buffer, size, row->format, n[0]);
 	case ARGUMENTS_UNSIGNED_LONG_LONG:
-		return format_string(buffer, size, row->format,
-		                     (unsigned long long)n[0]);
+		return format_string(buffer, size, row->format, (unsigned long long)n[0]);
 	case ARGUMENTS_SIZE:
 		return format_string(buffer, size, row->format, (size_t)n[0]);
 	case ARGUMENTS_STRING:
 		return format_string(buffer, size, row->format, row->text);
 	case ARGUMENTS_POINTER:
-		return format_string(buffer, size, row->format,
-		                     (void *)(uintptr_t)n[0]);
+		return format_string(buffer, size, row->format, (void *)(uintptr_t)n[0]);
 	case ARGUMENTS_INT_INT:
-		return format_string(buffer, size, row->format, (int)n[0],
-		                     (int)n[1]);
+		return format_string(buffer, size, row->format, (int)n[0], (int)n[1]);
 	case ARGUMENTS_INT_INT_INT:
-		return format_string(buffer, size, row->format, (int)n[0],
-		                     (int)n[1], (int)n[2]);
+		return format_string(buffer, size, row->format, (int)n[0], (int)n[1], (int)n[2]);
 	case ARGUMENTS_INT_STRING:
-		return format_string(buffer, size, row->format, (int)n[0],
-		                     row->text);
+		return format_string(buffer, size, row->format, (int)n[0], row->text);
 	case ARGUMENTS_STRING_INT_UNSIGNED:
-		return format_string(buffer, size, row->format, row->text,
-		                     (int)n[0], (unsigned)n[1]);
+		return format_string(buffer, size, row->format, row->text, (int)n[0],
+		                     (unsigned)n[1]);
 	}
 	return -1;
 }
@@ -263,12 +269,12 @@ struct copy_case {
 };
 
 static const struct copy_case copy_cases[] = {
-	{"string_copy into 0 bytes", "hello", 0, NULL},
-	{"string_copy into 1 byte", "hello", 1, ""},
-	{"string_copy truncates", "hello", 4, "hel"},
-	{"string_copy exact fit", "hello", 6, "hello"},
-	{"string_copy into a larger buffer", "hello", 32, "hello"},
-	{"string_copy of an empty string", "", 4, ""},
+    {"string_copy into 0 bytes", "hello", 0, NULL},
+    {"string_copy into 1 byte", "hello", 1, ""},
+    {"string_copy truncates", "hello", 4, "hel"},
+    {"string_copy exact fit", "hello", 6, "hello"},
+    {"string_copy into a larger buffer", "hello", 32, "hello"},
+    {"string_copy of an empty string", "", 4, ""},
 };
 
 static void test_string_copy(void)
@@ -277,8 +283,7 @@ static void test_string_copy(void)
 		const struct copy_case *row = &copy_cases[i];
 		case_begin(row->name);
 		char *destination = row->size ? malloc(row->size) : NULL;
-		CHECK_EQ(string_copy(destination, row->source, row->size),
-		         strlen(row->source));
+		CHECK_EQ(string_copy(destination, row->source, row->size), strlen(row->source));
 		if (row->expected)
 			CHECK_STR(destination, row->expected);
 		free(destination);
@@ -286,7 +291,10 @@ static void test_string_copy(void)
 	}
 }
 
-static int sign(int x) { return (x > 0) - (x < 0); }
+static int sign(int x)
+{
+	return (x > 0) - (x < 0);
+}
 
 struct compare_case {
 	const char *name;
@@ -298,13 +306,13 @@ struct compare_case {
 };
 
 static const struct compare_case compare_cases[] = {
-	{"compare equal", "abc", "abc", 4, 0, 0},
-	{"compare less", "abc", "abd", 4, -1, -1},
-	{"compare greater", "abd", "abc", 4, 1, 1},
-	{"compare prefix is less", "ab", "abc", 3, -1, -1},
-	{"compare differing after count", "abcx", "abcy", 3, -1, 0},
-	{"compare count 0", "a", "b", 0, -1, 0},
-	{"compare bytes above 0x7f as unsigned", "\xff", "a", 2, 1, 1},
+    {"compare equal", "abc", "abc", 4, 0, 0},
+    {"compare less", "abc", "abd", 4, -1, -1},
+    {"compare greater", "abd", "abc", 4, 1, 1},
+    {"compare prefix is less", "ab", "abc", 3, -1, -1},
+    {"compare differing after count", "abcx", "abcy", 3, -1, 0},
+    {"compare count 0", "a", "b", 0, -1, 0},
+    {"compare bytes above 0x7f as unsigned", "\xff", "a", 2, 1, 1},
 };
 
 static void test_compare(void)
@@ -313,8 +321,7 @@ static void test_compare(void)
 		const struct compare_case *row = &compare_cases[i];
 		case_begin(row->name);
 		CHECK_EQ(sign(kernel_strcmp(row->a, row->b)), row->strcmp_sign);
-		CHECK_EQ(sign(kernel_strncmp(row->a, row->b, row->count)),
-		         row->strncmp_sign);
+		CHECK_EQ(sign(kernel_strncmp(row->a, row->b, row->count)), row->strncmp_sign);
 		size_t bytes = row->count;
 		if (bytes > strlen(row->a) + 1)
 			bytes = strlen(row->a) + 1;

@@ -23,11 +23,19 @@
 #include "tests/host/test.h"
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
-#define BIOS_AREA 0xe0000u
-#define BIOS_AREA_SIZE 0x20000u
+#define BIOS_AREA       0xe0000u
+#define BIOS_AREA_SIZE  0x20000u
 
-static void case_begin(const char *name) { test_current_name = name; test_current_failed = 0; }
-static void case_end(void) { test_failed_count += !!test_current_failed; test_passed_count += !test_current_failed; }
+static void case_begin(const char *name)
+{
+	test_current_name = name;
+	test_current_failed = 0;
+}
+static void case_end(void)
+{
+	test_failed_count += !!test_current_failed;
+	test_passed_count += !test_current_failed;
+}
 
 /* The buffer as guest-physical memory at `base`; NULL outside it. */
 struct guest_memory {
@@ -57,9 +65,15 @@ static uint32_t read32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t read64(const uint8_t *p) { return read32(p) | (uint64_t)read32(p + 4) << 32; }
+static uint64_t read64(const uint8_t *p)
+{
+	return read32(p) | (uint64_t)read32(p + 4) << 32;
+}
 
-static uint8_t *at(struct guest_memory *m, uint64_t address) { return m->bytes + (address - m->base); }
+static uint8_t *at(struct guest_memory *m, uint64_t address)
+{
+	return m->bytes + (address - m->base);
+}
 
 static uint8_t sum(const uint8_t *p, size_t length)
 {
@@ -83,18 +97,22 @@ struct parse_row {
 };
 
 static const struct parse_row parse_rows[] = {
-	{"parse: 1 vCPU, defaults", 1, 0xb000, 0xb004, 9, 5, 1, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: 2 vCPUs", 2, 0xb000, 0xb004, 9, 5, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: 8 vCPUs", 8, 0xb000, 0xb004, 9, 5, 8, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: 64 vCPUs (the parser's limit)", 64, 0xb000, 0xb004, 9, 5, 0, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: other ports and SCI", 4, 0x600, 0x604, 11, 5, 4, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: S5 sleep type 0 (ZeroOp)", 2, 0xb000, 0xb004, 9, 0, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: S5 sleep type 1 (OneOp)", 2, 0xb000, 0xb004, 9, 1, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: S5 sleep type 7", 2, 0xb000, 0xb004, 9, 7, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: RSDP in the middle, tables around it", 3, 0xb000, 0xb004, 9, 5, 3, 0x40, BIOS_AREA, BIOS_AREA_SIZE},
-	{"parse: RSDP at the end of a tight buffer", 2, 0xb000, 0xb004, 9, 5, 2, 0x2c0, 0x9f000, 0x2f0},
-	{"parse: unaligned base (FACS still 64-aligned)", 2, 0xb000, 0xb004, 9, 5, 2, 0, 0x100010, 0x1000},
-	{"parse: SCI above the ISA range: no override", 2, 0xb000, 0xb004, 20, 5, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: 1 vCPU, defaults", 1, 0xb000, 0xb004, 9, 5, 1, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: 2 vCPUs", 2, 0xb000, 0xb004, 9, 5, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: 8 vCPUs", 8, 0xb000, 0xb004, 9, 5, 8, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: 64 vCPUs (the parser's limit)", 64, 0xb000, 0xb004, 9, 5, 0, 0, BIOS_AREA,
+     BIOS_AREA_SIZE},
+    {"parse: other ports and SCI", 4, 0x600, 0x604, 11, 5, 4, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: S5 sleep type 0 (ZeroOp)", 2, 0xb000, 0xb004, 9, 0, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: S5 sleep type 1 (OneOp)", 2, 0xb000, 0xb004, 9, 1, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: S5 sleep type 7", 2, 0xb000, 0xb004, 9, 7, 2, 0, BIOS_AREA, BIOS_AREA_SIZE},
+    {"parse: RSDP in the middle, tables around it", 3, 0xb000, 0xb004, 9, 5, 3, 0x40, BIOS_AREA,
+     BIOS_AREA_SIZE},
+    {"parse: RSDP at the end of a tight buffer", 2, 0xb000, 0xb004, 9, 5, 2, 0x2c0, 0x9f000, 0x2f0},
+    {"parse: unaligned base (FACS still 64-aligned)", 2, 0xb000, 0xb004, 9, 5, 2, 0, 0x100010,
+     0x1000},
+    {"parse: SCI above the ISA range: no override", 2, 0xb000, 0xb004, 20, 5, 2, 0, BIOS_AREA,
+     BIOS_AREA_SIZE},
 };
 
 static void test_parse_table(void)
@@ -111,7 +129,8 @@ static void test_parse_table(void)
 		CHECK_EQ(config.ioapic_id, row->ioapic_id);
 		if (row->rsdp_offset)
 			config.rsdp_address = row->base + row->rsdp_offset;
-		struct guest_memory m = {.bytes = malloc(row->size), .size = row->size, .base = row->base};
+		struct guest_memory m = {
+		    .bytes = malloc(row->size), .size = row->size, .base = row->base};
 		memset(m.bytes, 0xcc, row->size);
 		uint64_t rsdp = guest_acpi_build(m.bytes, m.size, m.base, &config);
 		CHECK_EQ(rsdp, row->base + row->rsdp_offset);
@@ -161,8 +180,14 @@ static void test_parse_table(void)
 
 /* ---- corruption ---------------------------------------------------------------- */
 
-enum corrupt_target { CORRUPT_RSDP, CORRUPT_RSDP_EXTENDED, CORRUPT_XSDT, CORRUPT_MADT,
-	              CORRUPT_FADT, CORRUPT_DSDT };
+enum corrupt_target {
+	CORRUPT_RSDP,
+	CORRUPT_RSDP_EXTENDED,
+	CORRUPT_XSDT,
+	CORRUPT_MADT,
+	CORRUPT_FADT,
+	CORRUPT_DSDT
+};
 
 struct corrupt_row {
 	const char *name;
@@ -172,18 +197,18 @@ struct corrupt_row {
 };
 
 static const struct corrupt_row corrupt_rows[] = {
-	{"corrupt: RSDP OEM ID", CORRUPT_RSDP, 10, "RSDP: bad checksum"},
-	{"corrupt: RSDP checksum byte", CORRUPT_RSDP, 8, "RSDP: bad checksum"},
-	{"corrupt: RSDP XSDT address", CORRUPT_RSDP_EXTENDED, 25, "RSDP: bad extended"},
-	{"corrupt: RSDP extended checksum", CORRUPT_RSDP_EXTENDED, 32, "RSDP: bad extended"},
-	{"corrupt: XSDT entry", CORRUPT_XSDT, 40, "XSDT"},
-	{"corrupt: XSDT OEM table ID", CORRUPT_XSDT, 17, "XSDT"},
-	{"corrupt: MADT LAPIC entry", CORRUPT_MADT, 47, "APIC"},
-	{"corrupt: MADT checksum byte", CORRUPT_MADT, 9, "APIC"},
-	{"corrupt: FADT PM1a control", CORRUPT_FADT, 64, "FACP"},
-	{"corrupt: FADT last byte", CORRUPT_FADT, 267, "FACP"},
-	{"corrupt: DSDT \\_S5 value", CORRUPT_DSDT, 46, "DSDT"},
-	{"corrupt: DSDT header", CORRUPT_DSDT, 20, "DSDT"},
+    {"corrupt: RSDP OEM ID", CORRUPT_RSDP, 10, "RSDP: bad checksum"},
+    {"corrupt: RSDP checksum byte", CORRUPT_RSDP, 8, "RSDP: bad checksum"},
+    {"corrupt: RSDP XSDT address", CORRUPT_RSDP_EXTENDED, 25, "RSDP: bad extended"},
+    {"corrupt: RSDP extended checksum", CORRUPT_RSDP_EXTENDED, 32, "RSDP: bad extended"},
+    {"corrupt: XSDT entry", CORRUPT_XSDT, 40, "XSDT"},
+    {"corrupt: XSDT OEM table ID", CORRUPT_XSDT, 17, "XSDT"},
+    {"corrupt: MADT LAPIC entry", CORRUPT_MADT, 47, "APIC"},
+    {"corrupt: MADT checksum byte", CORRUPT_MADT, 9, "APIC"},
+    {"corrupt: FADT PM1a control", CORRUPT_FADT, 64, "FACP"},
+    {"corrupt: FADT last byte", CORRUPT_FADT, 267, "FACP"},
+    {"corrupt: DSDT \\_S5 value", CORRUPT_DSDT, 46, "DSDT"},
+    {"corrupt: DSDT header", CORRUPT_DSDT, 20, "DSDT"},
 };
 
 static void test_corruption_table(void)
@@ -193,17 +218,17 @@ static void test_corruption_table(void)
 		case_begin(row->name);
 		struct guest_acpi_config config;
 		guest_acpi_default_config(&config, 4);
-		struct guest_memory m = {.bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE,
-		                         .base = BIOS_AREA};
+		struct guest_memory m = {
+		    .bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE, .base = BIOS_AREA};
 		uint64_t rsdp = guest_acpi_build(m.bytes, m.size, m.base, &config);
 		uint64_t xsdt = read64(at(&m, rsdp) + 24);
 		uint64_t fadt = read64(at(&m, xsdt) + 36);
 		uint64_t madt = read64(at(&m, xsdt) + 44);
 		uint64_t dsdt = read64(at(&m, fadt) + 140);
 		uint64_t table = row->target == CORRUPT_XSDT   ? xsdt
-		               : row->target == CORRUPT_MADT   ? madt
-		               : row->target == CORRUPT_FADT   ? fadt
-		               : row->target == CORRUPT_DSDT   ? dsdt
+		                 : row->target == CORRUPT_MADT ? madt
+		                 : row->target == CORRUPT_FADT ? fadt
+		                 : row->target == CORRUPT_DSDT ? dsdt
 		                                               : rsdp;
 		struct acpi_info info;
 		char error[160];
@@ -220,29 +245,45 @@ static void test_corruption_table(void)
 
 /* ---- refused configurations ---------------------------------------------------- */
 
-enum refuse_change { REFUSE_VCPUS_0, REFUSE_VCPUS_255, REFUSE_S5_8, REFUSE_NO_EVENT_PORT,
-	             REFUSE_NO_CONTROL_PORT, REFUSE_SCI_0, REFUSE_SCI_2, REFUSE_RSDP_UNALIGNED,
-	             REFUSE_RSDP_BELOW, REFUSE_RSDP_PAST_END, REFUSE_RSDP_STRADDLES_END,
-	             REFUSE_BASE_ZERO, REFUSE_ABOVE_4G, REFUSE_TOO_SMALL, REFUSE_NULL_BUFFER };
+enum refuse_change {
+	REFUSE_VCPUS_0,
+	REFUSE_VCPUS_255,
+	REFUSE_S5_8,
+	REFUSE_NO_EVENT_PORT,
+	REFUSE_NO_CONTROL_PORT,
+	REFUSE_SCI_0,
+	REFUSE_SCI_2,
+	REFUSE_RSDP_UNALIGNED,
+	REFUSE_RSDP_BELOW,
+	REFUSE_RSDP_PAST_END,
+	REFUSE_RSDP_STRADDLES_END,
+	REFUSE_BASE_ZERO,
+	REFUSE_ABOVE_4G,
+	REFUSE_TOO_SMALL,
+	REFUSE_NULL_BUFFER
+};
 
-struct refuse_row { const char *name; enum refuse_change change; };
+struct refuse_row {
+	const char *name;
+	enum refuse_change change;
+};
 
 static const struct refuse_row refuse_rows[] = {
-	{"refuse: 0 vCPUs", REFUSE_VCPUS_0},
-	{"refuse: 255 vCPUs", REFUSE_VCPUS_255},
-	{"refuse: S5 sleep type 8", REFUSE_S5_8},
-	{"refuse: no PM1a event port", REFUSE_NO_EVENT_PORT},
-	{"refuse: no PM1a control port", REFUSE_NO_CONTROL_PORT},
-	{"refuse: SCI 0", REFUSE_SCI_0},
-	{"refuse: SCI 2 (the timer's GSI)", REFUSE_SCI_2},
-	{"refuse: RSDP not 16-byte aligned", REFUSE_RSDP_UNALIGNED},
-	{"refuse: RSDP below the buffer", REFUSE_RSDP_BELOW},
-	{"refuse: RSDP past the buffer", REFUSE_RSDP_PAST_END},
-	{"refuse: RSDP straddles the end", REFUSE_RSDP_STRADDLES_END},
-	{"refuse: guest-physical base 0", REFUSE_BASE_ZERO},
-	{"refuse: tables above 4 GiB", REFUSE_ABOVE_4G},
-	{"refuse: buffer too small", REFUSE_TOO_SMALL},
-	{"refuse: no buffer", REFUSE_NULL_BUFFER},
+    {"refuse: 0 vCPUs", REFUSE_VCPUS_0},
+    {"refuse: 255 vCPUs", REFUSE_VCPUS_255},
+    {"refuse: S5 sleep type 8", REFUSE_S5_8},
+    {"refuse: no PM1a event port", REFUSE_NO_EVENT_PORT},
+    {"refuse: no PM1a control port", REFUSE_NO_CONTROL_PORT},
+    {"refuse: SCI 0", REFUSE_SCI_0},
+    {"refuse: SCI 2 (the timer's GSI)", REFUSE_SCI_2},
+    {"refuse: RSDP not 16-byte aligned", REFUSE_RSDP_UNALIGNED},
+    {"refuse: RSDP below the buffer", REFUSE_RSDP_BELOW},
+    {"refuse: RSDP past the buffer", REFUSE_RSDP_PAST_END},
+    {"refuse: RSDP straddles the end", REFUSE_RSDP_STRADDLES_END},
+    {"refuse: guest-physical base 0", REFUSE_BASE_ZERO},
+    {"refuse: tables above 4 GiB", REFUSE_ABOVE_4G},
+    {"refuse: buffer too small", REFUSE_TOO_SMALL},
+    {"refuse: no buffer", REFUSE_NULL_BUFFER},
 };
 
 static void test_refuse_table(void)
@@ -256,21 +297,52 @@ static void test_refuse_table(void)
 		uint64_t base = 0x100000;
 		uint8_t *buffer = calloc(1, size);
 		switch (row->change) {
-		case REFUSE_VCPUS_0: config.vcpu_count = 0; break;
-		case REFUSE_VCPUS_255: config.vcpu_count = 255; break;
-		case REFUSE_S5_8: config.s5_sleep_type = 8; break;
-		case REFUSE_NO_EVENT_PORT: config.pm1a_event_port = 0; break;
-		case REFUSE_NO_CONTROL_PORT: config.pm1a_control_port = 0; break;
-		case REFUSE_SCI_0: config.sci_interrupt = 0; break;
-		case REFUSE_SCI_2: config.sci_interrupt = 2; break;
-		case REFUSE_RSDP_UNALIGNED: config.rsdp_address = base + 8; break;
-		case REFUSE_RSDP_BELOW: config.rsdp_address = base - 16; break;
-		case REFUSE_RSDP_PAST_END: config.rsdp_address = base + size; break;
-		case REFUSE_RSDP_STRADDLES_END: config.rsdp_address = base + size - 16; break;
-		case REFUSE_BASE_ZERO: base = 0; break;
-		case REFUSE_ABOVE_4G: base = 0xfffff800ull; break;
-		case REFUSE_TOO_SMALL: size = guest_acpi_size(&config) - 1; break;
-		case REFUSE_NULL_BUFFER: free(buffer); buffer = NULL; break;
+		case REFUSE_VCPUS_0:
+			config.vcpu_count = 0;
+			break;
+		case REFUSE_VCPUS_255:
+			config.vcpu_count = 255;
+			break;
+		case REFUSE_S5_8:
+			config.s5_sleep_type = 8;
+			break;
+		case REFUSE_NO_EVENT_PORT:
+			config.pm1a_event_port = 0;
+			break;
+		case REFUSE_NO_CONTROL_PORT:
+			config.pm1a_control_port = 0;
+			break;
+		case REFUSE_SCI_0:
+			config.sci_interrupt = 0;
+			break;
+		case REFUSE_SCI_2:
+			config.sci_interrupt = 2;
+			break;
+		case REFUSE_RSDP_UNALIGNED:
+			config.rsdp_address = base + 8;
+			break;
+		case REFUSE_RSDP_BELOW:
+			config.rsdp_address = base - 16;
+			break;
+		case REFUSE_RSDP_PAST_END:
+			config.rsdp_address = base + size;
+			break;
+		case REFUSE_RSDP_STRADDLES_END:
+			config.rsdp_address = base + size - 16;
+			break;
+		case REFUSE_BASE_ZERO:
+			base = 0;
+			break;
+		case REFUSE_ABOVE_4G:
+			base = 0xfffff800ull;
+			break;
+		case REFUSE_TOO_SMALL:
+			size = guest_acpi_size(&config) - 1;
+			break;
+		case REFUSE_NULL_BUFFER:
+			free(buffer);
+			buffer = NULL;
+			break;
 		}
 		uint8_t *copy = buffer ? malloc(size) : NULL;
 		if (buffer)
@@ -291,8 +363,8 @@ static void test_legacy_scan_finds_rsdp(void)
 	struct guest_acpi_config config;
 	guest_acpi_default_config(&config, 2);
 	config.rsdp_address = 0xf5a30;
-	struct guest_memory m = {.bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE,
-	                         .base = BIOS_AREA};
+	struct guest_memory m = {
+	    .bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE, .base = BIOS_AREA};
 	CHECK_EQ(guest_acpi_build(m.bytes, m.size, m.base, &config), 0xf5a30);
 	struct acpi_memory memory = {.map = guest_map, .context = &m};
 	uint64_t found = acpi_find_rsdp_legacy(&memory);
@@ -326,8 +398,8 @@ static void test_raw_fields(void)
 	struct guest_acpi_config config;
 	guest_acpi_default_config(&config, 2);
 	config.pm_timer_port = 0xb008;
-	struct guest_memory m = {.bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE,
-	                         .base = BIOS_AREA};
+	struct guest_memory m = {
+	    .bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE, .base = BIOS_AREA};
 	uint64_t rsdp = guest_acpi_build(m.bytes, m.size, m.base, &config);
 	const uint8_t *r = at(&m, rsdp);
 	CHECK(memcmp(r, "RSD PTR ", 8) == 0);
@@ -345,20 +417,20 @@ static void test_raw_fields(void)
 	CHECK_EQ(read32(rsdt + 40), read64(at(&m, xsdt) + 44));
 	const uint8_t *f = at(&m, read64(at(&m, xsdt) + 36));
 	CHECK(memcmp(f, "FACP", 4) == 0);
-	CHECK_EQ(f[8], 5);                       /* revision */
+	CHECK_EQ(f[8], 5); /* revision */
 	CHECK_EQ(read32(f + 4), 268);
 	CHECK_EQ(read32(f + 112) & (1u << 20), 0); /* not HW_REDUCED_ACPI */
-	CHECK_EQ(read32(f + 48), 0);             /* no SMI command port */
-	CHECK_EQ(read32(f + 56), 0xb000);        /* PM1a event */
+	CHECK_EQ(read32(f + 48), 0);               /* no SMI command port */
+	CHECK_EQ(read32(f + 56), 0xb000);          /* PM1a event */
 	CHECK_EQ(f[88], 4);
 	CHECK_EQ(f[89], 2);
-	CHECK_EQ(read32(f + 76), 0xb008);        /* PM timer */
+	CHECK_EQ(read32(f + 76), 0xb008); /* PM timer */
 	CHECK_EQ(f[91], 4);
-	CHECK_EQ(f[172], 1);                     /* X_PM1a_CNT: system I/O */
+	CHECK_EQ(f[172], 1); /* X_PM1a_CNT: system I/O */
 	CHECK_EQ(f[173], 16);
 	CHECK_EQ(read64(f + 176), 0xb004);
-	CHECK_EQ(read64(f + 152), 0xb000);       /* X_PM1a_EVT */
-	CHECK_EQ(read32(f + 40), read64(f + 140)); /* DSDT == X_DSDT */
+	CHECK_EQ(read64(f + 152), 0xb000);                      /* X_PM1a_EVT */
+	CHECK_EQ(read32(f + 40), read64(f + 140));              /* DSDT == X_DSDT */
 	CHECK_EQ(f[109] | f[110] << 8, GUEST_ACPI_BOOT_NO_VGA); /* IAPC_BOOT_ARCH */
 	uint32_t facs = read32(f + 36);
 	CHECK_EQ(facs % 64, 0);

@@ -17,7 +17,7 @@
 
 #define RIP_NONE 0x0500u
 #define RIP_LOCK 0x1010u
-#define RIP_IPI 0x2010u
+#define RIP_IPI  0x2010u
 
 static enum sched_category fake_classify(const void *context, uint64_t rip)
 {
@@ -39,9 +39,8 @@ static struct sched_vcpu *find_vcpu(struct sched_vm *vm, bool running)
 	for (i = 0; i < vm->vcpu_count; i++) {
 		enum sched_vcpu_state s = vm->vcpus[i].state;
 
-		if (running ? s == SCHED_VCPU_RUNNING :
-		              (s == SCHED_VCPU_RUNNABLE ||
-		               s == SCHED_VCPU_OFFLOADED))
+		if (running ? s == SCHED_VCPU_RUNNING
+		            : (s == SCHED_VCPU_RUNNABLE || s == SCHED_VCPU_OFFLOADED))
 			return &vm->vcpus[i];
 	}
 	return NULL;
@@ -59,8 +58,7 @@ static void inject_yields(struct sched_vm *vm, unsigned count, uint64_t rip)
 		CHECK(v != NULL);
 		if (!v)
 			return;
-		CHECK_EQ(sched_vcpu_yield(v, SCHED_YIELD_PLE, rip, true),
-		         SCHED_OK);
+		CHECK_EQ(sched_vcpu_yield(v, SCHED_YIELD_PLE, rip, true), SCHED_OK);
 		fake_schedule(&machine, (unsigned)v->pcpu);
 		fake_machine_settle(&machine);
 	}
@@ -91,8 +89,7 @@ static void check_pools(struct sched_vm *vm)
 		if (v->state == SCHED_VCPU_RUNNABLE)
 			CHECK_EQ(sys.pcpus[v->pcpu].pool, 0);
 		if (v->state == SCHED_VCPU_OFFLOADED)
-			CHECK_EQ(sys.pcpus[v->pcpu].pool,
-			         sys.pools[0].micro_child);
+			CHECK_EQ(sys.pcpus[v->pcpu].pool, sys.pools[0].micro_child);
 		alive += v->state >= SCHED_VCPU_RUNNABLE;
 	}
 	CHECK_EQ(alive, vm->vcpu_count);
@@ -114,33 +111,47 @@ struct adaptive_row {
 static void test_algorithm_branches(void)
 {
 	static const struct adaptive_row rows[] = {
-		{ "no events: 0 for an epoch", 6, 3, { { 0, 0, 0 } },
-		  { 0, END }, 0 },
-		{ "PLE-dominant: 1 for an epoch", 6, 3, { { 5, 20, 5 } },
-		  { 1, END }, 1 },
-		{ "IRQ-dominant: 1 for an epoch", 6, 3, { { 5, 0, 20 } },
-		  { 1, END }, 1 },
-		{ "IPI equal to PLE is not dominant", 6, 3, { { 10, 10, 0 } },
-		  { 1, END }, 1 },
-		{ "IPI above vIRQ but below PLE is not dominant (AND, not OR)",
-		  6, 3, { { 10, 20, 0 } }, { 1, END }, 1 },
-		{ "IPI-dominant: search 1..3, fewest urgent yields at 2", 6, 3,
-		  { { 20, 5, 5 }, { 30, 0, 0 }, { 8, 2, 9 }, { 15, 5, 0 } },
-		  { 1, 2, 3, 2, END }, 2 },
-		{ "IPI-dominant: ties pick fewer pCPUs", 6, 3,
-		  { { 20, 0, 0 }, { 10, 0, 0 }, { 10, 0, 0 }, { 10, 0, 0 } },
-		  { 1, 2, 3, 1, END }, 1 },
-		{ "IPI-dominant: best at the limit", 6, 3,
-		  { { 20, 0, 0 }, { 10, 0, 0 }, { 5, 0, 0 }, { 1, 1, 0 } },
-		  { 1, 2, 3, 3, END }, 3 },
-		{ "limit 2 configured: search 1..2", 6, 2,
-		  { { 20, 0, 0 }, { 10, 0, 0 }, { 4, 0, 0 } },
-		  { 1, 2, 2, END }, 2 },
-		{ "limit capped by pCPUs (3 pCPUs: at most 2)", 3, 3,
-		  { { 20, 0, 0 }, { 1, 0, 0 }, { 4, 0, 0 } },
-		  { 1, 2, 1, END }, 1 },
-		{ "limit 0: never allocates", 6, 0, { { 20, 0, 0 } },
-		  { 0, END }, 0 },
+	    {"no events: 0 for an epoch", 6, 3, {{0, 0, 0}}, {0, END}, 0},
+	    {"PLE-dominant: 1 for an epoch", 6, 3, {{5, 20, 5}}, {1, END}, 1},
+	    {"IRQ-dominant: 1 for an epoch", 6, 3, {{5, 0, 20}}, {1, END}, 1},
+	    {"IPI equal to PLE is not dominant", 6, 3, {{10, 10, 0}}, {1, END}, 1},
+	    {"IPI above vIRQ but below PLE is not dominant (AND, not OR)",
+	     6,
+	     3,
+	     {{10, 20, 0}},
+	     {1, END},
+	     1},
+	    {"IPI-dominant: search 1..3, fewest urgent yields at 2",
+	     6,
+	     3,
+	     {{20, 5, 5}, {30, 0, 0}, {8, 2, 9}, {15, 5, 0}},
+	     {1, 2, 3, 2, END},
+	     2},
+	    {"IPI-dominant: ties pick fewer pCPUs",
+	     6,
+	     3,
+	     {{20, 0, 0}, {10, 0, 0}, {10, 0, 0}, {10, 0, 0}},
+	     {1, 2, 3, 1, END},
+	     1},
+	    {"IPI-dominant: best at the limit",
+	     6,
+	     3,
+	     {{20, 0, 0}, {10, 0, 0}, {5, 0, 0}, {1, 1, 0}},
+	     {1, 2, 3, 3, END},
+	     3},
+	    {"limit 2 configured: search 1..2",
+	     6,
+	     2,
+	     {{20, 0, 0}, {10, 0, 0}, {4, 0, 0}},
+	     {1, 2, 2, END},
+	     2},
+	    {"limit capped by pCPUs (3 pCPUs: at most 2)",
+	     3,
+	     3,
+	     {{20, 0, 0}, {1, 0, 0}, {4, 0, 0}},
+	     {1, 2, 1, END},
+	     1},
+	    {"limit 0: never allocates", 6, 0, {{20, 0, 0}}, {0, END}, 0},
 	};
 	unsigned i, step;
 
@@ -154,11 +165,9 @@ static void test_algorithm_branches(void)
 
 		sched_params_default(&params);
 		params.micro_limit = row->limit;
-		CHECK(fake_system_init(&sys, "micro-dynamic", &params,
-		                       row->pcpus) == 0);
+		CHECK(fake_system_init(&sys, "micro-dynamic", &params, row->pcpus) == 0);
 		adaptive = &sys.pools[0].adaptive;
-		vm = fake_vm(&sys, "a", 2 * row->pcpus, 0, 0, fake_classify,
-		             NULL);
+		vm = fake_vm(&sys, "a", 2 * row->pcpus, 0, 0, fake_classify, NULL);
 		fake_machine_start(&machine, &sys);
 		/* Step 0 at boot: profiling starts with 0 micro pCPUs. */
 		CHECK(adaptive->profiling);
@@ -166,11 +175,9 @@ static void test_algorithm_branches(void)
 		CHECK_EQ(adaptive->next_step, 10 * MS);
 		for (step = 0; row->sizes[step] != END; step++) {
 			unsigned size = sched_pool_micro_count(&sys, 0);
-			const struct sched_adaptive_sample *e =
-			        &row->events[size];
+			const struct sched_adaptive_sample *e = &row->events[size];
 
-			fake_machine_run_until(&machine,
-			                       step * 10 * MS + 5 * MS);
+			fake_machine_run_until(&machine, step * 10 * MS + 5 * MS);
 			inject_yields(vm, (unsigned)e->ipis, RIP_IPI);
 			inject_yields(vm, (unsigned)e->ples, RIP_LOCK);
 			inject_irqs(vm, (unsigned)e->irqs);
@@ -186,16 +193,14 @@ static void test_algorithm_branches(void)
 			previous = size;
 			check_pools(vm);
 			/* Profiling ends exactly at the last listed step. */
-			CHECK_EQ(adaptive->profiling,
-			         row->sizes[step + 1] != END);
+			CHECK_EQ(adaptive->profiling, row->sizes[step + 1] != END);
 		}
 		if (!ok)
 			fprintf(stderr, "row: %s\n", row->name);
 		CHECK_EQ(adaptive->last_decision, row->decision);
 		CHECK_EQ(adaptive->decisions, 1);
 		CHECK_EQ(adaptive->next_step, step * 10 * MS + 1000 * MS);
-		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_POOL_RESIZE),
-		         resizes);
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_POOL_RESIZE), resizes);
 		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_COUNTERS), step);
 		/* The decision holds for the whole epoch... */
 		fake_machine_run_until(&machine, step * 10 * MS + 999 * MS);
@@ -262,9 +267,8 @@ static void test_intervals_configurable(void)
 /* Static and non-micro policies never run the controller. */
 static void test_controller_only_for_dynamic(void)
 {
-	static const char *const policies[] = { "credit", "micro-static:2",
-		                                "directed-yield",
-		                                "credit-short" };
+	static const char *const policies[] = {"credit", "micro-static:2", "directed-yield",
+	                                       "credit-short"};
 	unsigned i;
 
 	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {

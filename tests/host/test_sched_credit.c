@@ -63,16 +63,16 @@ struct boost_row {
 static void test_boost_only_on_wake_from_blocked(void)
 {
 	static const struct boost_row rows[] = {
-		{ "blocked UNDER vCPU wakes with BOOST", BOOST_BLOCKED_UNDER,
-		  true, SCHED_PRIORITY_BOOST },
-		{ "blocked OVER vCPU wakes without BOOST", BOOST_BLOCKED_OVER,
-		  false, SCHED_PRIORITY_OVER },
-		{ "runnable mixed vCPU gets a vIRQ: no BOOST",
-		  BOOST_RUNNABLE_MIXED, false, SCHED_PRIORITY_UNDER },
-		{ "wake before the HLT took effect: no BOOST",
-		  BOOST_PENDING_BLOCK, false, SCHED_PRIORITY_UNDER },
-		{ "wake storm on running and runnable vCPUs: no BOOST",
-		  BOOST_IPI_STORM, false, SCHED_PRIORITY_UNDER },
+	    {"blocked UNDER vCPU wakes with BOOST", BOOST_BLOCKED_UNDER, true,
+	     SCHED_PRIORITY_BOOST},
+	    {"blocked OVER vCPU wakes without BOOST", BOOST_BLOCKED_OVER, false,
+	     SCHED_PRIORITY_OVER},
+	    {"runnable mixed vCPU gets a vIRQ: no BOOST", BOOST_RUNNABLE_MIXED, false,
+	     SCHED_PRIORITY_UNDER},
+	    {"wake before the HLT took effect: no BOOST", BOOST_PENDING_BLOCK, false,
+	     SCHED_PRIORITY_UNDER},
+	    {"wake storm on running and runnable vCPUs: no BOOST", BOOST_IPI_STORM, false,
+	     SCHED_PRIORITY_UNDER},
 	};
 	unsigned i;
 
@@ -86,19 +86,16 @@ static void test_boost_only_on_wake_from_blocked(void)
 		CHECK(fake_system_init(&sys, "credit", NULL, 2) == 0);
 		a = fake_vm(&sys, "a", 1, 768, 0, NULL, NULL);
 		b = fake_vm(&sys, "b", 1, 256, 0, NULL, NULL);
-		c = sched_vm_create(&sys, &(struct sched_vm_config){
-		                                  .name = "c", .vcpu_count = 1 });
+		c = sched_vm_create(&sys, &(struct sched_vm_config){.name = "c", .vcpu_count = 1});
 		fake_machine_start(&machine, &sys);
 		fake_machine_run_until(&machine, 31 * MS);
 		/* After the first accounting A is UNDER, B is OVER. */
-		CHECK_EQ(sched_vcpu_priority(&a->vcpus[0]),
-		         SCHED_PRIORITY_UNDER);
+		CHECK_EQ(sched_vcpu_priority(&a->vcpus[0]), SCHED_PRIORITY_UNDER);
 		CHECK_EQ(sched_vcpu_priority(&b->vcpus[0]), SCHED_PRIORITY_OVER);
 		switch (row->setup) {
 		case BOOST_BLOCKED_UNDER:
 		case BOOST_BLOCKED_OVER:
-			v = row->setup == BOOST_BLOCKED_UNDER ? &a->vcpus[0] :
-			                                        &b->vcpus[0];
+			v = row->setup == BOOST_BLOCKED_UNDER ? &a->vcpus[0] : &b->vcpus[0];
 			CHECK_EQ(sched_vcpu_block(v, 0x1000, true), SCHED_OK);
 			fake_schedule(&machine, (unsigned)v->pcpu);
 			CHECK_EQ(v->state, SCHED_VCPU_BLOCKED);
@@ -147,10 +144,8 @@ static void test_boost_only_on_wake_from_blocked(void)
 			CHECK_EQ(sched_vcpu_priority(queued), SCHED_PRIORITY_UNDER);
 			sched_counters_read(&sys, &counters);
 			CHECK_EQ(counters.wakeups, 0);
-			CHECK_EQ(counters.ipis[SCHED_TARGET_RUNNING],
-			         STORM_NOTIFICATIONS);
-			CHECK_EQ(counters.ipis[SCHED_TARGET_PREEMPTED],
-			         STORM_NOTIFICATIONS);
+			CHECK_EQ(counters.ipis[SCHED_TARGET_RUNNING], STORM_NOTIFICATIONS);
+			CHECK_EQ(counters.ipis[SCHED_TARGET_PREEMPTED], STORM_NOTIFICATIONS);
 			break;
 		}
 		}
@@ -166,8 +161,8 @@ static void test_boost_only_on_wake_from_blocked(void)
 /* ---- BOOST preempts after the rate limit; the next tick unboosts ---- */
 
 /* 1 pCPU: A hog; B runs 30..35 ms then blocks; A runs again from 35 ms. */
-static void setup_one_pcpu_b_blocked(const struct sched_params *params,
-                                     struct sched_vm **a, struct sched_vm **b)
+static void setup_one_pcpu_b_blocked(const struct sched_params *params, struct sched_vm **a,
+                                     struct sched_vm **b)
 {
 	CHECK(fake_system_init(&sys, "credit", params, 1) == 0);
 	*a = fake_vm(&sys, "a", 1, 0, 0, NULL, NULL);
@@ -214,16 +209,15 @@ struct ratelimit_row {
 static void test_ratelimit(void)
 {
 	static const struct ratelimit_row rows[] = {
-		{ 1 * MS, 300 * US, 36 * MS, 1 },
-		{ 1 * MS, 2 * MS, 37 * MS, 0 },
-		{ 0, 300 * US, 35 * MS + 300 * US, 0 },
-		{ 5 * MS, 1 * MS, 40 * MS, 1 },
+	    {1 * MS, 300 * US, 36 * MS, 1},
+	    {1 * MS, 2 * MS, 37 * MS, 0},
+	    {0, 300 * US, 35 * MS + 300 * US, 0},
+	    {5 * MS, 1 * MS, 40 * MS, 1},
 	};
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct sched_params params =
-		        params_with(rows[i].ratelimit_ns, true);
+		struct sched_params params = params_with(rows[i].ratelimit_ns, true);
 		struct sched_counters counters;
 		struct sched_vm *a, *b;
 
@@ -231,8 +225,7 @@ static void test_ratelimit(void)
 		fake_now = 35 * MS + rows[i].wake_after_ns;
 		sched_vcpu_wake(&b->vcpus[0]);
 		fake_machine_run_until(&machine, 41 * MS);
-		CHECK_EQ(first_schedule_in(&b->vcpus[0], 35 * MS + 1),
-		         rows[i].b_starts_at_ns);
+		CHECK_EQ(first_schedule_in(&b->vcpus[0], 35 * MS + 1), rows[i].b_starts_at_ns);
 		sched_counters_read(&sys, &counters);
 		CHECK_EQ(counters.ratelimit_holds, rows[i].holds);
 	}
@@ -245,15 +238,15 @@ struct steal_row {
 	bool steal;
 	unsigned block_pcpu; /* whose running vCPU blocks at 1 ms */
 	unsigned steals;
-	int pcpu1_runs;      /* 0: A1, 1: B, -1: idle */
+	int pcpu1_runs; /* 0: A1, 1: B, -1: idle */
 };
 
 static void test_steal(void)
 {
 	static const struct steal_row rows[] = {
-		{ "idle pCPU steals from a busy peer", true, 1, 1, 1 },
-		{ "no stealing when disabled", false, 1, 0, -1 },
-		{ "local work first, no steal", true, 0, 0, 0 },
+	    {"idle pCPU steals from a busy peer", true, 1, 1, 1},
+	    {"no stealing when disabled", false, 1, 0, -1},
+	    {"local work first, no steal", true, 0, 0, 0},
 	};
 	unsigned i;
 
@@ -273,20 +266,20 @@ static void test_steal(void)
 		CHECK_EQ(b->vcpus[0].state, SCHED_VCPU_RUNNABLE);
 		CHECK_EQ(b->vcpus[0].pcpu, 0);
 		fake_now = 1 * MS;
-		sched_vcpu_block(fake_running(&machine, row->block_pcpu), 0,
-		                 false);
+		sched_vcpu_block(fake_running(&machine, row->block_pcpu), 0, false);
 		fake_schedule(&machine, row->block_pcpu);
 		fake_machine_settle(&machine);
 		sched_counters_read(&sys, &counters);
 		CHECK_EQ(counters.steals, row->steals);
-		expect = row->pcpu1_runs == 0 ? &a->vcpus[1] :
-		         row->pcpu1_runs == 1 ? &b->vcpus[0] : NULL;
+		expect = row->pcpu1_runs == 0   ? &a->vcpus[1]
+		         : row->pcpu1_runs == 1 ? &b->vcpus[0]
+		                                : NULL;
 		if (fake_running(&machine, 1) != expect)
 			fprintf(stderr, "row: %s\n", row->name);
 		CHECK(fake_running(&machine, 1) == expect);
 		if (row->steals) {
 			const struct sched_trace_record *r =
-			        fake_trace_find(SCHED_TRACE_MIGRATE, 0);
+			    fake_trace_find(SCHED_TRACE_MIGRATE, 0);
 
 			CHECK(r != NULL);
 			if (r) {
@@ -310,19 +303,14 @@ struct account_row {
 static void test_accounting(void)
 {
 	static const struct account_row rows[] = {
-		/* Each vCPU runs 10 ms (-100, one tick: active), blocks. */
-		{ 2, 1, 1, 256, 512, 100, 300, SCHED_PRIORITY_UNDER,
-		  SCHED_PRIORITY_UNDER },
-		{ 2, 1, 1, 256, 256, 200, 200, SCHED_PRIORITY_UNDER,
-		  SCHED_PRIORITY_UNDER },
-		{ 3, 1, 2, 256, 256, 200, 200, SCHED_PRIORITY_UNDER,
-		  SCHED_PRIORITY_UNDER },
-		/* 600 each > bound 300: stops earning, keeps half. */
-		{ 4, 1, 1, 256, 256, 250, 250, SCHED_PRIORITY_UNDER,
-		  SCHED_PRIORITY_UNDER },
-		/* One pCPU, 300 credits for 200 burnt, 1:4 -> A goes OVER. */
-		{ 1, 1, 1, 256, 1024, -40, 140, SCHED_PRIORITY_OVER,
-		  SCHED_PRIORITY_UNDER },
+	    /* Each vCPU runs 10 ms (-100, one tick: active), blocks. */
+	    {2, 1, 1, 256, 512, 100, 300, SCHED_PRIORITY_UNDER, SCHED_PRIORITY_UNDER},
+	    {2, 1, 1, 256, 256, 200, 200, SCHED_PRIORITY_UNDER, SCHED_PRIORITY_UNDER},
+	    {3, 1, 2, 256, 256, 200, 200, SCHED_PRIORITY_UNDER, SCHED_PRIORITY_UNDER},
+	    /* 600 each > bound 300: stops earning, keeps half. */
+	    {4, 1, 1, 256, 256, 250, 250, SCHED_PRIORITY_UNDER, SCHED_PRIORITY_UNDER},
+	    /* One pCPU, 300 credits for 200 burnt, 1:4 -> A goes OVER. */
+	    {1, 1, 1, 256, 1024, -40, 140, SCHED_PRIORITY_OVER, SCHED_PRIORITY_UNDER},
 	};
 	unsigned i, j, step, p;
 
@@ -332,10 +320,8 @@ static void test_accounting(void)
 		bool all_blocked = false;
 
 		CHECK(fake_system_init(&sys, "credit", NULL, row->pcpus) == 0);
-		a = fake_vm(&sys, "a", row->a_vcpus, row->a_weight, 0, NULL,
-		            NULL);
-		b = fake_vm(&sys, "b", row->b_vcpus, row->b_weight, 0, NULL,
-		            NULL);
+		a = fake_vm(&sys, "a", row->a_vcpus, row->a_weight, 0, NULL, NULL);
+		b = fake_vm(&sys, "b", row->b_vcpus, row->b_weight, 0, NULL, NULL);
 		fake_machine_start(&machine, &sys);
 		for (step = 1; step <= 2 && !all_blocked; step++) {
 			fake_machine_run_until(&machine, step * 10 * MS);
@@ -349,11 +335,9 @@ static void test_accounting(void)
 			}
 			all_blocked = true;
 			for (j = 0; j < row->a_vcpus; j++)
-				all_blocked &= a->vcpus[j].state ==
-				               SCHED_VCPU_BLOCKED;
+				all_blocked &= a->vcpus[j].state == SCHED_VCPU_BLOCKED;
 			for (j = 0; j < row->b_vcpus; j++)
-				all_blocked &= b->vcpus[j].state ==
-				               SCHED_VCPU_BLOCKED;
+				all_blocked &= b->vcpus[j].state == SCHED_VCPU_BLOCKED;
 		}
 		CHECK(all_blocked);
 		for (j = 0; j < row->a_vcpus; j++)
@@ -362,13 +346,11 @@ static void test_accounting(void)
 		CHECK_EQ(sys.counters.accountings, 1);
 		for (j = 0; j < row->a_vcpus; j++) {
 			CHECK_EQ(sched_vcpu_credit(&a->vcpus[j]), row->a_credit);
-			CHECK_EQ(sched_vcpu_priority(&a->vcpus[j]),
-			         row->a_priority);
+			CHECK_EQ(sched_vcpu_priority(&a->vcpus[j]), row->a_priority);
 		}
 		for (j = 0; j < row->b_vcpus; j++) {
 			CHECK_EQ(sched_vcpu_credit(&b->vcpus[j]), row->b_credit);
-			CHECK_EQ(sched_vcpu_priority(&b->vcpus[j]),
-			         row->b_priority);
+			CHECK_EQ(sched_vcpu_priority(&b->vcpus[j]), row->b_priority);
 		}
 	}
 }
@@ -384,10 +366,10 @@ struct weight_row {
 static void test_weights_split_cpu(void)
 {
 	static const struct weight_row rows[] = {
-		{ 1, 1, 256, 512, 200 },
-		{ 1, 1, 256, 256, 100 },
-		{ 2, 2, 256, 512, 200 },
-		{ 2, 1, 256, 512, 100 }, /* one vCPU each: a pCPU each */
+	    {1, 1, 256, 512, 200},
+	    {1, 1, 256, 256, 100},
+	    {2, 2, 256, 512, 200},
+	    {2, 1, 256, 512, 100}, /* one vCPU each: a pCPU each */
 	};
 	unsigned i, j;
 
@@ -397,10 +379,8 @@ static void test_weights_split_cpu(void)
 		uint64_t run_a = 0, run_b = 0, ratio;
 
 		CHECK(fake_system_init(&sys, "credit", NULL, row->pcpus) == 0);
-		a = fake_vm(&sys, "a", row->vcpus_per_vm, row->a_weight, 0,
-		            NULL, NULL);
-		b = fake_vm(&sys, "b", row->vcpus_per_vm, row->b_weight, 0,
-		            NULL, NULL);
+		a = fake_vm(&sys, "a", row->vcpus_per_vm, row->a_weight, 0, NULL, NULL);
+		b = fake_vm(&sys, "b", row->vcpus_per_vm, row->b_weight, 0, NULL, NULL);
 		fake_machine_start(&machine, &sys);
 		fake_machine_run_until(&machine, 3000 * MS);
 		for (j = 0; j < row->vcpus_per_vm; j++) {
@@ -411,13 +391,12 @@ static void test_weights_split_cpu(void)
 		ratio = run_a ? run_b * 100 / run_a : 0;
 		printf("weights %u:%u on %u pCPU(s), %u vCPU(s) each: "
 		       "B/A CPU = %llu%%\n",
-		       row->a_weight, row->b_weight, row->pcpus,
-		       row->vcpus_per_vm, (unsigned long long)ratio);
+		       row->a_weight, row->b_weight, row->pcpus, row->vcpus_per_vm,
+		       (unsigned long long)ratio);
 		CHECK(ratio + 8 >= row->ratio_percent);
 		CHECK(ratio <= row->ratio_percent + 8);
 		/* No CPU time lost: busy time adds up to the interval. */
-		CHECK(run_a + run_b + row->pcpus * 30 * MS >=
-		      row->pcpus * 3000 * MS);
+		CHECK(run_a + run_b + row->pcpus * 30 * MS >= row->pcpus * 3000 * MS);
 	}
 }
 
@@ -431,9 +410,9 @@ struct slice_row {
 static void test_time_slice(void)
 {
 	static const struct slice_row rows[] = {
-		{ "credit", 30 * MS },
-		{ "credit-short", 100 * US },
-		{ "micro-dynamic", 30 * MS },
+	    {"credit", 30 * MS},
+	    {"credit-short", 100 * US},
+	    {"micro-dynamic", 30 * MS},
 	};
 	unsigned i;
 
@@ -449,8 +428,7 @@ static void test_time_slice(void)
 		CHECK(in && in->arg0 == rows[i].slice_ns);
 		fake_machine_run_until(&machine, 3 * rows[i].slice_ns / 2);
 		CHECK(fake_running(&machine, 0) == &b->vcpus[0]);
-		CHECK_EQ(first_schedule_in(&b->vcpus[0], 0),
-		         rows[i].slice_ns);
+		CHECK_EQ(first_schedule_in(&b->vcpus[0], 0), rows[i].slice_ns);
 		(void)a;
 	}
 }
@@ -466,8 +444,8 @@ struct yield_row {
 static void test_yield_order(void)
 {
 	static const struct yield_row rows[] = {
-		{ "yield with an equal waiting: it runs", true, true },
-		{ "yield alone: the yielder runs on", false, false },
+	    {"yield with an equal waiting: it runs", true, true},
+	    {"yield alone: the yielder runs on", false, false},
 	};
 	unsigned i;
 
@@ -482,19 +460,13 @@ static void test_yield_order(void)
 			sched_vcpu_offline(&b->vcpus[0]);
 		fake_machine_start(&machine, &sys);
 		fake_now = 5 * MS;
-		CHECK_EQ(sched_vcpu_yield(&a->vcpus[0], SCHED_YIELD_GUEST, 0,
-		                          false),
-		         SCHED_OK);
+		CHECK_EQ(sched_vcpu_yield(&a->vcpus[0], SCHED_YIELD_GUEST, 0, false), SCHED_OK);
 		d = fake_schedule(&machine, 0);
 		CHECK_EQ(d.switched, rows[i].switched);
-		CHECK(d.vcpu == (rows[i].switched ? &b->vcpus[0] :
-		                                    &a->vcpus[0]));
-		CHECK_EQ(sys.counters.yields[SCHED_YIELD_GUEST]
-		                            [SCHED_CATEGORY_NONE],
-		         1);
+		CHECK(d.vcpu == (rows[i].switched ? &b->vcpus[0] : &a->vcpus[0]));
+		CHECK_EQ(sys.counters.yields[SCHED_YIELD_GUEST][SCHED_CATEGORY_NONE], 1);
 		/* Yielding from a non-running vCPU is refused. */
-		CHECK_EQ(sched_vcpu_yield(&b->vcpus[0], SCHED_YIELD_PLE, 0,
-		                          false),
+		CHECK_EQ(sched_vcpu_yield(&b->vcpus[0], SCHED_YIELD_PLE, 0, false),
 		         rows[i].switched ? SCHED_OK : SCHED_ERR_INVALID);
 	}
 }
@@ -507,8 +479,7 @@ static void test_vcpu_life_cycle(void)
 	struct sched_vcpu *v;
 
 	CHECK(fake_system_init(&sys, "credit", NULL, 1) == 0);
-	a = sched_vm_create(&sys, &(struct sched_vm_config){
-	                                  .name = "a", .vcpu_count = 2 });
+	a = sched_vm_create(&sys, &(struct sched_vm_config){.name = "a", .vcpu_count = 2});
 	CHECK(a != NULL);
 	v = &a->vcpus[0];
 	CHECK_EQ(v->state, SCHED_VCPU_OFFLINE);

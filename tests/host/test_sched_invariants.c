@@ -49,8 +49,7 @@ static struct sched_vcpu *find_state(enum sched_vcpu_state state)
 	unsigned v, i;
 
 	for (v = 0; v < SCHED_MAX_VMS; v++)
-		for (i = 0; sys.vms[v].in_use && i < sys.vms[v].vcpu_count;
-		     i++)
+		for (i = 0; sys.vms[v].in_use && i < sys.vms[v].vcpu_count; i++)
 			if (sys.vms[v].vcpus[i].state == state)
 				return &sys.vms[v].vcpus[i];
 	return NULL;
@@ -200,8 +199,7 @@ static bool corrupt_pinned_owner(void)
 /* Pinned: pCPU 2 claims the vCPU pCPU 0 owns (a vCPU on two pCPUs). */
 static bool corrupt_pinned_double(void)
 {
-	memcpy(sys.pcpus[2].policy_data, sys.pcpus[0].policy_data,
-	       sizeof(void *));
+	memcpy(sys.pcpus[2].policy_data, sys.pcpus[0].policy_data, sizeof(void *));
 	return true;
 }
 
@@ -213,39 +211,29 @@ static void test_invariants_catch_corruption(void)
 		const char *expected;
 		const char *where;
 	} rows[] = {
-		{ "credit", corrupt_runq_length, "runq_length is the length",
-		  "pcpu 0" },
-		{ "credit", corrupt_queued_blocked,
-		  "BLOCKED or OFFLINE vCPU is on no runqueue", "(blocked)" },
-		{ "credit", corrupt_runnable_unlinked,
-		  "RUNNABLE vCPU is on exactly one runqueue", "vcpu" },
-		{ "credit", corrupt_running_not_current,
-		  "RUNNING vCPU is its pCPU's current", "(running)" },
-		{ "credit", corrupt_current_blocked,
-		  "current vCPU is RUNNING there", "pcpu" },
-		{ "credit", corrupt_pcpu_pool, "names that pool", "pcpu 1" },
-		{ "credit", corrupt_mask, "has it in its pcpu_mask", "pcpu 2" },
-		{ "credit", corrupt_master, "master is its lowest pCPU",
-		  "pool 0" },
-		{ "credit", corrupt_pcpu_count, "pcpu_count is the number",
-		  "pool 0" },
-		{ "credit", corrupt_vm_count, "vm_count is the number",
-		  "pool 0" },
-		{ "credit", corrupt_offloaded, "OFFLOADED vCPU is alone",
-		  "(offloaded)" },
-		{ "credit", corrupt_state_value, "state is valid", "(invalid)" },
-		{ "credit", corrupt_link, "well-linked", "pcpu" },
-		{ "credit", corrupt_queued_elsewhere,
-		  "pcpu is the pCPU of its runqueue", "vcpu" },
-		{ "micro-static:1", corrupt_runq_length,
-		  "runq_length is the length", "pcpu 0" },
-		{ "pinned", corrupt_pinned_owner,
-		  "pinned: a vCPU owns a pCPU of its pool that names it",
-		  "vm 0 vcpu 1" },
-		{ "pinned", corrupt_pinned_double,
-		  "pinned: a pCPU's vCPU is of its pool and owns it",
-		  "pcpu 2" },
-		{ "pinned", corrupt_runq_length, "runq_length", "pcpu 0" },
+	    {"credit", corrupt_runq_length, "runq_length is the length", "pcpu 0"},
+	    {"credit", corrupt_queued_blocked, "BLOCKED or OFFLINE vCPU is on no runqueue",
+	     "(blocked)"},
+	    {"credit", corrupt_runnable_unlinked, "RUNNABLE vCPU is on exactly one runqueue",
+	     "vcpu"},
+	    {"credit", corrupt_running_not_current, "RUNNING vCPU is its pCPU's current",
+	     "(running)"},
+	    {"credit", corrupt_current_blocked, "current vCPU is RUNNING there", "pcpu"},
+	    {"credit", corrupt_pcpu_pool, "names that pool", "pcpu 1"},
+	    {"credit", corrupt_mask, "has it in its pcpu_mask", "pcpu 2"},
+	    {"credit", corrupt_master, "master is its lowest pCPU", "pool 0"},
+	    {"credit", corrupt_pcpu_count, "pcpu_count is the number", "pool 0"},
+	    {"credit", corrupt_vm_count, "vm_count is the number", "pool 0"},
+	    {"credit", corrupt_offloaded, "OFFLOADED vCPU is alone", "(offloaded)"},
+	    {"credit", corrupt_state_value, "state is valid", "(invalid)"},
+	    {"credit", corrupt_link, "well-linked", "pcpu"},
+	    {"credit", corrupt_queued_elsewhere, "pcpu is the pCPU of its runqueue", "vcpu"},
+	    {"micro-static:1", corrupt_runq_length, "runq_length is the length", "pcpu 0"},
+	    {"pinned", corrupt_pinned_owner, "pinned: a vCPU owns a pCPU of its pool that names it",
+	     "vm 0 vcpu 1"},
+	    {"pinned", corrupt_pinned_double, "pinned: a pCPU's vCPU is of its pool and owns it",
+	     "pcpu 2"},
+	    {"pinned", corrupt_runq_length, "runq_length", "pcpu 0"},
 	};
 	char error[256];
 	unsigned r;
@@ -255,12 +243,10 @@ static void test_invariants_catch_corruption(void)
 		CHECK(setup(rows[r].policy) == 0);
 		CHECK_EQ(sched_check_invariants(&sys, error, sizeof(error)), 0);
 		if (!rows[r].corrupt()) {
-			TEST_FAIL_("%s: set-up lacks the state to corrupt",
-			           rows[r].policy);
+			TEST_FAIL_("%s: set-up lacks the state to corrupt", rows[r].policy);
 			continue;
 		}
-		CHECK_EQ(sched_check_invariants(&sys, error, sizeof(error)),
-		         -1);
+		CHECK_EQ(sched_check_invariants(&sys, error, sizeof(error)), -1);
 		CHECK_CONTAINS(error, rows[r].expected);
 		CHECK_CONTAINS(error, rows[r].where);
 	}
@@ -270,8 +256,7 @@ static void test_invariants_catch_corruption(void)
 static void test_invariants_hold(void)
 {
 	static const char *const policies[] = {
-		"credit", "credit-short", "directed-yield", "micro-static:1",
-		"micro-dynamic", "pinned",
+	    "credit", "credit-short", "directed-yield", "micro-static:1", "micro-dynamic", "pinned",
 	};
 	char error[256];
 	unsigned i;
@@ -293,7 +278,7 @@ static void test_invariants_core_flag(void)
 	static const struct {
 		bool enabled;
 		unsigned panics;
-	} rows[] = { { false, 0 }, { true, 1 } };
+	} rows[] = {{false, 0}, {true, 1}};
 	struct sched_params params;
 	struct sched_counters counters;
 	unsigned r;

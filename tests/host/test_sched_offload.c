@@ -16,11 +16,11 @@
 #define US SCHED_NS_PER_US
 
 /* The fake guest kernel: address ranges per category. */
-#define RIP_NONE 0x0500u
-#define RIP_LOCK 0x1010u     /* e.g. _raw_spin_lock                */
-#define RIP_IPI 0x2010u      /* e.g. smp_call_function_many        */
+#define RIP_NONE     0x0500u
+#define RIP_LOCK     0x1010u /* e.g. _raw_spin_lock                */
+#define RIP_IPI      0x2010u /* e.g. smp_call_function_many        */
 #define RIP_CRITICAL 0x3010u /* e.g. _raw_spin_unlock_irqrestore   */
-#define RIP_HALT 0x4010u     /* e.g. native_safe_halt              */
+#define RIP_HALT     0x4010u /* e.g. native_safe_halt              */
 
 struct fake_range {
 	uint64_t start, end;
@@ -28,11 +28,11 @@ struct fake_range {
 };
 
 static const struct fake_range fake_kernel[] = {
-	{ 0x1000, 0x1100, SCHED_CATEGORY_LOCK_SPIN },
-	{ 0x2000, 0x2100, SCHED_CATEGORY_IPI_WAIT },
-	{ 0x3000, 0x3100, SCHED_CATEGORY_CRITICAL },
-	{ 0x4000, 0x4100, SCHED_CATEGORY_HALT },
-	{ 0, 0, SCHED_CATEGORY_NONE },
+    {0x1000, 0x1100, SCHED_CATEGORY_LOCK_SPIN},
+    {0x2000, 0x2100, SCHED_CATEGORY_IPI_WAIT},
+    {0x3000, 0x3100, SCHED_CATEGORY_CRITICAL},
+    {0x4000, 0x4100, SCHED_CATEGORY_HALT},
+    {0, 0, SCHED_CATEGORY_NONE},
 };
 
 static enum sched_category table_classify(const void *context, uint64_t rip)
@@ -50,8 +50,7 @@ static struct fake_machine machine;
 
 /* Build the scenario; returns VM "a". Sibling i (0-2) is preempted at
  * rip[i] with kernel mode kernel[i]. */
-static struct sched_vm *setup_yield_scenario(const char *policy,
-                                             const uint64_t rip[3],
+static struct sched_vm *setup_yield_scenario(const char *policy, const uint64_t rip[3],
                                              const bool kernel[3])
 {
 	struct sched_vm *a;
@@ -101,48 +100,126 @@ struct yield_row {
 static void test_yield_offload_decisions(void)
 {
 	static const struct yield_row rows[] = {
-		{ "lock-spin: offload preempted CRITICAL kernel siblings",
-		  "micro-static:3", SCHED_YIELD_PLE, RIP_LOCK, true,
-		  { RIP_CRITICAL, RIP_NONE, RIP_CRITICAL }, { true, true, false },
-		  SCHED_CATEGORY_LOCK_SPIN, 0x1, SCHED_OFFLOAD_LOCK_SPIN, 0, 0 },
-		{ "lock-spin from a guest yield works the same",
-		  "micro-static:3", SCHED_YIELD_GUEST, RIP_LOCK, true,
-		  { RIP_NONE, RIP_CRITICAL, RIP_LOCK }, { true, true, true },
-		  SCHED_CATEGORY_LOCK_SPIN, 0x2, SCHED_OFFLOAD_LOCK_SPIN, 0, 0 },
-		{ "ipi-wait: offload every preempted sibling", "micro-static:3",
-		  SCHED_YIELD_PLE, RIP_IPI, true,
-		  { RIP_NONE, RIP_CRITICAL, RIP_NONE }, { false, true, true },
-		  SCHED_CATEGORY_IPI_WAIT, 0x7, SCHED_OFFLOAD_IPI_WAIT, 0, 0 },
-		{ "ipi-wait, one micro pCPU: one offload, two failures",
-		  "micro-static:1", SCHED_YIELD_PLE, RIP_IPI, true,
-		  { RIP_NONE, RIP_NONE, RIP_NONE }, { true, true, true },
-		  SCHED_CATEGORY_IPI_WAIT, 0x1, SCHED_OFFLOAD_IPI_WAIT, 2, 0 },
-		{ "ipi-wait, micro-dynamic at 0 pCPUs: three failures",
-		  "micro-dynamic", SCHED_YIELD_PLE, RIP_IPI, true,
-		  { RIP_NONE, RIP_NONE, RIP_NONE }, { true, true, true },
-		  SCHED_CATEGORY_IPI_WAIT, 0x0, SCHED_OFFLOAD_IPI_WAIT, 3, 0 },
-		{ "halt: plain yield", "micro-static:3", SCHED_YIELD_PLE,
-		  RIP_HALT, true, { RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL },
-		  { true, true, true }, SCHED_CATEGORY_HALT, 0x0,
-		  SCHED_OFFLOAD_LOCK_SPIN, 0, 0 },
-		{ "uncategorised RIP: plain yield", "micro-static:3",
-		  SCHED_YIELD_GUEST, RIP_NONE, true,
-		  { RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL },
-		  { true, true, true }, SCHED_CATEGORY_NONE, 0x0,
-		  SCHED_OFFLOAD_LOCK_SPIN, 0, 0 },
-		{ "user-mode RIP is never classified", "micro-static:3",
-		  SCHED_YIELD_PLE, RIP_LOCK, false,
-		  { RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL },
-		  { true, true, true }, SCHED_CATEGORY_NONE, 0x0,
-		  SCHED_OFFLOAD_LOCK_SPIN, 0, 0 },
-		{ "credit baseline: counted as disabled", "credit",
-		  SCHED_YIELD_PLE, RIP_LOCK, true,
-		  { RIP_CRITICAL, RIP_NONE, RIP_NONE }, { true, true, true },
-		  SCHED_CATEGORY_LOCK_SPIN, 0x0, SCHED_OFFLOAD_LOCK_SPIN, 0, 1 },
-		{ "credit-short, ipi-wait: disabled x3", "credit-short",
-		  SCHED_YIELD_PLE, RIP_IPI, true,
-		  { RIP_NONE, RIP_NONE, RIP_NONE }, { true, true, true },
-		  SCHED_CATEGORY_IPI_WAIT, 0x0, SCHED_OFFLOAD_IPI_WAIT, 0, 3 },
+	    {"lock-spin: offload preempted CRITICAL kernel siblings",
+	     "micro-static:3",
+	     SCHED_YIELD_PLE,
+	     RIP_LOCK,
+	     true,
+	     {RIP_CRITICAL, RIP_NONE, RIP_CRITICAL},
+	     {true, true, false},
+	     SCHED_CATEGORY_LOCK_SPIN,
+	     0x1,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     0},
+	    {"lock-spin from a guest yield works the same",
+	     "micro-static:3",
+	     SCHED_YIELD_GUEST,
+	     RIP_LOCK,
+	     true,
+	     {RIP_NONE, RIP_CRITICAL, RIP_LOCK},
+	     {true, true, true},
+	     SCHED_CATEGORY_LOCK_SPIN,
+	     0x2,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     0},
+	    {"ipi-wait: offload every preempted sibling",
+	     "micro-static:3",
+	     SCHED_YIELD_PLE,
+	     RIP_IPI,
+	     true,
+	     {RIP_NONE, RIP_CRITICAL, RIP_NONE},
+	     {false, true, true},
+	     SCHED_CATEGORY_IPI_WAIT,
+	     0x7,
+	     SCHED_OFFLOAD_IPI_WAIT,
+	     0,
+	     0},
+	    {"ipi-wait, one micro pCPU: one offload, two failures",
+	     "micro-static:1",
+	     SCHED_YIELD_PLE,
+	     RIP_IPI,
+	     true,
+	     {RIP_NONE, RIP_NONE, RIP_NONE},
+	     {true, true, true},
+	     SCHED_CATEGORY_IPI_WAIT,
+	     0x1,
+	     SCHED_OFFLOAD_IPI_WAIT,
+	     2,
+	     0},
+	    {"ipi-wait, micro-dynamic at 0 pCPUs: three failures",
+	     "micro-dynamic",
+	     SCHED_YIELD_PLE,
+	     RIP_IPI,
+	     true,
+	     {RIP_NONE, RIP_NONE, RIP_NONE},
+	     {true, true, true},
+	     SCHED_CATEGORY_IPI_WAIT,
+	     0x0,
+	     SCHED_OFFLOAD_IPI_WAIT,
+	     3,
+	     0},
+	    {"halt: plain yield",
+	     "micro-static:3",
+	     SCHED_YIELD_PLE,
+	     RIP_HALT,
+	     true,
+	     {RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL},
+	     {true, true, true},
+	     SCHED_CATEGORY_HALT,
+	     0x0,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     0},
+	    {"uncategorised RIP: plain yield",
+	     "micro-static:3",
+	     SCHED_YIELD_GUEST,
+	     RIP_NONE,
+	     true,
+	     {RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL},
+	     {true, true, true},
+	     SCHED_CATEGORY_NONE,
+	     0x0,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     0},
+	    {"user-mode RIP is never classified",
+	     "micro-static:3",
+	     SCHED_YIELD_PLE,
+	     RIP_LOCK,
+	     false,
+	     {RIP_CRITICAL, RIP_CRITICAL, RIP_CRITICAL},
+	     {true, true, true},
+	     SCHED_CATEGORY_NONE,
+	     0x0,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     0},
+	    {"credit baseline: counted as disabled",
+	     "credit",
+	     SCHED_YIELD_PLE,
+	     RIP_LOCK,
+	     true,
+	     {RIP_CRITICAL, RIP_NONE, RIP_NONE},
+	     {true, true, true},
+	     SCHED_CATEGORY_LOCK_SPIN,
+	     0x0,
+	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
+	     1},
+	    {"credit-short, ipi-wait: disabled x3",
+	     "credit-short",
+	     SCHED_YIELD_PLE,
+	     RIP_IPI,
+	     true,
+	     {RIP_NONE, RIP_NONE, RIP_NONE},
+	     {true, true, true},
+	     SCHED_CATEGORY_IPI_WAIT,
+	     0x0,
+	     SCHED_OFFLOAD_IPI_WAIT,
+	     0,
+	     3},
 	};
 	unsigned i, s;
 
@@ -155,13 +232,10 @@ static void test_yield_offload_decisions(void)
 		unsigned offloaded = 0, expected = 0;
 		uint64_t until;
 
-		a = setup_yield_scenario(row->policy, row->sibling_rip,
-		                         row->sibling_kernel);
+		a = setup_yield_scenario(row->policy, row->sibling_rip, row->sibling_kernel);
 		yielder = &a->vcpus[3];
 		fake_trace_count = 0;
-		CHECK_EQ(sched_vcpu_yield(yielder, row->source, row->rip,
-		                          row->kernel),
-		         SCHED_OK);
+		CHECK_EQ(sched_vcpu_yield(yielder, row->source, row->rip, row->kernel), SCHED_OK);
 		sched_counters_read(&sys, &counters);
 		CHECK_EQ(counters.yields[row->source][row->category], 1);
 		y = fake_trace_find(SCHED_TRACE_YIELD, 0);
@@ -172,14 +246,12 @@ static void test_yield_offload_decisions(void)
 		for (s = 0; s < 3; s++)
 			expected += (row->offloaded_mask >> s) & 1;
 		if (offloaded != row->offloaded_mask)
-			fprintf(stderr, "row: %s: offloaded 0x%x\n", row->name,
-			        offloaded);
+			fprintf(stderr, "row: %s: offloaded 0x%x\n", row->name, offloaded);
 		CHECK_EQ(offloaded, row->offloaded_mask);
 		CHECK_EQ(counters.offloads[row->cause], expected);
 		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_OFFLOAD), expected);
 		CHECK_EQ(counters.offload_failures[row->cause], row->failures);
-		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_OFFLOAD_FAILED),
-		         row->failures);
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_OFFLOAD_FAILED), row->failures);
 		CHECK_EQ(counters.offload_disabled[row->cause], row->disabled);
 		/* The yielder leaves; offloaded vCPUs run one micro slice on
 		 * their micro pCPUs and go back to their home pCPUs. */
@@ -187,8 +259,7 @@ static void test_yield_offload_decisions(void)
 		fake_machine_settle(&machine);
 		for (s = 0; s < 3; s++)
 			if (row->offloaded_mask >> s & 1)
-				CHECK(sys.pcpus[a->vcpus[s].pcpu].pool ==
-				      sys.pools[0].micro_child);
+				CHECK(sys.pcpus[a->vcpus[s].pcpu].pool == sys.pools[0].micro_child);
 		until = fake_now + 100 * US;
 		fake_machine_run_until(&machine, until);
 		CHECK_EQ(sys.counters.micro_returns, expected);
@@ -219,7 +290,7 @@ struct notify_row {
 	bool irq;
 	enum target_setup setup;
 	enum sched_target_state bucket;
-	bool offloaded;      /* by this notification */
+	bool offloaded; /* by this notification */
 	unsigned disabled;
 	unsigned adaptive_irqs;
 };
@@ -227,33 +298,23 @@ struct notify_row {
 static void test_ipi_and_irq_targets(void)
 {
 	static const struct notify_row rows[] = {
-		{ "micro-static:1", false, TARGET_PREEMPTED,
-		  SCHED_TARGET_PREEMPTED, true, 0, 0 },
-		{ "micro-static:1", true, TARGET_PREEMPTED,
-		  SCHED_TARGET_PREEMPTED, true, 0, 1 },
-		{ "micro-static:1", false, TARGET_RUNNING, SCHED_TARGET_RUNNING,
-		  false, 0, 0 },
-		{ "micro-static:1", true, TARGET_RUNNING, SCHED_TARGET_RUNNING,
-		  false, 0, 0 },
-		{ "micro-static:1", false, TARGET_BLOCKED, SCHED_TARGET_BLOCKED,
-		  false, 0, 0 },
-		{ "micro-static:1", true, TARGET_OFFLOADED,
-		  SCHED_TARGET_OFFLOADED, false, 0, 1 },
-		{ "micro-static:1", false, TARGET_OFFLINE, SCHED_TARGET_OFFLINE,
-		  false, 0, 0 },
-		{ "credit", true, TARGET_PREEMPTED, SCHED_TARGET_PREEMPTED,
-		  false, 1, 1 },
-		{ "directed-yield", false, TARGET_PREEMPTED,
-		  SCHED_TARGET_PREEMPTED, false, 1, 0 },
+	    {"micro-static:1", false, TARGET_PREEMPTED, SCHED_TARGET_PREEMPTED, true, 0, 0},
+	    {"micro-static:1", true, TARGET_PREEMPTED, SCHED_TARGET_PREEMPTED, true, 0, 1},
+	    {"micro-static:1", false, TARGET_RUNNING, SCHED_TARGET_RUNNING, false, 0, 0},
+	    {"micro-static:1", true, TARGET_RUNNING, SCHED_TARGET_RUNNING, false, 0, 0},
+	    {"micro-static:1", false, TARGET_BLOCKED, SCHED_TARGET_BLOCKED, false, 0, 0},
+	    {"micro-static:1", true, TARGET_OFFLOADED, SCHED_TARGET_OFFLOADED, false, 0, 1},
+	    {"micro-static:1", false, TARGET_OFFLINE, SCHED_TARGET_OFFLINE, false, 0, 0},
+	    {"credit", true, TARGET_PREEMPTED, SCHED_TARGET_PREEMPTED, false, 1, 1},
+	    {"directed-yield", false, TARGET_PREEMPTED, SCHED_TARGET_PREEMPTED, false, 1, 0},
 	};
-	static const uint64_t rips[3] = { RIP_NONE, RIP_NONE, RIP_NONE };
-	static const bool kernel[3] = { true, true, true };
+	static const uint64_t rips[3] = {RIP_NONE, RIP_NONE, RIP_NONE};
+	static const bool kernel[3] = {true, true, true};
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct notify_row *row = &rows[i];
-		struct sched_vm *a = setup_yield_scenario(row->policy, rips,
-		                                          kernel);
+		struct sched_vm *a = setup_yield_scenario(row->policy, rips, kernel);
 		struct sched_vcpu *t = &a->vcpus[0];
 		struct sched_counters counters;
 		uint64_t *buckets;
@@ -289,24 +350,20 @@ static void test_ipi_and_irq_targets(void)
 		buckets = row->irq ? counters.virqs : counters.ipis;
 		CHECK_EQ(buckets[row->bucket], 1);
 		CHECK_EQ(counters.offloads[SCHED_OFFLOAD_IPI] +
-		                 counters.offloads[SCHED_OFFLOAD_VIRQ] -
-		                 offloads_before,
+		             counters.offloads[SCHED_OFFLOAD_VIRQ] - offloads_before,
 		         row->offloaded ? 1 : 0);
-		CHECK_EQ(counters.offloads[row->irq ? SCHED_OFFLOAD_IPI :
-		                                      SCHED_OFFLOAD_VIRQ],
+		CHECK_EQ(counters.offloads[row->irq ? SCHED_OFFLOAD_IPI : SCHED_OFFLOAD_VIRQ],
 		         row->setup == TARGET_OFFLOADED && row->irq ? 1 : 0);
-		CHECK_EQ(counters.offload_disabled[row->irq ?
-		                                           SCHED_OFFLOAD_VIRQ :
-		                                           SCHED_OFFLOAD_IPI],
-		         row->disabled);
+		CHECK_EQ(
+		    counters.offload_disabled[row->irq ? SCHED_OFFLOAD_VIRQ : SCHED_OFFLOAD_IPI],
+		    row->disabled);
 		CHECK_EQ(sys.pools[0].adaptive.now.irqs, row->adaptive_irqs);
 		if (row->offloaded) {
 			const struct sched_trace_record *r =
-			        fake_trace_find(SCHED_TRACE_OFFLOAD, 0);
+			    fake_trace_find(SCHED_TRACE_OFFLOAD, 0);
 
 			CHECK_EQ(t->state, SCHED_VCPU_OFFLOADED);
-			CHECK(r && r->arg1 == (row->irq ? SCHED_OFFLOAD_VIRQ :
-			                                  SCHED_OFFLOAD_IPI));
+			CHECK(r && r->arg1 == (row->irq ? SCHED_OFFLOAD_VIRQ : SCHED_OFFLOAD_IPI));
 			CHECK(r && r->arg0 == 3); /* the micro pCPU */
 		}
 	}
@@ -318,27 +375,28 @@ struct directed_row {
 	const char *name;
 	enum sched_yield_source source;
 	bool sibling_kernel[3];
-	int target;          /* sibling index, -1 = none */
+	int target; /* sibling index, -1 = none */
 	unsigned failures;
 };
 
 static void test_directed_yield(void)
 {
 	static const struct directed_row rows[] = {
-		{ "prefers a sibling preempted in kernel mode", SCHED_YIELD_PLE,
-		  { false, true, false }, 1, 0 },
-		{ "else the next preempted sibling", SCHED_YIELD_PLE,
-		  { false, false, false }, 0, 0 },
-		{ "guest yields are plain", SCHED_YIELD_GUEST,
-		  { true, true, true }, -1, 0 },
+	    {"prefers a sibling preempted in kernel mode",
+	     SCHED_YIELD_PLE,
+	     {false, true, false},
+	     1,
+	     0},
+	    {"else the next preempted sibling", SCHED_YIELD_PLE, {false, false, false}, 0, 0},
+	    {"guest yields are plain", SCHED_YIELD_GUEST, {true, true, true}, -1, 0},
 	};
-	static const uint64_t rips[3] = { RIP_CRITICAL, RIP_NONE, RIP_NONE };
+	static const uint64_t rips[3] = {RIP_CRITICAL, RIP_NONE, RIP_NONE};
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct directed_row *row = &rows[i];
-		struct sched_vm *a = setup_yield_scenario(
-		        "directed-yield", rips, row->sibling_kernel);
+		struct sched_vm *a =
+		    setup_yield_scenario("directed-yield", rips, row->sibling_kernel);
 		struct sched_vcpu *yielder = &a->vcpus[3];
 		struct sched_counters counters;
 		const struct sched_trace_record *r;
@@ -352,15 +410,12 @@ static void test_directed_yield(void)
 		CHECK_EQ(counters.directed_yield_failures, row->failures);
 		CHECK_EQ(counters.offloads[SCHED_OFFLOAD_LOCK_SPIN], 0);
 		if (row->target < 0) {
-			CHECK_EQ(fake_trace_count_event(
-			                 SCHED_TRACE_DIRECTED_YIELD),
-			         0);
+			CHECK_EQ(fake_trace_count_event(SCHED_TRACE_DIRECTED_YIELD), 0);
 			continue;
 		}
 		r = fake_trace_find(SCHED_TRACE_DIRECTED_YIELD, 0);
 		CHECK(r && r->arg0 == (uint64_t)row->target);
-		CHECK(fake_kicked_mask &
-		      (1ull << a->vcpus[row->target].pcpu));
+		CHECK(fake_kicked_mask & (1ull << a->vcpus[row->target].pcpu));
 		fake_schedule(&machine, yielder_pcpu);
 		fake_machine_settle(&machine);
 		/* The target runs now on the pCPU it was queued on. */
@@ -393,26 +448,21 @@ struct sample_row {
 static void test_yields_feed_profile_counters(void)
 {
 	static const struct sample_row rows[] = {
-		{ SCHED_YIELD_PLE, RIP_IPI, true, 1, 0 },
-		{ SCHED_YIELD_GUEST, RIP_IPI, true, 1, 0 },
-		{ SCHED_YIELD_PLE, RIP_LOCK, true, 0, 1 },
-		{ SCHED_YIELD_GUEST, RIP_LOCK, true, 0, 1 },
-		{ SCHED_YIELD_PLE, RIP_NONE, false, 0, 1 },
-		{ SCHED_YIELD_PLE, RIP_HALT, true, 0, 0 },
-		{ SCHED_YIELD_GUEST, RIP_NONE, true, 0, 0 },
+	    {SCHED_YIELD_PLE, RIP_IPI, true, 1, 0},    {SCHED_YIELD_GUEST, RIP_IPI, true, 1, 0},
+	    {SCHED_YIELD_PLE, RIP_LOCK, true, 0, 1},   {SCHED_YIELD_GUEST, RIP_LOCK, true, 0, 1},
+	    {SCHED_YIELD_PLE, RIP_NONE, false, 0, 1},  {SCHED_YIELD_PLE, RIP_HALT, true, 0, 0},
+	    {SCHED_YIELD_GUEST, RIP_NONE, true, 0, 0},
 	};
-	static const uint64_t rips[3] = { RIP_NONE, RIP_NONE, RIP_NONE };
-	static const bool kernel[3] = { true, true, true };
+	static const uint64_t rips[3] = {RIP_NONE, RIP_NONE, RIP_NONE};
+	static const bool kernel[3] = {true, true, true};
 	unsigned i;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct sched_vm *a = setup_yield_scenario("credit", rips,
-		                                          kernel);
+		struct sched_vm *a = setup_yield_scenario("credit", rips, kernel);
 		struct sched_adaptive_sample *now = &sys.pools[0].adaptive.now;
 
 		memset(now, 0, sizeof(*now));
-		sched_vcpu_yield(&a->vcpus[3], rows[i].source, rows[i].rip,
-		                 rows[i].kernel);
+		sched_vcpu_yield(&a->vcpus[3], rows[i].source, rows[i].rip, rows[i].kernel);
 		CHECK_EQ(now->ipis, rows[i].ipis);
 		CHECK_EQ(now->ples, rows[i].ples);
 		CHECK_EQ(now->irqs, 0);

@@ -19,8 +19,8 @@ static struct sched_system sys;
 static struct fake_machine machine;
 
 /* "vm:vcpu" per pCPU the machine runs, or -1 for idle. */
-#define RUN(vm, vcpu) ((vm) * 100 + (vcpu))
-#define IDLE (-1)
+#define RUN(vm, vcpu) ((vm)*100 + (vcpu))
+#define IDLE          (-1)
 
 static int running_id(unsigned pcpu)
 {
@@ -35,8 +35,7 @@ static void check_running(const int *expected, unsigned pcpus)
 
 	for (p = 0; p < pcpus; p++) {
 		if (running_id(p) != expected[p])
-			TEST_FAIL_("pCPU %u runs %d, expected %d", p,
-			           running_id(p), expected[p]);
+			TEST_FAIL_("pCPU %u runs %d, expected %d", p, running_id(p), expected[p]);
 	}
 }
 
@@ -70,35 +69,34 @@ static void test_pinned_placement(void)
 		int running[4];
 		unsigned waiting;
 	} rows[] = {
-		{ "two VMs fill four pCPUs", 4, { 2, 2, 0 },
-		  { RUN(0, 0), RUN(0, 1), RUN(1, 0), RUN(1, 1) }, 0 },
-		{ "three 1-vCPU VMs, one pCPU left free", 4, { 1, 1, 1 },
-		  { RUN(0, 0), RUN(1, 0), RUN(2, 0), IDLE }, 0 },
-		{ "more vCPUs than pCPUs: the rest waits", 2, { 3, 0, 0 },
-		  { RUN(0, 0), RUN(0, 1) }, 1 },
-		{ "second VM waits entirely", 2, { 2, 2, 0 },
-		  { RUN(0, 0), RUN(0, 1) }, 2 },
+	    {"two VMs fill four pCPUs",
+	     4,
+	     {2, 2, 0},
+	     {RUN(0, 0), RUN(0, 1), RUN(1, 0), RUN(1, 1)},
+	     0},
+	    {"three 1-vCPU VMs, one pCPU left free",
+	     4,
+	     {1, 1, 1},
+	     {RUN(0, 0), RUN(1, 0), RUN(2, 0), IDLE},
+	     0},
+	    {"more vCPUs than pCPUs: the rest waits", 2, {3, 0, 0}, {RUN(0, 0), RUN(0, 1)}, 1},
+	    {"second VM waits entirely", 2, {2, 2, 0}, {RUN(0, 0), RUN(0, 1)}, 2},
 	};
 	unsigned r, v, waiting;
 
 	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		test_current_name = rows[r].name;
-		CHECK(fake_system_init(&sys, "pinned", NULL, rows[r].pcpus) ==
-		      0);
+		CHECK(fake_system_init(&sys, "pinned", NULL, rows[r].pcpus) == 0);
 		for (v = 0; v < 3 && rows[r].vms[v]; v++)
-			CHECK(fake_vm(&sys, "vm", rows[r].vms[v], 0, 0, NULL,
-			              NULL) != NULL);
+			CHECK(fake_vm(&sys, "vm", rows[r].vms[v], 0, 0, NULL, NULL) != NULL);
 		fake_machine_start(&machine, &sys);
 		check_running(rows[r].running, rows[r].pcpus);
 		waiting = 0;
 		for (v = 0; v < SCHED_MAX_VMS; v++) {
 			unsigned i;
 
-			for (i = 0; sys.vms[v].in_use &&
-			            i < sys.vms[v].vcpu_count;
-			     i++) {
-				const struct sched_vcpu *vcpu =
-				        &sys.vms[v].vcpus[i];
+			for (i = 0; sys.vms[v].in_use && i < sys.vms[v].vcpu_count; i++) {
+				const struct sched_vcpu *vcpu = &sys.vms[v].vcpus[i];
 
 				if (vcpu->state == SCHED_VCPU_RUNNABLE &&
 				    vcpu->pcpu == SCHED_NO_PCPU)
@@ -114,7 +112,7 @@ static void test_pinned_placement(void)
 
 static void test_pinned_never_preempted(void)
 {
-	static const int expected[2] = { RUN(0, 0), RUN(0, 1) };
+	static const int expected[2] = {RUN(0, 0), RUN(0, 1)};
 	struct sched_vm *vm;
 	struct sched_vcpu *waiter;
 
@@ -148,8 +146,8 @@ static void test_pinned_never_preempted(void)
 
 static void test_pinned_block_idle_wake(void)
 {
-	static const int before[2] = { RUN(0, 0), RUN(0, 1) };
-	static const int blocked[2] = { IDLE, RUN(0, 1) };
+	static const int before[2] = {RUN(0, 0), RUN(0, 1)};
+	static const int blocked[2] = {IDLE, RUN(0, 1)};
 	struct sched_vm *vm;
 
 	vm = start_one_vm(2, 3);
@@ -185,9 +183,9 @@ static void test_pinned_fifo_gets_released_pcpu(void)
 		const char *name;
 		enum release_how how;
 	} rows[] = {
-		{ "running vCPU goes offline", RELEASE_RUNNING },
-		{ "blocked vCPU goes offline", RELEASE_BLOCKED },
-		{ "woken, still queued vCPU goes offline", RELEASE_QUEUED },
+	    {"running vCPU goes offline", RELEASE_RUNNING},
+	    {"blocked vCPU goes offline", RELEASE_BLOCKED},
+	    {"woken, still queued vCPU goes offline", RELEASE_QUEUED},
 	};
 	unsigned r;
 
@@ -235,7 +233,7 @@ static void test_pinned_fifo_gets_released_pcpu(void)
 
 static void test_pinned_online_again_waits(void)
 {
-	static const int expected[2] = { RUN(1, 0), RUN(0, 1) };
+	static const int expected[2] = {RUN(1, 0), RUN(0, 1)};
 	struct sched_vm *a, *b;
 
 	CHECK(fake_system_init(&sys, "pinned", NULL, 2) == 0);
@@ -261,7 +259,7 @@ static void test_pinned_online_again_waits(void)
 
 static void test_pinned_yield_keeps_pcpu(void)
 {
-	static const int expected[1] = { RUN(0, 0) };
+	static const int expected[1] = {RUN(0, 0)};
 	struct sched_vm *vm;
 	unsigned long switches;
 	unsigned source;
@@ -272,9 +270,7 @@ static void test_pinned_yield_keeps_pcpu(void)
 			return;
 		switches = sys.counters.context_switches;
 		fake_now = 2 * MS;
-		CHECK_EQ(sched_vcpu_yield(&vm->vcpus[0],
-		                          (enum sched_yield_source)source, 0,
-		                          true),
+		CHECK_EQ(sched_vcpu_yield(&vm->vcpus[0], (enum sched_yield_source)source, 0, true),
 		         SCHED_OK);
 		fake_schedule(&machine, 0);
 		check_running(expected, 1);
@@ -289,8 +285,7 @@ static void test_pinned_yield_keeps_pcpu(void)
 
 static void test_pinned_two_vms(void)
 {
-	static const int expected[4] = { RUN(0, 0), RUN(0, 1), RUN(1, 0),
-		                         RUN(1, 1) };
+	static const int expected[4] = {RUN(0, 0), RUN(0, 1), RUN(1, 0), RUN(1, 1)};
 	struct sched_vm *a, *b;
 	unsigned i;
 
@@ -317,8 +312,8 @@ static void test_pinned_two_vms(void)
 
 static void test_pinned_pool_pcpus(void)
 {
-	static const int shrunk[2] = { RUN(0, 0), IDLE };
-	static const int grown[2] = { RUN(0, 0), RUN(0, 1) };
+	static const int shrunk[2] = {RUN(0, 0), IDLE};
+	static const int grown[2] = {RUN(0, 0), RUN(0, 1)};
 	struct sched_vm *vm;
 
 	vm = start_one_vm(2, 2);
@@ -345,8 +340,7 @@ static void test_pinned_pool_beside_credit(void)
 	int pool;
 
 	CHECK(fake_system_init(&sys, "credit", NULL, 4) == 0);
-	CHECK_EQ(sched_policy_parse("pinned", &pinned, error, sizeof(error)),
-	         SCHED_OK);
+	CHECK_EQ(sched_policy_parse("pinned", &pinned, error, sizeof(error)), SCHED_OK);
 	pool = sched_pool_create(&sys, "pin", &pinned, NULL);
 	CHECK(pool > 0);
 	CHECK_EQ(sched_pool_remove_pcpu(&sys, 0, 2), SCHED_OK);
@@ -398,14 +392,12 @@ static void test_pinned_random_operations(void)
 	int pool;
 
 	CHECK(fake_system_init(&sys, "pinned", NULL, 4) == 0);
-	CHECK_EQ(sched_policy_parse("credit", &credit, error, sizeof(error)),
-	         SCHED_OK);
+	CHECK_EQ(sched_policy_parse("credit", &credit, error, sizeof(error)), SCHED_OK);
 	pool = sched_pool_create(&sys, "credit", &credit, NULL);
 	CHECK_EQ(sched_pool_remove_pcpu(&sys, 0, 3), SCHED_OK);
 	CHECK_EQ(sched_pool_add_pcpu(&sys, pool, 3), SCHED_OK);
 	for (i = 0; i < 3; i++) {
-		vms[i] = fake_vm(&sys, "vm", 2 + i, 0, i == 2 ? pool : 0, NULL,
-		                 NULL);
+		vms[i] = fake_vm(&sys, "vm", 2 + i, 0, i == 2 ? pool : 0, NULL, NULL);
 		CHECK(vms[i] != NULL);
 		if (!vms[i])
 			return;
@@ -413,8 +405,7 @@ static void test_pinned_random_operations(void)
 	fake_machine_start(&machine, &sys);
 	for (step = 0; step < 4000; step++) {
 		struct sched_vm *vm = vms[random_next(&state) % 3];
-		struct sched_vcpu *vcpu =
-		        &vm->vcpus[random_next(&state) % vm->vcpu_count];
+		struct sched_vcpu *vcpu = &vm->vcpus[random_next(&state) % vm->vcpu_count];
 
 		switch (random_next(&state) % 9) {
 		case 0:
@@ -438,20 +429,15 @@ static void test_pinned_random_operations(void)
 			break;
 		case 7:
 			if (sys.pcpus[2].pool == 0)
-				CHECK(sched_pool_remove_pcpu(&sys, 0, 2) !=
-				              SCHED_OK ||
-				      sched_pool_add_pcpu(&sys, pool, 2) ==
-				              SCHED_OK);
+				CHECK(sched_pool_remove_pcpu(&sys, 0, 2) != SCHED_OK ||
+				      sched_pool_add_pcpu(&sys, pool, 2) == SCHED_OK);
 			else
-				CHECK(sched_pool_remove_pcpu(&sys, pool, 2) !=
-				              SCHED_OK ||
-				      sched_pool_add_pcpu(&sys, 0, 2) ==
-				              SCHED_OK);
+				CHECK(sched_pool_remove_pcpu(&sys, pool, 2) != SCHED_OK ||
+				      sched_pool_add_pcpu(&sys, 0, 2) == SCHED_OK);
 			break;
 		default:
 			fake_machine_run_until(&machine,
-			                       fake_now + (random_next(&state) %
-			                                   20) * MS);
+			                       fake_now + (random_next(&state) % 20) * MS);
 			break;
 		}
 		fake_machine_settle(&machine);
@@ -468,11 +454,9 @@ static void test_pinned_by_name(void)
 		int result;
 		bool time_shares;
 	} rows[] = {
-		{ "pinned", SCHED_OK, false },
-		{ "credit", SCHED_OK, true },
-		{ "micro-dynamic", SCHED_OK, true },
-		{ "pinned:2", SCHED_ERR_INVALID, true },
-		{ "pinne", SCHED_ERR_INVALID, true },
+	    {"pinned", SCHED_OK, false},        {"credit", SCHED_OK, true},
+	    {"micro-dynamic", SCHED_OK, true},  {"pinned:2", SCHED_ERR_INVALID, true},
+	    {"pinne", SCHED_ERR_INVALID, true},
 	};
 	struct sched_policy policy;
 	char error[160];
@@ -480,19 +464,16 @@ static void test_pinned_by_name(void)
 
 	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		memset(&policy, 0, sizeof(policy));
-		CHECK_EQ(sched_policy_parse(rows[r].input, &policy, error,
-		                            sizeof(error)),
+		CHECK_EQ(sched_policy_parse(rows[r].input, &policy, error, sizeof(error)),
 		         rows[r].result);
 		if (rows[r].result != SCHED_OK) {
 			CHECK(error[0] != '\0');
 			continue;
 		}
 		CHECK_STR(policy.name, rows[r].input);
-		CHECK_EQ(sched_policy_time_shares(&policy),
-		         rows[r].time_shares);
+		CHECK_EQ(sched_policy_time_shares(&policy), rows[r].time_shares);
 	}
-	CHECK_EQ(sched_policy_parse("nope", &policy, error, sizeof(error)),
-	         SCHED_ERR_INVALID);
+	CHECK_EQ(sched_policy_parse("nope", &policy, error, sizeof(error)), SCHED_ERR_INVALID);
 	CHECK_CONTAINS(error, "micro-dynamic, pinned)");
 	CHECK(sched_policy_time_shares(NULL));
 }

@@ -33,19 +33,15 @@ static unsigned check_placement(void)
 
 			switch (v->state) {
 			case SCHED_VCPU_RUNNABLE:
-				CHECK(v->pcpu >= 0 &&
-				      sys.pcpus[v->pcpu].pool == m->pool);
+				CHECK(v->pcpu >= 0 && sys.pcpus[v->pcpu].pool == m->pool);
 				seen++;
 				break;
 			case SCHED_VCPU_OFFLOADED:
-				CHECK(v->pcpu >= 0 &&
-				      sys.pcpus[v->pcpu].pool ==
-				              pool->micro_child);
+				CHECK(v->pcpu >= 0 && sys.pcpus[v->pcpu].pool == pool->micro_child);
 				seen++;
 				break;
 			case SCHED_VCPU_RUNNING:
-				CHECK(v->pcpu >= 0 &&
-				      sys.pcpus[v->pcpu].current == v);
+				CHECK(v->pcpu >= 0 && sys.pcpus[v->pcpu].current == v);
 				seen++;
 				break;
 			default:
@@ -73,8 +69,7 @@ static void test_pool_create_destroy(void)
 	CHECK_EQ(sys.pools[0].pcpu_count, 4);
 	pool = sched_pool_create(&sys, "Pool-1", NULL, NULL);
 	CHECK(pool > 0);
-	CHECK_EQ(sched_pool_create(&sys, "Pool-1", NULL, NULL),
-	         SCHED_ERR_INVALID);
+	CHECK_EQ(sched_pool_create(&sys, "Pool-1", NULL, NULL), SCHED_ERR_INVALID);
 	CHECK_EQ(sched_pool_find(&sys, "Pool-1"), pool);
 	CHECK_EQ(sched_pool_find(&sys, "nope"), SCHED_ERR_NOT_FOUND);
 	/* A pCPU must be free before it joins another pool. */
@@ -105,17 +100,17 @@ static void test_pool_create_destroy(void)
 
 struct resize_row {
 	const char *name;
-	unsigned remove_count;  /* pCPUs removed from the top */
-	int last_result;        /* result of the last removal   */
+	unsigned remove_count; /* pCPUs removed from the top */
+	int last_result;       /* result of the last removal   */
 };
 
 static void test_pool_resize_moves_queued_vcpus(void)
 {
 	static const struct resize_row rows[] = {
-		{ "remove one pCPU", 1, SCHED_OK },
-		{ "remove two pCPUs", 2, SCHED_OK },
-		{ "shrink to one pCPU", 3, SCHED_OK },
-		{ "the last pCPU stays", 4, SCHED_ERR_BUSY },
+	    {"remove one pCPU", 1, SCHED_OK},
+	    {"remove two pCPUs", 2, SCHED_OK},
+	    {"shrink to one pCPU", 3, SCHED_OK},
+	    {"the last pCPU stays", 4, SCHED_ERR_BUSY},
 	};
 	unsigned i, r, p;
 
@@ -150,8 +145,7 @@ static void test_pool_resize_moves_queued_vcpus(void)
 		/* Add them back: stealing spreads the work again. */
 		for (p = 0; p < 4; p++)
 			if (sys.pcpus[p].pool != 0)
-				CHECK_EQ(sched_pool_add_pcpu(&sys, 0, p),
-				         SCHED_OK);
+				CHECK_EQ(sched_pool_add_pcpu(&sys, 0, p), SCHED_OK);
 		fake_machine_settle(&machine);
 		for (p = 0; p < 4; p++)
 			CHECK(fake_running(&machine, p) != NULL);
@@ -186,8 +180,7 @@ static void test_vm_move(void)
 	CHECK(i < 4);
 	sched_notify_ipi(&a->vcpus[i]);
 	CHECK_EQ(a->vcpus[i].state, SCHED_VCPU_OFFLOADED);
-	CHECK_EQ(sched_vm_move(a, sys.pools[0].micro_child),
-	         SCHED_ERR_INVALID);
+	CHECK_EQ(sched_vm_move(a, sys.pools[0].micro_child), SCHED_ERR_INVALID);
 	CHECK_EQ(sched_vm_move(a, empty), SCHED_ERR_BUSY);
 	CHECK_EQ(sched_vm_move(a, pool), SCHED_OK);
 	CHECK_EQ(a->pool, pool);
@@ -233,16 +226,16 @@ static void test_micro_one_queued_per_pcpu(void)
 	struct sched_counters counters;
 
 	fake_now = 1 * MS;
-	sched_notify_ipi(&a->vcpus[2]);  /* queued on idle micro pCPU */
+	sched_notify_ipi(&a->vcpus[2]); /* queued on idle micro pCPU */
 	CHECK_EQ(a->vcpus[2].state, SCHED_VCPU_OFFLOADED);
 	CHECK_EQ(sys.pcpus[2].runq_length, 1);
-	sched_notify_ipi(&a->vcpus[3]);  /* queue full: fails */
+	sched_notify_ipi(&a->vcpus[3]); /* queue full: fails */
 	CHECK_EQ(a->vcpus[3].state, SCHED_VCPU_RUNNABLE);
-	fake_machine_settle(&machine);   /* micro pCPU runs vCPU 2 */
+	fake_machine_settle(&machine); /* micro pCPU runs vCPU 2 */
 	CHECK(fake_running(&machine, 2) == &a->vcpus[2]);
-	sched_notify_ipi(&a->vcpus[3]);  /* may queue behind the running one */
+	sched_notify_ipi(&a->vcpus[3]); /* may queue behind the running one */
 	CHECK_EQ(a->vcpus[3].state, SCHED_VCPU_OFFLOADED);
-	sched_notify_ipi(&a->vcpus[4]);  /* full again */
+	sched_notify_ipi(&a->vcpus[4]); /* full again */
 	CHECK_EQ(a->vcpus[4].state, SCHED_VCPU_RUNNABLE);
 	sched_counters_read(&sys, &counters);
 	CHECK_EQ(counters.offloads[SCHED_OFFLOAD_IPI], 2);
@@ -349,9 +342,7 @@ static void test_micro_not_preempted_by_boost(void)
 	CHECK(fake_running(&machine, 2) == v);
 	fake_machine_run_until(&machine, 1 * MS + 100 * US);
 	CHECK(fake_running(&machine, 2) == &a->vcpus[4]);
-	CHECK_EQ(v->state == SCHED_VCPU_RUNNABLE ||
-	                 v->state == SCHED_VCPU_RUNNING,
-	         1);
+	CHECK_EQ(v->state == SCHED_VCPU_RUNNABLE || v->state == SCHED_VCPU_RUNNING, 1);
 	check_placement();
 }
 

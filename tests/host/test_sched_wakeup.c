@@ -116,17 +116,20 @@ static void test_no_lost_wakeups(void)
 		enum wakeup_notifier notifier;
 		bool loses;
 	} rows[] = {
-		{"credit", NOTIFY_LOCKED, false},         {"credit-short", NOTIFY_LOCKED, false},
-		{"directed-yield", NOTIFY_LOCKED, false}, {"micro-static:1", NOTIFY_LOCKED, false},
-		{"micro-dynamic", NOTIFY_LOCKED, false},  {"pinned", NOTIFY_LOCKED, false},
-		{"credit", NOTIFY_OLD, true},
+	    {"credit", NOTIFY_LOCKED, false},
+	    {"credit-short", NOTIFY_LOCKED, false},
+	    {"directed-yield", NOTIFY_LOCKED, false},
+	    {"micro-static:1", NOTIFY_LOCKED, false},
+	    {"micro-dynamic", NOTIFY_LOCKED, false},
+	    {"pinned", NOTIFY_LOCKED, false},
+	    {"credit", NOTIFY_OLD, true},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		unsigned lost = wakeup_lost(rows[i].policy, rows[i].notifier);
 		if ((lost > 0) != rows[i].loses)
 			fprintf(stderr, "row %zu (%s, %s notifier): %u of %u wake-ups lost\n", i,
-			        rows[i].policy, rows[i].notifier == NOTIFY_OLD ? "old" : "locked", lost,
-			        WAKEUP_ROUNDS);
+			        rows[i].policy, rows[i].notifier == NOTIFY_OLD ? "old" : "locked",
+			        lost, WAKEUP_ROUNDS);
 		CHECK_EQ(lost > 0, rows[i].loses);
 	}
 }

@@ -21,15 +21,13 @@
 
 /* Short runs keep the sanitizer build fast; several 100 ms epochs. */
 #define TEST_DURATION_MS 400
-#define TEST_EPOCH_MS 100
+#define TEST_EPOCH_MS    100
 
 static struct sim_result test_result;
 static char test_line[4096];
 
-static const struct sim_result *test_run(const char *scenario,
-                                         const char *policy,
-                                         uint64_t duration_ms, uint64_t seed,
-                                         FILE *trace)
+static const struct sim_result *test_run(const char *scenario, const char *policy,
+                                         uint64_t duration_ms, uint64_t seed, FILE *trace)
 {
 	struct sim_options options;
 	int status;
@@ -40,8 +38,7 @@ static const struct sim_result *test_run(const char *scenario,
 	options.duration_ns = duration_ms * 1000 * 1000;
 	options.seed = seed;
 	options.trace = trace;
-	status = sim_run(sim_scenario_find(scenario), policy, &options,
-	                 &test_result);
+	status = sim_run(sim_scenario_find(scenario), policy, &options, &test_result);
 	CHECK_EQ(status, 0);
 	sim_report_result(&test_result, test_line, sizeof(test_line));
 	return &test_result;
@@ -53,34 +50,32 @@ static void test_synthetic_map_classification(void)
 		enum sim_function function;
 		enum sched_category category;
 	} table[] = {
-		{ SIM_FUNCTION_USER, SCHED_CATEGORY_NONE },
-		{ SIM_FUNCTION_DO_SYSCALL_64, SCHED_CATEGORY_NONE },
-		{ SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH,
-		  SCHED_CATEGORY_LOCK_SPIN },
-		{ SIM_FUNCTION_RAW_SPIN_LOCK, SCHED_CATEGORY_LOCK_SPIN },
-		{ SIM_FUNCTION_RAW_SPIN_UNLOCK, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_GET_PAGE_FROM_FREELIST, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_FREE_ONE_PAGE, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_RELEASE_PAGES, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_D_ALLOC_PARALLEL, SCHED_CATEGORY_NONE },
-		{ SIM_FUNCTION_UNMAP_PAGE_RANGE, SCHED_CATEGORY_NONE },
-		{ SIM_FUNCTION_NATIVE_FLUSH_TLB_MULTI, SCHED_CATEGORY_IPI_WAIT },
-		{ SIM_FUNCTION_SMP_CALL_FUNCTION_MANY_COND,
-		  SCHED_CATEGORY_IPI_WAIT },
-		{ SIM_FUNCTION_FLUSH_TLB_FUNC, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_SYSVEC_CALL_FUNCTION, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_IRQ_ENTER_RCU, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_HANDLE_EDGE_IRQ, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_SYSVEC_RESCHEDULE_IPI, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_TTWU_DO_ACTIVATE, SCHED_CATEGORY_CRITICAL },
-		{ SIM_FUNCTION_NATIVE_SAFE_HALT, SCHED_CATEGORY_HALT },
+	    {SIM_FUNCTION_USER, SCHED_CATEGORY_NONE},
+	    {SIM_FUNCTION_DO_SYSCALL_64, SCHED_CATEGORY_NONE},
+	    {SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH, SCHED_CATEGORY_LOCK_SPIN},
+	    {SIM_FUNCTION_RAW_SPIN_LOCK, SCHED_CATEGORY_LOCK_SPIN},
+	    {SIM_FUNCTION_RAW_SPIN_UNLOCK, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_GET_PAGE_FROM_FREELIST, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_FREE_ONE_PAGE, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_RELEASE_PAGES, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_D_ALLOC_PARALLEL, SCHED_CATEGORY_NONE},
+	    {SIM_FUNCTION_UNMAP_PAGE_RANGE, SCHED_CATEGORY_NONE},
+	    {SIM_FUNCTION_NATIVE_FLUSH_TLB_MULTI, SCHED_CATEGORY_IPI_WAIT},
+	    {SIM_FUNCTION_SMP_CALL_FUNCTION_MANY_COND, SCHED_CATEGORY_IPI_WAIT},
+	    {SIM_FUNCTION_FLUSH_TLB_FUNC, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_SYSVEC_CALL_FUNCTION, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_IRQ_ENTER_RCU, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_HANDLE_EDGE_IRQ, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_SYSVEC_RESCHEDULE_IPI, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_TTWU_DO_ACTIVATE, SCHED_CATEGORY_CRITICAL},
+	    {SIM_FUNCTION_NATIVE_SAFE_HALT, SCHED_CATEGORY_HALT},
 	};
 	const void *classifier = sim_classifier_get("linux-6.x");
 	size_t i;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		enum sched_category got = sim_classifier_classify(
-			classifier, sim_function_rip(table[i].function));
+		enum sched_category got =
+		    sim_classifier_classify(classifier, sim_function_rip(table[i].function));
 		if (got != table[i].category)
 			fprintf(stderr, "  %s: %s, expected %s\n",
 			        sim_function_name(table[i].function),
@@ -98,17 +93,15 @@ static void test_event_queue_order(void)
 	static const struct {
 		uint64_t time;
 		int target;
-	} pushes[] = { { 50, 1 }, { 10, 2 }, { 50, 3 }, { 0, 4 }, { 10, 5 },
-		       { 70, 6 }, { 50, 7 } };
-	static const int expected[] = { 4, 2, 5, 1, 3, 7, 6 };
+	} pushes[] = {{50, 1}, {10, 2}, {50, 3}, {0, 4}, {10, 5}, {70, 6}, {50, 7}};
+	static const int expected[] = {4, 2, 5, 1, 3, 7, 6};
 	struct sim_event_queue queue;
 	struct sim_event event;
 	size_t i;
 
 	sim_event_queue_init(&queue);
 	for (i = 0; i < sizeof(pushes) / sizeof(pushes[0]); i++)
-		sim_event_push(&queue, pushes[i].time, SIM_EVENT_PCPU_KICK,
-		               pushes[i].target, 0);
+		sim_event_push(&queue, pushes[i].time, SIM_EVENT_PCPU_KICK, pushes[i].target, 0);
 	for (i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
 		CHECK(sim_event_pop(&queue, &event));
 		CHECK_EQ(event.target, expected[i]);
@@ -139,26 +132,23 @@ static void test_summary_line(void)
 		const char *policy;
 		uint64_t units[2];
 	} table[] = {
-		{ "credit", { 100, 100 } },
-		{ "micro-static:1", { 150, 90 } },  /* score 1.200 */
-		{ "micro-static:2", { 120, 80 } },  /* score 1.000 */
-		{ "micro-dynamic", { 140, 95 } },   /* score 1.175 */
+	    {"credit", {100, 100}},
+	    {"micro-static:1", {150, 90}}, /* score 1.200 */
+	    {"micro-static:2", {120, 80}}, /* score 1.000 */
+	    {"micro-dynamic", {140, 95}},  /* score 1.175 */
 	};
 	struct sim_result results[4];
 	size_t i;
 
 	memset(results, 0, sizeof(results));
 	for (i = 0; i < 4; i++) {
-		snprintf(results[i].scenario, sizeof(results[i].scenario),
-		         "lock");
-		snprintf(results[i].policy, sizeof(results[i].policy), "%s",
-		         table[i].policy);
+		snprintf(results[i].scenario, sizeof(results[i].scenario), "lock");
+		snprintf(results[i].policy, sizeof(results[i].policy), "%s", table[i].policy);
 		results[i].vm_count = 2;
 		results[i].vm_units[0] = table[i].units[0];
 		results[i].vm_units[1] = table[i].units[1];
 	}
-	CHECK_EQ(sim_report_summary(results, 4, test_line, sizeof(test_line)),
-	         0);
+	CHECK_EQ(sim_report_summary(results, 4, test_line, sizeof(test_line)), 0);
 	CHECK_CONTAINS(test_line, "SUMMARY scenario=lock ");
 	CHECK_CONTAINS(test_line, " micro-static:1=1.200 ");
 	CHECK_CONTAINS(test_line, " micro-static:2=1.000 ");
@@ -166,14 +156,12 @@ static void test_summary_line(void)
 	CHECK_CONTAINS(test_line, " dynamic_vs_best=-2.1% ");
 	CHECK_CONTAINS(test_line, " dynamic_vs_credit=+17.5% ");
 	/* No baseline, no summary. */
-	CHECK_EQ(sim_report_summary(results + 1, 3, test_line,
-	                            sizeof(test_line)),
-	         -1);
+	CHECK_EQ(sim_report_summary(results + 1, 3, test_line, sizeof(test_line)), -1);
 }
 
 static void test_determinism(void)
 {
-	static const char *const policies[] = { "credit", "micro-dynamic" };
+	static const char *const policies[] = {"credit", "micro-dynamic"};
 	char first[4096];
 	size_t i;
 
@@ -200,15 +188,12 @@ static void test_every_scenario_and_policy(void)
 		struct sim_result results[16];
 		int count = 0;
 
-		for (p = 0; sim_policy_name(p, options.micro_limit, name,
-		                            sizeof(name));
-		     p++) {
-			const struct sim_result *result =
-				test_run(scenario, name, 120, 1, NULL);
+		for (p = 0; sim_policy_name(p, options.micro_limit, name, sizeof(name)); p++) {
+			const struct sim_result *result = test_run(scenario, name, 120, 1, NULL);
 			char prefix[96];
 
-			snprintf(prefix, sizeof(prefix),
-			         "RESULT scenario=%s policy=%s ", scenario, name);
+			snprintf(prefix, sizeof(prefix), "RESULT scenario=%s policy=%s ", scenario,
+			         name);
 			CHECK(strncmp(test_line, prefix, strlen(prefix)) == 0);
 			CHECK_CONTAINS(test_line, " vm0_ops_per_s=");
 			CHECK_CONTAINS(test_line, " vm1_ops_per_s=");
@@ -219,8 +204,7 @@ static void test_every_scenario_and_policy(void)
 			 * pCPUs half of them wait for good, and the tlb VM
 			 * waits for acks of vCPUs that never run. */
 			if (strcmp(name, "pinned") == 0) {
-				CHECK(result->vm_units[0] + result->vm_units[1] >
-				      0);
+				CHECK(result->vm_units[0] + result->vm_units[1] > 0);
 			} else {
 				CHECK(result->vm_units[0] > 0);
 				CHECK(result->vm_units[1] > 0);
@@ -233,14 +217,11 @@ static void test_every_scenario_and_policy(void)
 			      (uint64_t)result->pcpus * result->duration_ns);
 			if (strncmp(name, "micro-static:", 13) == 0)
 				CHECK(result->micro_run_ns <=
-				      (uint64_t)result->micro_cores_end *
-				              result->duration_ns);
+				      (uint64_t)result->micro_cores_end * result->duration_ns);
 			if (count < 16)
 				results[count++] = *result;
 		}
-		CHECK_EQ(sim_report_summary(results, count, test_line,
-		                            sizeof(test_line)),
-		         0);
+		CHECK_EQ(sim_report_summary(results, count, test_line, sizeof(test_line)), 0);
 		CHECK_CONTAINS(test_line, "SUMMARY scenario=");
 		CHECK_CONTAINS(test_line, " best_static=micro-static:");
 		CHECK_CONTAINS(test_line, " dynamic_vs_best=");
@@ -250,7 +231,7 @@ static void test_every_scenario_and_policy(void)
 static void test_lock_micro_dynamic_offloads(void)
 {
 	const struct sim_result *result =
-		test_run("lock", "micro-dynamic", TEST_DURATION_MS, 1, NULL);
+	    test_run("lock", "micro-dynamic", TEST_DURATION_MS, 1, NULL);
 
 	CHECK(result->ple_exits > 0);
 	CHECK(result->yields_ple > 0);
@@ -263,13 +244,12 @@ static void test_lock_micro_dynamic_offloads(void)
 
 static void test_credit_never_offloads(void)
 {
-	static const char *const scenarios[] = { "lock", "tlb", "io" };
+	static const char *const scenarios[] = {"lock", "tlb", "io"};
 	size_t i;
 	int c;
 
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		const struct sim_result *result =
-			test_run(scenarios[i], "credit", 150, 1, NULL);
+		const struct sim_result *result = test_run(scenarios[i], "credit", 150, 1, NULL);
 
 		for (c = 0; c < SIM_OFFLOAD_CAUSES; c++) {
 			CHECK_EQ(result->offloads[c], 0);
@@ -288,8 +268,7 @@ static void test_credit_never_offloads(void)
 
 static void test_tlb_ipi_wait_offloads(void)
 {
-	const struct sim_result *result =
-		test_run("tlb", "micro-static:2", 150, 1, NULL);
+	const struct sim_result *result = test_run("tlb", "micro-static:2", 150, 1, NULL);
 
 	CHECK(result->shootdowns > 0);
 	CHECK(result->yields_category[SCHED_CATEGORY_IPI_WAIT] > 0);
@@ -300,8 +279,7 @@ static void test_tlb_ipi_wait_offloads(void)
 
 static void test_io_virq_offloads(void)
 {
-	const struct sim_result *result =
-		test_run("io", "micro-static:1", 150, 1, NULL);
+	const struct sim_result *result = test_run("io", "micro-static:1", 150, 1, NULL);
 
 	CHECK(result->io_requests > 0);
 	CHECK(result->virqs_to_preempted > 0);
@@ -312,7 +290,7 @@ static void test_io_virq_offloads(void)
 static void test_cpu_bound_keeps_micro_pool_empty(void)
 {
 	const struct sim_result *result =
-		test_run("cpu", "micro-dynamic", TEST_DURATION_MS, 1, NULL);
+	    test_run("cpu", "micro-dynamic", TEST_DURATION_MS, 1, NULL);
 	int c;
 
 	CHECK_EQ(result->micro_cores_end, 0);
@@ -325,8 +303,7 @@ static void test_cpu_bound_keeps_micro_pool_empty(void)
 
 static void test_directed_yield(void)
 {
-	const struct sim_result *result =
-		test_run("lock", "directed-yield", 150, 1, NULL);
+	const struct sim_result *result = test_run("lock", "directed-yield", 150, 1, NULL);
 
 	CHECK(result->yields_ple > 0);
 	CHECK(result->directed_yields > 0);

@@ -18,19 +18,39 @@
 #include "tests/host/test.h"
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
-#define VLAPIC_COUNT 3
+#define VLAPIC_COUNT    3
 
-static void case_begin(const char *name) { test_current_name = name; test_current_failed = 0; }
-static void case_end(void) { test_failed_count += !!test_current_failed; test_passed_count += !test_current_failed; }
+static void case_begin(const char *name)
+{
+	test_current_name = name;
+	test_current_failed = 0;
+}
+static void case_end(void)
+{
+	test_failed_count += !!test_current_failed;
+	test_passed_count += !test_current_failed;
+}
 
 static struct vioapic ioapic;
 static struct vlapic vlapics[VLAPIC_COUNT];
 static struct vlapic *const vlapic_table[VLAPIC_COUNT] = {&vlapics[0], &vlapics[1], &vlapics[2]};
 static int deliveries[VLAPIC_COUNT];
 
-static uint64_t fake_now(void *context) { (void)context; return 0; }
-static void fake_timer_arm(void *context, uint64_t deadline) { (void)context; (void)deadline; }
-static void fake_send_ipi(void *context, const struct vlapic_ipi *ipi) { (void)context; (void)ipi; }
+static uint64_t fake_now(void *context)
+{
+	(void)context;
+	return 0;
+}
+static void fake_timer_arm(void *context, uint64_t deadline)
+{
+	(void)context;
+	(void)deadline;
+}
+static void fake_send_ipi(void *context, const struct vlapic_ipi *ipi)
+{
+	(void)context;
+	(void)ipi;
+}
 static void fake_eoi_broadcast(void *context, uint8_t vector)
 {
 	(void)context;
@@ -38,10 +58,10 @@ static void fake_eoi_broadcast(void *context, uint8_t vector)
 }
 
 static const struct vlapic_ops ops = {
-	.now_tsc = fake_now,
-	.timer_arm = fake_timer_arm,
-	.send_ipi = fake_send_ipi,
-	.eoi_broadcast = fake_eoi_broadcast,
+    .now_tsc = fake_now,
+    .timer_arm = fake_timer_arm,
+    .send_ipi = fake_send_ipi,
+    .eoi_broadcast = fake_eoi_broadcast,
 };
 
 static void deliver(void *context, unsigned index, const struct vlapic_ipi *ipi)
@@ -115,7 +135,8 @@ static void test_registers(void)
 	CHECK_EQ(window_read(VIOAPIC_INDEX_VERSION), 0x00170011);
 	for (unsigned pin = 0; pin < VIOAPIC_PINS; pin++)
 		CHECK_EQ(entry_of(pin), VIOAPIC_ENTRY_MASKED);
-	program(23, 0xff0000000001a7ffull | VIOAPIC_ENTRY_DELIVERY_STATUS | VIOAPIC_ENTRY_REMOTE_IRR);
+	program(23,
+	        0xff0000000001a7ffull | VIOAPIC_ENTRY_DELIVERY_STATUS | VIOAPIC_ENTRY_REMOTE_IRR);
 	CHECK_EQ(entry_of(23), 0xff0000000001a7ffull); /* status bits read-only */
 	CHECK_EQ(window_read(VIOAPIC_INDEX_REDIRECTION + 2 * VIOAPIC_PINS), 0); /* past pin 23 */
 	uint32_t value;
@@ -144,15 +165,78 @@ struct entry_row {
 };
 
 static const struct entry_row entry_rows[] = {
-	{"entry: fixed physical to 1", 0x0100000000000031ull, {0}, {-1, 0x31, -1}, VLAPIC_DELIVERY_FIXED, false, false, 1},
-	{"entry: fixed physical to 2, level", 0x0200000000008042ull, {0}, {-1, -1, 0x42}, VLAPIC_DELIVERY_FIXED, false, true, 2},
-	{"entry: physical broadcast", 0xff00000000000053ull, {0}, {0x53, 0x53, 0x53}, VLAPIC_DELIVERY_FIXED, false, false, 0xff},
-	{"entry: logical flat 0 and 2", 0x0500000000000864ull, {0}, {0x64, -1, 0x64}, VLAPIC_DELIVERY_FIXED, true, false, 5},
-	{"entry: lowest priority logical", 0x0700000000000975ull, {0x30, 0x10, 0x20}, {-1, 0x75, -1}, VLAPIC_DELIVERY_LOWEST_PRIORITY, true, false, 7},
-	{"entry: lowest priority physical", 0x0000000000000176ull, {0}, {0x76, -1, -1}, VLAPIC_DELIVERY_LOWEST_PRIORITY, false, false, 0},
-	{"entry: active-low polarity is only stored", 0x0100000000002031ull, {0}, {-1, 0x31, -1}, VLAPIC_DELIVERY_FIXED, false, false, 1},
-	{"entry: no such destination", 0x0900000000000031ull, {0}, {-1, -1, -1}, VLAPIC_DELIVERY_FIXED, false, false, 9},
-	{"entry: ExtINT not emulated", 0x0000000000000700ull, {0}, {-1, -1, -1}, VLAPIC_DELIVERY_EXTINT, false, false, 0},
+    {"entry: fixed physical to 1",
+     0x0100000000000031ull,
+     {0},
+     {-1, 0x31, -1},
+     VLAPIC_DELIVERY_FIXED,
+     false,
+     false,
+     1},
+    {"entry: fixed physical to 2, level",
+     0x0200000000008042ull,
+     {0},
+     {-1, -1, 0x42},
+     VLAPIC_DELIVERY_FIXED,
+     false,
+     true,
+     2},
+    {"entry: physical broadcast",
+     0xff00000000000053ull,
+     {0},
+     {0x53, 0x53, 0x53},
+     VLAPIC_DELIVERY_FIXED,
+     false,
+     false,
+     0xff},
+    {"entry: logical flat 0 and 2",
+     0x0500000000000864ull,
+     {0},
+     {0x64, -1, 0x64},
+     VLAPIC_DELIVERY_FIXED,
+     true,
+     false,
+     5},
+    {"entry: lowest priority logical",
+     0x0700000000000975ull,
+     {0x30, 0x10, 0x20},
+     {-1, 0x75, -1},
+     VLAPIC_DELIVERY_LOWEST_PRIORITY,
+     true,
+     false,
+     7},
+    {"entry: lowest priority physical",
+     0x0000000000000176ull,
+     {0},
+     {0x76, -1, -1},
+     VLAPIC_DELIVERY_LOWEST_PRIORITY,
+     false,
+     false,
+     0},
+    {"entry: active-low polarity is only stored",
+     0x0100000000002031ull,
+     {0},
+     {-1, 0x31, -1},
+     VLAPIC_DELIVERY_FIXED,
+     false,
+     false,
+     1},
+    {"entry: no such destination",
+     0x0900000000000031ull,
+     {0},
+     {-1, -1, -1},
+     VLAPIC_DELIVERY_FIXED,
+     false,
+     false,
+     9},
+    {"entry: ExtINT not emulated",
+     0x0000000000000700ull,
+     {0},
+     {-1, -1, -1},
+     VLAPIC_DELIVERY_EXTINT,
+     false,
+     false,
+     0},
 };
 
 static void test_entry_table(void)
@@ -293,16 +377,17 @@ static void test_x2apic_targets(void)
 	setup(VIOAPIC_VERSION_82093);
 	for (unsigned i = 0; i < VLAPIC_COUNT; i++)
 		CHECK_EQ(vlapic_set_base(&vlapics[i], VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE |
-		                                      VLAPIC_BASE_X2APIC), 0);
-	program(6, 0x0200000000000046ull);      /* physical 2 */
+		                                          VLAPIC_BASE_X2APIC),
+		         0);
+	program(6, 0x0200000000000046ull); /* physical 2 */
 	vioapic_pulse_irq(&ioapic, 6);
 	CHECK_EQ(vlapic_pending_vector(&vlapics[2]), 0x46);
 	CHECK_EQ(deliveries[0] + deliveries[1], 0);
-	program(6, 0xff00000000000047ull);      /* broadcast */
+	program(6, 0xff00000000000047ull); /* broadcast */
 	vioapic_pulse_irq(&ioapic, 6);
 	for (unsigned i = 0; i < VLAPIC_COUNT; i++)
 		CHECK_EQ(deliveries[i], i == 2 ? 2 : 1);
-	program(6, 0x0100000000000848ull);      /* logical 0x01: nobody */
+	program(6, 0x0100000000000848ull); /* logical 0x01: nobody */
 	vioapic_pulse_irq(&ioapic, 6);
 	CHECK_EQ(ioapic.counters.undeliverable, 1);
 	/* A NULL slot in the table is skipped. */

@@ -21,8 +21,16 @@
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 #define FIXTURE_VLAPICS 4
 
-static void case_begin(const char *name) { test_current_name = name; test_current_failed = 0; }
-static void case_end(void) { test_failed_count += !!test_current_failed; test_passed_count += !test_current_failed; }
+static void case_begin(const char *name)
+{
+	test_current_name = name;
+	test_current_failed = 0;
+}
+static void case_end(void)
+{
+	test_failed_count += !!test_current_failed;
+	test_passed_count += !test_current_failed;
+}
 
 /* ---- fake environment ---------------------------------------------------- */
 
@@ -34,16 +42,19 @@ struct fake {
 	int sent_count;
 	uint8_t broadcasts[16];
 	int broadcast_count;
-	unsigned index;  /* this vLAPIC's index in the fixture */
-	bool route;      /* route sent IPIs to the fixture */
+	unsigned index; /* this vLAPIC's index in the fixture */
+	bool route;     /* route sent IPIs to the fixture */
 };
 
 static struct fake fakes[FIXTURE_VLAPICS];
 static struct vlapic vlapics[FIXTURE_VLAPICS];
-static struct vlapic *const vlapic_table[FIXTURE_VLAPICS] = {
-	&vlapics[0], &vlapics[1], &vlapics[2], &vlapics[3]};
+static struct vlapic *const vlapic_table[FIXTURE_VLAPICS] = {&vlapics[0], &vlapics[1], &vlapics[2],
+                                                             &vlapics[3]};
 
-static uint64_t fake_now(void *context) { return ((struct fake *)context)->now; }
+static uint64_t fake_now(void *context)
+{
+	return ((struct fake *)context)->now;
+}
 
 static void fake_timer_arm(void *context, uint64_t deadline)
 {
@@ -75,10 +86,10 @@ static void fake_eoi_broadcast(void *context, uint8_t vector)
 }
 
 static const struct vlapic_ops fake_ops = {
-	.now_tsc = fake_now,
-	.timer_arm = fake_timer_arm,
-	.send_ipi = fake_send_ipi,
-	.eoi_broadcast = fake_eoi_broadcast,
+    .now_tsc = fake_now,
+    .timer_arm = fake_timer_arm,
+    .send_ipi = fake_send_ipi,
+    .eoi_broadcast = fake_eoi_broadcast,
 };
 
 /* Fresh vLAPICs with IDs ids[i], software-enabled (SVR = 0x1ff). */
@@ -107,22 +118,28 @@ static uint32_t mmio(struct vlapic *v, uint32_t offset)
 
 static void enable_x2apic(struct vlapic *v)
 {
-	CHECK_EQ(vlapic_set_base(v, VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE | VLAPIC_BASE_X2APIC), 0);
+	CHECK_EQ(vlapic_set_base(v, VLAPIC_DEFAULT_BASE | VLAPIC_BASE_ENABLE | VLAPIC_BASE_X2APIC),
+	         0);
 }
 
 /* ---- PPR ---------------------------------------------------------------- */
 
-struct ppr_row { const char *name; uint8_t tpr; int isr; uint8_t ppr; };
+struct ppr_row {
+	const char *name;
+	uint8_t tpr;
+	int isr;
+	uint8_t ppr;
+};
 
 static const struct ppr_row ppr_rows[] = {
-	{"ppr: nothing in service, TPR 0", 0x00, -1, 0x00},
-	{"ppr: nothing in service, TPR 0x4a", 0x4a, -1, 0x4a},
-	{"ppr: ISR class above TPR", 0x20, 0x51, 0x50},
-	{"ppr: TPR class above ISR", 0x6f, 0x51, 0x6f},
-	{"ppr: same class keeps TPR with its low bits", 0x5c, 0x51, 0x5c},
-	{"ppr: TPR low bits only, ISR class wins", 0x0f, 0x30, 0x30},
-	{"ppr: ISR 0xff", 0x00, 0xff, 0xf0},
-	{"ppr: TPR 0xff", 0xff, 0x20, 0xff},
+    {"ppr: nothing in service, TPR 0", 0x00, -1, 0x00},
+    {"ppr: nothing in service, TPR 0x4a", 0x4a, -1, 0x4a},
+    {"ppr: ISR class above TPR", 0x20, 0x51, 0x50},
+    {"ppr: TPR class above ISR", 0x6f, 0x51, 0x6f},
+    {"ppr: same class keeps TPR with its low bits", 0x5c, 0x51, 0x5c},
+    {"ppr: TPR low bits only, ISR class wins", 0x0f, 0x30, 0x30},
+    {"ppr: ISR 0xff", 0x00, 0xff, 0xf0},
+    {"ppr: TPR 0xff", 0xff, 0x20, 0xff},
 };
 
 static void test_ppr_table(void)
@@ -147,26 +164,26 @@ static void test_ppr_table(void)
 struct pending_row {
 	const char *name;
 	uint8_t tpr;
-	uint8_t isr[3];  /* 0-terminated */
-	uint8_t irr[4];  /* 0-terminated */
+	uint8_t isr[3]; /* 0-terminated */
+	uint8_t irr[4]; /* 0-terminated */
 	int pending;
 };
 
 static const struct pending_row pending_rows[] = {
-	{"pending: empty", 0, {0}, {0}, -1},
-	{"pending: one vector", 0, {0}, {0x31}, 0x31},
-	{"pending: highest of several", 0, {0}, {0x31, 0x92, 0x45}, 0x92},
-	{"pending: highest within a class", 0, {0}, {0x41, 0x4f, 0x44}, 0x4f},
-	{"pending: TPR class masks lower", 0x50, {0}, {0x41, 0x59}, -1},
-	{"pending: TPR equal class masks", 0x40, {0}, {0x4f}, -1},
-	{"pending: above TPR delivered", 0x40, {0}, {0x4f, 0x50}, 0x50},
-	{"pending: TPR low bits do not mask the class above", 0x3f, {0}, {0x40}, 0x40},
-	{"pending: in-service class masks same class", 0, {0x45}, {0x4a}, -1},
-	{"pending: in-service class lets higher through", 0, {0x45}, {0x51}, 0x51},
-	{"pending: nested ISR, highest in service counts", 0, {0x45, 0x81}, {0x71}, -1},
-	{"pending: max of TPR and ISR", 0x90, {0x45}, {0x81, 0x9f}, -1},
-	{"pending: vector 0xff", 0xe0, {0}, {0xff}, 0xff},
-	{"pending: vectors 16..31 are legal in the APIC", 0, {0}, {0x10}, 0x10},
+    {"pending: empty", 0, {0}, {0}, -1},
+    {"pending: one vector", 0, {0}, {0x31}, 0x31},
+    {"pending: highest of several", 0, {0}, {0x31, 0x92, 0x45}, 0x92},
+    {"pending: highest within a class", 0, {0}, {0x41, 0x4f, 0x44}, 0x4f},
+    {"pending: TPR class masks lower", 0x50, {0}, {0x41, 0x59}, -1},
+    {"pending: TPR equal class masks", 0x40, {0}, {0x4f}, -1},
+    {"pending: above TPR delivered", 0x40, {0}, {0x4f, 0x50}, 0x50},
+    {"pending: TPR low bits do not mask the class above", 0x3f, {0}, {0x40}, 0x40},
+    {"pending: in-service class masks same class", 0, {0x45}, {0x4a}, -1},
+    {"pending: in-service class lets higher through", 0, {0x45}, {0x51}, 0x51},
+    {"pending: nested ISR, highest in service counts", 0, {0x45, 0x81}, {0x71}, -1},
+    {"pending: max of TPR and ISR", 0x90, {0x45}, {0x81, 0x9f}, -1},
+    {"pending: vector 0xff", 0xe0, {0}, {0xff}, 0xff},
+    {"pending: vectors 16..31 are legal in the APIC", 0, {0}, {0x10}, 0x10},
 };
 
 static void test_pending_table(void)
@@ -197,25 +214,25 @@ static void test_nested_interrupts_and_eoi_order(void)
 	vlapic_acknowledge(v, 0x30);
 	CHECK_EQ(mmio(v, VLAPIC_ISR + 0x10), 1u << 16); /* vector 0x30: ISR word 1 bit 16 */
 	CHECK_EQ(mmio(v, VLAPIC_IRR + 0x10), 0);
-	vlapic_set_irr(v, 0x50, false);                 /* higher class nests */
+	vlapic_set_irr(v, 0x50, false); /* higher class nests */
 	CHECK_EQ(vlapic_pending_vector(v), 0x50);
 	vlapic_acknowledge(v, 0x50);
-	vlapic_set_irr(v, 0x40, false);                 /* below the in-service 0x50 */
-	vlapic_set_irr(v, 0x3f, false);                 /* same class as 0x30 */
+	vlapic_set_irr(v, 0x40, false); /* below the in-service 0x50 */
+	vlapic_set_irr(v, 0x3f, false); /* same class as 0x30 */
 	CHECK_EQ(vlapic_pending_vector(v), -1);
 	CHECK_EQ(vlapic_ppr(v), 0x50);
-	vlapic_mmio_write(v, VLAPIC_EOI, 4, 0);         /* EOI ends 0x50 (highest) */
+	vlapic_mmio_write(v, VLAPIC_EOI, 4, 0); /* EOI ends 0x50 (highest) */
 	CHECK_EQ(vlapic_ppr(v), 0x30);
 	CHECK_EQ(vlapic_pending_vector(v), 0x40);
 	vlapic_acknowledge(v, 0x40);
-	CHECK_EQ(vlapic_pending_vector(v), -1);          /* 0x3f waits for 0x30's class */
-	vlapic_eoi(v);                                   /* ends 0x40 */
+	CHECK_EQ(vlapic_pending_vector(v), -1); /* 0x3f waits for 0x30's class */
+	vlapic_eoi(v);                          /* ends 0x40 */
 	CHECK_EQ(vlapic_pending_vector(v), -1);
-	vlapic_eoi(v);                                   /* ends 0x30 */
+	vlapic_eoi(v); /* ends 0x30 */
 	CHECK_EQ(vlapic_pending_vector(v), 0x3f);
 	vlapic_acknowledge(v, 0x3f);
 	vlapic_eoi(v);
-	vlapic_eoi(v);                                   /* spurious EOI: harmless */
+	vlapic_eoi(v); /* spurious EOI: harmless */
 	CHECK_EQ(vlapic_ppr(v), 0);
 	CHECK_EQ(v->counters.eois, 5);
 	CHECK_EQ(v->counters.interrupts_injected, 4);
@@ -227,17 +244,17 @@ static void test_tmr_eoi_broadcast(void)
 	struct vlapic *v = one();
 	CHECK(vlapic_set_irr(v, 0x61, true));
 	CHECK(vlapic_set_irr(v, 0x52, false));
-	CHECK_EQ(mmio(v, VLAPIC_TMR + 0x30), 1u << 1);  /* 0x61: word 3 bit 1 */
-	CHECK(!vlapic_set_irr(v, 0x61, true));           /* coalesced */
+	CHECK_EQ(mmio(v, VLAPIC_TMR + 0x30), 1u << 1); /* 0x61: word 3 bit 1 */
+	CHECK(!vlapic_set_irr(v, 0x61, true));         /* coalesced */
 	CHECK_EQ(v->counters.interrupts_coalesced, 1);
 	CHECK_EQ(vlapic_pending_vector(v), 0x61);
 	vlapic_acknowledge(v, 0x61);
-	vlapic_mmio_write(v, VLAPIC_EOI, 4, 0);          /* 0x61, level */
+	vlapic_mmio_write(v, VLAPIC_EOI, 4, 0); /* 0x61, level */
 	CHECK_EQ(fakes[0].broadcast_count, 1);
 	CHECK_EQ(fakes[0].broadcasts[0], 0x61);
 	CHECK_EQ(vlapic_pending_vector(v), 0x52);
 	vlapic_acknowledge(v, 0x52);
-	vlapic_eoi(v);                                   /* 0x52, edge */
+	vlapic_eoi(v); /* 0x52, edge */
 	CHECK_EQ(fakes[0].broadcast_count, 1);
 	CHECK_EQ(v->counters.eoi_broadcasts, 1);
 	/* The same vector accepted edge-triggered later clears its TMR bit. */
@@ -248,19 +265,19 @@ static void test_tmr_eoi_broadcast(void)
 static void test_illegal_vectors_and_esr(void)
 {
 	struct vlapic *v = one();
-	vlapic_mmio_write(v, VLAPIC_LVT_ERROR, 4, 0xfe);  /* error LVT unmasked */
+	vlapic_mmio_write(v, VLAPIC_LVT_ERROR, 4, 0xfe); /* error LVT unmasked */
 	CHECK(!vlapic_set_irr(v, 5, false));
-	CHECK_EQ(mmio(v, VLAPIC_ESR), 0);                 /* not latched before a write */
+	CHECK_EQ(mmio(v, VLAPIC_ESR), 0); /* not latched before a write */
 	vlapic_mmio_write(v, VLAPIC_ESR, 4, 0);
 	CHECK_EQ(mmio(v, VLAPIC_ESR), VLAPIC_ESR_RECEIVE_ILLEGAL_VECTOR);
-	CHECK_EQ(vlapic_pending_vector(v), 0xfe);         /* error interrupt */
+	CHECK_EQ(vlapic_pending_vector(v), 0xfe); /* error interrupt */
 	vlapic_mmio_write(v, VLAPIC_ESR, 4, 0);
 	CHECK_EQ(mmio(v, VLAPIC_ESR), 0);
 	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x00004008); /* fixed, vector 8 */
 	CHECK_EQ(fakes[0].sent_count, 0);
 	vlapic_mmio_write(v, VLAPIC_ESR, 4, 0);
 	CHECK_EQ(mmio(v, VLAPIC_ESR), VLAPIC_ESR_SEND_ILLEGAL_VECTOR);
-	vlapic_mmio_write(v, VLAPIC_LVT_CMCI, 4, 0);      /* no CMCI: illegal register */
+	vlapic_mmio_write(v, VLAPIC_LVT_CMCI, 4, 0); /* no CMCI: illegal register */
 	vlapic_mmio_write(v, VLAPIC_ESR, 4, 0);
 	CHECK_EQ(mmio(v, VLAPIC_ESR), VLAPIC_ESR_ILLEGAL_REGISTER);
 	CHECK_EQ(v->counters.errors, 3);
@@ -270,7 +287,7 @@ static void test_illegal_vectors_and_esr(void)
 
 struct icr_row {
 	const char *name;
-	uint64_t icr;  /* xAPIC: ICR_HIGH << 32 | ICR_LOW */
+	uint64_t icr; /* xAPIC: ICR_HIGH << 32 | ICR_LOW */
 	bool x2apic;
 	enum vlapic_delivery_mode mode;
 	uint8_t vector;
@@ -281,23 +298,40 @@ struct icr_row {
 };
 
 static const struct icr_row icr_rows[] = {
-	{"icr: fixed physical", 0x0300000000004031ull, false, VLAPIC_DELIVERY_FIXED, 0x31, false, 3, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: lowest priority logical", 0x0f00000000004941ull, false, VLAPIC_DELIVERY_LOWEST_PRIORITY, 0x41, true, 0x0f, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: SMI", 0x0100000000004200ull, false, VLAPIC_DELIVERY_SMI, 0, false, 1, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: NMI", 0x0200000000004400ull, false, VLAPIC_DELIVERY_NMI, 0, false, 2, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: INIT assert level", 0x010000000000c500ull, false, VLAPIC_DELIVERY_INIT, 0, false, 1, VLAPIC_SHORTHAND_NONE, true, true},
-	{"icr: INIT de-assert", 0x0100000000008500ull, false, VLAPIC_DELIVERY_INIT, 0, false, 1, VLAPIC_SHORTHAND_NONE, false, true},
-	{"icr: SIPI vector 0x9a", 0x010000000000469aull, false, VLAPIC_DELIVERY_STARTUP, 0x9a, false, 1, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: ExtINT", 0x0000000000004700ull, false, VLAPIC_DELIVERY_EXTINT, 0, false, 0, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: shorthand self", 0x00000000000440f3ull, false, VLAPIC_DELIVERY_FIXED, 0xf3, false, 0, VLAPIC_SHORTHAND_SELF, true, false},
-	{"icr: shorthand all", 0x00000000000840f4ull, false, VLAPIC_DELIVERY_FIXED, 0xf4, false, 0, VLAPIC_SHORTHAND_ALL, true, false},
-	{"icr: shorthand all but self", 0x00000000000c4400ull, false, VLAPIC_DELIVERY_NMI, 0, false, 0, VLAPIC_SHORTHAND_ALL_BUT_SELF, true, false},
-	{"icr: xAPIC broadcast destination", 0xff000000000040fdull, false, VLAPIC_DELIVERY_FIXED, 0xfd, false, 0xff, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: xAPIC high reserved bits ignored", 0x12ffffff00004020ull, false, VLAPIC_DELIVERY_FIXED, 0x20, false, 0x12, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: x2APIC 32-bit physical", 0x0001234500004031ull, true, VLAPIC_DELIVERY_FIXED, 0x31, false, 0x12345, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: x2APIC logical cluster", 0x0002000500000841ull, true, VLAPIC_DELIVERY_FIXED, 0x41, true, 0x20005, VLAPIC_SHORTHAND_NONE, false, false},
-	{"icr: x2APIC broadcast", 0xffffffff000040efull, true, VLAPIC_DELIVERY_FIXED, 0xef, false, 0xffffffff, VLAPIC_SHORTHAND_NONE, true, false},
-	{"icr: x2APIC SIPI", 0x0000000300000608ull, true, VLAPIC_DELIVERY_STARTUP, 0x08, false, 3, VLAPIC_SHORTHAND_NONE, false, false},
+    {"icr: fixed physical", 0x0300000000004031ull, false, VLAPIC_DELIVERY_FIXED, 0x31, false, 3,
+     VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: lowest priority logical", 0x0f00000000004941ull, false, VLAPIC_DELIVERY_LOWEST_PRIORITY,
+     0x41, true, 0x0f, VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: SMI", 0x0100000000004200ull, false, VLAPIC_DELIVERY_SMI, 0, false, 1,
+     VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: NMI", 0x0200000000004400ull, false, VLAPIC_DELIVERY_NMI, 0, false, 2,
+     VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: INIT assert level", 0x010000000000c500ull, false, VLAPIC_DELIVERY_INIT, 0, false, 1,
+     VLAPIC_SHORTHAND_NONE, true, true},
+    {"icr: INIT de-assert", 0x0100000000008500ull, false, VLAPIC_DELIVERY_INIT, 0, false, 1,
+     VLAPIC_SHORTHAND_NONE, false, true},
+    {"icr: SIPI vector 0x9a", 0x010000000000469aull, false, VLAPIC_DELIVERY_STARTUP, 0x9a, false, 1,
+     VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: ExtINT", 0x0000000000004700ull, false, VLAPIC_DELIVERY_EXTINT, 0, false, 0,
+     VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: shorthand self", 0x00000000000440f3ull, false, VLAPIC_DELIVERY_FIXED, 0xf3, false, 0,
+     VLAPIC_SHORTHAND_SELF, true, false},
+    {"icr: shorthand all", 0x00000000000840f4ull, false, VLAPIC_DELIVERY_FIXED, 0xf4, false, 0,
+     VLAPIC_SHORTHAND_ALL, true, false},
+    {"icr: shorthand all but self", 0x00000000000c4400ull, false, VLAPIC_DELIVERY_NMI, 0, false, 0,
+     VLAPIC_SHORTHAND_ALL_BUT_SELF, true, false},
+    {"icr: xAPIC broadcast destination", 0xff000000000040fdull, false, VLAPIC_DELIVERY_FIXED, 0xfd,
+     false, 0xff, VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: xAPIC high reserved bits ignored", 0x12ffffff00004020ull, false, VLAPIC_DELIVERY_FIXED,
+     0x20, false, 0x12, VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: x2APIC 32-bit physical", 0x0001234500004031ull, true, VLAPIC_DELIVERY_FIXED, 0x31, false,
+     0x12345, VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: x2APIC logical cluster", 0x0002000500000841ull, true, VLAPIC_DELIVERY_FIXED, 0x41, true,
+     0x20005, VLAPIC_SHORTHAND_NONE, false, false},
+    {"icr: x2APIC broadcast", 0xffffffff000040efull, true, VLAPIC_DELIVERY_FIXED, 0xef, false,
+     0xffffffff, VLAPIC_SHORTHAND_NONE, true, false},
+    {"icr: x2APIC SIPI", 0x0000000300000608ull, true, VLAPIC_DELIVERY_STARTUP, 0x08, false, 3,
+     VLAPIC_SHORTHAND_NONE, false, false},
 };
 
 static void test_icr_decode_table(void)
@@ -325,7 +359,8 @@ static void test_icr_decode_table(void)
 			vlapic_mmio_write(v, VLAPIC_ICR_HIGH, 4, (uint32_t)(row->icr >> 32));
 			vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, (uint32_t)row->icr);
 		}
-		bool sendable = row->mode != VLAPIC_DELIVERY_SMI && row->mode != VLAPIC_DELIVERY_EXTINT;
+		bool sendable =
+		    row->mode != VLAPIC_DELIVERY_SMI && row->mode != VLAPIC_DELIVERY_EXTINT;
 		CHECK_EQ(fakes[0].sent_count, sendable ? 1 : 0);
 		CHECK_EQ(v->counters.ipis_sent[row->mode], 1);
 		if (sendable && fakes[0].sent_count == 1) {
@@ -339,7 +374,8 @@ static void test_icr_decode_table(void)
 			CHECK_EQ(readback, row->icr & 0xffffffff000ccfffull);
 		} else {
 			CHECK_EQ(mmio(v, VLAPIC_ICR_LOW), (uint32_t)row->icr & 0x000ccfffu);
-			CHECK_EQ(mmio(v, VLAPIC_ICR_HIGH), (uint32_t)(row->icr >> 32) & 0xff000000u);
+			CHECK_EQ(mmio(v, VLAPIC_ICR_HIGH),
+			         (uint32_t)(row->icr >> 32) & 0xff000000u);
 		}
 		case_end();
 	}
@@ -348,9 +384,9 @@ static void test_icr_decode_table(void)
 /* ---- routing ------------------------------------------------------------- */
 
 enum route_setup {
-	ROUTE_XAPIC_FLAT,     /* IDs 0..3, LDR bit i, flat model */
-	ROUTE_XAPIC_CLUSTER,  /* IDs 0..3, LDR cluster 1 {bit0,bit1}, cluster 2 {bit0,bit1} */
-	ROUTE_X2APIC,         /* IDs 0, 1, 16, 17 */
+	ROUTE_XAPIC_FLAT,         /* IDs 0..3, LDR bit i, flat model */
+	ROUTE_XAPIC_CLUSTER,      /* IDs 0..3, LDR cluster 1 {bit0,bit1}, cluster 2 {bit0,bit1} */
+	ROUTE_X2APIC,             /* IDs 0, 1, 16, 17 */
 	ROUTE_XAPIC_ONE_DISABLED, /* flat, vLAPIC 3 hardware-disabled */
 };
 
@@ -364,33 +400,63 @@ struct route_row {
 };
 
 static const struct route_row route_rows[] = {
-	{"route: physical 2", ROUTE_XAPIC_FLAT, 0x0200000000004030ull, 0, {0}, 0x4},
-	{"route: physical no such ID", ROUTE_XAPIC_FLAT, 0x0700000000004030ull, 0, {0}, 0x0},
-	{"route: physical broadcast 0xff", ROUTE_XAPIC_FLAT, 0xff00000000004030ull, 0, {0}, 0xf},
-	{"route: logical flat two bits", ROUTE_XAPIC_FLAT, 0x0500000000004830ull, 0, {0}, 0x5},
-	{"route: logical flat broadcast", ROUTE_XAPIC_FLAT, 0xff00000000004830ull, 0, {0}, 0xf},
-	{"route: logical flat no bits", ROUTE_XAPIC_FLAT, 0x3000000000004830ull, 0, {0}, 0x0},
-	{"route: logical cluster 1, both", ROUTE_XAPIC_CLUSTER, 0x1300000000004830ull, 0, {0}, 0x3},
-	{"route: logical cluster 2, member 0", ROUTE_XAPIC_CLUSTER, 0x2100000000004830ull, 0, {0}, 0x4},
-	{"route: logical cluster 3, nobody", ROUTE_XAPIC_CLUSTER, 0x3100000000004830ull, 0, {0}, 0x0},
-	{"route: logical cluster broadcast", ROUTE_XAPIC_CLUSTER, 0xff00000000004830ull, 0, {0}, 0xf},
-	{"route: shorthand self", ROUTE_XAPIC_FLAT, 0x0000000000044030ull, 1, {0}, 0x2},
-	{"route: shorthand all", ROUTE_XAPIC_FLAT, 0x0000000000084030ull, 1, {0}, 0xf},
-	{"route: shorthand all but self", ROUTE_XAPIC_FLAT, 0x00000000000c4030ull, 2, {0}, 0xb},
-	{"route: shorthand ignores destination", ROUTE_XAPIC_FLAT, 0x03000000000c4030ull, 3, {0}, 0x7},
-	{"route: lowest priority picks lowest TPR", ROUTE_XAPIC_FLAT, 0x0f00000000004930ull, 0, {0x20, 0x10, 0x30, 0x10}, 0x2},
-	{"route: lowest priority TPR class only", ROUTE_XAPIC_FLAT, 0x0c00000000004930ull, 0, {0, 0, 0x2f, 0x21}, 0x4},
-	{"route: lowest priority physical", ROUTE_XAPIC_FLAT, 0x0300000000004130ull, 0, {0}, 0x8},
-	{"route: disabled vLAPIC never matches", ROUTE_XAPIC_ONE_DISABLED, 0xff00000000004030ull, 0, {0}, 0x7},
-	{"route: disabled vLAPIC not even for all", ROUTE_XAPIC_ONE_DISABLED, 0x0000000000084030ull, 0, {0}, 0x7},
-	{"route: x2APIC physical 16", ROUTE_X2APIC, 0x0000001000004030ull, 0, {0}, 0x4},
-	{"route: x2APIC physical 0xff is not broadcast", ROUTE_X2APIC, 0x000000ff00004030ull, 0, {0}, 0x0},
-	{"route: x2APIC broadcast", ROUTE_X2APIC, 0xffffffff00004030ull, 0, {0}, 0xf},
-	{"route: x2APIC logical cluster 0 bit 1", ROUTE_X2APIC, 0x0000000200004830ull, 0, {0}, 0x2},
-	{"route: x2APIC logical cluster 1 both", ROUTE_X2APIC, 0x0001000300004830ull, 0, {0}, 0xc},
-	{"route: x2APIC logical cluster 1 bit 0 only", ROUTE_X2APIC, 0x0001000100004830ull, 0, {0}, 0x4},
-	{"route: x2APIC logical wrong cluster", ROUTE_X2APIC, 0x0002000300004830ull, 0, {0}, 0x0},
-	{"route: x2APIC all but self", ROUTE_X2APIC, 0x00000000000c4030ull, 0, {0}, 0xe},
+    {"route: physical 2", ROUTE_XAPIC_FLAT, 0x0200000000004030ull, 0, {0}, 0x4},
+    {"route: physical no such ID", ROUTE_XAPIC_FLAT, 0x0700000000004030ull, 0, {0}, 0x0},
+    {"route: physical broadcast 0xff", ROUTE_XAPIC_FLAT, 0xff00000000004030ull, 0, {0}, 0xf},
+    {"route: logical flat two bits", ROUTE_XAPIC_FLAT, 0x0500000000004830ull, 0, {0}, 0x5},
+    {"route: logical flat broadcast", ROUTE_XAPIC_FLAT, 0xff00000000004830ull, 0, {0}, 0xf},
+    {"route: logical flat no bits", ROUTE_XAPIC_FLAT, 0x3000000000004830ull, 0, {0}, 0x0},
+    {"route: logical cluster 1, both", ROUTE_XAPIC_CLUSTER, 0x1300000000004830ull, 0, {0}, 0x3},
+    {"route: logical cluster 2, member 0", ROUTE_XAPIC_CLUSTER, 0x2100000000004830ull, 0, {0}, 0x4},
+    {"route: logical cluster 3, nobody", ROUTE_XAPIC_CLUSTER, 0x3100000000004830ull, 0, {0}, 0x0},
+    {"route: logical cluster broadcast", ROUTE_XAPIC_CLUSTER, 0xff00000000004830ull, 0, {0}, 0xf},
+    {"route: shorthand self", ROUTE_XAPIC_FLAT, 0x0000000000044030ull, 1, {0}, 0x2},
+    {"route: shorthand all", ROUTE_XAPIC_FLAT, 0x0000000000084030ull, 1, {0}, 0xf},
+    {"route: shorthand all but self", ROUTE_XAPIC_FLAT, 0x00000000000c4030ull, 2, {0}, 0xb},
+    {"route: shorthand ignores destination", ROUTE_XAPIC_FLAT, 0x03000000000c4030ull, 3, {0}, 0x7},
+    {"route: lowest priority picks lowest TPR",
+     ROUTE_XAPIC_FLAT,
+     0x0f00000000004930ull,
+     0,
+     {0x20, 0x10, 0x30, 0x10},
+     0x2},
+    {"route: lowest priority TPR class only",
+     ROUTE_XAPIC_FLAT,
+     0x0c00000000004930ull,
+     0,
+     {0, 0, 0x2f, 0x21},
+     0x4},
+    {"route: lowest priority physical", ROUTE_XAPIC_FLAT, 0x0300000000004130ull, 0, {0}, 0x8},
+    {"route: disabled vLAPIC never matches",
+     ROUTE_XAPIC_ONE_DISABLED,
+     0xff00000000004030ull,
+     0,
+     {0},
+     0x7},
+    {"route: disabled vLAPIC not even for all",
+     ROUTE_XAPIC_ONE_DISABLED,
+     0x0000000000084030ull,
+     0,
+     {0},
+     0x7},
+    {"route: x2APIC physical 16", ROUTE_X2APIC, 0x0000001000004030ull, 0, {0}, 0x4},
+    {"route: x2APIC physical 0xff is not broadcast",
+     ROUTE_X2APIC,
+     0x000000ff00004030ull,
+     0,
+     {0},
+     0x0},
+    {"route: x2APIC broadcast", ROUTE_X2APIC, 0xffffffff00004030ull, 0, {0}, 0xf},
+    {"route: x2APIC logical cluster 0 bit 1", ROUTE_X2APIC, 0x0000000200004830ull, 0, {0}, 0x2},
+    {"route: x2APIC logical cluster 1 both", ROUTE_X2APIC, 0x0001000300004830ull, 0, {0}, 0xc},
+    {"route: x2APIC logical cluster 1 bit 0 only",
+     ROUTE_X2APIC,
+     0x0001000100004830ull,
+     0,
+     {0},
+     0x4},
+    {"route: x2APIC logical wrong cluster", ROUTE_X2APIC, 0x0002000300004830ull, 0, {0}, 0x0},
+    {"route: x2APIC all but self", ROUTE_X2APIC, 0x00000000000c4030ull, 0, {0}, 0xe},
 };
 
 static unsigned routed_mask;
@@ -446,7 +512,8 @@ static void test_posted_delivery(void)
 {
 	fixture(NULL);
 	struct vlapic *v = &vlapics[1];
-	struct vlapic_ipi fixed = {.delivery_mode = VLAPIC_DELIVERY_FIXED, .vector = 0x77, .level = true};
+	struct vlapic_ipi fixed = {
+	    .delivery_mode = VLAPIC_DELIVERY_FIXED, .vector = 0x77, .level = true};
 	CHECK(!vlapic_posted(v));
 	CHECK(vlapic_deliver(v, &fixed));
 	CHECK(vlapic_posted(v));
@@ -503,7 +570,7 @@ static void test_init_sipi_sequence(void)
 	CHECK_EQ(mmio(ap, VLAPIC_SVR), 0xff);
 	CHECK_EQ(mmio(ap, VLAPIC_LVT_TIMER), VLAPIC_LVT_MASKED);
 	CHECK_EQ(vlapic_pending_vector(ap), -1);
-	CHECK_EQ(mmio(ap, VLAPIC_ID), 2u << 24);          /* ID survives INIT */
+	CHECK_EQ(mmio(ap, VLAPIC_ID), 2u << 24);               /* ID survives INIT */
 	vlapic_mmio_write(bsp, VLAPIC_ICR_LOW, 4, 0x00008500); /* de-assert */
 	CHECK_EQ(vlapic_poll(ap), 0);
 	vlapic_mmio_write(bsp, VLAPIC_ICR_LOW, 4, 0x0000469a);
@@ -552,7 +619,7 @@ static void test_timer_one_shot(void)
 	CHECK_EQ(vlapic_pending_vector(v), 0xec);
 	CHECK_EQ(f->armed, 0);
 	CHECK_EQ(vlapic_timer_deadline(v), 0);
-	CHECK(!vlapic_timer_expired(v, 5000));  /* fires once */
+	CHECK(!vlapic_timer_expired(v, 5000)); /* fires once */
 	f->now = 5000;
 	CHECK_EQ(mmio(v, VLAPIC_TIMER_CURRENT), 0);
 	CHECK_EQ(mmio(v, VLAPIC_TIMER_INITIAL), 100);
@@ -582,7 +649,7 @@ static void test_timer_periodic(void)
 	vlapic_mmio_write(v, VLAPIC_TIMER_INITIAL, 4, 10);
 	CHECK_EQ(f->armed, 10);
 	CHECK(vlapic_timer_expired(v, 10));
-	CHECK_EQ(f->armed, 20);                /* re-armed on the grid */
+	CHECK_EQ(f->armed, 20); /* re-armed on the grid */
 	CHECK_EQ(vlapic_pending_vector(v), 0xd0);
 	vlapic_acknowledge(v, 0xd0);
 	vlapic_eoi(v);
@@ -672,45 +739,51 @@ static void test_timer_tsc_deadline(void)
 /* ---- x2APIC MSRs ------------------------------------------------------------ */
 
 /* Each row: the read result, then a write of `value` and its result. */
-struct msr_row { const char *name; uint32_t msr; int read; uint64_t value; int write; };
+struct msr_row {
+	const char *name;
+	uint32_t msr;
+	int read;
+	uint64_t value;
+	int write;
+};
 
 #define GP VLAPIC_FAULT
 
 static const struct msr_row msr_rows[] = {
-	{"msr 0x802 ID: read-only", 0x802, 0, 5, GP},
-	{"msr 0x803 version: read-only", 0x803, 0, 0, GP},
-	{"msr 0x808 TPR", 0x808, 0, 0x40, 0},
-	{"msr 0x808 TPR: reserved bits", 0x808, 0, 0x140, GP},
-	{"msr 0x808 TPR: high half", 0x808, 0, 1ull << 32, GP},
-	{"msr 0x809 APR: reserved", 0x809, GP, 0, GP},
-	{"msr 0x80a PPR: read-only", 0x80a, 0, 0, GP},
-	{"msr 0x80b EOI: write-only", 0x80b, GP, 0, 0},
-	{"msr 0x80b EOI: non-zero write", 0x80b, GP, 1, GP},
-	{"msr 0x80c RRD: reserved", 0x80c, GP, 0, GP},
-	{"msr 0x80d LDR: read-only", 0x80d, 0, 0, GP},
-	{"msr 0x80e DFR: reserved", 0x80e, GP, 0, GP},
-	{"msr 0x80f SVR", 0x80f, 0, 0x1ff, 0},
-	{"msr 0x80f SVR: reserved bit 12", 0x80f, 0, 0x11ff, GP},
-	{"msr 0x810 ISR0: read-only", 0x810, 0, 0, GP},
-	{"msr 0x81f TMR7: read-only", 0x81f, 0, 0, GP},
-	{"msr 0x820 IRR0: read-only", 0x820, 0, 0, GP},
-	{"msr 0x828 ESR", 0x828, 0, 0, 0},
-	{"msr 0x828 ESR: non-zero write", 0x828, 0, 1, GP},
-	{"msr 0x82f CMCI: reserved", 0x82f, GP, 0, GP},
-	{"msr 0x830 ICR: 64-bit", 0x830, 0, 0x00000001000040f0ull, 0},
-	{"msr 0x831 ICR high: reserved", 0x831, GP, 0, GP},
-	{"msr 0x832 LVT timer", 0x832, 0, 0x10000, 0},
-	{"msr 0x835 LVT LINT0", 0x835, 0, 0x700, 0},
-	{"msr 0x837 LVT error", 0x837, 0, 0x10000, 0},
-	{"msr 0x838 initial count", 0x838, 0, 0, 0},
-	{"msr 0x839 current count: read-only", 0x839, 0, 0, GP},
-	{"msr 0x83a: reserved", 0x83a, GP, 0, GP},
-	{"msr 0x83e divide", 0x83e, 0, 0xb, 0},
-	{"msr 0x83f SELF_IPI: write-only", 0x83f, GP, 0x40, 0},
-	{"msr 0x83f SELF_IPI: reserved bits", 0x83f, GP, 0x140, GP},
-	{"msr 0x840: reserved", 0x840, GP, 0, GP},
-	{"msr 0x8ff: reserved", 0x8ff, GP, 0, GP},
-	{"msr 0x900: not an APIC MSR", 0x900, GP, 0, GP},
+    {"msr 0x802 ID: read-only", 0x802, 0, 5, GP},
+    {"msr 0x803 version: read-only", 0x803, 0, 0, GP},
+    {"msr 0x808 TPR", 0x808, 0, 0x40, 0},
+    {"msr 0x808 TPR: reserved bits", 0x808, 0, 0x140, GP},
+    {"msr 0x808 TPR: high half", 0x808, 0, 1ull << 32, GP},
+    {"msr 0x809 APR: reserved", 0x809, GP, 0, GP},
+    {"msr 0x80a PPR: read-only", 0x80a, 0, 0, GP},
+    {"msr 0x80b EOI: write-only", 0x80b, GP, 0, 0},
+    {"msr 0x80b EOI: non-zero write", 0x80b, GP, 1, GP},
+    {"msr 0x80c RRD: reserved", 0x80c, GP, 0, GP},
+    {"msr 0x80d LDR: read-only", 0x80d, 0, 0, GP},
+    {"msr 0x80e DFR: reserved", 0x80e, GP, 0, GP},
+    {"msr 0x80f SVR", 0x80f, 0, 0x1ff, 0},
+    {"msr 0x80f SVR: reserved bit 12", 0x80f, 0, 0x11ff, GP},
+    {"msr 0x810 ISR0: read-only", 0x810, 0, 0, GP},
+    {"msr 0x81f TMR7: read-only", 0x81f, 0, 0, GP},
+    {"msr 0x820 IRR0: read-only", 0x820, 0, 0, GP},
+    {"msr 0x828 ESR", 0x828, 0, 0, 0},
+    {"msr 0x828 ESR: non-zero write", 0x828, 0, 1, GP},
+    {"msr 0x82f CMCI: reserved", 0x82f, GP, 0, GP},
+    {"msr 0x830 ICR: 64-bit", 0x830, 0, 0x00000001000040f0ull, 0},
+    {"msr 0x831 ICR high: reserved", 0x831, GP, 0, GP},
+    {"msr 0x832 LVT timer", 0x832, 0, 0x10000, 0},
+    {"msr 0x835 LVT LINT0", 0x835, 0, 0x700, 0},
+    {"msr 0x837 LVT error", 0x837, 0, 0x10000, 0},
+    {"msr 0x838 initial count", 0x838, 0, 0, 0},
+    {"msr 0x839 current count: read-only", 0x839, 0, 0, GP},
+    {"msr 0x83a: reserved", 0x83a, GP, 0, GP},
+    {"msr 0x83e divide", 0x83e, 0, 0xb, 0},
+    {"msr 0x83f SELF_IPI: write-only", 0x83f, GP, 0x40, 0},
+    {"msr 0x83f SELF_IPI: reserved bits", 0x83f, GP, 0x140, GP},
+    {"msr 0x840: reserved", 0x840, GP, 0, GP},
+    {"msr 0x8ff: reserved", 0x8ff, GP, 0, GP},
+    {"msr 0x900: not an APIC MSR", 0x900, GP, 0, GP},
 };
 
 static void test_x2apic_msr_table(void)
@@ -764,28 +837,35 @@ static void test_x2apic_registers(void)
 
 enum base_state { BASE_DISABLED, BASE_XAPIC, BASE_X2APIC };
 
-struct base_row { const char *name; enum base_state from; uint64_t write; int result; enum base_state to; };
+struct base_row {
+	const char *name;
+	enum base_state from;
+	uint64_t write;
+	int result;
+	enum base_state to;
+};
 
-#define EN VLAPIC_BASE_ENABLE
+#define EN   VLAPIC_BASE_ENABLE
 #define EXTD VLAPIC_BASE_X2APIC
 #define BASE VLAPIC_DEFAULT_BASE
 
 static const struct base_row base_rows[] = {
-	{"base: xAPIC -> x2APIC", BASE_XAPIC, BASE | EN | EXTD, 0, BASE_X2APIC},
-	{"base: xAPIC -> disabled", BASE_XAPIC, BASE, 0, BASE_DISABLED},
-	{"base: xAPIC -> xAPIC", BASE_XAPIC, BASE | EN, 0, BASE_XAPIC},
-	{"base: x2APIC -> xAPIC faults", BASE_X2APIC, BASE | EN, VLAPIC_FAULT, BASE_X2APIC},
-	{"base: x2APIC -> disabled", BASE_X2APIC, BASE, 0, BASE_DISABLED},
-	{"base: x2APIC -> x2APIC", BASE_X2APIC, BASE | EN | EXTD, 0, BASE_X2APIC},
-	{"base: disabled -> x2APIC faults", BASE_DISABLED, BASE | EN | EXTD, VLAPIC_FAULT, BASE_DISABLED},
-	{"base: disabled -> xAPIC", BASE_DISABLED, BASE | EN, 0, BASE_XAPIC},
-	{"base: EXTD without EN faults", BASE_XAPIC, BASE | EXTD, VLAPIC_FAULT, BASE_XAPIC},
-	{"base: relocation", BASE_XAPIC, 0xfed00000ull | EN, 0, BASE_XAPIC},
-	{"base: address above bit 51 faults", BASE_XAPIC, (1ull << 52) | BASE | EN, VLAPIC_FAULT,
-	 BASE_XAPIC},
-	{"base: reserved bit 9 faults", BASE_XAPIC, BASE | EN | (1u << 9), VLAPIC_FAULT, BASE_XAPIC},
-	{"base: reserved low bits fault", BASE_XAPIC, BASE | EN | 1, VLAPIC_FAULT, BASE_XAPIC},
-	{"base: BSP bit is kept, not written", BASE_XAPIC, BASE | EN | VLAPIC_BASE_BSP, 0, BASE_XAPIC},
+    {"base: xAPIC -> x2APIC", BASE_XAPIC, BASE | EN | EXTD, 0, BASE_X2APIC},
+    {"base: xAPIC -> disabled", BASE_XAPIC, BASE, 0, BASE_DISABLED},
+    {"base: xAPIC -> xAPIC", BASE_XAPIC, BASE | EN, 0, BASE_XAPIC},
+    {"base: x2APIC -> xAPIC faults", BASE_X2APIC, BASE | EN, VLAPIC_FAULT, BASE_X2APIC},
+    {"base: x2APIC -> disabled", BASE_X2APIC, BASE, 0, BASE_DISABLED},
+    {"base: x2APIC -> x2APIC", BASE_X2APIC, BASE | EN | EXTD, 0, BASE_X2APIC},
+    {"base: disabled -> x2APIC faults", BASE_DISABLED, BASE | EN | EXTD, VLAPIC_FAULT,
+     BASE_DISABLED},
+    {"base: disabled -> xAPIC", BASE_DISABLED, BASE | EN, 0, BASE_XAPIC},
+    {"base: EXTD without EN faults", BASE_XAPIC, BASE | EXTD, VLAPIC_FAULT, BASE_XAPIC},
+    {"base: relocation", BASE_XAPIC, 0xfed00000ull | EN, 0, BASE_XAPIC},
+    {"base: address above bit 51 faults", BASE_XAPIC, (1ull << 52) | BASE | EN, VLAPIC_FAULT,
+     BASE_XAPIC},
+    {"base: reserved bit 9 faults", BASE_XAPIC, BASE | EN | (1u << 9), VLAPIC_FAULT, BASE_XAPIC},
+    {"base: reserved low bits fault", BASE_XAPIC, BASE | EN | 1, VLAPIC_FAULT, BASE_XAPIC},
+    {"base: BSP bit is kept, not written", BASE_XAPIC, BASE | EN | VLAPIC_BASE_BSP, 0, BASE_XAPIC},
 };
 
 static enum base_state base_state(const struct vlapic *v)
@@ -806,8 +886,7 @@ static void test_apic_base_table(void)
 			enable_x2apic(v);
 		else if (row->from == BASE_DISABLED)
 			CHECK_EQ(vlapic_set_base(v, BASE), 0);
-		CHECK_EQ(vlapic_msr_write(v, VLAPIC_MSR_APIC_BASE, row->write),
-		         row->result);
+		CHECK_EQ(vlapic_msr_write(v, VLAPIC_MSR_APIC_BASE, row->write), row->result);
 		CHECK_EQ(base_state(v), row->to);
 		CHECK(!(v->apic_base & VLAPIC_BASE_BSP));
 		case_end();
@@ -821,11 +900,11 @@ static void test_disable_resets(void)
 	vlapic_mmio_write(v, VLAPIC_TPR, 4, 0x20);
 	CHECK_EQ(vlapic_set_base(v, BASE), 0);
 	CHECK_EQ(vlapic_pending_vector(v), -1);
-	CHECK(!vlapic_set_irr(v, 0x41, false));     /* disabled: nothing accepted */
+	CHECK(!vlapic_set_irr(v, 0x41, false)); /* disabled: nothing accepted */
 	uint32_t word;
-	vlapic_mmio_read(v, VLAPIC_TPR, 4, &word);   /* page not decoded: all ones */
+	vlapic_mmio_read(v, VLAPIC_TPR, 4, &word); /* page not decoded: all ones */
 	CHECK_EQ(word, VLAPIC_UNDECODED);
-	vlapic_mmio_write(v, VLAPIC_TPR, 4, 0x30);   /* ... writes ignored */
+	vlapic_mmio_write(v, VLAPIC_TPR, 4, 0x30); /* ... writes ignored */
 	CHECK_EQ(vlapic_set_base(v, BASE | EN), 0);
 	CHECK_EQ(mmio(v, VLAPIC_TPR), 0);
 	CHECK_EQ(mmio(v, VLAPIC_SVR), 0xff);
@@ -890,10 +969,10 @@ static void test_ipi_counters(void)
 	}
 	struct vlapic *v = &vlapics[0];
 	vlapic_mmio_write(v, VLAPIC_ICR_HIGH, 4, 1u << 24);
-	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x4050);   /* fixed to 1 */
-	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x4400);   /* NMI to 1 */
-	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0xc4051);  /* fixed all but self */
-	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x44052);  /* fixed self */
+	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x4050);  /* fixed to 1 */
+	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x4400);  /* NMI to 1 */
+	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0xc4051); /* fixed all but self */
+	vlapic_mmio_write(v, VLAPIC_ICR_LOW, 4, 0x44052); /* fixed self */
 	CHECK_EQ(v->counters.ipis_sent[VLAPIC_DELIVERY_FIXED], 3);
 	CHECK_EQ(v->counters.ipis_sent[VLAPIC_DELIVERY_NMI], 1);
 	CHECK_EQ(vlapic_pending_vector(&vlapics[1]), 0x51);

@@ -16,23 +16,41 @@
 #include "tests/host/test.h"
 #include "vmx/bzimage.h"
 
-#define GUEST_SIZE (32ull << 20)
-#define MMIO_BASE 0xfec00000ull
-#define ACPI_BASE 0xe0000ull
-#define ACPI_SIZE 0x20000ull
-#define RSDP 0xe0040ull
-#define SETUP_SECTS 2u
+#define GUEST_SIZE    (32ull << 20)
+#define MMIO_BASE     0xfec00000ull
+#define ACPI_BASE     0xe0000ull
+#define ACPI_SIZE     0x20000ull
+#define RSDP          0xe0040ull
+#define SETUP_SECTS   2u
 #define KERNEL_OFFSET ((SETUP_SECTS + 1) * 512u)
-#define KERNEL_BYTES 0x1000u
-#define IMAGE_SIZE (KERNEL_OFFSET + KERNEL_BYTES)
-#define INITRD_BYTES 0x3000u
-#define GUARD 0xcc
+#define KERNEL_BYTES  0x1000u
+#define IMAGE_SIZE    (KERNEL_OFFSET + KERNEL_BYTES)
+#define INITRD_BYTES  0x3000u
+#define GUARD         0xcc
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t get64(const uint8_t *p) { return get32(p) | (uint64_t)get32(p + 4) << 32; }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get64(const uint8_t *p)
+{
+	return get32(p) | (uint64_t)get32(p + 4) << 32;
+}
 
 /* A protocol 2.15 bzImage: 2 setup sectors, 4 KiB of kernel (bytes
  * 0x40 + offset % 64), not relocatable, pref_address 16 MiB, init_size
@@ -47,13 +65,13 @@ static void build_image(uint8_t *image)
 	image[0x201] = 0x6a; /* header ends at 0x26c */
 	memcpy(image + 0x202, "HdrS", 4);
 	put16(image + 0x206, 0x020f);
-	image[0x211] = 0x01;                 /* LOADED_HIGH */
-	put32(image + 0x22c, 0x7fffffff);    /* initrd_addr_max */
-	put32(image + 0x230, 0x200000);      /* kernel_alignment */
-	put16(image + 0x236, 0x0003);        /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
-	put32(image + 0x238, 2047);          /* cmdline_size */
-	put64(image + 0x258, 0x1000000);     /* pref_address */
-	put32(image + 0x260, 0x800000);      /* init_size */
+	image[0x211] = 0x01;              /* LOADED_HIGH */
+	put32(image + 0x22c, 0x7fffffff); /* initrd_addr_max */
+	put32(image + 0x230, 0x200000);   /* kernel_alignment */
+	put16(image + 0x236, 0x0003);     /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+	put32(image + 0x238, 2047);       /* cmdline_size */
+	put64(image + 0x258, 0x1000000);  /* pref_address */
+	put32(image + 0x260, 0x800000);   /* init_size */
 	for (unsigned i = 0; i < KERNEL_BYTES; i++)
 		image[KERNEL_OFFSET + i] = (uint8_t)(0x40 + i % 64);
 }
@@ -64,8 +82,8 @@ static struct bzimage_input input_for(const uint8_t *image, uint64_t length, con
 {
 	for (unsigned i = 0; i < INITRD_BYTES; i++)
 		initrd[i] = (uint8_t)(0x80 + i % 61);
-	return (struct bzimage_input){image, length, initrd, INITRD_BYTES, cmdline, RSDP,
-	                              ACPI_BASE, ACPI_SIZE, MMIO_BASE};
+	return (struct bzimage_input){image, length,    initrd,    INITRD_BYTES, cmdline,
+	                              RSDP,  ACPI_BASE, ACPI_SIZE, MMIO_BASE};
 }
 
 static void check_e820(const uint8_t *zp, unsigned index, uint64_t start, uint64_t size,
@@ -85,8 +103,10 @@ static void check_tables(const uint8_t *guest)
 	for (unsigned d = 0; d < 4; d++)
 		CHECK_EQ(get64(guest + 0xa000 + 8 * d), (0xb000 + 0x1000 * d) | 3);
 	CHECK_EQ(get64(guest + 0xa000 + 8 * 4), 0);
-	static const struct { uint64_t address; } probes[] = {
-		{0}, {0x200000}, {0x1000000}, {0x3fe00000}, {0x40000000}, {0xfee00000}, {0xffe00000}};
+	static const struct {
+		uint64_t address;
+	} probes[] = {{0},          {0x200000},   {0x1000000}, {0x3fe00000},
+	              {0x40000000}, {0xfee00000}, {0xffe00000}};
 	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		uint64_t a = probes[i].address;
 		uint64_t pd = 0xb000 + (a >> 30) * 0x1000;
@@ -167,8 +187,8 @@ static void test_minimal_inputs(void)
 	memmove(image + 5 * 512, image + KERNEL_OFFSET, KERNEL_BYTES);
 	image[0x1f1] = 0;
 	uint8_t *guest = calloc(1, GUEST_SIZE);
-	struct bzimage_input in = {image, sizeof(image), NULL, 0, NULL, 0, ACPI_BASE, ACPI_SIZE,
-	                           MMIO_BASE};
+	struct bzimage_input in = {image, sizeof(image), NULL,      0,        NULL,
+	                           0,     ACPI_BASE,     ACPI_SIZE, MMIO_BASE};
 	struct bzimage_result r;
 	char error[200] = "";
 	CHECK_EQ(bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
@@ -237,56 +257,54 @@ struct bad_case {
 	const char *what;
 	uint32_t offset, width; /* patch `width` bytes of the header (0: none) */
 	uint64_t value;
-	uint64_t length;        /* file length (0: the whole image) */
-	uint64_t initrd_bytes;  /* 0: INITRD_BYTES */
+	uint64_t length;       /* file length (0: the whole image) */
+	uint64_t initrd_bytes; /* 0: INITRD_BYTES */
 	const char *cmdline;
 	enum bzimage_status status;
 	const char *error;
 };
 
 static const struct bad_case bad_cases[] = {
-	{"wrong magic", 0x202, 4, 0x53726448 + 1, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "not a bzImage: no \"HdrS\" magic at 0x202"},
-	{"header truncated", 0, 0, 0, 0x240, 0, "", BZIMAGE_BAD_KERNEL,
-	 "truncated bzImage: 576 bytes, the setup header needs 620"},
-	{"setup_sects past the end", 0x1f1, 1, 0x40, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "truncated bzImage: setup_sects 64 ends at 0x8200, the file has 0x1600 bytes"},
-	{"syssize past the end", 0x1f4, 4, 0x101, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "truncated bzImage: syssize says 0x1010 kernel bytes at 0x600, the file has 0x1600 bytes"},
-	{"kernel cut short", 0, 0, 0, IMAGE_SIZE - 1, 0, "", BZIMAGE_BAD_KERNEL,
-	 "truncated bzImage: syssize says 0x1000 kernel bytes at 0x600, the file has 0x15ff bytes"},
-	{"syssize zero", 0x1f4, 4, 0, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "truncated bzImage: syssize says 0x0 kernel bytes at 0x600, the file has 0x1600 bytes"},
-	{"protocol 2.11", 0x206, 2, 0x020b, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "boot protocol 2.11 is too old: 2.12 or later is needed"},
-	{"boot_flag", 0x1fe, 2, 0x55aa, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "boot_flag at 0x1fe is not 0xaa55"},
-	{"zImage", 0x211, 1, 0, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "a zImage (loadflags LOADED_HIGH clear): only bzImages load"},
-	{"no XLF_KERNEL_64", 0x236, 2, 0x0002, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "no 64-bit entry point (xloadflags XLF_KERNEL_64 clear)"},
-	{"short header", 0x201, 1, 0x50, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "setup header ends at 0x252, before init_size (jump at 0x200 is not the protocol's)"},
-	{"kernel larger than memory", 0x260, 4, 0x4000000, 0, 0, "", BZIMAGE_BAD_KERNEL,
-	 "kernel needs 0x4000000 bytes (init_size), more than the VM's RAM above 1 MiB "
-	 "(0x1f00000 bytes)"},
-	{"not relocatable, no room at pref_address", 0x260, 4, 0x1800000, 0, 0, "",
-	 BZIMAGE_BAD_KERNEL,
-	 "kernel needs 0x1800000 bytes (init_size) at 0x1000000 (not relocatable): RAM ends at "
-	 "0x2000000"},
-	{"initrd larger than memory", 0, 0, 0, 0, 48u << 20, "", BZIMAGE_BAD_INITRD,
-	 "initrd of 0x3000000 bytes is larger than the VM's RAM (0x2000000 bytes)"},
-	{"initrd does not fit above the kernel", 0, 0, 0, 0, 12u << 20, "", BZIMAGE_BAD_INITRD,
-	 "initrd of 0xc00000 bytes does not fit between the kernel's end 0x1800000 and 0x2000000 "
-	 "(initrd_addr_max 0x7fffffff, RAM end 0x2000000)"},
-	{"initrd_addr_max below the kernel", 0x22c, 4, 0xffffff, 0, 0, "", BZIMAGE_BAD_INITRD,
-	 "initrd of 0x3000 bytes does not fit between the kernel's end 0x1800000 and 0x1000000 "
-	 "(initrd_addr_max 0xffffff, RAM end 0x2000000)"},
-	{"command line of cmdline_size bytes", 0x238, 4, 16, 0, 0, "console=ttyS0,11", BZIMAGE_OK,
-	 ""},
-	{"command line too long", 0x238, 4, 16, 0, 0, "console=ttyS0,115", BZIMAGE_BAD_CMDLINE,
-	 "command line of 17 bytes is too long: the kernel takes at most 16 (cmdline_size)"},
-	{"kernel_alignment unused when not relocatable", 0x230, 4, 0x300000, 0, 0, "", BZIMAGE_OK, ""},
+    {"wrong magic", 0x202, 4, 0x53726448 + 1, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "not a bzImage: no \"HdrS\" magic at 0x202"},
+    {"header truncated", 0, 0, 0, 0x240, 0, "", BZIMAGE_BAD_KERNEL,
+     "truncated bzImage: 576 bytes, the setup header needs 620"},
+    {"setup_sects past the end", 0x1f1, 1, 0x40, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "truncated bzImage: setup_sects 64 ends at 0x8200, the file has 0x1600 bytes"},
+    {"syssize past the end", 0x1f4, 4, 0x101, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "truncated bzImage: syssize says 0x1010 kernel bytes at 0x600, the file has 0x1600 bytes"},
+    {"kernel cut short", 0, 0, 0, IMAGE_SIZE - 1, 0, "", BZIMAGE_BAD_KERNEL,
+     "truncated bzImage: syssize says 0x1000 kernel bytes at 0x600, the file has 0x15ff bytes"},
+    {"syssize zero", 0x1f4, 4, 0, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "truncated bzImage: syssize says 0x0 kernel bytes at 0x600, the file has 0x1600 bytes"},
+    {"protocol 2.11", 0x206, 2, 0x020b, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "boot protocol 2.11 is too old: 2.12 or later is needed"},
+    {"boot_flag", 0x1fe, 2, 0x55aa, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "boot_flag at 0x1fe is not 0xaa55"},
+    {"zImage", 0x211, 1, 0, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "a zImage (loadflags LOADED_HIGH clear): only bzImages load"},
+    {"no XLF_KERNEL_64", 0x236, 2, 0x0002, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "no 64-bit entry point (xloadflags XLF_KERNEL_64 clear)"},
+    {"short header", 0x201, 1, 0x50, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "setup header ends at 0x252, before init_size (jump at 0x200 is not the protocol's)"},
+    {"kernel larger than memory", 0x260, 4, 0x4000000, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "kernel needs 0x4000000 bytes (init_size), more than the VM's RAM above 1 MiB "
+     "(0x1f00000 bytes)"},
+    {"not relocatable, no room at pref_address", 0x260, 4, 0x1800000, 0, 0, "", BZIMAGE_BAD_KERNEL,
+     "kernel needs 0x1800000 bytes (init_size) at 0x1000000 (not relocatable): RAM ends at "
+     "0x2000000"},
+    {"initrd larger than memory", 0, 0, 0, 0, 48u << 20, "", BZIMAGE_BAD_INITRD,
+     "initrd of 0x3000000 bytes is larger than the VM's RAM (0x2000000 bytes)"},
+    {"initrd does not fit above the kernel", 0, 0, 0, 0, 12u << 20, "", BZIMAGE_BAD_INITRD,
+     "initrd of 0xc00000 bytes does not fit between the kernel's end 0x1800000 and 0x2000000 "
+     "(initrd_addr_max 0x7fffffff, RAM end 0x2000000)"},
+    {"initrd_addr_max below the kernel", 0x22c, 4, 0xffffff, 0, 0, "", BZIMAGE_BAD_INITRD,
+     "initrd of 0x3000 bytes does not fit between the kernel's end 0x1800000 and 0x1000000 "
+     "(initrd_addr_max 0xffffff, RAM end 0x2000000)"},
+    {"command line of cmdline_size bytes", 0x238, 4, 16, 0, 0, "console=ttyS0,11", BZIMAGE_OK, ""},
+    {"command line too long", 0x238, 4, 16, 0, 0, "console=ttyS0,115", BZIMAGE_BAD_CMDLINE,
+     "command line of 17 bytes is too long: the kernel takes at most 16 (cmdline_size)"},
+    {"kernel_alignment unused when not relocatable", 0x230, 4, 0x300000, 0, 0, "", BZIMAGE_OK, ""},
 };
 
 static void test_bad_inputs(void)
@@ -299,8 +317,8 @@ static void test_bad_inputs(void)
 		build_image(image);
 		for (unsigned b = 0; b < c->width; b++)
 			image[c->offset + b] = (uint8_t)(c->value >> (8 * b));
-		struct bzimage_input in = input_for(image, c->length ? c->length : IMAGE_SIZE,
-		                                    c->cmdline);
+		struct bzimage_input in =
+		    input_for(image, c->length ? c->length : IMAGE_SIZE, c->cmdline);
 		if (c->initrd_bytes) {
 			in.initrd = big_initrd;
 			in.initrd_length = c->initrd_bytes;
@@ -308,8 +326,8 @@ static void test_bad_inputs(void)
 		memset(guest, GUARD, GUEST_SIZE);
 		struct bzimage_result r;
 		char error[200] = "";
-		enum bzimage_status status = bzimage_load(guest, GUEST_SIZE, &in, &r, error,
-		                                          sizeof(error));
+		enum bzimage_status status =
+		    bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error));
 		if (status != c->status || strcmp(error, c->error) != 0)
 			TEST_FAIL_("%s: status %d \"%s\", want %d \"%s\"", c->what, status, error,
 			           c->status, c->error);
@@ -355,7 +373,8 @@ static void test_real_bzimage(void)
 	uint8_t *image = read_file(LINUX_BZIMAGE, &length);
 	if (!image) {
 		printf("test_vmx_bzimage: %s not cached (guests/linux/build.sh), skipping the "
-		       "real-bzImage case\n", LINUX_BZIMAGE);
+		       "real-bzImage case\n",
+		       LINUX_BZIMAGE);
 		return;
 	}
 	uint8_t *ramdisk = read_file(LINUX_INITRAMFS, &initrd_length);
@@ -372,8 +391,14 @@ static void test_real_bzimage(void)
 	CHECK(h.cmdline_size >= 255);
 	uint64_t size = 128ull << 20;
 	uint8_t *guest = calloc(1, size);
-	struct bzimage_input in = {image, length, ramdisk, ramdisk ? initrd_length : 0,
-	                           "console=ttyS0,115200 nokaslr", RSDP, ACPI_BASE, ACPI_SIZE,
+	struct bzimage_input in = {image,
+	                           length,
+	                           ramdisk,
+	                           ramdisk ? initrd_length : 0,
+	                           "console=ttyS0,115200 nokaslr",
+	                           RSDP,
+	                           ACPI_BASE,
+	                           ACPI_SIZE,
 	                           MMIO_BASE};
 	struct bzimage_result r;
 	CHECK_EQ(bzimage_load(guest, size, &in, &r, error, sizeof(error)), BZIMAGE_OK);
@@ -382,8 +407,9 @@ static void test_real_bzimage(void)
 	CHECK(memcmp(guest + 0x1000000, image + h.kernel_offset, h.kernel_bytes) == 0);
 	CHECK(!ramdisk || r.initrd_address + r.initrd_bytes <= size);
 	printf("test_vmx_bzimage: real bzImage protocol %u.%02u, %zu bytes, init_size 0x%x, "
-	       "initrd %zu bytes at 0x%llx\n", h.version >> 8, h.version & 0xff, length,
-	       h.init_size, ramdisk ? initrd_length : 0, (unsigned long long)r.initrd_address);
+	       "initrd %zu bytes at 0x%llx\n",
+	       h.version >> 8, h.version & 0xff, length, h.init_size, ramdisk ? initrd_length : 0,
+	       (unsigned long long)r.initrd_address);
 	free(guest);
 	free(ramdisk);
 	free(image);

@@ -60,20 +60,22 @@ static void test_command_line(void)
 		const char *command_line;
 		uint32_t cmdline_line, extra_line;
 	} rows[] = {
-		{"name=\"a\"\nkernel=\"bzImage\"\nramdisk=\"initrd\"\ncmdline=\"console=ttyS0 nokaslr\"\n",
-		 "console=ttyS0 nokaslr", 4, 0},
-		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"console=ttyS0\"\nextra=\"quiet\"\n",
-		 "console=ttyS0 quiet", 3, 4},
-		{"name=\"a\"\nkernel=\"k\"\nextra=\"cpuid 100\"\n", "cpuid 100", 0, 3},
-		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"\"\nextra=\"x\"\n", "x", 3, 4},
-		{"name=\"a\"\nkernel=\"k\"\n", "", 0, 0},
+	    {"name=\"a\"\nkernel=\"bzImage\"\nramdisk=\"initrd\"\ncmdline=\"console=ttyS0 "
+	     "nokaslr\"\n",
+	     "console=ttyS0 nokaslr", 4, 0},
+	    {"name=\"a\"\nkernel=\"k\"\ncmdline=\"console=ttyS0\"\nextra=\"quiet\"\n",
+	     "console=ttyS0 quiet", 3, 4},
+	    {"name=\"a\"\nkernel=\"k\"\nextra=\"cpuid 100\"\n", "cpuid 100", 0, 3},
+	    {"name=\"a\"\nkernel=\"k\"\ncmdline=\"\"\nextra=\"x\"\n", "x", 3, 4},
+	    {"name=\"a\"\nkernel=\"k\"\n", "", 0, 0},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vm_config c;
 		char error[200] = "", line[VM_CONFIG_COMMAND_LINE_SIZE];
 		CHECK_EQ(parse(&c, rows[i].text, error, sizeof(error)), 0);
 		CHECK_STR(error, "");
-		CHECK_EQ(vm_config_command_line(&c, line, sizeof(line)), strlen(rows[i].command_line));
+		CHECK_EQ(vm_config_command_line(&c, line, sizeof(line)),
+		         strlen(rows[i].command_line));
 		CHECK_STR(line, rows[i].command_line);
 		CHECK_EQ(c.lines[VM_CONFIG_KEY_CMDLINE], rows[i].cmdline_line);
 		CHECK_EQ(c.lines[VM_CONFIG_KEY_EXTRA], rows[i].extra_line);
@@ -95,29 +97,37 @@ static void test_rejected(void)
 		const char *text;
 		const char *error;
 	} rows[] = {
-		{"name=\"a\"\nkernel=\"k\"\nbogus = 1\n", "t.cfg:3: unknown key bogus"},
-		{"name=\"a\"\nname=\"b\"\nkernel=\"k\"\n", "t.cfg:2: duplicate key name"},
-		{"name=\"a\"\nkernel=\"k\n", "t.cfg:2: unterminated string for key kernel"},
-		{"name=\"a\"\nkernel=\"k\"\nmemory=\"64\"\n", "t.cfg:3: expected a number for key memory"},
-		{"name=\"a\"\nkernel=\"k\"\nmemory=2\n", "t.cfg:3: value out of range for key memory"},
-		{"name=\"a\"\nkernel=\"k\"\nmemory=99999999999999999999999\n", "t.cfg:3: number overflows for key memory"},
-		{"name=\"a\"\nkernel=\"k\"\nvcpus=0\n", "t.cfg:3: value out of range for key vcpus (1..16)"},
-		{"name=\"a\"\nkernel=\"k\"\nvcpus=17\n", "t.cfg:3: value out of range for key vcpus (1..16)"},
-		{"name=\"a\"\nkernel=\"k\"\nvcpus=2x\n", "t.cfg:3: malformed number for key vcpus"},
-		{"name=\"a\"\nkernel=k\n", "t.cfg:2: expected a quoted string for key kernel"},
-		{"name=\"a\"\nkernel=\"k\"\nextra=[\"x\"]\n", "t.cfg:3: lists are not supported for key extra"},
-		{"name=\"a\"\nkernel \"k\"\n", "t.cfg:2: expected '=' after key kernel"},
-		{"name=\"a\"\nkernel=\n", "t.cfg:2: missing value for key kernel"},
-		{"name=\"a\"\nkernel=\"k\" x\n", "t.cfg:2: unexpected text after the value"},
-		{"name=\"a b\"\nkernel=\"k\"\n", "t.cfg:1: name may only hold"},
-		{"name=\"\"\nkernel=\"k\"\n", "t.cfg:1: name must not be empty"},
-		{"name=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\nkernel=\"k\"\n", "t.cfg:1: string too long for key name"},
-		{"= 3\n", "t.cfg:1: expected a key"},
-		{"kernel=\"k\"\n# no name\n", "t.cfg:2: required key name is missing"},
-		{"name=\"a\"\n", "t.cfg:1: required key kernel is missing"},
-		{"", "t.cfg:1: required key name is missing"},
-		{"name=\"a\"\nkernel=\"k\"\ncmdline=1\n", "t.cfg:3: expected a quoted string for key cmdline"},
-		{"name=\"a\"\nkernel=\"k\"\ncmdline=\"a\"\ncmdline=\"b\"\n", "t.cfg:4: duplicate key cmdline"},
+	    {"name=\"a\"\nkernel=\"k\"\nbogus = 1\n", "t.cfg:3: unknown key bogus"},
+	    {"name=\"a\"\nname=\"b\"\nkernel=\"k\"\n", "t.cfg:2: duplicate key name"},
+	    {"name=\"a\"\nkernel=\"k\n", "t.cfg:2: unterminated string for key kernel"},
+	    {"name=\"a\"\nkernel=\"k\"\nmemory=\"64\"\n",
+	     "t.cfg:3: expected a number for key memory"},
+	    {"name=\"a\"\nkernel=\"k\"\nmemory=2\n", "t.cfg:3: value out of range for key memory"},
+	    {"name=\"a\"\nkernel=\"k\"\nmemory=99999999999999999999999\n",
+	     "t.cfg:3: number overflows for key memory"},
+	    {"name=\"a\"\nkernel=\"k\"\nvcpus=0\n",
+	     "t.cfg:3: value out of range for key vcpus (1..16)"},
+	    {"name=\"a\"\nkernel=\"k\"\nvcpus=17\n",
+	     "t.cfg:3: value out of range for key vcpus (1..16)"},
+	    {"name=\"a\"\nkernel=\"k\"\nvcpus=2x\n", "t.cfg:3: malformed number for key vcpus"},
+	    {"name=\"a\"\nkernel=k\n", "t.cfg:2: expected a quoted string for key kernel"},
+	    {"name=\"a\"\nkernel=\"k\"\nextra=[\"x\"]\n",
+	     "t.cfg:3: lists are not supported for key extra"},
+	    {"name=\"a\"\nkernel \"k\"\n", "t.cfg:2: expected '=' after key kernel"},
+	    {"name=\"a\"\nkernel=\n", "t.cfg:2: missing value for key kernel"},
+	    {"name=\"a\"\nkernel=\"k\" x\n", "t.cfg:2: unexpected text after the value"},
+	    {"name=\"a b\"\nkernel=\"k\"\n", "t.cfg:1: name may only hold"},
+	    {"name=\"\"\nkernel=\"k\"\n", "t.cfg:1: name must not be empty"},
+	    {"name=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\nkernel=\"k\"\n",
+	     "t.cfg:1: string too long for key name"},
+	    {"= 3\n", "t.cfg:1: expected a key"},
+	    {"kernel=\"k\"\n# no name\n", "t.cfg:2: required key name is missing"},
+	    {"name=\"a\"\n", "t.cfg:1: required key kernel is missing"},
+	    {"", "t.cfg:1: required key name is missing"},
+	    {"name=\"a\"\nkernel=\"k\"\ncmdline=1\n",
+	     "t.cfg:3: expected a quoted string for key cmdline"},
+	    {"name=\"a\"\nkernel=\"k\"\ncmdline=\"a\"\ncmdline=\"b\"\n",
+	     "t.cfg:4: duplicate key cmdline"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vm_config c;

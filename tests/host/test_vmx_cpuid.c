@@ -15,48 +15,54 @@ static const struct arch_cpuid all_ones = {~0u, ~0u, ~0u, ~0u};
 static void test_policy(void)
 {
 	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false};
-	static const struct vmx_cpuid_context both = {3, 2, 4, 0xe0000,
-	                                       VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false};
+	static const struct vmx_cpuid_context both = {
+	    3, 2, 4, 0xe0000, VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false};
 	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true};
 	static const struct {
 		const struct vmx_cpuid_context *context;
 		uint32_t leaf, subleaf;
 		struct arch_cpuid host, guest;
 	} rows[] = {
-		/* leaf 1: VMX, SMX, MONITOR, XSAVE, OSXSAVE, AVX hidden; x2APIC,
-		 * TSC deadline, hypervisor offered; 4 logical CPUs, APIC ID 2 */
-		{&none, 1, 0, {0x806ec, 0x00100800, 0, 0x1f}, {0x806ec, 0x02040800, 0x81200000, 0x1f}},
-		/* ... and DTES64, DS-CPL, PDCM (leaf 1 ECX), DS (EDX) hidden: their
-		 * MSRs (IA32_DS_AREA, IA32_PERF_CAPABILITIES) are not emulated */
-		{&none, 1, 0, {0, 0xffffffff, 0xffffffff, 0xffffffff},
-		 {0, 0x0204ffff, 0xe3fb7e03, 0xdf9fffff}},
-		/* ... and EST, TM2, DCA, ACPI, TM: MSRs not emulated */
-		{&none, 6, 0, {0xffffffff, 1, 2, 3}, {0xfffff03e, 1, 2, 3}},
-		/* the APIC bit follows IA32_APIC_BASE.EN */
-		{&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xdf9ffdff}},
-		/* leaf 7: TSC_ADJUST offered; PKU, OSPKE, CET, PKS hidden */
-		{&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff47, 0x03efffff}},
-		{&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
-		{&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
-		{&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
-		{&none, 0xb, 0x101, {1, 2, 3, 4}, {0, 0, 1, 2}},
-		{&none, 0x1f, 1, {1, 2, 3, 4}, {0, 0, 1, 2}},
-		{&none, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffffbdf, 5, 6}},
-		{&both, 7, 0, {0, 0xfffffffd, 5, 6}, {0, 0xffffffdf, 5, 6}},
-		{&none, 7, 1, {0, 0xffffffff, 5, 6}, {0, 0xffffffff, 5, 6}},
-		{&none, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xf7ffffff}},
-		{&both, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xffffffff}},
-		{&none, 0, 0, {0x16, 0x756e6547, 0x6c65746e, 0x49656e69},
-		 {0x16, 0x756e6547, 0x6c65746e, 0x49656e69}},
-		/* hypervisor leaves: the host's answer is ignored */
-		{&none, 0x40000001, 0, {1, 2, 3, 4}, {HYPERCALL_ABI_VERSION, 3, 2, 0xe0000}},
-		{&none, 0x40000002, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
-		{&none, 0x400000ff, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
-		{&none, 0x40000100, 0, {1, 2, 3, 4}, {1, 2, 3, 4}},
+	    /* leaf 1: VMX, SMX, MONITOR, XSAVE, OSXSAVE, AVX hidden; x2APIC,
+	     * TSC deadline, hypervisor offered; 4 logical CPUs, APIC ID 2 */
+	    {&none, 1, 0, {0x806ec, 0x00100800, 0, 0x1f}, {0x806ec, 0x02040800, 0x81200000, 0x1f}},
+	    /* ... and DTES64, DS-CPL, PDCM (leaf 1 ECX), DS (EDX) hidden: their
+	     * MSRs (IA32_DS_AREA, IA32_PERF_CAPABILITIES) are not emulated */
+	    {&none,
+	     1,
+	     0,
+	     {0, 0xffffffff, 0xffffffff, 0xffffffff},
+	     {0, 0x0204ffff, 0xe3fb7e03, 0xdf9fffff}},
+	    /* ... and EST, TM2, DCA, ACPI, TM: MSRs not emulated */
+	    {&none, 6, 0, {0xffffffff, 1, 2, 3}, {0xfffff03e, 1, 2, 3}},
+	    /* the APIC bit follows IA32_APIC_BASE.EN */
+	    {&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xdf9ffdff}},
+	    /* leaf 7: TSC_ADJUST offered; PKU, OSPKE, CET, PKS hidden */
+	    {&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff47, 0x03efffff}},
+	    {&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+	    {&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+	    {&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
+	    {&none, 0xb, 0x101, {1, 2, 3, 4}, {0, 0, 1, 2}},
+	    {&none, 0x1f, 1, {1, 2, 3, 4}, {0, 0, 1, 2}},
+	    {&none, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffffbdf, 5, 6}},
+	    {&both, 7, 0, {0, 0xfffffffd, 5, 6}, {0, 0xffffffdf, 5, 6}},
+	    {&none, 7, 1, {0, 0xffffffff, 5, 6}, {0, 0xffffffff, 5, 6}},
+	    {&none, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xf7ffffff}},
+	    {&both, 0x80000001, 0, {1, 2, 3, 0xffffffff}, {1, 2, 3, 0xffffffff}},
+	    {&none,
+	     0,
+	     0,
+	     {0x16, 0x756e6547, 0x6c65746e, 0x49656e69},
+	     {0x16, 0x756e6547, 0x6c65746e, 0x49656e69}},
+	    /* hypervisor leaves: the host's answer is ignored */
+	    {&none, 0x40000001, 0, {1, 2, 3, 4}, {HYPERCALL_ABI_VERSION, 3, 2, 0xe0000}},
+	    {&none, 0x40000002, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+	    {&none, 0x400000ff, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
+	    {&none, 0x40000100, 0, {1, 2, 3, 4}, {1, 2, 3, 4}},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct arch_cpuid c =
-			vmx_cpuid_policy(rows[i].context, rows[i].leaf, rows[i].subleaf, rows[i].host);
+		    vmx_cpuid_policy(rows[i].context, rows[i].leaf, rows[i].subleaf, rows[i].host);
 		if (memcmp(&c, &rows[i].guest, sizeof(c)) != 0)
 			fprintf(stderr, "row %u leaf 0x%x: %08x %08x %08x %08x\n", i, rows[i].leaf,
 			        c.eax, c.ebx, c.ecx, c.edx);

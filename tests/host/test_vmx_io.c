@@ -39,21 +39,23 @@ static void test_register_and_find(void)
 		uint16_t first, count;
 		int result;
 	} rows[] = {
-		{0x40, 4, 0},  {0x20, 2, 0},   {0x3f8, 8, 0}, {0x43, 1, -1}, {0x3f0, 9, -1},
-		{0x22, 2, 0},  {0x1f, 1, 0},   {0x80, 0, -1}, {0xfff0, 0x10, 0}, {0xfff8, 0x10, -1},
+	    {0x40, 4, 0}, {0x20, 2, 0}, {0x3f8, 8, 0}, {0x43, 1, -1},     {0x3f0, 9, -1},
+	    {0x22, 2, 0}, {0x1f, 1, 0}, {0x80, 0, -1}, {0xfff0, 0x10, 0}, {0xfff8, 0x10, -1},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		CHECK_EQ(vmx_io_register(&vm, rows[i].first, rows[i].count, echo_io), rows[i].result);
+		CHECK_EQ(vmx_io_register(&vm, rows[i].first, rows[i].count, echo_io),
+		         rows[i].result);
 	CHECK_EQ(vm.io_count, 6);
 	for (uint32_t i = 1; i < vm.io_count; i++) /* sorted, disjoint */
-		CHECK((uint32_t)vm.io[i - 1].first_port + vm.io[i - 1].count <= vm.io[i].first_port);
+		CHECK((uint32_t)vm.io[i - 1].first_port + vm.io[i - 1].count <=
+		      vm.io[i].first_port);
 	static const struct {
 		uint16_t port;
 		int first; /* first_port of the hook found, -1 none */
 	} lookups[] = {
-		{0x1f, 0x1f},  {0x20, 0x20},   {0x21, 0x20},   {0x22, 0x22},   {0x24, -1},
-		{0x3f, -1},    {0x43, 0x40},   {0x44, -1},     {0x3f7, -1},    {0x3ff, 0x3f8},
-		{0x400, -1},   {0xffff, 0xfff0}, {0, -1},
+	    {0x1f, 0x1f}, {0x20, 0x20},     {0x21, 0x20}, {0x22, 0x22}, {0x24, -1},
+	    {0x3f, -1},   {0x43, 0x40},     {0x44, -1},   {0x3f7, -1},  {0x3ff, 0x3f8},
+	    {0x400, -1},  {0xffff, 0xfff0}, {0, -1},
 	};
 	for (unsigned i = 0; i < sizeof(lookups) / sizeof(lookups[0]); i++) {
 		const struct vm_io_hook *hook = vmx_io_find(&vm, lookups[i].port);
@@ -83,12 +85,12 @@ static void test_access_and_unknown(void)
 		uint32_t before, after;
 		enum vm_io_result result;
 	} rows[] = {
-		{0x41, 1, true, 0xff, 0x41, VM_IO_DONE},
-		{0x41, 2, true, 0xffff, 0xffff, VM_IO_UNCLAIMED},   /* the handler declines */
-		{0x70, 1, true, 0xff, 0xff, VM_IO_UNCLAIMED},       /* nobody: all ones */
-		{0x70, 1, false, 0x12, 0x12, VM_IO_UNCLAIMED},
-		{0x70, 4, true, 0xffffffff, 0xffffffff, VM_IO_UNCLAIMED},
-		{0xcf8, 4, false, 0x80000000, 0x80000000, VM_IO_UNCLAIMED},
+	    {0x41, 1, true, 0xff, 0x41, VM_IO_DONE},
+	    {0x41, 2, true, 0xffff, 0xffff, VM_IO_UNCLAIMED}, /* the handler declines */
+	    {0x70, 1, true, 0xff, 0xff, VM_IO_UNCLAIMED},     /* nobody: all ones */
+	    {0x70, 1, false, 0x12, 0x12, VM_IO_UNCLAIMED},
+	    {0x70, 4, true, 0xffffffff, 0xffffffff, VM_IO_UNCLAIMED},
+	    {0xcf8, 4, false, 0x80000000, 0x80000000, VM_IO_UNCLAIMED},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		uint32_t value = rows[i].before;
@@ -118,10 +120,11 @@ static void test_unknown_overflow(void)
 		vm_unknown_count(&vm.unknown_ports, id, id & 1);
 	vm_unknown_count(&vm.unknown_ports, 0, false); /* id 0 is an id like any other */
 	vm_unknown_count(&vm.unknown_ports, VM_UNKNOWN_ENTRIES + 2, true);
-	CHECK_EQ(vm.unknown_ports.overflow_reads, 2); /* ids 2 and 0 */
+	CHECK_EQ(vm.unknown_ports.overflow_reads, 2);  /* ids 2 and 0 */
 	CHECK_EQ(vm.unknown_ports.overflow_writes, 1); /* id 1 */
 	CHECK(vm_unknown_find(&vm.unknown_ports, 0) == NULL);
-	const struct vm_unknown_entry *e = vm_unknown_find(&vm.unknown_ports, VM_UNKNOWN_ENTRIES + 2);
+	const struct vm_unknown_entry *e =
+	    vm_unknown_find(&vm.unknown_ports, VM_UNKNOWN_ENTRIES + 2);
 	CHECK_EQ(e ? e->writes : 0, 1);
 	CHECK_EQ(e ? e->reads : 0, 1);
 	vmx_io_report(&vm);

@@ -22,10 +22,25 @@ struct segment {
 	uint64_t offset, address, file_size, memory_size;
 };
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
-static void put64(uint8_t *p, uint64_t v) { put32(p, (uint32_t)v); put32(p + 4, (uint32_t)(v >> 32)); }
-static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* An image: ELF header, program headers at 0x40/0x34, Multiboot header at
  * 0x200, segment data from 0x1000 (bytes 0xA0 + segment index). */
@@ -34,7 +49,10 @@ static size_t build_image(uint8_t *image, size_t size, bool elf64, uint64_t entr
                           bool bad_checksum)
 {
 	memset(image, 0, size);
-	image[0] = 0x7f; image[1] = 'E'; image[2] = 'L'; image[3] = 'F';
+	image[0] = 0x7f;
+	image[1] = 'E';
+	image[2] = 'L';
+	image[3] = 'F';
 	image[4] = elf64 ? 2 : 1;
 	image[5] = 1;
 	image[6] = 1;
@@ -79,11 +97,15 @@ static size_t build_image(uint8_t *image, size_t size, bool elf64, uint64_t entr
 	}
 	put32(image + 0x200, LOADER_MULTIBOOT_MAGIC);
 	put32(image + 0x204, mb_flags);
-	put32(image + 0x208, (uint32_t)(-(LOADER_MULTIBOOT_MAGIC + mb_flags)) + (bad_checksum ? 1 : 0));
+	put32(image + 0x208,
+	      (uint32_t)(-(LOADER_MULTIBOOT_MAGIC + mb_flags)) + (bad_checksum ? 1 : 0));
 	return end;
 }
 
-static uint8_t *guest_memory(void) { return calloc(1, GUEST_SIZE); }
+static uint8_t *guest_memory(void)
+{
+	return calloc(1, GUEST_SIZE);
+}
 
 static void test_load_elf64_and_elf32(void)
 {
@@ -99,8 +121,8 @@ static void test_load_elf64_and_elf32(void)
 		struct loader_module module = {module_data, sizeof(module_data), "initrd"};
 		struct loader_result r;
 		char error[160] = "";
-		int status = loader_multiboot_load(guest, GUEST_SIZE, image, length, "cpuid 5", &module,
-		                                   1, &r, error, sizeof(error));
+		int status = loader_multiboot_load(guest, GUEST_SIZE, image, length, "cpuid 5",
+		                                   &module, 1, &r, error, sizeof(error));
 		CHECK_EQ(status, 0);
 		CHECK_STR(error, "");
 		CHECK_EQ(r.entry, 0x100010);
@@ -149,21 +171,142 @@ static void test_rejected_images(void)
 		size_t truncate; /* 0 = whole image */
 		const char *error;
 	} rows[] = {
-		{"bad checksum", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, true, 0, "checksum"},
-		{"a.out kludge", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 0x10003, false, 0, "a.out kludge"},
-		{"unsupported flag", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 0x8, false, 0, "unsupported feature"},
-		{"on the Multiboot information", true, 0x8000, {{1, 0x1000, 0x8000, 0x10, 0x9000}}, 1, 3, false, 0, "overlaps the Multiboot information at 0x10000 size 0x10000"},
-		{"on the ACPI tables", true, 0x80000, {{1, 0x1000, 0x80000, 0x10, 0x70000}}, 1, 3, false, 0, "segment 0x0 at 0x80000 size 0x70000 overlaps the guest ACPI tables at 0xe0000 size 0x20000"},
-		{"outside memory", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}, {1, 0x1000, GUEST_SIZE - 0x100, 0x10, 0x1000}}, 2, 3, false, 0, "lies outside guest memory"},
-		{"far outside memory", false, 0x100000, {{1, 0x1000, 0xfffff000, 0x10, 0x2000}}, 1, 3, false, 0, "lies outside guest memory"},
-		{"overlapping segments", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x2000}, {1, 0x1000, 0x101000, 0x10, 0x10}}, 2, 3, false, 0, "overlaps another segment"},
-		{"filesz > memsz", true, 0x100000, {{1, 0x1000, 0x100000, 0x20, 0x10}}, 1, 3, false, 0, "file size exceeds memory size"},
-		{"data past the end", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, false, 0x1008, "outside the file"},
-		{"offset overflow", true, 0x100000, {{1, ~0ull - 4, 0x100000, 0x10, 0x10}}, 1, 3, false, 0, "outside the file"},
-		{"no loadable segment", true, 0x100000, {{4, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, false, 0, "no loadable segment"},
-		{"entry outside", true, 0x300000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, false, 0, "entry point"},
-		{"truncated header", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, false, 40, "no Multiboot header"},
-		{"truncated phdrs", true, 0x100000, {{1, 0x1000, 0x100000, 0x10, 0x10}}, 1, 3, false, 0x70, "no Multiboot header"},
+	    {"bad checksum",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     true,
+	     0,
+	     "checksum"},
+	    {"a.out kludge",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     0x10003,
+	     false,
+	     0,
+	     "a.out kludge"},
+	    {"unsupported flag",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     0x8,
+	     false,
+	     0,
+	     "unsupported feature"},
+	    {"on the Multiboot information",
+	     true,
+	     0x8000,
+	     {{1, 0x1000, 0x8000, 0x10, 0x9000}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "overlaps the Multiboot information at 0x10000 size 0x10000"},
+	    {"on the ACPI tables",
+	     true,
+	     0x80000,
+	     {{1, 0x1000, 0x80000, 0x10, 0x70000}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "segment 0x0 at 0x80000 size 0x70000 overlaps the guest ACPI tables at 0xe0000 size "
+	     "0x20000"},
+	    {"outside memory",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}, {1, 0x1000, GUEST_SIZE - 0x100, 0x10, 0x1000}},
+	     2,
+	     3,
+	     false,
+	     0,
+	     "lies outside guest memory"},
+	    {"far outside memory",
+	     false,
+	     0x100000,
+	     {{1, 0x1000, 0xfffff000, 0x10, 0x2000}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "lies outside guest memory"},
+	    {"overlapping segments",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x2000}, {1, 0x1000, 0x101000, 0x10, 0x10}},
+	     2,
+	     3,
+	     false,
+	     0,
+	     "overlaps another segment"},
+	    {"filesz > memsz",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x20, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "file size exceeds memory size"},
+	    {"data past the end",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0x1008,
+	     "outside the file"},
+	    {"offset overflow",
+	     true,
+	     0x100000,
+	     {{1, ~0ull - 4, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "outside the file"},
+	    {"no loadable segment",
+	     true,
+	     0x100000,
+	     {{4, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "no loadable segment"},
+	    {"entry outside",
+	     true,
+	     0x300000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0,
+	     "entry point"},
+	    {"truncated header",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     40,
+	     "no Multiboot header"},
+	    {"truncated phdrs",
+	     true,
+	     0x100000,
+	     {{1, 0x1000, 0x100000, 0x10, 0x10}},
+	     1,
+	     3,
+	     false,
+	     0x70,
+	     "no Multiboot header"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		static uint8_t image[0x4000];
@@ -177,7 +320,8 @@ static void test_rejected_images(void)
 		char error[160] = "";
 		test_current_name = rows[i].name;
 		CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, NULL, NULL, 0, &r,
-		                               error, sizeof(error)), -1);
+		                               error, sizeof(error)),
+		         -1);
 		CHECK_CONTAINS(error, rows[i].error);
 		CHECK_EQ(guest[0x100000], 0); /* nothing written on failure */
 		free(guest);
@@ -198,7 +342,8 @@ static void test_low_kernel(void)
 	struct loader_result r;
 	char error[160] = "";
 	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, NULL, &module, 1, &r,
-	                               error, sizeof(error)), 0);
+	                               error, sizeof(error)),
+	         0);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.entry, 0x8000);
 	CHECK_EQ(guest[0x8000], 0xa0);
@@ -218,11 +363,13 @@ static void test_truncated_program_headers(void)
 	struct loader_result r;
 	char error[160] = "";
 	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, 0x230, NULL, NULL, 0, &r, error,
-	                               sizeof(error)), -1);
+	                               sizeof(error)),
+	         -1);
 	CHECK_CONTAINS(error, "program header table lies outside the file");
 	image[4] = 3;
 	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, sizeof(image), NULL, NULL, 0, &r,
-	                               error, sizeof(error)), -1);
+	                               error, sizeof(error)),
+	         -1);
 	CHECK_CONTAINS(error, "ELF class");
 	free(guest);
 }
@@ -237,8 +384,9 @@ static void test_modules_do_not_fit(void)
 	struct loader_module module = {big, sizeof(big), "big"};
 	struct loader_result r;
 	char error[160] = "";
-	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, NULL, &module, 1, &r, error,
-	                               sizeof(error)), -1);
+	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, NULL, &module, 1, &r,
+	                               error, sizeof(error)),
+	         -1);
 	CHECK_CONTAINS(error, "modules do not fit");
 	free(guest);
 }
@@ -266,8 +414,9 @@ static void test_real_testos(void)
 	uint8_t *guest = guest_memory();
 	struct loader_result r;
 	char error[160] = "";
-	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, "bench", NULL, 0, &r, error,
-	                               sizeof(error)), 0);
+	CHECK_EQ(loader_multiboot_load(guest, GUEST_SIZE, image, length, "bench", NULL, 0, &r,
+	                               error, sizeof(error)),
+	         0);
 	CHECK_STR(error, "");
 	CHECK(r.entry >= 0x100000 && r.entry < r.kernel_end);
 	CHECK_EQ(get32(guest + 0x100000), LOADER_MULTIBOOT_MAGIC);

@@ -8,9 +8,9 @@
  *
  * Lock order: none.
  */
+#include "arch/x86/cpu.h"
 #include "tests/host/test.h"
 #include "tests/host/vmx_fake_env.h"
-#include "arch/x86/cpu.h"
 #include "vmx/msr.h"
 
 static struct vm vm;
@@ -36,32 +36,57 @@ static void test_lookup(void)
 		uint32_t msr;
 		bool known, readable, writable;
 	} rows[] = {
-		/* the old quiet list, all read 0 and ignore writes */
-		{0x17, true, true, true},  {0x8b, true, true, true},  {0xc4, true, true, true},
-		{0xce, true, true, true},  {0xfe, true, true, true},  {0x140, true, true, true},
-		{0x179, true, true, true}, {0x17a, true, true, true}, {0x19b, true, true, true},
-		{0x1b0, true, true, true}, {0x1b2, true, true, true}, {0x1fc, true, true, true},
-		{0x391, true, true, true}, {0x66c, true, true, true}, {0x2ff, true, true, true},
-		{0x200, true, true, true}, {0x250, true, true, true}, {0x276, true, true, true},
-		{0x278, true, true, true}, {0x27f, true, true, true},
-		/* emulated or VMCS-backed */
-		{ARCH_MSR_TSC, true, true, true},            {ARCH_MSR_FEATURE_CONTROL, true, true, false},
-		{ARCH_MSR_TSC_ADJUST, true, true, true},
-		{ARCH_MSR_MPERF, true, true, true},          {ARCH_MSR_APERF, true, true, true},
-		{ARCH_MSR_MISC_ENABLE, true, true, true},    {ARCH_MSR_SYSENTER_CS, true, true, true},
-		{ARCH_MSR_SYSENTER_EIP, true, true, true},   {ARCH_MSR_DEBUGCTL, true, true, true},
-		{ARCH_MSR_PAT, true, true, true},            {ARCH_MSR_EFER, true, true, true},
-		{ARCH_MSR_FS_BASE, true, true, true},        {ARCH_MSR_GS_BASE, true, true, true},
-		/* the vLAPIC */
-		{ARCH_MSR_APIC_BASE, true, true, true},      {ARCH_MSR_TSC_DEADLINE, true, true, true},
-		{0x800, true, true, true},                   {0x830, true, true, true},
-		{0x8ff, true, true, true},
-		/* unknown (or passed through by the bitmap: never an exit) */
-		{0x0, false, false, false},       {0x11, false, false, false},
-		{0x280, false, false, false},     {0x6df, false, false, false},
-		{0x900, false, false, false},     {0x4b564d99, false, false, false},
-		{ARCH_MSR_STAR, false, false, false}, {ARCH_MSR_KERNEL_GS_BASE, false, false, false},
-		{0xffffffff, false, false, false},
+	    /* the old quiet list, all read 0 and ignore writes */
+	    {0x17, true, true, true},
+	    {0x8b, true, true, true},
+	    {0xc4, true, true, true},
+	    {0xce, true, true, true},
+	    {0xfe, true, true, true},
+	    {0x140, true, true, true},
+	    {0x179, true, true, true},
+	    {0x17a, true, true, true},
+	    {0x19b, true, true, true},
+	    {0x1b0, true, true, true},
+	    {0x1b2, true, true, true},
+	    {0x1fc, true, true, true},
+	    {0x391, true, true, true},
+	    {0x66c, true, true, true},
+	    {0x2ff, true, true, true},
+	    {0x200, true, true, true},
+	    {0x250, true, true, true},
+	    {0x276, true, true, true},
+	    {0x278, true, true, true},
+	    {0x27f, true, true, true},
+	    /* emulated or VMCS-backed */
+	    {ARCH_MSR_TSC, true, true, true},
+	    {ARCH_MSR_FEATURE_CONTROL, true, true, false},
+	    {ARCH_MSR_TSC_ADJUST, true, true, true},
+	    {ARCH_MSR_MPERF, true, true, true},
+	    {ARCH_MSR_APERF, true, true, true},
+	    {ARCH_MSR_MISC_ENABLE, true, true, true},
+	    {ARCH_MSR_SYSENTER_CS, true, true, true},
+	    {ARCH_MSR_SYSENTER_EIP, true, true, true},
+	    {ARCH_MSR_DEBUGCTL, true, true, true},
+	    {ARCH_MSR_PAT, true, true, true},
+	    {ARCH_MSR_EFER, true, true, true},
+	    {ARCH_MSR_FS_BASE, true, true, true},
+	    {ARCH_MSR_GS_BASE, true, true, true},
+	    /* the vLAPIC */
+	    {ARCH_MSR_APIC_BASE, true, true, true},
+	    {ARCH_MSR_TSC_DEADLINE, true, true, true},
+	    {0x800, true, true, true},
+	    {0x830, true, true, true},
+	    {0x8ff, true, true, true},
+	    /* unknown (or passed through by the bitmap: never an exit) */
+	    {0x0, false, false, false},
+	    {0x11, false, false, false},
+	    {0x280, false, false, false},
+	    {0x6df, false, false, false},
+	    {0x900, false, false, false},
+	    {0x4b564d99, false, false, false},
+	    {ARCH_MSR_STAR, false, false, false},
+	    {ARCH_MSR_KERNEL_GS_BASE, false, false, false},
+	    {0xffffffff, false, false, false},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct vmx_msr_entry *e = vmx_msr_find(rows[i].msr);
@@ -138,9 +163,9 @@ static void test_checked_values(void)
 	CHECK(arch_pat_valid(0x0706050401000706ull));
 	CHECK(!arch_pat_valid(0x0007040600070402ull)); /* type 2 */
 	CHECK(!arch_pat_valid(0x0807040600070406ull)); /* type 8 */
-	static const uint32_t checked[] = {ARCH_MSR_FS_BASE, ARCH_MSR_GS_BASE, ARCH_MSR_SYSENTER_ESP,
-	                                   ARCH_MSR_SYSENTER_EIP, ARCH_MSR_PAT, ARCH_MSR_TSC,
-	                                   ARCH_MSR_TSC_ADJUST};
+	static const uint32_t checked[] = {
+	    ARCH_MSR_FS_BASE, ARCH_MSR_GS_BASE, ARCH_MSR_SYSENTER_ESP, ARCH_MSR_SYSENTER_EIP,
+	    ARCH_MSR_PAT,     ARCH_MSR_TSC,     ARCH_MSR_TSC_ADJUST};
 	for (unsigned i = 0; i < sizeof(checked) / sizeof(checked[0]); i++)
 		CHECK(vmx_msr_find(checked[i]) && vmx_msr_find(checked[i])->write);
 	/* hidden features: their MSRs stay unknown (#GP), like CPUs without them */
@@ -158,7 +183,9 @@ static void test_vlapic(void)
 		int result;
 		enum vmx_msr_result expected;
 	} rows[] = {
-		{0, VMX_MSR_OK}, {-1, VMX_MSR_FAULT}, {1, VMX_MSR_UNKNOWN},
+	    {0, VMX_MSR_OK},
+	    {-1, VMX_MSR_FAULT},
+	    {1, VMX_MSR_UNKNOWN},
 	};
 	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		fake_reset(&vm, &vcpu, "m");

@@ -11,16 +11,24 @@
 
 #include "tests/host/test.h"
 
-#define MINIMUM 1000u /* TSC ticks */
-#define LVT_PERIODIC 0x20000u
+#define MINIMUM          1000u /* TSC ticks */
+#define LVT_PERIODIC     0x20000u
 #define LVT_TSC_DEADLINE 0x40000u
-#define VECTOR 0xd0u
+#define VECTOR           0xd0u
 
 static uint64_t now, armed;
 static struct vlapic v;
 
-static uint64_t fake_now(void *context) { (void)context; return now; }
-static void fake_arm(void *context, uint64_t deadline) { (void)context; armed = deadline; }
+static uint64_t fake_now(void *context)
+{
+	(void)context;
+	return now;
+}
+static void fake_arm(void *context, uint64_t deadline)
+{
+	(void)context;
+	armed = deadline;
+}
 static void fake_send(void *context, const struct vlapic_ipi *ipi)
 {
 	(void)context;
@@ -46,8 +54,8 @@ static void test_nmi_back_to_back(void)
 	CHECK(vlapic_deliver(&v, &nmi));
 	CHECK(vlapic_deliver(&v, &nmi)); /* a third merges */
 	CHECK(vlapic_nmi_pending(&v));
-	vlapic_nmi_acknowledge(&v);      /* the first is delivered */
-	CHECK(vlapic_nmi_pending(&v));   /* the second is latched */
+	vlapic_nmi_acknowledge(&v);    /* the first is delivered */
+	CHECK(vlapic_nmi_pending(&v)); /* the second is latched */
 	vlapic_nmi_acknowledge(&v);
 	CHECK(!vlapic_nmi_pending(&v));
 	/* while one is being handled (NMIs blocked) only one more latches */
@@ -66,7 +74,7 @@ static void test_timer_minimum(void)
 	CHECK_EQ(armed, now + MINIMUM);
 	now = armed;
 	CHECK(vlapic_timer_expired(&v, now));
-	CHECK_EQ(armed, now + MINIMUM);                    /* the period too */
+	CHECK_EQ(armed, now + MINIMUM);                     /* the period too */
 	vlapic_mmio_write(&v, VLAPIC_LVT_TIMER, 4, VECTOR); /* one-shot */
 	vlapic_mmio_write(&v, VLAPIC_TIMER_INITIAL, 4, 5);
 	CHECK_EQ(armed, now + MINIMUM);
@@ -77,7 +85,7 @@ static void test_timer_minimum(void)
 	CHECK_EQ(armed, now + MINIMUM);
 	uint64_t value = 0;
 	CHECK_EQ(vlapic_msr_read(&v, VLAPIC_MSR_TSC_DEADLINE, &value), 0);
-	CHECK_EQ(value, now + 3);                          /* the register keeps the value */
+	CHECK_EQ(value, now + 3); /* the register keeps the value */
 	CHECK_EQ(vlapic_msr_write(&v, VLAPIC_MSR_TSC_DEADLINE, now + 2 * MINIMUM), 0);
 	CHECK_EQ(armed, now + 2 * MINIMUM);
 }
@@ -104,7 +112,7 @@ static void test_relocation_and_undecoded_page(void)
 	CHECK_EQ(value, base | VLAPIC_BASE_ENABLE | VLAPIC_BASE_BSP);
 	uint32_t word = 0;
 	vlapic_mmio_read(&v, VLAPIC_SVR, 4, &word);
-	CHECK_EQ(word, VLAPIC_SVR_ENABLE | 0xff);          /* registers kept */
+	CHECK_EQ(word, VLAPIC_SVR_ENABLE | 0xff);                      /* registers kept */
 	CHECK_EQ(vlapic_msr_write(&v, VLAPIC_MSR_APIC_BASE, base), 0); /* disabled */
 	CHECK(!vlapic_mmio_decoded(&v));
 	vlapic_mmio_read(&v, VLAPIC_SVR, 4, &word);

@@ -32,16 +32,14 @@ const void *sim_classifier_get(const char *rules_name)
 	text = sim_symbols_map_text(&length);
 	sched_arena_init(&arena, sim_classifier_arena_storage,
 	                 sizeof(sim_classifier_arena_storage));
-	if (sched_classifier_parse_map(&sim_classifier_table, text, length,
-	                               "schedsim-System.map", &arena,
-	                               &error) != 0) {
+	if (sched_classifier_parse_map(&sim_classifier_table, text, length, "schedsim-System.map",
+	                               &arena, &error) != 0) {
 		fprintf(stderr, "schedsim: %s\n", error.message);
 		exit(2);
 	}
 	rules = sched_rules_builtin(rules_name);
 	if (!rules) {
-		fprintf(stderr, "schedsim: no built-in rules \"%s\"\n",
-		        rules_name);
+		fprintf(stderr, "schedsim: no built-in rules \"%s\"\n", rules_name);
 		exit(2);
 	}
 	sched_classifier_apply(&sim_classifier_table, rules);

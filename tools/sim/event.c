@@ -11,8 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int sim_event_before(const struct sim_event *a,
-                            const struct sim_event *b)
+static int sim_event_before(const struct sim_event *a, const struct sim_event *b)
 {
 	if (a->time != b->time)
 		return a->time < b->time;
@@ -34,16 +33,15 @@ void sim_event_queue_free(struct sim_event_queue *queue)
 	sim_event_queue_init(queue);
 }
 
-void sim_event_push(struct sim_event_queue *queue, uint64_t time, int kind,
-                    int target, uint64_t generation)
+void sim_event_push(struct sim_event_queue *queue, uint64_t time, int kind, int target,
+                    uint64_t generation)
 {
 	struct sim_event event;
 	size_t index;
 
 	if (queue->count == queue->capacity) {
 		size_t capacity = queue->capacity ? queue->capacity * 2 : 1024;
-		struct sim_event *heap =
-			realloc(queue->heap, capacity * sizeof(*heap));
+		struct sim_event *heap = realloc(queue->heap, capacity * sizeof(*heap));
 		if (!heap) {
 			fprintf(stderr, "schedsim: out of memory (event queue)\n");
 			exit(2);

@@ -44,8 +44,8 @@ struct sim_event_queue {
 
 void sim_event_queue_init(struct sim_event_queue *queue);
 void sim_event_queue_free(struct sim_event_queue *queue);
-void sim_event_push(struct sim_event_queue *queue, uint64_t time, int kind,
-                    int target, uint64_t generation);
+void sim_event_push(struct sim_event_queue *queue, uint64_t time, int kind, int target,
+                    uint64_t generation);
 /* Pop the earliest event into *event; returns 0 when the queue is empty. */
 int sim_event_pop(struct sim_event_queue *queue, struct sim_event *event);
 

@@ -36,21 +36,21 @@
 
 #include <stdlib.h>
 
-#define SIM_GUEST_UNLOCK_NS 100         /* _raw_spin_unlock              */
-#define SIM_GUEST_FLUSH_LOCAL_NS 500    /* flush_tlb_mm_range local part  */
-#define SIM_GUEST_FLUSH_SEND_NS 800     /* native_flush_tlb_multi sends   */
-#define SIM_GUEST_SYSVEC_NS 300         /* __sysvec_call_function entry   */
-#define SIM_GUEST_IRQ_ENTER_NS 200      /* irq_enter_rcu                  */
-#define SIM_GUEST_TTWU_NS 300           /* ttwu_do_activate               */
+#define SIM_GUEST_UNLOCK_NS         100  /* _raw_spin_unlock              */
+#define SIM_GUEST_FLUSH_LOCAL_NS    500  /* flush_tlb_mm_range local part  */
+#define SIM_GUEST_FLUSH_SEND_NS     800  /* native_flush_tlb_multi sends   */
+#define SIM_GUEST_SYSVEC_NS         300  /* __sysvec_call_function entry   */
+#define SIM_GUEST_IRQ_ENTER_NS      200  /* irq_enter_rcu                  */
+#define SIM_GUEST_TTWU_NS           300  /* ttwu_do_activate               */
 #define SIM_GUEST_RESCHEDULE_IPI_NS 500  /* __sysvec_reschedule_ipi        */
-#define SIM_GUEST_RECEIVE_NS 2000       /* receiving thread, user mode    */
-#define SIM_GUEST_RECEIVE_PACKET_NS 300 /* ... per packet                 */
+#define SIM_GUEST_RECEIVE_NS        2000 /* receiving thread, user mode    */
+#define SIM_GUEST_RECEIVE_PACKET_NS 300  /* ... per packet                 */
 
 /* Bodies of spinlock critical sections, chosen per section. */
 static const enum sim_function sim_guest_critical_bodies[] = {
-	SIM_FUNCTION_GET_PAGE_FROM_FREELIST,
-	SIM_FUNCTION_FREE_ONE_PAGE,
-	SIM_FUNCTION_RELEASE_PAGES,
+    SIM_FUNCTION_GET_PAGE_FROM_FREELIST,
+    SIM_FUNCTION_FREE_ONE_PAGE,
+    SIM_FUNCTION_RELEASE_PAGES,
 };
 
 static void sim_guest_dispatch(struct sim *sim, struct sim_vcpu *vcpu);
@@ -60,8 +60,7 @@ static struct sim_vm *sim_guest_vm(struct sim *sim, struct sim_vcpu *vcpu)
 	return &sim->vms[vcpu->vm];
 }
 
-static const struct sim_workload_params *
-sim_guest_workload(struct sim *sim, struct sim_vcpu *vcpu)
+static const struct sim_workload_params *sim_guest_workload(struct sim *sim, struct sim_vcpu *vcpu)
 {
 	return &sim->vms[vcpu->vm].config->workload;
 }
@@ -71,8 +70,7 @@ static struct sim_frame *sim_guest_top(struct sim_vcpu *vcpu)
 	return &vcpu->frames[vcpu->depth - 1];
 }
 
-static void sim_guest_work(struct sim_frame *frame, enum sim_function function,
-                           uint64_t ns)
+static void sim_guest_work(struct sim_frame *frame, enum sim_function function, uint64_t ns)
 {
 	frame->activity = SIM_ACTIVITY_WORK;
 	frame->function = function;
@@ -114,29 +112,26 @@ static void sim_guest_arm(struct sim *sim, struct sim_vcpu *vcpu)
 	default:
 		return;
 	}
-	sim_event_push(&sim->events, when, SIM_EVENT_GUEST_STEP, vcpu->id,
-	               vcpu->generation);
+	sim_event_push(&sim->events, when, SIM_EVENT_GUEST_STEP, vcpu->id, vcpu->generation);
 }
 
 /* Start the workload loop's first segment. */
 static void sim_guest_main_begin(struct sim *sim, struct sim_vcpu *vcpu)
 {
-	const struct sim_workload_params *workload =
-		sim_guest_workload(sim, vcpu);
+	const struct sim_workload_params *workload = sim_guest_workload(sim, vcpu);
 	struct sim_frame *frame = &vcpu->frames[0];
 
 	frame->step = 0;
 	switch (workload->kind) {
 	case SIM_WORKLOAD_LOCK:
 	case SIM_WORKLOAD_TLB:
-		sim_guest_work(frame, SIM_FUNCTION_USER,
-		               sim_random_exponential(&sim->random,
-		                                      (double)workload->user_mean_ns));
+		sim_guest_work(
+		    frame, SIM_FUNCTION_USER,
+		    sim_random_exponential(&sim->random, (double)workload->user_mean_ns));
 		break;
 	case SIM_WORKLOAD_IO:
 		if (vcpu->mixed) {
-			sim_guest_work(frame, SIM_FUNCTION_USER,
-			               sim->options.compute_chunk_ns);
+			sim_guest_work(frame, SIM_FUNCTION_USER, sim->options.compute_chunk_ns);
 		} else {
 			frame->activity = SIM_ACTIVITY_HALT;
 			frame->function = SIM_FUNCTION_NATIVE_SAFE_HALT;
@@ -145,15 +140,13 @@ static void sim_guest_main_begin(struct sim *sim, struct sim_vcpu *vcpu)
 	case SIM_WORKLOAD_HOG:
 	case SIM_WORKLOAD_COMPUTE:
 	default:
-		sim_guest_work(frame, SIM_FUNCTION_USER,
-		               sim->options.compute_chunk_ns);
+		sim_guest_work(frame, SIM_FUNCTION_USER, sim->options.compute_chunk_ns);
 		break;
 	}
 }
 
 /* Hand a free lock to the executing spinner that has waited longest. */
-static void sim_guest_lock_release(struct sim *sim, struct sim_vm *vm,
-                                   int lock)
+static void sim_guest_lock_release(struct sim *sim, struct sim_vm *vm, int lock)
 {
 	struct sim_vcpu *best = NULL;
 	int i;
@@ -164,8 +157,7 @@ static void sim_guest_lock_release(struct sim *sim, struct sim_vm *vm,
 		struct sim_frame *frame = sim_guest_top(other);
 
 		if (!other->executing || other->entering || other->depth != 1 ||
-		    frame->activity != SIM_ACTIVITY_LOCK_SPIN ||
-		    other->lock != lock)
+		    frame->activity != SIM_ACTIVITY_LOCK_SPIN || other->lock != lock)
 			continue;
 		if (!best || other->wait_start < best->wait_start)
 			best = other;
@@ -180,12 +172,10 @@ static void sim_guest_lock_release(struct sim *sim, struct sim_vm *vm,
 static int sim_guest_lock_try(struct sim *sim, struct sim_vcpu *vcpu)
 {
 	struct sim_vm *vm = sim_guest_vm(sim, vcpu);
-	const struct sim_workload_params *workload =
-		sim_guest_workload(sim, vcpu);
+	const struct sim_workload_params *workload = sim_guest_workload(sim, vcpu);
 	struct sim_frame *frame = &vcpu->frames[0];
 	enum sim_function body;
-	size_t bodies = sizeof(sim_guest_critical_bodies) /
-	                sizeof(sim_guest_critical_bodies[0]);
+	size_t bodies = sizeof(sim_guest_critical_bodies) / sizeof(sim_guest_critical_bodies[0]);
 
 	if (vm->locks[vcpu->lock].holder >= 0)
 		return 0;
@@ -193,29 +183,23 @@ static int sim_guest_lock_try(struct sim *sim, struct sim_vcpu *vcpu)
 	sim->measure.lock_acquisitions++;
 	if (sim->now > vcpu->wait_start) {
 		sim->measure.lock_contended++;
-		sim_latency_add(&sim->measure.lock_wait,
-		                sim->now - vcpu->wait_start);
+		sim_latency_add(&sim->measure.lock_wait, sim->now - vcpu->wait_start);
 	}
-	if ((int)sim_random_below(&sim->random, 100) <
-	    workload->unlisted_percent)
+	if ((int)sim_random_below(&sim->random, 100) < workload->unlisted_percent)
 		body = SIM_FUNCTION_D_ALLOC_PARALLEL;
 	else
-		body = sim_guest_critical_bodies[sim_random_below(&sim->random,
-		                                                  bodies)];
+		body = sim_guest_critical_bodies[sim_random_below(&sim->random, bodies)];
 	frame->step = 3;
 	sim_guest_work(frame, body,
 	               workload->critical_min_ns +
-	                       sim_random_below(&sim->random,
-	                                        workload->critical_max_ns -
-	                                                workload->critical_min_ns +
-	                                                1));
+	                   sim_random_below(&sim->random, workload->critical_max_ns -
+	                                                      workload->critical_min_ns + 1));
 	return 1;
 }
 
 /* Send a virtual interrupt; the target takes it at once if executing. */
-static void sim_guest_send(struct sim *sim, struct sim_vcpu *sender,
-                           struct sim_vcpu *target, enum sim_interrupt kind,
-                           int flow)
+static void sim_guest_send(struct sim *sim, struct sim_vcpu *sender, struct sim_vcpu *target,
+                           enum sim_interrupt kind, int flow)
 {
 	switch (kind) {
 	case SIM_INTERRUPT_FLUSH:
@@ -256,8 +240,7 @@ static void sim_guest_shootdown_send(struct sim *sim, struct sim_vcpu *vcpu)
 }
 
 /* Acknowledge the shootdown requests of the senders in mask. */
-static void sim_guest_flush_ack(struct sim *sim, struct sim_vcpu *vcpu,
-                                uint64_t mask)
+static void sim_guest_flush_ack(struct sim *sim, struct sim_vcpu *vcpu, uint64_t mask)
 {
 	struct sim_vm *vm = sim_guest_vm(sim, vcpu);
 	int i;
@@ -270,9 +253,8 @@ static void sim_guest_flush_ack(struct sim *sim, struct sim_vcpu *vcpu,
 		sender = &sim->vcpus[vm->first_vcpu + i];
 		if (sender->outstanding_acks > 0)
 			sender->outstanding_acks--;
-		if (sender->outstanding_acks == 0 && sender->executing &&
-		    !sender->entering && sender->depth == 1 &&
-		    sender->frames[0].activity == SIM_ACTIVITY_ACK_WAIT) {
+		if (sender->outstanding_acks == 0 && sender->executing && !sender->entering &&
+		    sender->depth == 1 && sender->frames[0].activity == SIM_ACTIVITY_ACK_WAIT) {
 			sim_guest_account(sim, sender);
 			sim_guest_dispatch(sim, sender);
 		}
@@ -283,15 +265,14 @@ static void sim_guest_flush_ack(struct sim *sim, struct sim_vcpu *vcpu,
 static void sim_guest_raise_irq(struct sim *sim, struct sim_flow *flow)
 {
 	flow->irq_outstanding = 1;
-	sim_guest_send(sim, NULL, &sim->vcpus[flow->irq_vcpu],
-	               SIM_INTERRUPT_DEVICE, (int)(flow - sim->flows));
+	sim_guest_send(sim, NULL, &sim->vcpus[flow->irq_vcpu], SIM_INTERRUPT_DEVICE,
+	               (int)(flow - sim->flows));
 }
 
 /* The workload frame finished a work segment: move to the next step. */
 static void sim_guest_main_next(struct sim *sim, struct sim_vcpu *vcpu)
 {
-	const struct sim_workload_params *workload =
-		sim_guest_workload(sim, vcpu);
+	const struct sim_workload_params *workload = sim_guest_workload(sim, vcpu);
 	struct sim_frame *frame = &vcpu->frames[0];
 
 	switch (workload->kind) {
@@ -299,24 +280,21 @@ static void sim_guest_main_next(struct sim *sim, struct sim_vcpu *vcpu)
 		switch (frame->step) {
 		case 0: /* user compute done: enter the kernel */
 			frame->step = 1;
-			sim_guest_work(frame, SIM_FUNCTION_DO_SYSCALL_64,
-			               workload->kernel_ns);
+			sim_guest_work(frame, SIM_FUNCTION_DO_SYSCALL_64, workload->kernel_ns);
 			return;
 		case 1: /* _raw_spin_lock: take it or spin */
 			frame->step = 2;
-			vcpu->lock = (int)sim_random_below(
-				&sim->random, (uint64_t)workload->lock_count);
+			vcpu->lock =
+			    (int)sim_random_below(&sim->random, (uint64_t)workload->lock_count);
 			vcpu->wait_start = sim->now;
 			if (!sim_guest_lock_try(sim, vcpu)) {
 				frame->activity = SIM_ACTIVITY_LOCK_SPIN;
-				frame->function =
-					SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH;
+				frame->function = SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH;
 			}
 			return;
 		case 3: /* critical section done: release */
 			frame->step = 4;
-			sim_guest_work(frame, SIM_FUNCTION_RAW_SPIN_UNLOCK,
-			               SIM_GUEST_UNLOCK_NS);
+			sim_guest_work(frame, SIM_FUNCTION_RAW_SPIN_UNLOCK, SIM_GUEST_UNLOCK_NS);
 			return;
 		case 4: {
 			int lock = vcpu->lock;
@@ -333,17 +311,14 @@ static void sim_guest_main_next(struct sim *sim, struct sim_vcpu *vcpu)
 				vcpu->sleeping = 1;
 				sim->measure.sleeps++;
 				sim_event_push(
-					&sim->events,
-					sim->now + sim_random_exponential(
-						           &sim->random,
-						           (double)workload
-						                   ->sleep_mean_ns),
-					SIM_EVENT_GUEST_WAKEUP, vcpu->id, 0);
+				    &sim->events,
+				    sim->now + sim_random_exponential(
+				                   &sim->random, (double)workload->sleep_mean_ns),
+				    SIM_EVENT_GUEST_WAKEUP, vcpu->id, 0);
 			} else {
 				sim_guest_main_begin(sim, vcpu);
 			}
-			sim_guest_lock_release(sim, sim_guest_vm(sim, vcpu),
-			                       lock);
+			sim_guest_lock_release(sim, sim_guest_vm(sim, vcpu), lock);
 			return;
 		}
 		default:
@@ -353,8 +328,7 @@ static void sim_guest_main_next(struct sim *sim, struct sim_vcpu *vcpu)
 		switch (frame->step) {
 		case 0: /* user compute done: munmap() */
 			frame->step = 1;
-			sim_guest_work(frame, SIM_FUNCTION_UNMAP_PAGE_RANGE,
-			               workload->kernel_ns);
+			sim_guest_work(frame, SIM_FUNCTION_UNMAP_PAGE_RANGE, workload->kernel_ns);
 			return;
 		case 1:
 			frame->step = 2;
@@ -399,12 +373,12 @@ static int sim_guest_take_interrupt(struct sim *sim, struct sim_vcpu *vcpu)
 {
 	struct sim_frame *frame;
 
-	if (!vcpu->pending_flush && !vcpu->pending_device &&
-	    !vcpu->pending_resched && !vcpu->pending_wakeup)
+	if (!vcpu->pending_flush && !vcpu->pending_device && !vcpu->pending_resched &&
+	    !vcpu->pending_wakeup)
 		return 0;
 	if (vcpu->depth >= SIM_MAX_FRAMES) {
-		fprintf(stderr, "schedsim: vm%d vcpu%d: frame stack overflow\n",
-		        vcpu->vm, vcpu->index);
+		fprintf(stderr, "schedsim: vm%d vcpu%d: frame stack overflow\n", vcpu->vm,
+		        vcpu->index);
 		abort();
 	}
 	frame = &vcpu->frames[vcpu->depth++];
@@ -427,9 +401,8 @@ static int sim_guest_take_interrupt(struct sim *sim, struct sim_vcpu *vcpu)
 			/* Woken locally: no IPI, the thread just runs. */
 			frame->step = 1;
 			sim_guest_work(frame, SIM_FUNCTION_USER,
-			               SIM_GUEST_RECEIVE_NS +
-			                       SIM_GUEST_RECEIVE_PACKET_NS *
-			                               (uint64_t)flow->in_service);
+			               SIM_GUEST_RECEIVE_NS + SIM_GUEST_RECEIVE_PACKET_NS *
+			                                          (uint64_t)flow->in_service);
 		} else {
 			sim_guest_work(frame, SIM_FUNCTION_SYSVEC_RESCHEDULE_IPI,
 			               SIM_GUEST_RESCHEDULE_IPI_NS);
@@ -438,14 +411,12 @@ static int sim_guest_take_interrupt(struct sim *sim, struct sim_vcpu *vcpu)
 		frame->program = SIM_PROGRAM_FLUSH_HANDLER;
 		frame->mask = vcpu->pending_flush;
 		vcpu->pending_flush = 0;
-		sim_guest_work(frame, SIM_FUNCTION_SYSVEC_CALL_FUNCTION,
-		               SIM_GUEST_SYSVEC_NS);
+		sim_guest_work(frame, SIM_FUNCTION_SYSVEC_CALL_FUNCTION, SIM_GUEST_SYSVEC_NS);
 	} else {
 		frame->program = SIM_PROGRAM_IRQ_HANDLER;
 		frame->argument = sim_guest_lowest_bit(vcpu->pending_device);
 		vcpu->pending_device &= ~(1u << frame->argument);
-		sim_guest_work(frame, SIM_FUNCTION_IRQ_ENTER_RCU,
-		               SIM_GUEST_IRQ_ENTER_NS);
+		sim_guest_work(frame, SIM_FUNCTION_IRQ_ENTER_RCU, SIM_GUEST_IRQ_ENTER_NS);
 	}
 	return 1;
 }
@@ -453,11 +424,9 @@ static int sim_guest_take_interrupt(struct sim *sim, struct sim_vcpu *vcpu)
 /* A handler frame finished a work segment: next step, or return. */
 static void sim_guest_handler_next(struct sim *sim, struct sim_vcpu *vcpu)
 {
-	const struct sim_workload_params *workload =
-		sim_guest_workload(sim, vcpu);
+	const struct sim_workload_params *workload = sim_guest_workload(sim, vcpu);
 	struct sim_frame *frame = sim_guest_top(vcpu);
-	struct sim_flow *flow =
-		frame->argument >= 0 ? &sim->flows[frame->argument] : NULL;
+	struct sim_flow *flow = frame->argument >= 0 ? &sim->flows[frame->argument] : NULL;
 	uint64_t mask;
 
 	switch (frame->program) {
@@ -466,8 +435,7 @@ static void sim_guest_handler_next(struct sim *sim, struct sim_vcpu *vcpu)
 			int requests = __builtin_popcountll(frame->mask);
 			frame->step = 1;
 			sim_guest_work(frame, SIM_FUNCTION_FLUSH_TLB_FUNC,
-			               workload->flush_handler_ns *
-			                       (uint64_t)requests);
+			               workload->flush_handler_ns * (uint64_t)requests);
 			return;
 		}
 		mask = frame->mask;
@@ -485,15 +453,12 @@ static void sim_guest_handler_next(struct sim *sim, struct sim_vcpu *vcpu)
 			frame->step = 2;
 			flow->in_service = flow->count;
 			sim_guest_work(frame, SIM_FUNCTION_NET_RX_ACTION,
-			               workload->io_handler_ns -
-			                       workload->io_handler_ns / 3 +
-			                       workload->io_packet_ns *
-			                               (uint64_t)flow->in_service);
+			               workload->io_handler_ns - workload->io_handler_ns / 3 +
+			                   workload->io_packet_ns * (uint64_t)flow->in_service);
 			return;
 		case 2:
 			frame->step = 3;
-			sim_guest_work(frame, SIM_FUNCTION_TTWU_DO_ACTIVATE,
-			               SIM_GUEST_TTWU_NS);
+			sim_guest_work(frame, SIM_FUNCTION_TTWU_DO_ACTIVATE, SIM_GUEST_TTWU_NS);
 			return;
 		default:
 			vcpu->depth--;
@@ -516,17 +481,15 @@ static void sim_guest_handler_next(struct sim *sim, struct sim_vcpu *vcpu)
 		if (frame->step == 0) {
 			frame->step = 1;
 			sim_guest_work(frame, SIM_FUNCTION_USER,
-			               SIM_GUEST_RECEIVE_NS +
-			                       SIM_GUEST_RECEIVE_PACKET_NS *
-			                               (uint64_t)flow->in_service);
+			               SIM_GUEST_RECEIVE_NS + SIM_GUEST_RECEIVE_PACKET_NS *
+			                                          (uint64_t)flow->in_service);
 			return;
 		}
 		vcpu->depth--;
 		while (flow->in_service > 0) {
 			vcpu->units++;
 			sim->measure.io_requests++;
-			sim_latency_add(&sim->measure.io,
-			                sim->now - flow->ring[flow->head]);
+			sim_latency_add(&sim->measure.io, sim->now - flow->ring[flow->head]);
 			flow->head = (flow->head + 1) % SIM_FLOW_RING;
 			flow->count--;
 			flow->in_service--;
@@ -581,8 +544,7 @@ static void sim_guest_dispatch(struct sim *sim, struct sim_vcpu *vcpu)
 			return;
 		case SIM_ACTIVITY_HALT:
 		default:
-			if (vcpu->depth == 1 && frame->step == 5 &&
-			    !vcpu->sleeping) {
+			if (vcpu->depth == 1 && frame->step == 5 && !vcpu->sleeping) {
 				/* Woken: the thread runs its next iteration. */
 				sim_guest_main_begin(sim, vcpu);
 				continue;
@@ -612,25 +574,22 @@ void sim_guest_init(struct sim *sim)
 	}
 	for (i = 0; i < sim->flow_count; i++) {
 		const struct sim_workload_params *workload =
-			&sim->vms[sim->flows[i].vm].config->workload;
-		sim_event_push(&sim->events,
-		               sim_random_exponential(
-		                       &sim->random,
-		                       (double)workload->io_interarrival_ns),
-		               SIM_EVENT_DEVICE_PACKET, i, 0);
+		    &sim->vms[sim->flows[i].vm].config->workload;
+		sim_event_push(
+		    &sim->events,
+		    sim_random_exponential(&sim->random, (double)workload->io_interarrival_ns),
+		    SIM_EVENT_DEVICE_PACKET, i, 0);
 	}
 }
 
-void sim_guest_run(struct sim *sim, struct sim_vcpu *vcpu, int pcpu,
-                   uint64_t start)
+void sim_guest_run(struct sim *sim, struct sim_vcpu *vcpu, int pcpu, uint64_t start)
 {
 	vcpu->executing = 1;
 	vcpu->entering = 1;
 	vcpu->pcpu = pcpu;
 	vcpu->since = start;
 	vcpu->generation++;
-	sim_event_push(&sim->events, start, SIM_EVENT_GUEST_STEP, vcpu->id,
-	               vcpu->generation);
+	sim_event_push(&sim->events, start, SIM_EVENT_GUEST_STEP, vcpu->id, vcpu->generation);
 }
 
 void sim_guest_stop(struct sim *sim, struct sim_vcpu *vcpu)
@@ -644,8 +603,7 @@ void sim_guest_stop(struct sim *sim, struct sim_vcpu *vcpu)
 	vcpu->generation++;
 }
 
-void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu,
-                    uint64_t generation)
+void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu, uint64_t generation)
 {
 	struct sim_frame *frame;
 
@@ -659,13 +617,11 @@ void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu,
 	}
 	sim_guest_account(sim, vcpu);
 	frame = sim_guest_top(vcpu);
-	if (frame->activity == SIM_ACTIVITY_LOCK_SPIN ||
-	    frame->activity == SIM_ACTIVITY_ACK_WAIT) {
+	if (frame->activity == SIM_ACTIVITY_LOCK_SPIN || frame->activity == SIM_ACTIVITY_ACK_WAIT) {
 		/* A full PLE window of spinning: the CPU exits. */
 		if ((frame->activity == SIM_ACTIVITY_LOCK_SPIN &&
 		     sim->vms[vcpu->vm].locks[vcpu->lock].holder < 0) ||
-		    (frame->activity == SIM_ACTIVITY_ACK_WAIT &&
-		     vcpu->outstanding_acks == 0)) {
+		    (frame->activity == SIM_ACTIVITY_ACK_WAIT && vcpu->outstanding_acks == 0)) {
 			sim_guest_dispatch(sim, vcpu);
 			return;
 		}
@@ -679,14 +635,12 @@ void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu,
 void sim_guest_packet(struct sim *sim, int flow_number)
 {
 	struct sim_flow *flow = &sim->flows[flow_number];
-	const struct sim_workload_params *workload =
-		&sim->vms[flow->vm].config->workload;
+	const struct sim_workload_params *workload = &sim->vms[flow->vm].config->workload;
 
-	sim_event_push(&sim->events,
-	               sim->now + sim_random_exponential(
-	                                  &sim->random,
-	                                  (double)workload->io_interarrival_ns),
-	               SIM_EVENT_DEVICE_PACKET, flow_number, 0);
+	sim_event_push(
+	    &sim->events,
+	    sim->now + sim_random_exponential(&sim->random, (double)workload->io_interarrival_ns),
+	    SIM_EVENT_DEVICE_PACKET, flow_number, 0);
 	if (flow->count == SIM_FLOW_RING) {
 		flow->drops++;
 		sim->measure.io_drops++;
@@ -710,8 +664,7 @@ void sim_guest_wakeup(struct sim *sim, struct sim_vcpu *vcpu)
 	int i;
 
 	for (i = 0; i < vm->vcpus && !sender; i++) {
-		struct sim_vcpu *other =
-			&sim->vcpus[vm->first_vcpu + (start + i) % vm->vcpus];
+		struct sim_vcpu *other = &sim->vcpus[vm->first_vcpu + (start + i) % vm->vcpus];
 		if (other != vcpu && other->executing && !other->entering)
 			sender = other;
 	}

@@ -60,9 +60,9 @@ struct sim_machine {
 	struct sched_trace_ring rings[SIM_MAX_PCPUS];
 	struct sched_trace_record *ring_storage;
 	int vm_by_scheduler_id[SCHED_MAX_VMS];
-	unsigned micro_count;       /* current micro pool size          */
-	uint64_t micro_since;       /* ... since this time              */
-	uint64_t micro_area;        /* integral of size over time (ns)  */
+	unsigned micro_count; /* current micro pool size          */
+	uint64_t micro_since; /* ... since this time              */
+	uint64_t micro_area;  /* integral of size over time (ns)  */
 	uint64_t trace_records;
 };
 
@@ -75,8 +75,7 @@ static struct sim_machine *sim_machine_of(struct sim *sim)
 	return sim->machine;
 }
 
-static struct sim_vcpu *sim_machine_vcpu(struct sim *sim,
-                                         const struct sched_vcpu *vcpu)
+static struct sim_vcpu *sim_machine_vcpu(struct sim *sim, const struct sched_vcpu *vcpu)
 {
 	struct sim_machine *machine = sim_machine_of(sim);
 	int vm = machine->vm_by_scheduler_id[vcpu->vm->id];
@@ -116,8 +115,7 @@ void sched_env_lock_release(struct sched_env_lock *lock)
 	}
 	/* Every locked operation must leave the scheduler consistent. */
 	if (sim && lock == &sim_machine_of(sim)->lock &&
-	    sched_check_invariants(&sim_machine_of(sim)->system, message,
-	                           sizeof(message)) != 0)
+	    sched_check_invariants(&sim_machine_of(sim)->system, message, sizeof(message)) != 0)
 		sched_env_panic(message);
 	lock->held = 0;
 }
@@ -139,8 +137,7 @@ void sched_env_kick(unsigned pcpu)
 	if (machine->pcpus[pcpu].kick_pending)
 		return;
 	machine->pcpus[pcpu].kick_pending = 1;
-	sim_event_push(&sim->events, sim->now, SIM_EVENT_PCPU_KICK, (int)pcpu,
-	               0);
+	sim_event_push(&sim->events, sim->now, SIM_EVENT_PCPU_KICK, (int)pcpu, 0);
 }
 
 void sched_env_trace(const struct sched_trace_record *record)
@@ -156,8 +153,8 @@ void sched_env_trace(const struct sched_trace_record *record)
 	stamped.time = sim->now;
 	machine->trace_records++;
 	if (stamped.event == SCHED_TRACE_POOL_RESIZE) {
-		machine->micro_area += (uint64_t)machine->micro_count *
-		                       (sim->now - machine->micro_since);
+		machine->micro_area +=
+		    (uint64_t)machine->micro_count * (sim->now - machine->micro_since);
 		machine->micro_since = sim->now;
 		machine->micro_count = (unsigned)stamped.arg1;
 	}
@@ -203,8 +200,7 @@ static void sim_machine_reschedule(struct sim *sim, unsigned number)
 	}
 	sim_machine_enter(number);
 	decision = sched_schedule(&machine->system, number, rip, kernel_mode);
-	pcpu->current = decision.vcpu ? sim_machine_vcpu(sim, decision.vcpu)
-	                              : NULL;
+	pcpu->current = decision.vcpu ? sim_machine_vcpu(sim, decision.vcpu) : NULL;
 	if (pcpu->current) {
 		uint64_t cost = sim->options.exit_cost_ns;
 
@@ -223,11 +219,8 @@ static void sim_machine_reschedule(struct sim *sim, unsigned number)
 	}
 	pcpu->timer_generation++;
 	if (decision.until != SCHED_TIME_NEVER)
-		sim_event_push(&sim->events,
-		               decision.until > sim->now ? decision.until
-		                                         : sim->now,
-		               SIM_EVENT_PCPU_TIMER, (int)number,
-		               pcpu->timer_generation);
+		sim_event_push(&sim->events, decision.until > sim->now ? decision.until : sim->now,
+		               SIM_EVENT_PCPU_TIMER, (int)number, pcpu->timer_generation);
 }
 
 void sim_machine_ple_exit(struct sim *sim, struct sim_vcpu *vcpu)
@@ -237,8 +230,7 @@ void sim_machine_ple_exit(struct sim *sim, struct sim_vcpu *vcpu)
 
 	sim_guest_stop(sim, vcpu);
 	sim_machine_enter(pcpu);
-	sched_vcpu_yield(vcpu->scheduler_vcpu, SCHED_YIELD_PLE, rip,
-	                 rip >= SIM_KERNEL_BASE);
+	sched_vcpu_yield(vcpu->scheduler_vcpu, SCHED_YIELD_PLE, rip, rip >= SIM_KERNEL_BASE);
 	sim_machine_reschedule(sim, pcpu);
 }
 
@@ -253,8 +245,8 @@ void sim_machine_halt(struct sim *sim, struct sim_vcpu *vcpu)
 	sim_machine_reschedule(sim, pcpu);
 }
 
-void sim_machine_interrupt(struct sim *sim, struct sim_vcpu *sender,
-                           struct sim_vcpu *target, enum sim_interrupt kind)
+void sim_machine_interrupt(struct sim *sim, struct sim_vcpu *sender, struct sim_vcpu *target,
+                           enum sim_interrupt kind)
 {
 	struct sched_vcpu *scheduler_target = target->scheduler_vcpu;
 	int pcpu = 0;
@@ -284,8 +276,7 @@ int sim_policy_count(int micro_limit)
 	return 5 + micro_limit;
 }
 
-const char *sim_policy_name(int index, int micro_limit, char *buffer,
-                            size_t size)
+const char *sim_policy_name(int index, int micro_limit, char *buffer, size_t size)
 {
 	if (index == 0)
 		snprintf(buffer, size, "credit");
@@ -306,8 +297,8 @@ const char *sim_policy_name(int index, int micro_limit, char *buffer,
 
 /* ---- one run ---- */
 
-static int sim_machine_setup(struct sim *sim, const char *policy_name,
-                             char *error, size_t error_size)
+static int sim_machine_setup(struct sim *sim, const char *policy_name, char *error,
+                             size_t error_size)
 {
 	struct sim_machine *machine = sim_machine_of(sim);
 	struct sched_policy policy;
@@ -323,34 +314,31 @@ static int sim_machine_setup(struct sim *sim, const char *policy_name,
 		params.epoch_ns = sim->options.epoch_ns;
 	if (sim->options.profile_ns)
 		params.profile_interval_ns = sim->options.profile_ns;
-	if (sched_init(&machine->system, &policy, &params,
-	               (unsigned)sim->options.pcpus, &machine->lock, error,
-	               error_size) != 0)
+	if (sched_init(&machine->system, &policy, &params, (unsigned)sim->options.pcpus,
+	               &machine->lock, error, error_size) != 0)
 		return -1;
 	for (i = 0; i < sim->vm_count; i++) {
 		struct sim_vm *vm = &sim->vms[i];
 		struct sched_vm_config config = {
-			.name = vm->config->name,
-			.vcpu_count = (unsigned)vm->vcpus,
-			.weight = 0,
-			.pool = 0,
-			.classify = sim_classifier_classify,
-			.classify_context = classifier,
+		    .name = vm->config->name,
+		    .vcpu_count = (unsigned)vm->vcpus,
+		    .weight = 0,
+		    .pool = 0,
+		    .classify = sim_classifier_classify,
+		    .classify_context = classifier,
 		};
-		struct sched_vm *scheduler_vm =
-			sched_vm_create(&machine->system, &config);
+		struct sched_vm *scheduler_vm = sched_vm_create(&machine->system, &config);
 		int v;
 
 		if (!scheduler_vm) {
-			snprintf(error, error_size, "sched_vm_create(%s) failed",
-			         vm->config->name);
+			snprintf(error, error_size, "sched_vm_create(%s) failed", vm->config->name);
 			return -1;
 		}
 		vm->scheduler_vm = scheduler_vm;
 		machine->vm_by_scheduler_id[scheduler_vm->id] = i;
 		for (v = 0; v < vm->vcpus; v++)
 			sim->vcpus[vm->first_vcpu + v].scheduler_vcpu =
-				sched_vm_vcpu(scheduler_vm, (unsigned)v);
+			    sched_vm_vcpu(scheduler_vm, (unsigned)v);
 	}
 	machine->micro_count = sched_pool_micro_count(&machine->system, 0);
 	machine->micro_since = 0;
@@ -358,8 +346,7 @@ static int sim_machine_setup(struct sim *sim, const char *policy_name,
 	 * APs independently), so that pCPUs' slices are not all aligned. */
 	for (i = 0; i < sim->vcpu_count; i++)
 		sim_event_push(&sim->events,
-		               sim_random_below(&sim->random,
-		                                sim->options.online_spread_ns + 1),
+		               sim_random_below(&sim->random, sim->options.online_spread_ns + 1),
 		               SIM_EVENT_VCPU_ONLINE, i, 0);
 	return 0;
 }
@@ -392,21 +379,18 @@ static void sim_machine_build(struct sim *sim)
 			/* vCPUs without a flow of their own run compute. */
 			for (v = 0; v < config->vcpus; v++)
 				sim->vcpus[vm->first_vcpu + v].mixed =
-					!config->workload.io_remote_consumer ||
-					v >= 2 * flows;
+				    !config->workload.io_remote_consumer || v >= 2 * flows;
 
 			for (v = 0; v < flows; v++) {
-				struct sim_flow *flow =
-					&sim->flows[sim->flow_count++];
+				struct sim_flow *flow = &sim->flows[sim->flow_count++];
 
 				flow->vm = i;
 				flow->irq_vcpu = vm->first_vcpu + v;
-				flow->consumer_vcpu =
-					config->workload.io_remote_consumer
-						? vm->first_vcpu + flows + v
-						: flow->irq_vcpu;
+				flow->consumer_vcpu = config->workload.io_remote_consumer
+				                          ? vm->first_vcpu + flows + v
+				                          : flow->irq_vcpu;
 				sim->vcpus[flow->irq_vcpu].mixed =
-					config->workload.io_mixed_receivers;
+				    config->workload.io_mixed_receivers;
 			}
 		}
 	}
@@ -419,8 +403,7 @@ static void sim_machine_collect(struct sim *sim, struct sim_result *result)
 	int i, c;
 
 	sched_counters_read(&machine->system, &counters);
-	snprintf(result->scenario, sizeof(result->scenario), "%s",
-	         sim->scenario->name);
+	snprintf(result->scenario, sizeof(result->scenario), "%s", sim->scenario->name);
 	snprintf(result->policy, sizeof(result->policy), "%s", sim->policy);
 	result->duration_ns = sim->end;
 	result->pcpus = sim->options.pcpus;
@@ -435,14 +418,12 @@ static void sim_machine_collect(struct sim *sim, struct sim_result *result)
 		result->micro_run_ns += scheduler_vcpu->stats.micro_run_ns;
 	}
 	for (i = 0; i < sim->vm_count; i++)
-		result->vm_workload[i] =
-			sim_workload_name(sim->vms[i].config->workload.kind);
+		result->vm_workload[i] = sim_workload_name(sim->vms[i].config->workload.kind);
 	for (c = 0; c < SCHED_CATEGORY_COUNT; c++) {
 		result->yields_ple += counters.yields[SCHED_YIELD_PLE][c];
 		result->yields_guest += counters.yields[SCHED_YIELD_GUEST][c];
 		result->yields_category[c] =
-			counters.yields[SCHED_YIELD_PLE][c] +
-			counters.yields[SCHED_YIELD_GUEST][c];
+		    counters.yields[SCHED_YIELD_PLE][c] + counters.yields[SCHED_YIELD_GUEST][c];
 	}
 	for (c = 0; c < SIM_OFFLOAD_CAUSES; c++) {
 		result->offloads[c] = counters.offloads[c];
@@ -459,18 +440,12 @@ static void sim_machine_collect(struct sim *sim, struct sim_result *result)
 	result->context_switches = counters.context_switches;
 	result->pool_resizes = counters.pool_resizes;
 	result->micro_cores_end = sched_pool_micro_count(&machine->system, 0);
-	machine->micro_area += (uint64_t)machine->micro_count *
-	                       (sim->end - machine->micro_since);
-	result->micro_cores_average =
-		sim->end ? (double)machine->micro_area / (double)sim->end : 0;
-	result->lock_wait_p50_ns =
-		sim_latency_percentile(&sim->measure.lock_wait, 50);
-	result->lock_wait_p99_ns =
-		sim_latency_percentile(&sim->measure.lock_wait, 99);
-	result->shootdown_p50_ns =
-		sim_latency_percentile(&sim->measure.shootdown, 50);
-	result->shootdown_p99_ns =
-		sim_latency_percentile(&sim->measure.shootdown, 99);
+	machine->micro_area += (uint64_t)machine->micro_count * (sim->end - machine->micro_since);
+	result->micro_cores_average = sim->end ? (double)machine->micro_area / (double)sim->end : 0;
+	result->lock_wait_p50_ns = sim_latency_percentile(&sim->measure.lock_wait, 50);
+	result->lock_wait_p99_ns = sim_latency_percentile(&sim->measure.lock_wait, 99);
+	result->shootdown_p50_ns = sim_latency_percentile(&sim->measure.shootdown, 50);
+	result->shootdown_p99_ns = sim_latency_percentile(&sim->measure.shootdown, 99);
 	result->io_p50_ns = sim_latency_percentile(&sim->measure.io, 50);
 	result->io_p99_ns = sim_latency_percentile(&sim->measure.io, 99);
 	result->lock_contended = sim->measure.lock_contended;
@@ -493,14 +468,11 @@ static void sim_machine_loop(struct sim *sim)
 		sim->now = event.time;
 		switch (event.kind) {
 		case SIM_EVENT_GUEST_STEP:
-			sim_guest_step(sim, &sim->vcpus[event.target],
-			               event.generation);
+			sim_guest_step(sim, &sim->vcpus[event.target], event.generation);
 			break;
 		case SIM_EVENT_PCPU_TIMER:
-			if (event.generation ==
-			    machine->pcpus[event.target].timer_generation)
-				sim_machine_reschedule(sim,
-				                       (unsigned)event.target);
+			if (event.generation == machine->pcpus[event.target].timer_generation)
+				sim_machine_reschedule(sim, (unsigned)event.target);
 			break;
 		case SIM_EVENT_PCPU_KICK:
 			machine->pcpus[event.target].kick_pending = 0;
@@ -541,8 +513,8 @@ int sim_run(const struct sim_scenario *scenario, const char *policy,
 	sim->policy = policy;
 	sim->machine = machine;
 	sim->end = options->duration_ns;
-	sim->ple_window_ns = options->ple_window_cycles * 1000 /
-	                     (options->cpu_mhz ? options->cpu_mhz : 1);
+	sim->ple_window_ns =
+	    options->ple_window_cycles * 1000 / (options->cpu_mhz ? options->cpu_mhz : 1);
 	if (sim->ple_window_ns == 0)
 		sim->ple_window_ns = 1;
 	sim_event_queue_init(&sim->events);
@@ -550,24 +522,22 @@ int sim_run(const struct sim_scenario *scenario, const char *policy,
 	sim_latency_init(&sim->measure.lock_wait);
 	sim_latency_init(&sim->measure.shootdown);
 	sim_latency_init(&sim->measure.io);
-	machine->ring_storage =
-		calloc((size_t)options->pcpus * SIM_MACHINE_RING_CAPACITY,
-		       sizeof(*machine->ring_storage));
+	machine->ring_storage = calloc((size_t)options->pcpus * SIM_MACHINE_RING_CAPACITY,
+	                               sizeof(*machine->ring_storage));
 	if (!machine->ring_storage) {
 		fprintf(stderr, "schedsim: out of memory\n");
 		exit(2);
 	}
 	for (i = 0; i < options->pcpus; i++)
 		sched_trace_ring_init(&machine->rings[i],
-		                      machine->ring_storage +
-		                              (size_t)i * SIM_MACHINE_RING_CAPACITY,
+		                      machine->ring_storage + (size_t)i * SIM_MACHINE_RING_CAPACITY,
 		                      SIM_MACHINE_RING_CAPACITY);
 	sim_machine_active = sim;
 
 	sim_machine_build(sim);
 	if (options->trace)
-		fprintf(options->trace, "# schedsim scenario=%s policy=%s\n",
-		        scenario->name, policy);
+		fprintf(options->trace, "# schedsim scenario=%s policy=%s\n", scenario->name,
+		        policy);
 	if (sim_machine_setup(sim, policy, error, sizeof(error)) != 0) {
 		fprintf(stderr, "schedsim: %s: %s\n", policy, error);
 		status = -1;

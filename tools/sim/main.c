@@ -21,12 +21,11 @@
 
 static void sim_main_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: schedsim --scenario NAME|all [--policy NAME|all]\n"
-	        "                [--duration-ms N] [--seed N] [--trace FILE]\n"
-	        "                [--pcpus N] [--micro-limit N]\n"
-	        "                [--epoch-ms N] [--profile-ms N]\n"
-	        "                [--ple-window CYCLES] [--list]\n");
+	fprintf(out, "usage: schedsim --scenario NAME|all [--policy NAME|all]\n"
+	             "                [--duration-ms N] [--seed N] [--trace FILE]\n"
+	             "                [--pcpus N] [--micro-limit N]\n"
+	             "                [--epoch-ms N] [--profile-ms N]\n"
+	             "                [--ple-window CYCLES] [--list]\n");
 }
 
 static void sim_main_list(int micro_limit)
@@ -36,34 +35,31 @@ static void sim_main_list(int micro_limit)
 
 	printf("scenarios:\n");
 	for (i = 0; i < sim_scenario_count(); i++)
-		printf("  %-6s %s\n", sim_scenario_at(i)->name,
-		       sim_scenario_at(i)->description);
+		printf("  %-6s %s\n", sim_scenario_at(i)->name, sim_scenario_at(i)->description);
 	printf("policies:\n");
 	for (i = 0; sim_policy_name(i, micro_limit, name, sizeof(name)); i++)
 		printf("  %s\n", name);
 }
 
-static int sim_main_number(const char *text, const char *option,
-                           unsigned long long minimum,
-                           unsigned long long maximum,
-                           unsigned long long *value)
+static int sim_main_number(const char *text, const char *option, unsigned long long minimum,
+                           unsigned long long maximum, unsigned long long *value)
 {
 	char *end;
 
 	errno = 0;
 	*value = strtoull(text, &end, 0);
-	if (errno || end == text || *end != '\0' || *value < minimum ||
-	    *value > maximum) {
-		fprintf(stderr, "schedsim: %s wants a number in %llu..%llu, "
-		        "got \"%s\"\n", option, minimum, maximum, text);
+	if (errno || end == text || *end != '\0' || *value < minimum || *value > maximum) {
+		fprintf(stderr,
+		        "schedsim: %s wants a number in %llu..%llu, "
+		        "got \"%s\"\n",
+		        option, minimum, maximum, text);
 		return -1;
 	}
 	return 0;
 }
 
 /* Run one scenario under the policies; prints RESULT and SUMMARY lines. */
-static int sim_main_scenario(const struct sim_scenario *scenario,
-                             const char *policy,
+static int sim_main_scenario(const struct sim_scenario *scenario, const char *policy,
                              const struct sim_options *options)
 {
 	struct sim_result results[SIM_MAX_PCPUS + 5];
@@ -71,9 +67,7 @@ static int sim_main_scenario(const struct sim_scenario *scenario,
 	char line[2048];
 	int count = 0, i;
 
-	for (i = 0; sim_policy_name(i, options->micro_limit, name,
-	                            sizeof(name));
-	     i++) {
+	for (i = 0; sim_policy_name(i, options->micro_limit, name, sizeof(name)); i++) {
 		if (strcmp(policy, "all") != 0) {
 			if (count > 0)
 				break;
@@ -86,8 +80,7 @@ static int sim_main_scenario(const struct sim_scenario *scenario,
 		fflush(stdout);
 		count++;
 	}
-	if (count > 1 && sim_report_summary(results, count, line,
-	                                    sizeof(line)) == 0) {
+	if (count > 1 && sim_report_summary(results, count, line, sizeof(line)) == 0) {
 		printf("%s\n", line);
 		fflush(stdout);
 	}
@@ -136,8 +129,7 @@ int main(int argc, char **argv)
 				return 2;
 			options.seed = number;
 		} else if (strcmp(option, "--pcpus") == 0) {
-			if (sim_main_number(value, option, 2, SIM_MAX_PCPUS,
-			                    &number))
+			if (sim_main_number(value, option, 2, SIM_MAX_PCPUS, &number))
 				return 2;
 			options.pcpus = (int)number;
 		} else if (strcmp(option, "--micro-limit") == 0) {
@@ -172,25 +164,21 @@ int main(int argc, char **argv)
 		sim_main_usage(stderr);
 		return 2;
 	}
-	if (strcmp(scenario_name, "all") != 0 &&
-	    !sim_scenario_find(scenario_name)) {
-		fprintf(stderr, "schedsim: no scenario \"%s\" (try --list)\n",
-		        scenario_name);
+	if (strcmp(scenario_name, "all") != 0 && !sim_scenario_find(scenario_name)) {
+		fprintf(stderr, "schedsim: no scenario \"%s\" (try --list)\n", scenario_name);
 		return 2;
 	}
 	if (trace_path) {
 		options.trace = fopen(trace_path, "w");
 		if (!options.trace) {
-			fprintf(stderr, "schedsim: %s: %s\n", trace_path,
-			        strerror(errno));
+			fprintf(stderr, "schedsim: %s: %s\n", trace_path, strerror(errno));
 			return 2;
 		}
 	}
 	for (i = 0; i < sim_scenario_count() && status == 0; i++) {
 		const struct sim_scenario *scenario = sim_scenario_at(i);
 
-		if (strcmp(scenario_name, "all") != 0 &&
-		    strcmp(scenario_name, scenario->name) != 0)
+		if (strcmp(scenario_name, "all") != 0 && strcmp(scenario_name, scenario->name) != 0)
 			continue;
 		if (sim_main_scenario(scenario, policy, &options) != 0)
 			status = 2;

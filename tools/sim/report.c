@@ -21,22 +21,18 @@ struct sim_report_text {
 	size_t used;
 };
 
-static void sim_report_append(struct sim_report_text *text,
-                              const char *format, ...)
-	__attribute__((format(printf, 2, 3)));
+static void sim_report_append(struct sim_report_text *text, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static void sim_report_append(struct sim_report_text *text,
-                              const char *format, ...)
+static void sim_report_append(struct sim_report_text *text, const char *format, ...)
 {
 	va_list arguments;
 	int length;
 
 	va_start(arguments, format);
-	length = vsnprintf(text->used < text->size ? text->buffer + text->used
-	                                           : NULL,
-	                   text->used < text->size ? text->size - text->used
-	                                           : 0,
-	                   format, arguments);
+	length =
+	    vsnprintf(text->used < text->size ? text->buffer + text->used : NULL,
+	              text->used < text->size ? text->size - text->used : 0, format, arguments);
 	va_end(arguments);
 	if (length > 0)
 		text->used += (size_t)length;
@@ -52,40 +48,31 @@ static double sim_report_us(uint64_t ns)
 	return (double)ns / 1000.0;
 }
 
-size_t sim_report_result(const struct sim_result *result, char *buffer,
-                         size_t size)
+size_t sim_report_result(const struct sim_result *result, char *buffer, size_t size)
 {
-	static const char *const causes[SIM_OFFLOAD_CAUSES] = {
-		"lock_spin", "ipi_wait", "ipi", "virq"
-	};
+	static const char *const causes[SIM_OFFLOAD_CAUSES] = {"lock_spin", "ipi_wait", "ipi",
+	                                                       "virq"};
 	static const char *const categories[SCHED_CATEGORY_COUNT] = {
-		"none", "lock_spin", "ipi_wait", "critical", "halt"
-	};
-	struct sim_report_text text = { buffer, size, 0 };
+	    "none", "lock_spin", "ipi_wait", "critical", "halt"};
+	struct sim_report_text text = {buffer, size, 0};
 	uint64_t offloads = 0, failures = 0;
 	double machine_ns = (double)result->pcpus * (double)result->duration_ns;
 	int i;
 
 	if (size > 0)
 		buffer[0] = '\0';
-	sim_report_append(&text, "RESULT scenario=%s policy=%s",
-	                  result->scenario, result->policy);
+	sim_report_append(&text, "RESULT scenario=%s policy=%s", result->scenario, result->policy);
 	for (i = 0; i < result->vm_count; i++) {
-		sim_report_append(&text, " vm%d=%s vm%d_ops_per_s=%.0f", i,
-		                  result->vm_workload[i], i,
-		                  sim_report_per_second(result->vm_units[i],
-		                                        result->duration_ns));
+		sim_report_append(&text, " vm%d=%s vm%d_ops_per_s=%.0f", i, result->vm_workload[i],
+		                  i,
+		                  sim_report_per_second(result->vm_units[i], result->duration_ns));
 		if (result->vm_compute_chunks[i])
-			sim_report_append(
-				&text, " vm%d_compute_per_s=%.0f", i,
-				sim_report_per_second(
-					result->vm_compute_chunks[i],
-					result->duration_ns));
+			sim_report_append(&text, " vm%d_compute_per_s=%.0f", i,
+			                  sim_report_per_second(result->vm_compute_chunks[i],
+			                                        result->duration_ns));
 		sim_report_append(&text, " vm%d_cpu_pct=%.1f", i,
-		                  machine_ns > 0
-		                          ? 100.0 * (double)result->vm_run_ns[i] /
-		                                    machine_ns
-		                          : 0);
+		                  machine_ns > 0 ? 100.0 * (double)result->vm_run_ns[i] / machine_ns
+		                                 : 0);
 	}
 	sim_report_append(&text, " yields_ple=%llu yields_guest=%llu",
 	                  (unsigned long long)result->yields_ple,
@@ -101,8 +88,7 @@ size_t sim_report_result(const struct sim_result *result, char *buffer,
 	for (i = 0; i < SIM_OFFLOAD_CAUSES; i++)
 		sim_report_append(&text, " offloads_%s=%llu", causes[i],
 		                  (unsigned long long)result->offloads[i]);
-	sim_report_append(&text, " offload_failures=%llu",
-	                  (unsigned long long)failures);
+	sim_report_append(&text, " offload_failures=%llu", (unsigned long long)failures);
 	sim_report_append(&text,
 	                  " ipis=%llu ipis_preempted=%llu virqs=%llu"
 	                  " virqs_preempted=%llu",
@@ -110,46 +96,37 @@ size_t sim_report_result(const struct sim_result *result, char *buffer,
 	                  (unsigned long long)result->ipis_to_preempted,
 	                  (unsigned long long)result->virqs_total,
 	                  (unsigned long long)result->virqs_to_preempted);
-	sim_report_append(
-		&text,
-		" directed_yields=%llu boosts=%llu micro_ms=%.1f"
-		" micro_cores_avg=%.2f micro_cores_end=%u pool_resizes=%llu",
-		(unsigned long long)result->directed_yields,
-		(unsigned long long)result->boosts,
-		(double)result->micro_run_ns / 1e6, result->micro_cores_average,
-		result->micro_cores_end,
-		(unsigned long long)result->pool_resizes);
-	sim_report_append(
-		&text,
-		" lock_waits=%llu lock_wait_p50_us=%.1f lock_wait_p99_us=%.1f",
-		(unsigned long long)result->lock_contended,
-		sim_report_us(result->lock_wait_p50_ns),
-		sim_report_us(result->lock_wait_p99_ns));
-	sim_report_append(
-		&text,
-		" shootdowns=%llu shootdown_p50_us=%.1f shootdown_p99_us=%.1f",
-		(unsigned long long)result->shootdowns,
-		sim_report_us(result->shootdown_p50_ns),
-		sim_report_us(result->shootdown_p99_ns));
+	sim_report_append(&text,
+	                  " directed_yields=%llu boosts=%llu micro_ms=%.1f"
+	                  " micro_cores_avg=%.2f micro_cores_end=%u pool_resizes=%llu",
+	                  (unsigned long long)result->directed_yields,
+	                  (unsigned long long)result->boosts, (double)result->micro_run_ns / 1e6,
+	                  result->micro_cores_average, result->micro_cores_end,
+	                  (unsigned long long)result->pool_resizes);
+	sim_report_append(&text, " lock_waits=%llu lock_wait_p50_us=%.1f lock_wait_p99_us=%.1f",
+	                  (unsigned long long)result->lock_contended,
+	                  sim_report_us(result->lock_wait_p50_ns),
+	                  sim_report_us(result->lock_wait_p99_ns));
+	sim_report_append(&text, " shootdowns=%llu shootdown_p50_us=%.1f shootdown_p99_us=%.1f",
+	                  (unsigned long long)result->shootdowns,
+	                  sim_report_us(result->shootdown_p50_ns),
+	                  sim_report_us(result->shootdown_p99_ns));
 	sim_report_append(&text,
 	                  " io_requests=%llu io_drops=%llu io_p50_us=%.1f"
 	                  " io_p99_us=%.1f",
 	                  (unsigned long long)result->io_requests,
-	                  (unsigned long long)result->io_drops,
-	                  sim_report_us(result->io_p50_ns),
+	                  (unsigned long long)result->io_drops, sim_report_us(result->io_p50_ns),
 	                  sim_report_us(result->io_p99_ns));
 	sim_report_append(&text,
 	                  " ple_exits=%llu halts=%llu context_switches=%llu"
 	                  " events=%llu",
-	                  (unsigned long long)result->ple_exits,
-	                  (unsigned long long)result->halts,
+	                  (unsigned long long)result->ple_exits, (unsigned long long)result->halts,
 	                  (unsigned long long)result->context_switches,
 	                  (unsigned long long)result->events);
 	return text.used;
 }
 
-double sim_report_score(const struct sim_result *result,
-                        const struct sim_result *baseline)
+double sim_report_score(const struct sim_result *result, const struct sim_result *baseline)
 {
 	double sum = 0;
 	int i, counted = 0;
@@ -157,16 +134,14 @@ double sim_report_score(const struct sim_result *result,
 	for (i = 0; i < result->vm_count && i < baseline->vm_count; i++) {
 		if (baseline->vm_units[i] == 0)
 			continue;
-		sum += (double)result->vm_units[i] /
-		       (double)baseline->vm_units[i];
+		sum += (double)result->vm_units[i] / (double)baseline->vm_units[i];
 		counted++;
 	}
 	return counted ? sum / counted : 0;
 }
 
 /* The latency that matters for the scenario's first VM, if any. */
-static const char *sim_report_latency(const struct sim_result *result,
-                                      uint64_t *p99_ns)
+static const char *sim_report_latency(const struct sim_result *result, uint64_t *p99_ns)
 {
 	const char *workload = result->vm_workload[0];
 
@@ -187,10 +162,9 @@ static const char *sim_report_latency(const struct sim_result *result,
 	return NULL;
 }
 
-int sim_report_summary(const struct sim_result *results, int count,
-                       char *buffer, size_t size)
+int sim_report_summary(const struct sim_result *results, int count, char *buffer, size_t size)
 {
-	struct sim_report_text text = { buffer, size, 0 };
+	struct sim_report_text text = {buffer, size, 0};
 	const struct sim_result *baseline = NULL;
 	const struct sim_result *best = NULL;
 	const struct sim_result *dynamic = NULL;
@@ -226,8 +200,7 @@ int sim_report_summary(const struct sim_result *results, int count,
 		if (best && best_score > 0)
 			sim_report_append(&text, " dynamic_vs_best=%+.1f%%",
 			                  (score / best_score - 1.0) * 100.0);
-		sim_report_append(&text, " dynamic_vs_credit=%+.1f%%",
-		                  (score - 1.0) * 100.0);
+		sim_report_append(&text, " dynamic_vs_credit=%+.1f%%", (score - 1.0) * 100.0);
 		sim_report_append(&text, " dynamic_micro_cores_avg=%.2f",
 		                  dynamic->micro_cores_average);
 	}
@@ -236,8 +209,8 @@ int sim_report_summary(const struct sim_result *results, int count,
 		const char *name = sim_report_latency(baseline, &p99);
 
 		if (name) {
-			sim_report_append(&text, " latency=%s_p99 credit_us=%.1f",
-			                  name, sim_report_us(p99));
+			sim_report_append(&text, " latency=%s_p99 credit_us=%.1f", name,
+			                  sim_report_us(p99));
 			if (best) {
 				sim_report_latency(best, &p99);
 				sim_report_append(&text, " best_static_us=%.1f",
@@ -245,8 +218,7 @@ int sim_report_summary(const struct sim_result *results, int count,
 			}
 			if (dynamic) {
 				sim_report_latency(dynamic, &p99);
-				sim_report_append(&text, " dynamic_us=%.1f",
-				                  sim_report_us(p99));
+				sim_report_append(&text, " dynamic_us=%.1f", sim_report_us(p99));
 			}
 		}
 	}

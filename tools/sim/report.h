@@ -13,18 +13,15 @@
 
 /* "RESULT scenario=... policy=... key=value ..." (no newline); returns the
  * length needed, like snprintf. */
-size_t sim_report_result(const struct sim_result *result, char *buffer,
-                         size_t size);
+size_t sim_report_result(const struct sim_result *result, char *buffer, size_t size);
 
 /* Combined throughput of a run relative to a baseline run: the mean over
  * VMs of ops(result) / ops(baseline). */
-double sim_report_score(const struct sim_result *result,
-                        const struct sim_result *baseline);
+double sim_report_score(const struct sim_result *result, const struct sim_result *baseline);
 
 /* "SUMMARY scenario=... credit=1.000 ... best_static=... dynamic_vs_best=..."
  * for the runs of one scenario; results[0..count) in any order; needs the
  * "credit" run. Returns 0 on success, -1 if there is no baseline. */
-int sim_report_summary(const struct sim_result *results, int count,
-                       char *buffer, size_t size);
+int sim_report_summary(const struct sim_result *results, int count, char *buffer, size_t size);
 
 #endif /* SIM_REPORT_H */

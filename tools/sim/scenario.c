@@ -16,83 +16,93 @@
 
 #define US 1000ull
 
-#define SIM_SCENARIO_HOG                                                       \
-	{                                                                      \
-		.name = "hog", .vcpus = 12,                                    \
-		.workload = {.kind = SIM_WORKLOAD_HOG },                       \
+#define SIM_SCENARIO_HOG                                                                           \
+	{                                                                                          \
+		.name = "hog", .vcpus = 12, .workload = {.kind = SIM_WORKLOAD_HOG},                \
 	}
 
 static const struct sim_scenario sim_scenarios[] = {
-	{
-		.name = "lock",
-		.description = "lock-intensive VM (gmake/exim-like) + CPU hog",
-		.vm_count = 2,
-		.vms = {
-			{
-				.name = "lock", .vcpus = 12,
-				.workload = {
-					.kind = SIM_WORKLOAD_LOCK,
-					.user_mean_ns = 5 * US,
-					.kernel_ns = 1 * US,
-					.critical_min_ns = 300,
-					.critical_max_ns = 1500,
-					.lock_count = 8,
-					.sleep_per_10000 = 12,
-					.sleep_mean_ns = 500 * US,
-					.unlisted_percent = 0,
-				},
-			},
-			SIM_SCENARIO_HOG,
-		},
-	},
-	{
-		.name = "tlb",
-		.description = "TLB-shootdown VM (dedup/vips-like) + CPU hog",
-		.vm_count = 2,
-		.vms = {
-			{
-				.name = "tlb", .vcpus = 12,
-				.workload = {
-					.kind = SIM_WORKLOAD_TLB,
-					.user_mean_ns = 150 * US,
-					.kernel_ns = 3 * US,
-					.flush_handler_ns = 500,
-				},
-			},
-			SIM_SCENARIO_HOG,
-		},
-	},
-	{
-		.name = "io",
-		.description = "mixed I/O+CPU vCPUs (iPerf+lookbusy-like) + CPU hog",
-		.vm_count = 2,
-		.vms = {
-			{
-				.name = "io", .vcpus = 12,
-				.workload = {
-					.kind = SIM_WORKLOAD_IO,
-					.io_flows = 12,
-					.io_interarrival_ns = 200 * US,
-					.io_handler_ns = 6 * US,
-					.io_packet_ns = 1 * US,
-					.io_mixed_receivers = 1,
-				},
-			},
-			SIM_SCENARIO_HOG,
-		},
-	},
-	{
-		.name = "cpu",
-		.description = "CPU-bound user-only VM (SPEC-like) + CPU hog",
-		.vm_count = 2,
-		.vms = {
-			{
-				.name = "compute", .vcpus = 12,
-				.workload = {.kind = SIM_WORKLOAD_COMPUTE },
-			},
-			SIM_SCENARIO_HOG,
-		},
-	},
+    {
+        .name = "lock",
+        .description = "lock-intensive VM (gmake/exim-like) + CPU hog",
+        .vm_count = 2,
+        .vms =
+            {
+                {
+                    .name = "lock",
+                    .vcpus = 12,
+                    .workload =
+                        {
+                            .kind = SIM_WORKLOAD_LOCK,
+                            .user_mean_ns = 5 * US,
+                            .kernel_ns = 1 * US,
+                            .critical_min_ns = 300,
+                            .critical_max_ns = 1500,
+                            .lock_count = 8,
+                            .sleep_per_10000 = 12,
+                            .sleep_mean_ns = 500 * US,
+                            .unlisted_percent = 0,
+                        },
+                },
+                SIM_SCENARIO_HOG,
+            },
+    },
+    {
+        .name = "tlb",
+        .description = "TLB-shootdown VM (dedup/vips-like) + CPU hog",
+        .vm_count = 2,
+        .vms =
+            {
+                {
+                    .name = "tlb",
+                    .vcpus = 12,
+                    .workload =
+                        {
+                            .kind = SIM_WORKLOAD_TLB,
+                            .user_mean_ns = 150 * US,
+                            .kernel_ns = 3 * US,
+                            .flush_handler_ns = 500,
+                        },
+                },
+                SIM_SCENARIO_HOG,
+            },
+    },
+    {
+        .name = "io",
+        .description = "mixed I/O+CPU vCPUs (iPerf+lookbusy-like) + CPU hog",
+        .vm_count = 2,
+        .vms =
+            {
+                {
+                    .name = "io",
+                    .vcpus = 12,
+                    .workload =
+                        {
+                            .kind = SIM_WORKLOAD_IO,
+                            .io_flows = 12,
+                            .io_interarrival_ns = 200 * US,
+                            .io_handler_ns = 6 * US,
+                            .io_packet_ns = 1 * US,
+                            .io_mixed_receivers = 1,
+                        },
+                },
+                SIM_SCENARIO_HOG,
+            },
+    },
+    {
+        .name = "cpu",
+        .description = "CPU-bound user-only VM (SPEC-like) + CPU hog",
+        .vm_count = 2,
+        .vms =
+            {
+                {
+                    .name = "compute",
+                    .vcpus = 12,
+                    .workload = {.kind = SIM_WORKLOAD_COMPUTE},
+                },
+                SIM_SCENARIO_HOG,
+            },
+    },
 };
 
 int sim_scenario_count(void)
@@ -120,11 +130,9 @@ const struct sim_scenario *sim_scenario_find(const char *name)
 const char *sim_workload_name(enum sim_workload kind)
 {
 	static const char *const names[SIM_WORKLOAD_COUNT] = {
-		[SIM_WORKLOAD_LOCK] = "lock",
-		[SIM_WORKLOAD_TLB] = "tlb",
-		[SIM_WORKLOAD_IO] = "io",
-		[SIM_WORKLOAD_HOG] = "hog",
-		[SIM_WORKLOAD_COMPUTE] = "compute",
+	    [SIM_WORKLOAD_LOCK] = "lock",       [SIM_WORKLOAD_TLB] = "tlb",
+	    [SIM_WORKLOAD_IO] = "io",           [SIM_WORKLOAD_HOG] = "hog",
+	    [SIM_WORKLOAD_COMPUTE] = "compute",
 	};
 
 	if ((int)kind < 0 || kind >= SIM_WORKLOAD_COUNT)

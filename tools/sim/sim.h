@@ -33,13 +33,13 @@
 #include "tools/sim/stats.h"
 #include "tools/sim/symbols.h"
 
-#define SIM_MAX_PCPUS 64
-#define SIM_MAX_VMS 4
+#define SIM_MAX_PCPUS        64
+#define SIM_MAX_VMS          4
 #define SIM_MAX_VCPUS_PER_VM 32
-#define SIM_MAX_VCPUS (SIM_MAX_VMS * SIM_MAX_VCPUS_PER_VM)
-#define SIM_MAX_LOCKS 8
-#define SIM_MAX_FLOWS 16
-#define SIM_MAX_FRAMES 4
+#define SIM_MAX_VCPUS        (SIM_MAX_VMS * SIM_MAX_VCPUS_PER_VM)
+#define SIM_MAX_LOCKS        8
+#define SIM_MAX_FLOWS        16
+#define SIM_MAX_FRAMES       4
 
 /* What a VM's vCPUs run. */
 enum sim_workload {
@@ -54,22 +54,22 @@ enum sim_workload {
 /* Parameters of one VM's workload; times in ns (means of exponentials). */
 struct sim_workload_params {
 	enum sim_workload kind;
-	uint64_t user_mean_ns;      /* user compute between kernel sections  */
-	uint64_t kernel_ns;         /* non-critical kernel work per section  */
-	uint64_t critical_min_ns;   /* spinlock critical section length,     */
-	uint64_t critical_max_ns;   /* uniform in [min, max]                 */
-	int lock_count;             /* locks shared by the VM's vCPUs         */
-	int unlisted_percent;       /* critical sections in unlisted code     */
-	uint64_t flush_handler_ns;  /* flush_tlb_func per request             */
-	int io_flows;               /* NIC flows (open loop, Poisson)         */
-	uint64_t io_interarrival_ns;/* mean time between a flow's packets     */
-	uint64_t io_handler_ns;     /* handle_edge_irq + net_rx_action, base  */
-	uint64_t io_packet_ns;      /* net_rx_action per packet               */
-	int io_mixed_receivers;     /* IRQ vCPUs also run compute             */
-	int io_remote_consumer;     /* receiving thread on another vCPU (an
-	                               I/O-only one that halts when idle)   */
-	int sleep_per_10000;        /* lock: iterations ending in a sleep     */
-	uint64_t sleep_mean_ns;     /* lock: sleep length before the wakeup   */
+	uint64_t user_mean_ns;       /* user compute between kernel sections  */
+	uint64_t kernel_ns;          /* non-critical kernel work per section  */
+	uint64_t critical_min_ns;    /* spinlock critical section length,     */
+	uint64_t critical_max_ns;    /* uniform in [min, max]                 */
+	int lock_count;              /* locks shared by the VM's vCPUs         */
+	int unlisted_percent;        /* critical sections in unlisted code     */
+	uint64_t flush_handler_ns;   /* flush_tlb_func per request             */
+	int io_flows;                /* NIC flows (open loop, Poisson)         */
+	uint64_t io_interarrival_ns; /* mean time between a flow's packets     */
+	uint64_t io_handler_ns;      /* handle_edge_irq + net_rx_action, base  */
+	uint64_t io_packet_ns;       /* net_rx_action per packet               */
+	int io_mixed_receivers;      /* IRQ vCPUs also run compute             */
+	int io_remote_consumer;      /* receiving thread on another vCPU (an
+	                                I/O-only one that halts when idle)   */
+	int sleep_per_10000;         /* lock: iterations ending in a sleep     */
+	uint64_t sleep_mean_ns;      /* lock: sleep length before the wakeup   */
 };
 
 struct sim_vm_config {
@@ -87,10 +87,10 @@ struct sim_scenario {
 
 /* Programs a vCPU frame can run. */
 enum sim_program {
-	SIM_PROGRAM_MAIN = 0,      /* the workload loop                    */
-	SIM_PROGRAM_FLUSH_HANDLER, /* call-function IPI: flush_tlb_func    */
-	SIM_PROGRAM_IRQ_HANDLER,   /* NIC interrupt                        */
-	SIM_PROGRAM_RESCHED_HANDLER,/* reschedule IPI + receiving thread   */
+	SIM_PROGRAM_MAIN = 0,        /* the workload loop                    */
+	SIM_PROGRAM_FLUSH_HANDLER,   /* call-function IPI: flush_tlb_func    */
+	SIM_PROGRAM_IRQ_HANDLER,     /* NIC interrupt                        */
+	SIM_PROGRAM_RESCHED_HANDLER, /* reschedule IPI + receiving thread   */
 };
 
 /* What the top frame is doing. */
@@ -102,13 +102,13 @@ enum sim_activity {
 };
 
 struct sim_frame {
-	int program;              /* enum sim_program                     */
-	int step;                 /* position in the program              */
-	int activity;             /* enum sim_activity                    */
+	int program;  /* enum sim_program                     */
+	int step;     /* position in the program              */
+	int activity; /* enum sim_activity                    */
 	enum sim_function function;
-	uint64_t remaining_ns;    /* SIM_ACTIVITY_WORK                    */
-	int argument;             /* flow number (I/O handlers)           */
-	uint64_t mask;            /* flush handler: senders being acked   */
+	uint64_t remaining_ns; /* SIM_ACTIVITY_WORK                    */
+	int argument;          /* flow number (I/O handlers)           */
+	uint64_t mask;         /* flush handler: senders being acked   */
 };
 
 /* Virtual interrupt kinds a vCPU can receive. */
@@ -119,20 +119,20 @@ enum sim_interrupt {
 };
 
 struct sim_vcpu {
-	int id;     /* index in sim->vcpus                   */
-	int vm;     /* VM index                               */
-	int index;  /* vCPU number within the VM              */
-	int mixed;  /* I/O vCPU that also runs compute        */
+	int id;    /* index in sim->vcpus                   */
+	int vm;    /* VM index                               */
+	int index; /* vCPU number within the VM              */
+	int mixed; /* I/O vCPU that also runs compute        */
 
 	/* Guest execution state (guest.c). */
 	struct sim_frame frames[SIM_MAX_FRAMES];
-	int depth;            /* frames in use, >= 1                     */
-	int executing;        /* on a pCPU, in guest mode                */
-	int entering;         /* VM entry in progress until `since`      */
-	int pcpu;             /* that pCPU, or -1                        */
-	int halted;           /* executed HLT, blocked in the scheduler  */
-	uint64_t since;       /* top frame's segment executes from here  */
-	uint64_t generation;  /* step events with another value are stale */
+	int depth;           /* frames in use, >= 1                     */
+	int executing;       /* on a pCPU, in guest mode                */
+	int entering;        /* VM entry in progress until `since`      */
+	int pcpu;            /* that pCPU, or -1                        */
+	int halted;          /* executed HLT, blocked in the scheduler  */
+	uint64_t since;      /* top frame's segment executes from here  */
+	uint64_t generation; /* step events with another value are stale */
 
 	uint64_t pending_flush;   /* senders (vCPU numbers) owed an ack   */
 	uint32_t pending_device;  /* flows whose packet awaits the handler */
@@ -145,12 +145,12 @@ struct sim_vcpu {
 	int outstanding_acks; /* shootdown targets that have not acked    */
 
 	/* Measurements. */
-	uint64_t units;         /* completed work units                 */
-	uint64_t compute_chunks;/* completed compute chunks (I/O vCPUs) */
-	uint64_t run_ns;        /* time in guest mode                   */
-	uint64_t micro_ns;      /* of which on micro-sliced pCPUs        */
+	uint64_t units;          /* completed work units                 */
+	uint64_t compute_chunks; /* completed compute chunks (I/O vCPUs) */
+	uint64_t run_ns;         /* time in guest mode                   */
+	uint64_t micro_ns;       /* of which on micro-sliced pCPUs        */
 
-	void *scheduler_vcpu;   /* machine.c's handle for this vCPU      */
+	void *scheduler_vcpu; /* machine.c's handle for this vCPU      */
 };
 
 struct sim_lock {
@@ -176,8 +176,8 @@ struct sim_vm {
  */
 struct sim_flow {
 	int vm;
-	int irq_vcpu;        /* vCPU id taking the interrupt           */
-	int consumer_vcpu;   /* vCPU id running the receiving thread   */
+	int irq_vcpu;                 /* vCPU id taking the interrupt           */
+	int consumer_vcpu;            /* vCPU id running the receiving thread   */
 	uint64_t ring[SIM_FLOW_RING]; /* arrival times, oldest at head  */
 	int head;
 	int count;
@@ -188,15 +188,15 @@ struct sim_flow {
 
 /* Guest-side counters and latencies of one run. */
 struct sim_measure {
-	struct sim_latency lock_wait;   /* contended acquisitions only */
-	struct sim_latency shootdown;   /* IPIs sent -> last ack       */
-	struct sim_latency io;          /* arrival -> receiver done    */
+	struct sim_latency lock_wait; /* contended acquisitions only */
+	struct sim_latency shootdown; /* IPIs sent -> last ack       */
+	struct sim_latency io;        /* arrival -> receiver done    */
 	uint64_t lock_acquisitions;
 	uint64_t lock_contended;
 	uint64_t shootdowns;
 	uint64_t io_requests;
 	uint64_t io_drops;
-	uint64_t ple_exits;             /* PLE exits the guests took   */
+	uint64_t ple_exits; /* PLE exits the guests took   */
 	uint64_t halts;
 	uint64_t sleeps;
 	uint64_t ipis_sent;
@@ -208,15 +208,15 @@ struct sim_options {
 	uint64_t duration_ns;
 	uint64_t seed;
 	uint64_t ple_window_cycles;
-	uint64_t cpu_mhz;           /* converts the PLE window to ns     */
-	uint64_t exit_cost_ns;      /* VM exit + entry                    */
-	uint64_t switch_cost_ns;    /* extra when the pCPU changes vCPU   */
-	uint64_t compute_chunk_ns;  /* one compute work unit               */
-	int micro_limit;            /* max micro-sliced cores (dynamic)   */
-	uint64_t online_spread_ns;  /* vCPUs start at random times in it  */
-	uint64_t epoch_ns;          /* Algorithm 1 run phase, 0 = default */
-	uint64_t profile_ns;        /* Algorithm 1 profile step, 0 = dflt */
-	FILE *trace;                /* TRACE lines, or NULL               */
+	uint64_t cpu_mhz;          /* converts the PLE window to ns     */
+	uint64_t exit_cost_ns;     /* VM exit + entry                    */
+	uint64_t switch_cost_ns;   /* extra when the pCPU changes vCPU   */
+	uint64_t compute_chunk_ns; /* one compute work unit               */
+	int micro_limit;           /* max micro-sliced cores (dynamic)   */
+	uint64_t online_spread_ns; /* vCPUs start at random times in it  */
+	uint64_t epoch_ns;         /* Algorithm 1 run phase, 0 = default */
+	uint64_t profile_ns;       /* Algorithm 1 profile step, 0 = dflt */
+	FILE *trace;               /* TRACE lines, or NULL               */
 };
 
 struct sim {
@@ -249,11 +249,9 @@ void sim_options_default(struct sim_options *options);
 
 /* guest.c: called by machine.c */
 void sim_guest_init(struct sim *sim);
-void sim_guest_run(struct sim *sim, struct sim_vcpu *vcpu, int pcpu,
-                   uint64_t start);
+void sim_guest_run(struct sim *sim, struct sim_vcpu *vcpu, int pcpu, uint64_t start);
 void sim_guest_stop(struct sim *sim, struct sim_vcpu *vcpu);
-void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu,
-                    uint64_t generation);
+void sim_guest_step(struct sim *sim, struct sim_vcpu *vcpu, uint64_t generation);
 void sim_guest_packet(struct sim *sim, int flow);
 void sim_guest_wakeup(struct sim *sim, struct sim_vcpu *vcpu);
 uint64_t sim_guest_rip(const struct sim_vcpu *vcpu);
@@ -262,12 +260,12 @@ void sim_guest_unhalt(struct sim_vcpu *vcpu);
 /* machine.c: called by guest.c */
 void sim_machine_ple_exit(struct sim *sim, struct sim_vcpu *vcpu);
 void sim_machine_halt(struct sim *sim, struct sim_vcpu *vcpu);
-void sim_machine_interrupt(struct sim *sim, struct sim_vcpu *sender,
-                           struct sim_vcpu *target, enum sim_interrupt kind);
+void sim_machine_interrupt(struct sim *sim, struct sim_vcpu *sender, struct sim_vcpu *target,
+                           enum sim_interrupt kind);
 
 /* Offload causes reported (mirrors enum sched_offload_cause). */
 #define SIM_OFFLOAD_CAUSES 4
-#define SIM_KERNEL_BASE 0xffff800000000000ull
+#define SIM_KERNEL_BASE    0xffff800000000000ull
 
 /* Everything one run measured (filled by sim_run). */
 struct sim_result {
@@ -277,24 +275,24 @@ struct sim_result {
 	int pcpus;
 	int vm_count;
 	const char *vm_workload[SIM_MAX_VMS];
-	uint64_t vm_units[SIM_MAX_VMS];        /* completed work units      */
-	uint64_t vm_compute_chunks[SIM_MAX_VMS];/* I/O vCPUs' compute        */
-	uint64_t vm_run_ns[SIM_MAX_VMS];       /* CPU time received         */
-	uint64_t yields_ple;                   /* by source (scheduler)     */
+	uint64_t vm_units[SIM_MAX_VMS];          /* completed work units      */
+	uint64_t vm_compute_chunks[SIM_MAX_VMS]; /* I/O vCPUs' compute        */
+	uint64_t vm_run_ns[SIM_MAX_VMS];         /* CPU time received         */
+	uint64_t yields_ple;                     /* by source (scheduler)     */
 	uint64_t yields_guest;
 	uint64_t yields_category[SCHED_CATEGORY_COUNT]; /* all sources    */
 	uint64_t offloads[SIM_OFFLOAD_CAUSES];
 	uint64_t offload_failures[SIM_OFFLOAD_CAUSES];
 	uint64_t directed_yields;
 	uint64_t boosts;
-	uint64_t ipis_to_preempted;            /* targets RUNNABLE (queued) */
+	uint64_t ipis_to_preempted; /* targets RUNNABLE (queued) */
 	uint64_t virqs_to_preempted;
 	uint64_t ipis_total;
 	uint64_t virqs_total;
 	uint64_t context_switches;
-	uint64_t micro_run_ns;                 /* vCPU time on micro pCPUs  */
+	uint64_t micro_run_ns; /* vCPU time on micro pCPUs  */
 	unsigned micro_cores_end;
-	double micro_cores_average;            /* time-weighted             */
+	double micro_cores_average; /* time-weighted             */
 	uint64_t pool_resizes;
 	uint64_t lock_wait_p50_ns, lock_wait_p99_ns;
 	uint64_t shootdown_p50_ns, shootdown_p99_ns;
@@ -302,18 +300,17 @@ struct sim_result {
 	uint64_t lock_contended;
 	uint64_t shootdowns;
 	uint64_t io_requests;
-	uint64_t io_drops;                     /* receive ring overflows    */
-	uint64_t ple_exits;                    /* as the guests saw them    */
+	uint64_t io_drops;  /* receive ring overflows    */
+	uint64_t ple_exits; /* as the guests saw them    */
 	uint64_t halts;
-	uint64_t events;                       /* simulator events handled  */
+	uint64_t events; /* simulator events handled  */
 	uint64_t trace_records;
 };
 
 /* machine.c: called by main.c / tests */
 int sim_policy_count(int micro_limit);
 /* Name of policy number index (fills buffer); NULL past the end. */
-const char *sim_policy_name(int index, int micro_limit, char *buffer,
-                            size_t size);
+const char *sim_policy_name(int index, int micro_limit, char *buffer, size_t size);
 int sim_run(const struct sim_scenario *scenario, const char *policy,
             const struct sim_options *options, struct sim_result *result);
 

@@ -60,8 +60,7 @@ void sim_latency_add(struct sim_latency *latency, uint64_t sample_ns)
 {
 	if (latency->count == latency->capacity) {
 		size_t capacity = latency->capacity ? latency->capacity * 2 : 256;
-		uint64_t *samples =
-			realloc(latency->samples, capacity * sizeof(*samples));
+		uint64_t *samples = realloc(latency->samples, capacity * sizeof(*samples));
 		if (!samples) {
 			fprintf(stderr, "schedsim: out of memory (latency)\n");
 			exit(2);
@@ -88,8 +87,7 @@ uint64_t sim_latency_percentile(struct sim_latency *latency, double percent)
 	if (latency->count == 0)
 		return 0;
 	if (!latency->sorted) {
-		qsort(latency->samples, latency->count, sizeof(uint64_t),
-		      sim_latency_compare);
+		qsort(latency->samples, latency->count, sizeof(uint64_t), sim_latency_compare);
 		latency->sorted = 1;
 	}
 	rank = (size_t)ceil(percent / 100.0 * (double)latency->count);

@@ -18,27 +18,27 @@
 
 /* Guest functions the modelled vCPUs execute in. */
 enum sim_function {
-	SIM_FUNCTION_USER = 0,                   /* user space, below the kernel */
-	SIM_FUNCTION_DO_SYSCALL_64,              /* syscall entry (not critical) */
-	SIM_FUNCTION_RAW_SPIN_LOCK,              /* lock fast path               */
-	SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH,  /* lock spin loop               */
-	SIM_FUNCTION_RAW_SPIN_UNLOCK,            /* lock release                 */
-	SIM_FUNCTION_GET_PAGE_FROM_FREELIST,     /* critical section body        */
-	SIM_FUNCTION_FREE_ONE_PAGE,              /* critical section body        */
-	SIM_FUNCTION_RELEASE_PAGES,              /* critical section body        */
-	SIM_FUNCTION_D_ALLOC_PARALLEL,           /* body not in any rule list    */
-	SIM_FUNCTION_UNMAP_PAGE_RANGE,           /* munmap work (not critical)   */
-	SIM_FUNCTION_FLUSH_TLB_MM_RANGE,         /* shootdown entry              */
-	SIM_FUNCTION_NATIVE_FLUSH_TLB_MULTI,     /* shootdown: sends the IPIs    */
-	SIM_FUNCTION_SMP_CALL_FUNCTION_MANY_COND,/* shootdown: waits for acks    */
-	SIM_FUNCTION_SYSVEC_CALL_FUNCTION,       /* __sysvec_call_function       */
-	SIM_FUNCTION_FLUSH_TLB_FUNC,             /* shootdown IPI handler        */
-	SIM_FUNCTION_IRQ_ENTER_RCU,              /* interrupt entry              */
-	SIM_FUNCTION_HANDLE_EDGE_IRQ,            /* device interrupt handler     */
-	SIM_FUNCTION_NET_RX_ACTION,              /* softirq packet processing    */
-	SIM_FUNCTION_TTWU_DO_ACTIVATE,           /* wakes the receiving thread   */
-	SIM_FUNCTION_SYSVEC_RESCHEDULE_IPI,      /* reschedule IPI handler       */
-	SIM_FUNCTION_NATIVE_SAFE_HALT,           /* idle: HLT                    */
+	SIM_FUNCTION_USER = 0,                    /* user space, below the kernel */
+	SIM_FUNCTION_DO_SYSCALL_64,               /* syscall entry (not critical) */
+	SIM_FUNCTION_RAW_SPIN_LOCK,               /* lock fast path               */
+	SIM_FUNCTION_QUEUED_SPIN_LOCK_SLOWPATH,   /* lock spin loop               */
+	SIM_FUNCTION_RAW_SPIN_UNLOCK,             /* lock release                 */
+	SIM_FUNCTION_GET_PAGE_FROM_FREELIST,      /* critical section body        */
+	SIM_FUNCTION_FREE_ONE_PAGE,               /* critical section body        */
+	SIM_FUNCTION_RELEASE_PAGES,               /* critical section body        */
+	SIM_FUNCTION_D_ALLOC_PARALLEL,            /* body not in any rule list    */
+	SIM_FUNCTION_UNMAP_PAGE_RANGE,            /* munmap work (not critical)   */
+	SIM_FUNCTION_FLUSH_TLB_MM_RANGE,          /* shootdown entry              */
+	SIM_FUNCTION_NATIVE_FLUSH_TLB_MULTI,      /* shootdown: sends the IPIs    */
+	SIM_FUNCTION_SMP_CALL_FUNCTION_MANY_COND, /* shootdown: waits for acks    */
+	SIM_FUNCTION_SYSVEC_CALL_FUNCTION,        /* __sysvec_call_function       */
+	SIM_FUNCTION_FLUSH_TLB_FUNC,              /* shootdown IPI handler        */
+	SIM_FUNCTION_IRQ_ENTER_RCU,               /* interrupt entry              */
+	SIM_FUNCTION_HANDLE_EDGE_IRQ,             /* device interrupt handler     */
+	SIM_FUNCTION_NET_RX_ACTION,               /* softirq packet processing    */
+	SIM_FUNCTION_TTWU_DO_ACTIVATE,            /* wakes the receiving thread   */
+	SIM_FUNCTION_SYSVEC_RESCHEDULE_IPI,       /* reschedule IPI handler       */
+	SIM_FUNCTION_NATIVE_SAFE_HALT,            /* idle: HLT                    */
 	SIM_FUNCTION_COUNT
 };
 
