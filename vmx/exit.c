@@ -17,11 +17,9 @@
 #include "vmx/exit.h"
 
 #include "arch/x86/cpu.h"
-#include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/string.h"
-#include "kernel/timer.h"
 #include "vmx/cpuid.h"
 #include "vmx/cr.h"
 #include "vmx/guest.h"
@@ -32,6 +30,10 @@
 #include "vmx/vmx.h"
 
 #define EXIT_NAME_SIZE 16 /* "reason_NNNNN" */
+/* Virtual INIT/SIPI never exit (vmx/vcpu_interrupt.c): these are physical
+ * signals to the pCPU. */
+#define INIT_SIPI_CAUSE       "init-sipi (a physical INIT or SIPI reached the pCPU)"
+#define VMX_INSTRUCTION_CAUSE "vmx-instruction (nested VMX is not offered)"
 
 static enum vmx_exit_action exit_hlt(struct vcpu *vcpu, uint64_t qualification)
 {
@@ -127,38 +129,13 @@ static enum vmx_exit_action exit_ept_violation(struct vcpu *vcpu, uint64_t quali
 	return VMX_EXIT_ACTION_STOP;
 }
 
+/* A known exit the VM cannot go on after (the table's stop_cause). */
 static enum vmx_exit_action exit_stop(struct vcpu *vcpu, const char *cause)
 {
 	uint32_t reason = (uint32_t)vmx_read(VMCS_EXIT_REASON) & VMX_EXIT_REASON_BASIC_MASK;
 	vm_stop(vcpu->vm, "%s: %s exit at rip=0x%llx", cause, vmx_exit_name(reason),
 	        (unsigned long long)vmx_read(VMCS_GUEST_RIP));
 	return VMX_EXIT_ACTION_STOP;
-}
-
-static enum vmx_exit_action exit_triple_fault(struct vcpu *vcpu, uint64_t qualification)
-{
-	(void)qualification;
-	return exit_stop(vcpu, "triple-fault");
-}
-
-static enum vmx_exit_action exit_init_sipi(struct vcpu *vcpu, uint64_t qualification)
-{
-	(void)qualification;
-	/* Virtual INIT/SIPI never exit (vmx/vcpu_interrupt.c); these are
-	 * physical signals to the pCPU. */
-	return exit_stop(vcpu, "init-sipi (a physical INIT or SIPI reached the pCPU)");
-}
-
-static enum vmx_exit_action exit_vmx_instruction(struct vcpu *vcpu, uint64_t qualification)
-{
-	(void)qualification;
-	return exit_stop(vcpu, "vmx-instruction (nested VMX is not offered)");
-}
-
-static enum vmx_exit_action exit_task_switch(struct vcpu *vcpu, uint64_t qualification)
-{
-	(void)qualification;
-	return exit_stop(vcpu, "task-switch not emulated");
 }
 
 static enum vmx_exit_action exit_undefined(struct vcpu *vcpu, uint64_t qualification)
@@ -184,12 +161,12 @@ static enum vmx_exit_action exit_vmcall(struct vcpu *vcpu, uint64_t qualificatio
 const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
     [VMX_EXIT_EXCEPTION_OR_NMI] = {"exception", exit_exception_or_nmi},
     [VMX_EXIT_EXTERNAL_INTERRUPT] = {"external_interrupt", exit_external_interrupt},
-    [VMX_EXIT_TRIPLE_FAULT] = {"triple_fault", exit_triple_fault},
-    [VMX_EXIT_INIT] = {"init", exit_init_sipi},
-    [VMX_EXIT_SIPI] = {"sipi", exit_init_sipi},
+    [VMX_EXIT_TRIPLE_FAULT] = {"triple_fault", NULL, "triple-fault"},
+    [VMX_EXIT_INIT] = {"init", NULL, INIT_SIPI_CAUSE},
+    [VMX_EXIT_SIPI] = {"sipi", NULL, INIT_SIPI_CAUSE},
     [VMX_EXIT_INTERRUPT_WINDOW] = {"interrupt_window", exit_interrupt_window},
     [VMX_EXIT_NMI_WINDOW] = {"nmi_window", exit_nmi_window},
-    [VMX_EXIT_TASK_SWITCH] = {"task_switch", exit_task_switch},
+    [VMX_EXIT_TASK_SWITCH] = {"task_switch", NULL, "task-switch not emulated"},
     [VMX_EXIT_CPUID] = {"cpuid", vmx_cpuid_exit},
     [VMX_EXIT_GETSEC] = {"getsec", exit_undefined},
     [VMX_EXIT_HLT] = {"hlt", exit_hlt},
@@ -199,15 +176,15 @@ const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
     [VMX_EXIT_RDTSC] = {"rdtsc", NULL},
     [VMX_EXIT_RSM] = {"rsm", exit_undefined},
     [VMX_EXIT_VMCALL] = {"vmcall", exit_vmcall},
-    [VMX_EXIT_VMCLEAR] = {"vmclear", exit_vmx_instruction},
-    [VMX_EXIT_VMLAUNCH] = {"vmlaunch", exit_vmx_instruction},
-    [VMX_EXIT_VMPTRLD] = {"vmptrld", exit_vmx_instruction},
-    [VMX_EXIT_VMPTRST] = {"vmptrst", exit_vmx_instruction},
-    [VMX_EXIT_VMREAD] = {"vmread", exit_vmx_instruction},
-    [VMX_EXIT_VMRESUME] = {"vmresume", exit_vmx_instruction},
-    [VMX_EXIT_VMWRITE] = {"vmwrite", exit_vmx_instruction},
-    [VMX_EXIT_VMXOFF] = {"vmxoff", exit_vmx_instruction},
-    [VMX_EXIT_VMXON] = {"vmxon", exit_vmx_instruction},
+    [VMX_EXIT_VMCLEAR] = {"vmclear", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMLAUNCH] = {"vmlaunch", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMPTRLD] = {"vmptrld", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMPTRST] = {"vmptrst", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMREAD] = {"vmread", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMRESUME] = {"vmresume", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMWRITE] = {"vmwrite", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMXOFF] = {"vmxoff", NULL, VMX_INSTRUCTION_CAUSE},
+    [VMX_EXIT_VMXON] = {"vmxon", NULL, VMX_INSTRUCTION_CAUSE},
     [VMX_EXIT_CR_ACCESS] = {"cr_access", vmx_cr_exit},
     [VMX_EXIT_DR_ACCESS] = {"dr_access", NULL},
     [VMX_EXIT_IO] = {"io", vmx_io_exit},
@@ -225,9 +202,9 @@ const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT] = {
     [VMX_EXIT_APIC_ACCESS] = {"apic_access", NULL},
     [VMX_EXIT_EPT_VIOLATION] = {"ept_violation", exit_ept_violation},
     [VMX_EXIT_EPT_MISCONFIGURATION] = {"ept_misconfiguration", NULL},
-    [VMX_EXIT_INVEPT] = {"invept", exit_vmx_instruction},
+    [VMX_EXIT_INVEPT] = {"invept", NULL, VMX_INSTRUCTION_CAUSE},
     [VMX_EXIT_RDTSCP] = {"rdtscp", NULL},
-    [VMX_EXIT_INVVPID] = {"invvpid", exit_vmx_instruction},
+    [VMX_EXIT_INVVPID] = {"invvpid", NULL, VMX_INSTRUCTION_CAUSE},
     [VMX_EXIT_WBINVD] = {"wbinvd", exit_skip},
     [VMX_EXIT_XSETBV] = {"xsetbv", exit_undefined},
     [VMX_EXIT_INVPCID] = {"invpcid", NULL},
@@ -250,29 +227,6 @@ void vmx_exit_prepare_entry(struct vcpu *vcpu)
 	vcpu_interrupt_prepare_entry(vcpu);
 }
 
-/* The exit-rate guard: over each window of the vCPU's run time, its exits
- * per ms of run time must stay at or below vm->exit_rate. */
-static void exit_flood_guard(struct vcpu *vcpu, uint32_t reason)
-{
-	struct vm *vm = vcpu->vm;
-	if (!vm->exit_rate)
-		return;
-	vcpu->flood_window_exits++;
-	uint64_t run = vcpu->run_tsc + (arch_tsc_read() - vcpu->slice_tsc);
-	uint64_t span = run - vcpu->flood_window_run;
-	if (span < vm->exit_window_tsc)
-		return;
-	uint64_t per_ms = vcpu->flood_window_exits * timer_tsc_khz / span;
-	if (per_ms > vm->exit_rate && vm->state == VM_STATE_RUNNING)
-		vm_stop(vm,
-		        "exit-flood: %llu exits per ms of run time over %llu ms exceed "
-		        "vm_exit_rate=%llu (last: %s)",
-		        (unsigned long long)per_ms, (unsigned long long)(span / timer_tsc_khz),
-		        (unsigned long long)vm->exit_rate, vmx_exit_name(reason));
-	vcpu->flood_window_run = run;
-	vcpu->flood_window_exits = 0;
-}
-
 void vmx_exit_dispatch(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -291,6 +245,11 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		        deliberate ? " (vmx_corrupt_guest test hook)"
 		                   : ", hypervisor bug: VM-entry failed on guest state that should "
 		                     "have been checked");
+		return;
+	}
+	if (reason < VMX_EXIT_REASON_COUNT && !vmx_exit_table[reason].handler &&
+	    vmx_exit_table[reason].stop_cause) {
+		exit_stop(vcpu, vmx_exit_table[reason].stop_cause);
 		return;
 	}
 	if (reason >= VMX_EXIT_REASON_COUNT || !vmx_exit_table[reason].handler) {
@@ -320,5 +279,5 @@ void vmx_exit_dispatch(struct vcpu *vcpu)
 		if (interruptibility & shadow)
 			vmx_write(VMCS_GUEST_INTERRUPTIBILITY, interruptibility & ~shadow);
 	}
-	exit_flood_guard(vcpu, reason);
+	vm_exit_rate_check(vcpu, reason);
 }

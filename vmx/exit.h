@@ -27,7 +27,9 @@ typedef enum vmx_exit_action (*vmx_exit_handler_fn)(struct vcpu *vcpu, uint64_t 
 
 struct vmx_exit_entry {
 	const char *name;            /* short name, used in counters and logs */
-	vmx_exit_handler_fn handler; /* NULL: unexpected, stops the VM */
+	vmx_exit_handler_fn handler; /* NULL: stops the VM (below) */
+	const char *stop_cause;      /* with no handler: the VM's stop cause, or
+	                              * NULL: an unexpected exit (VMCS dumped) */
 };
 
 extern const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT];

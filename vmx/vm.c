@@ -10,6 +10,7 @@
 
 #include "kernel/log.h"
 #include "kernel/string.h"
+#include "kernel/timer.h"
 #include "vmx/exit.h"
 
 uint64_t vm_exit_count(const struct vm *vm, int reason)
@@ -104,4 +105,27 @@ void *vm_guest_pointer(const struct vm *vm, uint64_t address, uint64_t length)
 	if (address >= vm->memory_size || length > vm->memory_size - address)
 		return NULL;
 	return (void *)(uintptr_t)(vm->memory_base + address);
+}
+
+/* The exit-rate guard: over each window of the vCPU's run time, its exits
+ * per ms of run time must stay at or below vm->exit_rate. */
+void vm_exit_rate_check(struct vcpu *vcpu, uint32_t reason)
+{
+	struct vm *vm = vcpu->vm;
+	if (!vm->exit_rate)
+		return;
+	vcpu->flood_window_exits++;
+	uint64_t run = vcpu->run_tsc + (arch_tsc_read() - vcpu->slice_tsc);
+	uint64_t span = run - vcpu->flood_window_run;
+	if (span < vm->exit_window_tsc)
+		return;
+	uint64_t per_ms = vcpu->flood_window_exits * timer_tsc_khz / span;
+	if (per_ms > vm->exit_rate && vm->state == VM_STATE_RUNNING)
+		vm_stop(vm,
+		        "exit-flood: %llu exits per ms of run time over %llu ms exceed "
+		        "vm_exit_rate=%llu (last: %s)",
+		        (unsigned long long)per_ms, (unsigned long long)(span / timer_tsc_khz),
+		        (unsigned long long)vm->exit_rate, vmx_exit_name(reason));
+	vcpu->flood_window_run = run;
+	vcpu->flood_window_exits = 0;
 }

@@ -223,6 +223,10 @@ struct vm {
 uint64_t vm_exit_count(const struct vm *vm, int reason);
 /* Stop the VM for `cause` (first cause wins), log it, make its vCPUs leave. */
 void vm_stop(struct vm *vm, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* After each exit of `vcpu` (basic `reason`): stop its VM if the vCPU's
+ * exits per ms of its run time over the last window exceed vm->exit_rate
+ * (vm_exit_rate=, 0 = off; docs/smp.md "Liveness"). */
+void vm_exit_rate_check(struct vcpu *vcpu, uint32_t reason);
 /* The guest powered itself off with `status`. */
 void vm_power_off(struct vm *vm, int status);
 /* Keep guest console text in the VM's buffer (truncated when full). */

@@ -3,6 +3,7 @@
 # FILE:LINE and a reason, free what they took, and the other VMs run:
 #  - a second VM with a name already in use;
 #  - an empty System.map, a rules name that is neither built in nor a module;
+#  - a pool that does not exist;
 #  - a rules file that inherits a set twice (set-up cost is bounded: at most
 #    SCHED_RULES_MAX rules, each set once): that VM alone is stopped;
 #  - a kernel that is not a Multiboot image in a VM whose memory is most of
@@ -18,7 +19,8 @@ cfg() { # NAME FILE KEY=VALUE... : a testos VM configuration in FILE
 }
 : > "$VMX_WORK/empty.map"
 printf 'inherit linux-6.x\ncritical testos_*\ninherit linux-6.x\n' > "$VMX_WORK/dup.rules"
-cfg dup dup.cfg 'symbols = "testos.map"' 'rules = "dup.rules"' 'extra = "cpuid 10"'
+cfg dup dup.cfg 'memory = 4' 'symbols = "testos.map"' 'rules = "dup.rules"' 'extra = "cpuid 10"'
+cfg nopool nopool.cfg 'memory = 4' 'pool = "Pool-9"'
 cfg twin twin-a.cfg 'extra = "cpuid 10"'
 cfg twin twin-b.cfg 'memory = 16' 'extra = "cpuid 20"'
 cfg nomap nomap.cfg 'symbols = "empty.map"'
@@ -27,7 +29,7 @@ cfg broken broken.cfg 'memory = 150' 'extra = "cpuid 10"'
 sed -i 's/kernel = "testos.elf"/kernel = "testos.map"/' "$VMX_WORK/broken.cfg"
 cfg big big.cfg 'memory = 150' 'extra = "cpuid 30"'
 modules=()
-for f in twin-a twin-b nomap norules broken big dup; do modules+=(--module "$VMX_WORK/$f.cfg:$f.cfg"); done
+for f in twin-a twin-b nomap norules broken big dup nopool; do modules+=(--module "$VMX_WORK/$f.cfg:$f.cfg"); done
 vmx_boot 1 -- --mem 256 --module "$VMX_WORK/empty.map:empty.map" \
 	--module "$VMX_WORK/dup.rules:dup.rules" "${modules[@]}" >/dev/null
 grep -E '^(VMCONFIG|VMSTOP|VMS|RESULT|HALT) ' "$VMX_LOG"
@@ -39,7 +41,8 @@ vmx_expect '^RESULT vm=twin workload=cpuid count=10 ' "the first twin ran"
 vmx_equal "$(grep -c '^RESULT vm=twin ' "$VMX_LOG")" 1 "only one VM named twin ran"
 vmx_expect '^RESULT vm=big workload=cpuid count=30 ' "the rejected VM's memory was freed: the next big VM ran"
 vmx_expect '^VMSTOP name=dup cause="classifier: dup.rules:3: rule set already inherited' "a rules file inheriting a set twice stops only its VM, naming file:line"
-vmx_expect '^VMS configured=7 rejected=4 done=2 failed=5' "VMS line counts the rejections"
+vmx_expect '^VMCONFIG file=nopool.cfg error="nopool.cfg:4: cpupool .Pool-9. does not exist"' "an unknown pool is rejected with file:line"
+vmx_expect '^VMS configured=8 rejected=4 done=2 failed=6' "VMS line counts the rejections"
 vmx_expect '^HALT reason=done' "hypervisor halted cleanly"
 
 # More configurations than VMs: the 17th is rejected by name, 16 run.
