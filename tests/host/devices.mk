@@ -13,10 +13,11 @@ DEVICES_STRING_OBJECT := build/host/foundation/kernel_string.o
 DEVICES_LINK = @mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ \
 	$(filter %.c %.o,$^) -lm
 
-HOST_TESTS += build/host/test_vlapic build/host/test_vioapic \
+HOST_TESTS += build/host/test_vlapic build/host/test_vlapic_registers build/host/test_vioapic \
 	build/host/test_guest_acpi build/host/test_vmx_vlapic
 
-build/host/test_vlapic: tests/host/test_vlapic.c vmx/vlapic.c vmx/vlapic.h vmx/vlapic_timer.c vmx/vlapic_timer.h \
+build/host/test_vlapic build/host/test_vlapic_registers: build/host/%: tests/host/%.c \
+		tests/host/vlapic_fixture.h vmx/vlapic.c vmx/vlapic.h vmx/vlapic_timer.c vmx/vlapic_timer.h \
 		kernel/string.h tests/host/test.h
 	$(HOST_LINK)
 

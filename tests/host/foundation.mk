@@ -33,7 +33,7 @@ $(FOUNDATION_STRING_OBJECT): kernel/string.c kernel/string.h \
 FOUNDATION_COMMON := tests/host/test.h kernel/string.h $(FOUNDATION_STRING_OBJECT)
 
 HOST_TESTS += build/host/test_page_alloc build/host/test_cmdline \
-	build/host/test_acpi build/host/test_format
+	build/host/test_acpi build/host/test_acpi_tables build/host/test_format
 
 build/host/test_page_alloc: tests/host/test_page_alloc.c kernel/page_alloc.c \
 		kernel/page_alloc.h kernel/lock.h arch/x86/cpu.h \
@@ -44,8 +44,8 @@ build/host/test_cmdline: tests/host/test_cmdline.c kernel/cmdline.c \
 		kernel/cmdline.h $(FOUNDATION_COMMON)
 	$(FOUNDATION_LINK)
 
-build/host/test_acpi: tests/host/test_acpi.c arch/x86/acpi.c \
-		arch/x86/acpi.h $(FOUNDATION_COMMON)
+build/host/test_acpi build/host/test_acpi_tables: build/host/%: tests/host/%.c arch/x86/acpi.c \
+		arch/x86/acpi.h tests/host/acpi_fixture.h $(FOUNDATION_COMMON)
 	$(FOUNDATION_LINK)
 
 build/host/test_format: tests/host/test_format.c $(FOUNDATION_COMMON)
