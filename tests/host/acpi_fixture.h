@@ -19,18 +19,6 @@
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 #define MIB             (1024u * 1024)
 
-/* One table row is one case in the summary; failures print the row name. */
-static inline void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static inline void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 /* ---- fake physical memory ------------------------------------------------ */
 
 #define MAX_BLOBS  8

@@ -76,6 +76,19 @@ static const char *test_current_name;
 			test_passed_count++;                                                       \
 	} while (0)
 
+/* One row of a table as one case: begin before its checks, end after. */
+static inline void test_case_begin(const char *name)
+{
+	test_current_name = name;
+	test_current_failed = 0;
+}
+
+static inline void test_case_end(void)
+{
+	test_failed_count += !!test_current_failed;
+	test_passed_count += !test_current_failed;
+}
+
 static inline int test_summary(const char *binary)
 {
 	printf("%s: %d passed, %d failed\n", binary, test_passed_count, test_failed_count);

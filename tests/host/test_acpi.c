@@ -541,7 +541,7 @@ static void test_parse_table(void)
 	static struct firmware f;
 	for (size_t i = 0; i < ARRAY_LENGTH(parse_cases); i++) {
 		const struct parse_case *row = &parse_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		build_firmware(&f, row->version);
 		if (row->mutate)
 			row->mutate(&f);
@@ -559,7 +559,7 @@ static void test_parse_table(void)
 			CHECK_STR(error, "");
 			row->check(&info);
 		}
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -570,20 +570,20 @@ static void test_error_buffers(void)
 	static struct firmware f;
 	struct acpi_info info;
 
-	case_begin("an error is cut to a small buffer and terminated");
+	test_case_begin("an error is cut to a small buffer and terminated");
 	build_firmware(&f, 1);
 	madt_bad_checksum(&f);
 	char *small = malloc(8); /* exactly 8 bytes: ASan sees any overflow */
 	CHECK_EQ(parse_firmware(&f, &info, small, 8), -1);
 	CHECK_STR(small, "APIC at");
 	free(small);
-	case_end();
+	test_case_end();
 
-	case_begin("no error buffer at all");
+	test_case_begin("no error buffer at all");
 	CHECK_EQ(parse_firmware(&f, &info, NULL, 0), -1);
 	build_firmware(&f, 2);
 	CHECK_EQ(parse_firmware(&f, &info, NULL, 0), 0);
-	case_end();
+	test_case_end();
 }
 
 int main(void)

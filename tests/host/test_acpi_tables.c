@@ -84,7 +84,7 @@ static void test_madt_table(void)
 	static struct firmware f;
 	for (size_t i = 0; i < ARRAY_LENGTH(madt_cases); i++) {
 		const struct madt_case *row = &madt_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		uint8_t entries[STAGE_CAPACITY - 44];
 		size_t length = row->length;
 		memcpy(entries, row->entries, length);
@@ -117,7 +117,7 @@ static void test_madt_table(void)
 				CHECK_EQ(info.ioapics[row->ioapics - 1].id, row->ioapics - 1);
 			CHECK(info.has_s5); /* the rest of the firmware still parsed */
 		}
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -174,16 +174,16 @@ static void test_s5_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(s5_cases); i++) {
 		const struct s5_case *row = &s5_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		check_s5(row->aml, row->length, row->has_s5, row->a, row->b);
-		case_end();
+		test_case_end();
 	}
 	/* The DSDT ends after each prefix of the package: both values are
 	 * known only once 12 bytes are in; nothing past the end is read. */
-	case_begin("_S5: the DSDT cut after every byte of the package");
+	test_case_begin("_S5: the DSDT cut after every byte of the package");
 	for (size_t cut = 0; cut <= sizeof(default_aml) - 1; cut++)
 		check_s5((const uint8_t *)default_aml, cut, cut >= 12, 5, 5);
-	case_end();
+	test_case_end();
 }
 
 /* ---- legacy RSDP search ---------------------------------------------------- */
@@ -291,7 +291,7 @@ static void test_legacy_table(void)
 	static uint8_t bda[0x100], ebda[0x400], bios[BIOS_SIZE];
 	for (size_t i = 0; i < ARRAY_LENGTH(legacy_cases); i++) {
 		const struct legacy_case *row = &legacy_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		memset(bda, 0, sizeof(bda));
 		memset(ebda, 0, sizeof(ebda));
 		memset(bios, 0, sizeof(bios));
@@ -310,7 +310,7 @@ static void test_legacy_table(void)
 		struct acpi_memory map = {fake_map, &memory};
 		CHECK_EQ(acpi_find_rsdp_legacy(&map), row->expected);
 		memory_free(&memory);
-		case_end();
+		test_case_end();
 	}
 }
 

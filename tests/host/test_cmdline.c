@@ -19,18 +19,6 @@
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 
-/* One table row is one case in the summary; failures print the row name. */
-static void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 #define MAX_EXPECTED 6
 
 struct parse_case {
@@ -180,10 +168,10 @@ static void test_parse_table(void)
 	static struct cmdline line;
 	for (size_t i = 0; i < ARRAY_LENGTH(parse_cases); i++) {
 		const struct parse_case *row = &parse_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		check_parse_result(&line, row->input, row->error, row->count, row->keys,
 		                   row->values);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -212,7 +200,7 @@ static void test_limits(void)
 	static struct cmdline line;
 	for (size_t i = 0; i < ARRAY_LENGTH(limit_cases); i++) {
 		const struct limit_case *row = &limit_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		size_t size = (size_t)row->words * 8 + row->value_length + 8;
 		char *text = malloc(size);
 		size_t n = 0;
@@ -244,7 +232,7 @@ static void test_limits(void)
 			}
 		}
 		free(text);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -268,7 +256,7 @@ static void test_error_buffer(void)
 	static struct cmdline line;
 	for (size_t i = 0; i < ARRAY_LENGTH(error_buffer_cases); i++) {
 		const struct error_buffer_case *row = &error_buffer_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		/* exactly `size` bytes so that ASan sees any write past it */
 		char *error = row->size ? malloc(row->size) : NULL;
 		if (error)
@@ -277,26 +265,26 @@ static void test_error_buffer(void)
 		if (row->expected)
 			CHECK_STR(error, row->expected);
 		free(error);
-		case_end();
+		test_case_end();
 	}
 }
 
 static void test_get(void)
 {
 	static struct cmdline line;
-	case_begin("cmdline_get: present, bare, absent, prefix of a key");
+	test_case_begin("cmdline_get: present, bare, absent, prefix of a key");
 	CHECK_EQ(cmdline_parse(&line, "cpus=4 verbose", NULL, 0), 0);
 	CHECK_STR(cmdline_get(&line, "cpus"), "4");
 	CHECK_STR(cmdline_get(&line, "verbose"), "");
 	CHECK(cmdline_get(&line, "sched") == NULL);
 	CHECK(cmdline_get(&line, "cpu") == NULL);
 	CHECK(cmdline_get(&line, "cpus=4") == NULL);
-	case_end();
+	test_case_end();
 
-	case_begin("cmdline_get: a failed parse leaves no entries");
+	test_case_begin("cmdline_get: a failed parse leaves no entries");
 	CHECK_EQ(cmdline_parse(&line, "cpus=4 bad!", NULL, 0), -1);
 	CHECK(cmdline_get(&line, "cpus") == NULL);
-	case_end();
+	test_case_end();
 }
 
 struct number_case {
@@ -334,12 +322,12 @@ static void test_parse_number(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(number_cases); i++) {
 		const struct number_case *row = &number_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		uint64_t value = 12345;
 		CHECK_EQ(cmdline_parse_number(row->text, &value), row->result);
 		/* on failure the output is left alone */
 		CHECK(value == (row->result == 0 ? row->value : 12345));
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -380,7 +368,7 @@ static void test_get_number(void)
 	static struct cmdline line;
 	for (size_t i = 0; i < ARRAY_LENGTH(get_number_cases); i++) {
 		const struct get_number_case *row = &get_number_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		char error[128] = "untouched";
 		CHECK_EQ(cmdline_parse(&line, row->line, NULL, 0), 0);
 		uint64_t value = 777;
@@ -394,7 +382,7 @@ static void test_get_number(void)
 			CHECK_EQ(value, 777);
 			CHECK_STR(error, row->error);
 		}
-		case_end();
+		test_case_end();
 	}
 }
 

@@ -36,18 +36,6 @@ char *kernel_strchr(const char *s, int c);
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 
-/* One table row is one case in the summary; failures print the row name. */
-static void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 /* How a row's arguments are passed (the format is not a literal). */
 enum arguments {
 	ARGUMENTS_NONE,
@@ -216,7 +204,7 @@ static void test_format_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(format_cases); i++) {
 		const struct format_case *row = &format_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		size_t length = strlen(row->expected);
 		char full[128];
 		CHECK_EQ(format_row(full, sizeof(full), row), length);
@@ -234,31 +222,31 @@ static void test_format_table(void)
 			}
 			free(buffer);
 		}
-		case_end();
+		test_case_end();
 	}
 }
 
 static void test_format_special(void)
 {
-	case_begin("%.3s reads no further than the precision");
+	test_case_begin("%.3s reads no further than the precision");
 	char *unterminated = malloc(3); /* "abc" without a terminator */
 	memcpy(unterminated, "abc", 3);
 	char buffer[16];
 	CHECK_EQ(format_string(buffer, sizeof(buffer), "[%.3s]", unterminated), 5);
 	CHECK_STR(buffer, "[abc]");
 	free(unterminated);
-	case_end();
+	test_case_end();
 
-	case_begin("output far longer than the buffer");
+	test_case_begin("output far longer than the buffer");
 	char small[8];
 	CHECK_EQ(format_string(small, sizeof(small), "%300d|%s", 1, "tail"), 305);
 	CHECK_STR(small, "       ");
-	case_end();
+	test_case_end();
 
-	case_begin("format_string_va through a wrapper");
+	test_case_begin("format_string_va through a wrapper");
 	CHECK_EQ(format_string(buffer, sizeof(buffer), "%s-%c-%x", "a", 'b', 12), 5);
 	CHECK_STR(buffer, "a-b-c");
-	case_end();
+	test_case_end();
 }
 
 struct copy_case {
@@ -281,13 +269,13 @@ static void test_string_copy(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(copy_cases); i++) {
 		const struct copy_case *row = &copy_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		char *destination = row->size ? malloc(row->size) : NULL;
 		CHECK_EQ(string_copy(destination, row->source, row->size), strlen(row->source));
 		if (row->expected)
 			CHECK_STR(destination, row->expected);
 		free(destination);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -319,7 +307,7 @@ static void test_compare(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(compare_cases); i++) {
 		const struct compare_case *row = &compare_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		CHECK_EQ(sign(kernel_strcmp(row->a, row->b)), row->strcmp_sign);
 		CHECK_EQ(sign(kernel_strncmp(row->a, row->b, row->count)), row->strncmp_sign);
 		size_t bytes = row->count;
@@ -329,7 +317,7 @@ static void test_compare(void)
 			bytes = strlen(row->b) + 1;
 		CHECK_EQ(sign(kernel_memcmp(row->a, row->b, bytes)),
 		         sign(memcmp(row->a, row->b, bytes)));
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -337,28 +325,28 @@ static void test_memory_functions(void)
 {
 	char buffer[16];
 
-	case_begin("kernel_memmove forward overlap");
+	test_case_begin("kernel_memmove forward overlap");
 	memcpy(buffer, "0123456789", 11);
 	CHECK(kernel_memmove(buffer + 2, buffer, 5) == buffer + 2);
 	CHECK_STR(buffer, "0101234789");
-	case_end();
+	test_case_end();
 
-	case_begin("kernel_memmove backward overlap");
+	test_case_begin("kernel_memmove backward overlap");
 	memcpy(buffer, "0123456789", 11);
 	kernel_memmove(buffer, buffer + 3, 5);
 	CHECK_STR(buffer, "3456756789");
-	case_end();
+	test_case_end();
 
-	case_begin("kernel_memcpy and kernel_memset");
+	test_case_begin("kernel_memcpy and kernel_memset");
 	CHECK(kernel_memset(buffer, 'z', sizeof(buffer)) == buffer);
 	CHECK(kernel_memcpy(buffer, "abc", 4) == buffer);
 	CHECK_STR(buffer, "abc");
 	CHECK_EQ(buffer[4], 'z');
 	kernel_memset(buffer, 0x1ff, 2); /* the value is cut to a byte */
 	CHECK_EQ((unsigned char)buffer[0], 0xff);
-	case_end();
+	test_case_end();
 
-	case_begin("kernel_strlen and kernel_strnlen");
+	test_case_begin("kernel_strlen and kernel_strnlen");
 	CHECK_EQ(kernel_strlen(""), 0);
 	CHECK_EQ(kernel_strlen("hello"), 5);
 	CHECK_EQ(kernel_strnlen("hello", 3), 3);
@@ -367,14 +355,14 @@ static void test_memory_functions(void)
 	memcpy(unterminated, "ab", 2);
 	CHECK_EQ(kernel_strnlen(unterminated, 2), 2); /* reads 2 bytes only */
 	free(unterminated);
-	case_end();
+	test_case_end();
 
-	case_begin("kernel_strchr");
+	test_case_begin("kernel_strchr");
 	const char *text = "a=b";
 	CHECK(kernel_strchr(text, '=') == text + 1);
 	CHECK(kernel_strchr(text, 'x') == NULL);
 	CHECK(kernel_strchr(text, '\0') == text + 3);
-	case_end();
+	test_case_end();
 }
 
 int main(void)

@@ -26,17 +26,6 @@
 #define BIOS_AREA       0xe0000u
 #define BIOS_AREA_SIZE  0x20000u
 
-static void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 /* The buffer as guest-physical memory at `base`; NULL outside it. */
 struct guest_memory {
 	uint8_t *bytes;
@@ -119,7 +108,7 @@ static void test_parse_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(parse_rows); i++) {
 		const struct parse_row *row = &parse_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct guest_acpi_config config;
 		guest_acpi_default_config(&config, row->vcpus);
 		config.pm1a_event_port = row->event_port;
@@ -174,7 +163,7 @@ static void test_parse_table(void)
 		/* Nothing outside the reported tables was written. */
 		CHECK(rsdp >= m.base && rsdp + GUEST_ACPI_RSDP_LENGTH <= m.base + m.size);
 		free(m.bytes);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -215,7 +204,7 @@ static void test_corruption_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(corrupt_rows); i++) {
 		const struct corrupt_row *row = &corrupt_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct guest_acpi_config config;
 		guest_acpi_default_config(&config, 4);
 		struct guest_memory m = {
@@ -239,7 +228,7 @@ static void test_corruption_table(void)
 		at(&m, table)[row->offset] ^= 0x01;
 		CHECK_EQ(parse(&m, rsdp, &info, error, sizeof(error)), 0);
 		free(m.bytes);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -290,7 +279,7 @@ static void test_refuse_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(refuse_rows); i++) {
 		const struct refuse_row *row = &refuse_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct guest_acpi_config config;
 		guest_acpi_default_config(&config, 2);
 		size_t size = 0x1000;
@@ -352,7 +341,7 @@ static void test_refuse_table(void)
 			CHECK(memcmp(copy, buffer, size) == 0); /* refused before writing */
 		free(copy);
 		free(buffer);
-		case_end();
+		test_case_end();
 	}
 }
 

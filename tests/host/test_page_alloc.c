@@ -36,18 +36,6 @@
 #define MIB             (1024ull * 1024)
 #define ARENA_SIZE      (64 * MIB)
 
-/* One table row is one case in the summary; failures print the row name. */
-static void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 static uint8_t *arena;
 
 static void *arena_pointer(uint64_t physical)
@@ -348,20 +336,20 @@ static void test_init_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(init_cases); i++) {
 		const struct init_case *row = &init_cases[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct page_allocator a;
 		char error[128] = "";
 		int result = init_layout(&a, &row->layout, error, sizeof(error));
 		if (row->error) {
 			CHECK_EQ(result, -1);
 			CHECK_CONTAINS(error, row->error);
-			case_end();
+			test_case_end();
 			continue;
 		}
 		CHECK_EQ(result, 0);
 		if (result != 0) {
 			fprintf(stderr, "  error: %s\n", error);
-			case_end();
+			test_case_end();
 			continue;
 		}
 		CHECK_EQ(a.base, row->base);
@@ -397,7 +385,7 @@ static void test_init_table(void)
 		}
 		CHECK_EQ(mismatches, 0);
 		drain(&a, &row->layout);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -628,12 +616,12 @@ static void test_scenarios(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(scenarios); i++) {
 		const struct scenario *row = &scenarios[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct page_allocator a;
 		char error[128];
 		if (init_layout(&a, &row->layout, error, sizeof(error)) != 0) {
 			TEST_FAIL_("init failed: %s", error);
-			case_end();
+			test_case_end();
 			continue;
 		}
 		struct shadow s = {&a, malloc(a.page_count)};
@@ -660,7 +648,7 @@ static void test_scenarios(void)
 			shadow_check(&s, when);
 		}
 		free(s.state);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -671,7 +659,7 @@ static void test_misc(void)
 	struct page_allocator a;
 	char error[128];
 
-	case_begin("the lock is released after every call");
+	test_case_begin("the lock is released after every call");
 	struct layout l = {REGIONS(USABLE(0x100000, MIB))};
 	CHECK_EQ(init_layout(&a, &l, error, sizeof(error)), 0);
 	uint64_t physical = page_alloc(&a, 1, 1);
@@ -682,15 +670,15 @@ static void test_misc(void)
 	CHECK_EQ(a.lock.next, a.lock.serving);
 	CHECK(spinlock_try_acquire(&a.lock));
 	spinlock_release(&a.lock);
-	case_end();
+	test_case_end();
 
-	case_begin("an error message is cut to the buffer and terminated");
+	test_case_begin("an error message is cut to the buffer and terminated");
 	struct layout empty = {.region_count = 0};
 	char small[9];
 	memset(small, 'X', sizeof(small));
 	CHECK_EQ(init_layout(&a, &empty, small, sizeof(small)), -1);
 	CHECK_STR(small, "no usabl");
-	case_end();
+	test_case_end();
 }
 
 int main(void)

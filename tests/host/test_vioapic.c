@@ -20,17 +20,6 @@
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 #define VLAPIC_COUNT    3
 
-static void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 static struct vioapic ioapic;
 static struct vlapic vlapics[VLAPIC_COUNT];
 static struct vlapic *const vlapic_table[VLAPIC_COUNT] = {&vlapics[0], &vlapics[1], &vlapics[2]};
@@ -243,7 +232,7 @@ static void test_entry_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(entry_rows); i++) {
 		const struct entry_row *row = &entry_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct vlapic_ipi ipi;
 		vioapic_entry_message(row->entry, &ipi);
 		CHECK_EQ(ipi.delivery_mode, row->mode);
@@ -264,7 +253,7 @@ static void test_entry_table(void)
 			vlapic_set_tpr(&vlapics[k], 0);
 			CHECK_EQ(vlapic_pending_vector(&vlapics[k]), row->vector[k]);
 		}
-		case_end();
+		test_case_end();
 	}
 }
 

@@ -45,7 +45,7 @@ static void test_ppr_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(ppr_rows); i++) {
 		const struct ppr_row *row = &ppr_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct vlapic *v = one();
 		vlapic_mmio_write(v, VLAPIC_TPR, 4, row->tpr);
 		if (row->isr >= 0) {
@@ -54,7 +54,7 @@ static void test_ppr_table(void)
 		}
 		CHECK_EQ(vlapic_ppr(v), row->ppr);
 		CHECK_EQ(mmio(v, VLAPIC_PPR), row->ppr);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -89,7 +89,7 @@ static void test_pending_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(pending_rows); i++) {
 		const struct pending_row *row = &pending_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct vlapic *v = one();
 		for (int k = 0; row->isr[k]; k++) {
 			vlapic_set_irr(v, row->isr[k], false);
@@ -99,7 +99,7 @@ static void test_pending_table(void)
 		for (int k = 0; row->irr[k]; k++)
 			CHECK(vlapic_set_irr(v, row->irr[k], false));
 		CHECK_EQ(vlapic_pending_vector(v), row->pending);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -237,7 +237,7 @@ static void test_icr_decode_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(icr_rows); i++) {
 		const struct icr_row *row = &icr_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct vlapic_ipi ipi;
 		memset(&ipi, 0x5a, sizeof(ipi));
 		vlapic_icr_decode(row->icr, row->x2apic, &ipi);
@@ -276,7 +276,7 @@ static void test_icr_decode_table(void)
 			CHECK_EQ(mmio(v, VLAPIC_ICR_HIGH),
 			         (uint32_t)(row->icr >> 32) & 0xff000000u);
 		}
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -390,7 +390,7 @@ static void test_route_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(route_rows); i++) {
 		const struct route_row *row = &route_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		route_setup(row->setup);
 		for (unsigned k = 0; k < FIXTURE_VLAPICS; k++)
 			vlapic_set_tpr(&vlapics[k], row->tpr[k]);
@@ -401,7 +401,7 @@ static void test_route_table(void)
 		                              record_target, NULL);
 		CHECK_EQ(routed_mask, row->expected);
 		CHECK_EQ(count, (unsigned)__builtin_popcount(row->expected));
-		case_end();
+		test_case_end();
 	}
 }
 

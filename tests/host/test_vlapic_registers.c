@@ -200,7 +200,7 @@ static void test_x2apic_msr_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(msr_rows); i++) {
 		const struct msr_row *row = &msr_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		struct vlapic *v = one();
 		uint64_t value = 0;
 		/* In xAPIC mode every x2APIC MSR faults. */
@@ -211,7 +211,7 @@ static void test_x2apic_msr_table(void)
 		enable_x2apic(v);
 		CHECK_EQ(vlapic_msr_read(v, row->msr, &value), row->read);
 		CHECK_EQ(vlapic_msr_write(v, row->msr, row->value), row->write);
-		case_end();
+		test_case_end();
 	}
 }
 
@@ -289,7 +289,7 @@ static void test_apic_base_table(void)
 {
 	for (size_t i = 0; i < ARRAY_LENGTH(base_rows); i++) {
 		const struct base_row *row = &base_rows[i];
-		case_begin(row->name);
+		test_case_begin(row->name);
 		fixture(NULL);
 		struct vlapic *v = &vlapics[1]; /* an AP: BSP bit clear */
 		if (row->from == BASE_X2APIC)
@@ -299,7 +299,7 @@ static void test_apic_base_table(void)
 		CHECK_EQ(vlapic_msr_write(v, VLAPIC_MSR_APIC_BASE, row->write), row->result);
 		CHECK_EQ(base_state(v), row->to);
 		CHECK(!(v->apic_base & VLAPIC_BASE_BSP));
-		case_end();
+		test_case_end();
 	}
 }
 

@@ -15,17 +15,6 @@
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
 #define FIXTURE_VLAPICS 4
 
-static inline void case_begin(const char *name)
-{
-	test_current_name = name;
-	test_current_failed = 0;
-}
-static inline void case_end(void)
-{
-	test_failed_count += !!test_current_failed;
-	test_passed_count += !test_current_failed;
-}
-
 /* ---- fake environment ---------------------------------------------------- */
 
 struct fake {
