@@ -408,6 +408,37 @@ static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port
 	return platform_post_io(vcpu, port, size, in, value);
 }
 
+/* PCI configuration mechanism #1 (vmx/vpci.h). */
+static enum vm_io_result platform_pci_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
+{
+	struct platform *platform = vcpu->vm->platform;
+	uint64_t flags = platform_lock(platform);
+	bool claimed = in ? vpci_io_read(&platform->pci, port, size, value)
+	                  : vpci_io_write(&platform->pci, port, size, *value);
+	platform_unlock(platform, flags);
+	return claimed ? VM_IO_DONE : VM_IO_UNCLAIMED;
+}
+
+/* CMOS RTC (vmx/vrtc.h): bytes only; the clock is VRTC_EPOCH plus the
+ * VM's elapsed time. */
+static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
+{
+	struct platform *platform = vcpu->vm->platform;
+	if (size != 1)
+		return VM_IO_UNCLAIMED;
+	uint64_t flags = platform_lock(platform);
+	uint64_t hz = timer_tsc_khz * 1000;
+	uint64_t now = VRTC_EPOCH + (hz ? (timer_now() - platform->rtc_start_tsc) / hz : 0);
+	if (in)
+		*value = vrtc_read(&platform->rtc, port, now);
+	else
+		vrtc_write(&platform->rtc, port, (uint8_t)*value, now);
+	platform_unlock(platform, flags);
+	return VM_IO_DONE;
+}
+
 /* Every port device of the VM, the UART included. */
 static int platform_register_ports(struct vm *vm)
 {
@@ -415,11 +446,13 @@ static int platform_register_ports(struct vm *vm)
 	    {PLATFORM_PIC_MASTER, PLATFORM_PIC_PORTS, platform_pic_io},
 	    {PLATFORM_PIT_CHANNEL_PORT, PLATFORM_PIT_PORTS, platform_pit_io},
 	    {PLATFORM_PORT_B, 1, platform_pit_io},
+	    {VRTC_INDEX_PORT, VRTC_PORTS, platform_rtc_io},
 	    {PLATFORM_POST_PORT, 1, platform_post_io},
 	    {PLATFORM_PIC_SLAVE, PLATFORM_PIC_PORTS, platform_pic_io},
 	    {PLATFORM_ELCR, PLATFORM_ELCR_PORTS, platform_pic_io},
 	    {PLATFORM_PM1A_EVENT_PORT, PLATFORM_PM1A_EVENT_PORTS, platform_pm1a_event_io},
 	    {VM_PM1A_CONTROL_PORT, 1, platform_pm1a_control_io},
+	    {VPCI_ADDRESS_PORT, VPCI_PORTS, platform_pci_io},
 	};
 	for (unsigned i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		if (vmx_io_register(vm, hooks[i].first_port, hooks[i].count, hooks[i].access) != 0)
@@ -442,6 +475,9 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	vm->platform = platform;
 	platform->vm = vm;
 	platform->pic[0].mask = platform->pic[1].mask = 0xff;
+	vpci_init(&platform->pci);
+	vrtc_init(&platform->rtc);
+	platform->rtc_start_tsc = timer_now();
 	struct guest_acpi_config config;
 	guest_acpi_default_config(&config, vm->vcpu_count);
 	vioapic_init(&platform->vioapic, config.ioapic_id, VIOAPIC_VERSION_EOI, vm->vlapics,
@@ -492,12 +528,15 @@ size_t platform_format(const struct vm *vm, char *buffer, size_t size)
 		return 0;
 	int n = format_string(buffer, size,
 	                      " rsdp=0x%llx ioapic_accesses=%llu ioapic_deliveries=%llu "
-	                      "pit_accesses=%llu pit_interrupts=%llu pic_accesses=%llu",
+	                      "pit_accesses=%llu pit_interrupts=%llu pic_accesses=%llu "
+	                      "pci_accesses=%llu rtc_accesses=%llu",
 	                      (unsigned long long)vm->rsdp_address,
 	                      (unsigned long long)platform->counters.ioapic_accesses,
 	                      (unsigned long long)platform->vioapic.counters.deliveries,
 	                      (unsigned long long)platform->counters.pit_accesses,
 	                      (unsigned long long)platform->counters.pit_interrupts,
-	                      (unsigned long long)platform->counters.pic_accesses);
+	                      (unsigned long long)platform->counters.pic_accesses,
+	                      (unsigned long long)platform->pci.counters.accesses,
+	                      (unsigned long long)platform->rtc.accesses);
 	return n < 0 ? 0 : (size_t)n;
 }

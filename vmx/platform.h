@@ -7,7 +7,9 @@
  * it never delivers: interrupts go through the IOAPIC), the 8254 PIT
  * (ports 0x40-0x43; channel 0 raises ISA IRQ 0 = IOAPIC pin 2 on a kernel
  * timer, channel 2 is gated and read back through port 0x61 as Linux's
- * TSC calibration expects).
+ * TSC calibration expects), the PCI configuration ports 0xcf8-0xcff
+ * (vmx/vpci.h: a host bridge) and the CMOS RTC at 0x70/0x71 (vmx/vrtc.h:
+ * VRTC_EPOCH plus the VM's elapsed TSC time).
  *
  * Lock order: platform->lock (the "vIOAPIC lock" of vioapic.h: guards the
  * vIOAPIC, PIT and PIC) -> percpu timer_lock (timer_start/cancel inside).
@@ -25,6 +27,8 @@
 #include "kernel/lock.h"
 #include "kernel/timer.h"
 #include "vmx/vioapic.h"
+#include "vmx/vpci.h"
+#include "vmx/vrtc.h"
 
 #define PLATFORM_ACPI_BASE 0xe0000u
 #define PLATFORM_ACPI_SIZE 0x20000u
@@ -75,6 +79,9 @@ struct platform {
 	struct timer pit_timer; /* channel 0 interrupts */
 	uint64_t pit_next;      /* TSC of the next channel 0 interrupt */
 	struct platform_pic pic[2];
+	struct vpci pci;        /* 0xcf8-0xcff (vmx/vpci.h) */
+	struct vrtc rtc;        /* 0x70-0x71 (vmx/vrtc.h) */
+	uint64_t rtc_start_tsc; /* the RTC reads VRTC_EPOCH here */
 	struct platform_counters counters;
 };
 
