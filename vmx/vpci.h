@@ -37,31 +37,31 @@
 #define VPCI_ADDRESS_DEVFN_SHIFT 8
 #define VPCI_ADDRESS_REGISTER    0xfcu
 
-#define VPCI_CONFIG_SIZE 256u
-#define VPCI_FUNCTIONS   8u /* virtual functions per VM */
+#define VPCI_CONFIG_SIZE             256u
+#define VPCI_FUNCTIONS               8u /* virtual functions per VM */
 #define VPCI_DEVFN(device, function) ((uint8_t)(((device) << 3) | (function)))
 
 /* Type 0 header offsets and values (PCI 3.0, 6.1). */
-#define VPCI_VENDOR_ID       0x00
-#define VPCI_DEVICE_ID       0x02
-#define VPCI_COMMAND         0x04
-#define VPCI_STATUS          0x06
-#define VPCI_REVISION        0x08
-#define VPCI_CLASS_PROG      0x09
-#define VPCI_CLASS_SUB       0x0a
-#define VPCI_CLASS_BASE      0x0b
-#define VPCI_CACHE_LINE      0x0c
-#define VPCI_LATENCY         0x0d
-#define VPCI_HEADER_TYPE     0x0e
-#define VPCI_INTERRUPT_LINE  0x3c
+#define VPCI_VENDOR_ID        0x00
+#define VPCI_DEVICE_ID        0x02
+#define VPCI_COMMAND          0x04
+#define VPCI_STATUS           0x06
+#define VPCI_REVISION         0x08
+#define VPCI_CLASS_PROG       0x09
+#define VPCI_CLASS_SUB        0x0a
+#define VPCI_CLASS_BASE       0x0b
+#define VPCI_CACHE_LINE       0x0c
+#define VPCI_LATENCY          0x0d
+#define VPCI_HEADER_TYPE      0x0e
+#define VPCI_INTERRUPT_LINE   0x3c
 #define VPCI_COMMAND_WRITABLE 0x0147u /* I/O, memory, master, parity, SERR */
 
-#define VPCI_HOST_BRIDGE_VENDOR 0x8086u /* Intel */
-#define VPCI_HOST_BRIDGE_DEVICE 0x1237u /* 82441FX (440FX) */
+#define VPCI_HOST_BRIDGE_VENDOR   0x8086u /* Intel */
+#define VPCI_HOST_BRIDGE_DEVICE   0x1237u /* 82441FX (440FX) */
 #define VPCI_HOST_BRIDGE_REVISION 0x02u
-#define VPCI_CLASS_BRIDGE       0x06u
-#define VPCI_SUBCLASS_HOST      0x00u
-#define VPCI_HEADER_TYPE_NORMAL 0x00u
+#define VPCI_CLASS_BRIDGE         0x06u
+#define VPCI_SUBCLASS_HOST        0x00u
+#define VPCI_HEADER_TYPE_NORMAL   0x00u
 
 struct vpci_function;
 

@@ -7,12 +7,12 @@
 
 #include "kernel/string.h"
 
-#define VRTC_SECONDS_PER_DAY  86400u
-#define VRTC_EPOCH_WEEKDAY    5u /* 1970-01-01 was a Thursday (1 = Sunday) */
-#define VRTC_DAYS_PER_WEEK    7u
-#define VRTC_TIME_REGISTERS   10u /* 0x00-0x09 */
-#define VRTC_BASE_YEAR        2000
-#define VRTC_HOURS_12         12u
+#define VRTC_SECONDS_PER_DAY 86400u
+#define VRTC_EPOCH_WEEKDAY   5u /* 1970-01-01 was a Thursday (1 = Sunday) */
+#define VRTC_DAYS_PER_WEEK   7u
+#define VRTC_TIME_REGISTERS  10u /* 0x00-0x09 */
+#define VRTC_BASE_YEAR       2000
+#define VRTC_HOURS_12        12u
 
 struct vrtc_time {
 	unsigned second, minute, hour, weekday, day, month, year; /* year: full */
@@ -43,7 +43,8 @@ static struct vrtc_time vrtc_civil_from_seconds(uint64_t seconds)
 	unsigned day_of_era = (unsigned)(z - era * 146097);
 	unsigned year_of_era =
 	    (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-	unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+	unsigned day_of_year =
+	    day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
 	unsigned mp = (5 * day_of_year + 2) / 153;
 	t.day = day_of_year - (153 * mp + 2) / 5 + 1;
 	t.month = mp < 10 ? mp + 3 : mp - 9;

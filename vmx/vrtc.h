@@ -60,17 +60,17 @@
 #define VRTC_RAM_FIRST     0x0eu
 #define VRTC_CENTURY       0x32u
 
-#define VRTC_A_UIP          0x80u
-#define VRTC_A_DEFAULT      0x26u /* 32.768 kHz divider, 1024 Hz rate */
-#define VRTC_B_SET          0x80u
-#define VRTC_B_PIE          0x40u
-#define VRTC_B_AIE          0x20u
-#define VRTC_B_UIE          0x10u
-#define VRTC_B_BINARY       0x04u /* DM */
-#define VRTC_B_24H          0x02u
-#define VRTC_B_DEFAULT      VRTC_B_24H /* BCD, 24-hour */
-#define VRTC_D_VALID        0x80u /* VRT */
-#define VRTC_HOURS_PM       0x80u
+#define VRTC_A_UIP           0x80u
+#define VRTC_A_DEFAULT       0x26u /* 32.768 kHz divider, 1024 Hz rate */
+#define VRTC_B_SET           0x80u
+#define VRTC_B_PIE           0x40u
+#define VRTC_B_AIE           0x20u
+#define VRTC_B_UIE           0x10u
+#define VRTC_B_BINARY        0x04u /* DM */
+#define VRTC_B_24H           0x02u
+#define VRTC_B_DEFAULT       VRTC_B_24H /* BCD, 24-hour */
+#define VRTC_D_VALID         0x80u      /* VRT */
+#define VRTC_HOURS_PM        0x80u
 #define VRTC_CENTURY_DEFAULT 0x20u
 
 struct vrtc {

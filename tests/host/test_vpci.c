@@ -112,7 +112,7 @@ static void test_writes(void)
 		unsigned size;
 		uint32_t write, read; /* read: the dword after the write */
 	} rows[] = {
-	    {address_of(0, 0, 0, 0), 4, 0, 0x12378086}, /* IDs read-only */
+	    {address_of(0, 0, 0, 0), 4, 0, 0x12378086},      /* IDs read-only */
 	    {address_of(0, 0, 0, 4), 2, 0xffff, 0x00000147}, /* command: writable bits */
 	    {address_of(0, 0, 0, 6), 2, 0xffff, 0x00000147}, /* status: read-only */
 	    {address_of(0, 0, 0, 4), 1, 0x06, 0x00000106},
