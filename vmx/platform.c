@@ -75,6 +75,17 @@ void platform_eoi(struct vm *vm, uint8_t vector)
 	platform_unlock(platform, flags);
 }
 
+void platform_pulse_gsi(struct vm *vm, unsigned gsi)
+{
+	struct platform *platform = vm->platform;
+	if (!platform)
+		return;
+	uint64_t flags = platform_lock(platform);
+	if (vm->state == VM_STATE_RUNNING)
+		vioapic_pulse_irq(&platform->vioapic, gsi);
+	platform_unlock(platform, flags);
+}
+
 static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned size, bool write,
                                   uint64_t *value)
 {

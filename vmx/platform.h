@@ -91,6 +91,10 @@ struct platform {
  * control (SLP_EN powers the VM off), POST port 0x80, the UART. The vCPUs'
  * vLAPICs must exist (vcpu_interrupt_init). 0, or -1 with `error`. */
 int platform_create(struct vm *vm, char *error, size_t size);
+/* An edge on `gsi` through the vIOAPIC (device models outside this file:
+ * the UART's IRQ 4). Takes the platform lock; the caller holds none of
+ * the devices' locks. */
+void platform_pulse_gsi(struct vm *vm, unsigned gsi);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
 /* True while channel 0 of the PIT is armed to interrupt (a wake source). */

@@ -45,3 +45,9 @@ HOST_TESTS += build/host/test_vrtc
 build/host/test_vrtc: tests/host/test_vrtc.c vmx/vrtc.c vmx/vrtc.h kernel/string.h \
 		tests/host/test.h
 	$(HOST_LINK)
+
+HOST_TESTS += build/host/test_vuart
+
+build/host/test_vuart: tests/host/test_vuart.c vmx/vuart_model.c vmx/vuart_model.h \
+		kernel/string.h tests/host/test.h
+	$(HOST_LINK)
