@@ -540,7 +540,7 @@ size_t platform_format(const struct vm *vm, char *buffer, size_t size)
 	int n = format_string(buffer, size,
 	                      " rsdp=0x%llx ioapic_accesses=%llu ioapic_deliveries=%llu "
 	                      "pit_accesses=%llu pit_interrupts=%llu pic_accesses=%llu "
-	                      "pci_accesses=%llu rtc_accesses=%llu",
+	                      "pci_accesses=%llu rtc_accesses=%llu uart_interrupts=%llu",
 	                      (unsigned long long)vm->rsdp_address,
 	                      (unsigned long long)platform->counters.ioapic_accesses,
 	                      (unsigned long long)platform->vioapic.counters.deliveries,
@@ -548,6 +548,7 @@ size_t platform_format(const struct vm *vm, char *buffer, size_t size)
 	                      (unsigned long long)platform->counters.pit_interrupts,
 	                      (unsigned long long)platform->counters.pic_accesses,
 	                      (unsigned long long)platform->pci.counters.accesses,
-	                      (unsigned long long)platform->rtc.accesses);
+	                      (unsigned long long)platform->rtc.accesses,
+	                      (unsigned long long)vm->uart.interrupts);
 	return n < 0 ? 0 : (size_t)n;
 }
