@@ -99,7 +99,8 @@ void platform_pulse_gsi(struct vm *vm, unsigned gsi);
 void platform_eoi(struct vm *vm, uint8_t vector);
 /* True while channel 0 of the PIT is armed to interrupt (a wake source). */
 bool platform_timer_armed(const struct vm *vm);
-/* After the VM ended: stop the PIT's host timer. */
+/* After the VM ended: stop the PIT's host timer; log the VMPLATFORM line
+ * (PCI, RTC and UART counters). */
 void platform_stop(struct vm *vm);
 /* " key=value ..." figures for the VM report line. */
 size_t platform_format(const struct vm *vm, char *buffer, size_t size);
