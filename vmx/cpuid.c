@@ -6,7 +6,9 @@
 #include "vmx/cpuid.h"
 
 #include "kernel/string.h"
+#include "kernel/timer.h"
 #include "vmx/hypercall.h"
+#include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
@@ -157,14 +159,48 @@ static struct arch_cpuid vmx_cpuid_hypervisor(const struct vmx_cpuid_context *co
 	return c;
 }
 
+/* The guest's max basic leaf: the TSC leaves need VMX_CPUID_TSC_FREQUENCY. */
+static uint32_t vmx_cpuid_max_basic(const struct vmx_cpuid_context *context)
+{
+	uint32_t max = context->host_max_leaf;
+	return context->tsc_khz && max < VMX_CPUID_TSC_FREQUENCY ? VMX_CPUID_TSC_FREQUENCY : max;
+}
+
+/* 0x15: TSC = crystal * ratio / 1 with the vLAPIC timer's clock as the
+ * crystal; Linux computes crystal_khz * numerator in 32 bits, so the
+ * numerator stays the small timer ratio. 0x16: base and maximum MHz. */
+static struct arch_cpuid vmx_cpuid_tsc(const struct vmx_cpuid_context *context, uint32_t leaf)
+{
+	uint32_t ratio = context->timer_ratio ? context->timer_ratio : 1;
+	uint32_t crystal_khz = context->tsc_khz / ratio;
+	struct arch_cpuid c = {0, 0, 0, 0};
+	if (leaf == VMX_CPUID_TSC_CRYSTAL) {
+		c.eax = 1;
+		c.ebx = ratio;
+		c.ecx = crystal_khz * VMX_CPUID_HZ_PER_KHZ;
+	} else {
+		c.eax = c.ebx = context->tsc_khz / VMX_CPUID_KHZ_PER_MHZ;
+		c.ecx = crystal_khz / VMX_CPUID_KHZ_PER_MHZ;
+	}
+	return c;
+}
+
 struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint32_t leaf,
                                    uint32_t subleaf, struct arch_cpuid host)
 {
 	if (vmx_cpuid_is_hypervisor_leaf(leaf))
 		return vmx_cpuid_hypervisor(context, leaf);
+	if (context->tsc_khz && (leaf == VMX_CPUID_TSC_CRYSTAL || leaf == VMX_CPUID_TSC_FREQUENCY))
+		return vmx_cpuid_tsc(context, leaf);
+	if (leaf > context->host_max_leaf && leaf <= vmx_cpuid_max_basic(context))
+		return (struct arch_cpuid){0, 0, 0, 0}; /* raised past the host's: hidden */
 	struct arch_cpuid c = host;
 	vmx_cpuid_apply_rules(context, leaf, subleaf, &c);
 	switch (leaf) {
+	case VMX_CPUID_MAX_BASIC:
+		if (context->tsc_khz && c.eax < VMX_CPUID_TSC_FREQUENCY)
+			c.eax = VMX_CPUID_TSC_FREQUENCY;
+		break;
 	case ARCH_CPUID_FEATURES:
 		c.ebx = (c.ebx & ARCH_CPUID_1_EBX_KEEP) |
 		        (context->vcpu_count << ARCH_CPUID_1_EBX_LOGICAL_SHIFT) |
@@ -184,6 +220,18 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 	return c;
 }
 
+/* The host's max basic leaf, asked once. */
+static uint32_t vmx_cpuid_host_max_leaf(void)
+{
+	static uint32_t max;
+	uint32_t known = __atomic_load_n(&max, __ATOMIC_RELAXED);
+	if (!known) {
+		known = arch_cpuid(VMX_CPUID_MAX_BASIC, 0).eax;
+		__atomic_store_n(&max, known, __ATOMIC_RELAXED);
+	}
+	return known;
+}
+
 enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 {
 	(void)qualification;
@@ -196,6 +244,9 @@ enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 	    .rsdp_address = (uint32_t)vcpu->vm->rsdp_address,
 	    .secondary_controls = vmx_controls.secondary,
 	    .apic_disabled = !(vcpu->apic_base & VLAPIC_BASE_ENABLE),
+	    .host_max_leaf = vmx_cpuid_host_max_leaf(),
+	    .tsc_khz = (uint32_t)timer_tsc_khz,
+	    .timer_ratio = vcpu->interrupt.vlapic.tsc_per_tick,
 	};
 	struct arch_cpuid host = {0, 0, 0, 0};
 	if (!vmx_cpuid_is_hypervisor_leaf(leaf))

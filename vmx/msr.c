@@ -12,7 +12,10 @@
 #include "vmx/vm.h"
 #include "vmx/vmx.h"
 
-#define VMX_MSR_WARNINGS             8 /* unknown MSRs logged per vCPU */
+#define VMX_MSR_WARNINGS 8 /* unknown MSRs logged per vCPU */
+/* MSR_SMI_COUNT (SDM Vol. 4, Table 2-20 ff., Nehalem and later): read-only
+ * count of SMIs. A VM gets none: reads 0, writes #GP. */
+#define VMX_MSR_SMI_COUNT            0x34u
 #define VMX_MSR_EFER_ALLOWED         (ARCH_EFER_SCE | ARCH_EFER_LME | ARCH_EFER_LMA | ARCH_EFER_NXE)
 #define VMX_MSR_MISC_ENABLE_WRITABLE ARCH_MISC_ENABLE_FAST_STRINGS
 #define VMX_MSR_MISC_ENABLE_FIXED                                                                  \
@@ -35,6 +38,15 @@ static enum vmx_msr_result vmx_msr_ignore_write(struct vcpu *vcpu,
 {
 	(void)vcpu, (void)entry, (void)msr, (void)value;
 	return VMX_MSR_OK;
+}
+
+/* A read-only MSR: WRMSR #GPs (a known MSR: not counted as unknown). */
+static enum vmx_msr_result vmx_msr_read_only_write(struct vcpu *vcpu,
+                                                   const struct vmx_msr_entry *entry, uint32_t msr,
+                                                   uint64_t value)
+{
+	(void)vcpu, (void)entry, (void)msr, (void)value;
+	return VMX_MSR_FAULT;
 }
 
 /* TSC, MPERF, APERF: the guest's TSC, host TSC + the vCPU's TSC offset,
@@ -212,6 +224,7 @@ const struct vmx_msr_entry vmx_msr_table[] = {
     {ARCH_MSR_TSC, ARCH_MSR_TSC, vmx_msr_tsc_read, vmx_msr_tsc_write, 0},
     VMX_MSR_QUIET(ARCH_MSR_PLATFORM_ID, ARCH_MSR_PLATFORM_ID),
     VMX_MSR_VLAPIC(VLAPIC_MSR_APIC_BASE, VLAPIC_MSR_APIC_BASE),
+    {VMX_MSR_SMI_COUNT, VMX_MSR_SMI_COUNT, vmx_msr_zero_read, vmx_msr_read_only_write, 0},
     {ARCH_MSR_FEATURE_CONTROL, ARCH_MSR_FEATURE_CONTROL, vmx_msr_feature_control_read, NULL, 0},
     {ARCH_MSR_TSC_ADJUST, ARCH_MSR_TSC_ADJUST, vmx_msr_tsc_adjust_read, vmx_msr_tsc_adjust_write,
      0},

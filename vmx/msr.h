@@ -5,11 +5,17 @@
  * and a write handler:
  *  - VMCS-backed MSRs (SYSENTER, DEBUGCTL, PAT, EFER, FS/GS base);
  *  - emulated ones (TSC and MPERF/APERF read the TSC, MISC_ENABLE,
- *    FEATURE_CONTROL locked with VMX off);
+ *    FEATURE_CONTROL locked with VMX off, SMI_COUNT reads 0 and is
+ *    read-only);
  *  - the vLAPIC's (APIC base, TSC deadline, x2APIC 0x800-0x8ff: the
  *    vCPU's vLAPIC via vcpu_interrupt_msr_read/write, #GP on its faults);
  *  - "quiet" ones Linux probes during boot: read 0, writes ignored
  *    (MTRRs, MCG, thermal, power and uncore-perf controls, ...).
+ * Deliberately absent (#GP, as on a CPU without them; Linux probes them
+ * with rdmsr_safe): thermal status and target (0x19c, 0x1a2: CPUID.1
+ * ACPI/TM and 6.DTS are hidden), TURBO_RATIO_LIMIT (0x1ad), the RAPL
+ * power unit and energy counters (0x606, 0x611, 0x619, 0x639, 0x641),
+ * ATOM_CORE_RATIOS (0x66a); docs/linux.md has the list.
  * A NULL handler means that direction is unknown. An unknown MSR (or
  * direction) gets #GP, is counted in vcpu->msr_unknown and per MSR in
  * vm->unknown_msrs (printed by vmx_msr_report()), and the first 8 per vCPU

@@ -75,6 +75,17 @@ void platform_eoi(struct vm *vm, uint8_t vector)
 	platform_unlock(platform, flags);
 }
 
+void platform_pulse_gsi(struct vm *vm, unsigned gsi)
+{
+	struct platform *platform = vm->platform;
+	if (!platform)
+		return;
+	uint64_t flags = platform_lock(platform);
+	if (vm->state == VM_STATE_RUNNING)
+		vioapic_pulse_irq(&platform->vioapic, gsi);
+	platform_unlock(platform, flags);
+}
+
 static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned size, bool write,
                                   uint64_t *value)
 {
@@ -408,6 +419,37 @@ static enum vm_io_result platform_pm1a_event_io(struct vcpu *vcpu, uint16_t port
 	return platform_post_io(vcpu, port, size, in, value);
 }
 
+/* PCI configuration mechanism #1 (vmx/vpci.h). */
+static enum vm_io_result platform_pci_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
+{
+	struct platform *platform = vcpu->vm->platform;
+	uint64_t flags = platform_lock(platform);
+	bool claimed = in ? vpci_io_read(&platform->pci, port, size, value)
+	                  : vpci_io_write(&platform->pci, port, size, *value);
+	platform_unlock(platform, flags);
+	return claimed ? VM_IO_DONE : VM_IO_UNCLAIMED;
+}
+
+/* CMOS RTC (vmx/vrtc.h): bytes only; the clock is VRTC_EPOCH plus the
+ * VM's elapsed time. */
+static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
+                                         uint32_t *value)
+{
+	struct platform *platform = vcpu->vm->platform;
+	if (size != 1)
+		return VM_IO_UNCLAIMED;
+	uint64_t flags = platform_lock(platform);
+	uint64_t hz = timer_tsc_khz * 1000;
+	uint64_t now = VRTC_EPOCH + (hz ? (timer_now() - platform->rtc_start_tsc) / hz : 0);
+	if (in)
+		*value = vrtc_read(&platform->rtc, port, now);
+	else
+		vrtc_write(&platform->rtc, port, (uint8_t)*value, now);
+	platform_unlock(platform, flags);
+	return VM_IO_DONE;
+}
+
 /* Every port device of the VM, the UART included. */
 static int platform_register_ports(struct vm *vm)
 {
@@ -415,11 +457,13 @@ static int platform_register_ports(struct vm *vm)
 	    {PLATFORM_PIC_MASTER, PLATFORM_PIC_PORTS, platform_pic_io},
 	    {PLATFORM_PIT_CHANNEL_PORT, PLATFORM_PIT_PORTS, platform_pit_io},
 	    {PLATFORM_PORT_B, 1, platform_pit_io},
+	    {VRTC_INDEX_PORT, VRTC_PORTS, platform_rtc_io},
 	    {PLATFORM_POST_PORT, 1, platform_post_io},
 	    {PLATFORM_PIC_SLAVE, PLATFORM_PIC_PORTS, platform_pic_io},
 	    {PLATFORM_ELCR, PLATFORM_ELCR_PORTS, platform_pic_io},
 	    {PLATFORM_PM1A_EVENT_PORT, PLATFORM_PM1A_EVENT_PORTS, platform_pm1a_event_io},
 	    {VM_PM1A_CONTROL_PORT, 1, platform_pm1a_control_io},
+	    {VPCI_ADDRESS_PORT, VPCI_PORTS, platform_pci_io},
 	};
 	for (unsigned i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
 		if (vmx_io_register(vm, hooks[i].first_port, hooks[i].count, hooks[i].access) != 0)
@@ -442,6 +486,9 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	vm->platform = platform;
 	platform->vm = vm;
 	platform->pic[0].mask = platform->pic[1].mask = 0xff;
+	vpci_init(&platform->pci);
+	vrtc_init(&platform->rtc);
+	platform->rtc_start_tsc = timer_now();
 	struct guest_acpi_config config;
 	guest_acpi_default_config(&config, vm->vcpu_count);
 	vioapic_init(&platform->vioapic, config.ioapic_id, VIOAPIC_VERSION_EOI, vm->vlapics,
@@ -483,6 +530,16 @@ void platform_stop(struct vm *vm)
 	platform->pit[0].start_tsc = 0;
 	timer_cancel(&platform->pit_timer);
 	platform_unlock(platform, flags);
+	/* The VM line is full: the newer devices report on their own line. */
+	const struct vuart_model *uart = &vm->uart.model;
+	log_record("VMPLATFORM vm=%s pci_accesses=%llu pci_absent=%llu rtc_accesses=%llu "
+	           "uart_interrupts=%llu uart_transmitted=%llu uart_received=%llu "
+	           "uart_overruns=%llu",
+	           vm->name, (unsigned long long)platform->pci.counters.accesses,
+	           (unsigned long long)platform->pci.counters.absent,
+	           (unsigned long long)platform->rtc.accesses,
+	           (unsigned long long)vm->uart.interrupts, (unsigned long long)uart->transmitted,
+	           (unsigned long long)uart->received, (unsigned long long)uart->overruns);
 }
 
 size_t platform_format(const struct vm *vm, char *buffer, size_t size)

@@ -7,7 +7,9 @@
  * it never delivers: interrupts go through the IOAPIC), the 8254 PIT
  * (ports 0x40-0x43; channel 0 raises ISA IRQ 0 = IOAPIC pin 2 on a kernel
  * timer, channel 2 is gated and read back through port 0x61 as Linux's
- * TSC calibration expects).
+ * TSC calibration expects), the PCI configuration ports 0xcf8-0xcff
+ * (vmx/vpci.h: a host bridge) and the CMOS RTC at 0x70/0x71 (vmx/vrtc.h:
+ * VRTC_EPOCH plus the VM's elapsed TSC time).
  *
  * Lock order: platform->lock (the "vIOAPIC lock" of vioapic.h: guards the
  * vIOAPIC, PIT and PIC) -> percpu timer_lock (timer_start/cancel inside).
@@ -25,6 +27,8 @@
 #include "kernel/lock.h"
 #include "kernel/timer.h"
 #include "vmx/vioapic.h"
+#include "vmx/vpci.h"
+#include "vmx/vrtc.h"
 
 #define PLATFORM_ACPI_BASE 0xe0000u
 #define PLATFORM_ACPI_SIZE 0x20000u
@@ -75,6 +79,9 @@ struct platform {
 	struct timer pit_timer; /* channel 0 interrupts */
 	uint64_t pit_next;      /* TSC of the next channel 0 interrupt */
 	struct platform_pic pic[2];
+	struct vpci pci;        /* 0xcf8-0xcff (vmx/vpci.h) */
+	struct vrtc rtc;        /* 0x70-0x71 (vmx/vrtc.h) */
+	uint64_t rtc_start_tsc; /* the RTC reads VRTC_EPOCH here */
 	struct platform_counters counters;
 };
 
@@ -84,11 +91,16 @@ struct platform {
  * control (SLP_EN powers the VM off), POST port 0x80, the UART. The vCPUs'
  * vLAPICs must exist (vcpu_interrupt_init). 0, or -1 with `error`. */
 int platform_create(struct vm *vm, char *error, size_t size);
+/* An edge on `gsi` through the vIOAPIC (device models outside this file:
+ * the UART's IRQ 4). Takes the platform lock; the caller holds none of
+ * the devices' locks. */
+void platform_pulse_gsi(struct vm *vm, unsigned gsi);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
 /* True while channel 0 of the PIT is armed to interrupt (a wake source). */
 bool platform_timer_armed(const struct vm *vm);
-/* After the VM ended: stop the PIT's host timer. */
+/* After the VM ended: stop the PIT's host timer; log the VMPLATFORM line
+ * (PCI, RTC and UART counters). */
 void platform_stop(struct vm *vm);
 /* " key=value ..." figures for the VM report line. */
 size_t platform_format(const struct vm *vm, char *buffer, size_t size);

@@ -37,6 +37,7 @@
 #include "vmx/unknown.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
+#include "vmx/vuart_model.h"
 
 #define VM_CONSOLE_SIZE      8192
 #define VM_CAUSE_SIZE        160
@@ -72,13 +73,13 @@ enum vm_state {
 	VM_STATE_STOPPED,
 };
 
-/* An emulated 16550 (registers the guest can see). `lock` serializes
- * the vCPUs of the VM on it (vmx/vuart.c). */
+/* An emulated 16550A (vmx/vuart_model.h). `lock` serializes the vCPUs
+ * of the VM and the hypervisor side on it (vmx/vuart.c). */
 #define VUART_LINE_SIZE 200
 struct vuart {
 	struct spinlock lock;
-	uint8_t interrupt_enable, line_control, modem_control, scratch;
-	uint8_t divisor_low, divisor_high, fifo_control;
+	struct vuart_model model;
+	uint64_t interrupts; /* edges raised on VUART_GSI */
 	char line[VUART_LINE_SIZE];
 	uint32_t line_length;
 };

@@ -1,7 +1,10 @@
 /*
- * vmx/vuart.c - an emulated 16550 UART per VM at the COM1 ports.
+ * vmx/vuart.c - an emulated 16550A UART per VM at the COM1 ports: the
+ * register model is vmx/vuart_model.c (pure, host-tested); this file
+ * registers the ports, raises the model's interrupt edges on GSI 4
+ * through the vIOAPIC (platform_pulse_gsi) and takes its output.
  *
- * Transmit only: every byte the guest writes to THR goes to a line buffer
+ * Output: every byte the guest transmits goes to a line buffer
  * (under the UART's lock: vCPUs of one VM may print at once); a full line
  * is kept in the VM's console buffer and handed to the log as
  * "[NAME] text" with log_record_droppable(): a copy into the log's byte
@@ -10,29 +13,20 @@
  * never waits for the 17 ms a line takes at 115,200 baud. When the ring is
  * nearly full the line is dropped and counted (LOGSTATS dropped_lines=).
  * vuart_flush_all() (the VM stops or powers off) hands over a partial
- * line. The line status register always says "transmitter empty", so
- * guests never wait. No receive, no interrupts.
+ * line. The transmitter is instant (LSR always says "transmitter
+ * empty"), so guests never wait. Input: vuart_receive() (vuart.h).
  *
  * Lock order: uart->lock -> vm->lock (console buffer);
  * uart->lock -> log_lock.
  */
+#include "vmx/vuart.h"
+
 #include "kernel/log.h"
 #include "kernel/string.h"
 #include "vmx/exit.h"
 #include "vmx/io.h"
+#include "vmx/platform.h"
 #include "vmx/vm.h"
-
-#define VUART_PORTS      8
-#define VUART_LCR_DLAB   0x80 /* divisor latch access */
-#define VUART_IER_MASK   0x0f
-#define VUART_FCR_ENABLE 0x01
-#define VUART_IIR_NONE   0x01 /* no interrupt pending */
-#define VUART_IIR_FIFOS  0xc0 /* FIFOs enabled */
-#define VUART_LSR_EMPTY  0x60 /* THR empty, transmitter empty */
-#define VUART_MCR_MASK   0x1f
-#define VUART_MCR_LOOP   0x10
-#define VUART_MSR_IDLE   0xb0 /* DCD, DSR, CTS */
-#define VUART_MSR_LOOP   0xf0 /* loopback: the MCR outputs read back */
 
 /* UART lock held: the line goes to the VM's buffer and to the log's ring
  * (dropped, and counted, if the ring is nearly full: never waited for). */
@@ -65,83 +59,53 @@ static void vuart_transmit(struct vm *vm, uint8_t byte)
 		vuart_flush(vm);
 }
 
+/* The model's transmit: UART lock held. */
+static void vuart_model_transmit(void *context, uint8_t byte)
+{
+	vuart_transmit(context, byte);
+}
+
+/* UART lock released: an edge of the model's interrupt output on GSI 4. */
+static void vuart_raise(struct vm *vm, bool edge)
+{
+	if (edge)
+		platform_pulse_gsi(vm, VUART_GSI);
+}
+
 static enum vm_io_result vuart_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
                                   uint32_t *value)
 {
-	(void)size;
+	(void)size; /* byte registers: wider accesses use the low byte */
 	struct vm *vm = vcpu->vm;
 	struct vuart *u = &vm->uart;
 	uint64_t flags = spinlock_acquire_irqsave(&u->lock);
-	bool dlab = u->line_control & VUART_LCR_DLAB;
-	uint8_t byte = (uint8_t)*value;
-	switch (port - VM_UART_PORT) {
-	case 0:
-		if (dlab) {
-			if (in)
-				*value = u->divisor_low;
-			else
-				u->divisor_low = byte;
-		} else if (in) {
-			*value = 0; /* nothing received */
-		} else {
-			vuart_transmit(vm, byte);
-		}
-		break;
-	case 1:
-		if (dlab) {
-			if (in)
-				*value = u->divisor_high;
-			else
-				u->divisor_high = byte;
-		} else {
-			if (in)
-				*value = u->interrupt_enable;
-			else
-				u->interrupt_enable = byte & VUART_IER_MASK;
-		}
-		break;
-	case 2:
-		if (in)
-			*value = (u->fifo_control & VUART_FCR_ENABLE)
-			             ? VUART_IIR_FIFOS | VUART_IIR_NONE
-			             : VUART_IIR_NONE;
-		else
-			u->fifo_control = byte;
-		break;
-	case 3:
-		if (in)
-			*value = u->line_control;
-		else
-			u->line_control = byte;
-		break;
-	case 4:
-		if (in)
-			*value = u->modem_control;
-		else
-			u->modem_control = byte & VUART_MCR_MASK;
-		break;
-	case 5:
-		if (in)
-			*value = VUART_LSR_EMPTY;
-		break;
-	case 6:
-		if (in)
-			*value =
-			    (u->modem_control & VUART_MCR_LOOP) ? VUART_MSR_LOOP : VUART_MSR_IDLE;
-		break;
-	default:
-		if (in)
-			*value = u->scratch;
-		else
-			u->scratch = byte;
-		break;
-	}
+	unsigned offset = port - VM_UART_PORT;
+	if (in)
+		*value = vuart_model_read(&u->model, offset);
+	else
+		vuart_model_write(&u->model, offset, (uint8_t)*value);
+	bool edge = vuart_model_take_edge(&u->model);
+	u->interrupts += edge;
 	spinlock_release_irqrestore(&u->lock, flags);
+	vuart_raise(vm, edge);
 	return VM_IO_DONE;
+}
+
+size_t vuart_receive(struct vm *vm, const uint8_t *bytes, size_t n)
+{
+	struct vuart *u = &vm->uart;
+	uint64_t flags = spinlock_acquire_irqsave(&u->lock);
+	size_t taken = vuart_model_receive(&u->model, bytes, n);
+	bool edge = vuart_model_take_edge(&u->model);
+	u->interrupts += edge;
+	spinlock_release_irqrestore(&u->lock, flags);
+	vuart_raise(vm, edge);
+	return taken;
 }
 
 int vuart_register(struct vm *vm)
 {
+	vuart_model_init(&vm->uart.model, vuart_model_transmit, vm);
 	return vmx_io_register(vm, VM_UART_PORT, VUART_PORTS, vuart_io);
 }
 

@@ -34,3 +34,21 @@ build/host/test_guest_acpi: tests/host/test_guest_acpi.c vmx/guest_acpi.c \
 		vmx/guest_acpi.h arch/x86/acpi.c arch/x86/acpi.h kernel/string.h \
 		tests/host/test.h $(DEVICES_STRING_OBJECT)
 	$(DEVICES_LINK)
+
+HOST_TESTS += build/host/test_vpci
+
+build/host/test_vpci: tests/host/test_vpci.c vmx/vpci.c vmx/vpci.h kernel/string.h \
+		tests/host/test.h
+	$(HOST_LINK)
+
+HOST_TESTS += build/host/test_vrtc
+
+build/host/test_vrtc: tests/host/test_vrtc.c vmx/vrtc.c vmx/vrtc.h kernel/string.h \
+		tests/host/test.h
+	$(HOST_LINK)
+
+HOST_TESTS += build/host/test_vuart
+
+build/host/test_vuart: tests/host/test_vuart.c vmx/vuart_model.c vmx/vuart_model.h \
+		kernel/string.h tests/host/test.h
+	$(HOST_LINK)

@@ -10,14 +10,17 @@
 #include "vmx/cpuid.h"
 #include "vmx/hypercall.h"
 
+/* kernel/timer.c's calibration, read by vmx_cpuid_exit() (not run here). */
+uint64_t timer_tsc_khz;
+
 static const struct arch_cpuid all_ones = {~0u, ~0u, ~0u, ~0u};
 
 static void test_policy(void)
 {
-	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false};
+	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false, 0x1f, 0, 1};
 	static const struct vmx_cpuid_context both = {
-	    3, 2, 4, 0xe0000, VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false};
-	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true};
+	    3, 2, 4, 0xe0000, VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false, 0x1f, 0, 1};
+	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true, 0x1f, 0, 1};
 	static const struct {
 		const struct vmx_cpuid_context *context;
 		uint32_t leaf, subleaf;
@@ -75,7 +78,7 @@ static void test_policy(void)
 
 static void test_signature(void)
 {
-	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0, false};
+	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0, false, 0x1f, 0, 1};
 	struct arch_cpuid c = vmx_cpuid_policy(&context, HYPERCALL_CPUID_BASE, 0, all_ones);
 	char signature[13];
 	memcpy(signature, &c.ebx, 4);
@@ -89,9 +92,59 @@ static void test_signature(void)
 	CHECK(!vmx_cpuid_is_hypervisor_leaf(0));
 }
 
+/* Leaves 0x15/0x16 and the max basic leaf: a 2,000,000 kHz TSC with a
+ * vLAPIC timer ratio of 20 (100 MHz crystal); Linux's native_calibrate_tsc()
+ * computes crystal_khz * EBX / EAX = 2,000,000 kHz. */
+static void test_tsc_leaves(void)
+{
+	static const struct vmx_cpuid_context low = {
+	    .vcpu_count = 1, .host_max_leaf = 0xd, .tsc_khz = 2000000, .timer_ratio = 20};
+	static const struct vmx_cpuid_context high = {
+	    .vcpu_count = 1, .host_max_leaf = 0x1f, .tsc_khz = 2000000, .timer_ratio = 20};
+	static const struct vmx_cpuid_context slow = {
+	    .vcpu_count = 1, .host_max_leaf = 0xd, .tsc_khz = 50000, .timer_ratio = 1};
+	static const struct vmx_cpuid_context unknown = {.vcpu_count = 1, .host_max_leaf = 0xd};
+	static const struct {
+		const struct vmx_cpuid_context *context;
+		uint32_t leaf;
+		struct arch_cpuid host, guest;
+	} rows[] = {
+	    {&low, 0, {0xd, 1, 2, 3}, {0x16, 1, 2, 3}}, /* max leaf raised */
+	    {&high, 0, {0x1f, 1, 2, 3}, {0x1f, 1, 2, 3}},
+	    {&unknown, 0, {0xd, 1, 2, 3}, {0xd, 1, 2, 3}},
+	    {&low, 0x15, {0xd, 1, 2, 3}, {1, 20, 100000000, 0}},
+	    {&high, 0x15, {2, 188, 24000000, 0}, {1, 20, 100000000, 0}},
+	    {&low, 0x16, {0xd, 1, 2, 3}, {2000, 2000, 100, 0}},
+	    {&slow, 0x15, {0, 0, 0, 0}, {1, 1, 50000000, 0}},
+	    {&slow, 0x16, {0, 0, 0, 0}, {50, 50, 50, 0}},
+	    /* leaves between the host's max and 0x16: zeros */
+	    {&low, 0xe, {0xd, 1, 2, 3}, {0, 0, 0, 0}},
+	    {&low, 0x14, {0xd, 1, 2, 3}, {0, 0, 0, 0}},
+	    {&high, 0x14, {5, 6, 7, 8}, {5, 6, 7, 8}},
+	    {&unknown, 0x15, {5, 6, 7, 8}, {5, 6, 7, 8}},           /* not raised: the host's */
+	    {&low, 0x80000007, {0, 0, 0, 0x100}, {0, 0, 0, 0x100}}, /* invariant TSC: host's */
+	    {&low, 0x80000007, {0, 0, 0, 0}, {0, 0, 0, 0}},
+	};
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct arch_cpuid c =
+		    vmx_cpuid_policy(rows[i].context, rows[i].leaf, 0, rows[i].host);
+		if (memcmp(&c, &rows[i].guest, sizeof(c)) != 0)
+			fprintf(stderr, "row %u leaf 0x%x: %08x %08x %08x %08x\n", i, rows[i].leaf,
+			        c.eax, c.ebx, c.ecx, c.edx);
+		CHECK_EQ(c.eax, rows[i].guest.eax);
+		CHECK_EQ(c.ebx, rows[i].guest.ebx);
+		CHECK_EQ(c.ecx, rows[i].guest.ecx);
+		CHECK_EQ(c.edx, rows[i].guest.edx);
+	}
+	/* what Linux computes from 0x15 */
+	struct arch_cpuid c = vmx_cpuid_policy(&low, 0x15, 0, (struct arch_cpuid){0, 0, 0, 0});
+	CHECK_EQ(c.ecx / 1000 * c.ebx / c.eax, 2000000);
+}
+
 int main(void)
 {
 	TEST_RUN(test_policy);
+	TEST_RUN(test_tsc_leaves);
 	TEST_RUN(test_signature);
 	return test_summary("test_vmx_cpuid");
 }

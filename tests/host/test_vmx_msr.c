@@ -77,6 +77,19 @@ static void test_lookup(void)
 	    {0x800, true, true, true},
 	    {0x830, true, true, true},
 	    {0x8ff, true, true, true},
+	    /* SMI_COUNT: reads 0, writes #GP (a known read-only MSR) */
+	    {0x34, true, true, true},
+	    /* left to #GP on purpose (docs/linux.md, "MSRs"): thermal,
+	     * turbo ratios, RAPL, Atom core ratios */
+	    {0x19c, false, false, false},
+	    {0x1a2, false, false, false},
+	    {0x1ad, false, false, false},
+	    {0x606, false, false, false},
+	    {0x611, false, false, false},
+	    {0x619, false, false, false},
+	    {0x639, false, false, false},
+	    {0x641, false, false, false},
+	    {0x66a, false, false, false},
 	    /* unknown (or passed through by the bitmap: never an exit) */
 	    {0x0, false, false, false},
 	    {0x11, false, false, false},
@@ -106,6 +119,10 @@ static void test_emulated(void)
 	CHECK_EQ(vmx_msr_read(&vcpu, 0x2ff, &value), VMX_MSR_OK);
 	CHECK_EQ(value, 0);
 	CHECK_EQ(vmx_msr_write(&vcpu, 0x2ff, 5), VMX_MSR_OK);
+	value = 7;
+	CHECK_EQ(vmx_msr_read(&vcpu, 0x34, &value), VMX_MSR_OK); /* SMI_COUNT */
+	CHECK_EQ(value, 0);
+	CHECK_EQ(vmx_msr_write(&vcpu, 0x34, 1), VMX_MSR_FAULT);
 	CHECK_EQ(vmx_msr_read(&vcpu, ARCH_MSR_FEATURE_CONTROL, &value), VMX_MSR_OK);
 	CHECK_EQ(value, ARCH_FEATURE_CONTROL_LOCKED);
 	CHECK_EQ(vmx_msr_write(&vcpu, ARCH_MSR_FEATURE_CONTROL, 0), VMX_MSR_UNKNOWN);
