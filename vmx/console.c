@@ -16,6 +16,7 @@
 #include "vmx/exit.h"
 #include "vmx/schedule.h"
 #include "vmx/vm.h"
+#include "vmx/vuart.h"
 
 #define CONSOLE_POLL_US        10000
 #define CONSOLE_LINE_SIZE      128
@@ -131,6 +132,35 @@ static void console_exits(void)
 	}
 }
 
+/* "xl type VM TEXT": TEXT and a newline into VM's UART receive FIFO, as
+ * if typed on its serial line (what does not fit the FIFO is dropped and
+ * counted in the answer). */
+static void console_type(const char *arguments)
+{
+	char name[VM_CONFIG_NAME_SIZE];
+	size_t n = 0;
+	while (arguments[n] && arguments[n] != ' ' && n + 1 < sizeof(name)) {
+		name[n] = arguments[n];
+		n++;
+	}
+	name[n] = '\0';
+	const char *text = arguments[n] == ' ' ? arguments + n + 1 : arguments + n;
+	for (uint32_t i = 0; i < console_vm_count; i++) {
+		struct vm *vm = console_vms[i];
+		if (strcmp(vm->name, name) != 0)
+			continue;
+		uint8_t bytes[CONSOLE_LINE_SIZE];
+		size_t length = string_copy((char *)bytes, text, sizeof(bytes) - 1);
+		if (length > sizeof(bytes) - 2)
+			length = sizeof(bytes) - 2;
+		bytes[length++] = '\n';
+		size_t taken = vuart_receive(vm, bytes, length);
+		log_record("XL type vm=%s bytes=%zu taken=%zu", vm->name, length, taken);
+		return;
+	}
+	log_record("XL error command=\"xl type\" reason=\"no VM named '%s'\"", name);
+}
+
 /* Run one command (leading/trailing blanks ignored). */
 static void console_command(const char *start, size_t length)
 {
@@ -159,9 +189,11 @@ static void console_command(const char *start, size_t length)
 		console_pcpu_list();
 	else if (strcmp(command, "xl exits") == 0)
 		console_exits();
+	else if (strncmp(command, "xl type ", 8) == 0)
+		console_type(command + 8);
 	else if (strcmp(command, "help") == 0)
 		log_record("XL help commands=\"xl list; xl vcpu-list; xl pcpu-list; xl "
-		           "cpupool-list -c; xl exits\"");
+		           "cpupool-list -c; xl exits; xl type VM TEXT\"");
 	else
 		log_record("XL error command=\"%s\" reason=\"unknown command (try help)\"",
 		           command);

@@ -10,6 +10,8 @@
  *                           periods, slices by how they ended
  *   xl cpupool-list -c      every pool with its pCPUs (micro pools too)
  *   xl exits                VM exits by reason, per VM
+ *   xl type VM TEXT         TEXT and a newline into VM's UART receive FIFO
+ *                           (16 bytes; the rest is dropped, counted)
  *   help
  * console_dump_ms=N runs the script (default: list, vcpu-list,
  * cpupool-list -c) every N ms of hypervisor time, from the boot CPU's

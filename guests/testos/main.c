@@ -14,6 +14,7 @@
  *   hostile-triple load an empty IDT and fault     (triple fault)
  *   hostile-flood  port I/O exits without end      (exit flood)
  *   isolation N    N rounds: XMM/MXCSR/x87/DR values stay this VM's own
+ *   echo N         wait up to N M ticks for a line typed on COM1 (xl type)
  *   conformance    what uslice promises a guest (guests/testos/conformance.c)
  * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
  * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
@@ -323,6 +324,33 @@ static uint64_t testos_pause_loop(uint64_t pauses)
 	return pauses;
 }
 
+/* `echo N`: wait up to N million TSC ticks for one line on COM1 (typed
+ * by the hypervisor's `xl type`), report it. */
+#define TESTOS_UART_FCR      2
+#define TESTOS_UART_FCR_FIFO 0x07 /* enable, clear receive and transmit */
+#define TESTOS_UART_LSR      5
+#define TESTOS_UART_LSR_DATA 0x01
+static void testos_workload_echo(uint64_t mega_ticks)
+{
+	char line[64];
+	unsigned length = 0;
+	bool complete = false;
+	testos_outb(TESTOS_UART + TESTOS_UART_FCR, TESTOS_UART_FCR_FIFO); /* 16550A FIFOs */
+	uint64_t end = testos_rdtsc() + mega_ticks * 1000000;
+	while (!complete && testos_rdtsc() < end) {
+		if (!(testos_inb(TESTOS_UART + TESTOS_UART_LSR) & TESTOS_UART_LSR_DATA))
+			continue;
+		char c = (char)testos_inb(TESTOS_UART);
+		if (c == '\n')
+			complete = true;
+		else if (length + 1 < sizeof(line))
+			line[length++] = c;
+	}
+	line[length] = '\0';
+	testos_result("workload=echo complete=%d bytes=%u line=\"%s\"", complete ? 1 : 0, length,
+	              line);
+}
+
 static void testos_workload_pause(uint64_t rounds)
 {
 	uint64_t before = testos_exit_count(40);
@@ -427,6 +455,8 @@ void testos_main(uint32_t magic, uint32_t info_address)
 		testos_workload_bench();
 	} else if (testos_same(word, "conformance")) {
 		testos_power_off(testos_mode_conformance());
+	} else if (testos_same(word, "echo")) {
+		testos_workload_echo(testos_number(argument, 500));
 	} else if (testos_same(word, "isolation")) {
 		testos_workload_isolation(testos_number(argument, 20), testos_hypervisor ? b : 0);
 	} else if (testos_same(word, "hostile-write")) {
