@@ -185,6 +185,24 @@ static struct arch_cpuid vmx_cpuid_tsc(const struct vmx_cpuid_context *context, 
 	return c;
 }
 
+/* Leaf 4 EAX for this VM: as many cores per package as it has vCPUs (one
+ * thread each, as the MADT and leaf 1 say); L1/L2 per core, the last level
+ * shared by all. The cache geometry (EBX-EDX) stays the host's. */
+static uint32_t vmx_cpuid_cache_topology(const struct vmx_cpuid_context *context, uint32_t eax)
+{
+	if (!(eax & ARCH_CPUID_4_EAX_TYPE_MASK))
+		return eax; /* no more caches */
+	uint32_t cores = context->vcpu_count ? context->vcpu_count - 1 : 0;
+	if (cores > ARCH_CPUID_4_EAX_CORES_MASK)
+		cores = ARCH_CPUID_4_EAX_CORES_MASK;
+	uint32_t level = (eax >> ARCH_CPUID_4_EAX_LEVEL_SHIFT) & ARCH_CPUID_4_EAX_LEVEL_MASK;
+	uint32_t shared = level >= ARCH_CPUID_4_LEVEL_SHARED ? cores : 0;
+	eax &= ~((ARCH_CPUID_4_EAX_CORES_MASK << ARCH_CPUID_4_EAX_CORES_SHIFT) |
+	         (ARCH_CPUID_4_EAX_SHARED_MASK << ARCH_CPUID_4_EAX_SHARED_SHIFT));
+	return eax | cores << ARCH_CPUID_4_EAX_CORES_SHIFT |
+	       shared << ARCH_CPUID_4_EAX_SHARED_SHIFT;
+}
+
 struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint32_t leaf,
                                    uint32_t subleaf, struct arch_cpuid host)
 {
@@ -205,6 +223,9 @@ struct arch_cpuid vmx_cpuid_policy(const struct vmx_cpuid_context *context, uint
 		c.ebx = (c.ebx & ARCH_CPUID_1_EBX_KEEP) |
 		        (context->vcpu_count << ARCH_CPUID_1_EBX_LOGICAL_SHIFT) |
 		        (context->vcpu_index << ARCH_CPUID_1_EBX_APIC_ID_SHIFT);
+		break;
+	case ARCH_CPUID_CACHE_PARAMETERS:
+		c.eax = vmx_cpuid_cache_topology(context, c.eax);
 		break;
 	case ARCH_CPUID_TOPOLOGY:
 	case ARCH_CPUID_TOPOLOGY_V2:

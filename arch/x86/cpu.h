@@ -115,15 +115,27 @@
 #define ARCH_VECTOR_EXCEPTIONS 32 /* vectors 0-31 */
 
 /* CPUID leaves and feature bits (SDM Vol. 2A, CPUID). */
-#define ARCH_CPUID_FEATURES          0x1
-#define ARCH_CPUID_MONITOR           0x5
-#define ARCH_CPUID_THERMAL_POWER     0x6
-#define ARCH_CPUID_EXTENDED_FEATURES 0x7
-#define ARCH_CPUID_PERFMON           0xa
-#define ARCH_CPUID_TOPOLOGY          0xb
-#define ARCH_CPUID_XSAVE             0xd
-#define ARCH_CPUID_TOPOLOGY_V2       0x1f
-#define ARCH_CPUID_EXTENDED_INFO     0x80000001u
+#define ARCH_CPUID_FEATURES 0x1
+/* Leaf 4, deterministic cache parameters (SDM Vol. 2A, CPUID, Table 3-8):
+ * EAX[4:0] cache type (0 = no more), [7:5] level, [25:14] logical
+ * processors sharing it - 1, [31:26] cores per package - 1. */
+#define ARCH_CPUID_CACHE_PARAMETERS   0x4
+#define ARCH_CPUID_4_EAX_TYPE_MASK    0x1fu
+#define ARCH_CPUID_4_EAX_LEVEL_SHIFT  5
+#define ARCH_CPUID_4_EAX_LEVEL_MASK   0x7u
+#define ARCH_CPUID_4_EAX_SHARED_SHIFT 14
+#define ARCH_CPUID_4_EAX_SHARED_MASK  0xfffu
+#define ARCH_CPUID_4_EAX_CORES_SHIFT  26
+#define ARCH_CPUID_4_EAX_CORES_MASK   0x3fu
+#define ARCH_CPUID_4_LEVEL_SHARED     3 /* the last-level cache every core shares */
+#define ARCH_CPUID_MONITOR            0x5
+#define ARCH_CPUID_THERMAL_POWER      0x6
+#define ARCH_CPUID_EXTENDED_FEATURES  0x7
+#define ARCH_CPUID_PERFMON            0xa
+#define ARCH_CPUID_TOPOLOGY           0xb
+#define ARCH_CPUID_XSAVE              0xd
+#define ARCH_CPUID_TOPOLOGY_V2        0x1f
+#define ARCH_CPUID_EXTENDED_INFO      0x80000001u
 /* leaf 1 ECX */
 #define ARCH_CPUID_1_ECX_DTES64       (1u << 2)
 #define ARCH_CPUID_1_ECX_MONITOR      (1u << 3)

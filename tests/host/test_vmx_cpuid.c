@@ -42,6 +42,11 @@ static void test_policy(void)
 	    {&apic_off, 1, 0, {0, 0, 0, 0xffffffff}, {0, 0x02040000, 0x81200000, 0xdf9ffdff}},
 	    /* leaf 7: TSC_ADJUST offered; PKU, OSPKE, CET, PKS hidden */
 	    {&none, 7, 0, {0, 0, 0xffffffff, 0xffffffff}, {0, 2, 0x7fffff47, 0x03efffff}},
+	    /* leaf 4: cores per package = the VM's 4 vCPUs, one thread each;
+	     * L1 per core, L3 shared by all; no-more-caches unchanged */
+	    {&none, 4, 0, {0x1c004121, 0x1c0003f, 0x3f, 0}, {0x0c000121, 0x1c0003f, 0x3f, 0}},
+	    {&none, 4, 3, {0x1c03c163, 0x3c0003f, 0x1fff, 6}, {0x0c00c163, 0x3c0003f, 0x1fff, 6}},
+	    {&none, 4, 4, {0, 0, 0, 0}, {0, 0, 0, 0}},
 	    {&none, 5, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 	    {&none, 0xa, 0, {1, 2, 3, 4}, {0, 0, 0, 0}},
 	    {&none, 0xd, 1, {1, 2, 3, 4}, {0, 0, 0, 0}},
