@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *memcpy(void *destination, const void *source, size_t count);
 void *memmove(void *destination, const void *source, size_t count);
@@ -30,5 +31,34 @@ size_t string_copy(char *destination, const char *source, size_t size);
 int format_string_va(char *buffer, size_t size, const char *format, va_list args);
 int format_string(char *buffer, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Little-endian values at any alignment (image headers, firmware tables). */
+static inline uint16_t string_load_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t string_load_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t string_load_le64(const uint8_t *p)
+{
+	return string_load_le32(p) | (uint64_t)string_load_le32(p + 4) << 32;
+}
+static inline void string_store_le16(uint8_t *p, uint16_t value)
+{
+	p[0] = (uint8_t)value;
+	p[1] = (uint8_t)(value >> 8);
+}
+static inline void string_store_le32(uint8_t *p, uint32_t value)
+{
+	for (unsigned i = 0; i < sizeof(value); i++)
+		p[i] = (uint8_t)(value >> (8 * i));
+}
+static inline void string_store_le64(uint8_t *p, uint64_t value)
+{
+	string_store_le32(p, (uint32_t)value);
+	string_store_le32(p + 4, (uint32_t)(value >> 32));
+}
 
 #endif /* KERNEL_STRING_H */

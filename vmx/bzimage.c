@@ -17,29 +17,6 @@ struct bzimage_plan {
 	uint64_t cmdline_bytes;
 };
 
-static uint16_t bzimage_read16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t bzimage_read32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t bzimage_read64(const uint8_t *p)
-{
-	return bzimage_read32(p) | (uint64_t)bzimage_read32(p + 4) << 32;
-}
-static void bzimage_write32(uint8_t *p, uint32_t value)
-{
-	for (unsigned i = 0; i < sizeof(value); i++)
-		p[i] = (uint8_t)(value >> (8 * i));
-}
-static void bzimage_write64(uint8_t *p, uint64_t value)
-{
-	bzimage_write32(p, (uint32_t)value);
-	bzimage_write32(p + 4, (uint32_t)(value >> 32));
-}
-
 static uint64_t bzimage_align_up(uint64_t value, uint64_t alignment)
 {
 	return (value + alignment - 1) & ~(alignment - 1);
@@ -61,7 +38,7 @@ static enum bzimage_status bzimage_fail(enum bzimage_status status, char *error,
 bool bzimage_detect(const uint8_t *image, uint64_t length)
 {
 	return length >= BZIMAGE_HEADER + sizeof(uint32_t) &&
-	       bzimage_read32(image + BZIMAGE_HEADER) == BZIMAGE_MAGIC;
+	       string_load_le32(image + BZIMAGE_HEADER) == BZIMAGE_MAGIC;
 }
 
 /* The protected-mode part and the header's own extent inside the file. */
@@ -80,7 +57,8 @@ static enum bzimage_status bzimage_parse_extent(const uint8_t *image, uint64_t l
 	if (h->setup_sects == 0)
 		h->setup_sects = BZIMAGE_DEFAULT_SETUP_SECTS;
 	h->kernel_offset = (uint64_t)(h->setup_sects + 1) * BZIMAGE_SECTOR;
-	h->kernel_bytes = (uint64_t)bzimage_read32(image + BZIMAGE_SYSSIZE) * BZIMAGE_SYSSIZE_UNIT;
+	h->kernel_bytes =
+	    (uint64_t)string_load_le32(image + BZIMAGE_SYSSIZE) * BZIMAGE_SYSSIZE_UNIT;
 	if (h->kernel_offset > length)
 		return bzimage_fail(
 		    BZIMAGE_BAD_KERNEL, error, size,
@@ -109,16 +87,16 @@ enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length, struct 
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "truncated bzImage: %llu bytes, the setup header needs %u",
 		                    (unsigned long long)length, BZIMAGE_HDR_END);
-	h->version = bzimage_read16(image + BZIMAGE_VERSION);
+	h->version = string_load_le16(image + BZIMAGE_VERSION);
 	if (h->version < BZIMAGE_MIN_VERSION)
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "boot protocol %u.%02u is too old: 2.12 or later is needed",
 		                    h->version >> 8, h->version & 0xffu);
-	if (bzimage_read16(image + BZIMAGE_BOOT_FLAG) != BZIMAGE_BOOT_FLAG_VALUE)
+	if (string_load_le16(image + BZIMAGE_BOOT_FLAG) != BZIMAGE_BOOT_FLAG_VALUE)
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "boot_flag at 0x1fe is not 0xaa55");
 	h->loadflags = image[BZIMAGE_LOADFLAGS];
-	h->xloadflags = bzimage_read16(image + BZIMAGE_XLOADFLAGS);
+	h->xloadflags = string_load_le16(image + BZIMAGE_XLOADFLAGS);
 	if (!(h->loadflags & BZIMAGE_LOADFLAG_LOADED_HIGH))
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "a zImage (loadflags LOADED_HIGH clear): only bzImages load");
@@ -126,11 +104,11 @@ enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length, struct 
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "no 64-bit entry point (xloadflags XLF_KERNEL_64 clear)");
 	h->relocatable = image[BZIMAGE_RELOCATABLE];
-	h->initrd_addr_max = bzimage_read32(image + BZIMAGE_INITRD_ADDR_MAX);
-	h->kernel_alignment = bzimage_read32(image + BZIMAGE_KERNEL_ALIGNMENT);
-	h->cmdline_size = bzimage_read32(image + BZIMAGE_CMDLINE_SIZE);
-	h->pref_address = bzimage_read64(image + BZIMAGE_PREF_ADDRESS);
-	h->init_size = bzimage_read32(image + BZIMAGE_INIT_SIZE);
+	h->initrd_addr_max = string_load_le32(image + BZIMAGE_INITRD_ADDR_MAX);
+	h->kernel_alignment = string_load_le32(image + BZIMAGE_KERNEL_ALIGNMENT);
+	h->cmdline_size = string_load_le32(image + BZIMAGE_CMDLINE_SIZE);
+	h->pref_address = string_load_le64(image + BZIMAGE_PREF_ADDRESS);
+	h->init_size = string_load_le32(image + BZIMAGE_INIT_SIZE);
 	if (h->relocatable &&
 	    (h->kernel_alignment == 0 || (h->kernel_alignment & (h->kernel_alignment - 1))))
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
@@ -232,9 +210,9 @@ static void bzimage_e820_add(uint8_t *zero_page, uint32_t *count, uint64_t start
 	if (end <= start || *count == BZIMAGE_E820_MAX)
 		return;
 	uint8_t *entry = zero_page + BZIMAGE_BP_E820_TABLE + *count * BZIMAGE_E820_ENTRY_SIZE;
-	bzimage_write64(entry + BZIMAGE_E820_ADDR, start);
-	bzimage_write64(entry + BZIMAGE_E820_SIZE, end - start);
-	bzimage_write32(entry + BZIMAGE_E820_TYPE, type);
+	string_store_le64(entry + BZIMAGE_E820_ADDR, start);
+	string_store_le64(entry + BZIMAGE_E820_SIZE, end - start);
+	string_store_le32(entry + BZIMAGE_E820_TYPE, type);
 	(*count)++;
 }
 
@@ -273,15 +251,16 @@ static uint32_t bzimage_zero_page(uint8_t *guest, uint64_t guest_size,
 	memcpy(zp + BZIMAGE_HDR_OFFSET, input->image + BZIMAGE_HDR_OFFSET,
 	       h->header_end - BZIMAGE_HDR_OFFSET);
 	zp[BZIMAGE_TYPE_OF_LOADER] = BZIMAGE_LOADER_UNDEFINED;
-	bzimage_write32(zp + BZIMAGE_CODE32_START, (uint32_t)plan->kernel_address);
+	string_store_le32(zp + BZIMAGE_CODE32_START, (uint32_t)plan->kernel_address);
 	uint64_t initrd_bytes = plan->initrd_address ? input->initrd_length : 0;
-	bzimage_write32(zp + BZIMAGE_RAMDISK_IMAGE, (uint32_t)plan->initrd_address);
-	bzimage_write32(zp + BZIMAGE_RAMDISK_SIZE, (uint32_t)initrd_bytes);
-	bzimage_write32(zp + BZIMAGE_BP_EXT_RAMDISK_IMAGE, (uint32_t)(plan->initrd_address >> 32));
-	bzimage_write32(zp + BZIMAGE_BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_bytes >> 32));
-	bzimage_write32(zp + BZIMAGE_CMD_LINE_PTR, BZIMAGE_CMDLINE_ADDRESS);
-	bzimage_write32(zp + BZIMAGE_BP_EXT_CMD_LINE_PTR, 0);
-	bzimage_write64(zp + BZIMAGE_BP_ACPI_RSDP_ADDR, input->rsdp_address);
+	string_store_le32(zp + BZIMAGE_RAMDISK_IMAGE, (uint32_t)plan->initrd_address);
+	string_store_le32(zp + BZIMAGE_RAMDISK_SIZE, (uint32_t)initrd_bytes);
+	string_store_le32(zp + BZIMAGE_BP_EXT_RAMDISK_IMAGE,
+	                  (uint32_t)(plan->initrd_address >> 32));
+	string_store_le32(zp + BZIMAGE_BP_EXT_RAMDISK_SIZE, (uint32_t)(initrd_bytes >> 32));
+	string_store_le32(zp + BZIMAGE_CMD_LINE_PTR, BZIMAGE_CMDLINE_ADDRESS);
+	string_store_le32(zp + BZIMAGE_BP_EXT_CMD_LINE_PTR, 0);
+	string_store_le64(zp + BZIMAGE_BP_ACPI_RSDP_ADDR, input->rsdp_address);
 	return bzimage_e820(zp, guest_size, input);
 }
 
@@ -292,18 +271,18 @@ static void bzimage_tables(uint8_t *guest)
 	    0, 0, [BZIMAGE_BOOT_CS / 8] = BZIMAGE_GDT_CODE64,
 	    [BZIMAGE_BOOT_DS / 8] = BZIMAGE_GDT_DATA};
 	for (unsigned i = 0; i < BZIMAGE_GDT_ENTRIES; i++)
-		bzimage_write64(guest + BZIMAGE_GDT_ADDRESS + sizeof(gdt[0]) * i, gdt[i]);
+		string_store_le64(guest + BZIMAGE_GDT_ADDRESS + sizeof(gdt[0]) * i, gdt[i]);
 	const uint64_t table = BZIMAGE_PTE_PRESENT | BZIMAGE_PTE_WRITE;
 	uint64_t entries = BZIMAGE_PAGE / sizeof(uint64_t);
 	memset(guest + BZIMAGE_PML4_ADDRESS, 0, BZIMAGE_PAGE * 2);
-	bzimage_write64(guest + BZIMAGE_PML4_ADDRESS, BZIMAGE_PDPT_ADDRESS | table);
+	string_store_le64(guest + BZIMAGE_PML4_ADDRESS, BZIMAGE_PDPT_ADDRESS | table);
 	for (uint64_t d = 0; d < BZIMAGE_PD_COUNT; d++) {
 		uint64_t pd = BZIMAGE_PD_ADDRESS + d * BZIMAGE_PAGE;
-		bzimage_write64(guest + BZIMAGE_PDPT_ADDRESS + sizeof(uint64_t) * d, pd | table);
+		string_store_le64(guest + BZIMAGE_PDPT_ADDRESS + sizeof(uint64_t) * d, pd | table);
 		for (uint64_t i = 0; i < entries; i++)
-			bzimage_write64(guest + pd + sizeof(uint64_t) * i,
-			                (d * entries + i) * BZIMAGE_LARGE_PAGE | table |
-			                    BZIMAGE_PTE_LARGE);
+			string_store_le64(guest + pd + sizeof(uint64_t) * i,
+			                  (d * entries + i) * BZIMAGE_LARGE_PAGE | table |
+			                      BZIMAGE_PTE_LARGE);
 	}
 }
 

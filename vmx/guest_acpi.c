@@ -41,24 +41,6 @@ struct guest_acpi_builder {
 	bool failed;
 };
 
-static void guest_acpi_put16(uint8_t *p, uint16_t value)
-{
-	p[0] = (uint8_t)value;
-	p[1] = (uint8_t)(value >> 8);
-}
-
-static void guest_acpi_put32(uint8_t *p, uint32_t value)
-{
-	guest_acpi_put16(p, (uint16_t)value);
-	guest_acpi_put16(p + 2, (uint16_t)(value >> 16));
-}
-
-static void guest_acpi_put64(uint8_t *p, uint64_t value)
-{
-	guest_acpi_put32(p, (uint32_t)value);
-	guest_acpi_put32(p + 4, (uint32_t)(value >> 32));
-}
-
 static uint8_t guest_acpi_checksum(const uint8_t *p, size_t length)
 {
 	uint8_t sum = 0;
@@ -105,13 +87,13 @@ static void guest_acpi_header(uint8_t *table, const char *signature, uint32_t le
                               uint8_t revision)
 {
 	memcpy(table, signature, 4);
-	guest_acpi_put32(table + 4, length);
+	string_store_le32(table + 4, length);
 	table[8] = revision;
 	memcpy(table + 10, GUEST_ACPI_OEM_ID, 6);
 	memcpy(table + 16, "USLICEVM", 8); /* OEM table ID */
-	guest_acpi_put32(table + 24, 1);   /* OEM revision */
+	string_store_le32(table + 24, 1);  /* OEM revision */
 	memcpy(table + 28, "USLC", 4);     /* creator ID */
-	guest_acpi_put32(table + 32, 1);   /* creator revision */
+	string_store_le32(table + 32, 1);  /* creator revision */
 }
 
 static void guest_acpi_finish(uint8_t *table, uint32_t length)
@@ -129,7 +111,7 @@ static void guest_acpi_gas_io(uint8_t *p, uint8_t bit_width, uint16_t port)
 	p[1] = bit_width;
 	p[2] = 0; /* bit offset */
 	p[3] = 0; /* access size: legacy */
-	guest_acpi_put64(p + 4, port);
+	string_store_le64(p + 4, port);
 }
 
 /* AML for a small integer: ZeroOp, OneOp or BytePrefix n. */
@@ -189,42 +171,42 @@ static uint64_t guest_acpi_build_madt(struct guest_acpi_builder *builder,
 	if (!guest_acpi_allocate(builder, length, 16, &address, &madt) || !madt)
 		return address;
 	guest_acpi_header(madt, "APIC", length, 3);
-	guest_acpi_put32(madt + 36, config->lapic_address);
-	guest_acpi_put32(madt + 40, config->pcat_compatible ? 1 : 0);
+	string_store_le32(madt + 36, config->lapic_address);
+	string_store_le32(madt + 40, config->pcat_compatible ? 1 : 0);
 	uint8_t *e = madt + 44;
 	for (uint32_t cpu = 0; cpu < config->vcpu_count; cpu++, e += 8) {
 		e[0] = GUEST_ACPI_MADT_LAPIC;
 		e[1] = 8;
-		e[2] = (uint8_t)cpu;        /* processor UID */
-		e[3] = (uint8_t)cpu;        /* APIC ID */
-		guest_acpi_put32(e + 4, 1); /* enabled */
+		e[2] = (uint8_t)cpu;         /* processor UID */
+		e[3] = (uint8_t)cpu;         /* APIC ID */
+		string_store_le32(e + 4, 1); /* enabled */
 	}
 	e[0] = GUEST_ACPI_MADT_IOAPIC;
 	e[1] = 12;
 	e[2] = config->ioapic_id;
-	guest_acpi_put32(e + 4, config->ioapic_address);
-	guest_acpi_put32(e + 8, config->ioapic_gsi_base);
+	string_store_le32(e + 4, config->ioapic_address);
+	string_store_le32(e + 8, config->ioapic_gsi_base);
 	e += 12;
 	e[0] = GUEST_ACPI_MADT_OVERRIDE; /* ISA IRQ 0 (PIT) -> GSI 2, conforming */
 	e[1] = 10;
 	e[2] = 0;
 	e[3] = 0;
-	guest_acpi_put32(e + 4, 2);
-	guest_acpi_put16(e + 8, 0);
+	string_store_le32(e + 4, 2);
+	string_store_le16(e + 8, 0);
 	e += 10;
 	if (config->sci_interrupt < 16) {
 		e[0] = GUEST_ACPI_MADT_OVERRIDE; /* SCI: level, active high */
 		e[1] = 10;
 		e[2] = 0;
 		e[3] = (uint8_t)config->sci_interrupt;
-		guest_acpi_put32(e + 4, config->sci_interrupt);
-		guest_acpi_put16(e + 8, GUEST_ACPI_OVERRIDE_LEVEL_HIGH);
+		string_store_le32(e + 4, config->sci_interrupt);
+		string_store_le16(e + 8, GUEST_ACPI_OVERRIDE_LEVEL_HIGH);
 		e += 10;
 	}
 	e[0] = GUEST_ACPI_MADT_LAPIC_NMI; /* every processor: LINT1 is NMI */
 	e[1] = 6;
 	e[2] = 0xff;
-	guest_acpi_put16(e + 3, 0);
+	string_store_le16(e + 3, 0);
 	e[5] = 1;
 	guest_acpi_finish(madt, length);
 	return address;
@@ -253,7 +235,7 @@ static uint64_t guest_acpi_build_facs(struct guest_acpi_builder *builder)
 	if (!guest_acpi_allocate(builder, GUEST_ACPI_FACS_LENGTH, 64, &address, &facs) || !facs)
 		return address;
 	memcpy(facs, "FACS", 4);
-	guest_acpi_put32(facs + 4, GUEST_ACPI_FACS_LENGTH);
+	string_store_le32(facs + 4, GUEST_ACPI_FACS_LENGTH);
 	facs[32] = 2; /* version; no checksum in the FACS */
 	return address;
 }
@@ -267,21 +249,21 @@ static uint64_t guest_acpi_build_fadt(struct guest_acpi_builder *builder,
 	if (!guest_acpi_allocate(builder, GUEST_ACPI_FADT_LENGTH, 16, &address, &f) || !f)
 		return address;
 	guest_acpi_header(f, "FACP", GUEST_ACPI_FADT_LENGTH, 5);
-	guest_acpi_put32(f + 36, (uint32_t)facs); /* FIRMWARE_CTRL (X_ left 0) */
-	guest_acpi_put32(f + 40, (uint32_t)dsdt); /* DSDT */
-	guest_acpi_put16(f + 46, config->sci_interrupt);
+	string_store_le32(f + 36, (uint32_t)facs); /* FIRMWARE_CTRL (X_ left 0) */
+	string_store_le32(f + 40, (uint32_t)dsdt); /* DSDT */
+	string_store_le16(f + 46, config->sci_interrupt);
 	/* SMI_CMD, ACPI_ENABLE/DISABLE 0: no SMM, always in ACPI mode. */
-	guest_acpi_put32(f + 56, config->pm1a_event_port);
-	guest_acpi_put32(f + 64, config->pm1a_control_port);
-	guest_acpi_put32(f + 76, config->pm_timer_port);
+	string_store_le32(f + 56, config->pm1a_event_port);
+	string_store_le32(f + 64, config->pm1a_control_port);
+	string_store_le32(f + 76, config->pm_timer_port);
 	f[88] = 4; /* PM1_EVT_LEN */
 	f[89] = 2; /* PM1_CNT_LEN */
 	f[91] = config->pm_timer_port ? 4 : 0;
-	guest_acpi_put16(f + 96, 0x0fff); /* P_LVL2_LAT: no C2 */
-	guest_acpi_put16(f + 98, 0x0fff); /* P_LVL3_LAT: no C3 */
-	guest_acpi_put16(f + 109, config->boot_flags);
-	guest_acpi_put32(f + 112, GUEST_ACPI_FADT_FLAGS);
-	guest_acpi_put64(f + 140, dsdt); /* X_DSDT */
+	string_store_le16(f + 96, 0x0fff); /* P_LVL2_LAT: no C2 */
+	string_store_le16(f + 98, 0x0fff); /* P_LVL3_LAT: no C3 */
+	string_store_le16(f + 109, config->boot_flags);
+	string_store_le32(f + 112, GUEST_ACPI_FADT_FLAGS);
+	string_store_le64(f + 140, dsdt); /* X_DSDT */
 	guest_acpi_gas_io(f + 148, 32, config->pm1a_event_port);
 	guest_acpi_gas_io(f + 172, 16, config->pm1a_control_port);
 	guest_acpi_gas_io(f + 208, 32, config->pm_timer_port);
@@ -301,9 +283,9 @@ static uint64_t guest_acpi_build_root(struct guest_acpi_builder *builder, const 
 	for (unsigned i = 0; i < GUEST_ACPI_ROOT_ENTRIES; i++) {
 		uint8_t *slot = root + GUEST_ACPI_HEADER_LENGTH + i * entry_size;
 		if (entry_size == 8)
-			guest_acpi_put64(slot, entries[i]);
+			string_store_le64(slot, entries[i]);
 		else
-			guest_acpi_put32(slot, (uint32_t)entries[i]);
+			string_store_le32(slot, (uint32_t)entries[i]);
 	}
 	guest_acpi_finish(root, length);
 	return address;
@@ -329,9 +311,9 @@ static uint64_t guest_acpi_run(struct guest_acpi_builder *builder,
 	memcpy(rsdp, "RSD PTR ", 8);
 	memcpy(rsdp + 9, GUEST_ACPI_OEM_ID, 6);
 	rsdp[15] = 2; /* ACPI 2.0+: XSDT present */
-	guest_acpi_put32(rsdp + 16, (uint32_t)rsdt);
-	guest_acpi_put32(rsdp + 20, GUEST_ACPI_RSDP_LENGTH);
-	guest_acpi_put64(rsdp + 24, xsdt);
+	string_store_le32(rsdp + 16, (uint32_t)rsdt);
+	string_store_le32(rsdp + 20, GUEST_ACPI_RSDP_LENGTH);
+	string_store_le64(rsdp + 24, xsdt);
 	rsdp[8] = guest_acpi_checksum(rsdp, 20);
 	rsdp[32] = guest_acpi_checksum(rsdp, GUEST_ACPI_RSDP_LENGTH);
 	return rsdp_address;

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 
+#include "kernel/string.h"
+
 #define ELF_PT_LOAD 1
 
 struct loader_segment {
@@ -85,37 +87,14 @@ static int loader_check_placed(char *error, size_t size, unsigned index, uint64_
 	return 0;
 }
 
-static uint16_t loader_read16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t loader_read32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t loader_read64(const uint8_t *p)
-{
-	return loader_read32(p) | (uint64_t)loader_read32(p + 4) << 32;
-}
-static void loader_write32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static void loader_write64(uint8_t *p, uint64_t v)
-{
-	loader_write32(p, (uint32_t)v);
-	loader_write32(p + 4, (uint32_t)(v >> 32));
-}
-
 static int loader_check_header(const uint8_t *image, uint64_t length, char *error, size_t size)
 {
 	uint64_t limit = length < 8192 ? length : 8192;
 	for (uint64_t at = 0; at + 12 <= limit; at += 4) {
-		if (loader_read32(image + at) != LOADER_MULTIBOOT_MAGIC)
+		if (string_load_le32(image + at) != LOADER_MULTIBOOT_MAGIC)
 			continue;
-		uint32_t flags = loader_read32(image + at + 4);
-		uint32_t checksum = loader_read32(image + at + 8);
+		uint32_t flags = string_load_le32(image + at + 4);
+		uint32_t checksum = string_load_le32(image + at + 8);
 		if ((uint32_t)(LOADER_MULTIBOOT_MAGIC + flags + checksum) != 0)
 			return loader_fail(error, size, "Multiboot header checksum is wrong");
 		if (flags & 0xfff8u)
@@ -143,15 +122,15 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 		return loader_fail(
 		    error, size,
 		    "ELF class or byte order not supported (need little-endian ELF32/ELF64)");
-	uint16_t machine = loader_read16(image + 18);
-	if (loader_read16(image + 16) != 2 || (machine != 3 && machine != 62))
+	uint16_t machine = string_load_le16(image + 18);
+	if (string_load_le16(image + 16) != 2 || (machine != 3 && machine != 62))
 		return loader_fail(error, size, "ELF is not an x86 executable (e_type/e_machine)");
 	if (elf64 && length < 64)
 		return loader_fail(error, size, "truncated ELF64 header");
-	uint64_t phoff = elf64 ? loader_read64(image + 32) : loader_read32(image + 28);
-	uint16_t phentsize = loader_read16(image + (elf64 ? 54 : 42));
-	uint16_t phnum = loader_read16(image + (elf64 ? 56 : 44));
-	*entry = elf64 ? loader_read64(image + 24) : loader_read32(image + 24);
+	uint64_t phoff = elf64 ? string_load_le64(image + 32) : string_load_le32(image + 28);
+	uint16_t phentsize = string_load_le16(image + (elf64 ? 54 : 42));
+	uint16_t phnum = string_load_le16(image + (elf64 ? 56 : 44));
+	*entry = elf64 ? string_load_le64(image + 24) : string_load_le32(image + 24);
 	if (phentsize < (elf64 ? 56 : 32) || phnum == 0 || phnum > 64)
 		return loader_fail(error, size, "bad program header table (entry size or count)");
 	if (phoff > length || (uint64_t)phentsize * phnum > length - phoff)
@@ -160,19 +139,19 @@ static int loader_segments(const uint8_t *image, uint64_t length, uint64_t guest
 	unsigned n = 0;
 	for (unsigned i = 0; i < phnum; i++) {
 		const uint8_t *ph = image + phoff + (uint64_t)i * phentsize;
-		if (loader_read32(ph) != ELF_PT_LOAD)
+		if (string_load_le32(ph) != ELF_PT_LOAD)
 			continue;
 		struct loader_segment s;
 		if (elf64) {
-			s.offset = loader_read64(ph + 8);
-			s.address = loader_read64(ph + 24); /* p_paddr */
-			s.file_size = loader_read64(ph + 32);
-			s.memory_size = loader_read64(ph + 40);
+			s.offset = string_load_le64(ph + 8);
+			s.address = string_load_le64(ph + 24); /* p_paddr */
+			s.file_size = string_load_le64(ph + 32);
+			s.memory_size = string_load_le64(ph + 40);
 		} else {
-			s.offset = loader_read32(ph + 4);
-			s.address = loader_read32(ph + 12);
-			s.file_size = loader_read32(ph + 16);
-			s.memory_size = loader_read32(ph + 20);
+			s.offset = string_load_le32(ph + 4);
+			s.address = string_load_le32(ph + 12);
+			s.file_size = string_load_le32(ph + 16);
+			s.memory_size = string_load_le32(ph + 20);
 		}
 		if (s.memory_size == 0)
 			continue;
@@ -275,29 +254,29 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	uint32_t strings = LOADER_INFO_ADDRESS + 0x400,
 	         strings_end = LOADER_INFO_ADDRESS + LOADER_INFO_SIZE;
 	uint32_t flags = (1u << 0) | (1u << 6) | (1u << 9);
-	loader_write32(info + 4, 639); /* mem_lower KiB */
-	loader_write32(info + 8,
-	               (uint32_t)((guest_size - LOADER_LOWEST_LOAD) >> 10)); /* mem_upper */
+	string_store_le32(info + 4, 639); /* mem_lower KiB */
+	string_store_le32(info + 8,
+	                  (uint32_t)((guest_size - LOADER_LOWEST_LOAD) >> 10)); /* mem_upper */
 	uint8_t *m = guest + mmap;
-	loader_write32(m, 20);
-	loader_write64(m + 4, 0);
-	loader_write64(m + 12, 0x9fc00);
-	loader_write32(m + 20, 1);
-	loader_write32(m + 24, 20);
-	loader_write64(m + 28, LOADER_LOWEST_LOAD);
-	loader_write64(m + 36, guest_size - LOADER_LOWEST_LOAD);
-	loader_write32(m + 44, 1);
-	loader_write32(info + 44, 48);
-	loader_write32(info + 48, mmap);
+	string_store_le32(m, 20);
+	string_store_le64(m + 4, 0);
+	string_store_le64(m + 12, 0x9fc00);
+	string_store_le32(m + 20, 1);
+	string_store_le32(m + 24, 20);
+	string_store_le64(m + 28, LOADER_LOWEST_LOAD);
+	string_store_le64(m + 36, guest_size - LOADER_LOWEST_LOAD);
+	string_store_le32(m + 44, 1);
+	string_store_le32(info + 44, 48);
+	string_store_le32(info + 48, mmap);
 	if (cmdline) {
 		uint32_t at = loader_put_string(guest, &strings, strings_end, cmdline);
 		if (!at)
 			return loader_fail(error, error_size, "command line too long");
-		loader_write32(info + 16, at);
+		string_store_le32(info + 16, at);
 		flags |= 1u << 2;
 	}
 	uint32_t name = loader_put_string(guest, &strings, strings_end, "uslice");
-	loader_write32(info + 64, name);
+	string_store_le32(info + 64, name);
 	if (module_count) {
 		for (unsigned i = 0; i < module_count; i++) {
 			uint8_t *e = guest + list + 16 * i;
@@ -305,15 +284,15 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 			                                modules[i].name ? modules[i].name : "");
 			if (!at)
 				return loader_fail(error, error_size, "module names too long");
-			loader_write32(e, (uint32_t)module_base[i]);
-			loader_write32(e + 4, (uint32_t)(module_base[i] + modules[i].length));
-			loader_write32(e + 8, at);
+			string_store_le32(e, (uint32_t)module_base[i]);
+			string_store_le32(e + 4, (uint32_t)(module_base[i] + modules[i].length));
+			string_store_le32(e + 8, at);
 		}
-		loader_write32(info + 20, module_count);
-		loader_write32(info + 24, list);
+		string_store_le32(info + 20, module_count);
+		string_store_le32(info + 24, list);
 		flags |= 1u << 3;
 	}
-	loader_write32(info, flags);
+	string_store_le32(info, flags);
 	result->entry = (uint32_t)entry;
 	result->info_address = LOADER_INFO_ADDRESS;
 	result->kernel_start = start;

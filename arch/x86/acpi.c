@@ -14,19 +14,6 @@
 #define ACPI_HEADER_LENGTH    36u
 #define ACPI_MAX_TABLE_LENGTH (16u * 1024 * 1024)
 
-static uint16_t acpi_read16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-static uint32_t acpi_read32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t acpi_read64(const uint8_t *p)
-{
-	return (uint64_t)acpi_read32(p) | (uint64_t)acpi_read32(p + 4) << 32;
-}
-
 static bool acpi_checksum_ok(const uint8_t *p, uint32_t length)
 {
 	uint8_t sum = 0;
@@ -57,7 +44,7 @@ static const uint8_t *acpi_map_table(const struct acpi_memory *m, uint64_t physi
 		              (unsigned long long)physical, (const char *)header);
 		return NULL;
 	}
-	uint32_t length = acpi_read32(header + 4);
+	uint32_t length = string_load_le32(header + 4);
 	if (length < ACPI_HEADER_LENGTH || length > ACPI_MAX_TABLE_LENGTH) {
 		format_string(error, error_size, "%.4s at 0x%llx: length %u out of range",
 		              (const char *)header, (unsigned long long)physical, length);
@@ -80,13 +67,13 @@ static const uint8_t *acpi_map_table(const struct acpi_memory *m, uint64_t physi
 static int acpi_parse_madt(struct acpi_info *info, const uint8_t *madt, char *error,
                            size_t error_size)
 {
-	uint32_t length = acpi_read32(madt + 4);
+	uint32_t length = string_load_le32(madt + 4);
 	if (length < 44) {
 		format_string(error, error_size, "APIC (MADT): length %u too short", length);
 		return -1;
 	}
 	info->has_madt = true;
-	info->lapic_address = acpi_read32(madt + 36);
+	info->lapic_address = string_load_le32(madt + 36);
 	for (uint32_t offset = 44; offset < length;) {
 		if (length - offset < 2) {
 			format_string(error, error_size,
@@ -113,9 +100,10 @@ static int acpi_parse_madt(struct acpi_info *info, const uint8_t *madt, char *er
 		}
 		if ((type == 0 || type == 9) && info->cpu_count < ACPI_MAX_CPUS) {
 			struct acpi_cpu *cpu = &info->cpus[info->cpu_count];
-			uint32_t flags = type == 0 ? acpi_read32(e + 4) : acpi_read32(e + 8);
-			cpu->processor_uid = type == 0 ? e[2] : acpi_read32(e + 12);
-			cpu->apic_id = type == 0 ? e[3] : acpi_read32(e + 4);
+			uint32_t flags =
+			    type == 0 ? string_load_le32(e + 4) : string_load_le32(e + 8);
+			cpu->processor_uid = type == 0 ? e[2] : string_load_le32(e + 12);
+			cpu->apic_id = type == 0 ? e[3] : string_load_le32(e + 4);
 			cpu->enabled = flags & 1;
 			bool duplicate = false;
 			for (uint32_t i = 0; i < info->cpu_count; i++)
@@ -125,15 +113,15 @@ static int acpi_parse_madt(struct acpi_info *info, const uint8_t *madt, char *er
 		} else if (type == 1 && info->ioapic_count < ACPI_MAX_IOAPICS) {
 			struct acpi_ioapic *io = &info->ioapics[info->ioapic_count++];
 			io->id = e[2];
-			io->address = acpi_read32(e + 4);
-			io->gsi_base = acpi_read32(e + 8);
+			io->address = string_load_le32(e + 4);
+			io->gsi_base = string_load_le32(e + 8);
 		} else if (type == 2 && info->override_count < ACPI_MAX_OVERRIDES) {
 			struct acpi_override *o = &info->overrides[info->override_count++];
 			o->bus_irq = e[3];
-			o->gsi = acpi_read32(e + 4);
-			o->flags = acpi_read16(e + 8);
+			o->gsi = string_load_le32(e + 4);
+			o->flags = string_load_le16(e + 8);
 		} else if (type == 5) {
-			info->lapic_address = acpi_read64(e + 4);
+			info->lapic_address = string_load_le64(e + 4);
 		}
 		offset += entry_length;
 	}
@@ -186,26 +174,26 @@ static void acpi_parse_s5(struct acpi_info *info, const uint8_t *dsdt, uint32_t 
 static int acpi_parse_fadt(struct acpi_info *info, const uint8_t *fadt, const struct acpi_memory *m,
                            char *error, size_t error_size)
 {
-	uint32_t length = acpi_read32(fadt + 4);
+	uint32_t length = string_load_le32(fadt + 4);
 	if (length < 116) {
 		format_string(error, error_size, "FACP (FADT): length %u too short", length);
 		return -1;
 	}
 	info->has_fadt = true;
-	info->dsdt_address = acpi_read32(fadt + 40);
-	info->sci_interrupt = acpi_read16(fadt + 46);
-	info->pm1a_control_port = acpi_read32(fadt + 64);
-	info->pm1b_control_port = acpi_read32(fadt + 68);
-	if (length >= 148 && acpi_read64(fadt + 140))
-		info->dsdt_address = acpi_read64(fadt + 140);
+	info->dsdt_address = string_load_le32(fadt + 40);
+	info->sci_interrupt = string_load_le16(fadt + 46);
+	info->pm1a_control_port = string_load_le32(fadt + 64);
+	info->pm1b_control_port = string_load_le32(fadt + 68);
+	if (length >= 148 && string_load_le64(fadt + 140))
+		info->dsdt_address = string_load_le64(fadt + 140);
 	if (length >= 184 && !info->pm1a_control_port && fadt[172] == 1 /* I/O space */)
-		info->pm1a_control_port = (uint32_t)acpi_read64(fadt + 176);
+		info->pm1a_control_port = (uint32_t)string_load_le64(fadt + 176);
 	if (info->dsdt_address) {
 		const uint8_t *dsdt =
 		    acpi_map_table(m, info->dsdt_address, "DSDT", error, error_size);
 		if (!dsdt)
 			return -1;
-		acpi_parse_s5(info, dsdt, acpi_read32(dsdt + 4));
+		acpi_parse_s5(info, dsdt, string_load_le32(dsdt + 4));
 	}
 	return 0;
 }
@@ -232,7 +220,7 @@ int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical, const struct acpi
 	info->revision = rsdp[15];
 	memcpy(info->oem_id, rsdp + 9, 6);
 	info->oem_id[6] = '\0';
-	uint64_t root = acpi_read32(rsdp + 16);
+	uint64_t root = string_load_le32(rsdp + 16);
 	uint32_t entry_size = 4;
 	const char *root_name = "RSDT";
 	if (info->revision >= 2) {
@@ -242,15 +230,15 @@ int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical, const struct acpi
 			              info->revision);
 			return -1;
 		}
-		uint32_t rsdp_length = acpi_read32(rsdp2 + 20);
+		uint32_t rsdp_length = string_load_le32(rsdp2 + 20);
 		if (rsdp_length < 36 || rsdp_length > 4096 ||
 		    !(rsdp2 = acpi_map(m, rsdp_physical, rsdp_length)) ||
 		    !acpi_checksum_ok(rsdp2, rsdp_length)) {
 			format_string(error, error_size, "RSDP: bad extended length or checksum");
 			return -1;
 		}
-		if (acpi_read64(rsdp2 + 24)) {
-			root = acpi_read64(rsdp2 + 24);
+		if (string_load_le64(rsdp2 + 24)) {
+			root = string_load_le64(rsdp2 + 24);
 			entry_size = 8;
 			root_name = "XSDT";
 		}
@@ -258,12 +246,13 @@ int acpi_parse(struct acpi_info *info, uint64_t rsdp_physical, const struct acpi
 	const uint8_t *root_table = acpi_map_table(m, root, root_name, error, error_size);
 	if (!root_table)
 		return -1;
-	uint32_t root_length = acpi_read32(root_table + 4);
+	uint32_t root_length = string_load_le32(root_table + 4);
 	uint32_t entries = (root_length - ACPI_HEADER_LENGTH) / entry_size;
 	const uint8_t *madt = NULL, *fadt = NULL;
 	for (uint32_t i = 0; i < entries; i++) {
 		const uint8_t *slot = root_table + ACPI_HEADER_LENGTH + i * entry_size;
-		uint64_t address = entry_size == 8 ? acpi_read64(slot) : acpi_read32(slot);
+		uint64_t address =
+		    entry_size == 8 ? string_load_le64(slot) : string_load_le32(slot);
 		const uint8_t *header = acpi_map(m, address, ACPI_HEADER_LENGTH);
 		if (!header) {
 			format_string(error, error_size,
@@ -308,7 +297,7 @@ uint64_t acpi_find_rsdp_legacy(const struct acpi_memory *m)
 {
 	const uint8_t *bda = acpi_map(m, 0x40e, 2);
 	if (bda) {
-		uint64_t ebda = (uint64_t)acpi_read16(bda) << 4;
+		uint64_t ebda = (uint64_t)string_load_le16(bda) << 4;
 		if (ebda >= 0x80000 && ebda < 0xa0000) {
 			uint64_t found = acpi_scan(m, ebda, 1024);
 			if (found)

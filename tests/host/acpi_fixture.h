@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "arch/x86/acpi.h"
+#include "kernel/string.h"
 #include "tests/host/test.h"
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
@@ -103,22 +104,6 @@ struct firmware {
 	struct staged table[TABLE_COUNT];
 };
 
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-static inline void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static inline void checksum_fix(uint8_t *bytes, size_t length, size_t checksum_offset)
 {
 	uint8_t sum = 0;
@@ -151,7 +136,7 @@ static inline void sdt_begin(struct staged *t, uint64_t physical, const char *si
 /* Set the length field to the size and fix the checksum. */
 static inline void sdt_seal(struct staged *t)
 {
-	put32(t->bytes + 4, (uint32_t)t->size);
+	string_store_le32(t->bytes + 4, (uint32_t)t->size);
 	checksum_fix(t->bytes, t->size, 9);
 }
 
@@ -191,8 +176,8 @@ static inline void build_madt(struct firmware *f, const uint8_t *entries, size_t
 {
 	struct staged *t = &f->table[MADT];
 	sdt_begin(t, MADT_AT, "APIC", 3);
-	put32(t->bytes + 36, 0xfee00000u);
-	put32(t->bytes + 40, 1);
+	string_store_le32(t->bytes + 36, 0xfee00000u);
+	string_store_le32(t->bytes + 40, 1);
 	t->size = 44;
 	append(t, entries, length);
 	sdt_seal(t);
@@ -212,9 +197,9 @@ static inline void build_root(struct staged *t, uint64_t physical, const char *s
 	sdt_begin(t, physical, signature, 1);
 	for (size_t i = 0; i < count; i++, t->size += entry_size)
 		if (entry_size == 8)
-			put64(t->bytes + t->size, entries[i]);
+			string_store_le64(t->bytes + t->size, entries[i]);
 		else
-			put32(t->bytes + t->size, (uint32_t)entries[i]);
+			string_store_le32(t->bytes + t->size, (uint32_t)entries[i]);
 	sdt_seal(t);
 }
 
@@ -229,12 +214,12 @@ static inline void build_firmware(struct firmware *f, int version)
 	r->present = true;
 	memcpy(r->bytes, "RSD PTR ", 8);
 	memcpy(r->bytes + 9, "USLICE", 6);
-	put32(r->bytes + 16, RSDT_AT);
+	string_store_le32(r->bytes + 16, RSDT_AT);
 	r->size = 20;
 	if (version == 2) {
 		r->bytes[15] = 2;
-		put32(r->bytes + 20, 36);
-		put64(r->bytes + 24, XSDT_AT);
+		string_store_le32(r->bytes + 20, 36);
+		string_store_le64(r->bytes + 24, XSDT_AT);
 		r->size = 36;
 	}
 	rsdp_reseal(f);
@@ -252,14 +237,14 @@ static inline void build_firmware(struct firmware *f, int version)
 	struct staged *t = &f->table[FADT];
 	sdt_begin(t, FADT_AT, "FACP", version == 2 ? 4 : 1);
 	t->size = version == 2 ? 244 : 116;
-	put16(t->bytes + 46, 9); /* SCI */
+	string_store_le16(t->bytes + 46, 9); /* SCI */
 	if (version == 1) {
-		put32(t->bytes + 40, DSDT_AT);
-		put32(t->bytes + 64, 0x604);
+		string_store_le32(t->bytes + 40, DSDT_AT);
+		string_store_le32(t->bytes + 64, 0x604);
 	} else {
-		put64(t->bytes + 140, DSDT_AT); /* X_DSDT only */
-		put32(t->bytes + 64, 0x1804);
-		put32(t->bytes + 68, 0x1904);
+		string_store_le64(t->bytes + 140, DSDT_AT); /* X_DSDT only */
+		string_store_le32(t->bytes + 64, 0x1804);
+		string_store_le32(t->bytes + 68, 0x1904);
 	}
 	sdt_seal(t);
 
@@ -297,7 +282,8 @@ static inline size_t entry_size(const struct firmware *f)
 static inline void set_root_entry(struct firmware *f, size_t index, uint64_t address)
 {
 	uint8_t *slot = root(f)->bytes + 36 + index * entry_size(f);
-	f->version == 2 ? put64(slot, address) : put32(slot, (uint32_t)address);
+	f->version == 2 ? string_store_le64(slot, address)
+	                : string_store_le32(slot, (uint32_t)address);
 	sdt_reseal(root(f));
 }
 

@@ -61,30 +61,30 @@ static void rsdp_extension_missing(struct firmware *f)
 }
 static void rsdp_length_20(struct firmware *f)
 {
-	put32(f->table[RSDP].bytes + 20, 20);
+	string_store_le32(f->table[RSDP].bytes + 20, 20);
 	rsdp_reseal(f);
 }
 static void rsdp_length_huge(struct firmware *f)
 {
-	put32(f->table[RSDP].bytes + 20, 5000);
+	string_store_le32(f->table[RSDP].bytes + 20, 5000);
 	rsdp_reseal(f);
 }
 static void rsdp_length_past_blob(struct firmware *f)
 {
-	put32(f->table[RSDP].bytes + 20, 40);
+	string_store_le32(f->table[RSDP].bytes + 20, 40);
 	rsdp_reseal(f);
 }
 static void rsdp_no_xsdt(struct firmware *f)
 {
-	put64(f->table[RSDP].bytes + 24, 0);
+	string_store_le64(f->table[RSDP].bytes + 24, 0);
 	rsdp_reseal(f);
 }
 static void root_unmapped(struct firmware *f)
 {
 	if (f->version == 2)
-		put64(f->table[RSDP].bytes + 24, UNMAPPED_AT);
+		string_store_le64(f->table[RSDP].bytes + 24, UNMAPPED_AT);
 	else
-		put32(f->table[RSDP].bytes + 16, UNMAPPED_AT);
+		string_store_le32(f->table[RSDP].bytes + 16, UNMAPPED_AT);
 	rsdp_reseal(f);
 }
 static void root_bad_checksum(struct firmware *f)
@@ -98,20 +98,20 @@ static void root_bad_signature(struct firmware *f)
 }
 static void root_length_20(struct firmware *f)
 {
-	put32(root(f)->bytes + 4, 20);
+	string_store_le32(root(f)->bytes + 4, 20);
 	sdt_reseal(root(f));
 }
 static void root_length_huge(struct firmware *f)
 {
-	put32(root(f)->bytes + 4, 16 * MIB + 1);
+	string_store_le32(root(f)->bytes + 4, 16 * MIB + 1);
 }
 static void root_length_16_mib(struct firmware *f)
 {
-	put32(root(f)->bytes + 4, 16 * MIB);
+	string_store_le32(root(f)->bytes + 4, 16 * MIB);
 }
 static void root_length_past_blob(struct firmware *f)
 {
-	put32(root(f)->bytes + 4, (uint32_t)root(f)->size + 4);
+	string_store_le32(root(f)->bytes + 4, (uint32_t)root(f)->size + 4);
 }
 static void root_header_cut(struct firmware *f)
 {
@@ -157,12 +157,12 @@ static void madt_truncated(struct firmware *f)
 }
 static void madt_length_30(struct firmware *f)
 {
-	put32(f->table[MADT].bytes + 4, 30);
+	string_store_le32(f->table[MADT].bytes + 4, 30);
 	sdt_reseal(&f->table[MADT]);
 }
 static void madt_length_huge(struct firmware *f)
 {
-	put32(f->table[MADT].bytes + 4, 16 * MIB + 1);
+	string_store_le32(f->table[MADT].bytes + 4, 16 * MIB + 1);
 }
 static void madt_length_40(struct firmware *f)
 {
@@ -188,7 +188,7 @@ static void fadt_truncated(struct firmware *f)
 }
 static void fadt_length_huge(struct firmware *f)
 {
-	put32(f->table[FADT].bytes + 4, 0xffffffffu);
+	string_store_le32(f->table[FADT].bytes + 4, 0xffffffffu);
 }
 static void dsdt_bad_checksum(struct firmware *f)
 {
@@ -205,12 +205,12 @@ static void dsdt_bad_signature(struct firmware *f)
 }
 static void dsdt_length_8(struct firmware *f)
 {
-	put32(f->table[DSDT].bytes + 4, 8);
+	string_store_le32(f->table[DSDT].bytes + 4, 8);
 	sdt_reseal(&f->table[DSDT]);
 }
 static void dsdt_length_huge(struct firmware *f)
 {
-	put32(f->table[DSDT].bytes + 4, 17 * MIB);
+	string_store_le32(f->table[DSDT].bytes + 4, 17 * MIB);
 }
 static void dsdt_header_cut(struct firmware *f)
 {
@@ -224,9 +224,9 @@ static void set_fadt(struct firmware *f, size_t offset, uint64_t value, int byte
 {
 	uint8_t *p = f->table[FADT].bytes + offset;
 	if (bytes == 8)
-		put64(p, value);
+		string_store_le64(p, value);
 	else if (bytes == 4)
-		put32(p, (uint32_t)value);
+		string_store_le32(p, (uint32_t)value);
 	else
 		p[0] = (uint8_t)value;
 	sdt_reseal(&f->table[FADT]);

@@ -277,7 +277,7 @@ static void place_rsdp(uint8_t *area, uint64_t area_at, size_t area_size, const 
 		return;
 	uint8_t rsdp[20] = "RSD PTR ";
 	memcpy(rsdp + 9, "LEGACY", 6);
-	put32(rsdp + 16, RSDT_AT);
+	string_store_le32(rsdp + 16, RSDT_AT);
 	checksum_fix(rsdp, 20, 8);
 	if (!p->good_checksum)
 		rsdp[8]++;
@@ -295,7 +295,7 @@ static void test_legacy_table(void)
 		memset(bda, 0, sizeof(bda));
 		memset(ebda, 0, sizeof(ebda));
 		memset(bios, 0, sizeof(bios));
-		put16(bda + 0x0e, row->ebda_segment);
+		string_store_le16(bda + 0x0e, row->ebda_segment);
 		for (int k = 0; k < 3 && row->rsdps[k].physical; k++) {
 			place_rsdp(ebda, row->ebda_at, sizeof(ebda), &row->rsdps[k]);
 			place_rsdp(bios, BIOS_AT, sizeof(bios), &row->rsdps[k]);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "arch/x86/acpi.h"
+#include "kernel/string.h"
 #include "tests/host/test.h"
 
 #define ARRAY_LENGTH(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,16 +48,6 @@ static int parse(struct guest_memory *m, uint64_t rsdp, struct acpi_info *info, 
 {
 	struct acpi_memory memory = {.map = guest_map, .context = m};
 	return acpi_parse(info, rsdp, &memory, error, error_size);
-}
-
-static uint32_t read32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t read64(const uint8_t *p)
-{
-	return read32(p) | (uint64_t)read32(p + 4) << 32;
 }
 
 static uint8_t *at(struct guest_memory *m, uint64_t address)
@@ -210,10 +201,10 @@ static void test_corruption_table(void)
 		struct guest_memory m = {
 		    .bytes = calloc(1, BIOS_AREA_SIZE), .size = BIOS_AREA_SIZE, .base = BIOS_AREA};
 		uint64_t rsdp = guest_acpi_build(m.bytes, m.size, m.base, &config);
-		uint64_t xsdt = read64(at(&m, rsdp) + 24);
-		uint64_t fadt = read64(at(&m, xsdt) + 36);
-		uint64_t madt = read64(at(&m, xsdt) + 44);
-		uint64_t dsdt = read64(at(&m, fadt) + 140);
+		uint64_t xsdt = string_load_le64(at(&m, rsdp) + 24);
+		uint64_t fadt = string_load_le64(at(&m, xsdt) + 36);
+		uint64_t madt = string_load_le64(at(&m, xsdt) + 44);
+		uint64_t dsdt = string_load_le64(at(&m, fadt) + 140);
 		uint64_t table = row->target == CORRUPT_XSDT   ? xsdt
 		                 : row->target == CORRUPT_MADT ? madt
 		                 : row->target == CORRUPT_FADT ? fadt
@@ -393,38 +384,38 @@ static void test_raw_fields(void)
 	const uint8_t *r = at(&m, rsdp);
 	CHECK(memcmp(r, "RSD PTR ", 8) == 0);
 	CHECK_EQ(r[15], 2);
-	CHECK_EQ(read32(r + 20), 36);
+	CHECK_EQ(string_load_le32(r + 20), 36);
 	CHECK_EQ(sum(r, 20), 0);
 	CHECK_EQ(sum(r, 36), 0);
 	/* The RSDT (for ACPI 1.0 readers) lists the same tables as the XSDT. */
-	uint64_t xsdt = read64(r + 24);
-	const uint8_t *rsdt = at(&m, read32(r + 16));
+	uint64_t xsdt = string_load_le64(r + 24);
+	const uint8_t *rsdt = at(&m, string_load_le32(r + 16));
 	CHECK(memcmp(rsdt, "RSDT", 4) == 0);
-	CHECK_EQ(read32(rsdt + 4), 44);
+	CHECK_EQ(string_load_le32(rsdt + 4), 44);
 	CHECK_EQ(sum(rsdt, 44), 0);
-	CHECK_EQ(read32(rsdt + 36), read64(at(&m, xsdt) + 36));
-	CHECK_EQ(read32(rsdt + 40), read64(at(&m, xsdt) + 44));
-	const uint8_t *f = at(&m, read64(at(&m, xsdt) + 36));
+	CHECK_EQ(string_load_le32(rsdt + 36), string_load_le64(at(&m, xsdt) + 36));
+	CHECK_EQ(string_load_le32(rsdt + 40), string_load_le64(at(&m, xsdt) + 44));
+	const uint8_t *f = at(&m, string_load_le64(at(&m, xsdt) + 36));
 	CHECK(memcmp(f, "FACP", 4) == 0);
 	CHECK_EQ(f[8], 5); /* revision */
-	CHECK_EQ(read32(f + 4), 268);
-	CHECK_EQ(read32(f + 112) & (1u << 20), 0); /* not HW_REDUCED_ACPI */
-	CHECK_EQ(read32(f + 48), 0);               /* no SMI command port */
-	CHECK_EQ(read32(f + 56), 0xb000);          /* PM1a event */
+	CHECK_EQ(string_load_le32(f + 4), 268);
+	CHECK_EQ(string_load_le32(f + 112) & (1u << 20), 0); /* not HW_REDUCED_ACPI */
+	CHECK_EQ(string_load_le32(f + 48), 0);               /* no SMI command port */
+	CHECK_EQ(string_load_le32(f + 56), 0xb000);          /* PM1a event */
 	CHECK_EQ(f[88], 4);
 	CHECK_EQ(f[89], 2);
-	CHECK_EQ(read32(f + 76), 0xb008); /* PM timer */
+	CHECK_EQ(string_load_le32(f + 76), 0xb008); /* PM timer */
 	CHECK_EQ(f[91], 4);
 	CHECK_EQ(f[172], 1); /* X_PM1a_CNT: system I/O */
 	CHECK_EQ(f[173], 16);
-	CHECK_EQ(read64(f + 176), 0xb004);
-	CHECK_EQ(read64(f + 152), 0xb000);                      /* X_PM1a_EVT */
-	CHECK_EQ(read32(f + 40), read64(f + 140));              /* DSDT == X_DSDT */
-	CHECK_EQ(f[109] | f[110] << 8, GUEST_ACPI_BOOT_NO_VGA); /* IAPC_BOOT_ARCH */
-	uint32_t facs = read32(f + 36);
+	CHECK_EQ(string_load_le64(f + 176), 0xb004);
+	CHECK_EQ(string_load_le64(f + 152), 0xb000);                   /* X_PM1a_EVT */
+	CHECK_EQ(string_load_le32(f + 40), string_load_le64(f + 140)); /* DSDT == X_DSDT */
+	CHECK_EQ(f[109] | f[110] << 8, GUEST_ACPI_BOOT_NO_VGA);        /* IAPC_BOOT_ARCH */
+	uint32_t facs = string_load_le32(f + 36);
 	CHECK_EQ(facs % 64, 0);
 	CHECK(memcmp(at(&m, facs), "FACS", 4) == 0);
-	CHECK_EQ(read32(at(&m, facs) + 4), 64);
+	CHECK_EQ(string_load_le32(at(&m, facs) + 4), 64);
 	/* Power-off: the S5 value the guest writes to PM1a control. */
 	struct acpi_info info;
 	char error[160];

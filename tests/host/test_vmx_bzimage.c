@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "kernel/string.h"
 #include "tests/host/test.h"
 #include "vmx/bzimage.h"
 
@@ -28,30 +29,6 @@
 #define INITRD_BYTES  0x3000u
 #define GUARD         0xcc
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static uint64_t get64(const uint8_t *p)
-{
-	return get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 /* A protocol 2.15 bzImage: 2 setup sectors, 4 KiB of kernel (bytes
  * 0x40 + offset % 64), not relocatable, pref_address 16 MiB, init_size
  * 8 MiB, cmdline_size 2047, initrd_addr_max 0x7fffffff. */
@@ -59,19 +36,19 @@ static void build_image(uint8_t *image)
 {
 	memset(image, 0, IMAGE_SIZE);
 	image[0x1f1] = SETUP_SECTS;
-	put32(image + 0x1f4, KERNEL_BYTES / 16);
-	put16(image + 0x1fe, 0xaa55);
+	string_store_le32(image + 0x1f4, KERNEL_BYTES / 16);
+	string_store_le16(image + 0x1fe, 0xaa55);
 	image[0x200] = 0xeb;
 	image[0x201] = 0x6a; /* header ends at 0x26c */
 	memcpy(image + 0x202, "HdrS", 4);
-	put16(image + 0x206, 0x020f);
-	image[0x211] = 0x01;              /* LOADED_HIGH */
-	put32(image + 0x22c, 0x7fffffff); /* initrd_addr_max */
-	put32(image + 0x230, 0x200000);   /* kernel_alignment */
-	put16(image + 0x236, 0x0003);     /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
-	put32(image + 0x238, 2047);       /* cmdline_size */
-	put64(image + 0x258, 0x1000000);  /* pref_address */
-	put32(image + 0x260, 0x800000);   /* init_size */
+	string_store_le16(image + 0x206, 0x020f);
+	image[0x211] = 0x01;                          /* LOADED_HIGH */
+	string_store_le32(image + 0x22c, 0x7fffffff); /* initrd_addr_max */
+	string_store_le32(image + 0x230, 0x200000);   /* kernel_alignment */
+	string_store_le16(image + 0x236, 0x0003);     /* XLF_KERNEL_64 | CAN_BE_LOADED_ABOVE_4G */
+	string_store_le32(image + 0x238, 2047);       /* cmdline_size */
+	string_store_le64(image + 0x258, 0x1000000);  /* pref_address */
+	string_store_le32(image + 0x260, 0x800000);   /* init_size */
 	for (unsigned i = 0; i < KERNEL_BYTES; i++)
 		image[KERNEL_OFFSET + i] = (uint8_t)(0x40 + i % 64);
 }
@@ -90,19 +67,19 @@ static void check_e820(const uint8_t *zp, unsigned index, uint64_t start, uint64
                        uint32_t type)
 {
 	const uint8_t *e = zp + 0x2d0 + 20 * index;
-	CHECK_EQ(get64(e), start);
-	CHECK_EQ(get64(e + 8), size);
-	CHECK_EQ(get32(e + 16), type);
+	CHECK_EQ(string_load_le64(e), start);
+	CHECK_EQ(string_load_le64(e + 8), size);
+	CHECK_EQ(string_load_le32(e + 16), type);
 }
 
 /* Page tables: [0, 4 GiB) identity with 2 MiB pages; GDT at 0x1000. */
 static void check_tables(const uint8_t *guest)
 {
-	CHECK_EQ(get64(guest + 0x9000), 0xa000 | 3);
-	CHECK_EQ(get64(guest + 0x9008), 0);
+	CHECK_EQ(string_load_le64(guest + 0x9000), 0xa000 | 3);
+	CHECK_EQ(string_load_le64(guest + 0x9008), 0);
 	for (unsigned d = 0; d < 4; d++)
-		CHECK_EQ(get64(guest + 0xa000 + 8 * d), (0xb000 + 0x1000 * d) | 3);
-	CHECK_EQ(get64(guest + 0xa000 + 8 * 4), 0);
+		CHECK_EQ(string_load_le64(guest + 0xa000 + 8 * d), (0xb000 + 0x1000 * d) | 3);
+	CHECK_EQ(string_load_le64(guest + 0xa000 + 8 * 4), 0);
 	static const struct {
 		uint64_t address;
 	} probes[] = {{0},          {0x200000},   {0x1000000}, {0x3fe00000},
@@ -110,11 +87,11 @@ static void check_tables(const uint8_t *guest)
 	for (unsigned i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		uint64_t a = probes[i].address;
 		uint64_t pd = 0xb000 + (a >> 30) * 0x1000;
-		CHECK_EQ(get64(guest + pd + 8 * ((a >> 21) & 511)), a | 0x83);
+		CHECK_EQ(string_load_le64(guest + pd + 8 * ((a >> 21) & 511)), a | 0x83);
 	}
-	CHECK_EQ(get64(guest + 0x1000), 0);
-	CHECK_EQ(get64(guest + 0x1010), 0x00af9b000000ffffull);
-	CHECK_EQ(get64(guest + 0x1018), 0x00cf93000000ffffull);
+	CHECK_EQ(string_load_le64(guest + 0x1000), 0);
+	CHECK_EQ(string_load_le64(guest + 0x1010), 0x00af9b000000ffffull);
+	CHECK_EQ(string_load_le64(guest + 0x1018), 0x00cf93000000ffffull);
 }
 
 static void test_load_synthetic(void)
@@ -147,15 +124,15 @@ static void test_load_synthetic(void)
 	CHECK_EQ(r.zero_page, 0x7000);
 	CHECK(memcmp(zp + 0x202, "HdrS", 4) == 0);
 	CHECK_EQ(zp[0x1f1], SETUP_SECTS);
-	CHECK_EQ(get32(zp + 0x260), 0x800000);
+	CHECK_EQ(string_load_le32(zp + 0x260), 0x800000);
 	CHECK_EQ(zp[0x210], 0xff);
-	CHECK_EQ(get32(zp + 0x218), r.initrd_address);
-	CHECK_EQ(get32(zp + 0x21c), INITRD_BYTES);
-	CHECK_EQ(get32(zp + 0xc0), 0);
-	CHECK_EQ(get32(zp + 0xc4), 0);
-	CHECK_EQ(get32(zp + 0x228), 0x20000);
-	CHECK_EQ(get32(zp + 0xc8), 0);
-	CHECK_EQ(get64(zp + 0x70), RSDP);
+	CHECK_EQ(string_load_le32(zp + 0x218), r.initrd_address);
+	CHECK_EQ(string_load_le32(zp + 0x21c), INITRD_BYTES);
+	CHECK_EQ(string_load_le32(zp + 0xc0), 0);
+	CHECK_EQ(string_load_le32(zp + 0xc4), 0);
+	CHECK_EQ(string_load_le32(zp + 0x228), 0x20000);
+	CHECK_EQ(string_load_le32(zp + 0xc8), 0);
+	CHECK_EQ(string_load_le64(zp + 0x70), RSDP);
 	CHECK_EQ(zp[0x1ef], 0); /* sentinel */
 	CHECK_EQ(zp[0x1e8], 4);
 	CHECK_EQ(r.e820_count, 4);
@@ -199,9 +176,9 @@ static void test_minimal_inputs(void)
 	CHECK_EQ(r.initrd_address, 0);
 	CHECK_EQ(r.cmdline_bytes, 0);
 	CHECK_EQ(guest[0x20000], 0);
-	CHECK_EQ(get32(guest + 0x7000 + 0x218), 0);
-	CHECK_EQ(get32(guest + 0x7000 + 0x21c), 0);
-	CHECK_EQ(get64(guest + 0x7000 + 0x70), 0);
+	CHECK_EQ(string_load_le32(guest + 0x7000 + 0x218), 0);
+	CHECK_EQ(string_load_le32(guest + 0x7000 + 0x21c), 0);
+	CHECK_EQ(string_load_le64(guest + 0x7000 + 0x70), 0);
 	free(guest);
 }
 
@@ -212,7 +189,7 @@ static void test_relocatable_fallback(void)
 	static uint8_t image[IMAGE_SIZE];
 	build_image(image);
 	image[0x234] = 1;
-	put32(image + 0x260, 0x1800000); /* 24 MiB at 16 MiB: past 32 MiB */
+	string_store_le32(image + 0x260, 0x1800000); /* 24 MiB at 16 MiB: past 32 MiB */
 	uint8_t *guest = calloc(1, GUEST_SIZE);
 	struct bzimage_input in = input_for(image, IMAGE_SIZE, "x");
 	struct bzimage_result r;
@@ -222,7 +199,7 @@ static void test_relocatable_fallback(void)
 	CHECK_EQ(r.kernel_address, 0x200000);
 	CHECK_EQ(r.kernel_end, 0x1a00000);
 	CHECK_EQ(r.entry.rip, 0x200200);
-	CHECK_EQ(get32(guest + 0x7000 + 0x214), 0x200000); /* code32_start */
+	CHECK_EQ(string_load_le32(guest + 0x7000 + 0x214), 0x200000); /* code32_start */
 	CHECK_EQ(r.initrd_address, GUEST_SIZE - INITRD_BYTES);
 	free(guest);
 }
@@ -344,7 +321,7 @@ static void test_bad_alignment(void)
 	static uint8_t image[IMAGE_SIZE];
 	build_image(image);
 	image[0x234] = 1;
-	put32(image + 0x230, 0x300000);
+	string_store_le32(image + 0x230, 0x300000);
 	struct bzimage_header h;
 	char error[200] = "";
 	CHECK_EQ(bzimage_parse(image, IMAGE_SIZE, &h, error, sizeof(error)), BZIMAGE_BAD_KERNEL);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "kernel/string.h"
 #include "tests/host/test.h"
 #include "vmx/loader.h"
 
@@ -21,26 +22,6 @@ struct segment {
 	uint32_t type;
 	uint64_t offset, address, file_size, memory_size;
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* An image: ELF header, program headers at 0x40/0x34, Multiboot header at
  * 0x200, segment data from 0x1000 (bytes 0xA0 + segment index). */
@@ -56,38 +37,38 @@ static size_t build_image(uint8_t *image, size_t size, bool elf64, uint64_t entr
 	image[4] = elf64 ? 2 : 1;
 	image[5] = 1;
 	image[6] = 1;
-	put16(image + 16, 2);
-	put16(image + 18, elf64 ? 62 : 3);
+	string_store_le16(image + 16, 2);
+	string_store_le16(image + 18, elf64 ? 62 : 3);
 	size_t phoff = elf64 ? 64 : 52, phentsize = elf64 ? 56 : 32;
 	if (elf64) {
-		put64(image + 24, entry);
-		put64(image + 32, phoff);
-		put16(image + 54, (uint16_t)phentsize);
-		put16(image + 56, (uint16_t)count);
+		string_store_le64(image + 24, entry);
+		string_store_le64(image + 32, phoff);
+		string_store_le16(image + 54, (uint16_t)phentsize);
+		string_store_le16(image + 56, (uint16_t)count);
 	} else {
-		put32(image + 24, (uint32_t)entry);
-		put32(image + 28, (uint32_t)phoff);
-		put16(image + 42, (uint16_t)phentsize);
-		put16(image + 44, (uint16_t)count);
+		string_store_le32(image + 24, (uint32_t)entry);
+		string_store_le32(image + 28, (uint32_t)phoff);
+		string_store_le16(image + 42, (uint16_t)phentsize);
+		string_store_le16(image + 44, (uint16_t)count);
 	}
 	size_t end = 0x1000;
 	for (unsigned i = 0; i < count; i++) {
 		uint8_t *ph = image + phoff + i * phentsize;
 		const struct segment *s = &segments[i];
 		if (elf64) {
-			put32(ph, s->type);
-			put64(ph + 8, s->offset);
-			put64(ph + 16, s->address);
-			put64(ph + 24, s->address);
-			put64(ph + 32, s->file_size);
-			put64(ph + 40, s->memory_size);
+			string_store_le32(ph, s->type);
+			string_store_le64(ph + 8, s->offset);
+			string_store_le64(ph + 16, s->address);
+			string_store_le64(ph + 24, s->address);
+			string_store_le64(ph + 32, s->file_size);
+			string_store_le64(ph + 40, s->memory_size);
 		} else {
-			put32(ph, s->type);
-			put32(ph + 4, (uint32_t)s->offset);
-			put32(ph + 8, (uint32_t)s->address);
-			put32(ph + 12, (uint32_t)s->address);
-			put32(ph + 16, (uint32_t)s->file_size);
-			put32(ph + 20, (uint32_t)s->memory_size);
+			string_store_le32(ph, s->type);
+			string_store_le32(ph + 4, (uint32_t)s->offset);
+			string_store_le32(ph + 8, (uint32_t)s->address);
+			string_store_le32(ph + 12, (uint32_t)s->address);
+			string_store_le32(ph + 16, (uint32_t)s->file_size);
+			string_store_le32(ph + 20, (uint32_t)s->memory_size);
 		}
 		if (s->offset <= size && s->file_size <= size - s->offset) {
 			memset(image + s->offset, 0xa0 + (int)i, s->file_size);
@@ -95,10 +76,10 @@ static size_t build_image(uint8_t *image, size_t size, bool elf64, uint64_t entr
 				end = s->offset + s->file_size;
 		}
 	}
-	put32(image + 0x200, LOADER_MULTIBOOT_MAGIC);
-	put32(image + 0x204, mb_flags);
-	put32(image + 0x208,
-	      (uint32_t)(-(LOADER_MULTIBOOT_MAGIC + mb_flags)) + (bad_checksum ? 1 : 0));
+	string_store_le32(image + 0x200, LOADER_MULTIBOOT_MAGIC);
+	string_store_le32(image + 0x204, mb_flags);
+	string_store_le32(image + 0x208, (uint32_t)(-(LOADER_MULTIBOOT_MAGIC + mb_flags)) +
+	                                     (bad_checksum ? 1 : 0));
 	return end;
 }
 
@@ -137,23 +118,23 @@ static void test_load_elf64_and_elf32(void)
 		CHECK_EQ(guest[0x102000], 0x55); /* untouched */
 		CHECK_EQ(guest[0x200000], 0xa1);
 		const uint8_t *info = guest + LOADER_INFO_ADDRESS;
-		uint32_t flags = get32(info);
+		uint32_t flags = string_load_le32(info);
 		CHECK_EQ(flags & 0x24d, 0x24d); /* mem, cmdline, mods, mmap, loader name */
-		CHECK_EQ(get32(info + 4), 639);
-		CHECK_EQ(get32(info + 8), (GUEST_SIZE - 0x100000) >> 10);
-		CHECK_STR((const char *)guest + get32(info + 16), "cpuid 5");
-		CHECK_STR((const char *)guest + get32(info + 64), "uslice");
-		CHECK_EQ(get32(info + 20), 1);
-		const uint8_t *mod = guest + get32(info + 24);
-		CHECK_EQ(get32(mod), 0x201000); /* page aligned after the kernel */
-		CHECK_EQ(get32(mod + 4), 0x201000 + sizeof(module_data));
-		CHECK_STR((const char *)guest + get32(mod + 8), "initrd");
+		CHECK_EQ(string_load_le32(info + 4), 639);
+		CHECK_EQ(string_load_le32(info + 8), (GUEST_SIZE - 0x100000) >> 10);
+		CHECK_STR((const char *)guest + string_load_le32(info + 16), "cpuid 5");
+		CHECK_STR((const char *)guest + string_load_le32(info + 64), "uslice");
+		CHECK_EQ(string_load_le32(info + 20), 1);
+		const uint8_t *mod = guest + string_load_le32(info + 24);
+		CHECK_EQ(string_load_le32(mod), 0x201000); /* page aligned after the kernel */
+		CHECK_EQ(string_load_le32(mod + 4), 0x201000 + sizeof(module_data));
+		CHECK_STR((const char *)guest + string_load_le32(mod + 8), "initrd");
 		CHECK_EQ(guest[0x201000], 0x77);
-		CHECK_EQ(get32(info + 44), 48);
-		const uint8_t *mmap = guest + get32(info + 48);
-		CHECK_EQ(get32(mmap), 20);
-		CHECK_EQ(get32(mmap + 20), 1);
-		CHECK_EQ(get32(mmap + 28), 0x100000);
+		CHECK_EQ(string_load_le32(info + 44), 48);
+		const uint8_t *mmap = guest + string_load_le32(info + 48);
+		CHECK_EQ(string_load_le32(mmap), 20);
+		CHECK_EQ(string_load_le32(mmap + 20), 1);
+		CHECK_EQ(string_load_le32(mmap + 28), 0x100000);
 		free(guest);
 	}
 }
@@ -358,7 +339,7 @@ static void test_truncated_program_headers(void)
 	struct segment s[1] = {{1, 0x1000, 0x100000, 0x10, 0x10}};
 	build_image(image, sizeof(image), true, 0x100000, s, 1, 3, false);
 	/* Move the program header table to the end of a short file. */
-	put64(image + 32, 0x220);
+	string_store_le64(image + 32, 0x220);
 	uint8_t *guest = guest_memory();
 	struct loader_result r;
 	char error[160] = "";
@@ -419,11 +400,12 @@ static void test_real_testos(void)
 	         0);
 	CHECK_STR(error, "");
 	CHECK(r.entry >= 0x100000 && r.entry < r.kernel_end);
-	CHECK_EQ(get32(guest + 0x100000), LOADER_MULTIBOOT_MAGIC);
+	CHECK_EQ(string_load_le32(guest + 0x100000), LOADER_MULTIBOOT_MAGIC);
 	/* Copies cut inside the loaded data are rejected; cuts after it (in the
 	 * symbol and section tables) still load. testos has one PT_LOAD. */
-	uint64_t phoff = get32(image + 32);
-	uint64_t data_end = get32(image + phoff + 8) + get32(image + phoff + 32);
+	uint64_t phoff = string_load_le32(image + 32);
+	uint64_t data_end =
+	    string_load_le32(image + phoff + 8) + string_load_le32(image + phoff + 32);
 	for (size_t cut = 0; cut < length; cut += length / 37 + 1) {
 		int status = loader_multiboot_load(guest, GUEST_SIZE, image, cut, NULL, NULL, 0, &r,
 		                                   error, sizeof(error));
