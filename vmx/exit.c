@@ -221,10 +221,10 @@ const char *vmx_exit_name(uint32_t reason)
 	return buffer;
 }
 
-void vmx_exit_prepare_entry(struct vcpu *vcpu)
+bool vmx_exit_prepare_entry(struct vcpu *vcpu)
 {
 	/* INIT/SIPI, the vLAPIC timer, NMI and interrupt injection, windows. */
-	vcpu_interrupt_prepare_entry(vcpu);
+	return vcpu_interrupt_prepare_entry(vcpu);
 }
 
 void vmx_exit_dispatch(struct vcpu *vcpu)

@@ -37,8 +37,9 @@ extern const struct vmx_exit_entry vmx_exit_table[VMX_EXIT_REASON_COUNT];
 /* The name of a basic exit reason ("reason-N" if unnamed). */
 const char *vmx_exit_name(uint32_t reason);
 void vmx_exit_dispatch(struct vcpu *vcpu);
-/* Before each entry: inject pending virtual interrupts, open windows. */
-void vmx_exit_prepare_entry(struct vcpu *vcpu);
+/* Before each entry: inject pending virtual interrupts, open windows.
+ * False if the vCPU took an INIT and waits for STARTUP (do not enter). */
+bool vmx_exit_prepare_entry(struct vcpu *vcpu);
 
 /* Device and hypercall handlers (vmx/vuart.c, vmx/hypercall.c). */
 /* Register the UART's ports (vmx/io.h); 0 or -1 (no room). */

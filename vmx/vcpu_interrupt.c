@@ -307,11 +307,11 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 	vcpu_interrupt_set_windows(vcpu, wanted);
 }
 
-void vcpu_interrupt_prepare_entry(struct vcpu *vcpu)
+bool vcpu_interrupt_prepare_entry(struct vcpu *vcpu)
 {
 	struct vcpu_interrupt *state = &vcpu->interrupt;
 	if (!state->initialized)
-		return;
+		return true;
 	struct vlapic *vlapic = &state->vlapic;
 	vcpu_interrupt_take_legacy(vcpu);
 	unsigned events = vlapic_poll(vlapic);
@@ -322,13 +322,14 @@ void vcpu_interrupt_prepare_entry(struct vcpu *vcpu)
 	if (vlapic->run_state == VLAPIC_RUN_WAIT_FOR_SIPI) {
 		if (!state->vmcs_waiting)
 			vcpu_interrupt_write_wait_state(vcpu);
-		return;
+		return false;
 	}
 	if (events & VLAPIC_EVENT_STARTUP)
 		vcpu_interrupt_write_startup_state(vcpu, vlapic->startup_vector);
 	vcpu->apic_base = vlapic->apic_base;
 	vcpu_interrupt_check_timer(vcpu);
 	vcpu_interrupt_inject(vcpu);
+	return true;
 }
 
 bool vcpu_interrupt_waiting_for_startup(struct vcpu *vcpu)

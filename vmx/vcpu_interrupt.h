@@ -78,8 +78,9 @@ void vcpu_interrupt_init(struct vcpu *vcpu);
 
 /* Owner, interrupts off, VMCS current: take posted messages in, act on
  * INIT/SIPI, fire a due timer, inject an NMI or the highest deliverable
- * vector or open the matching window. */
-void vcpu_interrupt_prepare_entry(struct vcpu *vcpu);
+ * vector or open the matching window. False if the vCPU now waits for a
+ * STARTUP: it must not be entered. */
+bool vcpu_interrupt_prepare_entry(struct vcpu *vcpu);
 
 /* Owner: true while the vCPU waits for a SIPI: it must not run guest code,
  * the scheduling loop keeps it blocked (its INIT state is parked in the

@@ -512,8 +512,7 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 			arch_interrupts_enable();
 			return VMX_LEAVE_KICK;
 		}
-		vmx_exit_prepare_entry(vcpu);
-		if (vcpu_interrupt_waiting_for_startup(vcpu)) {
+		if (!vmx_exit_prepare_entry(vcpu)) {
 			/* An INIT was taken: the vCPU runs no guest code until its
 			 * STARTUP (Bochs would wake the parked HLT state for a
 			 * host interrupt and run the reset vector). */
