@@ -196,7 +196,8 @@ static void platform_pit_fired(struct timer *timer, void *context)
 
 bool platform_timer_armed(const struct vm *vm)
 {
-	return vm->platform && __atomic_load_n(&vm->platform->pit_timer.armed, __ATOMIC_ACQUIRE);
+	return vm->platform && (__atomic_load_n(&vm->platform->pit_timer.armed, __ATOMIC_ACQUIRE) ||
+	                        __atomic_load_n(&vm->platform->rtc_timer.armed, __ATOMIC_ACQUIRE));
 }
 
 static void platform_pit_start(struct platform *platform, unsigned index)
@@ -431,8 +432,60 @@ static enum vm_io_result platform_pci_io(struct vcpu *vcpu, uint16_t port, unsig
 	return claimed ? VM_IO_DONE : VM_IO_UNCLAIMED;
 }
 
-/* CMOS RTC (vmx/vrtc.h): bytes only; the clock is VRTC_EPOCH plus the
- * VM's elapsed time. */
+/* ---- CMOS RTC (vmx/vrtc.h) -------------------------------------------------- */
+
+/* The RTC's environment clock: VRTC_EPOCH plus the VM's elapsed TSC time,
+ * in ns (split so that nothing overflows). */
+static uint64_t platform_rtc_now(const struct platform *platform)
+{
+	uint64_t hz = timer_tsc_khz * 1000;
+	if (!hz)
+		return VRTC_EPOCH * VRTC_NS_PER_SECOND;
+	uint64_t ticks = timer_now() - platform->rtc_start_tsc;
+	return (VRTC_EPOCH + ticks / hz) * VRTC_NS_PER_SECOND +
+	       ticks % hz * VRTC_NS_PER_SECOND / hz;
+}
+
+/* The TSC at which the RTC clock reaches `ns` (rounded up, never early). */
+static uint64_t platform_rtc_tsc(const struct platform *platform, uint64_t ns)
+{
+	uint64_t hz = timer_tsc_khz * 1000;
+	uint64_t since = ns - VRTC_EPOCH * VRTC_NS_PER_SECOND;
+	return platform->rtc_start_tsc + since / VRTC_NS_PER_SECOND * hz +
+	       (since % VRTC_NS_PER_SECOND * hz + VRTC_NS_PER_SECOND - 1) / VRTC_NS_PER_SECOND;
+}
+
+static void platform_rtc_fired(struct timer *timer, void *context);
+
+/* Raise IRQ 8 if the RTC's IRQF rose, and arm the timer for the next
+ * rise (none while IRQF is held until status C is read); platform lock
+ * held. */
+static void platform_rtc_update(struct platform *platform, uint64_t now)
+{
+	if (platform->vm->state != VM_STATE_RUNNING) {
+		timer_cancel(&platform->rtc_timer);
+		return;
+	}
+	if (vrtc_update(&platform->rtc, now))
+		vioapic_pulse_irq(&platform->vioapic, PLATFORM_RTC_GSI);
+	uint64_t next = vrtc_next_interrupt(&platform->rtc, now);
+	if (next)
+		timer_start(&platform->rtc_timer, platform_rtc_tsc(platform, next),
+		            platform_rtc_fired, platform);
+	else
+		timer_cancel(&platform->rtc_timer);
+}
+
+static void platform_rtc_fired(struct timer *timer, void *context)
+{
+	(void)timer;
+	struct platform *platform = context;
+	uint64_t flags = platform_lock(platform);
+	platform_rtc_update(platform, platform_rtc_now(platform));
+	platform_unlock(platform, flags);
+}
+
+/* Ports 0x70/0x71, bytes only. */
 static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsigned size, bool in,
                                          uint32_t *value)
 {
@@ -440,12 +493,13 @@ static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsig
 	if (size != 1)
 		return VM_IO_UNCLAIMED;
 	uint64_t flags = platform_lock(platform);
-	uint64_t hz = timer_tsc_khz * 1000;
-	uint64_t now = VRTC_EPOCH + (hz ? (timer_now() - platform->rtc_start_tsc) / hz : 0);
+	uint64_t now = platform_rtc_now(platform);
 	if (in)
 		*value = vrtc_read(&platform->rtc, port, now);
 	else
 		vrtc_write(&platform->rtc, port, (uint8_t)*value, now);
+	if (port == VRTC_DATA_PORT)
+		platform_rtc_update(platform, now);
 	platform_unlock(platform, flags);
 	return VM_IO_DONE;
 }
@@ -487,8 +541,8 @@ int platform_create(struct vm *vm, char *error, size_t size)
 	platform->vm = vm;
 	platform->pic[0].mask = platform->pic[1].mask = 0xff;
 	vpci_init(&platform->pci);
-	vrtc_init(&platform->rtc);
 	platform->rtc_start_tsc = timer_now();
+	vrtc_init(&platform->rtc, platform_rtc_now(platform));
 	struct guest_acpi_config config;
 	guest_acpi_default_config(&config, vm->vcpu_count);
 	vioapic_init(&platform->vioapic, config.ioapic_id, VIOAPIC_VERSION_EOI, vm->vlapics,
@@ -529,17 +583,20 @@ void platform_stop(struct vm *vm)
 	uint64_t flags = platform_lock(platform);
 	platform->pit[0].start_tsc = 0;
 	timer_cancel(&platform->pit_timer);
+	timer_cancel(&platform->rtc_timer);
 	platform_unlock(platform, flags);
 	/* The VM line is full: the newer devices report on their own line. */
 	const struct vuart_model *uart = &vm->uart.model;
-	log_record("VMPLATFORM vm=%s pci_accesses=%llu pci_absent=%llu rtc_accesses=%llu "
-	           "uart_interrupts=%llu uart_transmitted=%llu uart_received=%llu "
-	           "uart_overruns=%llu",
-	           vm->name, (unsigned long long)platform->pci.counters.accesses,
-	           (unsigned long long)platform->pci.counters.absent,
-	           (unsigned long long)platform->rtc.accesses,
-	           (unsigned long long)vm->uart.interrupts, (unsigned long long)uart->transmitted,
-	           (unsigned long long)uart->received, (unsigned long long)uart->overruns);
+	log_record(
+	    "VMPLATFORM vm=%s pci_accesses=%llu pci_absent=%llu rtc_accesses=%llu "
+	    "rtc_interrupts=%llu uart_interrupts=%llu uart_transmitted=%llu uart_received=%llu "
+	    "uart_overruns=%llu",
+	    vm->name, (unsigned long long)platform->pci.counters.accesses,
+	    (unsigned long long)platform->pci.counters.absent,
+	    (unsigned long long)platform->rtc.accesses,
+	    (unsigned long long)platform->rtc.interrupts, (unsigned long long)vm->uart.interrupts,
+	    (unsigned long long)uart->transmitted, (unsigned long long)uart->received,
+	    (unsigned long long)uart->overruns);
 }
 
 size_t platform_format(const struct vm *vm, char *buffer, size_t size)

@@ -9,7 +9,8 @@
  * timer, channel 2 is gated and read back through port 0x61 as Linux's
  * TSC calibration expects), the PCI configuration ports 0xcf8-0xcff
  * (vmx/vpci.h: a host bridge) and the CMOS RTC at 0x70/0x71 (vmx/vrtc.h:
- * VRTC_EPOCH plus the VM's elapsed TSC time).
+ * VRTC_EPOCH plus the VM's elapsed TSC time; its periodic, alarm and
+ * update interrupts raise ISA IRQ 8 = GSI 8 on a kernel timer).
  *
  * Lock order: platform->lock (the "vIOAPIC lock" of vioapic.h: guards the
  * vIOAPIC, PIT and PIC) -> percpu timer_lock (timer_start/cancel inside).
@@ -34,6 +35,7 @@
 #define PLATFORM_ACPI_SIZE 0x20000u
 #define PLATFORM_PIT_HZ    1193182u
 #define PLATFORM_PIT_GSI   2 /* ISA IRQ 0 -> GSI 2 (MADT override) */
+#define PLATFORM_RTC_GSI   8 /* ISA IRQ 8, identity-mapped, edge */
 /* The shortest period of channel 0's interrupt: a smaller reload counts
  * as programmed, but interrupts come at this period (docs/devices.md,
  * "8254 PIT"). Linux never programs one faster than HZ=1000 (1 ms). */
@@ -82,6 +84,7 @@ struct platform {
 	struct vpci pci;        /* 0xcf8-0xcff (vmx/vpci.h) */
 	struct vrtc rtc;        /* 0x70-0x71 (vmx/vrtc.h) */
 	uint64_t rtc_start_tsc; /* the RTC reads VRTC_EPOCH here */
+	struct timer rtc_timer; /* the RTC's next IRQ 8 (vrtc_next_interrupt) */
 	struct platform_counters counters;
 };
 
@@ -97,9 +100,10 @@ int platform_create(struct vm *vm, char *error, size_t size);
 void platform_pulse_gsi(struct vm *vm, unsigned gsi);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
-/* True while channel 0 of the PIT is armed to interrupt (a wake source). */
+/* True while the PIT's channel 0 or the RTC is armed to interrupt (a wake
+ * source). */
 bool platform_timer_armed(const struct vm *vm);
-/* After the VM ended: stop the PIT's host timer; log the VMPLATFORM line
+/* After the VM ended: stop the PIT's and the RTC's host timers; log the VMPLATFORM line
  * (PCI, RTC and UART counters). */
 void platform_stop(struct vm *vm);
 /* " key=value ..." figures for the VM report line. */

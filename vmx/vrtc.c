@@ -13,6 +13,11 @@
 #define VRTC_TIME_REGISTERS  10u /* 0x00-0x09 */
 #define VRTC_BASE_YEAR       2000
 #define VRTC_HOURS_12        12u
+#define VRTC_OSCILLATOR_HZ   32768u /* the time base of the periodic rate */
+#define VRTC_FASTEST_RATE    3u     /* rates 1 and 2 run as 8 and 9 */
+#define VRTC_SLOW_RATE_SHIFT 7u
+#define VRTC_SECONDS_PER_MIN 60u
+#define VRTC_MINUTES_PER_DAY 1440u
 
 struct vrtc_time {
 	unsigned second, minute, hour, weekday, day, month, year; /* year: full */
@@ -115,33 +120,195 @@ static bool vrtc_is_time(uint8_t index)
 	       index != VRTC_MINUTES_ALARM && index != VRTC_HOURS_ALARM;
 }
 
-static uint64_t vrtc_clock(const struct vrtc *rtc, uint64_t now)
+/* The clock (seconds since 1970) at environment time `now_ns`. */
+static uint64_t vrtc_clock(const struct vrtc *rtc, uint64_t now_ns)
 {
-	return (uint64_t)((int64_t)now + rtc->offset);
+	return (uint64_t)((int64_t)(now_ns / VRTC_NS_PER_SECOND) + rtc->offset);
 }
 
-void vrtc_init(struct vrtc *rtc)
+/* The offset that makes the clock read `seconds` at `now_ns`. */
+static int64_t vrtc_offset_for(uint64_t seconds, uint64_t now_ns)
+{
+	return (int64_t)seconds - (int64_t)(now_ns / VRTC_NS_PER_SECOND);
+}
+
+/* ---- interrupts ------------------------------------------------------------- */
+
+static bool vrtc_running(const struct vrtc *rtc)
+{
+	return (rtc->ram[VRTC_STATUS_A] & VRTC_A_DIVIDER) == VRTC_A_DIVIDER_32KHZ;
+}
+
+static bool vrtc_updating(const struct vrtc *rtc)
+{
+	return vrtc_running(rtc) && !(rtc->ram[VRTC_STATUS_B] & VRTC_B_SET);
+}
+
+/* Periodic-flag boundaries per second (a power of two), 0 when off. */
+static uint32_t vrtc_periods_per_second(const struct vrtc *rtc)
+{
+	unsigned rate = rtc->ram[VRTC_STATUS_A] & VRTC_A_RATE;
+	if (rate == 0 || !vrtc_running(rtc))
+		return 0;
+	if (rate < VRTC_FASTEST_RATE)
+		rate += VRTC_SLOW_RATE_SHIFT;
+	return VRTC_OSCILLATOR_HZ >> (rate - 1);
+}
+
+/* The number of periodic boundaries in [0, t]: floor(t * pps / 1 s). */
+static uint64_t vrtc_period_index(uint64_t t, uint32_t pps)
+{
+	return t / VRTC_NS_PER_SECOND * pps + t % VRTC_NS_PER_SECOND * pps / VRTC_NS_PER_SECOND;
+}
+
+/* The first time t with vrtc_period_index(t) == k: ceil(k * 1 s / pps). */
+static uint64_t vrtc_period_time(uint64_t k, uint32_t pps)
+{
+	return k / pps * VRTC_NS_PER_SECOND + (k % pps * VRTC_NS_PER_SECOND + pps - 1) / pps;
+}
+
+/* Does alarm byte `alarm` match register value `value`? */
+static bool vrtc_alarm_byte(uint8_t alarm, uint8_t value)
+{
+	return alarm >= VRTC_ALARM_ANY || alarm == value;
+}
+
+/* The seconds-of-minute the seconds alarm matches: -1 for all, -2 for none. */
+static int vrtc_alarm_second(const struct vrtc *rtc)
+{
+	uint8_t alarm = rtc->ram[VRTC_SECONDS_ALARM];
+	if (alarm >= VRTC_ALARM_ANY)
+		return -1;
+	unsigned second = vrtc_decode(rtc, alarm);
+	return second < VRTC_SECONDS_PER_MIN && vrtc_encode(rtc, second) == alarm ? (int)second
+	                                                                          : -2;
+}
+
+/*
+ * The first environment second s > `from` (at most a day later) whose
+ * clock time matches the three alarm bytes, or 0 when none does. Walks
+ * minutes, not seconds: at most a day's 1,440 of them.
+ */
+static uint64_t vrtc_alarm_next(const struct vrtc *rtc, uint64_t from)
+{
+	int second = vrtc_alarm_second(rtc);
+	if (second == -2)
+		return 0;
+	uint64_t first = (uint64_t)((int64_t)from + 1 + rtc->offset); /* clock seconds */
+	uint64_t minute = first - first % VRTC_SECONDS_PER_MIN;
+	for (unsigned m = 0; m <= VRTC_MINUTES_PER_DAY; m++, minute += VRTC_SECONDS_PER_MIN) {
+		unsigned time_of_day = (unsigned)(minute % VRTC_SECONDS_PER_DAY);
+		if (!vrtc_alarm_byte(rtc->ram[VRTC_MINUTES_ALARM],
+		                     vrtc_encode(rtc, time_of_day / VRTC_SECONDS_PER_MIN % 60)) ||
+		    !vrtc_alarm_byte(rtc->ram[VRTC_HOURS_ALARM],
+		                     vrtc_encode_hour(rtc, time_of_day / 3600)))
+			continue;
+		uint64_t candidate =
+		    second < 0 ? (minute > first ? minute : first) : minute + (unsigned)second;
+		if (candidate >= first)
+			return (uint64_t)((int64_t)candidate - rtc->offset);
+	}
+	return 0;
+}
+
+/* Set the flags of the events in (flags_until, now_ns]; registers as
+ * they were over that time (call before changing A, B or the clock). */
+static void vrtc_account(struct vrtc *rtc, uint64_t now_ns)
+{
+	if (now_ns <= rtc->flags_until)
+		return;
+	uint64_t from = rtc->flags_until;
+	uint32_t pps = vrtc_periods_per_second(rtc);
+	if (pps && vrtc_period_index(now_ns, pps) > vrtc_period_index(from, pps))
+		rtc->flags |= VRTC_C_PF;
+	uint64_t from_second = from / VRTC_NS_PER_SECOND;
+	uint64_t now_second = now_ns / VRTC_NS_PER_SECOND;
+	if (vrtc_updating(rtc) && now_second > from_second) {
+		rtc->flags |= VRTC_C_UF;
+		uint64_t alarm = vrtc_alarm_next(rtc, from_second);
+		if (alarm && alarm <= now_second)
+			rtc->flags |= VRTC_C_AF;
+	}
+	rtc->flags_until = now_ns;
+}
+
+/* IRQF: a flag whose interrupt is enabled. */
+static bool vrtc_irqf(const struct vrtc *rtc)
+{
+	uint8_t enabled = rtc->ram[VRTC_STATUS_B];
+	return ((rtc->flags & VRTC_C_PF) && (enabled & VRTC_B_PIE)) ||
+	       ((rtc->flags & VRTC_C_AF) && (enabled & VRTC_B_AIE)) ||
+	       ((rtc->flags & VRTC_C_UF) && (enabled & VRTC_B_UIE));
+}
+
+bool vrtc_update(struct vrtc *rtc, uint64_t now_ns)
+{
+	vrtc_account(rtc, now_ns);
+	if (rtc->irq || !vrtc_irqf(rtc))
+		return false;
+	rtc->irq = true;
+	rtc->interrupts++;
+	return true;
+}
+
+uint64_t vrtc_next_interrupt(const struct vrtc *rtc, uint64_t now_ns)
+{
+	if (rtc->irq)
+		return 0;
+	uint64_t base = now_ns > rtc->flags_until ? now_ns : rtc->flags_until;
+	uint8_t enabled = rtc->ram[VRTC_STATUS_B];
+	uint64_t next = 0;
+	uint32_t pps = vrtc_periods_per_second(rtc);
+	if ((enabled & VRTC_B_PIE) && pps)
+		next = vrtc_period_time(vrtc_period_index(base, pps) + 1, pps);
+	if (!vrtc_updating(rtc))
+		return next;
+	uint64_t second = base / VRTC_NS_PER_SECOND;
+	uint64_t candidate = 0;
+	if (enabled & VRTC_B_UIE)
+		candidate = (second + 1) * VRTC_NS_PER_SECOND;
+	else if (enabled & VRTC_B_AIE) {
+		uint64_t alarm = vrtc_alarm_next(rtc, second);
+		candidate = alarm ? alarm * VRTC_NS_PER_SECOND : 0;
+	}
+	if (candidate && (!next || candidate < next))
+		next = candidate;
+	return next;
+}
+
+void vrtc_init(struct vrtc *rtc, uint64_t now_ns)
 {
 	memset(rtc, 0, sizeof(*rtc));
+	rtc->flags_until = now_ns;
 	rtc->ram[VRTC_STATUS_A] = VRTC_A_DEFAULT;
 	rtc->ram[VRTC_STATUS_B] = VRTC_B_DEFAULT;
 	rtc->ram[VRTC_STATUS_D] = VRTC_D_VALID;
 	rtc->ram[VRTC_CENTURY] = VRTC_CENTURY_DEFAULT;
 }
 
-uint8_t vrtc_read(struct vrtc *rtc, uint16_t port, uint64_t now)
+/* Status C: the flags and IRQF; reading clears them and drops the line. */
+static uint8_t vrtc_read_status_c(struct vrtc *rtc, uint64_t now_ns)
+{
+	vrtc_account(rtc, now_ns);
+	uint8_t value = (uint8_t)(rtc->flags | (rtc->irq || vrtc_irqf(rtc) ? VRTC_C_IRQF : 0));
+	rtc->flags = 0;
+	rtc->irq = false;
+	return value;
+}
+
+uint8_t vrtc_read(struct vrtc *rtc, uint16_t port, uint64_t now_ns)
 {
 	rtc->accesses++;
 	if (port == VRTC_INDEX_PORT)
 		return (uint8_t)(rtc->index | (rtc->nmi_masked ? VRTC_NMI_MASK : 0));
 	uint8_t index = rtc->index;
 	if (vrtc_is_time(index) && !(rtc->ram[VRTC_STATUS_B] & VRTC_B_SET))
-		vrtc_latch(rtc, vrtc_clock(rtc, now));
+		vrtc_latch(rtc, vrtc_clock(rtc, now_ns));
 	switch (index) {
 	case VRTC_STATUS_A:
 		return rtc->ram[index] & ~VRTC_A_UIP;
 	case VRTC_STATUS_C:
-		return 0; /* no interrupt flags, nothing to clear */
+		return vrtc_read_status_c(rtc, now_ns);
 	case VRTC_STATUS_D:
 		return VRTC_D_VALID;
 	default:
@@ -149,17 +316,17 @@ uint8_t vrtc_read(struct vrtc *rtc, uint16_t port, uint64_t now)
 	}
 }
 
-static void vrtc_write_status_b(struct vrtc *rtc, uint8_t value, uint64_t now)
+static void vrtc_write_status_b(struct vrtc *rtc, uint8_t value, uint64_t now_ns)
 {
 	uint8_t old = rtc->ram[VRTC_STATUS_B];
 	if (!(old & VRTC_B_SET) && (value & VRTC_B_SET))
-		vrtc_latch(rtc, vrtc_clock(rtc, now)); /* freeze in the old format */
+		vrtc_latch(rtc, vrtc_clock(rtc, now_ns)); /* freeze in the old format */
 	if ((old & VRTC_B_SET) && !(value & VRTC_B_SET))
-		rtc->offset = (int64_t)vrtc_unlatch(rtc) - (int64_t)now;
+		rtc->offset = vrtc_offset_for(vrtc_unlatch(rtc), now_ns);
 	rtc->ram[VRTC_STATUS_B] = value;
 }
 
-void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now)
+void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now_ns)
 {
 	rtc->accesses++;
 	if (port == VRTC_INDEX_PORT) {
@@ -169,9 +336,10 @@ void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now)
 	}
 	uint8_t index = rtc->index;
 	if (index == VRTC_STATUS_C || index == VRTC_STATUS_D)
-		return; /* read-only */
+		return;            /* read-only */
+	vrtc_account(rtc, now_ns); /* the past under the old registers */
 	if (index == VRTC_STATUS_B) {
-		vrtc_write_status_b(rtc, value, now);
+		vrtc_write_status_b(rtc, value, now_ns);
 		return;
 	}
 	if (!vrtc_is_time(index)) {
@@ -180,8 +348,8 @@ void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now)
 	}
 	bool frozen = rtc->ram[VRTC_STATUS_B] & VRTC_B_SET;
 	if (!frozen)
-		vrtc_latch(rtc, vrtc_clock(rtc, now));
+		vrtc_latch(rtc, vrtc_clock(rtc, now_ns));
 	rtc->ram[index] = value;
 	if (!frozen)
-		rtc->offset = (int64_t)vrtc_unlatch(rtc) - (int64_t)now;
+		rtc->offset = vrtc_offset_for(vrtc_unlatch(rtc), now_ns);
 }

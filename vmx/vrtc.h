@@ -10,19 +10,30 @@
  *    in progress), the divider (6:4) and rate (3:0) bits are kept;
  *  - status B: all bits kept; SET (bit 7) freezes the time registers
  *    (they read what was latched or written) until it is cleared;
- *  - status C: interrupt flags, always 0 (reads clear them);
+ *  - status C: IRQF (bit 7), PF, AF, UF (6:4); a read returns and clears
+ *    them and drops the IRQ line;
  *  - status D: 0x80 (valid RAM and time, VRT);
  *  - 0x0e-0x7f: CMOS RAM, read/write (0x32, the century, starts at 0x20).
- * The clock: the environment passes "now" in seconds since 1970-01-01
- * 00:00:00 UTC to every access. uslice's (vmx/platform.c) is a fixed
+ * The clock: the environment passes "now" in nanoseconds since 1970-01-01
+ * 00:00:00 UTC to every call. uslice's (vmx/platform.c) is a fixed
  * epoch, VRTC_EPOCH = 2026-01-01 00:00:00, plus the VM's elapsed time
  * from the TSC: Bochs has no host wall clock to trust, and the same
  * epoch makes runs comparable. Writing a time or date register moves the
- * clock by the difference (an offset kept in the model).
- * Not emulated: the periodic, alarm and update-ended interrupts (IRQ 8).
- * PIE/AIE/UIE are stored and read back, but no interrupt is raised and
- * status C stays 0; Linux's rtc_cmos then reads the time fine, and an
- * alarm or a periodic timer the guest programs never fires.
+ * clock by the difference (an offset kept in the model, whole seconds).
+ *
+ * Interrupts (IRQ 8) as the MC146818A raises them, computed from time
+ * rather than ticked: PF is set at every boundary of the periodic rate
+ * (status A bits 3:0: 0 = off, 1 and 2 as 8 and 9, r gives 2^(r-1)
+ * periods of 1/32768 s; 3 = 122 us is the fastest), UF at every second
+ * boundary while SET is clear, AF at a second boundary whose time matches
+ * the alarm (an alarm byte of 0xc0-0xff matches every value). The flags
+ * are set whether or not their interrupt is enabled; IRQF = (PF and PIE)
+ * or (AF and AIE) or (UF and UIE). All of it needs the divider (status A
+ * bits 6:4) at its normal 010 (32.768 kHz time base); any other divider
+ * stops the updates and the periodic flag. The IRQ output is a level held
+ * from IRQF's rise until status C is read: vrtc_update() reports each
+ * rise (the caller pulses GSI 8: ISA edge), vrtc_next_interrupt() says
+ * when the next one can come so that the caller arms a timer.
  *
  * Pure: no locking of its own (the caller holds the platform lock).
  * Host-tested by tests/host/test_vrtc.c.
@@ -62,6 +73,14 @@
 
 #define VRTC_A_UIP           0x80u
 #define VRTC_A_DEFAULT       0x26u /* 32.768 kHz divider, 1024 Hz rate */
+#define VRTC_A_DIVIDER       0x70u
+#define VRTC_A_DIVIDER_32KHZ 0x20u /* the only divider that keeps time */
+#define VRTC_A_RATE          0x0fu
+#define VRTC_C_IRQF          0x80u
+#define VRTC_C_PF            0x40u
+#define VRTC_C_AF            0x20u
+#define VRTC_C_UF            0x10u
+#define VRTC_ALARM_ANY       0xc0u /* an alarm byte >= this matches all */
 #define VRTC_B_SET           0x80u
 #define VRTC_B_PIE           0x40u
 #define VRTC_B_AIE           0x20u
@@ -78,12 +97,27 @@ struct vrtc {
 	bool nmi_masked;
 	uint8_t ram[VRTC_REGISTERS]; /* alarms, A, B, RAM; time while SET */
 	int64_t offset;              /* seconds added to the environment's clock */
+	uint8_t flags;               /* VRTC_C_PF | VRTC_C_AF | VRTC_C_UF   */
+	bool irq;                    /* IRQF: the IRQ 8 output is asserted  */
+	uint64_t flags_until;        /* flags account for events up to here (ns) */
 	uint64_t accesses;
+	uint64_t interrupts; /* IRQF rises reported by vrtc_update() */
 };
 
-void vrtc_init(struct vrtc *rtc);
-/* An access to port 0x70 or 0x71 (bytes); `now` in seconds since 1970. */
-uint8_t vrtc_read(struct vrtc *rtc, uint16_t port, uint64_t now);
-void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now);
+#define VRTC_NS_PER_SECOND 1000000000ull
+
+/* Power-on at `now_ns`: no flag for any earlier event. */
+void vrtc_init(struct vrtc *rtc, uint64_t now_ns);
+/* An access to port 0x70 or 0x71 (bytes); `now_ns` since 1970. Call
+ * vrtc_update() after each: a write to status A or B can raise IRQF. */
+uint8_t vrtc_read(struct vrtc *rtc, uint16_t port, uint64_t now_ns);
+void vrtc_write(struct vrtc *rtc, uint16_t port, uint8_t value, uint64_t now_ns);
+/* Set the flags of every event up to `now_ns`; true if IRQF rose (the
+ * caller raises IRQ 8 once per true). */
+bool vrtc_update(struct vrtc *rtc, uint64_t now_ns);
+/* The time (ns since 1970, > now_ns) at which vrtc_update() can next
+ * return true, or 0 when it cannot before a register access (no interrupt
+ * enabled, the divider stopped, or IRQF already held until C is read). */
+uint64_t vrtc_next_interrupt(const struct vrtc *rtc, uint64_t now_ns);
 
 #endif /* VMX_VRTC_H */

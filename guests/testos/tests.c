@@ -10,7 +10,8 @@
  *   bit set and 0x50 still in IRR during its handler; after everything,
  *   ISR is empty and PPR 0 (EOI correct). Then on the BSP: an IPI
  *   ping-pong with CPU 1 (round-trip percentiles), and ISA IRQ 0 from the
- *   PIT through the IOAPIC (GSI 2) to the BSP.
+ *   PIT through the IOAPIC (GSI 2) to the BSP, and ISA IRQ 8 from the
+ *   RTC's periodic interrupt (GSI 8), held until status C is read.
  * timertest: on every CPU at once, the vLAPIC timer in one-shot, periodic
  *   and TSC-deadline modes; the lateness of each interrupt (its handler's
  *   TSC minus the deadline) in TSC ticks.
@@ -33,7 +34,21 @@ enum testos_ipi_check {
 	TESTOS_CHECK_EOI = 1u << 6,
 	TESTOS_CHECK_IOAPIC = 1u << 7,
 	TESTOS_CHECK_PING = 1u << 8,
+	TESTOS_CHECK_RTC = 1u << 9,
 };
+
+/* The CMOS RTC (MC146818A) registers the RTC check uses. */
+#define TESTOS_RTC_INDEX    0x70
+#define TESTOS_RTC_DATA     0x71
+#define TESTOS_RTC_STATUS_A 0x0a
+#define TESTOS_RTC_STATUS_B 0x0b
+#define TESTOS_RTC_STATUS_C 0x0c
+#define TESTOS_RTC_1024HZ   0x26 /* 32.768 kHz divider, rate 6 */
+#define TESTOS_RTC_PIE      0x40
+#define TESTOS_RTC_IRQF_PF  0xc0
+#define TESTOS_RTC_GSI      8
+#define TESTOS_RTC_IRQS     5
+#define TESTOS_RTC_HOLD_MS  5 /* about five periods */
 
 static volatile uint32_t testos_ipi_failures; /* TESTOS_CHECK_* bits */
 
@@ -159,6 +174,54 @@ static uint32_t testos_ioapic_test(void)
 	return cpu->received[TESTOS_VECTOR_IOAPIC] - before;
 }
 
+static uint8_t testos_rtc_get(uint8_t index)
+{
+	testos_outb(TESTOS_RTC_INDEX, index);
+	return testos_inb(TESTOS_RTC_DATA);
+}
+
+static void testos_rtc_set(uint8_t index, uint8_t value)
+{
+	testos_outb(TESTOS_RTC_INDEX, index);
+	testos_outb(TESTOS_RTC_DATA, value);
+}
+
+/*
+ * The RTC's periodic interrupt at 1,024 Hz -> ISA IRQ 8 -> IOAPIC pin 8 ->
+ * the BSP. Each interrupt is released by reading status C (which must
+ * show IRQF and PF); while C is not read, no second interrupt may come.
+ */
+static uint32_t testos_rtc_test(void)
+{
+	struct testos_cpu *cpu = &testos_cpus[0];
+	uint32_t before = cpu->received[TESTOS_VECTOR_IOAPIC];
+	uint32_t entry = 0x10 + 2 * TESTOS_RTC_GSI;
+	testos_ioapic_write(entry + 1, cpu->apic_id << 24);
+	testos_ioapic_write(entry, TESTOS_VECTOR_IOAPIC); /* fixed, physical, edge */
+	testos_interrupts_enable();
+	testos_rtc_set(TESTOS_RTC_STATUS_A, TESTOS_RTC_1024HZ);
+	(void)testos_rtc_get(TESTOS_RTC_STATUS_C);
+	uint8_t status_b = testos_rtc_get(TESTOS_RTC_STATUS_B);
+	testos_rtc_set(TESTOS_RTC_STATUS_B, status_b | TESTOS_RTC_PIE);
+	bool ok = true;
+	for (uint32_t i = 1; ok && i <= TESTOS_RTC_IRQS; i++) {
+		ok = testos_wait_count(&cpu->received[TESTOS_VECTOR_IOAPIC], before + i);
+		if (i == TESTOS_RTC_IRQS) { /* held: nothing more until C is read */
+			uint64_t until = testos_rdtsc() + TESTOS_RTC_HOLD_MS * testos_tsc_khz;
+			while (testos_rdtsc() < until)
+				;
+			ok = ok && cpu->received[TESTOS_VECTOR_IOAPIC] == before + i;
+		}
+		uint8_t status_c = testos_rtc_get(TESTOS_RTC_STATUS_C);
+		ok = ok && (status_c & TESTOS_RTC_IRQF_PF) == TESTOS_RTC_IRQF_PF;
+	}
+	testos_rtc_set(TESTOS_RTC_STATUS_B, status_b);
+	(void)testos_rtc_get(TESTOS_RTC_STATUS_C);
+	testos_ioapic_write(entry, 0x10000 | TESTOS_VECTOR_IOAPIC); /* masked */
+	testos_check(ok, TESTOS_CHECK_RTC);
+	return cpu->received[TESTOS_VECTOR_IOAPIC] - before;
+}
+
 static const char *testos_verdict(uint32_t bit)
 {
 	return (testos_ipi_failures & bit) ? "FAIL" : "ok";
@@ -172,24 +235,27 @@ int testos_mode_ipitest(void)
 	testos_run_everywhere(testos_ping_work, NULL);
 	uint32_t version = testos_ioapic_read(1);
 	uint32_t irqs = testos_ioapic_test();
+	uint32_t rtc_irqs = testos_rtc_test();
 	uint64_t ticks = testos_rdtsc() - start;
 	uint64_t p50, p99, count;
 	testos_percentiles(&p50, &p99, &count);
 	uint32_t errors = 0;
 	for (uint32_t bits = testos_ipi_failures; bits; bits &= bits - 1)
 		errors++;
-	testos_print("testos: IOAPIC version 0x%x, %u entries; %u IRQ 0 interrupts\n",
-	             version & 0xff, ((version >> 16) & 0xff) + 1, irqs);
-	testos_result("workload=ipitest vcpus=%u apic=%s fixed=%s broadcast=%s self=%s nmi=%s "
-	              "logical=%s priority=%s eoi=%s ioapic=%s errors=%u ops=%llu ticks=%llu "
-	              "p50=%llu p99=%llu unit=tsc_ticks",
-	              testos_cpu_count, testos_x2apic ? "x2apic" : "xapic",
-	              testos_verdict(TESTOS_CHECK_FIXED), testos_verdict(TESTOS_CHECK_BROADCAST),
-	              testos_verdict(TESTOS_CHECK_SELF), testos_verdict(TESTOS_CHECK_NMI),
-	              testos_verdict(TESTOS_CHECK_LOGICAL), testos_verdict(TESTOS_CHECK_PRIORITY),
-	              testos_verdict(TESTOS_CHECK_EOI), testos_verdict(TESTOS_CHECK_IOAPIC), errors,
-	              (unsigned long long)count, (unsigned long long)ticks, (unsigned long long)p50,
-	              (unsigned long long)p99);
+	testos_print("testos: IOAPIC version 0x%x, %u entries; %u IRQ 0 interrupts, %u IRQ 8 "
+	             "interrupts\n",
+	             version & 0xff, ((version >> 16) & 0xff) + 1, irqs, rtc_irqs);
+	testos_result(
+	    "workload=ipitest vcpus=%u apic=%s fixed=%s broadcast=%s self=%s nmi=%s "
+	    "logical=%s priority=%s eoi=%s ioapic=%s rtc=%s errors=%u ops=%llu ticks=%llu "
+	    "p50=%llu p99=%llu unit=tsc_ticks",
+	    testos_cpu_count, testos_x2apic ? "x2apic" : "xapic",
+	    testos_verdict(TESTOS_CHECK_FIXED), testos_verdict(TESTOS_CHECK_BROADCAST),
+	    testos_verdict(TESTOS_CHECK_SELF), testos_verdict(TESTOS_CHECK_NMI),
+	    testos_verdict(TESTOS_CHECK_LOGICAL), testos_verdict(TESTOS_CHECK_PRIORITY),
+	    testos_verdict(TESTOS_CHECK_EOI), testos_verdict(TESTOS_CHECK_IOAPIC),
+	    testos_verdict(TESTOS_CHECK_RTC), errors, (unsigned long long)count,
+	    (unsigned long long)ticks, (unsigned long long)p50, (unsigned long long)p99);
 	return errors ? 1 : 0;
 }
 
