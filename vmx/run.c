@@ -475,7 +475,8 @@ static void run_report(struct vm *vm)
 	run_report_vcpus(vm);
 }
 
-static const char *const run_options[] = {"ple_gap", "ple_window", "vmx_corrupt_guest", NULL};
+static const char *const run_options[] = {"ple_gap", "ple_window", "run_until", "vmx_corrupt_guest",
+                                          NULL};
 
 static bool run_option_in(const char *const *options, const char *key)
 {
@@ -508,6 +509,33 @@ static int run_settings(const struct cmdline *cmdline, char *error, unsigned err
 		string_copy(vmx_settings.corrupt_guest, corrupt,
 		            sizeof(vmx_settings.corrupt_guest));
 	return 0;
+}
+
+/* run_until=NAME[,NAME...]: the run ends when these VMs have ended (the
+ * others are stopped). A name no created VM has is a warning (its
+ * configuration may have been rejected): the others still count; with
+ * none left, nothing is stopped. */
+static void run_until_setup(const struct cmdline *cmdline)
+{
+	const char *names = cmdline_get(cmdline, "run_until");
+	uint32_t mask = 0;
+	while (names && *names) {
+		const char *end = names;
+		while (*end && *end != ',')
+			end++;
+		size_t length = (size_t)(end - names);
+		bool found = false;
+		for (uint32_t i = 0; i < run_vm_count; i++)
+			if (strlen(run_vms[i]->name) == length &&
+			    memcmp(run_vms[i]->name, names, length) == 0) {
+				mask |= 1u << i;
+				found = true;
+			}
+		if (!found)
+			log_warning("run_until=: no VM named \"%.*s\" runs", (int)length, names);
+		names = *end ? end + 1 : end;
+	}
+	vm_run_until(run_vms, run_vm_count, mask);
 }
 
 /* Create every VM of the boot configuration; returns how many were rejected. */
@@ -587,6 +615,7 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 	if (run_check_modules(info) != 0)
 		return VMX_RUN_REFUSED;
 	int rejected = run_create_vms(info);
+	run_until_setup(cmdline);
 	/* One execution model: the scheduler runs every vCPU on every pCPU
 	 * (vmx/schedule.c); sched=pinned is a policy of it. */
 	if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {

@@ -2,16 +2,56 @@
  * vmx/vm.c - VM state changes, the per-VM console buffer and guest memory
  * access (see vm.h).
  *
- * Lock order: vm->lock -> log_lock.
+ * Lock order: vm->lock -> log_lock. vm_ended() runs after a VM's lock is
+ * released and takes the others' one at a time (in vm_stop).
  */
 #include "vmx/vm.h"
 
 #include <stdarg.h>
 
 #include "kernel/log.h"
+#include "kernel/panic.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
 #include "vmx/exit.h"
+
+/* run_until= (vm_run_until()): the run's VMs, and which of them end it. */
+static struct vm *const *vm_run_list;
+static uint32_t vm_run_count;
+static uint32_t vm_run_until_mask; /* bit i: vm_run_list[i] */
+
+void vm_run_until(struct vm *const *vms, uint32_t count, uint32_t mask)
+{
+	if (count > 32)
+		panic("vm_run_until: %u VMs, the mask holds 32", count);
+	vm_run_list = vms;
+	vm_run_count = count;
+	vm_run_until_mask = mask;
+}
+
+static bool vm_ended_state(enum vm_state state)
+{
+	return state == VM_STATE_DONE || state == VM_STATE_STOPPED;
+}
+
+/* `vm` just ended: when it was the last VM of run_until= to end, stop
+ * every VM still running (they were the background of a measurement). */
+static void vm_ended(const struct vm *vm)
+{
+	bool named = false;
+	for (uint32_t i = 0; i < vm_run_count; i++) {
+		if (!(vm_run_until_mask & (1u << i)))
+			continue;
+		if (!vm_ended_state(vm_run_list[i]->state))
+			return;
+		named = named || vm_run_list[i] == vm;
+	}
+	if (!named)
+		return;
+	for (uint32_t i = 0; i < vm_run_count; i++)
+		if (!vm_ended_state(vm_run_list[i]->state))
+			vm_stop(vm_run_list[i], "run-until: VM %s ended", vm->name);
+}
 
 uint64_t vm_exit_count(const struct vm *vm, int reason)
 {
@@ -65,6 +105,7 @@ void vm_stop(struct vm *vm, const char *format, ...)
 	if (first) {
 		vuart_flush_all(vm);
 		log_record("VMSTOP name=%s cause=\"%s\"", vm->name, cause);
+		vm_ended(vm);
 	}
 }
 
@@ -84,8 +125,10 @@ void vm_power_off(struct vm *vm, int status)
 			vm->vcpus[i]->stop = true;
 			vcpu_interrupt_kick(vm->vcpus[i]); /* out of the guest or its HLT wait */
 		}
-	if (first)
+	if (first) {
 		log_info("VM %s powered itself off (status %d)", vm->name, status);
+		vm_ended(vm);
+	}
 }
 
 void vm_console_append(struct vm *vm, const char *text, uint32_t length)

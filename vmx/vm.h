@@ -228,6 +228,10 @@ void vm_stop(struct vm *vm, const char *format, ...) __attribute__((format(print
  * exits per ms of its run time over the last window exceed vm->exit_rate
  * (vm_exit_rate=, 0 = off; docs/smp.md "Liveness"). */
 void vm_exit_rate_check(struct vcpu *vcpu, uint32_t reason);
+/* run_until=: once every VM of `mask` (bit i = vms[i]) has ended, the
+ * ones still running are stopped with cause "run-until: VM NAME ended".
+ * mask 0 (the default) never stops anything. At most 32 VMs. */
+void vm_run_until(struct vm *const *vms, uint32_t count, uint32_t mask);
 /* The guest powered itself off with `status`. */
 void vm_power_off(struct vm *vm, int status);
 /* Keep guest console text in the VM's buffer (truncated when full). */

@@ -3,7 +3,8 @@
 # scheduler (the default) on the two pCPUs of a 2-CPU Bochs machine run side
 # by side and both finish with their results;
 # a third, malformed configuration is rejected with FILE:LINE: reason and
-# does not keep the others from running.
+# does not keep the others from running. Then run_until=: a 60-s hog
+# beside a short VM ends when the short VM (the one named) ends.
 source "$(dirname "$0")/lib.sh"
 vmx_build
 vmx_config a 32 "cpuid 1000"
@@ -24,4 +25,10 @@ for vm in a b; do
 	vmx_equal "$(vmx_field "^VM name=$vm " exit_cpuid)" "$(vmx_field "^RESULT vm=$vm " cpuid_executed)" \
 		"VM $vm: CPUID exits == CPUID instructions"
 done
+vmx_config hog 16 "hog 60000ms"
+vmx_boot 2 a hog -- --cmdline "run_until=a,nosuch" | grep -E '^(VM|VMSTOP|HALT|VMS) '
+vmx_expect '^VM name=a state=done status=0 ' "run_until: the named VM finished"
+vmx_expect '^VMSTOP name=hog cause="run-until: VM a ended"' "run_until: the hog stopped when VM a ended"
+vmx_expect 'run_until=: no VM named "nosuch" runs' "run_until: an unknown name is a warning"
+vmx_expect '^HALT reason=done' "run_until: the run ended cleanly, long before the hog's 60 s"
 vmx_finish
