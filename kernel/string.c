@@ -12,12 +12,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * memcpy and memset move 8 bytes per `rep movsq` / `rep stosq` iteration
+ * and the tail with `rep movsb` / `rep stosb` (DF is clear, as the ABI
+ * says). A byte loop cost ~4 instructions a byte: zeroing a 128-MiB VM
+ * took over 500 M instructions, 10 s of Bochs time at 50 M ips.
+ */
 void *memcpy(void *destination, const void *source, size_t count)
 {
-	unsigned char *d = destination;
-	const unsigned char *s = source;
-	while (count--)
-		*d++ = *s++;
+	void *d = destination;
+	const void *s = source;
+	size_t quads = count / 8, bytes = count % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
 	return destination;
 }
 
@@ -37,9 +44,11 @@ void *memmove(void *destination, const void *source, size_t count)
 
 void *memset(void *destination, int value, size_t count)
 {
-	unsigned char *d = destination;
-	while (count--)
-		*d++ = (unsigned char)value;
+	void *d = destination;
+	uint64_t pattern = (uint64_t)(unsigned char)value * 0x0101010101010101ull;
+	size_t quads = count / 8, bytes = count % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(quads) : "a"(pattern) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(bytes) : "a"(pattern) : "memory");
 	return destination;
 }
 
