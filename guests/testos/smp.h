@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TESTOS_MAX_CPUS        8
+#define TESTOS_MAX_CPUS        16
 #define TESTOS_STACK_SIZE      16384
 #define TESTOS_TRAMPOLINE_BASE 0x8000u
 /* Latency histogram: exact below 16 ticks, then 8 buckets per power of two
