@@ -87,7 +87,7 @@ deps:
 	@tools/install-deps
 
 run: deps all
-	tools/uslice-run --scenario default
+	tools/uslice-compare --scenario default --policies "credit micro-dynamic"
 
 test-host: $(HOST_TESTS)
 	@tools/run-host-tests $(HOST_TESTS)

@@ -115,6 +115,7 @@ int sched_pool_create_locked(struct sched_system *sys, const char *name,
 			return child;
 		}
 		pool->micro_child = child;
+		pool->micro_since = now; /* micro_time_ns: zeroed above */
 	}
 	return pool->id;
 }
@@ -236,6 +237,10 @@ int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool_id, uns
 	if (count > sched_pool_micro_capacity(sys, pool_id))
 		return SCHED_ERR_FULL;
 	old = micro->pcpu_count;
+	if (now > pool->micro_since) {
+		pool->micro_time_ns[old] += now - pool->micro_since;
+		pool->micro_since = now;
+	}
 	/*
 	 * Neither step can fail: the capacity check leaves the normal pool at
 	 * least one pCPU, and a pCPU just removed is free to be added. Should
@@ -364,6 +369,27 @@ unsigned sched_pool_micro_count(struct sched_system *sys, int pool)
 		count = sys->pools[sys->pools[pool].micro_child].pcpu_count;
 	sched_unlock(sys);
 	return count;
+}
+
+unsigned sched_pool_micro_history(struct sched_system *sys, int pool_id, uint64_t *ns, unsigned max)
+{
+	unsigned sizes = 0;
+
+	sched_env_lock_acquire(sys->lock);
+	if (pool_valid(sys, pool_id) && sys->pools[pool_id].micro_child >= 0) {
+		const struct sched_pool *pool = &sys->pools[pool_id];
+		unsigned current = sys->pools[pool->micro_child].pcpu_count;
+		uint64_t now = sched_env_now();
+		for (unsigned c = 0; c < max && c <= SCHED_MAX_PCPUS; c++) {
+			ns[c] = pool->micro_time_ns[c];
+			if (c == current && now > pool->micro_since)
+				ns[c] += now - pool->micro_since;
+			if (ns[c])
+				sizes = c + 1;
+		}
+	}
+	sched_unlock(sys);
+	return sizes;
 }
 
 int sched_vm_move(struct sched_vm *vm, int pool_id)

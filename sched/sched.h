@@ -315,6 +315,9 @@ struct sched_pool {
 	int master; /* pCPU doing accounting, or -1    */
 	uint64_t next_account;
 	struct sched_adaptive adaptive;
+	/* normal with a micro child: how long it had each micro size */
+	uint64_t micro_since;                        /* last resize (ns)  */
+	uint64_t micro_time_ns[SCHED_MAX_PCPUS + 1]; /* by micro pCPUs    */
 	uint64_t policy_data[SCHED_POLICY_POOL_WORDS];
 };
 
@@ -457,6 +460,10 @@ int sched_vm_move(struct sched_vm *vm, int pool);
  * back to the normal pool (highest-numbered pCPUs move first). */
 int sched_pool_set_micro_count(struct sched_system *sys, int pool, unsigned count);
 unsigned sched_pool_micro_count(struct sched_system *sys, int pool);
+/* Time (ns, up to now) the normal pool's micro child spent at each size:
+ * ns[c] for c micro pCPUs, c < max. Returns 1 + the largest size that had
+ * any time (0 when the pool has no micro child). */
+unsigned sched_pool_micro_history(struct sched_system *sys, int pool, uint64_t *ns, unsigned max);
 
 /* ---- observation ---- */
 

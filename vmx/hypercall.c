@@ -29,6 +29,7 @@ static int64_t hypercall_result(struct vcpu *vcpu, uint64_t address, uint64_t le
 	}
 	line[length] = '\0';
 	vm->result_count++;
+	vm_note_result(vm, line, length);
 	log_record("RESULT vm=%s %s", vm->name, line);
 	return 0;
 }

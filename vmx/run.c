@@ -24,6 +24,7 @@
 #include "vmx/msr.h"
 #include "vmx/platform.h"
 #include "vmx/schedule.h"
+#include "vmx/summary.h"
 #include "vmx/vmx.h"
 
 static struct vm *run_vms[SCHED_MAX_VMS];
@@ -629,6 +630,7 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 	vmx_schedule_run();
 	vmx_console_stop();
 
+	vmx_summary_print(run_vms, run_vm_count);
 	int failed = rejected;
 	for (uint32_t i = 0; i < run_vm_count; i++) {
 		run_report(run_vms[i]);

@@ -705,6 +705,23 @@ static void schedule_report_vm(const struct vm *vm)
 	           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
 }
 
+void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
+{
+	struct sched_counters c;
+	sched_counters_read(&schedule_system, &c);
+	memset(view, 0, sizeof(*view));
+	view->policy = schedule_system.policy.name;
+	view->pcpus = schedule_system.pcpu_count;
+	view->elapsed_ns = timer_tsc_to_ns(schedule_finished_tsc - schedule_started_tsc);
+	for (unsigned i = 0; i < SCHED_OFFLOAD_CAUSE_COUNT; i++) {
+		view->offloads += c.offloads[i];
+		view->offload_failures += c.offload_failures[i];
+	}
+	view->directed_yields = c.directed_yields;
+	view->micro_sizes =
+	    sched_pool_micro_history(&schedule_system, 0, view->micro_ns, SCHED_MAX_PCPUS + 1);
+}
+
 void vmx_schedule_report(void)
 {
 	struct sched_counters c;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "kernel/cmdline.h"
+#include "sched/sched.h" /* SCHED_MAX_PCPUS */
 
 struct vm;
 struct vcpu;
@@ -74,6 +75,16 @@ struct vmx_schedule_pcpu_view {
 	uint64_t leaves[8];
 };
 void vmx_schedule_pcpu_view(unsigned pcpu, struct vmx_schedule_pcpu_view *view);
+/* The whole run, for the summary (vmx/summary.c): after vmx_schedule_run(). */
+struct vmx_schedule_run_view {
+	const char *policy;
+	unsigned pcpus;
+	uint64_t elapsed_ns;
+	uint64_t offloads, offload_failures, directed_yields;
+	unsigned micro_sizes;                   /* sched_pool_micro_history() */
+	uint64_t micro_ns[SCHED_MAX_PCPUS + 1]; /* Pool-0's micro child       */
+};
+void vmx_schedule_run_view(struct vmx_schedule_run_view *view);
 /* Fill up to `max` pools; returns how many exist. */
 unsigned vmx_schedule_pool_views(struct vmx_schedule_pool_view *views, unsigned max);
 

@@ -131,6 +131,16 @@ void vm_power_off(struct vm *vm, int status)
 	}
 }
 
+void vm_note_result(struct vm *vm, const char *text, size_t length)
+{
+	if (length >= VM_RESULT_SIZE)
+		length = VM_RESULT_SIZE - 1;
+	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
+	memcpy(vm->last_result, text, length);
+	vm->last_result[length] = '\0';
+	spinlock_release_irqrestore(&vm->lock, flags);
+}
+
 void vm_console_append(struct vm *vm, const char *text, uint32_t length)
 {
 	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);

@@ -41,6 +41,7 @@
 
 #define VM_CONSOLE_SIZE      8192
 #define VM_CAUSE_SIZE        160
+#define VM_RESULT_SIZE       320 /* the last RESULT line kept for the summary */
 #define VM_MMIO_HOOKS        4
 #define VM_IO_HOOKS          16
 #define VM_PM1A_CONTROL_PORT 0xb004
@@ -75,7 +76,7 @@ enum vm_state {
 
 /* An emulated 16550A (vmx/vuart_model.h). `lock` serializes the vCPUs
  * of the VM and the hypervisor side on it (vmx/vuart.c). */
-#define VUART_LINE_SIZE 200
+#define VUART_LINE_SIZE 320
 struct vuart {
 	struct spinlock lock;
 	struct vuart_model model;
@@ -217,7 +218,8 @@ struct vm {
 	char cause[VM_CAUSE_SIZE];
 	char console[VM_CONSOLE_SIZE];
 	uint32_t console_length;
-	uint32_t result_count; /* RESULT lines reported by hypercall */
+	uint32_t result_count;            /* RESULT lines reported by hypercall */
+	char last_result[VM_RESULT_SIZE]; /* the last RESULT text (vm_note_result) */
 };
 
 /* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */
@@ -234,6 +236,10 @@ void vm_exit_rate_check(struct vcpu *vcpu, uint32_t reason);
 void vm_run_until(struct vm *const *vms, uint32_t count, uint32_t mask);
 /* The guest powered itself off with `status`. */
 void vm_power_off(struct vm *vm, int status);
+/* A RESULT line of the guest (by hypercall, or a serial line starting
+ * with "RESULT "): keep its text after "RESULT " for the run summary
+ * (vmx/summary.h); truncated to VM_RESULT_SIZE - 1 bytes. */
+void vm_note_result(struct vm *vm, const char *text, size_t length);
 /* Keep guest console text in the VM's buffer (truncated when full). */
 void vm_console_append(struct vm *vm, const char *text, uint32_t length);
 const char *vm_state_name(enum vm_state state);

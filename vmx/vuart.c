@@ -28,6 +28,9 @@
 #include "vmx/platform.h"
 #include "vmx/vm.h"
 
+#define VUART_RESULT_PREFIX        "RESULT "
+#define VUART_RESULT_PREFIX_LENGTH (sizeof(VUART_RESULT_PREFIX) - 1)
+
 /* UART lock held: the line goes to the VM's buffer and to the log's ring
  * (dropped, and counted, if the ring is nearly full: never waited for). */
 static void vuart_flush(struct vm *vm)
@@ -37,7 +40,15 @@ static void vuart_flush(struct vm *vm)
 		return;
 	vm_console_append(vm, u->line, u->line_length);
 	vm_console_append(vm, "\n", 1);
-	log_record_droppable("[%s] %.*s", vm->name, (int)u->line_length, u->line);
+	if (u->line_length > VUART_RESULT_PREFIX_LENGTH &&
+	    memcmp(u->line, VUART_RESULT_PREFIX, VUART_RESULT_PREFIX_LENGTH) == 0) {
+		/* A guest's RESULT line is a result: kept, never dropped. */
+		vm_note_result(vm, u->line + VUART_RESULT_PREFIX_LENGTH,
+		               u->line_length - VUART_RESULT_PREFIX_LENGTH);
+		log_record("[%s] %.*s", vm->name, (int)u->line_length, u->line);
+	} else {
+		log_record_droppable("[%s] %.*s", vm->name, (int)u->line_length, u->line);
+	}
 	u->line_length = 0;
 }
 

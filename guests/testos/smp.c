@@ -245,6 +245,7 @@ void testos_sample(struct testos_cpu *cpu, uint64_t ticks)
 	cpu->histogram[testos_histogram_bucket(ticks)]++;
 	if (ticks > cpu->sample_max)
 		cpu->sample_max = ticks;
+	cpu->sample_sum += ticks;
 	cpu->sample_count++;
 }
 
@@ -254,6 +255,7 @@ void testos_samples_reset(void)
 		struct testos_cpu *cpu = &testos_cpus[i];
 		cpu->sample_count = 0;
 		cpu->sample_max = 0;
+		cpu->sample_sum = 0;
 		cpu->ops = 0;
 		for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
 			cpu->histogram[b] = 0;
@@ -261,6 +263,7 @@ void testos_samples_reset(void)
 }
 
 static uint64_t testos_merged_count; /* samples merged by the last call */
+static uint64_t testos_merged_sum;
 
 uint64_t testos_percentile_permille(uint64_t permille)
 {
@@ -280,9 +283,14 @@ uint64_t testos_percentile_permille(uint64_t permille)
 	return testos_merged_max;
 }
 
+uint64_t testos_samples_mean(void)
+{
+	return testos_merged_count ? testos_merged_sum / testos_merged_count : 0;
+}
+
 void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count)
 {
-	uint64_t n = 0;
+	uint64_t n = 0, sum = 0;
 	testos_merged_max = 0;
 	for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
 		testos_merged[b] = 0;
@@ -293,8 +301,10 @@ void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count)
 		if (cpu->sample_max > testos_merged_max)
 			testos_merged_max = cpu->sample_max;
 		n += cpu->sample_count;
+		sum += cpu->sample_sum;
 	}
 	testos_merged_count = n;
+	testos_merged_sum = sum;
 	*count = n;
 	*p50 = testos_percentile_permille(500);
 	*p99 = testos_percentile_permille(990);

@@ -92,6 +92,7 @@ struct testos_cpu {
 	/* latency samples of the current workload */
 	uint64_t sample_count;
 	uint64_t sample_max;
+	uint64_t sample_sum; /* for the mean */
 	uint32_t histogram[TESTOS_HISTOGRAM_BUCKETS];
 	uint64_t ops;
 };
@@ -183,6 +184,8 @@ void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count);
  * of their histogram bucket (at most 12.5 % high), capped at the maximum,
  * which is exact. */
 uint64_t testos_percentile_permille(uint64_t permille);
+/* After testos_percentiles(): the exact mean of the same samples. */
+uint64_t testos_samples_mean(void);
 void testos_samples_reset(void);
 
 /* A TLB shootdown request of one initiator (Linux: flush_tlb_info + csd). */

@@ -192,11 +192,12 @@ int testos_mode_workload(const char *name, uint64_t count, uint64_t duration)
 	                                               : ops;
 	uint64_t want = w.op == testos_shootdown_op ? ops * (testos_cpu_count - 1) : ops;
 	testos_result(
-	    "workload=%s vcpus=%u gap=%llu ops=%llu ticks=%llu ops_per_s=%llu p50=%llu "
+	    "workload=%s vcpus=%u gap=%llu ops=%llu ticks=%llu ops_per_s=%llu mean=%llu p50=%llu "
 	    "p99=%llu p999=%llu max=%llu unit=tsc_ticks tsc_khz=%llu check=%llu "
 	    "consistent=%u",
 	    w.name, testos_cpu_count, (unsigned long long)w.gap, (unsigned long long)ops,
-	    (unsigned long long)ticks, (unsigned long long)per_second, (unsigned long long)p50,
+	    (unsigned long long)ticks, (unsigned long long)per_second,
+	    (unsigned long long)testos_samples_mean(), (unsigned long long)p50,
 	    (unsigned long long)p99, (unsigned long long)testos_percentile_permille(999),
 	    (unsigned long long)testos_percentile_permille(1000),
 	    (unsigned long long)testos_tsc_khz, (unsigned long long)check, check == want ? 1u : 0u);

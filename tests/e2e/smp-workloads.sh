@@ -10,11 +10,11 @@ vmx_build
 for vcpus in 2 4; do
 	smp_run 4 "lock$vcpus" "$vcpus" "lock 1000"
 	smp_expect_vm "lock$vcpus" "$vcpus"
-	vmx_expect "^RESULT vm=lock$vcpus workload=lock vcpus=$vcpus gap=100 ops=$((1000 * vcpus)) ticks=[0-9]+ ops_per_s=[0-9]+ p50=[0-9]+ p99=[0-9]+ p999=[0-9]+ max=[0-9]+ unit=tsc_ticks tsc_khz=[0-9]+ check=$((1000 * vcpus)) consistent=1" \
+	vmx_expect "^RESULT vm=lock$vcpus workload=lock vcpus=$vcpus gap=100 ops=$((1000 * vcpus)) ticks=[0-9]+ ops_per_s=[0-9]+ mean=[0-9]+ p50=[0-9]+ p99=[0-9]+ p999=[0-9]+ max=[0-9]+ unit=tsc_ticks tsc_khz=[0-9]+ check=$((1000 * vcpus)) consistent=1" \
 		"lock on $vcpus vCPUs: $((1000 * vcpus)) sections, percentiles, consistent"
 	smp_run 4 "shoot$vcpus" "$vcpus" "shootdown 100"
 	smp_expect_vm "shoot$vcpus" "$vcpus"
-	vmx_expect "^RESULT vm=shoot$vcpus workload=shootdown vcpus=$vcpus gap=3000 ops=$((100 * vcpus)) ticks=[0-9]+ ops_per_s=[0-9]+ p50=[0-9]+ p99=[0-9]+ p999=[0-9]+ max=[0-9]+ unit=tsc_ticks tsc_khz=[0-9]+ check=$((100 * vcpus * (vcpus - 1))) consistent=1" \
+	vmx_expect "^RESULT vm=shoot$vcpus workload=shootdown vcpus=$vcpus gap=3000 ops=$((100 * vcpus)) ticks=[0-9]+ ops_per_s=[0-9]+ mean=[0-9]+ p50=[0-9]+ p99=[0-9]+ p999=[0-9]+ max=[0-9]+ unit=tsc_ticks tsc_khz=[0-9]+ check=$((100 * vcpus * (vcpus - 1))) consistent=1" \
 		"shootdown on $vcpus vCPUs: $((100 * vcpus)) shootdowns, each acknowledged by all siblings"
 done
 vmx_finish

@@ -6,12 +6,13 @@
 # when it has been built. io, msr and cpuid link tests/host/vmx_fake_env.c
 # instead of the kernel (logging, vm_stop, #GP injection, the vLAPIC MSRs).
 # test_vmx_bzimage (the Linux boot protocol loader, vmx/bzimage.c) links
-# foundation.mk's renamed kernel/string.o for format_string.
+# foundation.mk's renamed kernel/string.o for format_string, as does
+# test_vmx_summary (the run summary's formatting, vmx/summary_format.c).
 
 VMX_TESTS := build/host/test_vmx_config build/host/test_vmx_loader \
 	build/host/test_vmx_qualification build/host/test_vmx_io \
 	build/host/test_vmx_msr build/host/test_vmx_cpuid build/host/test_vmx_cr \
-	build/host/test_vmx_bzimage
+	build/host/test_vmx_bzimage build/host/test_vmx_summary
 VMX_FAKE_ENV := tests/host/vmx_fake_env.c tests/host/vmx_fake_env.h vmx/unknown.c \
 	vmx/unknown.h vmx/vm.h vmx/vmcs.h arch/x86/cpu.h tests/host/test.h
 HOST_TESTS += $(VMX_TESTS)
@@ -33,6 +34,10 @@ build/host/test_vmx_bzimage: tests/host/test_vmx_bzimage.c vmx/bzimage.c vmx/bzi
 		vmx/entry.h kernel/string.h tests/host/test.h build/host/foundation/kernel_string.o
 	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) $(VMX_BZIMAGE_CACHE_FLAGS) -o $@ \
 		$(filter %.c %.o,$^) -lm
+
+build/host/test_vmx_summary: tests/host/test_vmx_summary.c vmx/summary_format.c vmx/summary.h \
+		kernel/string.h tests/host/test.h build/host/foundation/kernel_string.o
+	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
 build/host/test_vmx_qualification: tests/host/test_vmx_qualification.c vmx/vmcs.h tests/host/test.h
 	$(HOST_LINK)
