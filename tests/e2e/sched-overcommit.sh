@@ -10,7 +10,7 @@
 # Prints BENCH lines with the figures and ratios.
 set -u
 . "$(dirname "$0")/lib.sh"
-make -s -C "$here" kernel guests >/dev/null
+[ "${E2E_BUILT:-}" = 1 ] || make -s -C "$here" kernel guests >/dev/null
 
 run() { # NAME SCENARIO POLICY
 	e2e_boot "$1" --scenario "$2" --append "sched=$3"
