@@ -218,6 +218,9 @@ struct vm {
 	char console[VM_CONSOLE_SIZE];
 	uint32_t console_length;
 	uint32_t result_count; /* RESULT lines reported by hypercall */
+	/* Yield-profile table (vmx/profile.h), written by the scheduler
+	 * under its lock; NULL when profile_top=0. Owned by the VM. */
+	struct sched_profile *profile;
 };
 
 /* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */
