@@ -137,6 +137,14 @@ bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier, u
                                     struct sched_lookup *result);
 
 /*
+ * A sched_locate_fn (sched/sched.h) for a `const struct sched_classifier *`
+ * context: the start of the extent holding rip and its category; false
+ * outside every extent. The yield profiler's key (sched/profile.h).
+ */
+bool sched_classifier_locate(const void *context, uint64_t rip, uint64_t *function,
+                             enum sched_category *category);
+
+/*
  * Write "name+0xoffset" (e.g. "_raw_spin_lock+0x12"; just "name" at
  * offset 0) or, outside every extent, "0x<rip>". NUL-terminates (if size >
  * 0); returns the length needed, like snprintf.

@@ -621,6 +621,9 @@ struct sched_vm *sched_vm_create(struct sched_system *sys, const struct sched_vm
 	vm->weight = config->weight ? config->weight : pool->params.default_weight;
 	vm->classify = config->classify;
 	vm->classify_context = config->classify_context;
+	vm->locate = config->locate;
+	vm->locate_context = config->locate_context;
+	vm->profile = config->profile;
 	vm->vcpu_count = config->vcpu_count;
 	for (i = 0; i < vm->vcpu_count; i++) {
 		struct sched_vcpu *vcpu = &vm->vcpus[i];

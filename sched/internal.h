@@ -329,6 +329,11 @@ void sched_copy_name(char *destination, const char *source, size_t size);
 /* The category of the vCPU's RIP per its VM's classifier. */
 enum sched_category sched_classify(const struct sched_vcpu *vcpu, uint64_t rip, bool kernel_mode);
 
+/* Attribute a profiler event at the vCPU's rip to its VM's profile, if it
+ * has one (sched/profile.c; event is an enum sched_profile_event). */
+void sched_profile_note(const struct sched_vcpu *vcpu, unsigned event, uint64_t rip,
+                        bool kernel_mode);
+
 /* ---- cpupools (sched/cpupool.c), lock held ---- */
 
 /* Results that can fail must be handled (checked by the compiler). */

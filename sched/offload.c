@@ -25,11 +25,16 @@
  * runnable but not running (RUNNABLE or OFFLOADED).
  *
  * Every decision is traced (YIELD, OFFLOAD, OFFLOAD_FAILED) and counted.
+ * The yield profiler (sched/profile.h) is fed here too, with the lock
+ * held: the yielder's live RIP, each preempted sibling's saved RIP that
+ * offload_siblings() inspects, and the saved RIP of a preempted
+ * (RUNNABLE or OFFLOADED) target of a virtual IPI or IRQ.
  *
  * Lock order: public functions take the sched_system lock; sched_offload()
  * expects it held.
  */
 #include "sched/internal.h"
+#include "sched/profile.h"
 
 /* First micro pCPU of `micro` with an empty runqueue, idle ones first. */
 static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
@@ -97,6 +102,8 @@ static void offload_siblings(struct sched_system *sys, struct sched_vcpu *yielde
 
 		if (sibling == yielder || sibling->state != SCHED_VCPU_RUNNABLE)
 			continue;
+		sched_profile_note(sibling, SCHED_PROFILE_SIBLING, sibling->saved_rip,
+		                   sibling->saved_kernel_mode);
 		if (category == SCHED_CATEGORY_IPI_WAIT) {
 			sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT);
 		} else if (sched_classify(sibling, sibling->saved_rip,
@@ -129,6 +136,7 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, ui
 	sys->counters.yields[source][category]++;
 	vcpu->stats.yields++;
 	sched_trace(SCHED_TRACE_YIELD, vcpu, source, category);
+	sched_profile_note(vcpu, SCHED_PROFILE_YIELD, rip, kernel_mode);
 
 	sample = &pool->adaptive.now;
 	if (category == SCHED_CATEGORY_IPI_WAIT)
@@ -169,6 +177,9 @@ void sched_notify_ipi(struct sched_vcpu *target)
 	sched_env_lock_acquire(sys->lock);
 	state = offload_target_state(target);
 	sys->counters.ipis[state]++;
+	if (state == SCHED_TARGET_PREEMPTED || state == SCHED_TARGET_OFFLOADED)
+		sched_profile_note(target, SCHED_PROFILE_IPI, target->saved_rip,
+		                   target->saved_kernel_mode);
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_IPI);
 	sched_unlock(sys);
@@ -182,8 +193,11 @@ void sched_notify_virq(struct sched_vcpu *target)
 	sched_env_lock_acquire(sys->lock);
 	state = offload_target_state(target);
 	sys->counters.virqs[state]++;
-	if (state == SCHED_TARGET_PREEMPTED || state == SCHED_TARGET_OFFLOADED)
+	if (state == SCHED_TARGET_PREEMPTED || state == SCHED_TARGET_OFFLOADED) {
 		sched_vcpu_pool(target)->adaptive.now.irqs++;
+		sched_profile_note(target, SCHED_PROFILE_VIRQ, target->saved_rip,
+		                   target->saved_kernel_mode);
+	}
 	if (state == SCHED_TARGET_PREEMPTED)
 		sched_offload(sys, target, SCHED_OFFLOAD_VIRQ);
 	sched_unlock(sys);

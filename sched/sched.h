@@ -53,6 +53,12 @@
  * kernel_mode == false is never classified (category NONE): critical
  * services are guest-kernel code.
  *
+ * The yield profiler (sched/profile.h) is injected the same way: a VM
+ * with a profile table and a locate callback (sched_vm_config.profile /
+ * .locate, or sched_vm_set_profile()) gets the RIPs of its yields,
+ * inspected siblings and preempted IPI / vIRQ targets attributed to their
+ * functions, inside the calls above, with the lock held.
+ *
  * All times are uint64_t nanoseconds of sched_env_now(). Fields of the
  * structs below are readable by tests, simulators and debug dumps while the
  * scheduler lock is held or nothing runs; they are written only by sched/.
@@ -170,6 +176,14 @@ enum sched_priority {
 
 /* Classifier callback: the category of guest-kernel address `rip`. */
 typedef enum sched_category (*sched_classify_fn)(const void *context, uint64_t rip);
+/*
+ * Locate callback of the yield profiler (sched/profile.h): the start of
+ * the function extent holding guest-kernel address `rip` and its category;
+ * false if no extent holds it. Called with the scheduler lock held.
+ */
+typedef bool (*sched_locate_fn)(const void *context, uint64_t rip, uint64_t *function,
+                                enum sched_category *category);
+struct sched_profile;
 
 /*
  * Parameters; sched_params_default() gives the values in brackets.
@@ -257,6 +271,9 @@ struct sched_vm {
 	uint32_t weight;
 	sched_classify_fn classify;
 	const void *classify_context;
+	sched_locate_fn locate; /* yield profiler (sched/profile.h)  */
+	const void *locate_context;
+	struct sched_profile *profile; /* NULL: not profiled          */
 	unsigned vcpu_count;
 	struct sched_vcpu vcpus[SCHED_MAX_VCPUS_PER_VM];
 	uint64_t policy_data[SCHED_POLICY_VM_WORDS];
@@ -402,6 +419,9 @@ struct sched_vm_config {
 	int pool;                   /* normal pool id (0 = Pool-0)         */
 	sched_classify_fn classify; /* may be NULL                         */
 	const void *classify_context;
+	sched_locate_fn locate; /* may be NULL: kernel RIPs "unknown" */
+	const void *locate_context;
+	struct sched_profile *profile; /* may be NULL: no yield profile      */
 };
 
 /* Create a VM; all its vCPUs start OFFLINE. NULL if full or invalid. */

@@ -559,6 +559,19 @@ bool sched_classifier_lookup_symbol(const struct sched_classifier *classifier, u
 	return true;
 }
 
+bool sched_classifier_locate(const void *context, uint64_t rip, uint64_t *function,
+                             enum sched_category *category)
+{
+	struct sched_lookup found;
+
+	if (!context || !function || !category ||
+	    !sched_classifier_lookup_symbol(context, rip, &found))
+		return false;
+	*function = found.address;
+	*category = found.category;
+	return true;
+}
+
 size_t sched_classifier_format_rip(const struct sched_classifier *classifier, uint64_t rip,
                                    char *buffer, size_t size)
 {

@@ -18,6 +18,15 @@ enum sched_category vmx_classifier_classify(const void *context, uint64_t rip)
 	return sched_classifier_lookup(&slot->classifier, rip);
 }
 
+bool vmx_classifier_locate(const void *context, uint64_t rip, uint64_t *function,
+                           enum sched_category *category)
+{
+	const struct vmx_classifier *slot = context;
+	if (!slot || !__atomic_load_n(&slot->ready, __ATOMIC_ACQUIRE))
+		return false;
+	return sched_classifier_locate(&slot->classifier, rip, function, category);
+}
+
 int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error, unsigned error_size)
 {
 	struct sched_classifier *classifier = &c->classifier;

@@ -37,6 +37,10 @@ struct vmx_classifier {
 int vmx_classifier_build(struct vm *vm, struct vmx_classifier *c, char *error, unsigned error_size);
 /* sched_classify_fn for a struct vmx_classifier context. */
 enum sched_category vmx_classifier_classify(const void *context, uint64_t rip);
+/* sched_locate_fn for a struct vmx_classifier context (the yield
+ * profiler's key): false until the classifier is built. */
+bool vmx_classifier_locate(const void *context, uint64_t rip, uint64_t *function,
+                           enum sched_category *category);
 /* "symbol+offset" (or the address) of `rip`, for log lines. */
 size_t vmx_classifier_format_rip(const struct vmx_classifier *c, uint64_t rip, char *buffer,
                                  size_t size);

@@ -23,6 +23,7 @@
 #include "vmx/loader.h"
 #include "vmx/msr.h"
 #include "vmx/platform.h"
+#include "vmx/profile.h"
 #include "vmx/schedule.h"
 #include "vmx/summary.h"
 #include "vmx/vmx.h"
@@ -193,6 +194,7 @@ static void run_free_vm(struct vm *vm)
 		memory_free_pages(vm->memory_base, vm->memory_size / PAGE_SIZE);
 	if (vm->platform)
 		memory_free(vm->platform);
+	vmx_profile_free(vm);
 	memory_free(vm);
 }
 
@@ -216,6 +218,11 @@ static struct vm *run_allocate_vm(const struct boot_module *module, const struct
 			return NULL;
 		}
 		memset(vm->vcpus[i], 0, sizeof(struct vcpu));
+	}
+	if (vmx_profile_allocate(vm) != 0) {
+		run_reject(module, NULL, VM_CONFIG_KEY_NAME, "out of memory for its yield profile");
+		run_free_vm(vm);
+		return NULL;
 	}
 	vm->memory_size = ((uint64_t)config->memory_mb + 1) / 2 * 2 << 20;
 	vm->memory_base = memory_alloc_large_pages_zeroed(vm->memory_size >> 21);
@@ -490,7 +497,7 @@ static bool run_option_in(const char *const *options, const char *key)
 bool vmx_run_option_known(const char *key)
 {
 	return run_option_in(run_options, key) || run_option_in(vmx_schedule_options, key) ||
-	       run_option_in(vmx_console_options, key);
+	       run_option_in(vmx_console_options, key) || run_option_in(vmx_profile_options, key);
 }
 
 /* Hypervisor options of the VMX core; -1 with the reason on a bad value. */
@@ -509,7 +516,7 @@ static int run_settings(const struct cmdline *cmdline, char *error, unsigned err
 	if (corrupt)
 		string_copy(vmx_settings.corrupt_guest, corrupt,
 		            sizeof(vmx_settings.corrupt_guest));
-	return 0;
+	return vmx_profile_settings(cmdline, error, error_size);
 }
 
 /* run_until=NAME[,NAME...]: the run ends when these VMs have ended (the

@@ -43,6 +43,7 @@
 #include "vmx/guest.h"
 #include "vmx/notify.h"
 #include "vmx/platform.h"
+#include "vmx/profile.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vm.h"
 #include "vmx/vmcs.h"
@@ -131,6 +132,11 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 	    .classify =
 	        vm->symbols ? vmx_classifier_classify : NULL, /* no map: nothing is critical */
 	    .classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
+	    /* The yield profiler (vmx/profile.h): every kernel RIP is
+	     * "unknown" without a map. */
+	    .locate = vm->symbols ? vmx_classifier_locate : NULL,
+	    .locate_context = vm->symbols ? &schedule_classifiers[i] : NULL,
+	    .profile = vm->profile,
 	};
 	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
 	if (!svm) {
@@ -703,6 +709,8 @@ static void schedule_report_vm(const struct vm *vm)
 	log_record("SCHEDVM vm=%s weight=%u vcpus=%u run_us=%llu micro_run_us=%llu wait_us=%llu",
 	           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
 	           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
+	if (vm->vcpu_count && vm->vcpus[0] && vm->vcpus[0]->sched)
+		vmx_profile_report(vm, vm->vcpus[0]->sched->vm, &schedule_classifiers[vm->id]);
 }
 
 void vmx_schedule_run_view(struct vmx_schedule_run_view *view)

@@ -220,6 +220,9 @@ struct vm {
 	uint32_t console_length;
 	uint32_t result_count;            /* RESULT lines reported by hypercall */
 	char last_result[VM_RESULT_SIZE]; /* the last RESULT text (vm_note_result) */
+	/* Yield-profile table (vmx/profile.h), written by the scheduler
+	 * under its lock; NULL when profile_top=0. Owned by the VM. */
+	struct sched_profile *profile;
 };
 
 /* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */

@@ -58,6 +58,8 @@ else
 fi
 expect_line shoot-credit '^SCHED policy=credit .* ple_ipi_wait=[1-9][0-9]* .* offloads=0 '
 expect_line shoot-micro1 '^SCHED policy=micro-static:1 .* offloads=[1-9]'
+# The yield profiler (tests/e2e/sched-profile.sh has the short version).
+expect_line shoot-micro1 '^YIELDPROFILE vm=shootdown rank=1 fn=smp_call_function_many_cond category=ipi-wait '
 expect_line shoot-dynamic '^SCHED policy=micro-dynamic .* adaptive_steps=[1-9][0-9]* pool_resizes=[1-9]'
 if [ -n "$micro" ] && [ -n "$credit" ] && [ "$micro" -lt "$credit" ]; then
 	check_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"

@@ -56,3 +56,19 @@ const char *sim_classifier_category_name(enum sched_category category)
 {
 	return sched_category_name(category);
 }
+
+bool sim_classifier_locate(const void *context, uint64_t rip, uint64_t *function,
+                           enum sched_category *category)
+{
+	return sched_classifier_locate(context, rip, function, category);
+}
+
+void sim_classifier_name(const void *context, uint64_t address, char *buffer, size_t size)
+{
+	struct sched_lookup found;
+
+	if (sched_classifier_lookup_symbol(context, address, &found))
+		snprintf(buffer, size, "%s", found.name);
+	else
+		snprintf(buffer, size, "0x%llx", (unsigned long long)address);
+}

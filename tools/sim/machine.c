@@ -33,10 +33,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched/profile.h"
 #include "sched/sched.h"
 #include "tools/sim/classifier.h"
+#include "tools/sim/report.h"
 
-#define SIM_MACHINE_RING_CAPACITY 1024
+#define SIM_MACHINE_RING_CAPACITY    1024
+#define SIM_MACHINE_PROFILE_CAPACITY 1024 /* yield-profile slots per VM */
 
 _Static_assert(SIM_OFFLOAD_CAUSES == SCHED_OFFLOAD_CAUSE_COUNT,
                "sim_result mirrors enum sched_offload_cause");
@@ -326,6 +329,9 @@ static int sim_machine_setup(struct sim *sim, const char *policy_name, char *err
 		    .pool = 0,
 		    .classify = sim_classifier_classify,
 		    .classify_context = classifier,
+		    .locate = sim_classifier_locate,
+		    .locate_context = classifier,
+		    .profile = vm->profile,
 		};
 		struct sched_vm *scheduler_vm = sched_vm_create(&machine->system, &config);
 		int v;
@@ -495,6 +501,28 @@ static void sim_machine_loop(struct sim *sim)
 	}
 }
 
+/* --yield-profile: a table per VM (allocate), or free them again. */
+static void sim_machine_profiles(struct sim *sim, int allocate)
+{
+	int i;
+
+	for (i = 0; i < sim->vm_count; i++) {
+		if (!allocate) {
+			free(sim->vms[i].profile);
+			sim->vms[i].profile = NULL;
+		} else if (sim->options.yield_profile_top) {
+			void *block = calloc(1, SCHED_PROFILE_BYTES(SIM_MACHINE_PROFILE_CAPACITY));
+
+			if (!block) {
+				fprintf(stderr, "schedsim: out of memory\n");
+				exit(2);
+			}
+			sim->vms[i].profile =
+			    sched_profile_init_block(block, SIM_MACHINE_PROFILE_CAPACITY);
+		}
+	}
+}
+
 int sim_run(const struct sim_scenario *scenario, const char *policy,
             const struct sim_options *options, struct sim_result *result)
 {
@@ -535,6 +563,7 @@ int sim_run(const struct sim_scenario *scenario, const char *policy,
 	sim_machine_active = sim;
 
 	sim_machine_build(sim);
+	sim_machine_profiles(sim, 1);
 	if (options->trace)
 		fprintf(options->trace, "# schedsim scenario=%s policy=%s\n", scenario->name,
 		        policy);
@@ -545,7 +574,12 @@ int sim_run(const struct sim_scenario *scenario, const char *policy,
 		sim_guest_init(sim);
 		sim_machine_loop(sim);
 		sim_machine_collect(sim, result);
+		for (i = 0; i < sim->vm_count && options->yield_profile_top; i++)
+			sim_report_profile(stdout, sim->vms[i].config->name, sim->vms[i].profile,
+			                   sim_classifier_get("linux-6.x"),
+			                   (size_t)options->yield_profile_top);
 	}
+	sim_machine_profiles(sim, 0);
 
 	sim_machine_active = NULL;
 	sim_latency_free(&sim->measure.lock_wait);

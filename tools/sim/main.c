@@ -3,11 +3,15 @@
  *
  *   schedsim --scenario NAME|all [--policy NAME|all] [--duration-ms N]
  *            [--seed N] [--trace FILE] [--pcpus N] [--micro-limit N]
- *            [--epoch-ms N] [--profile-ms N] [--ple-window CYCLES] [--list]
+ *            [--epoch-ms N] [--profile-ms N] [--ple-window CYCLES]
+ *            [--yield-profile N] [--list]
  *
  * Runs every requested scenario under every requested policy, printing one
  * RESULT line per run as soon as it finishes and, per scenario run under
  * more than one policy, a SUMMARY line comparing them with "credit".
+ * --yield-profile N prints each VM's yield profile (the hypervisor's
+ * PROFILE, YIELDPROFILE, PREEMPTPROFILE, PROFILECANDIDATE lines, N per
+ * ranking) before the run's RESULT line.
  *
  * Lock order: none (single-threaded).
  */
@@ -25,7 +29,7 @@ static void sim_main_usage(FILE *out)
 	             "                [--duration-ms N] [--seed N] [--trace FILE]\n"
 	             "                [--pcpus N] [--micro-limit N]\n"
 	             "                [--epoch-ms N] [--profile-ms N]\n"
-	             "                [--ple-window CYCLES] [--list]\n");
+	             "                [--ple-window CYCLES] [--yield-profile N] [--list]\n");
 }
 
 static void sim_main_list(int micro_limit)
@@ -144,6 +148,10 @@ int main(int argc, char **argv)
 			if (sim_main_number(value, option, 1, 3600000, &number))
 				return 2;
 			options.profile_ns = number * 1000 * 1000;
+		} else if (strcmp(option, "--yield-profile") == 0) {
+			if (sim_main_number(value, option, 0, 100, &number))
+				return 2;
+			options.yield_profile_top = (int)number;
 		} else if (strcmp(option, "--ple-window") == 0) {
 			if (sim_main_number(value, option, 1, 1u << 30, &number))
 				return 2;

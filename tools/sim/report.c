@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sched/classify.h"
+#include "sched/profile.h"
+#include "tools/sim/classifier.h"
+
 struct sim_report_text {
 	char *buffer;
 	size_t size;
@@ -223,4 +227,78 @@ int sim_report_summary(const struct sim_result *results, int count, char *buffer
 		}
 	}
 	return 0;
+}
+
+/* fn= of a profile entry. */
+static void sim_report_profile_name(const struct sched_profile_entry *entry, const void *classifier,
+                                    char *buffer, size_t size)
+{
+	if (entry->kind == SCHED_PROFILE_KIND_USER)
+		snprintf(buffer, size, "(user)");
+	else if (entry->kind != SCHED_PROFILE_KIND_FUNCTION)
+		snprintf(buffer, size, "(unknown)");
+	else
+		sim_classifier_name(classifier, entry->function, buffer, size);
+}
+
+void sim_report_profile(FILE *out, const char *vm, const struct sched_profile *profile,
+                        const void *classifier, size_t top)
+{
+	struct sched_profile_entry entries[128];
+	uint64_t total = sched_profile_total(profile), overflow = 0;
+	char name[SCHED_CLASSIFY_NAME_MAX + 1];
+	size_t n, i;
+
+	if (top > sizeof(entries) / sizeof(entries[0]))
+		top = sizeof(entries) / sizeof(entries[0]);
+	for (i = 0; i < SCHED_PROFILE_EVENT_COUNT; i++)
+		overflow += profile->overflow[i];
+	fprintf(
+	    out,
+	    "PROFILE vm=%s events=%llu yields=%llu siblings=%llu ipis=%llu virqs=%llu user=%llu "
+	    "unknown=%llu functions=%u capacity=%u overflow=%llu top=%zu\n",
+	    vm, (unsigned long long)total, (unsigned long long)profile->events[SCHED_PROFILE_YIELD],
+	    (unsigned long long)profile->events[SCHED_PROFILE_SIBLING],
+	    (unsigned long long)profile->events[SCHED_PROFILE_IPI],
+	    (unsigned long long)profile->events[SCHED_PROFILE_VIRQ],
+	    (unsigned long long)sched_profile_entry_events(&profile->user),
+	    (unsigned long long)sched_profile_entry_events(&profile->unknown), profile->functions,
+	    profile->capacity, (unsigned long long)overflow, top);
+	n = sched_profile_top(profile, SCHED_PROFILE_BY_YIELDS, entries, top);
+	for (i = 0; i < n; i++) {
+		sim_report_profile_name(&entries[i], classifier, name, sizeof(name));
+		fprintf(out,
+		        "YIELDPROFILE vm=%s rank=%zu fn=%s category=%s yields=%llu siblings=%llu\n",
+		        vm, i + 1, name,
+		        sim_classifier_category_name((enum sched_category)entries[i].category),
+		        (unsigned long long)entries[i].counts[SCHED_PROFILE_YIELD],
+		        (unsigned long long)entries[i].counts[SCHED_PROFILE_SIBLING]);
+	}
+	n = sched_profile_top(profile, SCHED_PROFILE_BY_PREEMPTS, entries, top);
+	for (i = 0; i < n; i++) {
+		sim_report_profile_name(&entries[i], classifier, name, sizeof(name));
+		fprintf(out,
+		        "PREEMPTPROFILE vm=%s rank=%zu fn=%s category=%s ipis=%llu virqs=%llu\n",
+		        vm, i + 1, name,
+		        sim_classifier_category_name((enum sched_category)entries[i].category),
+		        (unsigned long long)entries[i].counts[SCHED_PROFILE_IPI],
+		        (unsigned long long)entries[i].counts[SCHED_PROFILE_VIRQ]);
+	}
+	n = sched_profile_candidates(profile, entries, top);
+	for (i = 0; i < n; i++) {
+		const struct sched_profile_entry *e = &entries[i];
+
+		sim_report_profile_name(e, classifier, name, sizeof(name));
+		fprintf(
+		    out,
+		    "PROFILECANDIDATE vm=%s rank=%zu fn=%s preempted=%llu yields=%llu "
+		    "siblings=%llu ipis=%llu virqs=%llu share_permille=%llu reason=%s\n",
+		    vm, i + 1, name, (unsigned long long)sched_profile_entry_preempted(e),
+		    (unsigned long long)e->counts[SCHED_PROFILE_YIELD],
+		    (unsigned long long)e->counts[SCHED_PROFILE_SIBLING],
+		    (unsigned long long)e->counts[SCHED_PROFILE_IPI],
+		    (unsigned long long)e->counts[SCHED_PROFILE_VIRQ],
+		    (unsigned long long)(total ? sched_profile_entry_events(e) * 1000 / total : 0),
+		    sched_profile_reason_name(sched_profile_candidate_reason(e)));
+	}
 }

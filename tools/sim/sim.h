@@ -163,6 +163,7 @@ struct sim_vm {
 	int vcpus;
 	struct sim_lock locks[SIM_MAX_LOCKS];
 	void *scheduler_vm;
+	void *profile; /* struct sched_profile, with --yield-profile */
 };
 
 #define SIM_FLOW_RING 256 /* NIC receive ring: packets beyond are dropped */
@@ -217,6 +218,7 @@ struct sim_options {
 	uint64_t epoch_ns;         /* Algorithm 1 run phase, 0 = default */
 	uint64_t profile_ns;       /* Algorithm 1 profile step, 0 = dflt */
 	FILE *trace;               /* TRACE lines, or NULL               */
+	int yield_profile_top;     /* YIELDPROFILE... lines per VM, 0 off */
 };
 
 struct sim {
