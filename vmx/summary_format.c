@@ -105,7 +105,8 @@ static void summary_latencies(const char *result, bool timed, uint64_t tsc_khz, 
 		    !summary_number(value, &n))
 			continue;
 		if (timed) {
-			uint64_t ns = tsc_khz ? n * SUMMARY_NS_PER_US * SUMMARY_NS_PER_US / tsc_khz : n;
+			uint64_t ns =
+			    tsc_khz ? n * SUMMARY_NS_PER_US * SUMMARY_NS_PER_US / tsc_khz : n;
 			if (tsc_khz && n > UINT64_MAX / (SUMMARY_NS_PER_US * SUMMARY_NS_PER_US))
 				ns = n / tsc_khz * SUMMARY_NS_PER_US * SUMMARY_NS_PER_US;
 			summary_format_duration(ns, duration, sizeof(duration));

@@ -57,7 +57,8 @@ static void test_result(void)
 	     "p999=1 max=3454945 unit=tsc_ticks tsc_khz=50000 check=1539 consistent=1",
 	     1, "hog 744 ops/s, mean 2.00 ms, p50 4.92 ms, p99 9.18 ms, max 69.1 ms"},
 	    /* no tsc_khz: the host's rate */
-	    {"workload=lock ops_per_s=10 p50=50 unit=tsc_ticks", 50000, "lock 10 ops/s, p50 1.00 us"},
+	    {"workload=lock ops_per_s=10 p50=50 unit=tsc_ticks", 50000,
+	     "lock 10 ops/s, p50 1.00 us"},
 	    /* Linux: ns */
 	    {"workload=tlb threads=4 ops_per_s=3125 mean=28000 p50=27000 p99=90000 max=6354000 "
 	     "unit=ns check=pass",
