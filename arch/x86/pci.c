@@ -8,13 +8,13 @@
 
 #include "kernel/string.h"
 
-#define PCI_ALL_ONES     0xffffffffu
-#define PCI_UPPER_SHIFT  32
-#define PCI_BAR_STRIDE   4u
-#define PCI_CLASS_SHIFT  8
-#define PCI_DWORD_SLOTS  (PCI_CONFIG_SIZE / 4u)
-#define PCI_SLOT_WORD    64u /* visited-slot bits per word */
-#define PCI_PIN_MAX      4u  /* INTA..INTD */
+#define PCI_ALL_ONES    0xffffffffu
+#define PCI_UPPER_SHIFT 32
+#define PCI_BAR_STRIDE  4u
+#define PCI_CLASS_SHIFT 8
+#define PCI_DWORD_SLOTS (PCI_CONFIG_SIZE / 4u)
+#define PCI_SLOT_WORD   64u /* visited-slot bits per word */
+#define PCI_PIN_MAX     4u  /* INTA..INTD */
 
 static uint32_t pci_read(const struct pci_access *a, pci_bdf bdf, unsigned offset, unsigned size)
 {
@@ -75,8 +75,9 @@ static unsigned pci_size_bar(const struct pci_access *a, pci_bdf bdf, unsigned i
 	    type == PCI_BAR_MEMORY_TYPE_64 ? size_mask : (uint64_t)(mask & PCI_BAR_MEMORY_MASK);
 	if (!implemented || !(size_mask >> 63))
 		return used; /* unimplemented, or a mask without its top bit */
-	*bar = (struct pci_bar){type == PCI_BAR_MEMORY_TYPE_64 ? PCI_BAR_MEMORY64 : PCI_BAR_MEMORY32,
-	                        prefetchable, base, ~size_mask + 1};
+	*bar =
+	    (struct pci_bar){type == PCI_BAR_MEMORY_TYPE_64 ? PCI_BAR_MEMORY64 : PCI_BAR_MEMORY32,
+	                     prefetchable, base, ~size_mask + 1};
 	return used;
 }
 
@@ -106,8 +107,8 @@ static void pci_walk_capabilities(struct pci_function *f, const struct pci_acces
 {
 	if (!(pci_read(a, f->bdf, PCI_STATUS, 2) & PCI_STATUS_CAPABILITIES))
 		return;
-	unsigned pointer_offset = f->header_type == PCI_HEADER_CARDBUS ? PCI_CARDBUS_CAPABILITY
-	                                                               : PCI_CAPABILITY_POINTER;
+	unsigned pointer_offset =
+	    f->header_type == PCI_HEADER_CARDBUS ? PCI_CARDBUS_CAPABILITY : PCI_CAPABILITY_POINTER;
 	uint8_t at = (uint8_t)pci_read(a, f->bdf, pointer_offset, 1);
 	uint64_t seen[PCI_DWORD_SLOTS / PCI_SLOT_WORD] = {0};
 	for (unsigned steps = 0; at; steps++) {
@@ -189,8 +190,8 @@ void pci_scan(struct pci_scan_result *r, const struct pci_access *a)
 				pci_bdf bdf = PCI_BDF(bus, device, function);
 				if (pci_read(a, bdf, PCI_VENDOR_ID, 2) == PCI_VENDOR_NONE)
 					continue;
-				if (function == 0 && (pci_read(a, bdf, PCI_HEADER_TYPE, 1) &
-				                      PCI_HEADER_MULTIFUNC))
+				if (function == 0 &&
+				    (pci_read(a, bdf, PCI_HEADER_TYPE, 1) & PCI_HEADER_MULTIFUNC))
 					functions = PCI_FUNCTIONS;
 				struct pci_function *f = pci_add(r, a, bdf);
 				if (f && f->header_type == PCI_HEADER_BRIDGE &&
@@ -274,44 +275,6 @@ size_t pci_format_function(const struct pci_function *f, char *buffer, size_t si
 		n += format_string(buffer + n, size - (size_t)n, " secondary=%02x subordinate=%02x",
 		                   f->secondary_bus, f->subordinate_bus);
 	return n > 0 ? (size_t)n : 0;
-}
-
-/* Hex digits up to `separator` (or the end when it is 0), at most `max`. */
-static const char *pci_hex(const char *text, char separator, unsigned max, unsigned *value)
-{
-	unsigned digits = 0;
-	*value = 0;
-	for (; *text && *text != separator; text++, digits++) {
-		char c = *text;
-		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-		             : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-		             : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
-		                                    : 16u;
-		if (d > 15 || digits >= 4)
-			return NULL;
-		*value = *value * 16 + d;
-	}
-	if (!digits || digits > max || *text != separator)
-		return NULL;
-	return separator ? text + 1 : text;
-}
-
-int pci_parse_bdf(const char *text, pci_bdf *bdf)
-{
-	unsigned domain = 0, bus, device, function;
-	const char *colon = strchr(text, ':');
-	if (colon && strchr(colon + 1, ':')) { /* DDDD:BB:DD.F */
-		text = pci_hex(text, ':', 4, &domain);
-		if (!text || domain)
-			return -1;
-	}
-	text = pci_hex(text, ':', 2, &bus);
-	text = text ? pci_hex(text, '.', 2, &device) : NULL;
-	text = text ? pci_hex(text, 0, 1, &function) : NULL;
-	if (!text || device >= PCI_DEVICES || function >= PCI_FUNCTIONS)
-		return -1;
-	*bdf = PCI_BDF(bus, device, function);
-	return 0;
 }
 
 /* The device (bus and device number) of the first ISA bridge, or -1. */

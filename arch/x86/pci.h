@@ -70,18 +70,20 @@
 #define PCI_COMMAND_IO          0x0001u
 #define PCI_COMMAND_MEMORY      0x0002u
 #define PCI_COMMAND_MASTER      0x0004u
+#define PCI_COMMAND_PARITY      0x0040u
+#define PCI_COMMAND_SERR        0x0100u
 #define PCI_COMMAND_INTX_OFF    0x0400u
 #define PCI_STATUS_CAPABILITIES 0x0010u
 
 /* BAR encoding. */
-#define PCI_BAR_SPACE_IO        0x1u
-#define PCI_BAR_IO_MASK         0xfffffffcu
-#define PCI_BAR_MEMORY_MASK     0xfffffff0u
-#define PCI_BAR_MEMORY_TYPE     0x6u
-#define PCI_BAR_MEMORY_TYPE_32  0x0u
-#define PCI_BAR_MEMORY_TYPE_64  0x4u
-#define PCI_BAR_PREFETCHABLE    0x8u
-#define PCI_BAR_IO_16BIT_HIGH   0xffff0000u /* an I/O BAR's upper half may read 0 */
+#define PCI_BAR_SPACE_IO       0x1u
+#define PCI_BAR_IO_MASK        0xfffffffcu
+#define PCI_BAR_MEMORY_MASK    0xfffffff0u
+#define PCI_BAR_MEMORY_TYPE    0x6u
+#define PCI_BAR_MEMORY_TYPE_32 0x0u
+#define PCI_BAR_MEMORY_TYPE_64 0x4u
+#define PCI_BAR_PREFETCHABLE   0x8u
+#define PCI_BAR_IO_16BIT_HIGH  0xffff0000u /* an I/O BAR's upper half may read 0 */
 
 /* Class codes (base << 16 | sub << 8 | interface). */
 #define PCI_CLASS_BASE(code)     ((uint8_t)((code) >> 16))
@@ -93,24 +95,24 @@
 #define PCI_CLASS_PCI_BRIDGE     0x0604u
 
 /* Capabilities (PCI 3.0, 6.7; MSI 6.8; MSI-X 6.8.2; PM 1.2). */
-#define PCI_CAPABILITY_ID        0x00
-#define PCI_CAPABILITY_NEXT      0x01
-#define PCI_CAPABILITY_PM        0x01u
-#define PCI_CAPABILITY_MSI       0x05u
-#define PCI_CAPABILITY_MSIX      0x11u
-#define PCI_CAPABILITY_ALIGN     0x3u
-#define PCI_CAPABILITY_WALK_MAX  48 /* (256 - 64) / 4 dword slots */
-#define PCI_PM_CONTROL           0x04 /* PMCSR, from the capability */
-#define PCI_MSI_CONTROL          0x02
-#define PCI_MSI_CONTROL_ENABLE   0x0001u
-#define PCI_MSI_CONTROL_MME      0x0070u /* multiple message enable */
-#define PCI_MSI_CONTROL_64BIT    0x0080u
-#define PCI_MSI_CONTROL_MASKING  0x0100u
-#define PCI_MSI_ADDRESS          0x04
-#define PCI_MSI_SIZE_32          0x0cu /* ID..data of a 32-bit MSI capability */
-#define PCI_MSI_SIZE_64          0x10u
-#define PCI_MSI_MASKING_EXTRA    0x08u /* mask and pending registers */
-#define PCI_MSIX_CONTROL         0x02
+#define PCI_CAPABILITY_ID       0x00
+#define PCI_CAPABILITY_NEXT     0x01
+#define PCI_CAPABILITY_PM       0x01u
+#define PCI_CAPABILITY_MSI      0x05u
+#define PCI_CAPABILITY_MSIX     0x11u
+#define PCI_CAPABILITY_ALIGN    0x3u
+#define PCI_CAPABILITY_WALK_MAX 48   /* (256 - 64) / 4 dword slots */
+#define PCI_PM_CONTROL          0x04 /* PMCSR, from the capability */
+#define PCI_MSI_CONTROL         0x02
+#define PCI_MSI_CONTROL_ENABLE  0x0001u
+#define PCI_MSI_CONTROL_MME     0x0070u /* multiple message enable */
+#define PCI_MSI_CONTROL_64BIT   0x0080u
+#define PCI_MSI_CONTROL_MASKING 0x0100u
+#define PCI_MSI_ADDRESS         0x04
+#define PCI_MSI_SIZE_32         0x0cu /* ID..data of a 32-bit MSI capability */
+#define PCI_MSI_SIZE_64         0x10u
+#define PCI_MSI_MASKING_EXTRA   0x08u /* mask and pending registers */
+#define PCI_MSIX_CONTROL        0x02
 
 enum pci_bar_kind {
 	PCI_BAR_NONE = 0,
@@ -131,16 +133,16 @@ typedef uint16_t pci_bdf;
 	((pci_bdf)(((unsigned)(bus) << 8) | ((unsigned)(device) << 3) | (unsigned)(function)))
 #define PCI_BDF_BUS(bdf)      ((uint8_t)((bdf) >> 8))
 #define PCI_BDF_DEVICE(bdf)   ((uint8_t)(((bdf) >> 3) & 0x1f))
-#define PCI_BDF_FUNCTION(bdf) ((uint8_t)((bdf) & 7))
+#define PCI_BDF_FUNCTION(bdf) ((uint8_t)((bdf)&7))
 #define PCI_BDF_DEVFN(bdf)    ((uint8_t)(bdf))
 
 struct pci_function {
 	pci_bdf bdf;
 	uint16_t vendor, device;
-	uint32_t class_code; /* base << 16 | sub << 8 | interface */
+	uint32_t class_code;           /* base << 16 | sub << 8 | interface */
 	uint8_t revision, header_type; /* header type without the multi-function bit */
 	bool multifunction;
-	uint8_t interrupt_line, interrupt_pin; /* pin 0: none, 1..4: INTA..INTD */
+	uint8_t interrupt_line, interrupt_pin;  /* pin 0: none, 1..4: INTA..INTD */
 	uint8_t secondary_bus, subordinate_bus; /* bridges */
 	unsigned bar_count;                     /* BAR slots of the header type */
 	struct pci_bar bars[PCI_BARS];
@@ -148,7 +150,7 @@ struct pci_function {
 	uint8_t capability_msi, capability_msix, capability_pm;
 	unsigned capability_count;
 	bool capabilities_broken;
-	uint8_t broken_at;     /* the pointer that was refused */
+	uint8_t broken_at;      /* the pointer that was refused */
 	const char *broken_why; /* "loop", "misaligned", "in the header", "too long" */
 };
 
@@ -184,7 +186,5 @@ const char *pci_reserved_reason(const struct pci_scan_result *result,
                                 const struct pci_function *function);
 /* The boot line "PCI bdf=BB:DD.F vendor=0x... ..." (docs/output.md). */
 size_t pci_format_function(const struct pci_function *function, char *buffer, size_t size);
-/* "BB:DD.F" (hex) or "DDDD:BB:DD.F" with domain 0 into `bdf`: 0, or -1. */
-int pci_parse_bdf(const char *text, pci_bdf *bdf);
 
 #endif /* ARCH_X86_PCI_H */

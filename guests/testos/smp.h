@@ -200,6 +200,7 @@ int testos_mode_ipitest(void);
 int testos_mode_timertest(uint64_t rounds);
 int testos_mode_workload(const char *name, uint64_t count, uint64_t duration_ticks);
 int testos_mode_conformance(void); /* conformance.c: one RESULT per case, 0 = all passed */
+int testos_mode_pciscan(void);     /* pciscan.c: an assigned e1000 through its virtual BARs */
 /* hostile.c: liveness, isolation and stress modes. */
 bool testos_hostile_known(const char *mode);
 int testos_mode_hostile(const char *mode, uint64_t count, uint64_t duration_ticks);

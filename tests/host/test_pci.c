@@ -8,8 +8,7 @@
  * three broken capability lists (a loop, a misaligned pointer, a pointer
  * into the header): rejected, never followed forever. Also: every BAR and
  * command register is as before the scan, no BAR was written while
- * decoding was on, the PCI line's exact text, the reserved-function rule
- * and the BB:DD.F parser.
+ * decoding was on, the PCI line's exact text, and the reserved-function rule.
  *
  * Lock order: none (single-threaded).
  */
@@ -135,8 +134,7 @@ static void fake_build(struct fake_bus *bus)
 	    fake_add(bus, PCI_BDF(0, 2, 0), 0x8086, 0x100e, 0x020000, 0x03, 0x00);
 	fake_bar(e1000, 0, 0xfebc0000, 0xfffe0000);
 	fake_bar(e1000, 1, 0xc001, 0xffffffc0);
-	put16(e1000->config, PCI_COMMAND,
-	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	put16(e1000->config, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	e1000->config[PCI_INTERRUPT_LINE] = 11;
 	e1000->config[PCI_INTERRUPT_PIN] = 1;
 	fake_capabilities(e1000, 0xdc);
@@ -165,12 +163,14 @@ static void fake_build(struct fake_bus *bus)
 	    fake_add(bus, PCI_BDF(0, 5, 0), 0x8086, 0x244e, 0x060400, 0xd9, PCI_HEADER_BRIDGE);
 	bridge->config[PCI_BRIDGE_SECONDARY] = 1;
 	bridge->config[PCI_BRIDGE_SUBORDINATE] = 1;
-	struct fake_function *rtl = fake_add(bus, PCI_BDF(1, 0, 0), 0x10ec, 0x8139, 0x020000, 0x10, 0);
+	struct fake_function *rtl =
+	    fake_add(bus, PCI_BDF(1, 0, 0), 0x10ec, 0x8139, 0x020000, 0x10, 0);
 	fake_bar(rtl, 0, 0xd001, 0xffffff00);
 	fake_bar(rtl, 1, 0xfe000000, 0xffffff00);
 	/* Broken capability lists: a loop, a misaligned pointer, a pointer into
 	 * the header. */
-	struct fake_function *loop = fake_add(bus, PCI_BDF(0, 6, 0), 0x1af4, 0x1000, 0x020000, 0, 0);
+	struct fake_function *loop =
+	    fake_add(bus, PCI_BDF(0, 6, 0), 0x1af4, 0x1000, 0x020000, 0, 0);
 	fake_capabilities(loop, 0x40);
 	fake_capability(loop, 0x40, PCI_CAPABILITY_MSI, 0x50);
 	fake_capability(loop, 0x50, 0x09, 0x40);
@@ -218,8 +218,8 @@ static void test_restored(void)
 	fake_build(&before);
 	scan();
 	for (unsigned i = 0; i < bus.count; i++)
-		CHECK(memcmp(bus.functions[i].config, before.functions[i].config, PCI_CONFIG_SIZE) ==
-		      0);
+		CHECK(memcmp(bus.functions[i].config, before.functions[i].config,
+		             PCI_CONFIG_SIZE) == 0);
 	CHECK_EQ(bus.bar_writes_decoding, 0);
 }
 
@@ -381,33 +381,6 @@ static void test_reserved(void)
 	}
 }
 
-static void test_parse_bdf(void)
-{
-	static const struct {
-		const char *text;
-		int status;
-		pci_bdf bdf;
-	} rows[] = {
-	    {"00:02.0", 0, PCI_BDF(0, 2, 0)},     {"0000:00:02.0", 0, PCI_BDF(0, 2, 0)},
-	    {"ff:1f.7", 0, PCI_BDF(255, 31, 7)},  {"1:3.1", 0, PCI_BDF(1, 3, 1)},
-	    {"00:20.0", -1, 0},                   {"00:02.8", -1, 0},
-	    {"0001:00:02.0", -1, 0},              {"00:02", -1, 0},
-	    {"00.02.0", -1, 0},                   {"", -1, 0},
-	    {"100:02.0", -1, 0},                  {"00:02.0x", -1, 0},
-	    {"g0:02.0", -1, 0},                   {"00:02.00", -1, 0},
-	};
-	for (unsigned i = 0; i < ARRAY_LENGTH(rows); i++) {
-		char name[48];
-		snprintf(name, sizeof(name), "bdf \"%s\"", rows[i].text);
-		test_case_begin(name);
-		pci_bdf bdf = 0;
-		CHECK_EQ(pci_parse_bdf(rows[i].text, &bdf), rows[i].status);
-		if (rows[i].status == 0)
-			CHECK_EQ(bdf, rows[i].bdf);
-		test_case_end();
-	}
-}
-
 /* Sixteen multi-function devices whose functions 1-7 are absent: only
  * function 0 of each is kept. */
 static void test_dropped(void)
@@ -434,7 +407,6 @@ int main(void)
 	test_bars();
 	test_format();
 	test_reserved();
-	test_parse_bdf();
 	TEST_RUN(test_dropped);
 	return test_summary("test_pci");
 }

@@ -1,0 +1,140 @@
+/*
+ * guests/testos/pciscan.c - the `pciscan` mode: testos's view of its
+ * virtual PCI configuration space (mechanism #1, ports 0xcf8/0xcfc) with
+ * an assigned e1000. It lists bus 0, finds the first network function,
+ * sizes its BARs (memory decoding off meanwhile), places BAR0 at
+ * PCISCAN_FIRST_WINDOW, turns memory decoding on and reads the e1000's
+ * STATUS register, moves BAR0 to PCISCAN_WINDOW while decoding stays on
+ * (the old window must go), reads CTRL and STATUS there and the MAC
+ * address from the EEPROM through EERD (a register write and polled
+ * reads), and prints one RESULT line. Both windows lie in
+ * testos's 1 GiB identity map, above its RAM.
+ *
+ * Lock order: none (vCPU 0 only).
+ */
+#include <stdint.h>
+
+#include "guests/testos/smp.h"
+
+#define PCISCAN_ADDRESS_PORT 0xcf8
+#define PCISCAN_DATA_PORT    0xcfc
+#define PCISCAN_ENABLE       0x80000000u
+#define PCISCAN_DEVICES      32u
+#define PCISCAN_VENDOR       0x00
+#define PCISCAN_COMMAND      0x04
+#define PCISCAN_CLASS        0x08
+#define PCISCAN_BAR0         0x10
+#define PCISCAN_BAR1         0x14
+#define PCISCAN_IRQ          0x3c
+#define PCISCAN_MEMORY_ON    0x0002u
+#define PCISCAN_CLASS_NET    0x02u
+#define PCISCAN_MEMORY_MASK  0xfffffff0u
+#define PCISCAN_IO_MASK      0xfffffffcu
+#define PCISCAN_FIRST_WINDOW 0x30000000u
+#define PCISCAN_WINDOW       0x20000000u
+#define E1000_CTRL           0x0000u
+#define E1000_STATUS         0x0008u
+#define E1000_EERD           0x0014u /* EEPROM read: start bit 0, done bit 4 */
+#define E1000_EERD_START     0x1u
+#define E1000_EERD_DONE      0x10u
+#define E1000_EERD_ADDRESS   8
+#define E1000_EERD_DATA      16
+#define E1000_EERD_POLLS     100000u
+
+static void pciscan_outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static uint32_t pciscan_inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static uint32_t pciscan_read(unsigned device, unsigned reg)
+{
+	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << 11 | reg);
+	return pciscan_inl(PCISCAN_DATA_PORT);
+}
+
+static void pciscan_write(unsigned device, unsigned reg, uint32_t value)
+{
+	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << 11 | reg);
+	pciscan_outl(PCISCAN_DATA_PORT, value);
+}
+
+/* All ones, read the mask, restore: the decoded size. */
+static uint32_t pciscan_size(unsigned device, unsigned reg, uint32_t mask)
+{
+	uint32_t original = pciscan_read(device, reg);
+	pciscan_write(device, reg, 0xffffffffu);
+	uint32_t size = ~(pciscan_read(device, reg) & mask) + 1;
+	pciscan_write(device, reg, original);
+	return size;
+}
+
+static uint32_t pciscan_mmio(uint32_t base, uint32_t offset)
+{
+	return *(volatile uint32_t *)(uintptr_t)(base + offset);
+}
+
+/* EEPROM word `address` through EERD (a register write and polled reads
+ * through the window), or 0xffffffff if it never completes. */
+static uint32_t pciscan_eeprom(uint32_t base, unsigned address)
+{
+	*(volatile uint32_t *)(uintptr_t)(base + E1000_EERD) =
+	    address << E1000_EERD_ADDRESS | E1000_EERD_START;
+	for (unsigned i = 0; i < E1000_EERD_POLLS; i++) {
+		uint32_t v = pciscan_mmio(base, E1000_EERD);
+		if (v & E1000_EERD_DONE)
+			return v >> E1000_EERD_DATA;
+	}
+	return 0xffffffffu;
+}
+
+int testos_mode_pciscan(void)
+{
+	unsigned functions = 0, nic = PCISCAN_DEVICES;
+	for (unsigned device = 0; device < PCISCAN_DEVICES; device++) {
+		uint32_t ids = pciscan_read(device, PCISCAN_VENDOR);
+		if ((ids & 0xffff) == 0xffff)
+			continue;
+		uint32_t class_code = pciscan_read(device, PCISCAN_CLASS) >> 8;
+		testos_print("testos: pci 00:%x.0 vendor=0x%x device=0x%x class=0x%x\n",
+		             device, ids & 0xffff, ids >> 16, class_code);
+		functions++;
+		if (nic == PCISCAN_DEVICES && class_code >> 16 == PCISCAN_CLASS_NET)
+			nic = device;
+	}
+	if (nic == PCISCAN_DEVICES) {
+		testos_result("mode=pciscan functions=%u nic=none", functions);
+		return 1;
+	}
+	uint32_t ids = pciscan_read(nic, PCISCAN_VENDOR);
+	uint32_t command = pciscan_read(nic, PCISCAN_COMMAND) & 0xffff;
+	pciscan_write(nic, PCISCAN_COMMAND, command & ~PCISCAN_MEMORY_ON);
+	uint32_t bar0_size = pciscan_size(nic, PCISCAN_BAR0, PCISCAN_MEMORY_MASK);
+	uint32_t bar1_size = pciscan_size(nic, PCISCAN_BAR1, PCISCAN_IO_MASK);
+	uint32_t bar1 = pciscan_read(nic, PCISCAN_BAR1);
+	pciscan_write(nic, PCISCAN_IRQ, 5);
+	uint32_t irq = pciscan_read(nic, PCISCAN_IRQ);
+	pciscan_write(nic, PCISCAN_BAR0, PCISCAN_FIRST_WINDOW);
+	pciscan_write(nic, PCISCAN_COMMAND, command | PCISCAN_MEMORY_ON);
+	uint32_t first_status = pciscan_mmio(PCISCAN_FIRST_WINDOW, E1000_STATUS);
+	pciscan_write(nic, PCISCAN_BAR0, PCISCAN_WINDOW); /* a move with decoding on */
+	uint32_t bar0 = pciscan_read(nic, PCISCAN_BAR0);
+	uint32_t ctrl = pciscan_mmio(PCISCAN_WINDOW, E1000_CTRL);
+	uint32_t status = pciscan_mmio(PCISCAN_WINDOW, E1000_STATUS);
+	uint32_t mac0 = pciscan_eeprom(PCISCAN_WINDOW, 0);
+	uint32_t mac1 = pciscan_eeprom(PCISCAN_WINDOW, 1);
+	uint32_t mac2 = pciscan_eeprom(PCISCAN_WINDOW, 2);
+	testos_result("mode=pciscan functions=%u slot=%u vendor=0x%x device=0x%x "
+	              "bar0_size=0x%x bar1_size=0x%x bar1=0x%x line=%u pin=%u bar0=0x%x "
+	              "first=0x%x status=0x%x ctrl=0x%x mac=%x:%x:%x:%x:%x:%x",
+	              functions, nic, ids & 0xffff, ids >> 16, bar0_size, bar1_size, bar1,
+	              irq & 0xff, (irq >> 8) & 0xff, bar0, first_status, status, ctrl, mac0 & 0xff, mac0 >> 8, mac1 & 0xff, mac1 >> 8,
+	              mac2 & 0xff, (mac2 >> 8) & 0xff);
+	return 0;
+}
