@@ -22,7 +22,7 @@
 #include "vmx/vioapic.h"
 #include "vmx/vlapic.h"
 
-#define ASSIGN_OWNERS       (SCHED_MAX_VMS * VM_CONFIG_PCI_MAX)
+#define ASSIGN_OWNERS         (SCHED_MAX_VMS * VM_CONFIG_PCI_MAX)
 #define ASSIGN_PORTS_PER_PAGE 0x8000u /* I/O bitmap A: 0-0x7fff, B: 0x8000-0xffff */
 #define ASSIGN_BITS_PER_BYTE  8u
 
@@ -44,8 +44,8 @@ int vmx_assign_check(const struct vm_config *config, char *reason, size_t size)
 {
 	for (uint32_t i = 0; i < config->pci_count; i++) {
 		const struct vm *owner = assign_owner(config->pci[i]);
-		if (passthrough_check(pci_host_functions(), config->pci[i], owner ? owner->name : NULL,
-		                      reason, size))
+		if (passthrough_check(pci_host_functions(), config->pci[i],
+		                      owner ? owner->name : NULL, reason, size))
 			return -1;
 	}
 	return 0;
@@ -122,7 +122,8 @@ static int assign_one(struct vm *vm, pci_bdf bdf, char *error, size_t size)
 	function->hook = passthrough_vpci_hook;
 	function->context = device;
 	for (unsigned i = 0; i < host->bar_count; i++)
-		if (host->bars[i].kind == PCI_BAR_MEMORY32 || host->bars[i].kind == PCI_BAR_MEMORY64)
+		if (host->bars[i].kind == PCI_BAR_MEMORY32 ||
+		    host->bars[i].kind == PCI_BAR_MEMORY64)
 			paging_unmap(host->bars[i].base, host->bars[i].size);
 	assign_owners[assign_owner_count].bdf = bdf;
 	assign_owners[assign_owner_count++].vm = vm;
@@ -163,15 +164,15 @@ void vmx_assign_stop(struct vm *vm)
 	for (unsigned i = 0; i < p->count; i++) {
 		const struct passthrough_device *d = &p->devices[i];
 		const struct passthrough_counters *c = &d->counters;
-		log_record("PCIDEVICE vm=%s host=%02x:%02x.%x guest=00:%02x.0 reads=%llu writes=%llu "
-		           "writes_dropped=%llu maps=%llu unmaps=%llu refused=%llu msi_writes=%llu "
-		           "command=0x%04x",
-		           vm->name, PCI_BDF_BUS(d->host.bdf), PCI_BDF_DEVICE(d->host.bdf),
-		           PCI_BDF_FUNCTION(d->host.bdf), d->guest_slot, (unsigned long long)c->reads,
-		           (unsigned long long)c->writes, (unsigned long long)c->writes_dropped,
-		           (unsigned long long)c->maps, (unsigned long long)c->unmaps,
-		           (unsigned long long)c->refused, (unsigned long long)c->msi_writes,
-		           d->command);
+		log_record(
+		    "PCIDEVICE vm=%s host=%02x:%02x.%x guest=00:%02x.0 reads=%llu writes=%llu "
+		    "writes_dropped=%llu maps=%llu unmaps=%llu refused=%llu msi_writes=%llu "
+		    "command=0x%04x",
+		    vm->name, PCI_BDF_BUS(d->host.bdf), PCI_BDF_DEVICE(d->host.bdf),
+		    PCI_BDF_FUNCTION(d->host.bdf), d->guest_slot, (unsigned long long)c->reads,
+		    (unsigned long long)c->writes, (unsigned long long)c->writes_dropped,
+		    (unsigned long long)c->maps, (unsigned long long)c->unmaps,
+		    (unsigned long long)c->refused, (unsigned long long)c->msi_writes, d->command);
 	}
 }
 

@@ -52,9 +52,10 @@ int passthrough_check(const struct pci_scan_result *host, pci_bdf bdf, const cha
 		format_string(reason, size, "PCI function %s is used by the hypervisor: %s", text,
 		              why);
 	else if (pci_is_bridge(f))
-		format_string(reason, size,
-		              "PCI function %s is a bridge (class 0x%06x): bridges are not assigned",
-		              text, f->class_code);
+		format_string(
+		    reason, size,
+		    "PCI function %s is a bridge (class 0x%06x): bridges are not assigned", text,
+		    f->class_code);
 	else if (owner)
 		format_string(reason, size, "PCI function %s is already assigned to VM %s", text,
 		              owner);
@@ -177,8 +178,8 @@ static void passthrough_msi_init(struct passthrough_device *d)
 	if (!at)
 		return;
 	struct passthrough_vm *vm = d->vm;
-	uint16_t control = (uint16_t)vm->ops.host_read(vm->context, d->host.bdf,
-	                                               at + PCI_MSI_CONTROL, 2);
+	uint16_t control =
+	    (uint16_t)vm->ops.host_read(vm->context, d->host.bdf, at + PCI_MSI_CONTROL, 2);
 	bool wide = control & PCI_MSI_CONTROL_64BIT;
 	d->msi_size = (wide ? PCI_MSI_SIZE_64 : PCI_MSI_SIZE_32) +
 	              (control & PCI_MSI_CONTROL_MASKING ? PCI_MSI_MASKING_EXTRA : 0);
@@ -213,11 +214,11 @@ struct passthrough_device *passthrough_add(struct passthrough_vm *vm,
 		const struct pci_bar *h = &host->bars[i];
 		uint32_t raw = vm->ops.host_read(vm->context, host->bdf, PCI_BAR0 + 4 * i, 4);
 		d->bars[i] = (struct passthrough_bar){h->kind, h->prefetchable, h->base, h->size,
-		                                      0, false, 0};
+		                                      0,       false,           0};
 		if (h->kind == PCI_BAR_NONE)
 			continue;
 		d->bars[i].flags = (uint8_t)(raw & ~(h->kind == PCI_BAR_IO ? PCI_BAR_IO_MASK
-		                                                            : PCI_BAR_MEMORY_MASK));
+		                                                           : PCI_BAR_MEMORY_MASK));
 		d->bar_registers[i] = (uint32_t)h->base | d->bars[i].flags;
 		if (h->kind == PCI_BAR_MEMORY64)
 			d->bar_registers[i + 1] = (uint32_t)(h->base >> PASSTHROUGH_UPPER_SHIFT);
@@ -233,8 +234,7 @@ struct passthrough_device *passthrough_add(struct passthrough_vm *vm,
 
 /* Index of the BAR whose register is at `reg` (a BAR dword), and whether it
  * is the upper half of a 64-bit BAR. */
-static unsigned passthrough_bar_index(const struct passthrough_device *d, unsigned reg,
-                                      bool *upper)
+static unsigned passthrough_bar_index(const struct passthrough_device *d, unsigned reg, bool *upper)
 {
 	unsigned index = (reg - PCI_BAR0) / PASSTHROUGH_DWORD;
 	*upper = index > 0 && d->bars[index].kind == PCI_BAR_NONE &&
@@ -253,7 +253,8 @@ static uint32_t passthrough_read_dword(const struct passthrough_device *d, unsig
 	uint8_t msi = d->host.capability_msi;
 	if (msi && reg >= msi && reg < msi + d->msi_size)
 		return (uint32_t)d->msi[reg - msi] | (uint32_t)d->msi[reg - msi + 1] << 8 |
-		       (uint32_t)d->msi[reg - msi + 2] << 16 | (uint32_t)d->msi[reg - msi + 3] << 24;
+		       (uint32_t)d->msi[reg - msi + 2] << 16 |
+		       (uint32_t)d->msi[reg - msi + 3] << 24;
 	if (reg >= PCI_BAR0 && reg < PCI_BAR_END)
 		return d->bar_registers[(reg - PCI_BAR0) / PASSTHROUGH_DWORD];
 	switch (reg) {
@@ -264,7 +265,8 @@ static uint32_t passthrough_read_dword(const struct passthrough_device *d, unsig
 	case PCI_COMMAND:
 		return (passthrough_host(d, reg) & ~PASSTHROUGH_LOW_HALF) | d->command;
 	case PASSTHROUGH_HEADER_DWORD:
-		return (uint32_t)d->host.header_type << 16 | (uint32_t)d->latency << 8 | d->cache_line;
+		return (uint32_t)d->host.header_type << 16 | (uint32_t)d->latency << 8 |
+		       d->cache_line;
 	case PASSTHROUGH_CAP_DWORD:
 		return passthrough_host(d, reg) & PASSTHROUGH_BYTE;
 	case PCI_CARDBUS_CIS:
@@ -376,8 +378,8 @@ void passthrough_stop(struct passthrough_vm *vm)
 		struct passthrough_device *device = &vm->devices[d];
 		for (unsigned b = 0; b < PCI_BARS; b++)
 			passthrough_bar_release(device, &device->bars[b]);
-		uint16_t command = (uint16_t)vm->ops.host_read(vm->context, device->host.bdf,
-		                                               PCI_COMMAND, 2);
+		uint16_t command =
+		    (uint16_t)vm->ops.host_read(vm->context, device->host.bdf, PCI_COMMAND, 2);
 		vm->ops.host_write(vm->context, device->host.bdf, PCI_COMMAND, 2,
 		                   command & ~PASSTHROUGH_COMMAND_HOST);
 	}

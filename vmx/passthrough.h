@@ -59,7 +59,7 @@
 #define PASSTHROUGH_MSI_BYTES    (PCI_MSI_SIZE_64 + PCI_MSI_MASKING_EXTRA)
 #define PASSTHROUGH_COMMAND_HOST (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
 /* Command bits the guest may set: the forwarded ones, parity, SERR, INTx off. */
-#define PASSTHROUGH_COMMAND_GUEST \
+#define PASSTHROUGH_COMMAND_GUEST                                                                  \
 	(PASSTHROUGH_COMMAND_HOST | PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_OFF)
 
 struct passthrough_vm;
@@ -83,8 +83,8 @@ struct passthrough_bar {
 	enum pci_bar_kind kind; /* from the host; the upper slot of a 64-bit BAR is NONE */
 	bool prefetchable;
 	uint64_t host, size;
-	uint8_t flags;          /* the host register's low type bits */
-	bool mapped;            /* memory: a window is in the EPT; I/O: ports passed */
+	uint8_t flags; /* the host register's low type bits */
+	bool mapped;   /* memory: a window is in the EPT; I/O: ports passed */
 	uint64_t mapped_at;
 };
 

@@ -102,8 +102,8 @@ int testos_mode_pciscan(void)
 		if ((ids & 0xffff) == 0xffff)
 			continue;
 		uint32_t class_code = pciscan_read(device, PCISCAN_CLASS) >> 8;
-		testos_print("testos: pci 00:%x.0 vendor=0x%x device=0x%x class=0x%x\n",
-		             device, ids & 0xffff, ids >> 16, class_code);
+		testos_print("testos: pci 00:%x.0 vendor=0x%x device=0x%x class=0x%x\n", device,
+		             ids & 0xffff, ids >> 16, class_code);
 		functions++;
 		if (nic == PCISCAN_DEVICES && class_code >> 16 == PCISCAN_CLASS_NET)
 			nic = device;
@@ -134,7 +134,7 @@ int testos_mode_pciscan(void)
 	              "bar0_size=0x%x bar1_size=0x%x bar1=0x%x line=%u pin=%u bar0=0x%x "
 	              "first=0x%x status=0x%x ctrl=0x%x mac=%x:%x:%x:%x:%x:%x",
 	              functions, nic, ids & 0xffff, ids >> 16, bar0_size, bar1_size, bar1,
-	              irq & 0xff, (irq >> 8) & 0xff, bar0, first_status, status, ctrl, mac0 & 0xff, mac0 >> 8, mac1 & 0xff, mac1 >> 8,
-	              mac2 & 0xff, (mac2 >> 8) & 0xff);
+	              irq & 0xff, (irq >> 8) & 0xff, bar0, first_status, status, ctrl, mac0 & 0xff,
+	              mac0 >> 8, mac1 & 0xff, mac1 >> 8, mac2 & 0xff, (mac2 >> 8) & 0xff);
 	return 0;
 }

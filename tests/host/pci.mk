@@ -9,3 +9,10 @@ HOST_TESTS += build/host/test_pci
 build/host/test_pci: tests/host/test_pci.c arch/x86/pci.c arch/x86/pci.h \
 		tests/host/test.h kernel/string.h $(FOUNDATION_STRING_OBJECT)
 	$(FOUNDATION_LINK)
+
+HOST_TESTS += build/host/test_passthrough
+
+build/host/test_passthrough: tests/host/test_passthrough.c vmx/passthrough.c vmx/passthrough.h \
+		arch/x86/pci.c arch/x86/pci.h vmx/vpci.h vmx/config.h tests/host/test.h \
+		kernel/string.h $(FOUNDATION_STRING_OBJECT)
+	$(FOUNDATION_LINK)
