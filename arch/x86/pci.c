@@ -13,8 +13,11 @@
 #define PCI_BAR_STRIDE  4u
 #define PCI_CLASS_SHIFT 8
 #define PCI_DWORD_SLOTS (PCI_CONFIG_SIZE / 4u)
-#define PCI_SLOT_WORD   64u /* visited-slot bits per word */
-#define PCI_PIN_MAX     4u  /* INTA..INTD */
+#define PCI_SLOT_WORD   64u                   /* visited-slot bits per word */
+#define PCI_PIN_MAX     4u                    /* INTA..INTD */
+#define PCI_HIGH_ONES   0xffffffff00000000ull /* a 32-bit BAR's mask, widened */
+#define PCI_TOP_BIT     63
+#define PCI_BAR_TEXT    48 /* \",5:mem64p:0x...:0x...\" at most */
 
 static uint32_t pci_read(const struct pci_access *a, pci_bdf bdf, unsigned offset, unsigned size)
 {
@@ -58,7 +61,7 @@ static unsigned pci_size_bar(const struct pci_access *a, pci_bdf bdf, unsigned i
 	uint32_t type = original & PCI_BAR_MEMORY_TYPE;
 	bool prefetchable = (original & PCI_BAR_PREFETCHABLE) != 0;
 	uint64_t base = original & PCI_BAR_MEMORY_MASK;
-	uint64_t size_mask = (uint64_t)(mask & PCI_BAR_MEMORY_MASK) | 0xffffffff00000000ull;
+	uint64_t size_mask = (uint64_t)(mask & PCI_BAR_MEMORY_MASK) | PCI_HIGH_ONES;
 	unsigned used = 1;
 	if (type == PCI_BAR_MEMORY_TYPE_64) {
 		if (index + 1 >= count)
@@ -73,7 +76,7 @@ static unsigned pci_size_bar(const struct pci_access *a, pci_bdf bdf, unsigned i
 	}
 	uint64_t implemented =
 	    type == PCI_BAR_MEMORY_TYPE_64 ? size_mask : (uint64_t)(mask & PCI_BAR_MEMORY_MASK);
-	if (!implemented || !(size_mask >> 63))
+	if (!implemented || !(size_mask >> PCI_TOP_BIT))
 		return used; /* unimplemented, or a mask without its top bit */
 	*bar =
 	    (struct pci_bar){type == PCI_BAR_MEMORY_TYPE_64 ? PCI_BAR_MEMORY64 : PCI_BAR_MEMORY32,
@@ -252,7 +255,7 @@ static size_t pci_format_bars(const struct pci_function *f, char *buffer, size_t
 
 size_t pci_format_function(const struct pci_function *f, char *buffer, size_t size)
 {
-	char bars[PCI_BARS * 48], irq[8];
+	char bars[PCI_BARS * PCI_BAR_TEXT], irq[8];
 	pci_format_bars(f, bars, sizeof(bars));
 	if (f->interrupt_pin && f->interrupt_pin <= PCI_PIN_MAX)
 		format_string(irq, sizeof(irq), "%u", f->interrupt_line);

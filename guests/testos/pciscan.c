@@ -20,6 +20,14 @@
 #define PCISCAN_DATA_PORT    0xcfc
 #define PCISCAN_ENABLE       0x80000000u
 #define PCISCAN_DEVICES      32u
+#define PCISCAN_DEVICE_SHIFT 11
+#define PCISCAN_LOW_HALF     0xffffu
+#define PCISCAN_HIGH_SHIFT   16
+#define PCISCAN_CLASS_SHIFT  8
+#define PCISCAN_LINE         5u /* the interrupt line the guest writes */
+#define PCISCAN_BYTE         0xffu
+#define PCISCAN_BYTE_SHIFT   8
+#define PCISCAN_ALL_ONES     0xffffffffu
 #define PCISCAN_VENDOR       0x00
 #define PCISCAN_COMMAND      0x04
 #define PCISCAN_CLASS        0x08
@@ -55,13 +63,13 @@ static uint32_t pciscan_inl(uint16_t port)
 
 static uint32_t pciscan_read(unsigned device, unsigned reg)
 {
-	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << 11 | reg);
+	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << PCISCAN_DEVICE_SHIFT | reg);
 	return pciscan_inl(PCISCAN_DATA_PORT);
 }
 
 static void pciscan_write(unsigned device, unsigned reg, uint32_t value)
 {
-	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << 11 | reg);
+	pciscan_outl(PCISCAN_ADDRESS_PORT, PCISCAN_ENABLE | device << PCISCAN_DEVICE_SHIFT | reg);
 	pciscan_outl(PCISCAN_DATA_PORT, value);
 }
 
@@ -69,7 +77,7 @@ static void pciscan_write(unsigned device, unsigned reg, uint32_t value)
 static uint32_t pciscan_size(unsigned device, unsigned reg, uint32_t mask)
 {
 	uint32_t original = pciscan_read(device, reg);
-	pciscan_write(device, reg, 0xffffffffu);
+	pciscan_write(device, reg, PCISCAN_ALL_ONES);
 	uint32_t size = ~(pciscan_read(device, reg) & mask) + 1;
 	pciscan_write(device, reg, original);
 	return size;
@@ -91,7 +99,7 @@ static uint32_t pciscan_eeprom(uint32_t base, unsigned address)
 		if (v & E1000_EERD_DONE)
 			return v >> E1000_EERD_DATA;
 	}
-	return 0xffffffffu;
+	return PCISCAN_ALL_ONES;
 }
 
 int testos_mode_pciscan(void)
@@ -99,13 +107,13 @@ int testos_mode_pciscan(void)
 	unsigned functions = 0, nic = PCISCAN_DEVICES;
 	for (unsigned device = 0; device < PCISCAN_DEVICES; device++) {
 		uint32_t ids = pciscan_read(device, PCISCAN_VENDOR);
-		if ((ids & 0xffff) == 0xffff)
+		if ((ids & PCISCAN_LOW_HALF) == PCISCAN_LOW_HALF)
 			continue;
-		uint32_t class_code = pciscan_read(device, PCISCAN_CLASS) >> 8;
+		uint32_t class_code = pciscan_read(device, PCISCAN_CLASS) >> PCISCAN_CLASS_SHIFT;
 		testos_print("testos: pci 00:%x.0 vendor=0x%x device=0x%x class=0x%x\n", device,
-		             ids & 0xffff, ids >> 16, class_code);
+		             ids & PCISCAN_LOW_HALF, ids >> PCISCAN_HIGH_SHIFT, class_code);
 		functions++;
-		if (nic == PCISCAN_DEVICES && class_code >> 16 == PCISCAN_CLASS_NET)
+		if (nic == PCISCAN_DEVICES && class_code >> PCISCAN_HIGH_SHIFT == PCISCAN_CLASS_NET)
 			nic = device;
 	}
 	if (nic == PCISCAN_DEVICES) {
@@ -113,12 +121,12 @@ int testos_mode_pciscan(void)
 		return 1;
 	}
 	uint32_t ids = pciscan_read(nic, PCISCAN_VENDOR);
-	uint32_t command = pciscan_read(nic, PCISCAN_COMMAND) & 0xffff;
+	uint32_t command = pciscan_read(nic, PCISCAN_COMMAND) & PCISCAN_LOW_HALF;
 	pciscan_write(nic, PCISCAN_COMMAND, command & ~PCISCAN_MEMORY_ON);
 	uint32_t bar0_size = pciscan_size(nic, PCISCAN_BAR0, PCISCAN_MEMORY_MASK);
 	uint32_t bar1_size = pciscan_size(nic, PCISCAN_BAR1, PCISCAN_IO_MASK);
 	uint32_t bar1 = pciscan_read(nic, PCISCAN_BAR1);
-	pciscan_write(nic, PCISCAN_IRQ, 5);
+	pciscan_write(nic, PCISCAN_IRQ, PCISCAN_LINE);
 	uint32_t irq = pciscan_read(nic, PCISCAN_IRQ);
 	pciscan_write(nic, PCISCAN_BAR0, PCISCAN_FIRST_WINDOW);
 	pciscan_write(nic, PCISCAN_COMMAND, command | PCISCAN_MEMORY_ON);
@@ -133,8 +141,11 @@ int testos_mode_pciscan(void)
 	testos_result("mode=pciscan functions=%u slot=%u vendor=0x%x device=0x%x "
 	              "bar0_size=0x%x bar1_size=0x%x bar1=0x%x line=%u pin=%u bar0=0x%x "
 	              "first=0x%x status=0x%x ctrl=0x%x mac=%x:%x:%x:%x:%x:%x",
-	              functions, nic, ids & 0xffff, ids >> 16, bar0_size, bar1_size, bar1,
-	              irq & 0xff, (irq >> 8) & 0xff, bar0, first_status, status, ctrl, mac0 & 0xff,
-	              mac0 >> 8, mac1 & 0xff, mac1 >> 8, mac2 & 0xff, (mac2 >> 8) & 0xff);
+	              functions, nic, ids & PCISCAN_LOW_HALF, ids >> PCISCAN_HIGH_SHIFT, bar0_size,
+	              bar1_size, bar1, irq & PCISCAN_BYTE,
+	              (irq >> PCISCAN_BYTE_SHIFT) & PCISCAN_BYTE, bar0, first_status, status, ctrl,
+	              mac0 & PCISCAN_BYTE, mac0 >> PCISCAN_BYTE_SHIFT, mac1 & PCISCAN_BYTE,
+	              mac1 >> PCISCAN_BYTE_SHIFT, mac2 & PCISCAN_BYTE,
+	              (mac2 >> PCISCAN_BYTE_SHIFT) & PCISCAN_BYTE);
 	return 0;
 }

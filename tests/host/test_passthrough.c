@@ -120,8 +120,7 @@ static int fake_ports(void *context, uint16_t port, uint16_t count, bool pass)
 	return 0;
 }
 
-static const struct passthrough_ops ops = {fake_read, fake_write, fake_map, fake_unmap,
-                                           fake_ports};
+static const struct passthrough_ops ops = {fake_read, fake_write, fake_map, fake_unmap, fake_ports};
 
 static unsigned fake_add(pci_bdf bdf, uint16_t vendor, uint16_t device, uint32_t class_code,
                          uint8_t header)
@@ -155,7 +154,8 @@ static void fake_build(void)
 	unsigned e = fake_add(PCI_BDF(0, 2, 0), 0x8086, 0x100e, 0x020000, 0);
 	fake_bar(e, 0, 0xc0000000, 0xfffe0000);
 	fake_bar(e, 1, 0xc041, 0xffffffc0);
-	put16(host.f[e].config, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	put16(host.f[e].config, PCI_COMMAND,
+	      PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	put16(host.f[e].config, PCI_STATUS, PCI_STATUS_CAPABILITIES);
 	put32(host.f[e].config, PCI_SUBSYSTEM_VENDOR, 0x00018086);
 	host.f[e].config[PCI_CAPABILITY_POINTER] = 0xdc;
@@ -206,7 +206,8 @@ static void test_rules(void)
 	    {PCI_BDF(1, 0, 0), NULL, "PCI function 01:00.0 does not exist on this host"},
 	    {PCI_BDF(0, 0, 0), NULL,
 	     "PCI function 00:00.0 is used by the hypervisor: device 00:00 is the host bridge"},
-	    {PCI_BDF(0, 1, 0), NULL, "PCI function 00:01.0 is used by the hypervisor: it is the ISA"},
+	    {PCI_BDF(0, 1, 0), NULL,
+	     "PCI function 00:01.0 is used by the hypervisor: it is the ISA"},
 	    {PCI_BDF(0, 1, 1), NULL,
 	     "PCI function 00:01.1 is used by the hypervisor: it belongs to the ISA bridge's"},
 	    {PCI_BDF(0, 3, 0), NULL,
@@ -222,8 +223,8 @@ static void test_rules(void)
 		char name[32], reason[200] = "";
 		snprintf(name, sizeof(name), "rule row %u", i);
 		test_case_begin(name);
-		int status = passthrough_check(&scanned, rows[i].bdf, rows[i].owner, reason,
-		                               sizeof(reason));
+		int status =
+		    passthrough_check(&scanned, rows[i].bdf, rows[i].owner, reason, sizeof(reason));
 		CHECK_EQ(status, rows[i].reason ? -1 : 0);
 		if (rows[i].reason)
 			CHECK_CONTAINS(reason, rows[i].reason);
@@ -409,7 +410,7 @@ static void test_msi_and_dropped(void)
 	             PCI_MSI_CONTROL_MME);
 	guest_write(d, 0xe4 + PCI_MSI_ADDRESS, 4, 0xfee01003);
 	CHECK_EQ(guest_read(d, 0xe4 + PCI_MSI_ADDRESS, 4), 0xfee01000);
-	guest_write(d, 0xe4 + 8, 4, 0x12345678); /* upper address */
+	guest_write(d, 0xe4 + 8, 4, 0x12345678);  /* upper address */
 	guest_write(d, 0xe4 + 12, 4, 0xffff4041); /* data: 16 bits */
 	CHECK_EQ(guest_read(d, 0xe4 + 8, 4), 0x12345678);
 	CHECK_EQ(guest_read(d, 0xe4 + 12, 4), 0x4041);
