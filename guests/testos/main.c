@@ -17,6 +17,7 @@
  *   echo N         wait up to N M ticks for a line typed on COM1 (xl type)
  *   conformance    what uslice promises a guest (guests/testos/conformance.c)
  *   pciscan        its PCI bus and an assigned e1000's BARs (guests/testos/pciscan.c)
+ *   peek MIB       read the dword at MIB MiB (another VM's BAR: must stop this VM)
  * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
  * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
  *   ipitest        every kind of IPI, priorities, EOI, IOAPIC + PIT
@@ -458,6 +459,8 @@ void testos_main(uint32_t magic, uint32_t info_address)
 		testos_power_off(testos_mode_conformance());
 	} else if (testos_same(word, "pciscan")) {
 		testos_power_off(testos_mode_pciscan());
+	} else if (testos_same(word, "peek")) {
+		testos_power_off(testos_mode_peek(testos_number(argument, 0)));
 	} else if (testos_same(word, "echo")) {
 		testos_workload_echo(testos_number(argument, 500));
 	} else if (testos_same(word, "isolation")) {

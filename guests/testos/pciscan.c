@@ -10,9 +10,14 @@
  * reads), and prints one RESULT line. Both windows lie in
  * testos's 1 GiB identity map, above its RAM.
  *
+ * The `peek MIB` mode reads one dword at MIB MiB: pointed at another
+ * VM's assigned BAR it must stop this VM (hostile; tests/e2e).
+ *
  * Lock order: none (vCPU 0 only).
  */
 #include <stdint.h>
+
+extern uint64_t testos_pd_high[]; /* boot.S: the page directory of 3..4 GiB */
 
 #include "guests/testos/smp.h"
 
@@ -40,6 +45,11 @@
 #define PCISCAN_IO_MASK      0xfffffffcu
 #define PCISCAN_FIRST_WINDOW 0x30000000u
 #define PCISCAN_WINDOW       0x20000000u
+#define PEEK_HIGH_BASE       0xc0000000ull /* what testos_pd_high maps */
+#define PEEK_HIGH_END        0x100000000ull
+#define PEEK_LARGE_PAGE      0x200000ull
+#define PEEK_UNCACHED_LARGE  0x9bull /* present, write, PWT, PCD, 2 MiB */
+#define PEEK_MIB_SHIFT       20
 #define E1000_CTRL           0x0000u
 #define E1000_STATUS         0x0008u
 #define E1000_EERD           0x0014u /* EEPROM read: start bit 0, done bit 4 */
@@ -147,5 +157,23 @@ int testos_mode_pciscan(void)
 	              mac0 & PCISCAN_BYTE, mac0 >> PCISCAN_BYTE_SHIFT, mac1 & PCISCAN_BYTE,
 	              mac1 >> PCISCAN_BYTE_SHIFT, mac2 & PCISCAN_BYTE,
 	              (mac2 >> PCISCAN_BYTE_SHIFT) & PCISCAN_BYTE);
+	return 0;
+}
+
+/* peek MIB: read the dword at MIB MiB (3072..4095 are mapped on demand,
+ * uncached). On a host device another VM owns this must stop the VM (its
+ * EPT does not map it); the RESULT line says it did not. */
+int testos_mode_peek(uint64_t mib)
+{
+	uint64_t address = mib << PEEK_MIB_SHIFT;
+	if (address >= PEEK_HIGH_BASE && address < PEEK_HIGH_END) {
+		uint64_t page = address & ~(PEEK_LARGE_PAGE - 1);
+		testos_pd_high[(page - PEEK_HIGH_BASE) / PEEK_LARGE_PAGE] =
+		    page | PEEK_UNCACHED_LARGE;
+		__asm__ volatile("invlpg (%0)" ::"r"(page) : "memory");
+	}
+	testos_print("testos: reading 0x%llx\n", (unsigned long long)address);
+	uint32_t value = *(volatile uint32_t *)(uintptr_t)address;
+	testos_result("mode=peek survived=1 value=0x%x", value);
 	return 0;
 }

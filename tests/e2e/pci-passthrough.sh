@@ -10,7 +10,9 @@
 #    through the window;
 #  - a second VM naming the same function, one naming the host bridge, one
 #    the ISA bridge and one a function that does not exist are rejected
-#    with FILE:LINE; a VM without devices still runs.
+#    with FILE:LINE; a VM without devices still runs;
+#  - a VM without the device that reads the e1000's host BAR address is
+#    stopped (its EPT does not map it), the others go on.
 source "$(dirname "$0")/lib.sh"
 vmx_build
 started=$(date +%s)
@@ -24,7 +26,8 @@ pci_config host 00:00.0 "cpuid 10"
 pci_config isa 00:01.0 "cpuid 10"
 pci_config ghost 00:1f.0 "cpuid 10"
 vmx_config other 16 "cpuid 20"
-vmx_boot 1 nic twin host isa ghost other -- --nic >/dev/null
+vmx_config snoop 16 "peek 3072" # 0xc0000000: the e1000's BAR0 under Bochs
+vmx_boot 1 nic twin host isa ghost other snoop -- --nic >/dev/null
 grep -E '^(PCI|PCIHOST|PCIASSIGN|PCIDEVICE|VMCONFIG|RESULT|VMS|HALT) ' "$VMX_LOG"
 vmx_expect '^PCI bdf=00:02\.0 vendor=0x8086 device=0x100e class=0x020000 bars=0:mem32:0x[0-9a-f]+:0x20000,1:io:0x[0-9a-f]+:0x40 irq=[0-9]+ msi=no ' \
 	"boot scan: the e1000 with BAR0 128 KiB memory and BAR1 64 I/O ports"
@@ -49,7 +52,10 @@ vmx_expect '^VMCONFIG file=host\.cfg error="host\.cfg:7: PCI function 00:00\.0 i
 vmx_expect '^VMCONFIG file=isa\.cfg error="isa\.cfg:7: PCI function 00:01\.0 is used by the hypervisor: it is the ISA bridge' "the ISA bridge: rejected with FILE:LINE"
 vmx_expect '^VMCONFIG file=ghost\.cfg error="ghost\.cfg:7: PCI function 00:1f\.0 does not exist on this host"' "a function that does not exist: rejected with FILE:LINE"
 vmx_expect '^RESULT vm=other workload=cpuid count=20 ' "a VM without devices runs beside it"
-vmx_expect '^VMS configured=6 rejected=4 done=2 failed=4' "VMS counts the rejections"
+vmx_expect '^PCI bdf=00:02\.0 .* bars=0:mem32:0xc0000000:' "the e1000's BAR0 is at 0xc0000000 (the address VM snoop reads)"
+vmx_expect '^VMSTOP name=snoop cause="ept-violation: read of guest-physical 0xc0000000' "a VM without the device touching its BAR is stopped"
+vmx_expect '^VM name=snoop state=stopped ' "... and only that VM"
+vmx_expect '^VMS configured=7 rejected=4 done=2 failed=5' "VMS counts the rejections and the stopped VM"
 vmx_expect '^HALT reason=done' "hypervisor halted cleanly"
 echo "BENCH pci-passthrough wall_s=$(( $(date +%s) - started ))"
 vmx_finish
