@@ -19,6 +19,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/pci_host.h"
 #include "arch/x86/pic.h"
 #include "arch/x86/pit.h"
 #include "arch/x86/power.h"
@@ -315,6 +316,7 @@ void kernel_main(const struct boot_info *info)
 	vmx_capability_probe(&kernel_vmx[0]);
 	uint32_t online = smp_start(&kernel_acpi, kernel_ap_started);
 	kernel_report_boot(info, online, boot_tsc);
+	pci_host_init(&kernel_acpi);
 	kernel_fault_test();
 	kernel_require_vmx();
 	if (vmx_run_has_configuration(info) &&

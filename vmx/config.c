@@ -19,7 +19,7 @@ struct config_parser {
 
 static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
     "name", "kernel",  "vcpus",  "memory", "ramdisk", "extra",
-    "pool", "symbols", "weight", "rules",  "cmdline"};
+    "pool", "symbols", "weight", "rules",  "cmdline", "pci"};
 
 const char *vm_config_key_name(enum vm_config_key key)
 {
@@ -192,6 +192,83 @@ static int config_check_name(struct config_parser *p, const char *name)
 	return 0;
 }
 
+/* Hex digits of a BDF field up to `separator` (0: the end), at most `max`. */
+static const char *config_hex(const char *text, char separator, unsigned max, unsigned *value)
+{
+	unsigned digits = 0;
+	*value = 0;
+	for (; *text && *text != separator; text++, digits++) {
+		char c = *text;
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+		             : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+		             : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+		                                    : 16u;
+		if (d > 15 || digits >= max)
+			return NULL;
+		*value = *value * 16 + d;
+	}
+	if (!digits || *text != separator)
+		return NULL;
+	return separator ? text + 1 : text;
+}
+
+/* "BB:DD.F" or "0000:BB:DD.F" into bus << 8 | device << 3 | function. */
+static int config_bdf(const char *text, uint16_t *bdf)
+{
+	unsigned domain = 0, bus, device, function, colons = 0;
+	for (const char *c = text; *c; c++)
+		colons += *c == ':';
+	if (colons == 2) {
+		text = config_hex(text, ':', 4, &domain);
+		if (!text || domain)
+			return -1;
+	}
+	text = config_hex(text, ':', 2, &bus);
+	text = text ? config_hex(text, '.', 2, &device) : NULL;
+	text = text ? config_hex(text, 0, 1, &function) : NULL;
+	if (!text || device > VM_CONFIG_PCI_DEVICE_MAX || function > VM_CONFIG_PCI_FUNCTION_MAX)
+		return -1;
+	*bdf = (uint16_t)(bus << 8 | device << 3 | function);
+	return 0;
+}
+
+/* pci = [ "BB:DD.F", ... ] on one line. */
+static int config_pci_list(struct config_parser *p, struct vm_config *c)
+{
+	const char *k = config_key_names[VM_CONFIG_KEY_PCI];
+	if (config_peek(p) != '[')
+		return config_fail(p, "expected a list of strings for key ", k);
+	p->position++;
+	for (;;) {
+		config_skip_blanks(p);
+		char ch = config_peek(p);
+		if (ch == ']')
+			break;
+		if (ch == '\n')
+			return config_fail(
+			    p, "unterminated list (it must end on its line) for key ", k);
+		char text[VM_CONFIG_NAME_SIZE];
+		uint16_t bdf;
+		if (config_string(p, text, sizeof(text), k))
+			return -1;
+		if (config_bdf(text, &bdf))
+			return config_fail(p, "malformed PCI function (expected BB:DD.F): ", text);
+		for (uint32_t i = 0; i < c->pci_count; i++)
+			if (c->pci[i] == bdf)
+				return config_fail(p, "PCI function listed twice: ", text);
+		if (c->pci_count == VM_CONFIG_PCI_MAX)
+			return config_fail(p, "more PCI functions than a VM takes (4) for key ", k);
+		c->pci[c->pci_count++] = bdf;
+		config_skip_blanks(p);
+		if (config_peek(p) == ',')
+			p->position++;
+		else if (config_peek(p) != ']' && config_peek(p) != '\n')
+			return config_fail(p, "expected ',' or ']' in the list for key ", k);
+	}
+	p->position++;
+	return 0;
+}
+
 static int config_value(struct config_parser *p, struct vm_config *c, enum vm_config_key key)
 {
 	const char *k = config_key_names[key];
@@ -220,6 +297,8 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum vm_co
 		return config_string(p, c->rules, sizeof(c->rules), k);
 	case VM_CONFIG_KEY_CMDLINE:
 		return config_string(p, c->cmdline, sizeof(c->cmdline), k);
+	case VM_CONFIG_KEY_PCI:
+		return config_pci_list(p, c);
 	default:
 		return -1;
 	}
@@ -263,7 +342,7 @@ static int config_line(struct config_parser *p, struct vm_config *c)
 		return config_fail(p, "expected '=' after key ", key);
 	p->position++;
 	config_skip_blanks(p);
-	if (config_peek(p) == '[')
+	if (config_peek(p) == '[' && found != VM_CONFIG_KEY_PCI)
 		return config_fail(p, "lists are not supported for key ", key);
 	if (config_peek(p) == '\n')
 		return config_fail(p, "missing value for key ", key);

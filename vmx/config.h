@@ -19,6 +19,11 @@
  *   rules   string: critical-function rules for the symbols, a built-in set
  *           ("linux-6.x", "linux-4.4") or a boot module holding a rules
  *           file (docs/classification.md); default "linux-6.x"
+ *   pci     list of strings, each a host PCI function "BB:DD.F" (hex; an
+ *           optional "0000:" domain) given to the VM (docs/devices.md,
+ *           "Device assignment"), e.g. pci = [ "00:02.0" ]; at most
+ *           VM_CONFIG_PCI_MAX, none twice; the list is on one line, a
+ *           trailing comma is allowed. Lists are refused for every other key.
  * Anything else (unknown keys, lists, duplicates, bad numbers, unterminated
  * strings) is rejected with "FILE:LINE: reason".
  *
@@ -38,6 +43,9 @@
 #define VM_CONFIG_EXTRA_SIZE  256
 /* cmdline + ' ' + extra + NUL */
 #define VM_CONFIG_COMMAND_LINE_SIZE (2 * VM_CONFIG_EXTRA_SIZE)
+#define VM_CONFIG_PCI_MAX           4 /* assigned PCI functions per VM */
+#define VM_CONFIG_PCI_DEVICE_MAX    31
+#define VM_CONFIG_PCI_FUNCTION_MAX  7
 
 /* The keys, in the order of the table in config.c. */
 enum vm_config_key {
@@ -52,6 +60,7 @@ enum vm_config_key {
 	VM_CONFIG_KEY_WEIGHT,
 	VM_CONFIG_KEY_RULES,
 	VM_CONFIG_KEY_CMDLINE,
+	VM_CONFIG_KEY_PCI,
 	VM_CONFIG_KEY_COUNT
 };
 
@@ -67,6 +76,9 @@ struct vm_config {
 	uint32_t vcpus;
 	uint32_t weight;
 	uint32_t memory_mb;
+	/* pci = [...]: bus << 8 | device << 3 | function, in list order. */
+	uint16_t pci[VM_CONFIG_PCI_MAX];
+	uint32_t pci_count;
 	/* The line each key was given on, 0 if it was not: errors found
 	 * later (a missing module, an unknown pool) name FILE:LINE too. */
 	uint32_t lines[VM_CONFIG_KEY_COUNT];

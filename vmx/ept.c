@@ -14,6 +14,14 @@
 #define EPT_WRITE          (1ull << 1)
 #define EPT_EXECUTE        (1ull << 2)
 #define EPT_MEMORY_TYPE_WB (6ull << 3)
+#define EPT_MEMORY_TYPE_UC (0ull << 3)
+#define EPT_IGNORE_PAT     (1ull << 6)
+#define EPT_4K             4096ull
+#define EPT_INDEX_MASK     511u
+#define EPT_PML4_SHIFT     39
+#define EPT_PDPT_SHIFT     30
+#define EPT_PD_SHIFT       21
+#define EPT_PT_SHIFT       12
 #define EPT_LARGE          (1ull << 7)
 #define EPT_ADDRESS_MASK   0x000ffffffffff000ull
 #define EPT_RWX            (EPT_READ | EPT_WRITE | EPT_EXECUTE)
@@ -94,4 +102,46 @@ void ept_destroy(uint64_t root)
 {
 	if (root)
 		ept_free_table(root, 3);
+}
+
+/* The page-table entry of `guest` (creating tables when `create`), or NULL
+ * (no table, out of memory, or a 2 MiB RAM mapping covers it). */
+static uint64_t *ept_entry(uint64_t root, uint64_t guest, bool create)
+{
+	struct ept_statistics unused = {0, 0, 0};
+	uint64_t *table = (uint64_t *)(uintptr_t)root;
+	static const unsigned shifts[] = {EPT_PML4_SHIFT, EPT_PDPT_SHIFT, EPT_PD_SHIFT};
+	for (unsigned level = 0; level < sizeof(shifts) / sizeof(shifts[0]); level++) {
+		uint64_t *entry = &table[(guest >> shifts[level]) & EPT_INDEX_MASK];
+		if ((*entry & EPT_LARGE) || (!create && !(*entry & EPT_RWX)))
+			return NULL;
+		table = ept_table(entry, &unused);
+		if (!table)
+			return NULL;
+	}
+	return &table[(guest >> EPT_PT_SHIFT) & EPT_INDEX_MASK];
+}
+
+int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size)
+{
+	if ((guest | host | size) & (EPT_4K - 1))
+		return -1;
+	for (uint64_t offset = 0; offset < size; offset += EPT_4K) {
+		uint64_t *pte = ept_entry(root, guest + offset, true);
+		if (!pte || (*pte & EPT_RWX)) {
+			ept_unmap(root, guest, offset);
+			return -1;
+		}
+		*pte = (host + offset) | EPT_READ | EPT_WRITE | EPT_MEMORY_TYPE_UC | EPT_IGNORE_PAT;
+	}
+	return 0;
+}
+
+void ept_unmap(uint64_t root, uint64_t guest, uint64_t size)
+{
+	for (uint64_t offset = 0; offset < size; offset += EPT_4K) {
+		uint64_t *pte = ept_entry(root, guest + offset, false);
+		if (pte)
+			*pte = 0;
+	}
 }

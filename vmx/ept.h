@@ -8,7 +8,14 @@
  * VMs' memory are never reachable from the guest; an access outside the
  * map is an EPT violation.
  *
- * Lock order: none (built before the VM runs, read-only afterwards).
+ * ept_map_uncached()/ept_unmap() add and remove 4 KiB mappings of device
+ * memory (an assigned PCI function's BAR windows, vmx/assign.c) while the
+ * VM runs: uncached (memory type UC with "ignore PAT", so the guest's PAT
+ * cannot make them cacheable). They never touch a 2 MiB RAM mapping.
+ * The caller invalidates the translations (INVEPT; vm->ept_generation).
+ *
+ * Lock order: none of its own (ept_build before the VM runs; map/unmap
+ * under the VM's platform lock, the one writer of its device windows).
  */
 #ifndef VMX_EPT_H
 #define VMX_EPT_H
@@ -27,5 +34,11 @@ uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
 /* Free every table of the EPT rooted at `root` (0: nothing), not the
  * guest memory it maps. */
 void ept_destroy(uint64_t root);
+/* Map guest [guest, guest + size) to host [host, host + size), read/write,
+ * uncached, 4 KiB pages (all three page aligned). 0, or -1 (out of table
+ * memory, or a page already mapped: nothing of this call stays mapped). */
+int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size);
+/* Remove the 4 KiB mappings of [guest, guest + size) (tables stay). */
+void ept_unmap(uint64_t root, uint64_t guest, uint64_t size);
 
 #endif /* VMX_EPT_H */

@@ -14,6 +14,7 @@
 #include "kernel/string.h"
 #include "sched/classify.h"
 #include "sched/sched.h"
+#include "vmx/assign.h"
 #include "vmx/bzimage.h"
 #include "vmx/config.h"
 #include "vmx/console.h"
@@ -176,6 +177,9 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 			    "nor a boot module",
 			    config->rules);
 	}
+	char reason[200];
+	if (vmx_assign_check(config, reason, sizeof(reason)))
+		return run_reject(module, config, VM_CONFIG_KEY_PCI, "%s", reason);
 	return 0;
 }
 
@@ -192,6 +196,7 @@ static void run_free_vm(struct vm *vm)
 			memory_free_pages(pages[i], 1);
 	if (vm->memory_base)
 		memory_free_pages(vm->memory_base, vm->memory_size / PAGE_SIZE);
+	vmx_assign_free(vm);
 	if (vm->platform)
 		memory_free(vm->platform);
 	vmx_profile_free(vm);
@@ -374,6 +379,10 @@ static int run_load_vm(struct vm *vm, const struct boot_module *module,
 		vcpu->start_eax = (uint32_t)loaded->entry.rax;
 		vcpu->start_ebx = (uint32_t)loaded->entry.rbx;
 	}
+	/* Last: assigned PCI functions (nothing fails after their owners are
+	 * recorded). */
+	if (vmx_assign_attach(vm, config, error, sizeof(error)))
+		return run_reject(module, config, VM_CONFIG_KEY_PCI, "%s", error);
 	return 0;
 }
 
@@ -449,6 +458,7 @@ static void run_report(struct vm *vm)
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		vcpu_interrupt_stop(vm->vcpus[i]);
 	platform_stop(vm);
+	vmx_assign_stop(vm);
 	char line[1024];
 	const struct vcpu *v = vm->vcpus[0];
 	int n = format_string(

@@ -89,6 +89,7 @@ struct vcpu;
 struct vm;
 struct platform;
 struct sched_vcpu;
+struct passthrough_vm;
 
 /* Why vmx_vcpu_run_slice() returned: the scheduler acts on it. */
 enum vmx_leave {
@@ -169,6 +170,9 @@ struct vcpu {
 	 * each slice), the slice's start, and the current window. */
 	uint64_t run_tsc, slice_tsc;
 	uint64_t flood_window_run, flood_window_exits;
+	/* vm->ept_generation this vCPU last invalidated for (INVEPT before
+	 * its next entry when the VM's is newer). */
+	uint64_t ept_generation;
 };
 
 struct vm {
@@ -179,6 +183,11 @@ struct vm {
 	uint64_t memory_size;
 	uint64_t ept_root;
 	uint64_t ept_pointer;
+	/* Bumped after each change of the EPT while the VM runs (assigned
+	 * BAR windows, vmx/assign.c); every vCPU then INVEPTs before entry. */
+	volatile uint64_t ept_generation;
+	/* Assigned host PCI functions (vmx/passthrough.h), NULL if none. */
+	struct passthrough_vm *passthrough;
 	uint64_t msr_bitmap; /* physical addresses, one page each */
 	uint64_t io_bitmap_a, io_bitmap_b;
 	/* Exit-rate guard: stop the VM when one vCPU averages more than

@@ -519,6 +519,11 @@ enum vmx_leave vmx_vcpu_run_slice(struct vcpu *vcpu, uint64_t deadline)
 			arch_interrupts_enable();
 			return VMX_LEAVE_BLOCK;
 		}
+		if (vcpu->ept_generation != vm->ept_generation) {
+			/* A BAR window moved: drop this EPT's stale translations. */
+			vcpu->ept_generation = vm->ept_generation;
+			vmx_invept_single(vm->ept_pointer);
+		}
 		vmx_write(VMCS_PREEMPTION_TIMER_VALUE, vmx_preemption_ticks(deadline));
 		int failure = vmx_enter(&vcpu->registers, vcpu->launched);
 		if (failure) {

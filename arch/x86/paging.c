@@ -113,3 +113,12 @@ void paging_map_uncached(uint64_t physical, uint64_t length)
 	arch_cr3_write(arch_cr3_read());
 	spinlock_release_irqrestore(&paging_lock, flags_irq);
 }
+
+void paging_unmap(uint64_t physical, uint64_t length)
+{
+	uint64_t flags_irq = spinlock_acquire_irqsave(&paging_lock);
+	for (uint64_t a = physical & ~0xfffull; a < physical + length; a += 4096)
+		paging_set_small(a, 0);
+	arch_cr3_write(arch_cr3_read());
+	spinlock_release_irqrestore(&paging_lock, flags_irq);
+}

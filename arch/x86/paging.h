@@ -24,5 +24,9 @@ void paging_init(uint64_t top, uint64_t trampoline_code_page);
 /* Make [physical, physical+length) uncached (for MMIO). */
 void paging_map_uncached(uint64_t physical, uint64_t length);
 uint64_t paging_root(void);
+/* Remove [physical, physical+length) from the map: the hypervisor cannot
+ * reach it any more (an assigned PCI function's BARs, vmx/assign.c). Only
+ * this CPU's TLB is flushed: no CPU has touched those pages before. */
+void paging_unmap(uint64_t physical, uint64_t length);
 
 #endif /* ARCH_X86_PAGING_H */

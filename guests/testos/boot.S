@@ -215,7 +215,7 @@ testos_gdt_pointer:
 
 	.section .bss
 	.align 4096
-	.global testos_pml4, testos_pdpt
+	.global testos_pml4, testos_pdpt, testos_pd_high
 testos_pml4: .skip 4096
 testos_pdpt: .skip 4096
 testos_pd: .skip 4096

@@ -16,6 +16,8 @@
  *   isolation N    N rounds: XMM/MXCSR/x87/DR values stay this VM's own
  *   echo N         wait up to N M ticks for a line typed on COM1 (xl type)
  *   conformance    what uslice promises a guest (guests/testos/conformance.c)
+ *   pciscan        its PCI bus and an assigned e1000's BARs (guests/testos/pciscan.c)
+ *   peek MIB       read the dword at MIB MiB (another VM's BAR: must stop this VM)
  * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
  * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
  *   ipitest        every kind of IPI, priorities, EOI, IOAPIC + PIT
@@ -455,6 +457,10 @@ void testos_main(uint32_t magic, uint32_t info_address)
 		testos_workload_bench();
 	} else if (testos_same(word, "conformance")) {
 		testos_power_off(testos_mode_conformance());
+	} else if (testos_same(word, "pciscan")) {
+		testos_power_off(testos_mode_pciscan());
+	} else if (testos_same(word, "peek")) {
+		testos_power_off(testos_mode_peek(testos_number(argument, 0)));
 	} else if (testos_same(word, "echo")) {
 		testos_workload_echo(testos_number(argument, 500));
 	} else if (testos_same(word, "isolation")) {

@@ -202,7 +202,9 @@ void native_flush_tlb_multi(struct testos_flush_request *request, uint32_t targe
 int testos_mode_ipitest(void);
 int testos_mode_timertest(uint64_t rounds);
 int testos_mode_workload(const char *name, uint64_t count, uint64_t duration_ticks);
-int testos_mode_conformance(void); /* conformance.c: one RESULT per case, 0 = all passed */
+int testos_mode_conformance(void);  /* conformance.c: one RESULT per case, 0 = all passed */
+int testos_mode_pciscan(void);      /* pciscan.c: an assigned e1000 through its virtual BARs */
+int testos_mode_peek(uint64_t mib); /* pciscan.c: read one dword at MIB MiB */
 /* hostile.c: liveness, isolation and stress modes. */
 bool testos_hostile_known(const char *mode);
 int testos_mode_hostile(const char *mode, uint64_t count, uint64_t duration_ticks);

@@ -128,6 +128,22 @@ static void test_rejected(void)
 	     "t.cfg:3: expected a quoted string for key cmdline"},
 	    {"name=\"a\"\nkernel=\"k\"\ncmdline=\"a\"\ncmdline=\"b\"\n",
 	     "t.cfg:4: duplicate key cmdline"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = \"00:02.0\"\n",
+	     "t.cfg:3: expected a list of strings for key pci"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = [ \"00:02.0\"\n",
+	     "t.cfg:3: unterminated list (it must end on its line) for key pci"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = [ \"00:02.0\" \"00:03.0\" ]\n",
+	     "t.cfg:3: expected ',' or ']' in the list for key pci"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = [ 2 ]\n",
+	     "t.cfg:3: expected a quoted string for key pci"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = [ \"00:02.0\", \"0:2.0\" ]\n",
+	     "t.cfg:3: PCI function listed twice: 0:2.0"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = "
+	     "[\"0:1.0\",\"0:2.0\",\"0:3.0\",\"0:4.0\",\"0:5.0\"]\n",
+	     "t.cfg:3: more PCI functions than a VM takes (4) for key pci"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = [ \"00:02.0\" ] x\n",
+	     "t.cfg:3: unexpected text after the value"},
+	    {"name=\"a\"\nkernel=\"k\"\npci = []\npci = []\n", "t.cfg:4: duplicate key pci"},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vm_config c;
@@ -135,6 +151,50 @@ static void test_rejected(void)
 		int result = parse(&c, rows[i].text, error, sizeof(error));
 		CHECK_EQ(result, -1);
 		CHECK_CONTAINS(error, rows[i].error);
+	}
+}
+
+/* pci = [ "BB:DD.F", ... ]: one BDF per string, "0000:" domain allowed. */
+static void test_pci_list(void)
+{
+	static const struct {
+		const char *value;
+		int status;
+		uint32_t count;
+		uint16_t first, second;
+	} rows[] = {
+	    {"[ \"00:02.0\" ]", 0, 1, 0x0010, 0},
+	    {"[\"0000:00:02.0\",]", 0, 1, 0x0010, 0},
+	    {"['ff:1f.7', \"1:3.1\"]", 0, 2, 0xffff, 0x0119},
+	    {"[ ]", 0, 0, 0, 0},
+	    {"[ \"00:20.0\" ]", -1, 0, 0, 0},
+	    {"[ \"00:02.8\" ]", -1, 0, 0, 0},
+	    {"[ \"0001:00:02.0\" ]", -1, 0, 0, 0},
+	    {"[ \"00:02\" ]", -1, 0, 0, 0},
+	    {"[ \"00.02.0\" ]", -1, 0, 0, 0},
+	    {"[ \"\" ]", -1, 0, 0, 0},
+	    {"[ \"100:02.0\" ]", -1, 0, 0, 0},
+	    {"[ \"00:02.0x\" ]", -1, 0, 0, 0},
+	    {"[ \"g0:02.0\" ]", -1, 0, 0, 0},
+	    {"[ \"00:02.00\" ]", -1, 0, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[200], error[200] = "", name[64];
+		snprintf(name, sizeof(name), "pci = %s", rows[i].value);
+		test_case_begin(name);
+		snprintf(text, sizeof(text), "name=\"a\"\nkernel=\"k\"\npci = %s # two\n",
+		         rows[i].value);
+		struct vm_config c;
+		CHECK_EQ(parse(&c, text, error, sizeof(error)), rows[i].status);
+		if (rows[i].status == 0) {
+			CHECK_EQ(c.pci_count, rows[i].count);
+			CHECK_EQ(c.pci[0], rows[i].first);
+			CHECK_EQ(c.pci[1], rows[i].second);
+			CHECK_EQ(c.lines[VM_CONFIG_KEY_PCI], 3);
+		} else {
+			CHECK_CONTAINS(error, "t.cfg:3: malformed PCI function (expected BB:DD.F)");
+		}
+		test_case_end();
 	}
 }
 
@@ -174,6 +234,7 @@ int main(void)
 	TEST_RUN(test_defaults_and_no_final_newline);
 	TEST_RUN(test_command_line);
 	TEST_RUN(test_rejected);
+	test_pci_list();
 	TEST_RUN(test_nul_byte_and_small_error_buffer);
 	TEST_RUN(test_shipped_configurations);
 	return test_summary("test_vmx_config");
