@@ -277,6 +277,23 @@ static void test_result_line(void)
 	test_case_end();
 }
 
+/* A lock run with figures of the size a Bochs run gives fits a console line. */
+static void test_result_fits_console(void)
+{
+	static struct wl_histogram h;
+	char line[LINE_BYTES];
+
+	wl_hist_init(&h);
+	wl_hist_record(&h, 557055);
+	wl_hist_record(&h, 77143457);
+	test_case_begin("a Bochs-sized lock RESULT line fits WL_CONSOLE_LINE");
+	struct wl_result r = {"lock", 4, 300 * MS, 99999, &h, "file=59997 mmap=19999 fork=19999",
+	                      1};
+	int n = wl_format_result(&r, line, sizeof(line));
+	CHECK(n < WL_CONSOLE_LINE);
+	test_case_end();
+}
+
 /* Runs the host-built binary; its stdout into OUT, the exit status back. */
 static int run_workload(const char *args, char *out, size_t len)
 {
@@ -328,6 +345,7 @@ int main(void)
 	test_bucket_edges();
 	test_percentiles();
 	test_result_line();
+	test_result_fits_console();
 	test_smoke();
 	return test_summary("test_workloads");
 }

@@ -6,7 +6,8 @@
  * inode and directory locks); map, touch and unmap anonymous memory (the
  * mm's mmap lock); fork a child that exits at once and wait for it (page
  * table copy, the tasklist lock). Each operation's latency is recorded,
- * with per-kind counts. check=pass when every call succeeded, each file's
+ * with per-kind counts (file = create + rename + unlink operations, to
+ * keep the RESULT line within a console line). check=pass when every call succeeded, each file's
  * contents read back, each child exited with the status it was given and
  * the directory is empty at the end.
  */
@@ -30,8 +31,6 @@
 #define LOCK_FILE_MODE  0600
 
 enum lock_kind { LOCK_CREATE, LOCK_RENAME, LOCK_UNLINK, LOCK_MMAP, LOCK_FORK, LOCK_KINDS };
-static const char *const lock_kind_names[LOCK_KINDS] = {"create", "rename", "unlink", "mmap",
-                                                        "fork"};
 
 struct lock_thread {
 	struct wl_histogram latency;
@@ -148,12 +147,11 @@ int wl_lock(const struct wl_options *options)
 	struct wl_histogram all;
 	uint64_t counts[LOCK_KINDS] = {0}, failures = 0;
 	char dir[LOCK_DIR_BYTES], extra[WL_EXTRA_BYTES];
-	int used = 0;
 
 	snprintf(dir, sizeof(dir), "/tmp/uslice-lock.%ld", (long)getpid());
 	if (mkdir(dir, LOCK_DIR_MODE) != 0) {
 		perror("uslice-workload lock: mkdir");
-		return WL_EXIT_CHECK_FAIL;
+		return WL_EXIT_SETUP;
 	}
 	wl_hist_init(&all);
 	for (unsigned i = 0; i < options->threads; i++) {
@@ -171,11 +169,15 @@ int wl_lock(const struct wl_options *options)
 	}
 	long leftovers = lock_leftovers(dir);
 	int removed = rmdir(dir) == 0;
-	for (unsigned k = 0; k < LOCK_KINDS; k++)
-		used += snprintf(extra + used, sizeof(extra) - (size_t)used, "%s=%llu ",
-		                 lock_kind_names[k], (unsigned long long)counts[k]);
-	snprintf(extra + used, sizeof(extra) - (size_t)used, "failed_calls=%llu leftover_files=%ld",
-	         (unsigned long long)failures, leftovers);
+	snprintf(
+	    extra, sizeof(extra), "file=%llu mmap=%llu fork=%llu",
+	    (unsigned long long)(counts[LOCK_CREATE] + counts[LOCK_RENAME] + counts[LOCK_UNLINK]),
+	    (unsigned long long)counts[LOCK_MMAP], (unsigned long long)counts[LOCK_FORK]);
+	wl_report_problem("lock", "failed operations", failures);
+	wl_report_problem("lock", "files left in the directory",
+	                  leftovers > 0 ? (uint64_t)leftovers : 0);
+	wl_report_problem("lock", "directories that could not be read or removed",
+	                  (uint64_t)(leftovers < 0) + !removed);
 	struct wl_result result = {"lock",
 	                           options->threads,
 	                           options->seconds_ns,

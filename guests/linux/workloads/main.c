@@ -4,7 +4,8 @@
  * workload (like busybox): `uslice-workload NAME [--seconds S] [--threads
  * N] [--warmup S]` runs NAME and prints its RESULT line; `--list` prints
  * the names. Exit status: 0 check=pass, 1 check=fail, 2 bad arguments or
- * an unknown name (a message on stderr, no RESULT line).
+ * an unknown name, 3 the workload could not start (a pipe, its directory,
+ * a thread); with 2 and 3 a message on stderr and no RESULT line.
  */
 #include "workload.h"
 

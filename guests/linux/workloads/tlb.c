@@ -96,9 +96,10 @@ int wl_tlb(const struct wl_options *options)
 		bad_reads += threads[i].bad_reads;
 		failures += threads[i].failures;
 	}
-	snprintf(extra, sizeof(extra), "mprotect=%llu munmap=%llu bad_reads=%llu failed_calls=%llu",
-	         (unsigned long long)mprotects, (unsigned long long)munmaps,
-	         (unsigned long long)bad_reads, (unsigned long long)failures);
+	wl_report_problem("tlb", "pages that did not read back what was written", bad_reads);
+	wl_report_problem("tlb", "failed mmap/mprotect/munmap calls", failures);
+	snprintf(extra, sizeof(extra), "mprotect=%llu munmap=%llu", (unsigned long long)mprotects,
+	         (unsigned long long)munmaps);
 	struct wl_result result = {"tlb",
 	                           options->threads,
 	                           options->seconds_ns,

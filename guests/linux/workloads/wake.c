@@ -99,7 +99,7 @@ int wl_wake(const struct wl_options *options)
 	for (unsigned p = 0; p < pair_count; p++) {
 		if (pipe(pairs[p].ping) != 0 || pipe(pairs[p].pong) != 0) {
 			perror("uslice-workload wake: pipe");
-			return WL_EXIT_CHECK_FAIL;
+			return WL_EXIT_SETUP;
 		}
 	}
 	wl_hist_init(&all);
@@ -117,9 +117,12 @@ int wl_wake(const struct wl_options *options)
 		failures += threads[i].failures + threads[i + 1].failures;
 		unanswered += threads[i].rounds != threads[i + 1].rounds;
 	}
-	snprintf(extra, sizeof(extra), "pairs=%u rounds=%llu bad_replies=%llu failed_calls=%llu",
-	         pair_count, (unsigned long long)rounds, (unsigned long long)bad,
-	         (unsigned long long)failures);
+	wl_report_problem("wake", "replies that were not the counter + 1", bad);
+	wl_report_problem("wake", "failed pipe reads or writes", failures);
+	wl_report_problem("wake", "pairs whose partner answered a different number of rounds",
+	                  unanswered);
+	snprintf(extra, sizeof(extra), "pairs=%u rounds=%llu", pair_count,
+	         (unsigned long long)rounds);
 	struct wl_result result = {"wake",
 	                           count,
 	                           options->seconds_ns,

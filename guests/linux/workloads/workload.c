@@ -270,6 +270,13 @@ int wl_format_result(const struct wl_result *r, char *buf, size_t len)
 	                r->extra && r->extra[0] ? " " : "", r->check_pass ? "pass" : "fail");
 }
 
+void wl_report_problem(const char *workload, const char *what, uint64_t count)
+{
+	if (count)
+		fprintf(stderr, "uslice-workload %s: check failed: %llu %s\n", workload,
+		        (unsigned long long)count, what);
+}
+
 int wl_print_result(const struct wl_result *result)
 {
 	char line[WL_EXTRA_BYTES * 2];
@@ -361,7 +368,7 @@ int wl_run_threads(unsigned count, void (*body)(void *arg, unsigned index), void
 		if (rc != 0) {
 			fprintf(stderr, "workload: pthread_create of thread %u failed: %s\n",
 			        started, strerror(rc));
-			exit(WL_EXIT_CHECK_FAIL); /* the others wait at the barrier forever */
+			exit(WL_EXIT_SETUP); /* the others wait at the barrier forever */
 		}
 	}
 	for (unsigned i = 0; i < count; i++) {

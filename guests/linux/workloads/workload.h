@@ -24,6 +24,7 @@
 #define WL_EXIT_PASS       0   /* RESULT printed, check=pass */
 #define WL_EXIT_CHECK_FAIL 1   /* RESULT printed, check=fail */
 #define WL_EXIT_USAGE      2   /* no RESULT: bad arguments, message on stderr */
+#define WL_EXIT_SETUP      3   /* no RESULT: could not start (a pipe, the directory, a thread) */
 #define WL_EXTRA_BYTES     256 /* workload-specific RESULT fields */
 
 struct wl_options {
@@ -95,6 +96,17 @@ struct wl_result {
 	const char *extra; /* "key=value ..." before unit=, or NULL */
 	int check_pass;
 };
+
+/*
+ * uslice's console cuts a guest's serial line at this length (VUART_LINE_SIZE
+ * in vmx/vm.h) and prints the rest as a line of its own: the RESULT fields
+ * are kept short enough for runs of Bochs-sized figures to fit, and what a
+ * failed self-check found goes to stderr (wl_report_problem) instead.
+ */
+#define WL_CONSOLE_LINE 200
+
+/* wl_report_problem(WORKLOAD, WHAT, COUNT): "... COUNT WHAT" on stderr if COUNT. */
+void wl_report_problem(const char *workload, const char *what, uint64_t count);
 
 /* wl_format_result(RESULT, BUF, LEN): the line into BUF; its length. */
 int wl_format_result(const struct wl_result *result, char *buf, size_t len);
