@@ -15,8 +15,10 @@
 #
 #   $USLICE_CACHE/linux-HASH/{bzImage,System.map,config}
 #
-# and the initramfs (guests/linux/initramfs.sh: busybox-static and an
-# /init that prints a line and powers off) by the sha256 of its recipe:
+# and the initramfs (guests/linux/initramfs.sh: busybox-static, an /init
+# that prints a line, runs the workload the command line names and powers
+# off, and the workloads) by the sha256 of its recipe, init, cmdline.sh and
+# every workload source (guests/linux/workloads/*.[ch]):
 #
 #   $USLICE_CACHE/initramfs-HASH/initramfs.cpio
 #
@@ -34,7 +36,8 @@ tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${JOBS:-2}
 
 kernel_hash=$(cat "$here/build.sh" "$here/config-fragment" | sha256sum | cut -c1-16)
-initramfs_hash=$(cat "$here/initramfs.sh" "$here/init" | sha256sum | cut -c1-16)
+initramfs_hash=$(cd "$here" && LC_ALL=C cat initramfs.sh init cmdline.sh $(LC_ALL=C ls workloads/*.[ch]) |
+	sha256sum | cut -c1-16)
 kernel_dir=$cache/linux-$kernel_hash
 initramfs_dir=$cache/initramfs-$initramfs_hash
 
