@@ -153,6 +153,10 @@ static const struct sched_rule sched_rules_linux_6[] = {
     SCHED_RULE(CRITICAL, "get_page_from_freelist"),
     SCHED_RULE(CRITICAL, "free_one_page"),
     SCHED_RULE(CRITICAL, "free_pcppages_bulk"),
+    /* zone->lock holders out of line in 6.1: found by the yield profiler
+     * (PROFILECANDIDATE) on the live guest's lock workload */
+    SCHED_RULE(CRITICAL, "__free_one_page"),
+    SCHED_RULE(CRITICAL, "find_buddy_page_pfn"),
     SCHED_RULE(CRITICAL, "rmqueue_bulk"),
     SCHED_RULE(CRITICAL, "release_pages"),
     SCHED_RULE(CRITICAL, "rwsem_wake"),
