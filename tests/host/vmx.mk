@@ -60,3 +60,11 @@ HOST_TESTS += build/host/test_vmx_pools
 build/host/test_vmx_pools: tests/host/test_vmx_pools.c vmx/pools.c vmx/pools.h \
 		$(SCHED_TEST_DEPS) build/host/foundation/kernel_string.o
 	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
+
+# The xl console's command parser (vmx/xl_command.c; pCPU lists and
+# parameter names from vmx/pools.c).
+HOST_TESTS += build/host/test_vmx_xl_command
+build/host/test_vmx_xl_command: tests/host/test_vmx_xl_command.c vmx/xl_command.c \
+		vmx/xl_command.h vmx/pools.c vmx/pools.h $(SCHED_TEST_DEPS) \
+		build/host/foundation/kernel_string.o
+	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
