@@ -51,9 +51,9 @@ int sched_vm_pause(struct sched_vm *vm, bool paused)
 	for (i = 0; i < vm->vcpu_count; i++) {
 		const struct sched_vcpu *vcpu = &vm->vcpus[i];
 
-		if (vcpu->pcpu >= 0 && (vcpu->state == SCHED_VCPU_RUNNING ||
-		                        vcpu->state == SCHED_VCPU_RUNNABLE ||
-		                        vcpu->state == SCHED_VCPU_OFFLOADED))
+		if (vcpu->pcpu >= 0 &&
+		    (vcpu->state == SCHED_VCPU_RUNNING || vcpu->state == SCHED_VCPU_RUNNABLE ||
+		     vcpu->state == SCHED_VCPU_OFFLOADED))
 			sched_pcpu_kick(sys, &sys->pcpus[vcpu->pcpu]);
 	}
 	sched_unlock(sys);

@@ -346,8 +346,7 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 	return next;
 }
 
-static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu *pcpu,
-                              uint64_t now)
+static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu *pcpu, uint64_t now)
 {
 	const struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	uint64_t until = SCHED_TIME_NEVER;

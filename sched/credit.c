@@ -118,7 +118,8 @@ static uint64_t credit_run_budget(const struct sched_pool *pool, const struct sc
 	if (!vm->cap)
 		return SCHED_TIME_NEVER;
 	limit = pool->params.account_period_ns * vm->cap / SCHED_CAP_PER_VCPU;
-	used = credit_vm_of_const(vm)->cap_used_ns + (int64_t)credit_vm_uncharged(vm, now, &running);
+	used =
+	    credit_vm_of_const(vm)->cap_used_ns + (int64_t)credit_vm_uncharged(vm, now, &running);
 	if (used >= (int64_t)limit)
 		return 0;
 	if (vcpu->state != SCHED_VCPU_RUNNING)

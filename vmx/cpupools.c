@@ -32,7 +32,7 @@
 
 #define CPUPOOLS_LEAF_TOPOLOGY     0xbu
 #define CPUPOOLS_LEAF_FEATURES     0x1u
-#define CPUPOOLS_TOPOLOGY_MAX      8u   /* sub-leaves of leaf 0xB tried */
+#define CPUPOOLS_TOPOLOGY_MAX      8u /* sub-leaves of leaf 0xB tried */
 #define CPUPOOLS_SHIFT_MASK        0x1fu
 #define CPUPOOLS_LEVEL_TYPE(ecx)   (((ecx) >> 8) & 0xffu)
 #define CPUPOOLS_LOGICAL(ebx)      (((ebx) >> 16) & 0xffu)
@@ -82,8 +82,9 @@ static void cpupools_list(uint64_t mask, char *out, size_t size)
 		unsigned last = n;
 		while (last + 1 < SCHED_MAX_PCPUS && (mask >> (last + 1)) & 1)
 			last++;
-		used += (size_t)format_string(out + used, size - used, last > n ? "%s%u-%u" : "%s%u",
-		                              used ? "," : "", n, last);
+		used +=
+		    (size_t)format_string(out + used, size - used, last > n ? "%s%u-%u" : "%s%u",
+		                          used ? "," : "", n, last);
 		n = last;
 	}
 	if (!used)
@@ -189,8 +190,8 @@ static int cpupools_normal(struct sched_system *sys, const char *name, char *why
 	if (id < 0)
 		return cpupools_refuse(why, size, "no cpupool named '%s'", name);
 	if (sys->pools[id].micro)
-		return cpupools_refuse(why, size,
-		                       "%s is a micro-sliced pool: its parent sizes it", name);
+		return cpupools_refuse(why, size, "%s is a micro-sliced pool: its parent sizes it",
+		                       name);
 	return id;
 }
 
@@ -226,14 +227,16 @@ int vmx_cpupools_create(const char *name, const char *policy_name, const char *c
 	}
 	unsigned needed = 1 + (policy.micro_mode != SCHED_MICRO_NONE);
 	if (cpupools_free_slots(sys) < needed)
-		return cpupools_refuse(why, why_size, "no free cpupool slot (%u pools at most, "
-		                       "micro-sliced children included)", SCHED_MAX_POOLS);
+		return cpupools_refuse(why, why_size,
+		                       "no free cpupool slot (%u pools at most, "
+		                       "micro-sliced children included)",
+		                       SCHED_MAX_POOLS);
 	for (unsigned n = 0; n < SCHED_MAX_PCPUS; n++)
-		if ((cpus >> n) & 1 && (n >= sys->pcpu_count || sys->pcpus[n].pool != SCHED_NO_POOL))
-			return cpupools_refuse(why, why_size,
-			                       "pCPU %u is not free (cpupool-cpu-remove it first)", n);
-	if (policy.micro_mode == SCHED_MICRO_STATIC &&
-	    policy.micro_count >= pools_count_cpus(cpus))
+		if ((cpus >> n) & 1 &&
+		    (n >= sys->pcpu_count || sys->pcpus[n].pool != SCHED_NO_POOL))
+			return cpupools_refuse(
+			    why, why_size, "pCPU %u is not free (cpupool-cpu-remove it first)", n);
+	if (policy.micro_mode == SCHED_MICRO_STATIC && policy.micro_count >= pools_count_cpus(cpus))
 		return cpupools_refuse(why, why_size, "%s needs more than %u pCPUs (cpus=...)",
 		                       policy.name, policy.micro_count);
 	return cpupools_build(sys, name, &policy, &params, cpus, why, why_size);
@@ -283,17 +286,15 @@ int vmx_cpupools_cpu_remove(const char *name, unsigned pcpu, char *why, size_t w
 	if (pcpu >= SCHED_MAX_PCPUS || !((pool->pcpu_mask >> pcpu) & 1)) {
 		if (pcpu < sys->pcpu_count && pool->micro_child >= 0 &&
 		    (sys->pools[pool->micro_child].pcpu_mask >> pcpu) & 1)
-			return cpupools_refuse(why, why_size,
-			                       "pCPU %u is in %s's micro-sliced child now", pcpu,
-			                       name);
+			return cpupools_refuse(
+			    why, why_size, "pCPU %u is in %s's micro-sliced child now", pcpu, name);
 		return cpupools_refuse(why, why_size, "pCPU %u is not in %s", pcpu, name);
 	}
 	if (pcpu == 0)
 		return cpupools_refuse(why, why_size, "pCPU 0 stays in Pool-0");
 	if (pool->pcpu_count == 1 && pool->vm_count)
-		return cpupools_refuse(why, why_size,
-		                       "pCPU %u is the last of %s, which has %u VMs", pcpu, name,
-		                       pool->vm_count);
+		return cpupools_refuse(why, why_size, "pCPU %u is the last of %s, which has %u VMs",
+		                       pcpu, name, pool->vm_count);
 	if (pool->policy.micro_mode == SCHED_MICRO_STATIC &&
 	    pool->pcpu_count + sys->pools[pool->micro_child].pcpu_count <=
 	        pool->policy.micro_count + 1)
@@ -301,9 +302,8 @@ int vmx_cpupools_cpu_remove(const char *name, unsigned pcpu, char *why, size_t w
 		                       pool->policy.name, pool->policy.micro_count);
 	int result = sched_pool_remove_pcpu(sys, id, pcpu);
 	if (result == SCHED_ERR_BUSY)
-		return cpupools_refuse(why, why_size,
-		                       "a vCPU is pinned to pCPU %u only (xl vcpu-pin it first)",
-		                       pcpu);
+		return cpupools_refuse(
+		    why, why_size, "a vCPU is pinned to pCPU %u only (xl vcpu-pin it first)", pcpu);
 	if (result != SCHED_OK)
 		return cpupools_refuse(why, why_size, "the scheduler refused (error %d)", result);
 	return 0;

@@ -122,8 +122,10 @@ int pools_parse_cpus(const char *text, unsigned pcpu_count, uint64_t *mask, char
 	while (p < end) {
 		uint64_t first, last;
 		if (!pools_number(&p, end, &first)) {
-			format_string(why, why_size, "bad pCPU list \"%s\" (e.g. \"3\", \"6-11\", "
-			              "\"0,2-3\")", text);
+			format_string(why, why_size,
+			              "bad pCPU list \"%s\" (e.g. \"3\", \"6-11\", "
+			              "\"0,2-3\")",
+			              text);
 			return -1;
 		}
 		last = first;
@@ -278,8 +280,8 @@ static int pools_end_of_line(struct pools_parser *p)
 	return 0;
 }
 
-static int pools_key_number(struct pools_parser *p, const char *key, const char *value,
-                            bool quoted, uint64_t *out)
+static int pools_key_number(struct pools_parser *p, const char *key, const char *value, bool quoted,
+                            uint64_t *out)
 {
 	char reason[POOLS_LINE_ERROR];
 	const char *text = value;
@@ -472,8 +474,7 @@ static struct pools_plan_pool *pools_plan_find(struct pools_plan *plan, const ch
 static int pools_plan_section(const struct pools_section *s, const char *file,
                               const struct sched_policy *base_policy,
                               const struct sched_params *base_params, unsigned pcpu_count,
-                              uint64_t *taken, struct pools_plan *plan, char *error,
-                              size_t size)
+                              uint64_t *taken, struct pools_plan *plan, char *error, size_t size)
 {
 	char reason[POOLS_LINE_ERROR];
 	struct pools_plan_pool *pool = pools_plan_find(plan, s->name);
@@ -505,8 +506,7 @@ static int pools_plan_section(const struct pools_section *s, const char *file,
 	}
 	pool->policy = *base_policy;
 	pool->params = *base_params;
-	if (s->sched[0] &&
-	    sched_policy_parse(s->sched, &pool->policy, reason, sizeof(reason)) != 0)
+	if (s->sched[0] && sched_policy_parse(s->sched, &pool->policy, reason, sizeof(reason)) != 0)
 		return pools_plan_fail(error, size, file, s->sched_line, reason);
 	for (int i = 0; i < POOLS_PARAM_COUNT; i++)
 		if (s->params_set & (1u << i) &&
@@ -527,8 +527,7 @@ static int pools_plan_section(const struct pools_section *s, const char *file,
 int pools_config_plan(const struct pools_config *config, const char *file,
                       const struct sched_policy *base_policy,
                       const struct sched_params *base_params, const uint32_t *package,
-                      unsigned pcpu_count, struct pools_plan *plan, char *error,
-                      size_t error_size)
+                      unsigned pcpu_count, struct pools_plan *plan, char *error, size_t error_size)
 {
 	uint64_t taken = 0;
 	memset(plan, 0, sizeof(*plan));

@@ -126,7 +126,6 @@ int pools_config_parse(struct pools_config *config, const char *file, const char
 int pools_config_plan(const struct pools_config *config, const char *file,
                       const struct sched_policy *base_policy,
                       const struct sched_params *base_params, const uint32_t *package,
-                      unsigned pcpu_count, struct pools_plan *plan, char *error,
-                      size_t error_size);
+                      unsigned pcpu_count, struct pools_plan *plan, char *error, size_t error_size);
 
 #endif /* VMX_POOLS_H */

@@ -147,8 +147,7 @@ static int xl_parse_pin(const struct xl_words *w, struct xl_command *c, char *wh
 	return 0;
 }
 
-static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char *why,
-                           size_t size)
+static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char *why, size_t size)
 {
 	for (unsigned i = 2; i < w->count; i++) {
 		char key[XL_KEY_SIZE], value[XL_LINE_SIZE];
@@ -177,8 +176,10 @@ static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char 
 			                     sizeof(reason)))
 				return xl_fail(why, size, "cpus: %s", reason);
 		} else if (pools_param_find(key) < 0) {
-			return xl_fail(why, size, "unknown key %s (name, sched, cpus, tslice_ms, "
-			               "ratelimit_us, ...)", key);
+			return xl_fail(why, size,
+			               "unknown key %s (name, sched, cpus, tslice_ms, "
+			               "ratelimit_us, ...)",
+			               key);
 		} else if (!xl_number(value, UINT32_MAX, &number)) {
 			return xl_fail(why, size, "%s=%s is not a number", key, value);
 		}
@@ -213,7 +214,8 @@ static int xl_parse_sched_credit(const struct xl_words *w, struct xl_command *c,
 			c->weight = (uint32_t)value;
 		} else if (strcmp(option, "-c") == 0) {
 			if (!xl_number(argument, XL_CAP_MAX, &value))
-				return xl_fail(why, size, "cap '%s' is not 0-%u (percent of one pCPU)",
+				return xl_fail(why, size,
+				               "cap '%s' is not 0-%u (percent of one pCPU)",
 				               argument, XL_CAP_MAX);
 			c->has_cap = true;
 			c->cap = (uint32_t)value;

@@ -27,25 +27,25 @@
 #define XL_ESCAPE_BYTE 0x1d /* Ctrl-]: leaves `xl console` (Xen) */
 
 enum xl_kind {
-	XL_LIST,             /* xl list [VM]                               */
-	XL_VCPU_LIST,        /* xl vcpu-list [VM]                          */
-	XL_VCPU_PIN,         /* xl vcpu-pin VM VCPU|all PCPUS|all          */
-	XL_CPUPOOL_LIST,     /* xl cpupool-list [-c] [POOL]                */
-	XL_CPUPOOL_CREATE,   /* xl cpupool-create name=N [sched=P] [k=v..] */
-	XL_CPUPOOL_DESTROY,  /* xl cpupool-destroy POOL                    */
-	XL_CPUPOOL_CPU_ADD,  /* xl cpupool-cpu-add POOL CPU                */
+	XL_LIST,               /* xl list [VM]                               */
+	XL_VCPU_LIST,          /* xl vcpu-list [VM]                          */
+	XL_VCPU_PIN,           /* xl vcpu-pin VM VCPU|all PCPUS|all          */
+	XL_CPUPOOL_LIST,       /* xl cpupool-list [-c] [POOL]                */
+	XL_CPUPOOL_CREATE,     /* xl cpupool-create name=N [sched=P] [k=v..] */
+	XL_CPUPOOL_DESTROY,    /* xl cpupool-destroy POOL                    */
+	XL_CPUPOOL_CPU_ADD,    /* xl cpupool-cpu-add POOL CPU                */
 	XL_CPUPOOL_CPU_REMOVE, /* xl cpupool-cpu-remove POOL CPU           */
-	XL_CPUPOOL_MIGRATE,  /* xl cpupool-migrate VM POOL                 */
-	XL_SCHED_CREDIT,     /* xl sched-credit [-d VM [-w W] [-c CAP]]    */
-	XL_PAUSE,            /* xl pause VM                                */
-	XL_UNPAUSE,          /* xl unpause VM                              */
-	XL_DESTROY,          /* xl destroy VM                              */
-	XL_DMESG,            /* xl dmesg                                   */
-	XL_CONSOLE,          /* xl console VM                              */
-	XL_PCPU_LIST,        /* xl pcpu-list                               */
-	XL_EXITS,            /* xl exits                                   */
-	XL_TYPE,             /* xl type VM TEXT                            */
-	XL_HELP,             /* help, xl help                              */
+	XL_CPUPOOL_MIGRATE,    /* xl cpupool-migrate VM POOL                 */
+	XL_SCHED_CREDIT,       /* xl sched-credit [-d VM [-w W] [-c CAP]]    */
+	XL_PAUSE,              /* xl pause VM                                */
+	XL_UNPAUSE,            /* xl unpause VM                              */
+	XL_DESTROY,            /* xl destroy VM                              */
+	XL_DMESG,              /* xl dmesg                                   */
+	XL_CONSOLE,            /* xl console VM                              */
+	XL_PCPU_LIST,          /* xl pcpu-list                               */
+	XL_EXITS,              /* xl exits                                   */
+	XL_TYPE,               /* xl type VM TEXT                            */
+	XL_HELP,               /* help, xl help                              */
 	XL_KIND_COUNT
 };
 
@@ -56,8 +56,8 @@ struct xl_command {
 	bool compact;            /* cpupool-list -c                    */
 	bool all_vcpus;          /* vcpu-pin VM all ...                */
 	unsigned vcpu;
-	uint64_t cpus;           /* vcpu-pin: SCHED_AFFINITY_ALL = all */
-	unsigned pcpu;           /* cpupool-cpu-add / -remove          */
+	uint64_t cpus; /* vcpu-pin: SCHED_AFFINITY_ALL = all */
+	unsigned pcpu; /* cpupool-cpu-add / -remove          */
 	bool has_weight, has_cap;
 	uint32_t weight, cap;
 	char policy[XL_NAME_SIZE]; /* cpupool-create sched= ("" = default) */

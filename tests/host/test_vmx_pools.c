@@ -44,9 +44,12 @@ static const struct good_row good_rows[] = {
      one_package,
      2,
      {{"fast", 0x2, "credit", 30 * MS, 0}, {"short", 0xc, "credit-short", 100 * US, 0}}},
-    {"list of cpus, parameters", "pool = 'p'\ncpus = [\"4\", \"6-7\"]\nratelimit_us = 0\n"
-                                 "tick_ms = 5\nmicro_limit = 2\n",
-     one_package, 1, {{"p", 0xd0, "credit", 30 * MS, 0}}},
+    {"list of cpus, parameters",
+     "pool = 'p'\ncpus = [\"4\", \"6-7\"]\nratelimit_us = 0\n"
+     "tick_ms = 5\nmicro_limit = 2\n",
+     one_package,
+     1,
+     {{"p", 0xd0, "credit", 30 * MS, 0}}},
     {"numa_split", "numa_split = yes\n", two_packages, 1, {{"Pool-node1", 0xfc0, "credit", 0, 0}}},
     {"numa_split with the node pool's policy",
      "numa_split = yes\npool = \"Pool-node1\"\nsched = \"micro-dynamic\"\ntslice_ms = 10\n",
@@ -111,7 +114,8 @@ static const struct bad_row bad_rows[] = {
      "it keeps every pCPU no pool names"},
     {"duplicate pool", "pool = \"p\"\ncpus = \"1\"\npool = \"p\"\n",
      "pools.cfg:3: a pool of that name is already defined"},
-    {"no cpus", "pool = \"p\"\nsched = \"credit\"\n", "pools.cfg:1: the pool has no cpus = \"...\""},
+    {"no cpus", "pool = \"p\"\nsched = \"credit\"\n",
+     "pools.cfg:1: the pool has no cpus = \"...\""},
     {"pCPU 0", "pool = \"p\"\ncpus = \"0-1\"\n", "pools.cfg:2: pCPU 0 stays in Pool-0"},
     {"pCPU twice", "pool = \"p\"\ncpus = \"1-2\"\npool = \"q\"\n\ncpus = \"2\"\n",
      "pools.cfg:5: a pCPU is already in another pool"},
@@ -181,9 +185,8 @@ struct cpus_row {
 };
 
 static const struct cpus_row cpus_rows[] = {
-    {"3", 0, 0x8},      {"6-11", 0, 0xfc0}, {"0,2-3", 0, 0xd}, {"all", 0, 0xfff},
-    {"", -1, 0},        {"1,", -1, 0},      {"-1", -1, 0},     {"12", -1, 0},
-    {"2-x", -1, 0},     {"1 2", -1, 0},
+    {"3", 0, 0x8}, {"6-11", 0, 0xfc0}, {"0,2-3", 0, 0xd}, {"all", 0, 0xfff}, {"", -1, 0},
+    {"1,", -1, 0}, {"-1", -1, 0},      {"12", -1, 0},     {"2-x", -1, 0},    {"1 2", -1, 0},
 };
 
 static void test_cpus(void)
