@@ -61,9 +61,11 @@ static struct vm *commands_vm(const struct console_context *context, const char 
 	return NULL;
 }
 
-/* "6-11,13" (or "all" when `mask` covers every pCPU) */
-static void commands_cpu_list(uint64_t mask, char *out, size_t size, bool all_word)
+/* "6-11,13" (or "all" when `mask` covers every pCPU: affinities), or
+ * "6,7,8" (cpupool lists, as Xen's) */
+static void commands_cpu_list(uint64_t mask, char *out, size_t size, bool affinity)
 {
+	bool all_word = affinity, ranges = affinity;
 	unsigned pcpus = vmx_schedule_system()->pcpu_count;
 	uint64_t every = pcpus >= SCHED_MAX_PCPUS ? UINT64_MAX : (1ull << pcpus) - 1;
 	size_t used = 0;
@@ -76,10 +78,11 @@ static void commands_cpu_list(uint64_t mask, char *out, size_t size, bool all_wo
 		if (!((mask >> n) & 1))
 			continue;
 		unsigned last = n;
-		while (last + 1 < SCHED_MAX_PCPUS && (mask >> (last + 1)) & 1)
+		while (ranges && last + 1 < SCHED_MAX_PCPUS && (mask >> (last + 1)) & 1)
 			last++;
-		used += (size_t)format_string(out + used, size - used, last > n ? "%s%u-%u" : "%s%u",
-		                              used ? "," : "", n, last);
+		used +=
+		    (size_t)format_string(out + used, size - used, last > n ? "%s%u-%u" : "%s%u",
+		                          used ? "," : "", n, last);
 		n = last;
 	}
 	if (!used)
@@ -110,7 +113,9 @@ static void commands_vm_figures(const struct vm *vm, struct commands_vm_figures 
 static void commands_list(const struct console_context *context, const char *name)
 {
 	if (context->human)
-		log_record("%s", "Name                                        ID   Mem VCPUs\tState\tTime(s)");
+		log_record(
+		    "%s",
+		    "Name                                        ID   Mem VCPUs\tState\tTime(s)");
 	for (uint32_t i = 0; i < context->vm_count; i++) {
 		const struct vm *vm = context->vms[i];
 		const struct sched_vm *svm = commands_sched_vm(vm);
@@ -121,23 +126,25 @@ static void commands_list(const struct console_context *context, const char *nam
 		bool ended = vm->state == VM_STATE_DONE || vm->state == VM_STATE_STOPPED;
 		bool paused = svm && svm->paused;
 		if (context->human) {
-			log_record("%-40s %5u %5llu %5u     %c%c%c%c%c-  %6llu.%llu", vm->name, vm->id,
-			           (unsigned long long)(vm->memory_size >> 20), vm->vcpu_count,
-			           f.running && !ended ? 'r' : '-',
-			           f.blocked && !f.running && !ended ? 'b' : '-', paused ? 'p' : '-',
-			           vm->state == VM_STATE_DONE ? 's' : '-',
+			log_record("%-40s %5u %5llu %5u     %c%c%c%c%c-  %6llu.%llu", vm->name,
+			           vm->id, (unsigned long long)(vm->memory_size >> 20),
+			           vm->vcpu_count, f.running && !ended ? 'r' : '-',
+			           f.blocked && !f.running && !ended ? 'b' : '-',
+			           paused ? 'p' : '-', vm->state == VM_STATE_DONE ? 's' : '-',
 			           vm->state == VM_STATE_STOPPED ? 'c' : '-',
 			           (unsigned long long)(f.run_us / COMMANDS_US_PER_S),
-			           (unsigned long long)(f.run_us % COMMANDS_US_PER_S / COMMANDS_US_PER_DS));
+			           (unsigned long long)(f.run_us % COMMANDS_US_PER_S /
+			                                COMMANDS_US_PER_DS));
 			continue;
 		}
-		log_record("XL vm name=%s id=%u state=%s vcpus=%u weight=%u cap=%u paused=%s pool=%s "
-		           "memory_mb=%llu exits=%llu run_ms=%llu",
-		           vm->name, vm->id, vm_state_name(vm->state), vm->vcpu_count,
-		           svm ? svm->weight : vm->weight, svm ? svm->cap : 0, paused ? "yes" : "no",
-		           commands_pool_name(vm), (unsigned long long)(vm->memory_size >> 20),
-		           (unsigned long long)vm_exit_count(vm, -1),
-		           (unsigned long long)(f.run_us / COMMANDS_US_PER_MS));
+		log_record(
+		    "XL vm name=%s id=%u state=%s vcpus=%u weight=%u cap=%u paused=%s pool=%s "
+		    "memory_mb=%llu exits=%llu run_ms=%llu",
+		    vm->name, vm->id, vm_state_name(vm->state), vm->vcpu_count,
+		    svm ? svm->weight : vm->weight, svm ? svm->cap : 0, paused ? "yes" : "no",
+		    commands_pool_name(vm), (unsigned long long)(vm->memory_size >> 20),
+		    (unsigned long long)vm_exit_count(vm, -1),
+		    (unsigned long long)(f.run_us / COMMANDS_US_PER_MS));
 	}
 }
 
@@ -154,8 +161,8 @@ static void commands_vcpu_row(const struct console_context *context, const struc
 	if (!context->human) {
 		log_record("XL vcpu vm=%s vcpu=%u pcpu=%d state=%s credit=%lld priority=%d "
 		           "run_ms=%llu micro_run_us=%llu exits=%llu affinity=%s",
-		           vm->name, v, view.pcpu, view.state, (long long)view.credit, view.priority,
-		           (unsigned long long)(view.run_us / COMMANDS_US_PER_MS),
+		           vm->name, v, view.pcpu, view.state, (long long)view.credit,
+		           view.priority, (unsigned long long)(view.run_us / COMMANDS_US_PER_MS),
 		           (unsigned long long)view.micro_run_us,
 		           (unsigned long long)vm->vcpus[v]->exits_total, cpus);
 		return;
@@ -167,18 +174,20 @@ static void commands_vcpu_row(const struct console_context *context, const struc
 		format_string(cpu, sizeof(cpu), "%d", view.pcpu);
 	else
 		string_copy(cpu, "-", sizeof(cpu));
-	log_record("%-32s %5u %5u %5s   %c%c%c %6llu.%llu  %s / all", vm->name, vm->id, v, cpu,
+	log_record("%-32s %5u %5u %5s   %c%c%c %7llu.%llu  %s / all", vm->name, vm->id, v, cpu,
 	           running ? 'r' : '-', strcmp(view.state, "blocked") == 0 ? 'b' : '-',
 	           offline || (svm && svm->paused) ? 'p' : '-',
 	           (unsigned long long)(view.run_us / COMMANDS_US_PER_S),
-	           (unsigned long long)(view.run_us % COMMANDS_US_PER_S / COMMANDS_US_PER_DS), cpus);
+	           (unsigned long long)(view.run_us % COMMANDS_US_PER_S / COMMANDS_US_PER_DS),
+	           cpus);
 }
 
 static void commands_vcpu_list(const struct console_context *context, const char *name)
 {
 	if (context->human)
-		log_record("%s", "Name                                ID  VCPU   CPU State   Time(s) "
-		                 "Affinity (Hard / Soft)");
+		log_record("%s",
+		           "Name                                ID  VCPU   CPU State   Time(s) "
+		           "Affinity (Hard / Soft)");
 	for (uint32_t i = 0; i < context->vm_count; i++) {
 		const struct vm *vm = context->vms[i];
 		if (name[0] && strcmp(vm->name, name) != 0)
@@ -191,13 +200,14 @@ static void commands_vcpu_list(const struct console_context *context, const char
 
 /* ---- xl cpupool-list ---- */
 
-static void commands_cpupool_list(const struct console_context *context,
-                                  const struct xl_command *c, const char *line)
+static void commands_cpupool_list(const struct console_context *context, const struct xl_command *c,
+                                  const char *line)
 {
 	struct vmx_schedule_pool_view pools[COMMANDS_MAX_POOLS];
 	unsigned count = vmx_schedule_pool_views(pools, COMMANDS_MAX_POOLS), shown = 0;
 	if (context->human)
-		log_record("%-19s%s", "Name", c->compact ? "CPU list" : "CPUs   Sched     Active   Domain count");
+		log_record("%-19s%s", "Name",
+		           c->compact ? "CPU list" : "CPUs   Sched     Active   Domain count");
 	for (unsigned i = 0; i < count && i < COMMANDS_MAX_POOLS; i++) {
 		char cpus[COMMANDS_LIST_SIZE];
 		const struct vmx_schedule_pool_view *p = &pools[i];
@@ -229,8 +239,8 @@ static void commands_sched_credit_pool(const struct console_context *context, in
 	const struct sched_system *sys = vmx_schedule_system();
 	const struct sched_pool *p = &sys->pools[pool];
 	if (context->human) {
-		log_record("Cpupool %s: tslice=%llums ratelimit=%lluus migration-delay=0us", p->name,
-		           (unsigned long long)(p->params.slice_ns / SCHED_NS_PER_MS),
+		log_record("Cpupool %s: tslice=%llums ratelimit=%lluus migration-delay=0us",
+		           p->name, (unsigned long long)(p->params.slice_ns / SCHED_NS_PER_MS),
 		           (unsigned long long)(p->params.ratelimit_ns / SCHED_NS_PER_US));
 		log_record("%s", "Name                                ID Weight  Cap");
 	}
@@ -247,8 +257,8 @@ static void commands_sched_credit_pool(const struct console_context *context, in
 	}
 }
 
-static void commands_sched_credit(const struct console_context *context,
-                                  const struct xl_command *c, const char *line)
+static void commands_sched_credit(const struct console_context *context, const struct xl_command *c,
+                                  const char *line)
 {
 	const struct sched_system *sys = vmx_schedule_system();
 	if (c->name[0]) {
@@ -263,7 +273,8 @@ static void commands_sched_credit(const struct console_context *context,
 		}
 		if (c->has_cap && c->cap > SCHED_CAP_PER_VCPU * svm->vcpu_count) {
 			format_string(why, sizeof(why), "cap %u is above %u (%u vCPUs x 100 %%)",
-			              c->cap, SCHED_CAP_PER_VCPU * svm->vcpu_count, svm->vcpu_count);
+			              c->cap, SCHED_CAP_PER_VCPU * svm->vcpu_count,
+			              svm->vcpu_count);
 			console_commands_error(line, why);
 			return;
 		}
@@ -307,8 +318,8 @@ static void commands_pin(const struct console_context *context, const struct xl_
 	if (!vm)
 		return;
 	if (!c->all_vcpus && (c->vcpu >= vm->vcpu_count || !vm->vcpus[c->vcpu]->sched)) {
-		format_string(why, sizeof(why), "%s has no vCPU %u (vCPUs 0-%u)", vm->name,
-		              c->vcpu, vm->vcpu_count - 1);
+		format_string(why, sizeof(why), "%s has no vCPU %u (vCPUs 0-%u)", vm->name, c->vcpu,
+		              vm->vcpu_count - 1);
 		console_commands_error(line, why);
 		return;
 	}
@@ -330,8 +341,8 @@ static void commands_pin(const struct console_context *context, const struct xl_
 	commands_done(context, line);
 }
 
-static void commands_pool_change(const struct console_context *context,
-                                 const struct xl_command *c, const char *line)
+static void commands_pool_change(const struct console_context *context, const struct xl_command *c,
+                                 const char *line)
 {
 	char why[COMMANDS_WHY_SIZE];
 	int result = -1;
@@ -384,8 +395,8 @@ static void commands_pause(const struct console_context *context, const struct x
 	}
 	bool pause = c->kind == XL_PAUSE;
 	if (svm->paused == pause) {
-		console_commands_error(line, pause ? "the VM is already paused"
-		                                   : "the VM is not paused");
+		console_commands_error(line,
+		                       pause ? "the VM is already paused" : "the VM is not paused");
 		return;
 	}
 	commands_result(context, line, sched_vm_pause(svm, pause) == SCHED_OK ? 0 : -1,
@@ -522,8 +533,8 @@ static void commands_help(void)
 		log_record("XL help %s", lines[i]);
 }
 
-struct vm *console_commands_run(const struct console_context *context,
-                                const struct xl_command *c, const char *line)
+struct vm *console_commands_run(const struct console_context *context, const struct xl_command *c,
+                                const char *line)
 {
 	switch (c->kind) {
 	case XL_LIST:
