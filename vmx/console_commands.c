@@ -239,7 +239,7 @@ static void commands_sched_credit_pool(const struct console_context *context, in
 	const struct sched_system *sys = vmx_schedule_system();
 	const struct sched_pool *p = &sys->pools[pool];
 	if (context->human) {
-		log_record("Cpupool %s: tslice=%llums ratelimit=%lluus migration-delay=0us",
+		log_record("%s %s: tslice=%llums ratelimit=%lluus migration-delay=0us", "Cpupool",
 		           p->name, (unsigned long long)(p->params.slice_ns / SCHED_NS_PER_MS),
 		           (unsigned long long)(p->params.ratelimit_ns / SCHED_NS_PER_US));
 		log_record("%s", "Name                                ID Weight  Cap");
@@ -453,6 +453,11 @@ static struct vm *commands_console(const struct console_context *context,
 	char prefix[XL_NAME_SIZE + 4];
 	if (!vm)
 		return NULL;
+	if (!context->human) {
+		console_commands_error(line, "xl console needs a person at COM1 (a script "
+		                             "cannot type)");
+		return NULL;
+	}
 	if (vm->state != VM_STATE_RUNNING) {
 		console_commands_error(line, "the VM is not running");
 		return NULL;

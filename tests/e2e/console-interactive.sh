@@ -5,7 +5,8 @@
 # and reads the screen with `tmux capture-pane`: the prompt appears,
 # `xl list` prints Xen's table (Name, ID, Mem, VCPUs, State, Time(s)) with
 # the running VM, `xl cpupool-list` Xen's pool table, a bad command an
-# XL error line, and `xl destroy` ends the run. Every wait polls the
+# XL error line, `xl console` attaches to the VM's UART and Ctrl-] leaves
+# it, and `xl destroy` ends the run. Every wait polls the
 # screen with a timeout; nothing sleeps for a fixed time.
 source "$(dirname "$0")/smp-lib.sh"
 command -v tmux >/dev/null || { echo "console-interactive: FAIL tmux missing (tools/install-deps)"; exit 1; }
@@ -47,6 +48,10 @@ if wait_for '^uslice>' 90 "the console prompt appears"; then
 	wait_for '^Pool-0 +2 +credit +y +1$' 60 "xl cpupool-list prints Pool-0 with 2 pCPUs and 1 VM"
 	tmux_ send-keys -t e2e 'xl frobnicate' Enter
 	wait_for '^XL error command="xl frobnicate" reason="unknown subcommand frobnicate' 60 "a bad command is an error line"
+	tmux_ send-keys -t e2e 'xl console long' Enter
+	wait_for '^XL console vm=long escape=ctrl-\] bytes=[1-9]' 60 "xl console attaches to the VM's UART"
+	tmux_ send-keys -t e2e C-] Enter
+	wait_for '^XL console vm=long detached=yes$' 60 "Ctrl-] leaves the VM's console"
 	tmux_ send-keys -t e2e 'xl destroy long' Enter
 	wait_for '^VMSTOP name=long cause="xl destroy"' 60 "xl destroy stops the VM"
 	wait_for '^RUNNER-EXIT=0$' 90 "the run ends cleanly"
