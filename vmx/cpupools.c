@@ -36,9 +36,13 @@
 #define CPUPOOLS_SHIFT_MASK        0x1fu
 #define CPUPOOLS_LEVEL_TYPE(ecx)   (((ecx) >> 8) & 0xffu)
 #define CPUPOOLS_LOGICAL(ebx)      (((ebx) >> 16) & 0xffu)
+#define CPUPOOLS_LEVEL_COUNT(ebx)  ((ebx)&0xffffu) /* leaf 0xB: CPUs at the level */
 #define CPUPOOLS_ONE_PACKAGE_SHIFT 31u
 #define CPUPOOLS_LIST_SIZE         200
 #define CPUPOOLS_NS_PER_US         1000ull
+
+/* Logical CPUs per package (leaf 0xB's last level), 0 = unknown. */
+static unsigned cpupools_per_package;
 
 /* Bits of the APIC ID below the package ID. */
 static unsigned cpupools_package_shift(void)
@@ -55,6 +59,7 @@ static unsigned cpupools_package_shift(void)
 			if (CPUPOOLS_LEVEL_TYPE(level.ecx) == 0)
 				break;
 			shift = level.eax & CPUPOOLS_SHIFT_MASK;
+			cpupools_per_package = CPUPOOLS_LEVEL_COUNT(level.ebx);
 		}
 	} else if (max.eax >= CPUPOOLS_LEAF_FEATURES) {
 		uint32_t logical = CPUPOOLS_LOGICAL(arch_cpuid(CPUPOOLS_LEAF_FEATURES, 0).ebx);
@@ -65,10 +70,29 @@ static unsigned cpupools_package_shift(void)
 	return shift;
 }
 
+/* Are the APIC IDs 0..n-1 (no gaps between packages)? */
+static bool cpupools_dense_apic_ids(void)
+{
+	for (uint32_t n = 0; n < percpu_cpu_count && n < PERCPU_MAX_CPUS; n++)
+		if (percpu_cpus[n].online && percpu_cpus[n].apic_id >= percpu_cpu_count)
+			return false;
+	return true;
+}
+
 uint32_t vmx_cpupools_package(unsigned pcpu)
 {
 	unsigned shift = cpupools_package_shift();
-	return pcpu < PERCPU_MAX_CPUS ? percpu_cpus[pcpu].apic_id >> shift : 0;
+	if (pcpu >= PERCPU_MAX_CPUS)
+		return 0;
+	uint32_t apic_id = percpu_cpus[pcpu].apic_id;
+	/* Hardware leaves a gap up to the next power of two between packages
+	 * of, say, 6 cores (IDs 0-5, 8-13), and then the shift is right. Bochs
+	 * numbers its CPUs 0..n-1 but reports the same shift: with dense IDs,
+	 * a package is every per_package consecutive IDs. */
+	if (cpupools_per_package && (1u << shift) != cpupools_per_package &&
+	    cpupools_dense_apic_ids())
+		return apic_id / cpupools_per_package;
+	return apic_id >> shift;
 }
 
 /* "6-11" style list of the pCPUs of `mask`. */

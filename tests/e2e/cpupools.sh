@@ -9,6 +9,13 @@
 #            to fast, and tries what must be refused (destroying a pool
 #            with VMs, a pin outside the vCPU's pool, taking pCPU 0 out of
 #            Pool-0, a pool's last pCPU): both VMs still finish
+#   numa     the seed README's sequence on Bochs `cpu: count=2:6:1` (two
+#            packages of 6): numa_split = yes makes Pool-node1 (pCPUs
+#            6-11, micro-dynamic with its hidden micro-sliced child), two
+#            6-vCPU VMs (shootdowns and a hog) run there; the
+#            `xl cpupool-list -c` dump shows Pool-0 0-5, Pool-node1 6-11
+#            and Pool-node1-micro, and Algorithm 1 (its epoch_ms = 100 from
+#            pools.cfg) resized the child
 #   refused  a pools.cfg naming Pool-0 stops the run with SCHEDREFUSED and
 #            the file:line
 source "$(dirname "$0")/smp-lib.sh"
@@ -27,7 +34,7 @@ pool = "short"
 cpus = "2-3"
 sched = "credit-short"
 CFG
-cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(boot runtime refused)
+cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(boot runtime numa refused)
 for c in "${cases[@]}"; do
 	case "$c" in
 	boot)
@@ -67,6 +74,23 @@ for c in "${cases[@]}"; do
 		vmx_expect '^VM name=a state=done status=0 ' "runtime: VM a finished"
 		vmx_expect '^VM name=b state=done status=0 ' "runtime: VM b finished"
 		vmx_expect '^HALT reason=done' "runtime: halted" ;;
+	numa)
+		printf 'numa_split = yes\npool = "Pool-node1"\nsched = "micro-dynamic"\nepoch_ms = 100\n' > "$VMX_WORK/numa.cfg"
+		pool_vm avm1 Pool-node1 6 "shootdown 400ms"
+		pool_vm avm2 Pool-node1 6 "hog 400ms"
+		vmx_boot 2:6:1 avm1 avm2 -- --module "$VMX_WORK/numa.cfg:pools.cfg" \
+			--cmdline 'sched_check=1 sched_trace=0 console_dump_ms=200 console_script="xl cpupool-list -c"' |
+			grep -E '^(BOOT|CPUPOOL|VM|HALT) ' | cut -c1-150
+		vmx_expect '^BOOT .*cpus_online=12 ' "numa: 12 CPUs in 2 packages"
+		vmx_expect '^CPUPOOL name=Pool-node1 id=1 policy=micro-dynamic pcpus=6-11 ' "numa: package 1 is Pool-node1 (micro-dynamic)"
+		vmx_expect '^CPUPOOL name=Pool-0 id=0 policy=credit pcpus=0-5 ' "numa: Pool-0 keeps package 0"
+		vmx_expect '^XL cpupool name=Pool-node1 policy=micro-dynamic micro=no pcpus=[0-9,]+ vms=2' "numa: both VMs in Pool-node1"
+		vmx_expect '^XL cpupool name=Pool-node1-micro policy=micro-dynamic micro=yes ' "numa: the hidden micro-sliced child exists"
+		vmx_expect '^SCHEDPCPU pcpu=3 pool=0 busy_us=0 ' "numa: nothing ran on package 0"
+		vmx_at_least "$(vmx_field '^SCHED ' pool_resizes)" 1 "numa: Algorithm 1 resized Pool-node1-micro"
+		vmx_expect '^VM name=avm1 state=done status=0 ' "numa: avm1 finished"
+		vmx_expect '^VM name=avm2 state=done status=0 ' "numa: avm2 finished"
+		vmx_expect '^HALT reason=done' "numa: halted" ;;
 	refused)
 		printf 'pool = "fast"\ncpus = "1"\npool = "Pool-0"\n' > "$VMX_WORK/bad.cfg"
 		smp_config a 1 "hog 10ms"
