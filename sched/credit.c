@@ -383,17 +383,15 @@ static void credit_resort(struct sched_pool *pool, struct sched_pcpu *pcpu)
 	}
 }
 
-static void credit_account(struct sched_pool *pool, uint64_t now)
+/* A new cap period: what running vCPUs ran before now is the old one's
+ * (charged later, so each VM's count starts below zero); parked vCPUs may
+ * run again, so their pCPUs (and micro pCPUs) re-pick. */
+static void credit_cap_period(struct sched_pool *pool, uint64_t now)
 {
 	struct sched_system *sys = pool->sys;
-	int64_t bound = credit_per_period(pool);
-	int64_t credit_total = bound * (int64_t)pool->pcpu_count;
-	int64_t weight_total = 0;
-	unsigned i, j;
 	bool capped = false;
+	unsigned i;
 
-	/* A new cap period: what running vCPUs ran before now is the old
-	 * period's (charged later, so it starts the count below zero). */
 	for (i = 0; i < SCHED_MAX_VMS; i++) {
 		struct sched_vm *vm = &sys->vms[i];
 		unsigned running;
@@ -403,7 +401,6 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 		credit_vm_of(vm)->cap_used_ns = -(int64_t)credit_vm_uncharged(vm, now, &running);
 		capped = capped || vm->cap;
 	}
-	/* Parked vCPUs may run again: their pCPUs (and micro pCPUs) re-pick. */
 	for (i = 0; capped && i < SCHED_MAX_PCPUS; i++) {
 		const struct sched_pcpu *p = &sys->pcpus[i];
 
@@ -411,6 +408,17 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 		    (p->pool == pool->id || (p->pool >= 0 && p->pool == pool->micro_child)))
 			sched_pcpu_kick(sys, &sys->pcpus[i]);
 	}
+}
+
+static void credit_account(struct sched_pool *pool, uint64_t now)
+{
+	struct sched_system *sys = pool->sys;
+	int64_t bound = credit_per_period(pool);
+	int64_t credit_total = bound * (int64_t)pool->pcpu_count;
+	int64_t weight_total = 0;
+	unsigned i, j;
+
+	credit_cap_period(pool, now);
 	for (i = 0; i < SCHED_MAX_VMS; i++) {
 		struct sched_vm *vm = &sys->vms[i];
 

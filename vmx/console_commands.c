@@ -271,6 +271,10 @@ static void commands_sched_credit(const struct console_context *context, const s
 			console_commands_error(line, "the VM is not scheduled");
 			return;
 		}
+		if (c->has_cap && !sched_policy_time_shares(&sys->pools[svm->pool].policy)) {
+			console_commands_error(line, "a cap needs a time-sharing (credit) pool");
+			return;
+		}
 		if (c->has_cap && c->cap > SCHED_CAP_PER_VCPU * svm->vcpu_count) {
 			format_string(why, sizeof(why), "cap %u is above %u (%u vCPUs x 100 %%)",
 			              c->cap, SCHED_CAP_PER_VCPU * svm->vcpu_count,
