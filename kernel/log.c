@@ -49,6 +49,10 @@ static struct spinlock log_drain_lock = SPINLOCK_INIT; /* the console, ring tail
 static struct log_console log_console;
 static enum log_level log_threshold = LOG_LEVEL_INFO;
 static char log_ring[LOG_RING_SIZE];
+/* A copy of the most recent lines for `xl dmesg` (under log_lock). */
+#define LOG_HISTORY_SIZE (8u * 1024)
+static char log_history_ring[LOG_HISTORY_SIZE];
+static uint32_t log_history_head;
 static uint32_t log_head, log_tail; /* free-running; tail moves under both locks */
 static bool log_draining;
 static struct timer log_drain_timer;
@@ -183,6 +187,9 @@ static bool log_append(const char *line, uint32_t size, bool droppable, bool *dr
 		if (!used && !log_stats.waiting_since)
 			log_stats.waiting_since = timer_now();
 		log_head += size;
+		for (uint32_t i = 0; i < size; i++)
+			log_history_ring[(log_history_head + i) % LOG_HISTORY_SIZE] = line[i];
+		log_history_head += size;
 		log_stats.lines++;
 		log_stats.bytes += size;
 		if (used + size > log_stats.backlog_max)
@@ -249,6 +256,28 @@ void log_record_droppable(const char *format, ...)
 	va_start(args, format);
 	log_record_va(true, format, args);
 	va_end(args);
+}
+
+size_t log_history(char *out, size_t size)
+{
+	if (!size)
+		return 0;
+	uint64_t flags = spinlock_acquire_irqsave(&log_lock);
+	uint32_t kept = log_history_head < LOG_HISTORY_SIZE ? log_history_head : LOG_HISTORY_SIZE;
+	if (kept > size - 1)
+		kept = (uint32_t)(size - 1);
+	uint32_t start = log_history_head - kept;
+	for (uint32_t i = 0; i < kept; i++)
+		out[i] = log_history_ring[(start + i) % LOG_HISTORY_SIZE];
+	spinlock_release_irqrestore(&log_lock, flags);
+	/* Begin at a whole line unless the copy starts the log. */
+	size_t from = 0;
+	if (start)
+		while (from < kept && out[from++] != '\n')
+			;
+	memmove(out, out + from, kept - from);
+	out[kept - from] = '\0';
+	return kept - from;
 }
 
 void log_report(void)

@@ -53,6 +53,9 @@ void log_flush(void);
 /* The LOGSTATS line: lines and bytes logged and dropped, the ring's
  * largest backlog, how late the drain started on an idle ring. */
 void log_report(void);
+/* The most recent log lines (at most 8 KiB, whole lines, oldest first)
+ * into `out`, NUL-terminated; returns their length (xl dmesg). */
+size_t log_history(char *out, size_t size);
 void log_set_level(enum log_level level);
 /* Parse "error", "warning", "info", "debug"; returns -1 if unknown. */
 int log_level_from_name(const char *name);

@@ -117,7 +117,7 @@ struct sched_pcpu *sched_requeue(struct sched_system *sys, struct sched_vcpu *vc
 	struct sched_pool *pool = sched_vcpu_pool(vcpu);
 	struct sched_pcpu *target = NULL;
 
-	if (sched_pool_has_pcpu(pool, vcpu->home_pcpu))
+	if (sched_pool_has_pcpu(pool, vcpu->home_pcpu) && sched_vcpu_affine(vcpu, vcpu->home_pcpu))
 		target = &sys->pcpus[vcpu->home_pcpu];
 	else if (pool->pcpu_count)
 		target = sched_ops_pick_pcpu(pool, vcpu);
@@ -141,7 +141,7 @@ static bool core_placement_valid(struct sched_system *sys, const struct sched_pc
 {
 	const struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 
-	if (!pool)
+	if (!pool || !sched_vcpu_affine(vcpu, pcpu->id))
 		return false;
 	if (pool->id == vcpu->vm->pool)
 		return true;
@@ -209,7 +209,7 @@ static bool core_keep_running(struct sched_system *sys, struct sched_pcpu *pcpu,
 
 	if (current->pending_yield || current->pending_block || current->pending_offline)
 		return false;
-	if (!core_placement_valid(sys, pcpu, current))
+	if (!core_placement_valid(sys, pcpu, current) || !sched_vcpu_may_run(current, now))
 		return false;
 	if (now >= pcpu->slice_end)
 		return false;
@@ -346,13 +346,20 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 	return next;
 }
 
-static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu *pcpu)
+static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu *pcpu, uint64_t now)
 {
 	const struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	uint64_t until = SCHED_TIME_NEVER;
 
-	if (pcpu->current)
+	if (pcpu->current) {
+		/* A capped VM's vCPU stops when its VM's budget is spent. */
+		uint64_t budget =
+		    sched_ops_run_budget(sched_vcpu_pool(pcpu->current), pcpu->current, now);
+
 		until = sched_min_time(pcpu->slice_end, pcpu->next_tick);
+		if (budget != SCHED_TIME_NEVER)
+			until = sched_min_time(until, now + budget);
+	}
 	if (pool && !pool->micro && pool->master == pcpu->id) {
 		until = sched_min_time(until, pool->next_account);
 		if (pool->adaptive.enabled)
@@ -393,7 +400,7 @@ struct sched_decision sched_schedule(struct sched_system *sys, unsigned pcpu_id,
 		sys->counters.context_switches++;
 	decision.vcpu = next;
 	decision.switched = next != prev;
-	decision.until = core_deadline(sys, pcpu);
+	decision.until = core_deadline(sys, pcpu, now);
 	sched_unlock(sys);
 	return decision;
 }
@@ -633,6 +640,7 @@ struct sched_vm *sched_vm_create(struct sched_system *sys, const struct sched_vm
 		vcpu->state = SCHED_VCPU_OFFLINE;
 		vcpu->pcpu = SCHED_NO_PCPU;
 		vcpu->home_pcpu = SCHED_NO_PCPU;
+		vcpu->affinity = SCHED_AFFINITY_ALL;
 		sched_list_init(&vcpu->runq_node);
 		sched_ops_vcpu_insert(pool, vcpu);
 	}

@@ -13,6 +13,11 @@
  *  - pcpus[n].pool == p  <=>  bit n of pools[p].pcpu_mask is set;
  *  - a normal pool with VMs keeps at least one pCPU;
  *  - a normal pool's master is its lowest-numbered pCPU (or -1 if empty);
+ *  - a vCPU's hard affinity keeps a pCPU of its normal pool: the public
+ *    sched_pool_remove_pcpu() refuses to take a pinned vCPU's last one;
+ *    a micro-child resize (adaptive controller) resets such a pin to
+ *    SCHED_AFFINITY_ALL instead (counters.affinity_broken, as Xen's
+ *    "vcpu affinity broken"); moving a VM resets its vCPUs' pins;
  *  - removing a pCPU leaves its runqueue empty: queued vCPUs go to other
  *    pCPUs of the pool (offloaded ones back to their normal pool); the
  *    vCPU it is running is kicked and moved at its next schedule-out.
@@ -147,6 +152,49 @@ int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id, unsigned p
 	return SCHED_OK;
 }
 
+/* Would removing `pcpu_id` from normal pool `pool` leave a vCPU of one of
+ * its VMs with no pCPU of its pin in the pool? */
+static bool pool_pcpu_holds_a_pin(const struct sched_system *sys, const struct sched_pool *pool,
+                                  unsigned pcpu_id)
+{
+	uint64_t rest = pool->pcpu_mask & ~(1ull << pcpu_id);
+	unsigned i, j;
+
+	for (i = 0; i < SCHED_MAX_VMS; i++) {
+		const struct sched_vm *vm = &sys->vms[i];
+
+		if (!vm->in_use || vm->pool != pool->id)
+			continue;
+		for (j = 0; j < vm->vcpu_count; j++)
+			if (vm->vcpus[j].affinity != SCHED_AFFINITY_ALL &&
+			    !(vm->vcpus[j].affinity & rest))
+				return true;
+	}
+	return false;
+}
+
+/* Reset the pins that no pCPU of normal pool `pool` satisfies any more. */
+static void pool_break_pins(struct sched_system *sys, struct sched_pool *pool)
+{
+	unsigned i, j;
+
+	for (i = 0; i < SCHED_MAX_VMS; i++) {
+		struct sched_vm *vm = &sys->vms[i];
+
+		if (!vm->in_use || vm->pool != pool->id)
+			continue;
+		for (j = 0; j < vm->vcpu_count; j++) {
+			struct sched_vcpu *vcpu = &vm->vcpus[j];
+
+			if (vcpu->affinity != SCHED_AFFINITY_ALL &&
+			    !(vcpu->affinity & pool->pcpu_mask)) {
+				vcpu->affinity = SCHED_AFFINITY_ALL;
+				sys->counters.affinity_broken++;
+			}
+		}
+	}
+}
+
 int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigned pcpu_id)
 {
 	struct sched_pool *pool;
@@ -165,6 +213,8 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigne
 	pool->pcpu_count--;
 	pcpu->pool = SCHED_NO_POOL;
 	pcpu->directed_next = NULL;
+	if (!pool->micro)
+		pool_break_pins(sys, pool);
 	/* Redistribute the queue; none is lost. */
 	while (!sched_list_empty(&pcpu->runq)) {
 		struct sched_vcpu *vcpu = sched_runq_vcpu(pcpu->runq.next);
@@ -345,7 +395,12 @@ int sched_pool_remove_pcpu(struct sched_system *sys, int pool, unsigned pcpu)
 	int result;
 
 	sched_env_lock_acquire(sys->lock);
-	result = sched_pool_remove_pcpu_locked(sys, pool, pcpu);
+	if (pool_valid(sys, pool) && !sys->pools[pool].micro && pcpu < SCHED_MAX_PCPUS &&
+	    sched_pool_has_pcpu(&sys->pools[pool], (int)pcpu) &&
+	    pool_pcpu_holds_a_pin(sys, &sys->pools[pool], pcpu))
+		result = SCHED_ERR_BUSY;
+	else
+		result = sched_pool_remove_pcpu_locked(sys, pool, pcpu);
 	sched_unlock(sys);
 	return result;
 }
@@ -428,6 +483,7 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 		struct sched_pcpu *target;
 		int from = vcpu->pcpu;
 
+		vcpu->affinity = SCHED_AFFINITY_ALL; /* Xen resets pins on a move */
 		sched_ops_vcpu_insert(pool, vcpu);
 		switch (vcpu->state) {
 		case SCHED_VCPU_RUNNABLE:

@@ -22,6 +22,16 @@
  *    first queued vCPU of a peer pCPU of the same pool with a higher
  *    priority (peers scanned round-robin from the next pCPU). Micro pools
  *    never steal (their params.steal is false).
+ *  - Cap (Xen's credit cap, sched_vm.cap): a VM with cap C runs at most
+ *    C % of one pCPU in total over each accounting period: its CPU time
+ *    in the period (cap_used_ns, charged at every burn, plus the running
+ *    vCPUs' uncharged time) against C x period / 100. run_budget tells the
+ *    core how long a vCPU may still run (the rest shared among the VM's
+ *    running vCPUs), so a slice ends when the budget does; at 0 the VM is
+ *    "parked": its vCPUs stay queued and pick_next and stealing skip them
+ *    until the next accounting resets the budget and kicks the pCPUs.
+ *  - Hard affinity: pick_pcpu and stealing consider only pCPUs of the
+ *    vCPU's affinity (the core enforces it for running vCPUs).
  *  - Deviation from Xen: after accounting, runqueues are re-sorted so the
  *    priority order holds at all times (Xen only sorts on insert).
  *
@@ -49,6 +59,8 @@ struct __attribute__((__may_alias__)) credit_vcpu {
 
 struct __attribute__((__may_alias__)) credit_vm {
 	uint32_t active_vcpus;
+	int64_t cap_used_ns; /* CPU time charged this period (may start < 0:
+	                        what running vCPUs ran before the period)  */
 };
 
 _Static_assert(sizeof(struct credit_vcpu) <= sizeof(((struct sched_vcpu *)0)->policy_data),
@@ -69,6 +81,50 @@ static const struct credit_vcpu *credit_of_const(const struct sched_vcpu *v)
 static struct credit_vm *credit_vm_of(struct sched_vm *vm)
 {
 	return (struct credit_vm *)vm->policy_data;
+}
+
+static const struct credit_vm *credit_vm_of_const(const struct sched_vm *vm)
+{
+	return (const struct credit_vm *)vm->policy_data;
+}
+
+/* CPU time the running vCPUs of `vm` ran since their last charge. */
+static uint64_t credit_vm_uncharged(const struct sched_vm *vm, uint64_t now, unsigned *running)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	*running = 0;
+	for (i = 0; i < vm->vcpu_count; i++) {
+		const struct sched_vcpu *v = &vm->vcpus[i];
+
+		if (v->state != SCHED_VCPU_RUNNING)
+			continue;
+		(*running)++;
+		if (now > v->burn_from)
+			total += now - v->burn_from;
+	}
+	return total;
+}
+
+static uint64_t credit_run_budget(const struct sched_pool *pool, const struct sched_vcpu *vcpu,
+                                  uint64_t now)
+{
+	const struct sched_vm *vm = vcpu->vm;
+	uint64_t limit;
+	int64_t used;
+	unsigned running;
+
+	if (!vm->cap)
+		return SCHED_TIME_NEVER;
+	limit = pool->params.account_period_ns * vm->cap / SCHED_CAP_PER_VCPU;
+	used =
+	    credit_vm_of_const(vm)->cap_used_ns + (int64_t)credit_vm_uncharged(vm, now, &running);
+	if (used >= (int64_t)limit)
+		return 0;
+	if (vcpu->state != SCHED_VCPU_RUNNING)
+		running++;
+	return ((uint64_t)((int64_t)limit - used) + running - 1) / running;
 }
 
 static int credit_priority(const struct sched_vcpu *vcpu)
@@ -202,7 +258,7 @@ static struct sched_pcpu *credit_pick_pcpu(struct sched_pool *pool, struct sched
 		struct sched_pcpu *pcpu = &sys->pcpus[id];
 		unsigned load;
 
-		if (!sched_pool_has_pcpu(pool, id))
+		if (!sched_pool_has_pcpu(pool, id) || !sched_vcpu_affine(vcpu, id))
 			continue;
 		load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
 		if (!best || load < best_load) {
@@ -217,7 +273,7 @@ static struct sched_pcpu *credit_pick_pcpu(struct sched_pool *pool, struct sched
 
 /* Take the first vCPU above `priority` queued on a peer pCPU. */
 static struct sched_vcpu *credit_steal(struct sched_pool *pool, struct sched_pcpu *pcpu,
-                                       int priority)
+                                       int priority, uint64_t now)
 {
 	struct sched_system *sys = pool->sys;
 	unsigned i;
@@ -234,7 +290,8 @@ static struct sched_vcpu *credit_steal(struct sched_pool *pool, struct sched_pcp
 
 			if (credit_priority(vcpu) <= priority)
 				break;
-			if (vcpu->directed_target)
+			if (vcpu->directed_target || !sched_vcpu_affine(vcpu, pcpu->id) ||
+			    !sched_vcpu_may_run(vcpu, now))
 				continue;
 			sched_runq_unlink(sys, vcpu);
 			sys->counters.steals++;
@@ -250,20 +307,24 @@ static struct sched_vcpu *credit_pick_next(struct sched_pool *pool, struct sched
 {
 	struct sched_system *sys = pool->sys;
 	struct sched_vcpu *head = NULL, *stolen;
+	struct sched_list *node;
 	int head_priority = CREDIT_PRI_IDLE;
 
-	(void)now;
 	*slice_ns = pool->params.slice_ns;
-	if (!sched_list_empty(&pcpu->runq)) {
-		head = sched_runq_vcpu(pcpu->runq.next);
-		head_priority = credit_priority(head);
+	/* The first queued vCPU that may run (paused or capped ones wait). */
+	for (node = pcpu->runq.next; node != &pcpu->runq; node = node->next) {
+		if (sched_vcpu_may_run(sched_runq_vcpu(node), now)) {
+			head = sched_runq_vcpu(node);
+			head_priority = credit_priority(head);
+			break;
+		}
 	}
 	if (head && head_priority > CREDIT_PRI_OVER) {
 		sched_runq_unlink(sys, head);
 		return head;
 	}
 	if (pool->params.steal && !pool->micro) {
-		stolen = credit_steal(pool, pcpu, head_priority);
+		stolen = credit_steal(pool, pcpu, head_priority, now);
 		if (stolen)
 			return stolen;
 	}
@@ -286,6 +347,9 @@ static void credit_burn(struct sched_pool *pool, struct sched_vcpu *vcpu, uint64
 
 	c->credit -= (int64_t)(total / SCHED_NS_PER_MS);
 	c->burn_remainder = total % SCHED_NS_PER_MS;
+	credit_vm_of(vcpu->vm)->cap_used_ns += (int64_t)ran_ns;
+	if (vcpu->vm->cap && credit_run_budget(pool, vcpu, sched_env_now()) == 0)
+		pool->sys->counters.cap_parks++;
 }
 
 static void credit_tick(struct sched_pool *pool, struct sched_vcpu *vcpu)
@@ -319,6 +383,33 @@ static void credit_resort(struct sched_pool *pool, struct sched_pcpu *pcpu)
 	}
 }
 
+/* A new cap period: what running vCPUs ran before now is the old one's
+ * (charged later, so each VM's count starts below zero); parked vCPUs may
+ * run again, so their pCPUs (and micro pCPUs) re-pick. */
+static void credit_cap_period(struct sched_pool *pool, uint64_t now)
+{
+	struct sched_system *sys = pool->sys;
+	bool capped = false;
+	unsigned i;
+
+	for (i = 0; i < SCHED_MAX_VMS; i++) {
+		struct sched_vm *vm = &sys->vms[i];
+		unsigned running;
+
+		if (!vm->in_use || vm->pool != pool->id)
+			continue;
+		credit_vm_of(vm)->cap_used_ns = -(int64_t)credit_vm_uncharged(vm, now, &running);
+		capped = capped || vm->cap;
+	}
+	for (i = 0; capped && i < SCHED_MAX_PCPUS; i++) {
+		const struct sched_pcpu *p = &sys->pcpus[i];
+
+		if (!sched_list_empty(&p->runq) &&
+		    (p->pool == pool->id || (p->pool >= 0 && p->pool == pool->micro_child)))
+			sched_pcpu_kick(sys, &sys->pcpus[i]);
+	}
+}
+
 static void credit_account(struct sched_pool *pool, uint64_t now)
 {
 	struct sched_system *sys = pool->sys;
@@ -327,7 +418,7 @@ static void credit_account(struct sched_pool *pool, uint64_t now)
 	int64_t weight_total = 0;
 	unsigned i, j;
 
-	(void)now;
+	credit_cap_period(pool, now);
 	for (i = 0; i < SCHED_MAX_VMS; i++) {
 		struct sched_vm *vm = &sys->vms[i];
 
@@ -391,4 +482,5 @@ const struct sched_ops sched_credit_ops = {
     .account = credit_account,
     .priority = credit_priority,
     .credit = credit_balance,
+    .run_budget = credit_run_budget,
 };

@@ -98,6 +98,11 @@ struct sched_ops {
 	/* Optional. Is this RUNNABLE vCPU kept off every runqueue by the
 	 * policy (pinned: waiting for a free pCPU)? NULL: never. */
 	bool (*waiting)(const struct sched_pool *pool, const struct sched_vcpu *vcpu);
+	/* Optional. How long the vCPU may still run from `now` before its VM
+	 * reaches a limit (credit cap), 0 = parked now. NULL: no limit
+	 * (SCHED_TIME_NEVER). Called on the vCPU's own pool. */
+	uint64_t (*run_budget)(const struct sched_pool *pool, const struct sched_vcpu *vcpu,
+	                       uint64_t now);
 	/* Optional. Verify the policy's own invariants for sched_check_
 	 * invariants(): 0, or -1 with a message appended to `message`. */
 	int (*check)(const struct sched_pool *pool, struct sched_format *message);
@@ -221,6 +226,13 @@ static inline bool sched_ops_waiting(const struct sched_pool *pool, const struct
 	return pool->policy.ops->waiting ? pool->policy.ops->waiting(pool, vcpu) : false;
 }
 
+static inline uint64_t sched_ops_run_budget(const struct sched_pool *pool,
+                                            const struct sched_vcpu *vcpu, uint64_t now)
+{
+	return pool->policy.ops->run_budget ? pool->policy.ops->run_budget(pool, vcpu, now)
+	                                    : SCHED_TIME_NEVER;
+}
+
 static inline int sched_ops_check(const struct sched_pool *pool, struct sched_format *message)
 {
 	return pool->policy.ops->check ? pool->policy.ops->check(pool, message) : 0;
@@ -280,6 +292,20 @@ static inline struct sched_pool *sched_pcpu_pool(struct sched_system *sys,
 static inline bool sched_pool_has_pcpu(const struct sched_pool *pool, int pcpu)
 {
 	return pcpu >= 0 && pcpu < SCHED_MAX_PCPUS && (pool->pcpu_mask >> pcpu) & 1;
+}
+
+/* May `vcpu` run on pCPU `pcpu` per its hard affinity? */
+static inline bool sched_vcpu_affine(const struct sched_vcpu *vcpu, int pcpu)
+{
+	return pcpu >= 0 && pcpu < SCHED_MAX_PCPUS && (vcpu->affinity >> pcpu) & 1;
+}
+
+/* May `vcpu` be picked now: its VM is not paused and not over its cap.
+ * Policies skip a vCPU that may not (it stays queued). */
+static inline bool sched_vcpu_may_run(const struct sched_vcpu *vcpu, uint64_t now)
+{
+	return !vcpu->vm->paused &&
+	       sched_ops_run_budget(&vcpu->vm->sys->pools[vcpu->vm->pool], vcpu, now) != 0;
 }
 
 static inline uint64_t sched_min_time(uint64_t a, uint64_t b)

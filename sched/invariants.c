@@ -21,6 +21,12 @@
  *     child;
  *   - RUNNING: pcpus[pcpu].current and on no runqueue;
  *   - BLOCKED, OFFLINE: on no runqueue and current nowhere;
+ *  hard affinity and pausing (sched/control.c)
+ *   - a queued vCPU is queued on a pCPU of its affinity; a RUNNING one
+ *     runs on one, or has a re-pick pending there (just re-pinned);
+ *   - a pin keeps a pCPU of the VM's normal pool (when the pool has any);
+ *     a pool whose policy places vCPUs itself (pinned) has no pins;
+ *   - a paused VM's vCPU is RUNNING only with a re-pick pending;
  *  policies
  *   - each pool's sched_ops.check (pinned: one vCPU per pCPU, the FIFO).
  *
@@ -201,6 +207,41 @@ static int invariant_runqueues(const struct sched_system *sys, struct invariant_
 	return 0;
 }
 
+/* Hard affinity and pausing (sched/control.c). */
+static int invariant_control(const struct sched_system *sys, struct invariant_report *report,
+                             const struct sched_vcpu *vcpu)
+{
+	const struct sched_pool *pool = &sys->pools[vcpu->vm->pool];
+	const struct sched_pcpu *pcpu =
+	    vcpu->pcpu >= 0 && vcpu->pcpu < SCHED_MAX_PCPUS ? &sys->pcpus[vcpu->pcpu] : NULL;
+	bool queued = vcpu->state == SCHED_VCPU_RUNNABLE || vcpu->state == SCHED_VCPU_OFFLOADED;
+	bool running = vcpu->state == SCHED_VCPU_RUNNING;
+
+	if (vcpu->affinity != SCHED_AFFINITY_ALL &&
+	    (pool->policy.ops->static_placement ||
+	     (pool->pcpu_count && !(vcpu->affinity & pool->pcpu_mask))))
+		return invariant_fail_vcpu(report,
+		                           "a pin keeps a pCPU of its normal pool "
+		                           "(none under a static placement):",
+		                           vcpu);
+	if (pcpu && queued && !sched_vcpu_affine(vcpu, pcpu->id))
+		return invariant_fail_vcpu(report,
+		                           "a queued vCPU is on a pCPU of its "
+		                           "hard affinity:",
+		                           vcpu);
+	if (pcpu && running && !sched_vcpu_affine(vcpu, pcpu->id) && !pcpu->resched)
+		return invariant_fail_vcpu(report,
+		                           "a RUNNING vCPU outside its hard affinity "
+		                           "has a re-pick pending:",
+		                           vcpu);
+	if (pcpu && running && vcpu->vm->paused && !pcpu->resched)
+		return invariant_fail_vcpu(report,
+		                           "a paused VM's vCPU runs only until "
+		                           "its pending re-pick:",
+		                           vcpu);
+	return 0;
+}
+
 static int invariant_vcpu(const struct sched_system *sys, struct invariant_report *report,
                           const struct sched_vcpu *vcpu, unsigned queued)
 {
@@ -276,8 +317,11 @@ int sched_check_invariants(const struct sched_system *sys, char *error, size_t s
 		    sys->pools[vm->pool].micro)
 			return invariant_fail(&report, "a VM is in an in-use normal pool:", " vm ",
 			                      i);
-		for (j = 0; !result && j < vm->vcpu_count; j++)
+		for (j = 0; !result && j < vm->vcpu_count; j++) {
 			result = invariant_vcpu(sys, &report, &vm->vcpus[j], queued[i][j]);
+			if (!result)
+				result = invariant_control(sys, &report, &vm->vcpus[j]);
+		}
 	}
 	for (i = 0; !result && i < SCHED_MAX_POOLS; i++) {
 		if (!sys->pools[i].in_use)

@@ -38,7 +38,8 @@
 
 /* First micro pCPU of `micro` with an empty runqueue, idle ones first. */
 static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
-                                            const struct sched_pool *micro)
+                                            const struct sched_pool *micro,
+                                            const struct sched_vcpu *vcpu)
 {
 	struct sched_pcpu *busy_but_free = NULL;
 	int i;
@@ -46,7 +47,8 @@ static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
 	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
 		struct sched_pcpu *pcpu = &sys->pcpus[i];
 
-		if (!sched_pool_has_pcpu(micro, i) || pcpu->runq_length)
+		if (!sched_pool_has_pcpu(micro, i) || pcpu->runq_length ||
+		    !sched_vcpu_affine(vcpu, i))
 			continue;
 		if (!pcpu->current)
 			return pcpu;
@@ -62,13 +64,13 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	struct sched_pool *pool = sched_vcpu_pool(vcpu);
 	struct sched_pcpu *target = NULL;
 
-	if (vcpu->state != SCHED_VCPU_RUNNABLE)
+	if (vcpu->state != SCHED_VCPU_RUNNABLE || !sched_vcpu_may_run(vcpu, sched_env_now()))
 		return false;
 	if (pool->policy.micro_mode == SCHED_MICRO_NONE || pool->micro_child < 0) {
 		sys->counters.offload_disabled[cause]++;
 		return false;
 	}
-	target = offload_free_pcpu(sys, &sys->pools[pool->micro_child]);
+	target = offload_free_pcpu(sys, &sys->pools[pool->micro_child], vcpu);
 	if (!target) {
 		sys->counters.offload_failures[cause]++;
 		vcpu->stats.offload_failures++;

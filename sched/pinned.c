@@ -238,7 +238,7 @@ static struct sched_vcpu *pinned_pick_next(struct sched_pool *pool, struct sched
 	(void)now;
 	*slice_ns = SCHED_TIME_NEVER;
 	if (!vcpu || vcpu->state != SCHED_VCPU_RUNNABLE || vcpu->pcpu != pcpu->id ||
-	    sched_list_empty(&vcpu->runq_node))
+	    sched_list_empty(&vcpu->runq_node) || !sched_vcpu_may_run(vcpu, now))
 		return NULL;
 	sched_runq_unlink(pool->sys, vcpu);
 	return vcpu;

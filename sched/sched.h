@@ -89,6 +89,10 @@
 #define SCHED_TIME_NEVER UINT64_MAX
 #define SCHED_NO_PCPU    (-1)
 #define SCHED_NO_POOL    (-1)
+/* Hard affinity "any pCPU" (the default; sched_vcpu_set_affinity()). */
+#define SCHED_AFFINITY_ALL UINT64_MAX
+/* Credit cap: percent of one pCPU per vCPU at most (Xen: 100 x vCPUs). */
+#define SCHED_CAP_PER_VCPU 100u
 
 /* Opaque words of policy-private state; each policy casts them to its own
  * struct (checked with _Static_assert in the policy's file). */
@@ -258,6 +262,9 @@ struct sched_vcpu {
 	uint64_t run_start;    /* when it last started running        */
 	uint64_t burn_from;    /* run time not yet charged since this */
 	uint64_t queued_since; /* when it became RUNNABLE/OFFLOADED   */
+	/* Hard affinity (xl vcpu-pin): bit n = may run on pCPU n, normal or
+	 * micro-sliced; SCHED_AFFINITY_ALL = anywhere in its pool. */
+	uint64_t affinity;
 	struct sched_vcpu_stats stats;
 	uint64_t policy_data[SCHED_POLICY_VCPU_WORDS];
 };
@@ -269,6 +276,10 @@ struct sched_vm {
 	char name[SCHED_NAME_MAX];
 	int pool; /* normal pool id                     */
 	uint32_t weight;
+	/* Credit cap (xl sched-credit -c): at most cap % of one pCPU in total
+	 * over each accounting period of its pool; 0 = none. */
+	uint32_t cap;
+	bool paused; /* xl pause: none of its vCPUs runs    */
 	sched_classify_fn classify;
 	const void *classify_context;
 	sched_locate_fn locate; /* yield profiler (sched/profile.h)  */
@@ -360,6 +371,8 @@ struct sched_counters {
 	uint64_t accountings;
 	uint64_t adaptive_steps;
 	uint64_t pool_resizes;
+	uint64_t affinity_broken; /* pin reset: its last pCPU left the pool */
+	uint64_t cap_parks;       /* a capped VM's vCPU stopped at its cap  */
 };
 
 struct sched_system {
@@ -430,6 +443,22 @@ struct sched_vm *sched_vm_create(struct sched_system *sys, const struct sched_vm
 int sched_vm_destroy(struct sched_vm *vm);
 void sched_vm_set_classifier(struct sched_vm *vm, sched_classify_fn classify, const void *context);
 int sched_vm_set_weight(struct sched_vm *vm, uint32_t weight);
+/* Credit cap in percent of one pCPU, 0..SCHED_CAP_PER_VCPU x vCPUs (0 =
+ * none); SCHED_ERR_INVALID if out of range. Takes effect at once. */
+int sched_vm_set_cap(struct sched_vm *vm, uint32_t cap);
+/* Pause / unpause every vCPU of a VM: a paused VM's vCPUs keep their
+ * states (RUNNABLE ones stay queued) but none is picked; one running is
+ * descheduled at its pCPU's next decision (kicked now). */
+int sched_vm_pause(struct sched_vm *vm, bool paused);
+/*
+ * Hard affinity: the vCPU runs only on pCPUs of `mask` (SCHED_AFFINITY_ALL
+ * = anywhere in its pool). Refused (SCHED_ERR_INVALID) when `mask` names a
+ * pCPU outside its pool and the pool's micro child, has none of its normal
+ * pool's pCPUs, or the pool's policy places vCPUs itself (pinned). A
+ * queued vCPU moves at once, a running one at its pCPU's next decision.
+ * Moving the VM to another pool resets it to SCHED_AFFINITY_ALL (Xen).
+ */
+int sched_vcpu_set_affinity(struct sched_vcpu *vcpu, uint64_t mask);
 struct sched_vcpu *sched_vm_vcpu(struct sched_vm *vm, unsigned index);
 
 /* ---- the per-pCPU event loop (sched/core.c) ---- */
@@ -472,7 +501,10 @@ int sched_pool_destroy(struct sched_system *sys, int pool);
 int sched_pool_find(struct sched_system *sys, const char *name);
 /* Add a free pCPU to a pool (normal or micro). */
 int sched_pool_add_pcpu(struct sched_system *sys, int pool, unsigned pcpu);
-/* Remove a pCPU; its queued vCPUs move to other pCPUs of the pool. */
+/* Remove a pCPU; its queued vCPUs move to other pCPUs of the pool.
+ * SCHED_ERR_BUSY if it is the last pCPU of a pool with VMs, or the last
+ * pCPU of some vCPU's hard affinity (unpin it first). (Resizing a micro
+ * child instead resets such a pin: counters.affinity_broken.) */
 int sched_pool_remove_pcpu(struct sched_system *sys, int pool, unsigned pcpu);
 /* Move a VM (all its vCPUs) to another normal pool. */
 int sched_vm_move(struct sched_vm *vm, int pool);

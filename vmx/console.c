@@ -1,8 +1,17 @@
 /*
- * vmx/console.c - the xl-like console (see console.h).
+ * vmx/console.c - the xl-like console (see console.h): COM1 input, the
+ * script and the periodic dump, `xl console VM` attachment; parsing is
+ * vmx/xl_command.c, what each command does vmx/console_commands.c.
+ *
+ * Input (polled every CONSOLE_POLL_US from the boot CPU's timer): bytes
+ * are collected into a line (backspace edits it); a complete line runs
+ * with answers for people (Xen's tables), then the prompt is printed.
+ * While attached to a VM (`xl console VM`), every byte goes to that VM's
+ * UART receive FIFO (vuart_receive()) instead, until Ctrl-] (0x1d).
  *
  * Lock order: called from the boot CPU's timer with interrupts off; takes
- * the scheduler lock (snapshots) and the log lock, never both at once.
+ * the scheduler lock (snapshots, sched_* calls) and the log lock, never
+ * both at once.
  */
 #include "vmx/console.h"
 
@@ -10,20 +19,24 @@
 
 #include "arch/x86/uart.h"
 #include "kernel/log.h"
-#include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/timer.h"
-#include "vmx/exit.h"
-#include "vmx/schedule.h"
+#include "vmx/console_commands.h"
 #include "vmx/vm.h"
 #include "vmx/vuart.h"
+#include "vmx/xl_command.h"
 
 #define CONSOLE_POLL_US        10000
-#define CONSOLE_LINE_SIZE      128
 #define CONSOLE_SCRIPT_SIZE    256
 #define CONSOLE_DUMP_MIN_MS    10u
 #define CONSOLE_DUMP_MAX_MS    3600000u
 #define CONSOLE_DEFAULT_SCRIPT "xl list; xl vcpu-list; xl cpupool-list -c"
+#define CONSOLE_PROMPT         "uslice> "
+#define CONSOLE_BACKSPACE      0x08
+#define CONSOLE_DELETE         0x7f
+#define CONSOLE_INPUT_BURST    64 /* bytes per VM FIFO hand-over */
+#define CONSOLE_NS_PER_US      1000ull
+#define CONSOLE_NS_PER_MS      1000000ull
 
 static struct vm *const *console_vms;
 static uint32_t console_vm_count;
@@ -33,137 +46,15 @@ static uint64_t console_dump_interval; /* TSC ticks, 0 = no dump */
 static uint64_t console_next_dump;
 static uint64_t console_dumps;
 static char console_script[CONSOLE_SCRIPT_SIZE] = CONSOLE_DEFAULT_SCRIPT;
-static char console_input[CONSOLE_LINE_SIZE];
+static char console_input[XL_LINE_SIZE];
 static unsigned console_input_length;
+static struct vm *console_attached; /* xl console VM: input goes there */
 
-static void console_list(void)
+/* Run one command (blanks around it ignored); `human`: typed on COM1. */
+static void console_command(const char *start, size_t length, bool human)
 {
-	for (uint32_t i = 0; i < console_vm_count; i++) {
-		const struct vm *vm = console_vms[i];
-		uint64_t run_us = 0;
-		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-			struct vmx_schedule_vcpu_view view;
-			if (vm->vcpus[v]) {
-				vmx_schedule_vcpu_view(vm->vcpus[v], &view);
-				run_us += view.run_us;
-			}
-		}
-		log_record("XL vm name=%s id=%u state=%s vcpus=%u weight=%u pool=%s memory_mb=%llu "
-		           "exits=%llu run_ms=%llu",
-		           vm->name, vm->id, vm_state_name(vm->state), vm->vcpu_count, vm->weight,
-		           vm->pool_name[0] ? vm->pool_name : "Pool-0",
-		           (unsigned long long)(vm->memory_size >> 20),
-		           (unsigned long long)vm_exit_count(vm, -1),
-		           (unsigned long long)(run_us / 1000));
-	}
-}
-
-static void console_vcpu_list(void)
-{
-	for (uint32_t i = 0; i < console_vm_count; i++) {
-		const struct vm *vm = console_vms[i];
-		for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-			if (!vm->vcpus[v])
-				continue;
-			struct vmx_schedule_vcpu_view view;
-			vmx_schedule_vcpu_view(vm->vcpus[v], &view);
-			log_record("XL vcpu vm=%s vcpu=%u pcpu=%d state=%s credit=%lld priority=%d "
-			           "run_ms=%llu micro_run_us=%llu exits=%llu",
-			           vm->name, v, view.pcpu, view.state, (long long)view.credit,
-			           view.priority, (unsigned long long)(view.run_us / 1000),
-			           (unsigned long long)view.micro_run_us,
-			           (unsigned long long)vm->vcpus[v]->exits_total);
-		}
-	}
-}
-
-static void console_cpupool_list(void)
-{
-	struct vmx_schedule_pool_view pools[8];
-	unsigned count = vmx_schedule_pool_views(pools, 8);
-	for (unsigned i = 0; i < count && i < 8; i++) {
-		char cpus[200];
-		int n = 0;
-		cpus[0] = '\0';
-		for (unsigned cpu = 0; cpu < 64 && (size_t)n < sizeof(cpus); cpu++)
-			if (pools[i].pcpu_mask & (1ull << cpu))
-				n += format_string(cpus + n, sizeof(cpus) - (size_t)n, "%s%u",
-				                   n ? "," : "", cpu);
-		log_record("XL cpupool name=%s policy=%s micro=%s pcpus=%s vms=%u", pools[i].name,
-		           pools[i].policy, pools[i].micro ? "yes" : "no", n ? cpus : "-",
-		           pools[i].vm_count);
-	}
-}
-
-static void console_pcpu_list(void)
-{
-	for (uint32_t cpu = 0; cpu < percpu_cpu_count; cpu++) {
-		if (!percpu_cpus[cpu].online)
-			continue;
-		struct vmx_schedule_pcpu_view v;
-		vmx_schedule_pcpu_view(cpu, &v);
-		log_record("XL pcpu pcpu=%u decisions=%llu idles=%llu deadline=%llu kick=%llu "
-		           "block=%llu yield=%llu stop=%llu",
-		           cpu, (unsigned long long)v.decisions, (unsigned long long)v.idles,
-		           (unsigned long long)v.leaves[VMX_LEAVE_DEADLINE],
-		           (unsigned long long)v.leaves[VMX_LEAVE_KICK],
-		           (unsigned long long)v.leaves[VMX_LEAVE_BLOCK],
-		           (unsigned long long)v.leaves[VMX_LEAVE_YIELD],
-		           (unsigned long long)v.leaves[VMX_LEAVE_STOP]);
-	}
-}
-
-static void console_exits(void)
-{
-	for (uint32_t i = 0; i < console_vm_count; i++) {
-		const struct vm *vm = console_vms[i];
-		char line[512];
-		int n = format_string(line, sizeof(line), "XL exits vm=%s total=%llu", vm->name,
-		                      (unsigned long long)vm_exit_count(vm, -1));
-		for (int reason = 0; reason < VMX_EXIT_REASON_COUNT && (size_t)n < sizeof(line);
-		     reason++) {
-			uint64_t count = vm_exit_count(vm, reason);
-			if (count)
-				n += format_string(line + n, sizeof(line) - (size_t)n, " %s=%llu",
-				                   vmx_exit_name((uint32_t)reason),
-				                   (unsigned long long)count);
-		}
-		log_record("%s", line);
-	}
-}
-
-/* "xl type VM TEXT": TEXT and a newline into VM's UART receive FIFO, as
- * if typed on its serial line (what does not fit the FIFO is dropped and
- * counted in the answer). */
-static void console_type(const char *arguments)
-{
-	char name[VM_CONFIG_NAME_SIZE];
-	size_t n = 0;
-	while (arguments[n] && arguments[n] != ' ' && n + 1 < sizeof(name)) {
-		name[n] = arguments[n];
-		n++;
-	}
-	name[n] = '\0';
-	const char *text = arguments[n] == ' ' ? arguments + n + 1 : arguments + n;
-	for (uint32_t i = 0; i < console_vm_count; i++) {
-		struct vm *vm = console_vms[i];
-		if (strcmp(vm->name, name) != 0)
-			continue;
-		uint8_t bytes[CONSOLE_LINE_SIZE];
-		size_t length = string_copy((char *)bytes, text, sizeof(bytes) - 1);
-		if (length > sizeof(bytes) - 2)
-			length = sizeof(bytes) - 2;
-		bytes[length++] = '\n';
-		size_t taken = vuart_receive(vm, bytes, length);
-		log_record("XL type vm=%s bytes=%zu taken=%zu", vm->name, length, taken);
-		return;
-	}
-	log_record("XL error command=\"xl type\" reason=\"no VM named '%s'\"", name);
-}
-
-/* Run one command (leading/trailing blanks ignored). */
-static void console_command(const char *start, size_t length)
-{
+	static struct xl_command command;
+	char line[XL_LINE_SIZE], why[XL_LINE_SIZE];
 	while (length && (*start == ' ' || *start == '\t')) {
 		start++;
 		length--;
@@ -171,40 +62,28 @@ static void console_command(const char *start, size_t length)
 	while (length &&
 	       (start[length - 1] == ' ' || start[length - 1] == '\t' || start[length - 1] == '\r'))
 		length--;
-	char command[CONSOLE_LINE_SIZE];
 	if (length == 0)
 		return;
-	if (length >= sizeof(command))
-		length = sizeof(command) - 1;
-	memcpy(command, start, length);
-	command[length] = '\0';
-	if (strcmp(command, "xl list") == 0)
-		console_list();
-	else if (strcmp(command, "xl vcpu-list") == 0)
-		console_vcpu_list();
-	else if (strcmp(command, "xl cpupool-list -c") == 0 ||
-	         strcmp(command, "xl cpupool-list") == 0)
-		console_cpupool_list();
-	else if (strcmp(command, "xl pcpu-list") == 0)
-		console_pcpu_list();
-	else if (strcmp(command, "xl exits") == 0)
-		console_exits();
-	else if (strncmp(command, "xl type ", 8) == 0)
-		console_type(command + 8);
-	else if (strcmp(command, "help") == 0)
-		log_record("XL help commands=\"xl list; xl vcpu-list; xl pcpu-list; xl "
-		           "cpupool-list -c; xl exits; xl type VM TEXT\"");
-	else
-		log_record("XL error command=\"%s\" reason=\"unknown command (try help)\"",
-		           command);
+	if (length >= sizeof(line))
+		length = sizeof(line) - 1;
+	memcpy(line, start, length);
+	line[length] = '\0';
+	if (xl_command_parse(line, &command, why, sizeof(why)) != 0) {
+		console_commands_error(line, why);
+		return;
+	}
+	struct console_context context = {console_vms, console_vm_count, human};
+	struct vm *attach = console_commands_run(&context, &command, line);
+	if (attach)
+		console_attached = attach; /* only for a person (human) */
 }
 
-void vmx_console_execute(const char *line)
+static void console_execute(const char *line, bool human)
 {
 	const char *start = line;
 	for (const char *p = line;; p++) {
 		if (*p == ';' || *p == '\0' || *p == '\n') {
-			console_command(start, (size_t)(p - start));
+			console_command(start, (size_t)(p - start), human);
 			start = p + 1;
 		}
 		if (*p == '\0')
@@ -212,16 +91,51 @@ void vmx_console_execute(const char *line)
 	}
 }
 
+void vmx_console_execute(const char *line)
+{
+	console_execute(line, false);
+}
+
+/* Attached: bytes to the VM's UART until Ctrl-]. */
+static void console_forward(int byte)
+{
+	uint8_t b = (uint8_t)byte;
+	if (byte == XL_ESCAPE_BYTE) {
+		log_record("XL console vm=%s detached=yes", console_attached->name);
+		console_attached = NULL;
+		log_record("%s", CONSOLE_PROMPT);
+		return;
+	}
+	if (console_attached->state != VM_STATE_RUNNING) {
+		log_record("XL console vm=%s detached=yes reason=ended", console_attached->name);
+		console_attached = NULL;
+		log_record("%s", CONSOLE_PROMPT);
+		return;
+	}
+	if (b == '\r')
+		b = '\n';
+	vuart_receive(console_attached, &b, 1);
+}
+
 static void console_poll_input(void)
 {
 	int byte;
-	while ((byte = uart_read()) >= 0) {
-		if (byte == '\r' || byte == '\n') {
+	unsigned taken = 0;
+	while (taken++ < CONSOLE_INPUT_BURST && (byte = uart_read()) >= 0) {
+		if (console_attached) {
+			console_forward(byte);
+		} else if (byte == '\r' || byte == '\n') {
 			console_input[console_input_length] = '\0';
-			if (console_input_length)
-				vmx_console_execute(console_input);
+			if (console_input_length) {
+				console_execute(console_input, true);
+				if (!console_attached)
+					log_record("%s", CONSOLE_PROMPT);
+			}
 			console_input_length = 0;
-		} else if (console_input_length + 1 < sizeof(console_input)) {
+		} else if (byte == CONSOLE_BACKSPACE || byte == CONSOLE_DELETE) {
+			if (console_input_length)
+				console_input_length--;
+		} else if (byte >= ' ' && console_input_length + 1 < sizeof(console_input)) {
 			console_input[console_input_length++] = (char)byte;
 		}
 	}
@@ -237,11 +151,12 @@ static void console_tick(struct timer *timer, void *context)
 	if (console_dump_interval && now >= console_next_dump) {
 		console_dumps++;
 		log_record("XL dump n=%llu t_ms=%llu", (unsigned long long)console_dumps,
-		           (unsigned long long)(timer_tsc_to_ns(now) / 1000000));
+		           (unsigned long long)(timer_tsc_to_ns(now) / CONSOLE_NS_PER_MS));
 		vmx_console_execute(console_script);
 		console_next_dump = now + console_dump_interval;
 	}
-	timer_start(timer, now + timer_ns_to_tsc(CONSOLE_POLL_US * 1000ull), console_tick, NULL);
+	timer_start(timer, now + timer_ns_to_tsc(CONSOLE_POLL_US * CONSOLE_NS_PER_US), console_tick,
+	            NULL);
 }
 
 const char *const vmx_console_options[] = {"console_dump_ms", "console_script", NULL};
@@ -271,10 +186,12 @@ int vmx_console_start(struct vm *const *vms, uint32_t vm_count, const struct cmd
 		              CONSOLE_SCRIPT_SIZE - 1);
 		return -1;
 	}
-	console_dump_interval = timer_ns_to_tsc(dump_ms * 1000000ull);
+	console_dump_interval = timer_ns_to_tsc(dump_ms * CONSOLE_NS_PER_MS);
 	console_next_dump = timer_now() + console_dump_interval;
 	console_running = true;
-	timer_start(&console_timer, timer_now() + timer_ns_to_tsc(CONSOLE_POLL_US * 1000ull),
+	log_record("%s", CONSOLE_PROMPT);
+	timer_start(&console_timer,
+	            timer_now() + timer_ns_to_tsc(CONSOLE_POLL_US * CONSOLE_NS_PER_US),
 	            console_tick, NULL);
 	return 0;
 }

@@ -1,23 +1,17 @@
 /*
  * vmx/console.h - an xl-like console on the hypervisor's serial port.
  *
- * Commands (one per line on COM1, or `;`-separated in the console_script=
- * command-line option; each answers with machine-readable "XL ..." lines,
- * docs/output.md):
- *   xl list                 the VMs: state, vCPUs, weight, pool, exits
- *   xl vcpu-list            every vCPU: pCPU, scheduler state, credit
- *   xl pcpu-list            every pCPU: scheduling decisions, idle
- *                           periods, slices by how they ended
- *   xl cpupool-list -c      every pool with its pCPUs (micro pools too)
- *   xl exits                VM exits by reason, per VM
- *   xl type VM TEXT         TEXT and a newline into VM's UART receive FIFO
- *                           (16 bytes; the rest is dropped, counted)
- *   help
- * console_dump_ms=N runs the script (default: list, vcpu-list,
- * cpupool-list -c) every N ms of hypervisor time, from the boot CPU's
- * timer; 0 (default) turns the periodic dump off, and below 10 ms it is
- * refused (a dump prints every VM and vCPU). Serial input is polled
- * at the same place every 10 ms.
+ * Commands (docs/console.md): Xen's xl subcommands (list, vcpu-list,
+ * vcpu-pin, cpupool-list/-create/-destroy/-cpu-add/-cpu-remove/-migrate,
+ * sched-credit, pause, unpause, destroy, dmesg, console) and uslice's
+ * pcpu-list, exits, type. Typed on COM1 (one line each, `;` separates
+ * several), they answer as Xen's xl prints (tables) followed by the
+ * prompt; from the console_script= option, run every console_dump_ms=N
+ * ms of hypervisor time from the boot CPU's timer (default script: list,
+ * vcpu-list, cpupool-list -c; 0, the default, turns the dump off; below
+ * 10 ms it is refused), they answer with machine-readable "XL ..." lines
+ * (docs/output.md). `xl console VM` (typed only) sends what is typed to
+ * VM's UART until Ctrl-]. Serial input is polled every 10 ms.
  *
  * Lock order: runs in the boot CPU's timer interrupt; takes the scheduler
  * lock (through vmx/schedule.c snapshots) and the log lock, one at a time.

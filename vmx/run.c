@@ -24,6 +24,7 @@
 #include "vmx/loader.h"
 #include "vmx/msr.h"
 #include "vmx/platform.h"
+#include "vmx/pools.h"
 #include "vmx/profile.h"
 #include "vmx/schedule.h"
 #include "vmx/summary.h"
@@ -39,10 +40,16 @@ static bool run_ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* A VM configuration: a *.cfg module other than the pools.cfg one. */
+static bool run_is_vm_config(const char *name)
+{
+	return run_ends_with(name, ".cfg") && strcmp(name, POOLS_MODULE_NAME) != 0;
+}
+
 bool vmx_run_has_configuration(const struct boot_info *info)
 {
 	for (uint32_t i = 0; i < info->module_count; i++)
-		if (run_ends_with(info->modules[i].name, ".cfg"))
+		if (run_is_vm_config(info->modules[i].name))
 			return true;
 	return false;
 }
@@ -561,7 +568,7 @@ static int run_create_vms(const struct boot_info *info)
 {
 	int rejected = 0;
 	for (uint32_t i = 0; i < info->module_count; i++) {
-		if (!run_ends_with(info->modules[i].name, ".cfg"))
+		if (!run_is_vm_config(info->modules[i].name))
 			continue;
 		if (run_vm_count == SCHED_MAX_VMS) {
 			run_reject(&info->modules[i], NULL, VM_CONFIG_KEY_NAME,
@@ -634,6 +641,7 @@ int vmx_run(const struct boot_info *info, const struct cmdline *cmdline,
 		return VMX_RUN_REFUSED;
 	int rejected = run_create_vms(info);
 	run_until_setup(cmdline);
+	vmx_schedule_set_pools(run_find_module(POOLS_MODULE_NAME));
 	/* One execution model: the scheduler runs every vCPU on every pCPU
 	 * (vmx/schedule.c); sched=pinned is a policy of it. */
 	if (vmx_schedule_setup(run_vms, run_vm_count, cmdline, error, sizeof(error)) != 0) {

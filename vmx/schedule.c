@@ -40,6 +40,7 @@
 #include "kernel/timer.h"
 #include "sched/sched.h"
 #include "vmx/classifier.h"
+#include "vmx/cpupools.h"
 #include "vmx/guest.h"
 #include "vmx/notify.h"
 #include "vmx/platform.h"
@@ -77,6 +78,17 @@ static struct timer schedule_run_limit_timer;
 static uint64_t schedule_started_tsc, schedule_finished_tsc;
 static uint64_t schedule_watchdog_ms = SCHEDULE_WATCHDOG_DEFAULT_MS;
 static struct timer schedule_liveness_timer;
+static const struct boot_module *schedule_pools_module; /* pools.cfg */
+
+struct sched_system *vmx_schedule_system(void)
+{
+	return &schedule_system;
+}
+
+void vmx_schedule_set_pools(const struct boot_module *module)
+{
+	schedule_pools_module = module;
+}
 
 bool vmx_schedule_kick_pending(void)
 {
@@ -250,7 +262,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	while (pcpus < percpu_cpu_count && pcpus < SCHED_MAX_PCPUS && percpu_cpus[pcpus].online)
 		pcpus++;
 	if (sched_init(&schedule_system, &policy, &params, pcpus, &schedule_lock, error,
-	               error_size))
+	               error_size) ||
+	    vmx_cpupools_setup(&schedule_system, schedule_pools_module, &policy, &params, error,
+	                       error_size))
 		return -1;
 	if (sched_env_trace_init(pcpus, SCHEDULE_TRACE_RECORDS) != 0) {
 		format_string(error, error_size, "no memory for the trace rings");

@@ -35,7 +35,13 @@ struct vcpu;
 /* The hypervisor options the scheduler reads (NULL-terminated). */
 extern const char *const vmx_schedule_options[];
 
-/* Returns 0, or -1 with the reason in `error` (bad policy or parameter). */
+/* The pools.cfg boot module (vmx/pools.h), before vmx_schedule_setup(). */
+struct boot_module;
+void vmx_schedule_set_pools(const struct boot_module *module);
+/* The scheduler system (the console's run-time pool operations). */
+struct sched_system *vmx_schedule_system(void);
+/* Returns 0, or -1 with the reason in `error` (bad policy, parameter or
+ * pools.cfg: "pools.cfg:LINE: reason"). */
 int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cmdline *cmdline,
                        char *error, unsigned error_size);
 /* Run every VM to its end on all online pCPUs; returns on the boot CPU. */

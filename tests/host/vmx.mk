@@ -53,3 +53,18 @@ build/host/test_vmx_cpuid: tests/host/test_vmx_cpuid.c vmx/cpuid.c vmx/cpuid.h $
 
 build/host/test_vmx_cr: tests/host/test_vmx_cr.c vmx/cr.h vmx/exit.h arch/x86/cpu.h tests/host/test.h
 	$(HOST_LINK)
+
+# The pools.cfg parser and planner (vmx/pools.c): sched_policy_parse()
+# needs the scheduler sources (and their fake environment).
+HOST_TESTS += build/host/test_vmx_pools
+build/host/test_vmx_pools: tests/host/test_vmx_pools.c vmx/pools.c vmx/pools.h \
+		$(SCHED_TEST_DEPS) build/host/foundation/kernel_string.o
+	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
+
+# The xl console's command parser (vmx/xl_command.c; pCPU lists and
+# parameter names from vmx/pools.c).
+HOST_TESTS += build/host/test_vmx_xl_command
+build/host/test_vmx_xl_command: tests/host/test_vmx_xl_command.c vmx/xl_command.c \
+		vmx/xl_command.h vmx/pools.c vmx/pools.h $(SCHED_TEST_DEPS) \
+		build/host/foundation/kernel_string.o
+	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
