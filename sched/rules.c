@@ -158,6 +158,16 @@ static const struct sched_rule sched_rules_linux_6[] = {
     SCHED_RULE(CRITICAL, "__free_one_page"),
     SCHED_RULE(CRITICAL, "find_buddy_page_pfn"),
     SCHED_RULE(CRITICAL, "rmqueue_bulk"),
+    /* Preempted while sending a shootdown or wake-up IPI (the APIC write
+     * paths; xAPIC EOIs go through native_apic_mem_write too): the
+     * profiler's next candidates on the live guest's lock and tlb runs. */
+    SCHED_RULE(CRITICAL, "native_send_call_func*"),
+    SCHED_RULE(CRITICAL, "native_smp_send_reschedule"),
+    SCHED_RULE(CRITICAL, "__default_send_IPI*"),
+    SCHED_RULE(CRITICAL, "default_send_IPI*"),
+    SCHED_RULE(CRITICAL, "*x2apic_send_IPI*"),
+    SCHED_RULE(CRITICAL, "__xapic_wait_icr_idle"),
+    SCHED_RULE(CRITICAL, "native_apic_mem_write"),
     SCHED_RULE(CRITICAL, "release_pages"),
     SCHED_RULE(CRITICAL, "rwsem_wake"),
     SCHED_RULE(CRITICAL, "rwsem_mark_wake"),

@@ -148,8 +148,9 @@ static const struct fixture_row linux_6_1_rows[] = {
     {"_raw_spin_trylock_bh", SCHED_CATEGORY_NONE, NULL},
     {"native_flush_tlb_local", SCHED_CATEGORY_NONE, NULL},
     {"flush_tlb_one_kernel", SCHED_CATEGORY_NONE, NULL},
-    {"native_smp_send_reschedule", SCHED_CATEGORY_NONE, NULL},
-    {"native_send_call_func_ipi", SCHED_CATEGORY_NONE, NULL},
+    {"native_smp_send_reschedule", SCHED_CATEGORY_CRITICAL,
+     NULL}, /* IPI senders: critical since the live-guest profile */
+    {"native_send_call_func_ipi", SCHED_CATEGORY_CRITICAL, NULL},
     {"mutex_lock", SCHED_CATEGORY_NONE, NULL},
     {"up_write", SCHED_CATEGORY_NONE, NULL},
     {"schedule", SCHED_CATEGORY_NONE, NULL},
