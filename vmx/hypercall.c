@@ -64,6 +64,9 @@ enum vmx_exit_action hypercall_handle(struct vcpu *vcpu)
 		else
 			result = HYPERCALL_ERROR_INVALID;
 		break;
+	case HYPERCALL_FINISH_REQUESTED:
+		result = __atomic_load_n(&vcpu->vm->finish_requested, __ATOMIC_ACQUIRE) ? 1 : 0;
+		break;
 	default:
 		result = HYPERCALL_ERROR_NO_FUNCTION;
 		break;

@@ -23,6 +23,8 @@ enum hypercall_function {
 	HYPERCALL_POWER_OFF = 2,  /* RBX = status (0 = success); does not return */
 	HYPERCALL_NOP = 3,        /* -> 0; for exit-cost measurements */
 	HYPERCALL_EXIT_COUNT = 4, /* RBX = basic exit reason, or ~0 for all -> this vCPU's count */
+	HYPERCALL_FINISH_REQUESTED = 5, /* -> 1 when the hypervisor asks the VM to
+	                                   finish its work and power off (run_until=), else 0 */
 	HYPERCALL_FUNCTION_COUNT
 };
 

@@ -34,11 +34,36 @@ static bool vm_ended_state(enum vm_state state)
 	return state == VM_STATE_DONE || state == VM_STATE_STOPPED;
 }
 
-/* `vm` just ended: when it was the last VM of run_until= to end, stop
- * every VM still running (they were the background of a measurement). */
-static void vm_ended(const struct vm *vm)
+/* The grace period of a finish request is over: stop the VM if it runs. */
+static void vm_finish_timeout(struct timer *timer, void *context)
+{
+	(void)timer;
+	struct vm *vm = context;
+	if (!vm_ended_state(vm->state))
+		vm_stop(vm, "run-until: did not finish within %u ms of the request",
+		        VM_FINISH_GRACE_MS);
+}
+
+/* Ask `vm` to finish (a guest that polls HYPERCALL_FINISH_REQUESTED ends
+ * its workload, reports and powers off); stop it after the grace period. */
+static void vm_request_finish(struct vm *vm, const struct vm *because)
+{
+	__atomic_store_n(&vm->finish_requested, true, __ATOMIC_RELEASE);
+	log_record("VMFINISH name=%s cause=\"run-until: VM %s ended\" grace_ms=%u", vm->name,
+	           because->name, VM_FINISH_GRACE_MS);
+	timer_start(&vm->finish_timer,
+	            timer_now() + timer_ns_to_tsc((uint64_t)VM_FINISH_GRACE_MS * 1000000),
+	            vm_finish_timeout, vm);
+}
+
+/* `vm` just ended: when it was the last VM of run_until= to end, ask
+ * every VM still running to finish (they were the background of a
+ * measurement). */
+static void vm_ended(struct vm *vm)
 {
 	bool named = false;
+	if (__atomic_load_n(&vm->finish_requested, __ATOMIC_ACQUIRE))
+		timer_cancel(&vm->finish_timer); /* it finished (or was stopped) */
 	for (uint32_t i = 0; i < vm_run_count; i++) {
 		if (!(vm_run_until_mask & (1u << i)))
 			continue;
@@ -50,7 +75,7 @@ static void vm_ended(const struct vm *vm)
 		return;
 	for (uint32_t i = 0; i < vm_run_count; i++)
 		if (!vm_ended_state(vm_run_list[i]->state))
-			vm_stop(vm_run_list[i], "run-until: VM %s ended", vm->name);
+			vm_request_finish(vm_run_list[i], vm);
 }
 
 uint64_t vm_exit_count(const struct vm *vm, int reason)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "kernel/lock.h"
+#include "kernel/timer.h"
 #include "sched/sched.h"
 #include "vmx/config.h"
 #include "vmx/entry.h"
@@ -41,6 +42,7 @@
 
 #define VM_CONSOLE_SIZE      8192
 #define VM_CAUSE_SIZE        160
+#define VM_FINISH_GRACE_MS   500 /* run_until=: time to finish before a stop */
 #define VM_RESULT_SIZE       320 /* the last RESULT line kept for the summary */
 #define VM_MMIO_HOOKS        4
 #define VM_IO_HOOKS          16
@@ -232,6 +234,10 @@ struct vm {
 	/* Yield-profile table (vmx/profile.h), written by the scheduler
 	 * under its lock; NULL when profile_top=0. Owned by the VM. */
 	struct sched_profile *profile;
+	/* run_until=: asked to finish (HYPERCALL_FINISH_REQUESTED); stopped
+	 * by finish_timer if still running VM_FINISH_GRACE_MS later. */
+	bool finish_requested;
+	struct timer finish_timer;
 };
 
 /* Sum of one exit reason (or every exit when reason < 0) over the vCPUs. */

@@ -299,6 +299,11 @@ static bool testos_same(const char *a, const char *b)
 	return *a == *b;
 }
 
+bool testos_finish_requested(void)
+{
+	return testos_hypervisor && testos_hypercall(HYPERCALL_FINISH_REQUESTED, 0, 0) == 1;
+}
+
 static uint64_t testos_exit_count(uint32_t reason)
 {
 	return testos_hypervisor ? (uint64_t)testos_hypercall(HYPERCALL_EXIT_COUNT, reason, 0) : 0;

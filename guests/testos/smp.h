@@ -187,6 +187,8 @@ uint64_t testos_percentile_permille(uint64_t permille);
 /* After testos_percentiles(): the exact mean of the same samples. */
 uint64_t testos_samples_mean(void);
 void testos_samples_reset(void);
+/* The hypervisor asks the VM to finish now (run_until=; a VMCALL). */
+bool testos_finish_requested(void);
 
 /* A TLB shootdown request of one initiator (Linux: flush_tlb_info + csd). */
 struct testos_flush_request {

@@ -113,10 +113,17 @@ static void testos_workload_work(struct testos_cpu *cpu, void *argument)
 	const struct testos_workload *w = argument;
 	uint64_t seed = 0x9e3779b97f4a7c15ull * (cpu->index + 1);
 	testos_barrier();
-	uint64_t start = testos_rdtsc();
+	uint64_t start = testos_rdtsc(), next_poll = start;
 	for (;;) {
 		if (w->count ? cpu->ops >= w->count : testos_rdtsc() - start >= w->duration)
 			break;
+		/* Asked to finish (run_until=): stop here and report what was
+		 * done. Polled at most once a millisecond: one VMCALL. */
+		if (testos_rdtsc() >= next_poll) {
+			if (testos_finish_requested())
+				break;
+			next_poll = testos_rdtsc() + testos_tsc_khz;
+		}
 		uint64_t before = testos_rdtsc();
 		w->op(cpu);
 		testos_sample(cpu, testos_rdtsc() - before);

@@ -5,8 +5,8 @@
 #  - linux-tlb-hog under micro-static:1: the tlb workload's RESULT self-check
 #    passes; PLE yields are classified ipi-wait from the live RIP in
 #    Linux's own smp_call_function_many_cond (by name, in YIELDPROFILE);
-#    preempted siblings are offloaded; the hog is stopped when Linux ends
-#    (run_until=linux); the same run twice gives the same RESULT line
+#    preempted siblings are offloaded; the hog is asked to finish when
+#    Linux ends (run_until=linux) and reports its RESULT; the same run twice gives the same RESULT line
 #    (determinism under Bochs);
 #  - linux-lock-hog under micro-static:1: lock-spin yields, and at least one
 #    preempted sibling classified critical from its saved RIP.
@@ -34,7 +34,9 @@ vmx_expect '^YIELDPROFILE vm=linux .*fn=smp_call_function_many_cond category=ipi
 vmx_at_least "$(vmx_field '^SCHED ' ple_ipi_wait)" 1 "tlb: ipi-wait yields"
 vmx_at_least "$(vmx_field '^SCHED ' offloads)" 1 "tlb: preempted siblings offloaded"
 vmx_expect '^VM name=linux state=done status=0 cause="power-off"' "tlb: the Linux VM powered off"
-vmx_expect '^VMSTOP name=hog cause="run-until: VM linux ended"' "tlb: the hog ended with the Linux VM"
+vmx_expect '^VMFINISH name=hog cause="run-until: VM linux ended"' "tlb: the hog was asked to finish when the Linux VM ended"
+vmx_expect '^RESULT vm=hog workload=hog .*consistent=1' "tlb: the hog reported what it did before it powered off"
+vmx_expect '^VM name=hog state=done status=0 cause="power-off"' "tlb: the hog finished within its grace period"
 vmx_expect '^HALT reason=done' "tlb: the hypervisor halted cleanly"
 first=$(grep -a '^\[linux\] RESULT ' "$VMX_LOG")
 linux_run tlb-again tlb micro-static:1 >/dev/null

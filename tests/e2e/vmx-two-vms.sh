@@ -26,9 +26,12 @@ for vm in a b; do
 		"VM $vm: CPUID exits == CPUID instructions"
 done
 vmx_config hog 16 "hog 60000ms"
-vmx_boot 2 a hog -- --cmdline "run_until=a,nosuch" | grep -E '^(VM|VMSTOP|HALT|VMS) '
+vmx_boot 2 a hog -- --cmdline "run_until=a,nosuch" | grep -E '^(VM|VMSTOP|VMFINISH|HALT|VMS) '
 vmx_expect '^VM name=a state=done status=0 ' "run_until: the named VM finished"
-vmx_expect '^VMSTOP name=hog cause="run-until: VM a ended"' "run_until: the hog stopped when VM a ended"
+vmx_expect '^VMFINISH name=hog cause="run-until: VM a ended" grace_ms=500' "run_until: the hog was asked to finish when VM a ended"
+vmx_expect '^RESULT vm=hog workload=hog .*consistent=1' "run_until: the hog reported its partial work"
+vmx_expect '^VM name=hog state=done status=0 cause="power-off"' "run_until: the hog powered off by itself"
 vmx_expect 'run_until=: no VM named "nosuch" runs' "run_until: an unknown name is a warning"
+vmx_expect '^VMS configured=2 rejected=0 done=2 failed=0' "run_until: both VMs done"
 vmx_expect '^HALT reason=done' "run_until: the run ended cleanly, long before the hog's 60 s"
 vmx_finish
