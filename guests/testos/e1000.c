@@ -20,9 +20,10 @@
  * every completed RX descriptor and EOIs the LAPIC (the vIOAPIC EOI).
  *
  * RTT = TSC at the handler seeing the reply - TSC just before the TX tail
- * write. Jitter is RFC 3550's interarrival jitter over the RTT sequence:
- * J += (|RTT(i) - RTT(i-1)| - J) / 16 (a running estimate weighted to the
- * recent packets); rtt_stddev is the standard deviation of all RTTs.
+ * write. `jitter` is the standard deviation of all RTTs (what ping calls
+ * mdev, up to the mean/absolute difference); `jitter_rfc3550` is RFC 3550's
+ * interarrival jitter over the RTT sequence, J += (|RTT(i) - RTT(i-1)| -
+ * J) / 16: a running estimate that forgets all but the last ~16 packets.
  *
  * Lock order: none (vCPU 0 only; the handler and the loop share volatile
  * fields: the loop only reads what the handler writes).
@@ -609,18 +610,21 @@ int testos_mode_ping(const char *arguments)
 	testos_percentiles(&p50, &p99, &n);
 	uint64_t mean = testos_samples_mean();
 	uint64_t variance = n ? squares / n - mean * mean : 0;
+	/* One line of at most HYPERCALL_RESULT_MAX bytes; the details follow. */
 	testos_result("workload=ping sent=%llu received=%llu rtt_p50=%llu rtt_p99=%llu "
-	              "rtt_p999=%llu rtt_max=%llu rtt_mean=%llu rtt_stddev=%llu jitter=%llu "
-	              "jitter_kind=rfc3550 mixed=%u hog_chunks=%llu interval_us=%llu "
-	              "interrupts=%u line=%u unit=tsc_ticks tsc_khz=%llu",
+	              "rtt_p999=%llu rtt_max=%llu jitter=%llu jitter_rfc3550=%llu mixed=%u "
+	              "unit=tsc_ticks tsc_khz=%llu",
 	              (unsigned long long)o.count, (unsigned long long)received,
 	              (unsigned long long)p50, (unsigned long long)p99,
 	              (unsigned long long)testos_percentile_permille(999),
 	              (unsigned long long)testos_percentile_permille(1000),
-	              (unsigned long long)mean, (unsigned long long)testos_isqrt(variance),
+	              (unsigned long long)testos_isqrt(variance),
 	              (unsigned long long)(jitter16 >> NET_JITTER_SHIFT), o.mixed ? 1u : 0u,
-	              (unsigned long long)chunks, (unsigned long long)o.interval_us, nic.interrupts,
-	              line, (unsigned long long)testos_tsc_khz);
+	              (unsigned long long)testos_tsc_khz);
+	testos_print("testos: ping rtt_mean=%llu hog_chunks=%llu interval_us=%llu interrupts=%u "
+	             "frames=%u line=%u (jitter: RTT standard deviation)\n",
+	             (unsigned long long)mean, (unsigned long long)chunks,
+	             (unsigned long long)o.interval_us, nic.interrupts, nic.frames, line);
 	e1000_write(E1000_IMC, E1000_ALL_ONES);
 	return received == o.count ? 0 : 3;
 }
