@@ -51,10 +51,12 @@ static void assign_irq_apply(struct platform *platform, struct passthrough_devic
 	if (actions & INTX_UNMASK)
 		ioapic_mask(d->host_gsi, false);
 	if (actions & INTX_ASSERT) {
-		platform->targets = 0;
+		/* Targets posted to by this assertion (others may be in the set
+		 * already: all are notified at the release). */
+		uint32_t before = platform->targets;
 		vioapic_set_irq(&platform->vioapic, d->intx.pin, true);
 		struct vm *vm = platform->vm;
-		for (uint32_t t = platform->targets; t; t &= t - 1)
+		for (uint32_t t = platform->targets & ~before; t; t &= t - 1)
 			intx_delivered(&d->intx,
 			               assign_irq_target_state(vm->vcpus[__builtin_ctz(t)]));
 	}
@@ -208,6 +210,16 @@ bool vmx_assign_irq_source(const struct vm *vm)
 	const struct passthrough_vm *p = vm->passthrough;
 	for (unsigned i = 0; p && i < p->count; i++)
 		if (p->devices[i].intx_routed)
+			return true;
+	return false;
+}
+
+bool vmx_assign_irq_pending(const struct vm *vm)
+{
+	const struct passthrough_vm *p = vm->passthrough;
+	for (unsigned i = 0; p && i < p->count; i++)
+		if (p->devices[i].intx_routed &&
+		    __atomic_load_n(&p->devices[i].intx.raised_tsc, __ATOMIC_RELAXED))
 			return true;
 	return false;
 }

@@ -51,6 +51,9 @@ void vmx_assign_injected(struct vcpu *vcpu, uint8_t vector);
 /* True if an assigned function of `vm` can interrupt it (a wake source
  * for the liveness check). */
 bool vmx_assign_irq_source(const struct vm *vm);
+/* True if a forwarded interrupt of `vm` was posted but not injected yet
+ * (read without the lock: a hint for the scheduler). */
+bool vmx_assign_irq_pending(const struct vm *vm);
 /* The VM ended (or never ran): host pins masked, vectors released;
  * `report` prints one PCIIRQ line per routed function. */
 void vmx_assign_irq_stop(struct vm *vm, bool report);

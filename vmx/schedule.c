@@ -455,6 +455,12 @@ static void schedule_loop(void)
 		    sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
 		stats->decisions++;
 		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
+		/* A device vIRQ posted while it ran (it exited for the host
+		 * interrupt) and not injected yet: the vCPU is preempted with
+		 * it pending, so it is reported now (the I/O rule may offload
+		 * it) rather than left for its next slice. */
+		if (current && current != next && vmx_assign_irq_pending(current->vm))
+			sched_notify_virq(current->sched);
 		if (current && current != next) {
 			schedule_put(current);
 			current = NULL;

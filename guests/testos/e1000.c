@@ -4,12 +4,13 @@
  * Bochs's vnet back-end (host 192.168.10.1, this guest 192.168.10.2).
  *
  *   ping [N] [Ius] [mixed] [hog=ROUNDS]
- *     N (default 20) echo requests, one every I µs (default 1000), each
- *     sent when its time has come and the previous reply is in (or timed
- *     out after TESTOS_PING_TIMEOUT_MS); `mixed` fills the time between
- *     packets with computation (ROUNDS xorshift rounds per chunk, default
- *     2000) instead of HLT: the vCPU is always busy, so a reply's
- *     interrupt finds it preempted, not halted (paper section 3.3).
+ *     N (default 20) echo requests, on average one every I µs (default
+ *     1000: each gap uniform in [I/2, 3I/2), so the sends cannot lock to
+ *     the scheduler's slices), each sent when its time has come and the
+ *     previous reply is in (or timed out after TESTOS_PING_TIMEOUT_MS); `mixed` fills the time
+ * between packets with computation (ROUNDS xorshift rounds per chunk, default 2000) instead of HLT:
+ * the vCPU is always busy, so a reply's interrupt finds it preempted, not halted (paper
+ * section 3.3).
  *
  * The descriptor rings and packet buffers live in the DMA identity window
  * (the Multiboot memory map's RAM entry above the VM's RAM: guest-physical
@@ -101,6 +102,16 @@
 #define TESTOS_MMAP_FLAG   (1u << 6)
 #define TESTOS_MMAP_RAM    1u
 #define TESTOS_LOW_MEMORY  0x100000ull
+/* Multiboot information: mem_upper, mmap_length, mmap_addr (dwords); an
+ * mmap entry: size (not counting itself), base, length, type. */
+#define TESTOS_MB_MEM_UPPER    2
+#define TESTOS_MB_MMAP_LENGTH  11
+#define TESTOS_MB_MMAP_ADDRESS 12
+#define TESTOS_MMAP_SIZE_FIELD 4
+#define TESTOS_MMAP_BASE       4
+#define TESTOS_MMAP_LENGTH     12
+#define TESTOS_MMAP_TYPE       20
+#define TESTOS_KIB_SHIFT       10
 
 /* The vIOAPIC entry of the NIC's pin: fixed, physical, level, active low. */
 #define TESTOS_IOAPIC_LEVEL (1u << 15)
@@ -128,12 +139,37 @@
 #define NET_PING_ID        0x7573u /* "us" */
 #define NET_MIN_FRAME      60u
 #define NET_JITTER_SHIFT   4 /* RFC 3550: 1/16 */
+#define NET_IPV4_BYTES     4u
+#define NET_ARP_HTYPE_ETH  1u
+/* Field offsets: ARP (RFC 826), IPv4 header (RFC 791), ICMP echo (RFC 792). */
+#define NET_ARP_HTYPE       0
+#define NET_ARP_PTYPE       2
+#define NET_ARP_HLEN        4
+#define NET_ARP_PLEN        5
+#define NET_ARP_OPER        6
+#define NET_ARP_SHA         8
+#define NET_ARP_SPA         14
+#define NET_ARP_TPA         24
+#define NET_IP_TOTAL_LENGTH 2
+#define NET_IP_ID           4
+#define NET_IP_TTL_AT       8
+#define NET_IP_PROTOCOL     9
+#define NET_IP_CHECKSUM     10
+#define NET_IP_SOURCE       12
+#define NET_IP_DESTINATION  16
+#define NET_IP_IHL_MASK     0xfu
+#define NET_ICMP_TYPE       0
+#define NET_ICMP_CHECKSUM   2
+#define NET_ICMP_ID         4
+#define NET_ICMP_SEQUENCE   6
+#define E1000_MAC_WORDS     3u
 
 #define TESTOS_PING_TIMEOUT_MS  200u
 #define TESTOS_PING_DEFAULT_N   20u
 #define TESTOS_PING_DEFAULT_US  1000u
 #define TESTOS_PING_HOG_ROUNDS  2000u
 #define TESTOS_ARP_TRIES        5u
+#define TESTOS_PING_SEED        0x9e3779b97f4a7c15ull
 #define TESTOS_MSR_TSC_DEADLINE 0x6e0u
 #define TESTOS_LVT_TSC_DEADLINE (2u << 17)
 
@@ -226,18 +262,20 @@ static uint8_t *testos_dma_window(uint64_t *size)
 	const uint32_t *info = (const uint32_t *)(uintptr_t)testos_multiboot_info;
 	if (!info || !(info[0] & TESTOS_MMAP_FLAG))
 		return NULL;
-	uint64_t ram_end = ((uint64_t)info[2] << 10) + TESTOS_LOW_MEMORY;
-	const uint8_t *p = (const uint8_t *)(uintptr_t)info[12];
-	const uint8_t *end = p + info[11];
+	uint64_t ram_end =
+	    ((uint64_t)info[TESTOS_MB_MEM_UPPER] << TESTOS_KIB_SHIFT) + TESTOS_LOW_MEMORY;
+	const uint8_t *p = (const uint8_t *)(uintptr_t)info[TESTOS_MB_MMAP_ADDRESS];
+	const uint8_t *end = p + info[TESTOS_MB_MMAP_LENGTH];
 	while (p < end) {
 		uint32_t entry = *(const uint32_t *)p;
-		uint64_t base = *(const uint64_t *)(p + 4), length = *(const uint64_t *)(p + 12);
-		uint32_t type = *(const uint32_t *)(p + 20);
+		uint64_t base = *(const uint64_t *)(p + TESTOS_MMAP_BASE);
+		uint64_t length = *(const uint64_t *)(p + TESTOS_MMAP_LENGTH);
+		uint32_t type = *(const uint32_t *)(p + TESTOS_MMAP_TYPE);
 		if (type == TESTOS_MMAP_RAM && base >= ram_end) {
 			*size = length;
 			return (uint8_t *)(uintptr_t)base;
 		}
-		p += entry + 4;
+		p += entry + TESTOS_MMAP_SIZE_FIELD;
 	}
 	return NULL;
 }
@@ -277,7 +315,7 @@ static void e1000_start(void)
 		testos_cpu_relax();
 	e1000_write(E1000_IMC, E1000_ALL_ONES);
 	e1000_write(E1000_CTRL, e1000_read(E1000_CTRL) | E1000_CTRL_SLU);
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < E1000_MAC_WORDS; i++) {
 		uint16_t word = e1000_eeprom(i);
 		nic.mac[2 * i] = (uint8_t)word;
 		nic.mac[2 * i + 1] = (uint8_t)(word >> 8);
@@ -345,14 +383,14 @@ static void net_send_arp(void)
 	uint8_t frame[NET_ETH_HEADER + NET_ARP_LENGTH] = {0};
 	net_ethernet(frame, broadcast, NET_TYPE_ARP);
 	uint8_t *a = frame + NET_ETH_HEADER;
-	net_put16(a, 1); /* Ethernet */
-	net_put16(a + 2, NET_TYPE_IPV4);
-	a[4] = NET_MAC;
-	a[5] = 4;
-	net_put16(a + 6, NET_ARP_REQUEST);
-	net_copy(a + 8, nic.mac, NET_MAC);
-	net_copy(a + 14, net_guest_ip, 4);
-	net_copy(a + 24, net_host_ip, 4);
+	net_put16(a + NET_ARP_HTYPE, NET_ARP_HTYPE_ETH);
+	net_put16(a + NET_ARP_PTYPE, NET_TYPE_IPV4);
+	a[NET_ARP_HLEN] = NET_MAC;
+	a[NET_ARP_PLEN] = NET_IPV4_BYTES;
+	net_put16(a + NET_ARP_OPER, NET_ARP_REQUEST);
+	net_copy(a + NET_ARP_SHA, nic.mac, NET_MAC);
+	net_copy(a + NET_ARP_SPA, net_guest_ip, NET_IPV4_BYTES);
+	net_copy(a + NET_ARP_TPA, net_host_ip, NET_IPV4_BYTES);
 	e1000_send(frame, sizeof(frame));
 }
 
@@ -362,20 +400,20 @@ static uint64_t net_send_echo(uint16_t seq)
 	net_ethernet(frame, nic.peer, NET_TYPE_IPV4);
 	uint8_t *ip = frame + NET_ETH_HEADER;
 	ip[0] = NET_IP_VERSION_IHL;
-	net_put16(ip + 2, NET_IP_HEADER + NET_ICMP_HEADER + NET_PING_PAYLOAD);
-	net_put16(ip + 4, seq);
-	ip[8] = NET_IP_TTL;
-	ip[9] = NET_IP_ICMP;
-	net_copy(ip + 12, net_guest_ip, 4);
-	net_copy(ip + 16, net_host_ip, 4);
-	net_put16(ip + 10, net_checksum(ip, NET_IP_HEADER));
+	net_put16(ip + NET_IP_TOTAL_LENGTH, NET_IP_HEADER + NET_ICMP_HEADER + NET_PING_PAYLOAD);
+	net_put16(ip + NET_IP_ID, seq);
+	ip[NET_IP_TTL_AT] = NET_IP_TTL;
+	ip[NET_IP_PROTOCOL] = NET_IP_ICMP;
+	net_copy(ip + NET_IP_SOURCE, net_guest_ip, NET_IPV4_BYTES);
+	net_copy(ip + NET_IP_DESTINATION, net_host_ip, NET_IPV4_BYTES);
+	net_put16(ip + NET_IP_CHECKSUM, net_checksum(ip, NET_IP_HEADER));
 	uint8_t *icmp = ip + NET_IP_HEADER;
-	icmp[0] = NET_ICMP_ECHO;
-	net_put16(icmp + 4, NET_PING_ID);
-	net_put16(icmp + 6, seq);
+	icmp[NET_ICMP_TYPE] = NET_ICMP_ECHO;
+	net_put16(icmp + NET_ICMP_ID, NET_PING_ID);
+	net_put16(icmp + NET_ICMP_SEQUENCE, seq);
 	for (unsigned i = 0; i < NET_PING_PAYLOAD; i++)
 		icmp[NET_ICMP_HEADER + i] = (uint8_t)i;
-	net_put16(icmp + 2, net_checksum(icmp, NET_ICMP_HEADER + NET_PING_PAYLOAD));
+	net_put16(icmp + NET_ICMP_CHECKSUM, net_checksum(icmp, NET_ICMP_HEADER + NET_PING_PAYLOAD));
 	return e1000_send(frame, sizeof(frame));
 }
 
@@ -388,18 +426,20 @@ static void net_receive(const uint8_t *frame, unsigned length, uint64_t tsc)
 	uint16_t type = net_get16(frame + 2 * NET_MAC);
 	const uint8_t *p = frame + NET_ETH_HEADER;
 	if (type == NET_TYPE_ARP && length >= NET_ETH_HEADER + NET_ARP_LENGTH &&
-	    net_get16(p + 6) == NET_ARP_REPLY && net_same(p + 14, net_host_ip, 4)) {
-		net_copy(nic.peer, p + 8, NET_MAC);
+	    net_get16(p + NET_ARP_OPER) == NET_ARP_REPLY &&
+	    net_same(p + NET_ARP_SPA, net_host_ip, NET_IPV4_BYTES)) {
+		net_copy(nic.peer, p + NET_ARP_SHA, NET_MAC);
 		nic.peer_known = true;
 		return;
 	}
 	if (type != NET_TYPE_IPV4 || length < NET_ETH_HEADER + NET_IP_HEADER + NET_ICMP_HEADER ||
-	    p[9] != NET_IP_ICMP)
+	    p[NET_IP_PROTOCOL] != NET_IP_ICMP)
 		return;
-	const uint8_t *icmp = p + (p[0] & 0xfu) * 4u;
-	if (icmp[0] == NET_ICMP_REPLY && net_get16(icmp + 4) == NET_PING_ID) {
+	const uint8_t *icmp = p + (p[0] & NET_IP_IHL_MASK) * NET_IPV4_BYTES;
+	if (icmp[NET_ICMP_TYPE] == NET_ICMP_REPLY && net_get16(icmp + NET_ICMP_ID) == NET_PING_ID) {
 		nic.reply_tsc = tsc;
-		__atomic_store_n(&nic.reply_seq, net_get16(icmp + 6), __ATOMIC_RELEASE);
+		__atomic_store_n(&nic.reply_seq, net_get16(icmp + NET_ICMP_SEQUENCE),
+		                 __ATOMIC_RELEASE);
 	}
 }
 
@@ -558,6 +598,18 @@ static int testos_ping_resolve(void)
 	return 1;
 }
 
+/* The gap to the next request: uniform in [interval / 2, 3 * interval / 2)
+ * (a fixed xorshift sequence), so the sends do not lock to the
+ * scheduler's slice boundaries (a 30 ms slice is a multiple of 1 ms). */
+static uint64_t testos_ping_gap(uint64_t interval)
+{
+	static uint64_t state = TESTOS_PING_SEED;
+	state ^= state << 13;
+	state ^= state >> 7;
+	state ^= state << 17;
+	return interval ? interval / 2 + state % interval : 0;
+}
+
 static uint64_t testos_isqrt(uint64_t v)
 {
 	uint64_t r = 0;
@@ -593,7 +645,7 @@ int testos_mode_ping(const char *arguments)
 		testos_ping_wait(testos_reply_in, next, o.mixed, o.rounds, &chunks);
 		testos_ping_waiting = (uint16_t)i;
 		uint64_t sent = net_send_echo((uint16_t)i);
-		next = sent + interval;
+		next = sent + testos_ping_gap(interval);
 		testos_ping_wait(testos_reply_in, sent + timeout, o.mixed, o.rounds, &chunks);
 		if (!testos_reply_in())
 			continue;

@@ -97,19 +97,20 @@ static void deliver(void *context, unsigned index, const struct vlapic_ipi *ipi)
 
 static void write_entry(unsigned pin, uint64_t entry)
 {
-	vioapic_mmio_write(&ioapic, VIOAPIC_REGISTER_SELECT, 4, VIOAPIC_INDEX_REDIRECTION + 2 * pin);
+	vioapic_mmio_write(&ioapic, VIOAPIC_REGISTER_SELECT, 4,
+	                   VIOAPIC_INDEX_REDIRECTION + 2 * pin);
 	vioapic_mmio_write(&ioapic, VIOAPIC_WINDOW, 4, (uint32_t)entry);
 	apply(intx_entry_written(&line, guest_line, ioapic.redirection));
 }
 
 /* Event letters of a row's script. */
 enum {
-	EV_PACKET = 'p',   /* the device raises its line */
-	EV_GUEST = 'g',    /* the guest takes its interrupts: handler acks the device, EOI */
-	EV_LAZY = 'l',     /* one interrupt taken and EOIed without acking the device */
-	EV_ACK = 'a',      /* the guest acks the device outside the handler (polling) */
-	EV_UNMASK = 'u',   /* the guest writes its entry level and unmasked */
-	EV_EDGE = 'e',     /* the guest rewrites its entry as edge-triggered */
+	EV_PACKET = 'p', /* the device raises its line */
+	EV_GUEST = 'g',  /* the guest takes its interrupts: handler acks the device, EOI */
+	EV_LAZY = 'l',   /* one interrupt taken and EOIed without acking the device */
+	EV_ACK = 'a',    /* the guest acks the device outside the handler (polling) */
+	EV_UNMASK = 'u', /* the guest writes its entry level and unmasked */
+	EV_EDGE = 'e',   /* the guest rewrites its entry as edge-triggered */
 };
 
 /* Take pending interrupts (only one if lazy: the handler does not ack the
@@ -118,8 +119,8 @@ static void guest_run(bool ack)
 {
 	int vector;
 	vlapic_poll(&vlapic);
-	for (unsigned taken = 0;
-	     (ack || !taken) && (vector = vlapic_pending_vector(&vlapic)) >= 0; taken++) {
+	for (unsigned taken = 0; (ack || !taken) && (vector = vlapic_pending_vector(&vlapic)) >= 0;
+	     taken++) {
 		vlapic_acknowledge(&vlapic, (uint8_t)vector);
 		intx_injected(&line, (uint8_t)vector, now_tsc + 100);
 		handler_runs++;
@@ -163,22 +164,21 @@ static const struct intx_row {
 } intx_rows[] = {
     {"one packet: delivered, EOI unmasks", ENTRY_LEVEL, GUEST_LINE, "pg", 1, 1, 0, 1, 1, false,
      false},
-    {"three packets, each handled", ENTRY_LEVEL, GUEST_LINE, "pgpgpg", 3, 3, 0, 3, 3, false,
-     false},
-    {"no EOI yet: the host pin stays masked (no storm)", ENTRY_LEVEL, GUEST_LINE, "pppp", 1, 1,
-     0, 0, 0, true, true},
-    {"EOI with the line still up: delivered again, nothing lost", ENTRY_LEVEL, GUEST_LINE, "plg",
-     2, 2, 0, 2, 2, false, false},
+    {"three packets, each handled", ENTRY_LEVEL, GUEST_LINE, "pgpgpg", 3, 3, 0, 3, 3, false, false},
+    {"no EOI yet: the host pin stays masked (no storm)", ENTRY_LEVEL, GUEST_LINE, "pppp", 1, 1, 0,
+     0, 0, true, true},
+    {"EOI with the line still up: delivered again, nothing lost", ENTRY_LEVEL, GUEST_LINE, "plg", 2,
+     2, 0, 2, 2, false, false},
     {"guest pin masked: parked until the guest unmasks it", ENTRY_LEVEL | VIOAPIC_ENTRY_MASKED,
      GUEST_LINE, "pug", 2, 1, 1, 2, 1, false, false},
-    {"parked, then the guest polled the device: nothing comes", VIOAPIC_ENTRY_MASKED,
-     GUEST_LINE, "pau", 1, 0, 1, 1, 0, false, false},
+    {"parked, then the guest polled the device: nothing comes", VIOAPIC_ENTRY_MASKED, GUEST_LINE,
+     "pau", 1, 0, 1, 1, 0, false, false},
     {"edge-programmed pin: parked, level later", GUEST_VECTOR, GUEST_LINE, "pug", 2, 1, 1, 2, 1,
      false, false},
     {"interrupt line past the vIOAPIC: parked", ENTRY_LEVEL, VIOAPIC_PINS, "pg", 1, 0, 1, 0, 0,
      true, false},
-    {"asserted, rewritten as edge: released without EOI", ENTRY_LEVEL, GUEST_LINE, "pae", 1, 1,
-     0, 1, 0, false, false},
+    {"asserted, rewritten as edge: released without EOI", ENTRY_LEVEL, GUEST_LINE, "pae", 1, 1, 0,
+     1, 0, false, false},
 };
 
 static void test_intx_rows(void)
@@ -252,8 +252,7 @@ static void test_ioapic_routes(void)
 	acpi.override_count = 3;
 	acpi.overrides[0] = (struct acpi_override){0, 2, 0};
 	acpi.overrides[1] = (struct acpi_override){
-	    9, 9,
-	    IOAPIC_MPS_POLARITY_HIGH | IOAPIC_MPS_TRIGGER_LEVEL << IOAPIC_MPS_TRIGGER_SHIFT};
+	    9, 9, IOAPIC_MPS_POLARITY_HIGH | IOAPIC_MPS_TRIGGER_LEVEL << IOAPIC_MPS_TRIGGER_SHIFT};
 	acpi.overrides[2] = (struct acpi_override){5, 20, 0};
 	for (unsigned r = 0; r < ARRAY_LENGTH(route_rows); r++) {
 		const struct route_row *row = &route_rows[r];
