@@ -17,6 +17,7 @@
  */
 #include "arch/x86/acpi.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/ioapic.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/pci_host.h"
@@ -317,6 +318,7 @@ void kernel_main(const struct boot_info *info)
 	uint32_t online = smp_start(&kernel_acpi, kernel_ap_started);
 	kernel_report_boot(info, online, boot_tsc);
 	pci_host_init(&kernel_acpi);
+	ioapic_init(&kernel_acpi);
 	kernel_fault_test();
 	kernel_require_vmx();
 	if (vmx_run_has_configuration(info) &&

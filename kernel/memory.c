@@ -71,6 +71,14 @@ uint64_t memory_alloc_large_pages_zeroed(uint64_t count_2m)
 	return physical;
 }
 
+uint64_t memory_alloc_large_pages_above(uint64_t count_2m, uint64_t minimum)
+{
+	uint64_t physical = page_alloc_above(&memory_pages, count_2m * 512, 512, minimum);
+	if (physical)
+		memset((void *)(uintptr_t)physical, 0, count_2m * 512 * PAGE_SIZE);
+	return physical;
+}
+
 void memory_free_pages(uint64_t physical, uint64_t count)
 {
 	if (page_free(&memory_pages, physical, count) != 0)

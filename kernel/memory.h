@@ -30,6 +30,8 @@ uint64_t memory_alloc_pages(uint64_t count);
 uint64_t memory_alloc_pages_zeroed(uint64_t count);
 /* 2 MiB aligned, 2 MiB multiple. */
 uint64_t memory_alloc_large_pages_zeroed(uint64_t count_2m);
+/* The same at a physical address >= `minimum` (zeroed). */
+uint64_t memory_alloc_large_pages_above(uint64_t count_2m, uint64_t minimum);
 void memory_free_pages(uint64_t physical, uint64_t count);
 
 void *memory_allocate(size_t size);

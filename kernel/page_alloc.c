@@ -180,7 +180,8 @@ int page_allocator_init(struct page_allocator *a, const struct boot_memory_regio
 	return 0;
 }
 
-uint64_t page_alloc(struct page_allocator *a, uint64_t count, uint64_t align_pages)
+uint64_t page_alloc_above(struct page_allocator *a, uint64_t count, uint64_t align_pages,
+                          uint64_t minimum)
 {
 	if (count == 0 || count > a->page_count || align_pages == 0 ||
 	    (align_pages & (align_pages - 1)))
@@ -189,9 +190,13 @@ uint64_t page_alloc(struct page_allocator *a, uint64_t count, uint64_t align_pag
 	uint64_t result = 0;
 	if (a->free_pages >= count) {
 		uint64_t base_page = a->base / PAGE_SIZE;
-		/* Candidate p must satisfy (base_page + p) % align == 0. */
+		uint64_t low =
+		    minimum > a->base ? (minimum - a->base + PAGE_SIZE - 1) / PAGE_SIZE : 0;
+		/* Candidate p must satisfy (base_page + p) % align == 0 and p >= low. */
 		uint64_t first = (align_pages - base_page % align_pages) % align_pages;
-		uint64_t start = count == 1 && align_pages == 1 ? a->hint : first;
+		if (first < low)
+			first += (low - first + align_pages - 1) / align_pages * align_pages;
+		uint64_t start = count == 1 && align_pages == 1 && a->hint >= low ? a->hint : first;
 		for (uint64_t pass = 0; pass < 2 && !result; pass++) {
 			for (uint64_t p = start; p + count <= a->page_count; p += align_pages) {
 				uint64_t run = 0;
@@ -216,6 +221,11 @@ uint64_t page_alloc(struct page_allocator *a, uint64_t count, uint64_t align_pag
 	}
 	spinlock_release(&a->lock);
 	return result;
+}
+
+uint64_t page_alloc(struct page_allocator *a, uint64_t count, uint64_t align_pages)
+{
+	return page_alloc_above(a, count, align_pages, 0);
 }
 
 int page_free(struct page_allocator *a, uint64_t physical, uint64_t count)

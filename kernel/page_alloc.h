@@ -64,6 +64,9 @@ int page_allocator_init(struct page_allocator *allocator, const struct boot_memo
  * or 0 if no such run is free.
  */
 uint64_t page_alloc(struct page_allocator *allocator, uint64_t count, uint64_t align_pages);
+/* The same, at a physical address >= `minimum` only. */
+uint64_t page_alloc_above(struct page_allocator *allocator, uint64_t count, uint64_t align_pages,
+                          uint64_t minimum);
 
 /* Free pages from page_alloc(). Returns 0, or -1 if any page was not in use
  * or lies outside the tracked span (nothing is changed then). */

@@ -10,6 +10,8 @@
  */
 #include "vmx/assign.h"
 
+#include "vmx/assign_irq.h"
+
 #include "arch/x86/paging.h"
 #include "arch/x86/pci_host.h"
 #include "kernel/log.h"
@@ -17,6 +19,7 @@
 #include "kernel/string.h"
 #include "vmx/ept.h"
 #include "vmx/io.h"
+#include "vmx/loader.h"
 #include "vmx/passthrough.h"
 #include "vmx/platform.h"
 #include "vmx/vioapic.h"
@@ -25,6 +28,7 @@
 #define ASSIGN_OWNERS         (SCHED_MAX_VMS * VM_CONFIG_PCI_MAX)
 #define ASSIGN_PORTS_PER_PAGE 0x8000u /* I/O bitmap A: 0-0x7fff, B: 0x8000-0xffff */
 #define ASSIGN_BITS_PER_BYTE  8u
+#define ASSIGN_LARGE_PAGE     (2ull << 20)
 
 static struct {
 	pci_bdf bdf;
@@ -121,6 +125,8 @@ static int assign_one(struct vm *vm, pci_bdf bdf, char *error, size_t size)
 	}
 	function->hook = passthrough_vpci_hook;
 	function->context = device;
+	if (vmx_assign_irq_attach(vm, device, error, size))
+		return -1;
 	for (unsigned i = 0; i < host->bar_count; i++)
 		if (host->bars[i].kind == PCI_BAR_MEMORY32 ||
 		    host->bars[i].kind == PCI_BAR_MEMORY64)
@@ -132,6 +138,39 @@ static int assign_one(struct vm *vm, pci_bdf bdf, char *error, size_t size)
 	           vm->name, PCI_BDF_BUS(bdf), PCI_BDF_DEVICE(bdf), PCI_BDF_FUNCTION(bdf),
 	           device->guest_slot, host->vendor, host->device, host->class_code,
 	           host->capability_msi ? "yes" : "no");
+	return 0;
+}
+
+/* The DMA identity window: host pages at or above the end of guest RAM,
+ * mapped at the same guest-physical address, in the guest's memory map. */
+static int assign_dma_window(struct vm *vm, char *error, size_t size)
+{
+	struct passthrough_vm *p = vm->passthrough;
+	uint64_t bytes = ASSIGN_DMA_WINDOW_MB << 20;
+	uint64_t base = memory_alloc_large_pages_above(bytes / ASSIGN_LARGE_PAGE, vm->memory_size);
+	if (!base) {
+		format_string(
+		    error, size,
+		    "no free host memory at or above 0x%llx (the end of guest RAM) for the "
+		    "%llu MiB DMA identity window",
+		    (unsigned long long)vm->memory_size, (unsigned long long)ASSIGN_DMA_WINDOW_MB);
+		return -1;
+	}
+	if (passthrough_dma_place(p, base, bytes, error, size)) {
+		memory_free_pages(base, bytes / PAGE_SIZE);
+		return -1;
+	}
+	/* From here vmx_assign_free() gives the pages back. */
+	if (ept_map_ram(vm->ept_root, base, base, bytes) ||
+	    loader_multiboot_add_ram((uint8_t *)(uintptr_t)vm->memory_base, base, bytes)) {
+		format_string(error, size,
+		              "the DMA identity window 0x%llx+0x%llx could not be mapped or added "
+		              "to the memory map",
+		              (unsigned long long)base, (unsigned long long)bytes);
+		return -1;
+	}
+	log_info("VM %s: DMA identity window 0x%llx-0x%llx (guest-physical == host-physical)",
+	         vm->name, (unsigned long long)base, (unsigned long long)(base + bytes - 1));
 	return 0;
 }
 
@@ -147,6 +186,8 @@ int vmx_assign_attach(struct vm *vm, const struct vm_config *config, char *error
 	passthrough_vm_init(vm->passthrough, vm->memory_size, &assign_ops, vm);
 	passthrough_reserve(vm->passthrough, VIOAPIC_DEFAULT_ADDRESS, PASSTHROUGH_PAGE);
 	passthrough_reserve(vm->passthrough, VLAPIC_DEFAULT_BASE, PASSTHROUGH_PAGE);
+	if (assign_dma_window(vm, error, size))
+		return -1;
 	for (uint32_t i = 0; i < config->pci_count; i++)
 		if (assign_one(vm, config->pci[i], error, size))
 			return -1;
@@ -161,6 +202,7 @@ void vmx_assign_stop(struct vm *vm)
 	uint64_t flags = spinlock_acquire_irqsave(&vm->platform->lock);
 	passthrough_stop(p);
 	spinlock_release_irqrestore(&vm->platform->lock, flags);
+	vmx_assign_irq_stop(vm, true);
 	for (unsigned i = 0; i < p->count; i++) {
 		const struct passthrough_device *d = &p->devices[i];
 		const struct passthrough_counters *c = &d->counters;
@@ -186,6 +228,9 @@ void vmx_assign_free(struct vm *vm)
 		if (assign_owners[i].vm != vm)
 			assign_owners[kept++] = assign_owners[i];
 	assign_owner_count = kept;
+	vmx_assign_irq_stop(vm, false);
+	if (vm->passthrough->dma_base)
+		memory_free_pages(vm->passthrough->dma_base, vm->passthrough->dma_size / PAGE_SIZE);
 	memory_free(vm->passthrough);
 	vm->passthrough = NULL;
 }

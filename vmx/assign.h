@@ -15,6 +15,14 @@
  * (no other VM's EPT ever maps them). vmx_assign_stop() at the end of the
  * run unmaps them, turns the device off and prints `PCIDEVICE` lines.
  *
+ * DMA: a VM with assigned functions also gets ASSIGN_DMA_WINDOW_MB of RAM
+ * at guest-physical == host-physical (host pages at or above the end of
+ * its RAM, so its RAM layout is unchanged), write-back in its EPT, as one
+ * more RAM entry of its Multiboot memory map; its driver puts descriptor
+ * rings and buffers there (docs/devices.md, "DMA identity mapping"). The
+ * pages are this VM's alone (the page allocator hands them to nobody
+ * else); without them the configuration is refused.
+ *
  * Lock order: the owner table is written only on the boot CPU while VMs
  * are built. At run time the passthrough callbacks run under the VM's
  * platform lock and take pci_lock (leaf) and memory_pages.lock (EPT
@@ -27,6 +35,8 @@
 
 #include "vmx/config.h"
 #include "vmx/vm.h"
+
+#define ASSIGN_DMA_WINDOW_MB 2ull
 
 /* 0, or -1 with the reason (for the key `pci`) in `reason`. */
 int vmx_assign_check(const struct vm_config *config, char *reason, size_t size);

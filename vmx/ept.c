@@ -122,7 +122,8 @@ static uint64_t *ept_entry(uint64_t root, uint64_t guest, bool create)
 	return &table[(guest >> EPT_PT_SHIFT) & EPT_INDEX_MASK];
 }
 
-int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size)
+/* 4 KiB mappings with the leaf bits `bits`, all or nothing. */
+static int ept_map_pages(uint64_t root, uint64_t guest, uint64_t host, uint64_t size, uint64_t bits)
 {
 	if ((guest | host | size) & (EPT_4K - 1))
 		return -1;
@@ -132,9 +133,20 @@ int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size
 			ept_unmap(root, guest, offset);
 			return -1;
 		}
-		*pte = (host + offset) | EPT_READ | EPT_WRITE | EPT_MEMORY_TYPE_UC | EPT_IGNORE_PAT;
+		*pte = (host + offset) | bits;
 	}
 	return 0;
+}
+
+int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size)
+{
+	return ept_map_pages(root, guest, host, size,
+	                     EPT_READ | EPT_WRITE | EPT_MEMORY_TYPE_UC | EPT_IGNORE_PAT);
+}
+
+int ept_map_ram(uint64_t root, uint64_t guest, uint64_t host, uint64_t size)
+{
+	return ept_map_pages(root, guest, host, size, EPT_RWX | EPT_MEMORY_TYPE_WB);
 }
 
 void ept_unmap(uint64_t root, uint64_t guest, uint64_t size)

@@ -13,6 +13,7 @@
  * VM runs: uncached (memory type UC with "ignore PAT", so the guest's PAT
  * cannot make them cacheable). They never touch a 2 MiB RAM mapping.
  * The caller invalidates the translations (INVEPT; vm->ept_generation).
+ * ept_map_ram() adds write-back RAM the same way (the DMA identity window).
  *
  * Lock order: none of its own (ept_build before the VM runs; map/unmap
  * under the VM's platform lock, the one writer of its device windows).
@@ -38,6 +39,9 @@ void ept_destroy(uint64_t root);
  * uncached, 4 KiB pages (all three page aligned). 0, or -1 (out of table
  * memory, or a page already mapped: nothing of this call stays mapped). */
 int ept_map_uncached(uint64_t root, uint64_t guest, uint64_t host, uint64_t size);
+/* The same, write-back and executable: RAM outside [0, size) (the DMA
+ * identity window of a VM with an assigned device, vmx/assign.c). */
+int ept_map_ram(uint64_t root, uint64_t guest, uint64_t host, uint64_t size);
 /* Remove the 4 KiB mappings of [guest, guest + size) (tables stay). */
 void ept_unmap(uint64_t root, uint64_t guest, uint64_t size);
 

@@ -250,7 +250,7 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 
 	uint8_t *info = guest + LOADER_INFO_ADDRESS;
 	__builtin_memset(info, 0, LOADER_INFO_SIZE);
-	uint32_t mmap = LOADER_INFO_ADDRESS + 0x100, list = LOADER_INFO_ADDRESS + 0x200;
+	uint32_t mmap = LOADER_INFO_ADDRESS + 0x100, list = mmap + LOADER_MMAP_ROOM;
 	uint32_t strings = LOADER_INFO_ADDRESS + 0x400,
 	         strings_end = LOADER_INFO_ADDRESS + LOADER_INFO_SIZE;
 	uint32_t flags = (1u << 0) | (1u << 6) | (1u << 9);
@@ -299,6 +299,23 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
 	result->kernel_end = end;
 	result->modules_end = cursor;
 	result->segment_count = count;
+	return 0;
+}
+
+int loader_multiboot_add_ram(uint8_t *guest, uint64_t base, uint64_t length)
+{
+	uint8_t *info = guest + LOADER_INFO_ADDRESS;
+	uint32_t used = string_load_le32(info + LOADER_MMAP_LENGTH);
+	uint32_t mmap = string_load_le32(info + LOADER_MMAP_ADDRESS);
+	if (!(string_load_le32(info) & LOADER_FLAG_MMAP) ||
+	    used + LOADER_MMAP_ENTRY > LOADER_MMAP_ROOM)
+		return -1;
+	uint8_t *m = guest + mmap + used;
+	string_store_le32(m, LOADER_MMAP_ENTRY - 4);
+	string_store_le64(m + 4, base);
+	string_store_le64(m + 12, length);
+	string_store_le32(m + 20, LOADER_MMAP_RAM);
+	string_store_le32(info + LOADER_MMAP_LENGTH, used + LOADER_MMAP_ENTRY);
 	return 0;
 }
 

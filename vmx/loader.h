@@ -37,6 +37,15 @@
 #define LOADER_ACPI_BASE   0xe0000u
 #define LOADER_ACPI_SIZE   0x20000u
 #define LOADER_MAX_MODULES 8
+/* The Multiboot memory map: 24-byte entries (size, base, length, type)
+ * with room for LOADER_MMAP_ROOM bytes; info fields mmap_length and
+ * mmap_addr; flag bit 6. */
+#define LOADER_MMAP_ENTRY   24u
+#define LOADER_MMAP_ROOM    0x100u
+#define LOADER_MMAP_LENGTH  44
+#define LOADER_MMAP_ADDRESS 48
+#define LOADER_FLAG_MMAP    (1u << 6)
+#define LOADER_MMAP_RAM     1u
 
 struct loader_module {
 	const uint8_t *data;
@@ -56,6 +65,11 @@ int loader_multiboot_load(uint8_t *guest, uint64_t guest_size, const uint8_t *im
                           uint64_t image_length, const char *cmdline,
                           const struct loader_module *modules, unsigned module_count,
                           struct loader_result *result, char *error, size_t error_size);
+
+/* After loader_multiboot_load(): one more RAM entry in the guest's memory
+ * map (a DMA identity window above its RAM, vmx/assign.c). 0, or -1 when
+ * the map has no room. */
+int loader_multiboot_add_ram(uint8_t *guest, uint64_t base, uint64_t length);
 
 /* Boot modules (physical ranges) must not overlap: 0, or -1 with the two
  * overlapping indices in `error`. */

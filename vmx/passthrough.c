@@ -116,6 +116,32 @@ static bool passthrough_window_free(const struct passthrough_vm *vm,
 	return true;
 }
 
+int passthrough_dma_place(struct passthrough_vm *vm, uint64_t base, uint64_t size, char *reason,
+                          size_t reason_size)
+{
+	const char *why = NULL;
+	if (!size || (base | size) & (PASSTHROUGH_PAGE - 1))
+		why = "is empty or not page aligned";
+	else if (base < vm->ram_size)
+		why = "overlaps guest RAM";
+	else if (base + size < base || base + size > PASSTHROUGH_DMA_LIMIT)
+		why = "reaches into the 32-bit PCI hole";
+	else if (!passthrough_window_free(vm, NULL, base, size))
+		why = "overlaps a reserved range or a BAR window";
+	else if (passthrough_reserve(vm, base, size))
+		why = "finds no reserved-range slot left";
+	if (why) {
+		format_string(reason, reason_size,
+		              "the DMA identity window 0x%llx+0x%llx %s (guest RAM ends at 0x%llx)",
+		              (unsigned long long)base, (unsigned long long)size, why,
+		              (unsigned long long)vm->ram_size);
+		return -1;
+	}
+	vm->dma_base = base;
+	vm->dma_size = size;
+	return 0;
+}
+
 /* The address the guest programmed into BAR `index`. */
 static uint64_t passthrough_bar_address(const struct passthrough_device *d, unsigned index)
 {

@@ -33,8 +33,18 @@
  * VM's I/O bitmap) while I/O decoding is on and the guest's BAR equals the
  * host's; anywhere else its ports are not reachable.
  *
- * The per-device state (struct passthrough_device) is where INTx and MSI
- * forwarding will hang off.
+ * INTx: each device carries its forwarding state (struct intx_line,
+ * vmx/intx.h) and the host GSI and vector vmx/assign_irq.c routed it to.
+ *
+ * DMA without an IOMMU (docs/devices.md, "DMA identity mapping"): the
+ * device writes the host-physical addresses the guest programs, so the
+ * guest gets a window of RAM where guest-physical == host-physical.
+ * passthrough_dma_place() checks a proposed window against the rules:
+ * page aligned and non-empty, above guest RAM [0, ram_size) (so the
+ * guest's own RAM layout is unchanged), below PASSTHROUGH_DMA_LIMIT (the
+ * 32-bit PCI hole, where the BAR windows, vIOAPIC and vLAPIC are), clear
+ * of every reserved range and mapped BAR window; it is then reserved
+ * (BAR windows keep out of it).
  *
  * Pure: no hardware access, no locks, no allocation (the caller holds the
  * VM's platform lock, which serializes vpci). Host-tested by
@@ -49,13 +59,15 @@
 
 #include "arch/x86/pci.h"
 #include "vmx/config.h"
+#include "vmx/intx.h"
 #include "vmx/vpci.h"
 
 #define PASSTHROUGH_DEVICES      VM_CONFIG_PCI_MAX
 #define PASSTHROUGH_RESERVED     4
 #define PASSTHROUGH_FIRST_SLOT   3 /* virtual 00:03.0, 00:04.0, ... */
 #define PASSTHROUGH_PAGE         4096ull
-#define PASSTHROUGH_GUEST_LIMIT  (1ull << 39) /* 512 GiB: the EPT's reach here */
+#define PASSTHROUGH_GUEST_LIMIT  (1ull << 39)  /* 512 GiB: the EPT's reach here */
+#define PASSTHROUGH_DMA_LIMIT    0xc0000000ull /* 3 GiB: the 32-bit PCI hole starts here */
 #define PASSTHROUGH_MSI_BYTES    (PCI_MSI_SIZE_64 + PCI_MSI_MASKING_EXTRA)
 #define PASSTHROUGH_COMMAND_HOST (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)
 /* Command bits the guest may set: the forwarded ones, parity, SERR, INTx off. */
@@ -107,6 +119,11 @@ struct passthrough_device {
 	uint8_t msi_mask[PASSTHROUGH_MSI_BYTES]; /* its guest-writable bits */
 	unsigned msi_size;
 	struct passthrough_counters counters;
+	/* INTx forwarding (vmx/assign_irq.c): routed = the host pin is ours. */
+	struct intx_line intx;
+	bool intx_routed;
+	uint32_t host_gsi;
+	uint8_t host_vector;
 };
 
 struct passthrough_range {
@@ -119,6 +136,7 @@ struct passthrough_vm {
 	unsigned reserved_count;
 	struct passthrough_device devices[PASSTHROUGH_DEVICES];
 	unsigned count;
+	uint64_t dma_base, dma_size; /* the identity window (0: none) */
 	struct passthrough_ops ops;
 	void *context;
 };
@@ -131,6 +149,10 @@ void passthrough_vm_init(struct passthrough_vm *vm, uint64_t ram_size,
                          const struct passthrough_ops *ops, void *context);
 /* Keep guest [base, base + size) free of BAR windows (0, or -1: full). */
 int passthrough_reserve(struct passthrough_vm *vm, uint64_t base, uint64_t size);
+/* Place the identity DMA window at guest == host [base, base + size):
+ * 0, or -1 with the rule it breaks in `reason`. */
+int passthrough_dma_place(struct passthrough_vm *vm, uint64_t base, uint64_t size, char *reason,
+                          size_t reason_size);
 /* Add a host function at the next virtual slot; its host command register
  * loses memory, I/O and bus master (the guest turns them on). NULL: full. */
 struct passthrough_device *passthrough_add(struct passthrough_vm *vm,

@@ -11,6 +11,7 @@
 #include "kernel/log.h"
 #include "kernel/memory.h"
 #include "kernel/string.h"
+#include "vmx/assign_irq.h"
 #include "vmx/exit.h"
 #include "vmx/guest_acpi.h"
 #include "vmx/io.h"
@@ -48,7 +49,7 @@ static void platform_deliver(void *context, unsigned index, const struct vlapic_
 		platform->targets |= 1u << index;
 }
 
-static uint64_t platform_lock(struct platform *platform)
+uint64_t platform_acquire(struct platform *platform)
 {
 	uint64_t flags = spinlock_acquire_irqsave(&platform->lock);
 	platform->targets = 0;
@@ -56,7 +57,7 @@ static uint64_t platform_lock(struct platform *platform)
 }
 
 /* Release the lock, then tell every vCPU something was posted to it. */
-static void platform_unlock(struct platform *platform, uint64_t flags)
+void platform_release(struct platform *platform, uint64_t flags)
 {
 	uint32_t targets = platform->targets;
 	platform->targets = 0;
@@ -70,9 +71,10 @@ void platform_eoi(struct vm *vm, uint8_t vector)
 	struct platform *platform = vm->platform;
 	if (!platform)
 		return;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
+	vmx_assign_eoi(vm, vector);
 	vioapic_eoi(&platform->vioapic, vector);
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 }
 
 void platform_pulse_gsi(struct vm *vm, unsigned gsi)
@@ -80,10 +82,10 @@ void platform_pulse_gsi(struct vm *vm, unsigned gsi)
 	struct platform *platform = vm->platform;
 	if (!platform)
 		return;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	if (vm->state == VM_STATE_RUNNING)
 		vioapic_pulse_irq(&platform->vioapic, gsi);
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 }
 
 static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned size, bool write,
@@ -91,16 +93,20 @@ static int platform_ioapic_access(struct vcpu *vcpu, uint64_t address, unsigned 
 {
 	struct platform *platform = vcpu->vm->platform;
 	uint32_t offset = (uint32_t)(address - VIOAPIC_DEFAULT_ADDRESS);
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	platform->counters.ioapic_accesses++;
 	if (write) {
+		if (offset == VIOAPIC_EOI_REGISTER &&
+		    platform->vioapic.version >= VIOAPIC_VERSION_EOI)
+			vmx_assign_eoi(vcpu->vm, (uint8_t)*value);
 		vioapic_mmio_write(&platform->vioapic, offset, size, (uint32_t)*value);
+		vmx_assign_entry_written(vcpu->vm);
 	} else {
 		uint32_t read;
 		vioapic_mmio_read(&platform->vioapic, offset, size, &read);
 		*value = read;
 	}
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	return 0;
 }
 
@@ -176,7 +182,7 @@ static void platform_pit_fired(struct timer *timer, void *context)
 {
 	(void)timer;
 	struct platform *platform = context;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	struct platform_pit_channel *channel = &platform->pit[0];
 	if (channel->start_tsc && platform->vm->state == VM_STATE_RUNNING) {
 		platform->counters.pit_interrupts++;
@@ -191,7 +197,7 @@ static void platform_pit_fired(struct timer *timer, void *context)
 			            platform);
 		}
 	}
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 }
 
 bool platform_timer_armed(const struct vm *vm)
@@ -330,7 +336,7 @@ static enum vm_io_result platform_pit_io(struct vcpu *vcpu, uint16_t port, unsig
 	struct platform *platform = vcpu->vm->platform;
 	if (size != 1)
 		return VM_IO_UNCLAIMED;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	uint64_t now = timer_now();
 	uint8_t byte = (uint8_t)*value;
 	platform->counters.pit_accesses++;
@@ -349,7 +355,7 @@ static enum vm_io_result platform_pit_io(struct vcpu *vcpu, uint16_t port, unsig
 	} else {
 		platform_pit_write(platform, port - PLATFORM_PIT_CHANNEL_PORT, byte);
 	}
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	if (in)
 		*value = byte;
 	return VM_IO_DONE;
@@ -363,7 +369,7 @@ static enum vm_io_result platform_pic_io(struct vcpu *vcpu, uint16_t port, unsig
 	if (size != 1)
 		return VM_IO_UNCLAIMED;
 	bool elcr = (port & ~1u) == PLATFORM_ELCR;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	uint8_t byte = (uint8_t)*value;
 	platform->counters.pic_accesses++;
 	struct platform_pic *chip = &platform->pic[elcr ? (port & 1) : (port & 0x80) ? 1 : 0];
@@ -377,7 +383,7 @@ static enum vm_io_result platform_pic_io(struct vcpu *vcpu, uint16_t port, unsig
 	} else {
 		platform_pic_write(chip, port & 1, byte);
 	}
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	if (in)
 		*value = byte;
 	return VM_IO_DONE;
@@ -425,10 +431,10 @@ static enum vm_io_result platform_pci_io(struct vcpu *vcpu, uint16_t port, unsig
                                          uint32_t *value)
 {
 	struct platform *platform = vcpu->vm->platform;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	bool claimed = in ? vpci_io_read(&platform->pci, port, size, value)
 	                  : vpci_io_write(&platform->pci, port, size, *value);
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	return claimed ? VM_IO_DONE : VM_IO_UNCLAIMED;
 }
 
@@ -480,9 +486,9 @@ static void platform_rtc_fired(struct timer *timer, void *context)
 {
 	(void)timer;
 	struct platform *platform = context;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	platform_rtc_update(platform, platform_rtc_now(platform));
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 }
 
 /* Ports 0x70/0x71, bytes only. */
@@ -492,7 +498,7 @@ static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsig
 	struct platform *platform = vcpu->vm->platform;
 	if (size != 1)
 		return VM_IO_UNCLAIMED;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	uint64_t now = platform_rtc_now(platform);
 	if (in)
 		*value = vrtc_read(&platform->rtc, port, now);
@@ -500,7 +506,7 @@ static enum vm_io_result platform_rtc_io(struct vcpu *vcpu, uint16_t port, unsig
 		vrtc_write(&platform->rtc, port, (uint8_t)*value, now);
 	if (port == VRTC_DATA_PORT)
 		platform_rtc_update(platform, now);
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	return VM_IO_DONE;
 }
 
@@ -580,11 +586,11 @@ void platform_stop(struct vm *vm)
 	struct platform *platform = vm->platform;
 	if (!platform)
 		return;
-	uint64_t flags = platform_lock(platform);
+	uint64_t flags = platform_acquire(platform);
 	platform->pit[0].start_tsc = 0;
 	timer_cancel(&platform->pit_timer);
 	timer_cancel(&platform->rtc_timer);
-	platform_unlock(platform, flags);
+	platform_release(platform, flags);
 	/* The VM line is full: the newer devices report on their own line. */
 	const struct vuart_model *uart = &vm->uart.model;
 	log_record(

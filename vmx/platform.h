@@ -98,6 +98,11 @@ int platform_create(struct vm *vm, char *error, size_t size);
  * the UART's IRQ 4). Takes the platform lock; the caller holds none of
  * the devices' locks. */
 void platform_pulse_gsi(struct vm *vm, unsigned gsi);
+/* Take the platform lock (posts to vLAPICs are gathered in `targets`) /
+ * release it and notify every vCPU posted to (VMX_NOTIFY_DEVICE_IRQ). For
+ * device code outside this file (vmx/assign_irq.c). */
+uint64_t platform_acquire(struct platform *platform);
+void platform_release(struct platform *platform, uint64_t flags);
 /* A vLAPIC EOIed a level-triggered vector (its eoi_broadcast). */
 void platform_eoi(struct vm *vm, uint8_t vector);
 /* True while the PIT's channel 0 or the RTC is armed to interrupt (a wake

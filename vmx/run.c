@@ -187,6 +187,13 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 	char reason[200];
 	if (vmx_assign_check(config, reason, sizeof(reason)))
 		return run_reject(module, config, VM_CONFIG_KEY_PCI, "%s", reason);
+	/* Without an IOMMU the device reaches only the DMA identity window,
+	 * which a Linux guest would not confine its DMA to (docs/devices.md). */
+	if (config->pci_count && refs->linux_kernel)
+		return run_reject(module, config, VM_CONFIG_KEY_PCI,
+		                  "assigned PCI functions need a Multiboot guest: a Linux guest "
+		                  "programs DMA anywhere in its RAM, which cannot be "
+		                  "identity-mapped without an IOMMU");
 	return 0;
 }
 

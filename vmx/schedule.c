@@ -28,6 +28,8 @@
  */
 #include "vmx/schedule.h"
 
+#include "vmx/assign_irq.h"
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/smp.h"
@@ -467,6 +469,12 @@ static void schedule_loop(void)
 		    sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
 		stats->decisions++;
 		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
+		/* A device vIRQ posted while it ran (it exited for the host
+		 * interrupt) and not injected yet: the vCPU is preempted with
+		 * it pending, so it is reported now (the I/O rule may offload
+		 * it) rather than left for its next slice. */
+		if (current && current != next && vmx_assign_irq_pending(current->vm))
+			sched_notify_virq(current->sched);
 		if (current && current != next) {
 			schedule_put(current);
 			current = NULL;
@@ -577,7 +585,8 @@ static bool schedule_vcpu_stuck(struct vcpu *vcpu, bool pit_armed, char *why, si
 /* True (with the reason) if no vCPU of `vm` can ever run again. */
 static bool schedule_vm_stuck(struct vm *vm, char *why, size_t size)
 {
-	bool pit_armed = platform_timer_armed(vm);
+	/* An assigned device's INTx may wake it too (vmx/assign_irq.h). */
+	bool pit_armed = platform_timer_armed(vm) || vmx_assign_irq_source(vm);
 	bool stuck = true;
 	why[0] = '\0';
 	sched_env_lock_acquire(&schedule_lock);
@@ -744,6 +753,14 @@ void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
 	    sched_pool_micro_history(&schedule_system, 0, view->micro_ns, SCHED_MAX_PCPUS + 1);
 }
 
+static uint64_t schedule_sum(const uint64_t *values, unsigned count)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < count; i++)
+		total += values[i];
+	return total;
+}
+
 void vmx_schedule_report(void)
 {
 	struct sched_counters c;
@@ -754,7 +771,8 @@ void vmx_schedule_report(void)
 	    "wakeups=%llu blocks=%llu boosts=%llu steals=%llu accountings=%llu "
 	    "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
 	    "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
-	    "directed_yields=%llu ipis_to_preempted=%llu virqs_to_preempted=%llu "
+	    "directed_yields=%llu ipis_to_preempted=%llu virqs=%llu virqs_to_preempted=%llu "
+	    "offloads_virq=%llu "
 	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
 	    schedule_system.policy.name, (unsigned long long)elapsed,
 	    (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
@@ -778,7 +796,9 @@ void vmx_schedule_report(void)
 	                         c.offload_disabled[2] + c.offload_disabled[3]),
 	    (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
 	    (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
+	    (unsigned long long)schedule_sum(c.virqs, SCHED_TARGET_STATE_COUNT),
 	    (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
+	    (unsigned long long)c.offloads[SCHED_OFFLOAD_VIRQ],
 	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
 	    sched_pool_micro_count(&schedule_system, 0), (unsigned long long)vmx_notify_kicks());
 	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++) {

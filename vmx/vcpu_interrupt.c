@@ -9,6 +9,8 @@
  */
 #include "vmx/vcpu_interrupt.h"
 
+#include "vmx/assign_irq.h"
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/trap.h"
@@ -296,6 +298,7 @@ static void vcpu_interrupt_inject(struct vcpu *vcpu)
 		                                            (uint32_t)vector);
 		vlapic_acknowledge(vlapic, (uint8_t)vector);
 		state->counters.injected_interrupts++;
+		vmx_assign_injected(vcpu, (uint8_t)vector);
 		vector = vlapic_pending_vector(vlapic); /* a higher one may follow */
 	}
 	uint32_t wanted = 0;

@@ -18,6 +18,7 @@
  *   conformance    what uslice promises a guest (guests/testos/conformance.c)
  *   pciscan        its PCI bus and an assigned e1000's BARs (guests/testos/pciscan.c)
  *   peek MIB       read the dword at MIB MiB (another VM's BAR: must stop this VM)
+ *   ping [N] [Ius] [mixed] [hog=R]  ICMP echo over an assigned e1000 (guests/testos/e1000.c)
  * SMP modes (every vCPU of the VM; APs started with INIT-SIPI-SIPI; the
  * word "x2apic" anywhere after the mode switches the LAPICs to x2APIC):
  *   ipitest        every kind of IPI, priorities, EOI, IOAPIC + PIT
@@ -410,8 +411,11 @@ struct testos_multiboot_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
 };
 
+uint32_t testos_multiboot_info;
+
 void testos_main(uint32_t magic, uint32_t info_address)
 {
+	testos_multiboot_info = magic == 0x2badb002 ? info_address : 0;
 	const struct testos_multiboot_info *info =
 	    (const struct testos_multiboot_info *)(uintptr_t)info_address;
 	const char *cmdline = (magic == 0x2badb002 && (info->flags & 4))

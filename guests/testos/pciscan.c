@@ -83,6 +83,20 @@ static void pciscan_write(unsigned device, unsigned reg, uint32_t value)
 	pciscan_outl(PCISCAN_DATA_PORT, value);
 }
 
+/* For the e1000 driver (guests/testos/e1000.c). */
+uint32_t testos_pci_read(unsigned device, unsigned reg);
+void testos_pci_write(unsigned device, unsigned reg, uint32_t value);
+
+uint32_t testos_pci_read(unsigned device, unsigned reg)
+{
+	return pciscan_read(device, reg);
+}
+
+void testos_pci_write(unsigned device, unsigned reg, uint32_t value)
+{
+	pciscan_write(device, reg, value);
+}
+
 /* All ones, read the mask, restore: the decoded size. */
 static uint32_t pciscan_size(unsigned device, unsigned reg, uint32_t mask)
 {

@@ -200,6 +200,9 @@ void testos_interrupt(uint64_t vector)
 		cpu->timer_irqs++;
 		testos_lapic_eoi();
 		return;
+	case TESTOS_VECTOR_NIC:
+		testos_e1000_interrupt();
+		return;
 	case TESTOS_VECTOR_SPURIOUS:
 		return; /* no EOI for a spurious interrupt */
 	default:
@@ -335,7 +338,7 @@ int testos_smp_main(const char *mode, const char *arguments)
 {
 	bool known = testos_is(mode, "ipitest") || testos_is(mode, "timertest") ||
 	             testos_is(mode, "lock") || testos_is(mode, "shootdown") ||
-	             testos_is(mode, "hog") || testos_is(mode, "user") ||
+	             testos_is(mode, "hog") || testos_is(mode, "user") || testos_is(mode, "ping") ||
 	             testos_hostile_known(mode);
 	if (!known)
 		return -1;
@@ -388,6 +391,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 	if ((uint32_t)started != testos_cpu_count - 1)
 		return 6;
 	uint64_t duration = milliseconds * testos_tsc_khz;
+	if (testos_is(mode, "ping"))
+		return testos_mode_ping(arguments);
 	if (testos_is(mode, "ipitest"))
 		return testos_mode_ipitest();
 	if (testos_is(mode, "timertest"))

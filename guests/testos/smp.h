@@ -40,6 +40,7 @@
 #define TESTOS_VECTOR_TEST_LOW       0x50 /* priority test: class 5 */
 #define TESTOS_VECTOR_TEST_HIGH      0x70 /* priority test: class 7 */
 #define TESTOS_VECTOR_IOAPIC         0x60
+#define TESTOS_VECTOR_NIC            0x64 /* the e1000's INTx through the IOAPIC */
 #define TESTOS_VECTOR_LOCAL_TIMER    0xec
 #define TESTOS_VECTOR_CALL_FUNCTION  0xfb
 #define TESTOS_VECTOR_RESCHEDULE     0xfd
@@ -141,6 +142,11 @@ static inline void testos_interrupts_disable(void)
 {
 	__asm__ volatile("cli" ::: "memory");
 }
+
+/* e1000.c: `ping` against the vnet back-end with an assigned e1000. */
+extern uint32_t testos_multiboot_info; /* main.c: the Multiboot information */
+int testos_mode_ping(const char *arguments);
+void testos_e1000_interrupt(void);
 
 /* apic.c: ACPI, LAPIC, IOAPIC, PIT, AP start-up. */
 int testos_acpi_scan(char *why, size_t size);

@@ -672,6 +672,19 @@ static void test_misc(void)
 	spinlock_release(&a.lock);
 	test_case_end();
 
+	test_case_begin("page_alloc_above: only at or above the minimum, aligned");
+	struct layout wide = {REGIONS(USABLE(0x100000, 8 * MIB))};
+	CHECK_EQ(init_layout(&a, &wide, error, sizeof(error)), 0);
+	uint64_t low = page_alloc(&a, 1, 1);
+	uint64_t above = page_alloc_above(&a, 256, 256, 0x400000);
+	CHECK(low < 0x400000);
+	CHECK(above >= 0x400000);
+	CHECK_EQ(above % (256 * PAGE_SIZE), 0);
+	CHECK_EQ(page_alloc_above(&a, 1, 1, 0x100000 + 8 * MIB), 0); /* past the end */
+	uint64_t one = page_alloc_above(&a, 1, 1, 0x500001);         /* rounded up to a page */
+	CHECK(one >= 0x501000);
+	test_case_end();
+
 	test_case_begin("an error message is cut to the buffer and terminated");
 	struct layout empty = {.region_count = 0};
 	char small[9];

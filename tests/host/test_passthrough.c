@@ -436,9 +436,58 @@ static void test_msi_and_dropped(void)
 	CHECK_EQ(host.f[e].config[PCI_INTERRUPT_LINE], 9);
 }
 
+/* The DMA identity window's placement rules (table), then a BAR window
+ * refused on top of a placed one. */
+static void test_dma_window(void)
+{
+	static const struct {
+		const char *name;
+		uint64_t base, size;
+		int status;
+		const char *why;
+	} rows[] = {
+	    {"DMA window above guest RAM: placed", 64 * MIB, 2 * MIB, 0, NULL},
+	    {"DMA window on guest RAM: refused", 16 * MIB, 2 * MIB, -1, "overlaps guest RAM"},
+	    {"DMA window straddling the end of RAM: refused", 31 * MIB, 2 * MIB, -1,
+	     "overlaps guest RAM"},
+	    {"DMA window not page aligned: refused", 64 * MIB + 8, 2 * MIB, -1, "not page aligned"},
+	    {"empty DMA window: refused", 64 * MIB, 0, -1, "is empty"},
+	    {"DMA window into the PCI hole: refused", PASSTHROUGH_DMA_LIMIT - MIB, 2 * MIB, -1,
+	     "32-bit PCI hole"},
+	    {"DMA window on a mapped BAR window: refused", 0x20000000, 2 * MIB, -1, "a BAR window"},
+	};
+	for (unsigned r = 0; r < ARRAY_LENGTH(rows); r++) {
+		test_case_begin(rows[r].name);
+		setup();
+		struct passthrough_device *d = add_e1000();
+		guest_write(d, PCI_BAR0, 4, 0x20000000);
+		guest_write(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+		char reason[200] = "";
+		CHECK_EQ(
+		    passthrough_dma_place(&vm, rows[r].base, rows[r].size, reason, sizeof(reason)),
+		    rows[r].status);
+		if (rows[r].why)
+			CHECK_CONTAINS(reason, rows[r].why);
+		else
+			CHECK(vm.dma_base == rows[r].base && vm.dma_size == rows[r].size);
+		test_case_end();
+	}
+	test_case_begin("a BAR window moved onto the DMA window: refused");
+	setup();
+	struct passthrough_device *d = add_e1000();
+	char reason[200];
+	CHECK_EQ(passthrough_dma_place(&vm, 64 * MIB, 2 * MIB, reason, sizeof(reason)), 0);
+	guest_write(d, PCI_BAR0, 4, 64 * MIB);
+	guest_write(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CHECK(!d->bars[0].mapped);
+	CHECK_EQ(d->counters.refused, 1);
+	test_case_end();
+}
+
 int main(void)
 {
 	test_rules();
+	test_dma_window();
 	test_reads();
 	TEST_RUN(test_command);
 	TEST_RUN(test_bar_state_machine);

@@ -135,6 +135,17 @@ static void test_load_elf64_and_elf32(void)
 		CHECK_EQ(string_load_le32(mmap), 20);
 		CHECK_EQ(string_load_le32(mmap + 20), 1);
 		CHECK_EQ(string_load_le32(mmap + 28), 0x100000);
+		/* A DMA identity window: one more RAM entry, until the map is full. */
+		CHECK_EQ(loader_multiboot_add_ram(guest, 0x4000000, 0x200000), 0);
+		CHECK_EQ(string_load_le32(info + 44), 72);
+		CHECK_EQ(string_load_le32(mmap + 48), 20);
+		CHECK_EQ(string_load_le64(mmap + 52), 0x4000000);
+		CHECK_EQ(string_load_le64(mmap + 60), 0x200000);
+		CHECK_EQ(string_load_le32(mmap + 68), 1);
+		unsigned added = 1;
+		while (loader_multiboot_add_ram(guest, 0x8000000, 0x1000) == 0)
+			added++;
+		CHECK_EQ(3 + added - 1, LOADER_MMAP_ROOM / LOADER_MMAP_ENTRY);
 		free(guest);
 	}
 }
