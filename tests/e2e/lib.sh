@@ -16,6 +16,7 @@
 #
 # One boot of testos VMs per script (the log is $VMX_LOG):
 #   vmx_build                      make the hypervisor and testos
+#   linux_guest                    the cached Linux guest (bzimage=, initramfs=, system_map=), built if missing
 #   vmx_config NAME MEMORY EXTRA   write NAME.cfg for testos into $VMX_WORK
 #   vmx_boot CPUS CFG... [-- ARGS] boot uslice in Bochs with testos, its
 #                                  System.map and the configurations
@@ -87,6 +88,20 @@ vmx_build() {
 	[ "${E2E_BUILT:-}" = 1 ] && return 0 # tests/e2e/run-all built the images once
 	make -C "$here" -s kernel guests >"$VMX_WORK/build.log" 2>&1 ||
 		{ cat "$VMX_WORK/build.log"; echo "$E2E_SCRIPT: FAIL build"; exit 1; }
+}
+
+# linux_guest: the cached Linux guest's paths (bzimage, initramfs,
+# system_map), building it once when missing (guests/linux/build.sh: about
+# 8 minutes on a fresh machine); a failed build fails the script.
+linux_guest() {
+	eval "$("$here/guests/linux/build.sh" --print)" ||
+		{ check_fail "guests/linux/build.sh --print"; vmx_finish; }
+	if [ ! -f "$bzimage" ] || [ ! -f "$initramfs" ]; then
+		echo "$E2E_SCRIPT: building the Linux guest (cached in $(dirname "$bzimage"))"
+		"$here/guests/linux/build.sh" > "$VMX_WORK/build.log" 2>&1 ||
+			{ tail -20 "$VMX_WORK/build.log"; check_fail "the Linux guest builds"; vmx_finish; }
+		eval "$("$here/guests/linux/build.sh" --print)"
+	fi
 }
 
 vmx_config() {

@@ -12,13 +12,7 @@
 #    with FILE:LINE while the other VM runs.
 source "$(dirname "$0")/smp-lib.sh"
 vmx_build
-eval "$("$here/guests/linux/build.sh" --print)" || { check_fail "guests/linux/build.sh --print"; vmx_finish; }
-if [ ! -f "$bzimage" ] || [ ! -f "$initramfs" ]; then
-	echo "linux-boot: building the Linux guest (cached in $(dirname "$bzimage"))"
-	"$here/guests/linux/build.sh" > "$VMX_WORK/build.log" 2>&1 ||
-		{ tail -20 "$VMX_WORK/build.log"; check_fail "the Linux guest builds"; vmx_finish; }
-	eval "$("$here/guests/linux/build.sh" --print)"
-fi
+linux_guest
 linux_config() { # NAME VCPUS [CMDLINE]
 	cat > "$VMX_WORK/$1.cfg" <<CFG
 name = "$1"

@@ -12,12 +12,7 @@
 #    preempted sibling classified critical from its saved RIP.
 source "$(dirname "$0")/lib.sh"
 vmx_build
-eval "$("$here/guests/linux/build.sh" --print)" || { check_fail "guests/linux/build.sh --print"; vmx_finish; }
-if [ ! -f "$bzimage" ] || [ ! -f "$initramfs" ]; then
-	echo "linux-workloads: building the Linux guest (cached in $(dirname "$bzimage"))"
-	"$here/guests/linux/build.sh" > "$VMX_WORK/build.log" 2>&1 ||
-		{ tail -20 "$VMX_WORK/build.log"; check_fail "the Linux guest builds"; vmx_finish; }
-fi
+linux_guest
 # linux_run NAME WORKLOAD POLICY: the linux-WORKLOAD-hog scenario, 0.3 s.
 linux_run() {
 	sed 's/^extra = .*/extra = "uslice.workload='"$2"' uslice.seconds=0.3"/' \
