@@ -736,6 +736,14 @@ static void schedule_report_vm(const struct vm *vm)
 		vmx_profile_report(vm, vm->vcpus[0]->sched->vm, &schedule_classifiers[vm->id]);
 }
 
+static uint64_t schedule_sum(const uint64_t *values, unsigned count)
+{
+	uint64_t total = 0;
+	for (unsigned i = 0; i < count; i++)
+		total += values[i];
+	return total;
+}
+
 void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
 {
 	struct sched_counters c;
@@ -744,21 +752,11 @@ void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
 	view->policy = schedule_system.policy.name;
 	view->pcpus = schedule_system.pcpu_count;
 	view->elapsed_ns = timer_tsc_to_ns(schedule_finished_tsc - schedule_started_tsc);
-	for (unsigned i = 0; i < SCHED_OFFLOAD_CAUSE_COUNT; i++) {
-		view->offloads += c.offloads[i];
-		view->offload_failures += c.offload_failures[i];
-	}
+	view->offloads = schedule_sum(c.offloads, SCHED_OFFLOAD_CAUSE_COUNT);
+	view->offload_failures = schedule_sum(c.offload_failures, SCHED_OFFLOAD_CAUSE_COUNT);
 	view->directed_yields = c.directed_yields;
 	view->micro_sizes =
 	    sched_pool_micro_history(&schedule_system, 0, view->micro_ns, SCHED_MAX_PCPUS + 1);
-}
-
-static uint64_t schedule_sum(const uint64_t *values, unsigned count)
-{
-	uint64_t total = 0;
-	for (unsigned i = 0; i < count; i++)
-		total += values[i];
-	return total;
 }
 
 void vmx_schedule_report(void)
@@ -780,20 +778,14 @@ void vmx_schedule_report(void)
 	    (unsigned long long)c.wakeups, (unsigned long long)c.blocks,
 	    (unsigned long long)c.boosts, (unsigned long long)c.steals,
 	    (unsigned long long)c.accountings,
-	    (unsigned long long)(c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN] +
-	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT] +
-	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT] +
-	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_CRITICAL] +
-	                         c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE]),
+	    (unsigned long long)schedule_sum(c.yields[SCHED_YIELD_PLE], SCHED_CATEGORY_COUNT),
 	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN],
 	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT],
 	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT],
 	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE],
-	    (unsigned long long)(c.offloads[0] + c.offloads[1] + c.offloads[2] + c.offloads[3]),
-	    (unsigned long long)(c.offload_failures[0] + c.offload_failures[1] +
-	                         c.offload_failures[2] + c.offload_failures[3]),
-	    (unsigned long long)(c.offload_disabled[0] + c.offload_disabled[1] +
-	                         c.offload_disabled[2] + c.offload_disabled[3]),
+	    (unsigned long long)schedule_sum(c.offloads, SCHED_OFFLOAD_CAUSE_COUNT),
+	    (unsigned long long)schedule_sum(c.offload_failures, SCHED_OFFLOAD_CAUSE_COUNT),
+	    (unsigned long long)schedule_sum(c.offload_disabled, SCHED_OFFLOAD_CAUSE_COUNT),
 	    (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
 	    (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
 	    (unsigned long long)schedule_sum(c.virqs, SCHED_TARGET_STATE_COUNT),
