@@ -25,6 +25,8 @@
  * mdev, up to the mean/absolute difference); `jitter_rfc3550` is RFC 3550's
  * interarrival jitter over the RTT sequence, J += (|RTT(i) - RTT(i-1)| -
  * J) / 16: a running estimate that forgets all but the last ~16 packets.
+ * `slow` counts the RTTs over TESTOS_PING_SLOW_US: the replies that waited
+ * for a slice of their vCPU (or requests preempted before their send).
  *
  * Lock order: none (vCPU 0 only; the handler and the loop share volatile
  * fields: the loop only reads what the handler writes).
@@ -164,10 +166,12 @@
 #define NET_ICMP_SEQUENCE   6
 #define E1000_MAC_WORDS     3u
 
-#define TESTOS_PING_TIMEOUT_MS  200u
-#define TESTOS_PING_DEFAULT_N   20u
-#define TESTOS_PING_DEFAULT_US  1000u
-#define TESTOS_PING_HOG_ROUNDS  2000u
+#define TESTOS_PING_TIMEOUT_MS 200u
+#define TESTOS_PING_DEFAULT_N  20u
+#define TESTOS_PING_DEFAULT_US 1000u
+#define TESTOS_PING_HOG_ROUNDS 2000u
+/* An RTT above this waited for a slice (one vnet round trip is ~35 µs). */
+#define TESTOS_PING_SLOW_US     1000u
 #define TESTOS_ARP_TRIES        5u
 #define TESTOS_PING_SEED        0x9e3779b97f4a7c15ull
 #define TESTOS_MSR_TSC_DEADLINE 0x6e0u
@@ -638,7 +642,8 @@ int testos_mode_ping(const char *arguments)
 	testos_samples_reset();
 	uint64_t interval = o.interval_us * testos_tsc_khz / 1000;
 	uint64_t timeout = TESTOS_PING_TIMEOUT_MS * testos_tsc_khz;
-	uint64_t received = 0, chunks = 0, previous = 0, jitter16 = 0, squares = 0;
+	uint64_t slow_ticks = TESTOS_PING_SLOW_US * testos_tsc_khz / 1000;
+	uint64_t received = 0, chunks = 0, previous = 0, jitter16 = 0, squares = 0, slow = 0;
 	uint64_t next = testos_rdtsc();
 	for (uint64_t i = 1; i <= o.count; i++) {
 		testos_ping_waiting = 0; /* nothing matches while waiting for the slot */
@@ -652,6 +657,7 @@ int testos_mode_ping(const char *arguments)
 		uint64_t rtt = nic.reply_tsc - sent;
 		testos_sample(cpu, rtt);
 		squares += rtt * rtt;
+		slow += rtt > slow_ticks;
 		if (received++) { /* RFC 3550: J += (|D| - J) / 16, kept as 16 J */
 			uint64_t d = rtt > previous ? rtt - previous : previous - rtt;
 			jitter16 += d - (jitter16 >> NET_JITTER_SHIFT);
@@ -664,15 +670,15 @@ int testos_mode_ping(const char *arguments)
 	uint64_t variance = n ? squares / n - mean * mean : 0;
 	/* One line of at most HYPERCALL_RESULT_MAX bytes; the details follow. */
 	testos_result("workload=ping sent=%llu received=%llu rtt_p50=%llu rtt_p99=%llu "
-	              "rtt_p999=%llu rtt_max=%llu jitter=%llu jitter_rfc3550=%llu mixed=%u "
-	              "unit=tsc_ticks tsc_khz=%llu",
+	              "rtt_p999=%llu rtt_max=%llu jitter=%llu jitter_rfc3550=%llu slow=%llu "
+	              "mixed=%u unit=tsc_ticks tsc_khz=%llu",
 	              (unsigned long long)o.count, (unsigned long long)received,
 	              (unsigned long long)p50, (unsigned long long)p99,
 	              (unsigned long long)testos_percentile_permille(999),
 	              (unsigned long long)testos_percentile_permille(1000),
 	              (unsigned long long)testos_isqrt(variance),
-	              (unsigned long long)(jitter16 >> NET_JITTER_SHIFT), o.mixed ? 1u : 0u,
-	              (unsigned long long)testos_tsc_khz);
+	              (unsigned long long)(jitter16 >> NET_JITTER_SHIFT), (unsigned long long)slow,
+	              o.mixed ? 1u : 0u, (unsigned long long)testos_tsc_khz);
 	testos_print("testos: ping rtt_mean=%llu hog_chunks=%llu interval_us=%llu interrupts=%u "
 	             "frames=%u line=%u (jitter: RTT standard deviation)\n",
 	             (unsigned long long)mean, (unsigned long long)chunks,

@@ -8,13 +8,16 @@
 #    gets every echo reply; every physical interrupt became a vIRQ, was
 #    injected (a delay sample) and unmasked again after the guest's EOI;
 #  - co-run (tests/scenarios/io-mixed: the mixed ping vCPU and a hog on one
-#    normal pCPU): under micro-static:1 (plus one micro-sliced pCPU) replies
-#    reach the ping vCPU while it is preempted, SCHED counts
-#    virqs_to_preempted > 0 and offloads_virq > 0; under credit (the same
-#    normal pCPU alone) they wait for its next slice: the RTT tail
-#    (p99.9, max) and the jitter are lower under micro-static:1, p99 is
-#    not worse (it does not separate in this client model).
-#    Direction only; tests/bench/io-mixed.sh has the figures.
+#    normal pCPU), the pings back to back (a reply is always in flight, so
+#    every preemption of the ping vCPU catches one): under micro-static:1
+#    (plus one micro-sliced pCPU) replies reach the ping vCPU while it is
+#    preempted, SCHED counts virqs_to_preempted > 0 and offloads_virq > 0;
+#    under credit (the same normal pCPU alone) they wait for its next
+#    slice: fewer slow RTTs (over 1 ms) by more than 3x, a lower p99.9 and
+#    a lower jitter under micro-static:1, p99 not worse. Not the maximum: a
+#    request preempted just before its send waits a slice under any policy.
+#    Direction only, with margins measured at ips 49/50/51 M (slow 3-4 vs
+#    22-34); tests/bench/io-mixed.sh has the figures.
 source "$(dirname "$0")/lib.sh"
 vmx_build
 started=$(date +%s)
@@ -41,10 +44,10 @@ vmx_equal "$(vmx_field "$irq" parked)" 0 "none waited for an unusable guest pin"
 vmx_at_least "$physical" 51 "ARP reply + 50 echo replies arrived as interrupts"
 vmx_expect '^HALT reason=done' "hypervisor halted cleanly"
 
-# The scenario's VM at a 200 µs mean interval: a reply is in flight most
-# of the time, so most preemptions of the ping vCPU catch one (the bench
-# uses the paper's 1 packet/ms).
-sed 's/^extra = .*/extra = "ping 1000 200us mixed"/' "$here/tests/scenarios/vms/ping-mixed.cfg" > "$VMX_WORK/ping.cfg"
+# The scenario's VM with back-to-back pings and short computation chunks
+# (the bench uses the paper's 1 packet/ms, at which a 2-s run sees too few
+# preemptions with a reply in flight for a test).
+sed 's/^extra = .*/extra = "ping 12000 0us mixed hog=200"/' "$here/tests/scenarios/vms/ping-mixed.cfg" > "$VMX_WORK/ping.cfg"
 co_run() { # NAME CPUS POLICY
 	e2e_boot "$E2E_SCRIPT-$1" --scenario io-mixed --cpus "$2" --timeout 120 --append "sched=$3" \
 		--module "$VMX_WORK/ping.cfg:ping.cfg"
@@ -53,8 +56,8 @@ co_run() { # NAME CPUS POLICY
 co_run micro 2 micro-static:1
 co_run credit 1 credit
 m=$E2E_SCRIPT-micro c=$E2E_SCRIPT-credit
-expect_value "$m" "RESULT vm=ping" received 1000
-expect_value "$c" "RESULT vm=ping" received 1000
+expect_value "$m" "RESULT vm=ping" received 12000
+expect_value "$c" "RESULT vm=ping" received 12000
 to_preempted=$(line_value "$m" SCHED virqs_to_preempted)
 offloads=$(line_value "$m" SCHED offloads_virq)
 if [ "${to_preempted:-0}" -gt 0 ] && [ "${offloads:-0}" -gt 0 ]; then
@@ -70,7 +73,13 @@ lower() { # WHAT KEY
 		check_fail "$1: micro-static:1 '${a:-}' vs credit '${b:-}'" "$m"
 	fi
 }
-lower "RTT max lower" rtt_max
+slow_m=$(line_value "$m" "RESULT vm=ping" slow); slow_c=$(line_value "$c" "RESULT vm=ping" slow)
+if [[ "$slow_m" =~ ^[0-9]+$ && "$slow_c" =~ ^[0-9]+$ ]] && [ "$slow_c" -ge 10 ] &&
+	[ $((slow_m * 3)) -lt "$slow_c" ]; then
+	check_pass "slow RTTs (over 1 ms) fewer by more than 3x: micro-static:1 $slow_m vs credit $slow_c"
+else
+	check_fail "slow RTTs: micro-static:1 '${slow_m:-}' vs credit '${slow_c:-}' (expected credit >= 10 and 3x micro)" "$m"
+fi
 lower "RTT p99.9 lower" rtt_p999
 # p99 does not separate here (a client sees one slow reply per preemption
 # that catches one in flight: well under 1 % of the samples, docs/results.md);
