@@ -18,8 +18,8 @@ struct config_parser {
 };
 
 static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
-    "name", "kernel",  "vcpus",  "memory", "ramdisk", "extra",
-    "pool", "symbols", "weight", "rules",  "cmdline", "pci"};
+    "name",    "kernel", "vcpus", "memory",  "ramdisk", "extra", "pool",
+    "symbols", "weight", "rules", "cmdline", "pci",     "cpuid"};
 
 const char *vm_config_key_name(enum vm_config_key key)
 {
@@ -269,6 +269,67 @@ static int config_pci_list(struct config_parser *p, struct vm_config *c)
 	return 0;
 }
 
+/* The features cpuid = "host,NAME=0,..." may hide. */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} config_cpuid_features[] = {{"rdrand", VM_CONFIG_CPUID_RDRAND},
+                             {"rdseed", VM_CONFIG_CPUID_RDSEED}};
+
+static bool config_word_is(const char *word, size_t length, const char *name)
+{
+	if (length != config_length(name))
+		return false;
+	for (size_t i = 0; i < length; i++)
+		if (word[i] != name[i])
+			return false;
+	return true;
+}
+
+/* One "NAME=0" item of the cpuid string: its bit, or 0 (with the reason). */
+static uint32_t config_cpuid_item(struct config_parser *p, const char *item, size_t length)
+{
+	size_t name_length = 0;
+	while (name_length < length && item[name_length] != '=')
+		name_length++;
+	char name[VM_CONFIG_NAME_SIZE] = {0};
+	for (size_t i = 0; i < name_length && i + 1 < sizeof(name); i++)
+		name[i] = item[i];
+	if (name_length + 2 != length || item[name_length + 1] != '0') {
+		config_fail(p, "cpuid: a feature may only be hidden (NAME=0): ", name);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(config_cpuid_features) / sizeof(config_cpuid_features[0]);
+	     i++)
+		if (config_word_is(item, name_length, config_cpuid_features[i].name))
+			return config_cpuid_features[i].bit;
+	config_fail(p, "cpuid: unknown feature (rdrand, rdseed can be hidden): ", name);
+	return 0;
+}
+
+/* cpuid = "host[,NAME=0]..." (xl.cfg's libxl form). */
+static int config_cpuid(struct config_parser *p, struct vm_config *c)
+{
+	char text[VM_CONFIG_STRING_SIZE];
+	if (config_string(p, text, sizeof(text), config_key_names[VM_CONFIG_KEY_CPUID]))
+		return -1;
+	size_t n = config_length(text), start = 0, end = 0;
+	while (end < n && text[end] != ',')
+		end++;
+	if (!config_word_is(text, end, "host"))
+		return config_fail(p, "cpuid: the string must start with \"host\": ", text);
+	while (end < n) {
+		start = ++end;
+		while (end < n && text[end] != ',')
+			end++;
+		uint32_t bit = config_cpuid_item(p, text + start, end - start);
+		if (!bit)
+			return -1;
+		c->cpuid_hidden |= bit;
+	}
+	return 0;
+}
+
 static int config_value(struct config_parser *p, struct vm_config *c, enum vm_config_key key)
 {
 	const char *k = config_key_names[key];
@@ -299,6 +360,8 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum vm_co
 		return config_string(p, c->cmdline, sizeof(c->cmdline), k);
 	case VM_CONFIG_KEY_PCI:
 		return config_pci_list(p, c);
+	case VM_CONFIG_KEY_CPUID:
+		return config_cpuid(p, c);
 	default:
 		return -1;
 	}

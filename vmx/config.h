@@ -24,6 +24,11 @@
  *           "Device assignment"), e.g. pci = [ "00:02.0" ]; at most
  *           VM_CONFIG_PCI_MAX, none twice; the list is on one line, a
  *           trailing comma is allowed. Lists are refused for every other key.
+ *   cpuid   string in xl.cfg's libxl form, "host" then ",feature=0" items
+ *           that hide a host feature from the VM: rdrand, rdseed (so far the
+ *           only ones; a feature may only be hidden, never forced on), e.g.
+ *           cpuid = "host,rdrand=0,rdseed=0" (Bochs's RDRAND draws host
+ *           randomness: hiding it keeps a guest's run deterministic).
  * Anything else (unknown keys, lists, duplicates, bad numbers, unterminated
  * strings) is rejected with "FILE:LINE: reason".
  *
@@ -46,6 +51,9 @@
 #define VM_CONFIG_PCI_MAX           4 /* assigned PCI functions per VM */
 #define VM_CONFIG_PCI_DEVICE_MAX    31
 #define VM_CONFIG_PCI_FUNCTION_MAX  7
+/* cpuid = "host,...": the host features a VM's CPUID hides (vmx/cpuid.c). */
+#define VM_CONFIG_CPUID_RDRAND 0x1u
+#define VM_CONFIG_CPUID_RDSEED 0x2u
 
 /* The keys, in the order of the table in config.c. */
 enum vm_config_key {
@@ -61,6 +69,7 @@ enum vm_config_key {
 	VM_CONFIG_KEY_RULES,
 	VM_CONFIG_KEY_CMDLINE,
 	VM_CONFIG_KEY_PCI,
+	VM_CONFIG_KEY_CPUID,
 	VM_CONFIG_KEY_COUNT
 };
 
@@ -79,6 +88,7 @@ struct vm_config {
 	/* pci = [...]: bus << 8 | device << 3 | function, in list order. */
 	uint16_t pci[VM_CONFIG_PCI_MAX];
 	uint32_t pci_count;
+	uint32_t cpuid_hidden; /* VM_CONFIG_CPUID_* bits */
 	/* The line each key was given on, 0 if it was not: errors found
 	 * later (a missing module, an unknown pool) name FILE:LINE too. */
 	uint32_t lines[VM_CONFIG_KEY_COUNT];

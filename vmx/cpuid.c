@@ -30,6 +30,7 @@ enum vmx_cpuid_rule_kind {
 	VMX_CPUID_HIDE_UNLESS_INVPCID,   /* the INVPCID control is not in use */
 	VMX_CPUID_HIDE_UNLESS_RDTSCP,    /* the RDTSCP control is not in use */
 	VMX_CPUID_HIDE_IF_APIC_DISABLED, /* IA32_APIC_BASE.EN clear (SDM Vol. 3A, 10.4.3) */
+	VMX_CPUID_HIDE_IF_CONFIGURED,    /* the VM's cpuid = "host,NAME=0" */
 };
 
 struct vmx_cpuid_rule {
@@ -38,21 +39,24 @@ struct vmx_cpuid_rule {
 	uint32_t bits;
 	enum vmx_cpuid_rule_kind kind;
 	const char *reason;
+	uint32_t configured; /* VMX_CPUID_HIDE_IF_CONFIGURED: the VM_CONFIG_CPUID_* bit */
 };
 
 /* A rule for leaf 1, for leaf 7 subleaf 0, and a leaf zeroed whole. */
 #define VMX_CPUID_1(reg, bits, kind, reason)                                                       \
 	{                                                                                          \
 		ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_##reg, bits,                 \
-		    VMX_CPUID_##kind, reason                                                       \
+		    VMX_CPUID_##kind, reason, 0                                                    \
 	}
 #define VMX_CPUID_7(reg, bits, kind, reason)                                                       \
 	{                                                                                          \
-		ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason   \
+		ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_##reg, bits, VMX_CPUID_##kind, reason,  \
+		    0                                                                              \
 	}
 #define VMX_CPUID_ZEROED(leaf, reason)                                                             \
 	{                                                                                          \
-		leaf, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE, reason  \
+		leaf, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX, VMX_CPUID_ALL, VMX_CPUID_HIDE, reason, \
+		    0                                                                              \
 	}
 
 static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
@@ -78,7 +82,7 @@ static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
     VMX_CPUID_ZEROED(ARCH_CPUID_MONITOR, "MONITOR/MWAIT hidden"),
     {ARCH_CPUID_THERMAL_POWER, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EAX,
      ARCH_CPUID_6_EAX_DTS | ARCH_CPUID_6_EAX_PTM | ARCH_CPUID_6_EAX_HWP, VMX_CPUID_HIDE,
-     "thermal-status and HWP MSRs are not emulated"},
+     "thermal-status and HWP MSRs are not emulated", 0},
     VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_TSC_ADJUST, OFFER,
                 "IA32_TSC_ADJUST is emulated (the vCPU's TSC offset)"),
     VMX_CPUID_7(EBX, ARCH_CPUID_7_EBX_AVX2, HIDE, "XSAVE hidden"),
@@ -90,10 +94,14 @@ static const struct vmx_cpuid_rule vmx_cpuid_rules[] = {
     VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_SPECULATION_MSRS, HIDE,
                 "IA32_SPEC_CTRL, PRED_CMD, FLUSH_CMD, ARCH/CORE_CAPABILITIES are not emulated"),
     VMX_CPUID_7(EDX, ARCH_CPUID_7_EDX_CET_IBT, HIDE, "CET state is not switched: CR4.CET #GPs"),
+    {ARCH_CPUID_FEATURES, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_ECX, ARCH_CPUID_1_ECX_RDRAND,
+     VMX_CPUID_HIDE_IF_CONFIGURED, "the VM's cpuid hides RDRAND", VM_CONFIG_CPUID_RDRAND},
+    {ARCH_CPUID_EXTENDED_FEATURES, 0, VMX_CPUID_EBX, ARCH_CPUID_7_EBX_RDSEED,
+     VMX_CPUID_HIDE_IF_CONFIGURED, "the VM's cpuid hides RDSEED", VM_CONFIG_CPUID_RDSEED},
     VMX_CPUID_ZEROED(ARCH_CPUID_PERFMON, "PMU hidden: RDPMC gets #UD"),
     VMX_CPUID_ZEROED(ARCH_CPUID_XSAVE, "XSAVE hidden"),
     {ARCH_CPUID_EXTENDED_INFO, VMX_CPUID_SUBLEAF_ANY, VMX_CPUID_EDX, ARCH_CPUID_80000001_EDX_RDTSCP,
-     VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD"},
+     VMX_CPUID_HIDE_UNLESS_RDTSCP, "RDTSCP would #UD", 0},
 };
 
 /* Does `rule` hide its bits for this vCPU now? */
@@ -111,6 +119,8 @@ static bool vmx_cpuid_rule_hides(const struct vmx_cpuid_context *context,
 		return !(context->secondary_controls & VMX_PROC2_RDTSCP);
 	case VMX_CPUID_HIDE_IF_APIC_DISABLED:
 		return context->apic_disabled;
+	case VMX_CPUID_HIDE_IF_CONFIGURED:
+		return (context->hidden & rule->configured) != 0;
 	}
 	return true;
 }
@@ -268,6 +278,7 @@ enum vmx_exit_action vmx_cpuid_exit(struct vcpu *vcpu, uint64_t qualification)
 	    .host_max_leaf = vmx_cpuid_host_max_leaf(),
 	    .tsc_khz = (uint32_t)timer_tsc_khz,
 	    .timer_ratio = vcpu->interrupt.vlapic.tsc_per_tick,
+	    .hidden = vcpu->vm->cpuid_hidden,
 	};
 	struct arch_cpuid host = {0, 0, 0, 0};
 	if (!vmx_cpuid_is_hypervisor_leaf(leaf))

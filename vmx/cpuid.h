@@ -54,6 +54,7 @@ struct vmx_cpuid_context {
 	uint32_t host_max_leaf;      /* the host's CPUID.0:EAX */
 	uint32_t tsc_khz;            /* the guest's TSC rate (the host's), 0 = unknown */
 	uint32_t timer_ratio;        /* TSC ticks per vLAPIC timer tick (>= 1) */
+	uint32_t hidden;             /* VM_CONFIG_CPUID_*: the VM's cpuid = "host,..." */
 };
 
 /* True for the leaves uslice answers itself (the host is not asked). */

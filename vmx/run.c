@@ -271,6 +271,7 @@ static void run_describe_vm(struct vm *vm, const struct boot_module *module,
 	vm->id = id;
 	vm->vpid = (uint16_t)(id + 1);
 	vm->weight = config->weight;
+	vm->cpuid_hidden = config->cpuid_hidden;
 	string_copy(vm->pool_name, config->pool, sizeof(vm->pool_name));
 	vm->pool_line = config->lines[VM_CONFIG_KEY_POOL];
 	vm->rules_line = config->lines[VM_CONFIG_KEY_RULES];

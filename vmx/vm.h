@@ -216,6 +216,7 @@ struct vm {
 	char pool_name[VM_CONFIG_NAME_SIZE]; /* cpupool from the configuration  */
 	char rules[VM_CONFIG_STRING_SIZE];   /* classification rules: built-in set or module */
 	uint32_t weight;                     /* credit weight                         */
+	uint32_t cpuid_hidden;               /* VM_CONFIG_CPUID_*: host features hidden */
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM];
 	/* Each vCPU's vLAPIC by vCPU index, for vlapic_route() (NULL past

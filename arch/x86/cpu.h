@@ -151,6 +151,7 @@
 #define ARCH_CPUID_1_ECX_XSAVE        (1u << 26)
 #define ARCH_CPUID_1_ECX_OSXSAVE      (1u << 27)
 #define ARCH_CPUID_1_ECX_AVX          (1u << 28)
+#define ARCH_CPUID_1_ECX_RDRAND       (1u << 30)
 #define ARCH_CPUID_1_ECX_HYPERVISOR   (1u << 31)
 /* leaf 1 EDX */
 #define ARCH_CPUID_1_EDX_APIC (1u << 9)
@@ -168,6 +169,7 @@
 /* leaf 7 subleaf 0 EBX */
 #define ARCH_CPUID_7_EBX_TSC_ADJUST (1u << 1)
 #define ARCH_CPUID_7_EBX_AVX2       (1u << 5)
+#define ARCH_CPUID_7_EBX_RDSEED     (1u << 18)
 #define ARCH_CPUID_7_EBX_INVPCID    (1u << 10)
 /* leaf 7 subleaf 0 ECX, EDX */
 #define ARCH_CPUID_7_ECX_PKU     (1u << 3)

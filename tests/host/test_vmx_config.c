@@ -198,6 +198,51 @@ static void test_pci_list(void)
 	}
 }
 
+/* cpuid = "host,NAME=0,...": only hiding, only the features named. */
+static void test_cpuid(void)
+{
+	static const struct {
+		const char *value;
+		uint32_t hidden;
+		const char *error; /* NULL: accepted */
+	} rows[] = {
+	    {"\"host\"", 0, NULL},
+	    {"\"host,rdrand=0\"", VM_CONFIG_CPUID_RDRAND, NULL},
+	    {"'host,rdrand=0,rdseed=0'", VM_CONFIG_CPUID_RDRAND | VM_CONFIG_CPUID_RDSEED, NULL},
+	    {"\"host,rdseed=0,rdseed=0\"", VM_CONFIG_CPUID_RDSEED, NULL},
+	    {"\"\"", 0, "t.cfg:3: cpuid: the string must start with \"host\": "},
+	    {"\"hostx,rdrand=0\"", 0, "t.cfg:3: cpuid: the string must start with \"host\": hostx"},
+	    {"\"host,rdrand=1\"", 0,
+	     "t.cfg:3: cpuid: a feature may only be hidden (NAME=0): rdrand"},
+	    {"\"host,rdrand\"", 0, "t.cfg:3: cpuid: a feature may only be hidden (NAME=0): rdrand"},
+	    {"\"host,rdrand=00\"", 0,
+	     "t.cfg:3: cpuid: a feature may only be hidden (NAME=0): rdrand"},
+	    {"\"host,avx=0\"", 0,
+	     "t.cfg:3: cpuid: unknown feature (rdrand, rdseed can be hidden): avx"},
+	    {"\"host,\"", 0, "t.cfg:3: cpuid: a feature may only be hidden (NAME=0): "},
+	    {"[ \"host\" ]", 0, "t.cfg:3: lists are not supported for key cpuid"},
+	    {"1", 0, "t.cfg:3: expected a quoted string for key cpuid"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[200], error[200] = "", name[64];
+		snprintf(name, sizeof(name), "cpuid = %s", rows[i].value);
+		test_case_begin(name);
+		snprintf(text, sizeof(text), "name=\"a\"\nkernel=\"k\"\ncpuid = %s\n",
+		         rows[i].value);
+		struct vm_config c;
+		int status = parse(&c, text, error, sizeof(error));
+		if (!rows[i].error) {
+			CHECK_EQ(status, 0);
+			CHECK_EQ(c.cpuid_hidden, rows[i].hidden);
+			CHECK_EQ(c.lines[VM_CONFIG_KEY_CPUID], 3);
+		} else {
+			CHECK_EQ(status, -1);
+			CHECK_CONTAINS(error, rows[i].error);
+		}
+		test_case_end();
+	}
+}
+
 static void test_nul_byte_and_small_error_buffer(void)
 {
 	struct vm_config c;
@@ -235,6 +280,7 @@ int main(void)
 	TEST_RUN(test_command_line);
 	TEST_RUN(test_rejected);
 	test_pci_list();
+	test_cpuid();
 	TEST_RUN(test_nul_byte_and_small_error_buffer);
 	TEST_RUN(test_shipped_configurations);
 	return test_summary("test_vmx_config");

@@ -7,6 +7,7 @@
  * Lock order: none.
  */
 #include "tests/host/test.h"
+#include "vmx/config.h"
 #include "vmx/cpuid.h"
 #include "vmx/hypercall.h"
 
@@ -17,10 +18,15 @@ static const struct arch_cpuid all_ones = {~0u, ~0u, ~0u, ~0u};
 
 static void test_policy(void)
 {
-	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false, 0x1f, 0, 1};
+	static const struct vmx_cpuid_context none = {3, 2, 4, 0xe0000, 0, false, 0x1f, 0, 1, 0};
 	static const struct vmx_cpuid_context both = {
-	    3, 2, 4, 0xe0000, VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false, 0x1f, 0, 1};
-	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true, 0x1f, 0, 1};
+	    3, 2, 4, 0xe0000, VMX_PROC2_INVPCID | VMX_PROC2_RDTSCP, false, 0x1f, 0, 1, 0};
+	static const struct vmx_cpuid_context apic_off = {3, 2, 4, 0xe0000, 0, true, 0x1f, 0, 1, 0};
+	static const struct vmx_cpuid_context no_rng = {
+	    3,     2,    4, 0xe0000, 0,
+	    false, 0x1f, 0, 1,       VM_CONFIG_CPUID_RDRAND | VM_CONFIG_CPUID_RDSEED};
+	static const struct vmx_cpuid_context no_rdrand = {
+	    3, 2, 4, 0xe0000, 0, false, 0x1f, 0, 1, VM_CONFIG_CPUID_RDRAND};
 	static const struct {
 		const struct vmx_cpuid_context *context;
 		uint32_t leaf, subleaf;
@@ -36,6 +42,15 @@ static void test_policy(void)
 	     0,
 	     {0, 0xffffffff, 0xffffffff, 0xffffffff},
 	     {0, 0x0204ffff, 0xe3fb7e03, 0xdf9fffff}},
+	    /* cpuid = "host,rdrand=0,rdseed=0": RDRAND (leaf 1 ECX 30) and
+	     * RDSEED (leaf 7 EBX 18) hidden as well; one without the other */
+	    {&no_rng,
+	     1,
+	     0,
+	     {0, 0xffffffff, 0xffffffff, 0xffffffff},
+	     {0, 0x0204ffff, 0xa3fb7e03, 0xdf9fffff}},
+	    {&no_rng, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffbfbdf, 5, 6}},
+	    {&no_rdrand, 7, 0, {0, 0xffffffff, 5, 6}, {0, 0xfffffbdf, 5, 6}},
 	    /* ... and EST, TM2, DCA, ACPI, TM: MSRs not emulated */
 	    {&none, 6, 0, {0xffffffff, 1, 2, 3}, {0xfffff03e, 1, 2, 3}},
 	    /* the APIC bit follows IA32_APIC_BASE.EN */
@@ -83,7 +98,7 @@ static void test_policy(void)
 
 static void test_signature(void)
 {
-	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0, false, 0x1f, 0, 1};
+	const struct vmx_cpuid_context context = {0, 0, 1, 0, 0, false, 0x1f, 0, 1, 0};
 	struct arch_cpuid c = vmx_cpuid_policy(&context, HYPERCALL_CPUID_BASE, 0, all_ones);
 	char signature[13];
 	memcpy(signature, &c.ebx, 4);
