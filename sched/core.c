@@ -85,6 +85,7 @@ void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position, struc
 	sched_list_insert_before(position, &vcpu->runq_node);
 	vcpu->pcpu = pcpu->id;
 	pcpu->runq_length++;
+	sched_offload_slot_update(vcpu->vm->sys, pcpu);
 }
 
 void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu)
@@ -93,6 +94,7 @@ void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu)
 		return;
 	sched_list_remove(&vcpu->runq_node);
 	sys->pcpus[vcpu->pcpu].runq_length--;
+	sched_offload_slot_update(sys, &sys->pcpus[vcpu->pcpu]);
 }
 
 void sched_pcpu_kick(struct sched_system *sys, struct sched_pcpu *pcpu)
@@ -244,6 +246,7 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 
 	core_charge(sys, pcpu, prev, now);
 	pcpu->current = NULL;
+	sched_offload_slot_update(sys, pcpu);
 	if (prev->pending_offline) {
 		reason = SCHED_OUT_OFFLINE;
 		prev->state = SCHED_VCPU_OFFLINE;
@@ -339,6 +342,7 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 		next->stats.max_wait_ns = waited;
 	next->stats.schedule_ins++;
 	pcpu->current = next;
+	sched_offload_slot_update(sys, pcpu);
 	pcpu->slice_end = slice == SCHED_TIME_NEVER ? SCHED_TIME_NEVER : now + slice;
 	if (was_idle || pcpu->next_tick <= now)
 		pcpu->next_tick = now + sched_vcpu_pool(next)->params.tick_ns;
@@ -516,6 +520,10 @@ static bool core_params_valid(const struct sched_params *params, const char **wh
 	}
 	if (!params->profile_interval_ns || !params->epoch_ns) {
 		*why = "profile interval and epoch must be > 0";
+		return false;
+	}
+	if (params->micro_queue_depth > SCHED_MICRO_QUEUE_MAX) {
+		*why = "micro queue depth must be 1..8 (0 = 1)";
 		return false;
 	}
 	return true;

@@ -14,7 +14,11 @@
  *    unless its pool's policy keeps it waiting (sched_ops.waiting; pinned:
  *    then it is on no runqueue and its pcpu is -1);
  *  - an OFFLOADED vCPU is on the runqueue of a pCPU of its VM's pool's
- *    micro child, and that runqueue holds no other vCPU;
+ *    micro child, and that runqueue holds at most micro_queue_depth
+ *    vCPUs (one more with micro_batch: see sched_offload_slot_free);
+ *  - a micro pool's free_slots is exactly its pCPUs for which
+ *    sched_offload_slot_free() holds; sys->busy_mask the pCPUs with a
+ *    current vCPU;
  *  - a RUNNING vCPU is pcpus[vcpu->pcpu].current and on no runqueue;
  *  - BLOCKED and OFFLINE vCPUs are on no runqueue and current nowhere.
  * sched_check_invariants() (sched/invariants.c) verifies these, the pool
@@ -380,6 +384,23 @@ int sched_pool_set_micro_count_locked(struct sched_system *sys, int pool, unsign
 unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool);
 
 /* ---- offload (sched/offload.c), lock held ---- */
+
+/* Does micro pCPU `pcpu` of micro pool `micro` accept one more offload?
+ * (queue depth, and with micro_batch an idle pCPU's first queued vCPU
+ * counts as already running.) */
+static inline bool sched_offload_slot_free(const struct sched_pool *micro,
+                                           const struct sched_pcpu *pcpu)
+{
+	unsigned depth = micro->params.micro_queue_depth ? micro->params.micro_queue_depth : 1;
+
+	if (micro->params.micro_batch)
+		return pcpu->runq_length + (pcpu->current ? 1u : 0u) <= depth;
+	return pcpu->runq_length < depth;
+}
+
+/* Refresh sys->busy_mask and the pCPU's bit of its micro pool's
+ * free_slots after its runqueue or current vCPU changed. */
+void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu);
 
 /* Send a RUNNABLE vCPU to a free micro-sliced pCPU; false if none. */
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,

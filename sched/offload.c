@@ -15,9 +15,12 @@
  *    vCPU that credit's BOOST never helps. Blocked targets are woken by the
  *    caller (sched_vcpu_wake) and get BOOST instead.
  *  - An offload takes a micro-sliced pCPU of the VM's pool's micro child
- *    whose runqueue is empty (idle ones first); if there is none it fails
- *    cleanly and is counted (offload_failures); a policy without micro
- *    pool counts the would-be offload as offload_disabled.
+ *    with a free slot (paper: an empty runqueue; see
+ *    sched_offload_slot_free() for micro_queue_depth and micro_batch),
+ *    idle ones first, found through the pool's free_slots bitmask; if
+ *    there is none it fails cleanly and is counted (offload_failures); a
+ *    policy without micro pool counts the would-be offload as
+ *    offload_disabled.
  *
  * The adaptive controller's per-interval counts are fed here: IPI = yields
  * classified ipi-wait; PLE = yields classified lock-spin, and PLE exits
@@ -36,26 +39,57 @@
 #include "sched/internal.h"
 #include "sched/profile.h"
 
-/* First micro pCPU of `micro` with an empty runqueue, idle ones first. */
+void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu)
+{
+	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
+	uint64_t bit = 1ull << pcpu->id;
+
+	if (pcpu->current)
+		sys->busy_mask |= bit;
+	else
+		sys->busy_mask &= ~bit;
+	if (!pool || !pool->micro)
+		return;
+	if (sched_offload_slot_free(pool, pcpu))
+		pool->free_slots |= bit;
+	else
+		pool->free_slots &= ~bit;
+}
+
+/*
+ * The micro pCPU of `micro` an offload of `vcpu` goes to: among those
+ * with a free slot (free_slots, maintained on every queue / dequeue /
+ * schedule) and in its affinity, the least occupied (queued + running),
+ * lowest-numbered first. With the paper's one slot this is the first idle
+ * pCPU with an empty runqueue, else the first busy one with an empty
+ * runqueue. Costs one ctz per candidate, not a scan of every pCPU.
+ */
 static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
                                             const struct sched_pool *micro,
                                             const struct sched_vcpu *vcpu)
 {
-	struct sched_pcpu *busy_but_free = NULL;
-	int i;
+	uint64_t candidates = micro->free_slots & vcpu->affinity;
+	uint64_t idle = candidates & ~sys->busy_mask;
+	struct sched_pcpu *best = NULL;
+	unsigned best_load = 0;
 
-	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
-		struct sched_pcpu *pcpu = &sys->pcpus[i];
+	/* An idle pCPU with an empty runqueue cannot be beaten. */
+	for (; idle; idle &= idle - 1) {
+		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(idle)];
 
-		if (!sched_pool_has_pcpu(micro, i) || pcpu->runq_length ||
-		    !sched_vcpu_affine(vcpu, i))
-			continue;
-		if (!pcpu->current)
+		if (!pcpu->runq_length)
 			return pcpu;
-		if (!busy_but_free)
-			busy_but_free = pcpu;
 	}
-	return busy_but_free;
+	for (; candidates; candidates &= candidates - 1) {
+		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(candidates)];
+		unsigned load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
+
+		if (!best || load < best_load) {
+			best = pcpu;
+			best_load = load;
+		}
+	}
+	return best;
 }
 
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,

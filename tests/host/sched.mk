@@ -17,7 +17,7 @@ SCHED_TESTS := build/host/test_sched_credit build/host/test_sched_pool \
 	build/host/test_sched_offload build/host/test_sched_adaptive \
 	build/host/test_sched_policy build/host/test_sched_pinned \
 	build/host/test_sched_invariants build/host/test_sched_wakeup \
-	build/host/test_sched_control
+	build/host/test_sched_control build/host/test_sched_mechanisms
 HOST_TESTS += $(SCHED_TESTS)
 
 $(SCHED_TESTS): build/host/%: tests/host/%.c $(SCHED_TEST_DEPS)
