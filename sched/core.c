@@ -215,9 +215,10 @@ static bool core_keep_running(struct sched_system *sys, struct sched_pcpu *pcpu,
 		return false;
 	if (now >= pcpu->slice_end)
 		return false;
-	/* Micro-sliced pCPUs: never preempted before the slice ends. */
+	/* Micro-sliced pCPUs: never preempted before the slice ends (unless
+	 * micro_early_return sees its critical work over). */
 	if (pool->micro)
-		return true;
+		return !sched_mech_early_return(sys, pcpu, current, now);
 	if (pcpu->directed_next)
 		return false;
 	if (!pcpu->resched || sched_list_empty(&pcpu->runq))
@@ -242,7 +243,7 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	struct sched_pool *own = sched_vcpu_pool(prev);
 	uint64_t ran = now > prev->run_start ? now - prev->run_start : 0;
 	enum sched_out_reason reason;
-	bool requeue_here = false, return_home = false;
+	bool requeue_here = false, return_home = false, protect = false;
 
 	core_charge(sys, pcpu, prev, now);
 	pcpu->current = NULL;
@@ -259,7 +260,9 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	} else {
 		if (prev->pending_yield) {
 			reason = SCHED_OUT_YIELD;
-			sched_ops_yield(own, prev);
+			protect = sched_mech_protected(prev);
+			if (!protect)
+				sched_ops_yield(own, prev);
 		} else if (pcpu->directed_next) {
 			reason = SCHED_OUT_DIRECTED;
 		} else {
@@ -288,6 +291,8 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 		prev->state = SCHED_VCPU_RUNNABLE;
 		prev->queued_since = now;
 		sched_ops_enqueue(own, pcpu, prev);
+		if (protect)
+			sched_mech_protect_requeue(sys, pcpu, prev);
 	} else if (return_home) {
 		struct sched_pcpu *home;
 
@@ -304,6 +309,8 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 		sched_trace(SCHED_TRACE_MIGRATE, prev, pcpu->id,
 		            target ? target->id : SCHED_TRACE_NONE);
 	}
+	if (here && here->micro)
+		sched_mech_sibling_done(sys, prev);
 }
 
 static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu *pcpu, uint64_t now,
@@ -334,8 +341,10 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 	next->pcpu = pcpu->id;
 	next->run_start = now;
 	next->burn_from = now;
-	if (!pool->micro)
+	if (!pool->micro) {
 		next->home_pcpu = pcpu->id;
+		sched_mech_sibling_done(sys, next);
+	}
 	waited = now > next->queued_since ? now - next->queued_since : 0;
 	next->stats.wait_ns += waited;
 	if (waited > next->stats.max_wait_ns)
@@ -364,6 +373,7 @@ static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu 
 		if (budget != SCHED_TIME_NEVER)
 			until = sched_min_time(until, now + budget);
 	}
+	until = sched_mech_deadline(pool, pcpu, now, until);
 	if (pool && !pool->micro && pool->master == pcpu->id) {
 		until = sched_min_time(until, pool->next_account);
 		if (pool->adaptive.enabled)

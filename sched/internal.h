@@ -406,6 +406,32 @@ void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
                    enum sched_offload_cause cause);
 
+/* ---- mechanisms beyond the paper (sched/mechanisms.c), lock held ---- */
+
+/* protect_initiator: is this yielder waiting for siblings it offloaded? */
+bool sched_mech_protected(const struct sched_vcpu *vcpu);
+/* protect_initiator: `initiator`'s ipi-wait yield offloaded `sibling`. */
+void sched_mech_offloaded_by(struct sched_vcpu *sibling, struct sched_vcpu *initiator);
+/* protect_initiator: after an ipi-wait yield's offloads: protect the
+ * initiator if siblings it offloaded are pending and none is left
+ * preempted on a normal pCPU. */
+void sched_mech_ipi_wait_served(struct sched_vcpu *initiator);
+/* protect_initiator: move the just-requeued `vcpu` to the head of its
+ * priority class on pcpu's runqueue. */
+void sched_mech_protect_requeue(struct sched_system *sys, struct sched_pcpu *pcpu,
+                                struct sched_vcpu *vcpu);
+/* protect_initiator: `sibling` has had its offload (left its micro pCPU,
+ * or runs on a normal one); bring its initiator back if it was the last. */
+void sched_mech_sibling_done(struct sched_system *sys, struct sched_vcpu *sibling);
+/* micro_early_return: should `vcpu`, running on micro pCPU `pcpu`, go
+ * home now (outside critical code, and another vCPU waits for pcpu)? */
+bool sched_mech_early_return(struct sched_system *sys, const struct sched_pcpu *pcpu,
+                             const struct sched_vcpu *vcpu, uint64_t now);
+/* micro_early_return: the decision deadline `until`, shortened to the
+ * next look at a micro pCPU's vCPU. */
+uint64_t sched_mech_deadline(const struct sched_pool *pool, const struct sched_pcpu *pcpu,
+                             uint64_t now, uint64_t until);
+
 /* ---- directed yield (sched/directed_yield.c), lock held ---- */
 
 /* KVM-style: pick a preempted sibling of `yielder` and make its pCPU run it

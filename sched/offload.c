@@ -141,12 +141,15 @@ static void offload_siblings(struct sched_system *sys, struct sched_vcpu *yielde
 		sched_profile_note(sibling, SCHED_PROFILE_SIBLING, sibling->saved_rip,
 		                   sibling->saved_kernel_mode);
 		if (category == SCHED_CATEGORY_IPI_WAIT) {
-			sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT);
+			if (sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT))
+				sched_mech_offloaded_by(sibling, yielder);
 		} else if (sched_classify(sibling, sibling->saved_rip,
 		                          sibling->saved_kernel_mode) == SCHED_CATEGORY_CRITICAL) {
 			sched_offload(sys, sibling, SCHED_OFFLOAD_LOCK_SPIN);
 		}
 	}
+	if (category == SCHED_CATEGORY_IPI_WAIT)
+		sched_mech_ipi_wait_served(yielder);
 }
 
 int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, uint64_t rip,

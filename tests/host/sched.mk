@@ -7,7 +7,8 @@
 
 SCHED_CORE_SOURCES := sched/core.c sched/credit.c sched/cpupool.c \
 	sched/offload.c sched/adaptive.c sched/directed_yield.c sched/policy.c \
-	sched/pinned.c sched/invariants.c sched/profile.c sched/control.c
+	sched/pinned.c sched/invariants.c sched/profile.c sched/control.c \
+	sched/mechanisms.c
 SCHED_TEST_DEPS := $(SCHED_CORE_SOURCES) tests/host/sched_fake_env.c \
 	tests/host/sched_fake_env.h tests/host/test.h sched/sched.h \
 	sched/env.h sched/internal.h sched/trace.h sched/category.h \
