@@ -260,7 +260,7 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	} else {
 		if (prev->pending_yield) {
 			reason = SCHED_OUT_YIELD;
-			protect = sched_mech_protected(prev);
+			protect = here && !here->micro && sched_mech_protected(prev);
 			if (!protect)
 				sched_ops_yield(own, prev);
 		} else if (pcpu->directed_next) {

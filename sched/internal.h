@@ -408,13 +408,13 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 
 /* ---- mechanisms beyond the paper (sched/mechanisms.c), lock held ---- */
 
-/* protect_initiator: is this yielder waiting for siblings it offloaded? */
+/* protect_initiator: does this yielder keep its pCPU (it waits for
+ * siblings it offloaded and none is left preempted)? */
 bool sched_mech_protected(const struct sched_vcpu *vcpu);
 /* protect_initiator: `initiator`'s ipi-wait yield offloaded `sibling`. */
 void sched_mech_offloaded_by(struct sched_vcpu *sibling, struct sched_vcpu *initiator);
-/* protect_initiator: after an ipi-wait yield's offloads: protect the
- * initiator if siblings it offloaded are pending and none is left
- * preempted on a normal pCPU. */
+/* protect_initiator: after an ipi-wait yield's offloads: the initiator
+ * waits for the siblings it offloaded (if any are pending). */
 void sched_mech_ipi_wait_served(struct sched_vcpu *initiator);
 /* protect_initiator: move the just-requeued `vcpu` to the head of its
  * priority class on pcpu's runqueue. */

@@ -2,20 +2,22 @@
  * sched/mechanisms.c - offload mechanisms beyond the paper, each behind a
  * sched_params flag that is off by default (docs/mechanisms.md):
  *
- *  protect_initiator  an ipi-wait yielder whose yield left no sibling
- *      preempted (all offloaded: the shootdown is served whole) keeps
- *      its claim on its pCPU while they are pending: its yield does not
- *      demote it (it is requeued at the head of its priority class, so
- *      another VM's vCPU of equal priority does not take its pCPU), and
- *      when its last offloaded sibling leaves its micro pCPU (or runs on a
- *      normal one) it is made its pCPU's next vCPU at once (directed_next
- *      + kick), whatever runs there.
- *  micro_early_return a vCPU on a micro pCPU is looked at every quarter
- *      micro slice (the decision's deadline); once its live RIP is outside
- *      critical kernel code (category NONE: user mode or ordinary kernel
- *      code) and another offloaded vCPU waits for the micro pCPU, it goes
- *      home at once instead of running out the slice. HLT
- *      and yields on a micro pCPU end the slice in every configuration.
+ *  protect_initiator  an ipi-wait yielder that offloaded siblings waits
+ *      for them (initiator_waiting): when the last one leaves its micro
+ *      pCPU (or runs on a normal one), the yielder, if it lost its pCPU,
+ *      is made that pCPU's next vCPU at once (directed_next + kick),
+ *      whatever runs there. While no sibling is left preempted on a
+ *      normal pCPU (the shootdown is served whole) it also keeps its
+ *      claim: its yield does not demote it, it is requeued at the head of
+ *      its priority class, so another VM's vCPU of equal priority does
+ *      not take its pCPU.
+ *  micro_early_return while another offloaded vCPU waits for a busy micro
+ *      pCPU (an offload to a busy micro pCPU kicks it), its vCPU is looked
+ *      at every quarter micro slice (the decision's deadline); once its
+ *      live RIP is outside critical kernel code (category NONE: user mode
+ *      or ordinary kernel code) it goes home at once instead of running
+ *      out the slice. HLT and yields on a micro pCPU end the slice in
+ *      every configuration.
  *  (micro_batch and micro_queue_depth: the slot rule in sched/internal.h,
  *      the choice of micro pCPU in sched/offload.c.)
  *
@@ -26,9 +28,24 @@
  */
 #include "sched/internal.h"
 
+/* Is a sibling of `vcpu` preempted on a normal pCPU (not offloaded)? */
+static bool mech_sibling_preempted(const struct sched_vcpu *vcpu)
+{
+	const struct sched_vm *vm = vcpu->vm;
+	unsigned i;
+
+	for (i = 0; i < vm->vcpu_count; i++)
+		if (vm->vcpus[i].state == SCHED_VCPU_RUNNABLE && &vm->vcpus[i] != vcpu)
+			return true;
+	return false;
+}
+
 bool sched_mech_protected(const struct sched_vcpu *vcpu)
 {
-	return vcpu->initiator_waiting && sched_vcpu_pool(vcpu)->params.protect_initiator;
+	/* Keep the pCPU only for a shootdown served whole: a sibling left
+	 * preempted may wait a full slice; spinning for it helps nobody. */
+	return vcpu->initiator_waiting && sched_vcpu_pool(vcpu)->params.protect_initiator &&
+	       !mech_sibling_preempted(vcpu);
 }
 
 void sched_mech_offloaded_by(struct sched_vcpu *sibling, struct sched_vcpu *initiator)
@@ -68,19 +85,8 @@ static bool mech_siblings_pending(const struct sched_vcpu *initiator)
 
 void sched_mech_ipi_wait_served(struct sched_vcpu *initiator)
 {
-	const struct sched_vm *vm = initiator->vm;
-	unsigned i;
-
-	initiator->initiator_waiting = false;
-	if (!sched_vcpu_pool(initiator)->params.protect_initiator ||
-	    !mech_siblings_pending(initiator))
-		return;
-	/* Only a shootdown served whole: a sibling left preempted on a normal
-	 * pCPU may wait a full slice, and spinning for it helps nobody. */
-	for (i = 0; i < vm->vcpu_count; i++)
-		if (vm->vcpus[i].state == SCHED_VCPU_RUNNABLE && &vm->vcpus[i] != initiator)
-			return;
-	initiator->initiator_waiting = true;
+	initiator->initiator_waiting = sched_vcpu_pool(initiator)->params.protect_initiator &&
+	                               mech_siblings_pending(initiator);
 }
 
 void sched_mech_sibling_done(struct sched_system *sys, struct sched_vcpu *sibling)
@@ -125,7 +131,8 @@ uint64_t sched_mech_deadline(const struct sched_pool *pool, const struct sched_p
 {
 	uint64_t step;
 
-	if (!pool || !pool->micro || !pool->params.micro_early_return || !pcpu->current)
+	if (!pool || !pool->micro || !pool->params.micro_early_return || !pcpu->current ||
+	    !pcpu->runq_length)
 		return until;
 	step = pool->params.micro_slice_ns / 4;
 	return sched_min_time(until, now + (step ? step : 1));

@@ -92,6 +92,13 @@ static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
 	return best;
 }
 
+static bool offload_kicks_busy(struct sched_system *sys, const struct sched_pcpu *target)
+{
+	const struct sched_pool *micro = sched_pcpu_pool(sys, target);
+
+	return micro && micro->params.micro_early_return;
+}
+
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
                    enum sched_offload_cause cause)
 {
@@ -119,8 +126,9 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	sys->counters.offloads[cause]++;
 	vcpu->stats.offloads++;
 	sched_trace(SCHED_TRACE_OFFLOAD, vcpu, target->id, cause);
-	/* A vCPU running on a micro pCPU is never preempted: kick idle only. */
-	if (!target->current)
+	/* A vCPU running on a micro pCPU is never preempted: kick idle only
+	 * (and, with micro_early_return, a busy one: it may be done). */
+	if (!target->current || offload_kicks_busy(sys, target))
 		sched_pcpu_kick(sys, target);
 	return true;
 }

@@ -216,11 +216,13 @@ struct sched_params {
 	uint32_t micro_queue_depth; /* queued vCPUs a micro pCPU accepts,
 	                               1..SCHED_MICRO_QUEUE_MAX  [1 = paper] */
 	bool protect_initiator;     /* an ipi-wait yielder that offloaded
-	                               siblings is re-picked on its pCPU as
-	                               soon as they have run        [false] */
+	                               siblings gets its pCPU back as soon as
+	                               they have run, and keeps it while none
+	                               is left preempted             [false] */
 	bool micro_early_return;    /* a micro slice ends when the vCPU is
-	                               seen outside critical kernel code
-	                               (checked every micro_slice/4) [false] */
+	                               seen outside critical kernel code while
+	                               another vCPU waits for its pCPU (looks
+	                               every micro_slice/4)          [false] */
 };
 
 /* Largest params.micro_queue_depth. */

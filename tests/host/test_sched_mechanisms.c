@@ -294,22 +294,27 @@ struct protect_row {
 	const char *name;
 	bool protect;
 	bool boost_other; /* the other VM's vCPU is BOOSTed at the yield */
+	unsigned vcpus;   /* of "a": 3 leaves a sibling preempted        */
 	bool initiator_after_yield;
 	bool initiator_after_siblings;
 	unsigned returns;
 };
 
-/* 1 normal pCPU + 1 micro; VM "a" (X, S) and a hog vCPU H on pCPU 0: X
- * runs, S and H wait. X yields ipi-wait: S is offloaded. Who runs on
- * pCPU 0 right after the yield, and after S's micro slice? */
+/* 1 normal pCPU + 1 micro; VM "a" (X, S, maybe a third) and a hog vCPU H
+ * on pCPU 0: X runs, the others wait. X yields ipi-wait: S is offloaded
+ * (a third sibling finds no slot). Who runs on pCPU 0 right after the
+ * yield, and after S's micro slice? */
 static void test_protect_initiator(void)
 {
 	static const struct protect_row rows[] = {
-	    {"off: the yielder goes behind the hog", false, false, false, false, 0},
-	    {"on: the yielder is re-picked", true, false, true, true, 0},
-	    {"off, hog BOOSTed: the hog keeps the pCPU", false, true, false, false, 0},
-	    {"on, hog BOOSTed: the yielder is brought back after S ran", true, true, false, true,
+	    {"off: the yielder goes behind the hog", false, false, 2, false, false, 0},
+	    {"on: the yielder is re-picked", true, false, 2, true, true, 0},
+	    {"off, hog BOOSTed: the hog keeps the pCPU", false, true, 2, false, false, 0},
+	    {"on, hog BOOSTed: the yielder is brought back after S ran", true, true, 2, false, true,
 	     1},
+	    {"off, a sibling left preempted", false, false, 3, false, false, 0},
+	    {"on, a sibling left preempted: not kept, but brought back", true, false, 3, false,
+	     true, 1},
 	};
 	unsigned r, step;
 
@@ -322,7 +327,7 @@ static void test_protect_initiator(void)
 		sched_params_default(&params);
 		params.protect_initiator = row->protect;
 		CHECK(fake_system_init(&sys, "micro-static:1", &params, 2) == 0);
-		a = fake_vm(&sys, "a", 2, 0, 0, mech_classify, NULL);
+		a = fake_vm(&sys, "a", row->vcpus, 0, 0, mech_classify, NULL);
 		hog = fake_vm(&sys, "hog", 1, 0, 0, NULL, NULL);
 		h = &hog->vcpus[0];
 		fake_machine_start(&machine, &sys);
@@ -345,7 +350,8 @@ static void test_protect_initiator(void)
 		fake_machine_run_until(&machine, fake_now + 2 * MS);
 		x = fake_running(&machine, 0);
 		CHECK(x && x->vm == a);
-		other = &a->vcpus[x->index ^ 1];
+		/* The first preempted sibling is the one offloaded. */
+		other = &a->vcpus[x->index == 0 ? 1 : 0];
 		CHECK_EQ(other->state, SCHED_VCPU_RUNNABLE);
 		if (row->boost_other) {
 			/* H is woken: BOOST, queued ahead of everything. */
