@@ -13,11 +13,11 @@
  *      not take its pCPU.
  *  micro_early_return while another offloaded vCPU waits for a busy micro
  *      pCPU (an offload to a busy micro pCPU kicks it), its vCPU is looked
- *      at every quarter micro slice (the decision's deadline); once its
- *      live RIP is outside critical kernel code (category NONE: user mode
- *      or ordinary kernel code) it goes home at once instead of running
- *      out the slice. HLT and yields on a micro pCPU end the slice in
- *      every configuration.
+ *      at every quarter micro slice (the decision's deadline); from a
+ *      quarter slice on, once its live RIP is outside critical kernel
+ *      code (category NONE: user mode or ordinary kernel code) it goes
+ *      home at once instead of running out the slice. HLT and yields on a
+ *      micro pCPU end the slice in every configuration.
  *  (micro_batch and micro_queue_depth: the slot rule in sched/internal.h,
  *      the choice of micro pCPU in sched/offload.c.)
  *
@@ -116,9 +116,12 @@ bool sched_mech_early_return(struct sched_system *sys, const struct sched_pcpu *
 {
 	const struct sched_pool *micro = sched_pcpu_pool(sys, pcpu);
 
-	/* Nobody waits for this micro pCPU: its useful work may go on. */
-	if (!micro || !micro->params.micro_early_return || now <= vcpu->run_start ||
-	    !pcpu->runq_length)
+	/* Nobody waits for this micro pCPU: its useful work may go on. And
+	 * not before a quarter slice: a vCPU just entered may not have taken
+	 * the interrupt it was offloaded for yet (its RIP is still where it
+	 * was preempted), and sending it home then repeats the offload. */
+	if (!micro || !micro->params.micro_early_return || !pcpu->runq_length ||
+	    now < vcpu->run_start + micro->params.micro_slice_ns / 4)
 		return false;
 	if (sched_classify(vcpu, vcpu->saved_rip, vcpu->saved_kernel_mode) != SCHED_CATEGORY_NONE)
 		return false;
