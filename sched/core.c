@@ -85,6 +85,7 @@ void sched_runq_link(struct sched_pcpu *pcpu, struct sched_list *position, struc
 	sched_list_insert_before(position, &vcpu->runq_node);
 	vcpu->pcpu = pcpu->id;
 	pcpu->runq_length++;
+	sched_offload_slot_update(vcpu->vm->sys, pcpu);
 }
 
 void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu)
@@ -93,6 +94,7 @@ void sched_runq_unlink(struct sched_system *sys, struct sched_vcpu *vcpu)
 		return;
 	sched_list_remove(&vcpu->runq_node);
 	sys->pcpus[vcpu->pcpu].runq_length--;
+	sched_offload_slot_update(sys, &sys->pcpus[vcpu->pcpu]);
 }
 
 void sched_pcpu_kick(struct sched_system *sys, struct sched_pcpu *pcpu)
@@ -213,9 +215,10 @@ static bool core_keep_running(struct sched_system *sys, struct sched_pcpu *pcpu,
 		return false;
 	if (now >= pcpu->slice_end)
 		return false;
-	/* Micro-sliced pCPUs: never preempted before the slice ends. */
+	/* Micro-sliced pCPUs: never preempted before the slice ends (unless
+	 * micro_early_return sees its critical work over). */
 	if (pool->micro)
-		return true;
+		return !sched_mech_early_return(sys, pcpu, current, now);
 	if (pcpu->directed_next)
 		return false;
 	if (!pcpu->resched || sched_list_empty(&pcpu->runq))
@@ -240,10 +243,11 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	struct sched_pool *own = sched_vcpu_pool(prev);
 	uint64_t ran = now > prev->run_start ? now - prev->run_start : 0;
 	enum sched_out_reason reason;
-	bool requeue_here = false, return_home = false;
+	bool requeue_here = false, return_home = false, protect = false;
 
 	core_charge(sys, pcpu, prev, now);
 	pcpu->current = NULL;
+	sched_offload_slot_update(sys, pcpu);
 	if (prev->pending_offline) {
 		reason = SCHED_OUT_OFFLINE;
 		prev->state = SCHED_VCPU_OFFLINE;
@@ -256,7 +260,9 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	} else {
 		if (prev->pending_yield) {
 			reason = SCHED_OUT_YIELD;
-			sched_ops_yield(own, prev);
+			protect = here && !here->micro && sched_mech_protected(prev);
+			if (!protect)
+				sched_ops_yield(own, prev);
 		} else if (pcpu->directed_next) {
 			reason = SCHED_OUT_DIRECTED;
 		} else {
@@ -285,6 +291,8 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 		prev->state = SCHED_VCPU_RUNNABLE;
 		prev->queued_since = now;
 		sched_ops_enqueue(own, pcpu, prev);
+		if (protect)
+			sched_mech_protect_requeue(sys, pcpu, prev);
 	} else if (return_home) {
 		struct sched_pcpu *home;
 
@@ -301,6 +309,8 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 		sched_trace(SCHED_TRACE_MIGRATE, prev, pcpu->id,
 		            target ? target->id : SCHED_TRACE_NONE);
 	}
+	if (here && here->micro)
+		sched_mech_sibling_done(sys, prev);
 }
 
 static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu *pcpu, uint64_t now,
@@ -331,14 +341,17 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 	next->pcpu = pcpu->id;
 	next->run_start = now;
 	next->burn_from = now;
-	if (!pool->micro)
+	if (!pool->micro) {
 		next->home_pcpu = pcpu->id;
+		sched_mech_sibling_done(sys, next);
+	}
 	waited = now > next->queued_since ? now - next->queued_since : 0;
 	next->stats.wait_ns += waited;
 	if (waited > next->stats.max_wait_ns)
 		next->stats.max_wait_ns = waited;
 	next->stats.schedule_ins++;
 	pcpu->current = next;
+	sched_offload_slot_update(sys, pcpu);
 	pcpu->slice_end = slice == SCHED_TIME_NEVER ? SCHED_TIME_NEVER : now + slice;
 	if (was_idle || pcpu->next_tick <= now)
 		pcpu->next_tick = now + sched_vcpu_pool(next)->params.tick_ns;
@@ -360,6 +373,7 @@ static uint64_t core_deadline(struct sched_system *sys, const struct sched_pcpu 
 		if (budget != SCHED_TIME_NEVER)
 			until = sched_min_time(until, now + budget);
 	}
+	until = sched_mech_deadline(pool, pcpu, now, until);
 	if (pool && !pool->micro && pool->master == pcpu->id) {
 		until = sched_min_time(until, pool->next_account);
 		if (pool->adaptive.enabled)
@@ -516,6 +530,10 @@ static bool core_params_valid(const struct sched_params *params, const char **wh
 	}
 	if (!params->profile_interval_ns || !params->epoch_ns) {
 		*why = "profile interval and epoch must be > 0";
+		return false;
+	}
+	if (params->micro_queue_depth > SCHED_MICRO_QUEUE_MAX) {
+		*why = "micro queue depth must be 1..8 (0 = 1)";
 		return false;
 	}
 	return true;

@@ -141,6 +141,7 @@ int sched_pool_add_pcpu_locked(struct sched_system *sys, int pool_id, unsigned p
 	pool->pcpu_mask |= 1ull << pcpu_id;
 	pool->pcpu_count++;
 	sched_ops_pcpu_attach(pool, pcpu);
+	sched_offload_slot_update(sys, pcpu);
 	if (!pool->micro && (pool->master < 0 || (int)pcpu_id < pool->master)) {
 		if (pool->master < 0)
 			pool->next_account = now + pool->params.account_period_ns;
@@ -210,6 +211,7 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigne
 		return SCHED_ERR_BUSY;
 	pcpu = &sys->pcpus[pcpu_id];
 	pool->pcpu_mask &= ~(1ull << pcpu_id);
+	pool->free_slots &= ~(1ull << pcpu_id);
 	pool->pcpu_count--;
 	pcpu->pool = SCHED_NO_POOL;
 	pcpu->directed_next = NULL;

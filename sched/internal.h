@@ -14,7 +14,11 @@
  *    unless its pool's policy keeps it waiting (sched_ops.waiting; pinned:
  *    then it is on no runqueue and its pcpu is -1);
  *  - an OFFLOADED vCPU is on the runqueue of a pCPU of its VM's pool's
- *    micro child, and that runqueue holds no other vCPU;
+ *    micro child, and that runqueue holds at most micro_queue_depth
+ *    vCPUs (one more with micro_batch: see sched_offload_slot_free);
+ *  - a micro pool's free_slots is exactly its pCPUs for which
+ *    sched_offload_slot_free() holds; sys->busy_mask the pCPUs with a
+ *    current vCPU;
  *  - a RUNNING vCPU is pcpus[vcpu->pcpu].current and on no runqueue;
  *  - BLOCKED and OFFLINE vCPUs are on no runqueue and current nowhere.
  * sched_check_invariants() (sched/invariants.c) verifies these, the pool
@@ -381,9 +385,52 @@ unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool);
 
 /* ---- offload (sched/offload.c), lock held ---- */
 
+/* Does micro pCPU `pcpu` of micro pool `micro` accept one more offload?
+ * (queue depth, and with micro_batch an idle pCPU's first queued vCPU
+ * counts as already running.) */
+static inline bool sched_offload_slot_free(const struct sched_pool *micro,
+                                           const struct sched_pcpu *pcpu)
+{
+	unsigned depth = micro->params.micro_queue_depth ? micro->params.micro_queue_depth : 1;
+
+	if (micro->params.micro_batch)
+		return pcpu->runq_length + (pcpu->current ? 1u : 0u) <= depth;
+	return pcpu->runq_length < depth;
+}
+
+/* Refresh sys->busy_mask and the pCPU's bit of its micro pool's
+ * free_slots after its runqueue or current vCPU changed. */
+void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu);
+
 /* Send a RUNNABLE vCPU to a free micro-sliced pCPU; false if none. */
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
                    enum sched_offload_cause cause);
+
+/* ---- mechanisms beyond the paper (sched/mechanisms.c), lock held ---- */
+
+/* protect_initiator: does this yielder keep its pCPU (it waits for
+ * siblings it offloaded and none is left preempted)? */
+bool sched_mech_protected(const struct sched_vcpu *vcpu);
+/* protect_initiator: `initiator`'s ipi-wait yield offloaded `sibling`. */
+void sched_mech_offloaded_by(struct sched_vcpu *sibling, struct sched_vcpu *initiator);
+/* protect_initiator: after an ipi-wait yield's offloads: the initiator
+ * waits for the siblings it offloaded (if any are pending). */
+void sched_mech_ipi_wait_served(struct sched_vcpu *initiator);
+/* protect_initiator: move the just-requeued `vcpu` to the head of its
+ * priority class on pcpu's runqueue. */
+void sched_mech_protect_requeue(struct sched_system *sys, struct sched_pcpu *pcpu,
+                                struct sched_vcpu *vcpu);
+/* protect_initiator: `sibling` has had its offload (left its micro pCPU,
+ * or runs on a normal one); bring its initiator back if it was the last. */
+void sched_mech_sibling_done(struct sched_system *sys, struct sched_vcpu *sibling);
+/* micro_early_return: should `vcpu`, running on micro pCPU `pcpu`, go
+ * home now (outside critical code, and another vCPU waits for pcpu)? */
+bool sched_mech_early_return(struct sched_system *sys, const struct sched_pcpu *pcpu,
+                             const struct sched_vcpu *vcpu, uint64_t now);
+/* micro_early_return: the decision deadline `until`, shortened to the
+ * next look at a micro pCPU's vCPU. */
+uint64_t sched_mech_deadline(const struct sched_pool *pool, const struct sched_pcpu *pcpu,
+                             uint64_t now, uint64_t until);
 
 /* ---- directed yield (sched/directed_yield.c), lock held ---- */
 

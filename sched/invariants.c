@@ -17,8 +17,12 @@
  *  vCPUs, by state
  *   - RUNNABLE: on exactly one runqueue, of a pCPU of its VM's pool (or
  *     kept waiting by its policy: then on none, pcpu == -1);
- *   - OFFLOADED: alone on the runqueue of a pCPU of its VM's pool's micro
- *     child;
+ *   - OFFLOADED: on the runqueue of a pCPU of its VM's pool's micro
+ *     child, which holds at most micro_queue_depth vCPUs (+1 with
+ *     micro_batch);
+ *  offload bitmasks (sched/offload.c)
+ *   - busy_mask and each micro pool's free_slots equal a scan of the
+ *     pCPUs (sched_offload_slot_free);
  *   - RUNNING: pcpus[pcpu].current and on no runqueue;
  *   - BLOCKED, OFFLINE: on no runqueue and current nowhere;
  *  hard affinity and pausing (sched/control.c)
@@ -78,6 +82,46 @@ static bool invariant_vcpu_valid(const struct sched_system *sys, const struct sc
 	vm = (size_t)(address - first) / sizeof(struct sched_vm);
 	return sys->vms[vm].in_use && vcpu->vm == &sys->vms[vm] &&
 	       vcpu->index < sys->vms[vm].vcpu_count && vcpu == &sys->vms[vm].vcpus[vcpu->index];
+}
+
+/* Most vCPUs a micro pool's runqueue may hold (sched_offload_slot_free:
+ * one more than the depth with micro_batch, for an idle pCPU). */
+static unsigned invariant_micro_queue_max(const struct sched_pool *micro)
+{
+	unsigned depth = micro->params.micro_queue_depth ? micro->params.micro_queue_depth : 1;
+
+	return depth + (micro->params.micro_batch ? 1u : 0u);
+}
+
+/* The offload bitmasks (sched/offload.c) equal what a scan finds. */
+static int invariant_slots(const struct sched_system *sys, struct invariant_report *report)
+{
+	uint64_t busy = 0;
+	unsigned n, p;
+
+	for (n = 0; n < SCHED_MAX_PCPUS; n++)
+		if (sys->pcpus[n].current)
+			busy |= 1ull << n;
+	if (busy != sys->busy_mask)
+		return invariant_fail(report, "busy_mask is the set of pCPUs with a current vCPU:",
+		                      " pcpu ", (unsigned)__builtin_ctzll(busy ^ sys->busy_mask));
+	for (p = 0; p < SCHED_MAX_POOLS; p++) {
+		const struct sched_pool *pool = &sys->pools[p];
+		uint64_t free = 0;
+
+		if (!pool->in_use)
+			continue;
+		for (n = 0; pool->micro && n < SCHED_MAX_PCPUS; n++)
+			if (sched_pool_has_pcpu(pool, (int)n) &&
+			    sched_offload_slot_free(pool, &sys->pcpus[n]))
+				free |= 1ull << n;
+		if (free != pool->free_slots)
+			return invariant_fail(report,
+			                      "a micro pool's free_slots is the set of its "
+			                      "pCPUs with a free offload slot (scan):",
+			                      " pool ", p);
+	}
+	return 0;
 }
 
 static int invariant_pools(const struct sched_system *sys, struct invariant_report *report)
@@ -268,11 +312,12 @@ static int invariant_vcpu(const struct sched_system *sys, struct invariant_repor
 		return 0;
 	case SCHED_VCPU_OFFLOADED:
 		if (queued != 1 || !pcpu || pool->micro_child < 0 ||
-		    pcpu->pool != pool->micro_child || pcpu->runq_length != 1)
+		    pcpu->pool != pool->micro_child ||
+		    pcpu->runq_length > invariant_micro_queue_max(&sys->pools[pcpu->pool]))
 			return invariant_fail_vcpu(report,
-			                           "an OFFLOADED vCPU is alone on "
-			                           "a runqueue of its pool's "
-			                           "micro child:",
+			                           "an OFFLOADED vCPU is on a runqueue "
+			                           "of its pool's micro child, within "
+			                           "its queue depth:",
 			                           vcpu);
 		return 0;
 	case SCHED_VCPU_RUNNING:
@@ -308,6 +353,7 @@ int sched_check_invariants(const struct sched_system *sys, char *error, size_t s
 	result = invariant_pools(sys, &report);
 	if (!result)
 		result = invariant_runqueues(sys, &report, queued);
+
 	for (i = 0; !result && i < SCHED_MAX_VMS; i++) {
 		const struct sched_vm *vm = &sys->vms[i];
 
@@ -323,6 +369,8 @@ int sched_check_invariants(const struct sched_system *sys, char *error, size_t s
 				result = invariant_control(sys, &report, &vm->vcpus[j]);
 		}
 	}
+	if (!result)
+		result = invariant_slots(sys, &report);
 	for (i = 0; !result && i < SCHED_MAX_POOLS; i++) {
 		if (!sys->pools[i].in_use)
 			continue;

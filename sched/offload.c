@@ -15,9 +15,12 @@
  *    vCPU that credit's BOOST never helps. Blocked targets are woken by the
  *    caller (sched_vcpu_wake) and get BOOST instead.
  *  - An offload takes a micro-sliced pCPU of the VM's pool's micro child
- *    whose runqueue is empty (idle ones first); if there is none it fails
- *    cleanly and is counted (offload_failures); a policy without micro
- *    pool counts the would-be offload as offload_disabled.
+ *    with a free slot (paper: an empty runqueue; see
+ *    sched_offload_slot_free() for micro_queue_depth and micro_batch),
+ *    idle ones first, found through the pool's free_slots bitmask; if
+ *    there is none it fails cleanly and is counted (offload_failures); a
+ *    policy without micro pool counts the would-be offload as
+ *    offload_disabled.
  *
  * The adaptive controller's per-interval counts are fed here: IPI = yields
  * classified ipi-wait; PLE = yields classified lock-spin, and PLE exits
@@ -36,26 +39,64 @@
 #include "sched/internal.h"
 #include "sched/profile.h"
 
-/* First micro pCPU of `micro` with an empty runqueue, idle ones first. */
+void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu)
+{
+	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
+	uint64_t bit = 1ull << pcpu->id;
+
+	if (pcpu->current)
+		sys->busy_mask |= bit;
+	else
+		sys->busy_mask &= ~bit;
+	if (!pool || !pool->micro)
+		return;
+	if (sched_offload_slot_free(pool, pcpu))
+		pool->free_slots |= bit;
+	else
+		pool->free_slots &= ~bit;
+}
+
+/*
+ * The micro pCPU of `micro` an offload of `vcpu` goes to: among those
+ * with a free slot (free_slots, maintained on every queue / dequeue /
+ * schedule) and in its affinity, the least occupied (queued + running),
+ * lowest-numbered first. With the paper's one slot this is the first idle
+ * pCPU with an empty runqueue, else the first busy one with an empty
+ * runqueue. Costs one ctz per candidate, not a scan of every pCPU.
+ */
 static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
                                             const struct sched_pool *micro,
                                             const struct sched_vcpu *vcpu)
 {
-	struct sched_pcpu *busy_but_free = NULL;
-	int i;
+	uint64_t candidates = micro->free_slots & vcpu->affinity;
+	uint64_t idle = candidates & ~sys->busy_mask;
+	struct sched_pcpu *best = NULL;
+	unsigned best_load = 0;
 
-	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
-		struct sched_pcpu *pcpu = &sys->pcpus[i];
+	/* An idle pCPU with an empty runqueue cannot be beaten. */
+	for (; idle; idle &= idle - 1) {
+		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(idle)];
 
-		if (!sched_pool_has_pcpu(micro, i) || pcpu->runq_length ||
-		    !sched_vcpu_affine(vcpu, i))
-			continue;
-		if (!pcpu->current)
+		if (!pcpu->runq_length)
 			return pcpu;
-		if (!busy_but_free)
-			busy_but_free = pcpu;
 	}
-	return busy_but_free;
+	for (; candidates; candidates &= candidates - 1) {
+		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(candidates)];
+		unsigned load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
+
+		if (!best || load < best_load) {
+			best = pcpu;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+static bool offload_kicks_busy(struct sched_system *sys, const struct sched_pcpu *target)
+{
+	const struct sched_pool *micro = sched_pcpu_pool(sys, target);
+
+	return micro && micro->params.micro_early_return;
 }
 
 bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
@@ -85,8 +126,9 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	sys->counters.offloads[cause]++;
 	vcpu->stats.offloads++;
 	sched_trace(SCHED_TRACE_OFFLOAD, vcpu, target->id, cause);
-	/* A vCPU running on a micro pCPU is never preempted: kick idle only. */
-	if (!target->current)
+	/* A vCPU running on a micro pCPU is never preempted: kick idle only
+	 * (and, with micro_early_return, a busy one: it may be done). */
+	if (!target->current || offload_kicks_busy(sys, target))
 		sched_pcpu_kick(sys, target);
 	return true;
 }
@@ -107,12 +149,15 @@ static void offload_siblings(struct sched_system *sys, struct sched_vcpu *yielde
 		sched_profile_note(sibling, SCHED_PROFILE_SIBLING, sibling->saved_rip,
 		                   sibling->saved_kernel_mode);
 		if (category == SCHED_CATEGORY_IPI_WAIT) {
-			sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT);
+			if (sched_offload(sys, sibling, SCHED_OFFLOAD_IPI_WAIT))
+				sched_mech_offloaded_by(sibling, yielder);
 		} else if (sched_classify(sibling, sibling->saved_rip,
 		                          sibling->saved_kernel_mode) == SCHED_CATEGORY_CRITICAL) {
 			sched_offload(sys, sibling, SCHED_OFFLOAD_LOCK_SPIN);
 		}
 	}
+	if (category == SCHED_CATEGORY_IPI_WAIT)
+		sched_mech_ipi_wait_served(yielder);
 }
 
 int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, uint64_t rip,

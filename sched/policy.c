@@ -51,6 +51,7 @@ void sched_params_default(struct sched_params *params)
 	params->profile_interval_ns = 10 * SCHED_NS_PER_MS;
 	params->epoch_ns = 1000 * SCHED_NS_PER_MS;
 	params->micro_limit = 3;
+	params->micro_queue_depth = 1;
 }
 
 static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,
@@ -139,6 +140,88 @@ int sched_policy_parse(const char *input, struct sched_policy *policy, char *err
 	if (entry->takes_count) {
 		sched_format_char(&name, ':');
 		sched_format_unsigned(&name, count);
+	}
+	return SCHED_OK;
+}
+
+/* The offload mechanisms' parameters (docs/mechanisms.md), by key. */
+static const struct {
+	const char *key;
+	uint64_t minimum, maximum;
+} policy_mechanisms[SCHED_MECHANISM_COUNT] = {
+    {"micro_batch", 0, 1},
+    {"micro_queue_depth", 1, SCHED_MICRO_QUEUE_MAX},
+    {"protect_initiator", 0, 1},
+    {"micro_early_return", 0, 1},
+};
+
+const char *sched_mechanism_key(unsigned index)
+{
+	return index < SCHED_MECHANISM_COUNT ? policy_mechanisms[index].key : NULL;
+}
+
+int sched_mechanism_find(const char *key)
+{
+	unsigned i;
+
+	for (i = 0; key && i < SCHED_MECHANISM_COUNT; i++)
+		if (strcmp(policy_mechanisms[i].key, key) == 0)
+			return (int)i;
+	return SCHED_ERR_NOT_FOUND;
+}
+
+uint64_t sched_mechanism_get(const struct sched_params *params, unsigned index)
+{
+	switch (index) {
+	case SCHED_MECHANISM_MICRO_BATCH:
+		return params->micro_batch;
+	case SCHED_MECHANISM_MICRO_QUEUE_DEPTH:
+		return params->micro_queue_depth;
+	case SCHED_MECHANISM_PROTECT_INITIATOR:
+		return params->protect_initiator;
+	case SCHED_MECHANISM_MICRO_EARLY_RETURN:
+		return params->micro_early_return;
+	default:
+		return 0;
+	}
+}
+
+int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t value, char *error,
+                        size_t error_size)
+{
+	struct sched_format text;
+
+	if (index >= SCHED_MECHANISM_COUNT || value < policy_mechanisms[index].minimum ||
+	    value > policy_mechanisms[index].maximum) {
+		if (error && error_size) {
+			sched_format_init(&text, error, error_size);
+			if (index >= SCHED_MECHANISM_COUNT) {
+				sched_format_string(&text, "no such scheduler mechanism");
+				return SCHED_ERR_INVALID;
+			}
+			sched_format_string(&text, policy_mechanisms[index].key);
+			sched_format_char(&text, '=');
+			sched_format_unsigned(&text, value);
+			sched_format_string(&text, ": must be ");
+			sched_format_unsigned(&text, policy_mechanisms[index].minimum);
+			sched_format_string(&text, "..");
+			sched_format_unsigned(&text, policy_mechanisms[index].maximum);
+		}
+		return SCHED_ERR_INVALID;
+	}
+	switch (index) {
+	case SCHED_MECHANISM_MICRO_BATCH:
+		params->micro_batch = value != 0;
+		break;
+	case SCHED_MECHANISM_MICRO_QUEUE_DEPTH:
+		params->micro_queue_depth = (uint32_t)value;
+		break;
+	case SCHED_MECHANISM_PROTECT_INITIATOR:
+		params->protect_initiator = value != 0;
+		break;
+	default:
+		params->micro_early_return = value != 0;
+		break;
 	}
 	return SCHED_OK;
 }

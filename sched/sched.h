@@ -208,6 +208,33 @@ struct sched_params {
 	bool check_invariants;        /* sched_check_invariants() at the end
 	                                 of every public call, failures to
 	                                 sched_env_panic()          [false] */
+	/* Offload mechanisms beyond the paper (docs/mechanisms.md). */
+	bool micro_batch;           /* serve a whole shootdown at once: an
+	                               idle micro pCPU's first queued vCPU
+	                               counts as running, offloads spread
+	                               over the least-occupied pCPUs [false] */
+	uint32_t micro_queue_depth; /* queued vCPUs a micro pCPU accepts,
+	                               1..SCHED_MICRO_QUEUE_MAX  [1 = paper] */
+	bool protect_initiator;     /* an ipi-wait yielder that offloaded
+	                               siblings gets its pCPU back as soon as
+	                               they have run, and keeps it while none
+	                               is left preempted             [false] */
+	bool micro_early_return;    /* a micro slice ends when the vCPU is
+	                               seen outside critical kernel code while
+	                               another vCPU waits for its pCPU (looks
+	                               every micro_slice/4)          [false] */
+};
+
+/* Largest params.micro_queue_depth. */
+#define SCHED_MICRO_QUEUE_MAX 8
+
+/* The mechanism parameters by key (sched_mechanism_*, sched/policy.c). */
+enum sched_mechanism {
+	SCHED_MECHANISM_MICRO_BATCH = 0,    /* "micro_batch"        0..1 */
+	SCHED_MECHANISM_MICRO_QUEUE_DEPTH,  /* "micro_queue_depth"  1..8 */
+	SCHED_MECHANISM_PROTECT_INITIATOR,  /* "protect_initiator"  0..1 */
+	SCHED_MECHANISM_MICRO_EARLY_RETURN, /* "micro_early_return" 0..1 */
+	SCHED_MECHANISM_COUNT
 };
 
 /* Policy ("configuration chosen by name"); see sched_policy_parse(). */
@@ -265,6 +292,11 @@ struct sched_vcpu {
 	/* Hard affinity (xl vcpu-pin): bit n = may run on pCPU n, normal or
 	 * micro-sliced; SCHED_AFFINITY_ALL = anywhere in its pool. */
 	uint64_t affinity;
+	/* protect_initiator: the ipi-wait yielder that offloaded this vCPU
+	 * (cleared when it leaves the micro pCPU); on the yielder, whether
+	 * it waits to be brought back. */
+	struct sched_vcpu *offload_initiator;
+	bool initiator_waiting;
 	struct sched_vcpu_stats stats;
 	uint64_t policy_data[SCHED_POLICY_VCPU_WORDS];
 };
@@ -338,6 +370,8 @@ struct sched_pool {
 	struct sched_params params; /* micro: slice = micro_slice_ns,
 	                               ratelimit 0, no stealing        */
 	uint64_t pcpu_mask;         /* bit n = pCPU n is in this pool  */
+	uint64_t free_slots;        /* micro: bit n = pCPU n accepts an
+	                               offload (sched_offload_slot_free) */
 	unsigned pcpu_count;
 	unsigned vm_count;
 	int master; /* pCPU doing accounting, or -1    */
@@ -371,8 +405,10 @@ struct sched_counters {
 	uint64_t accountings;
 	uint64_t adaptive_steps;
 	uint64_t pool_resizes;
-	uint64_t affinity_broken; /* pin reset: its last pCPU left the pool */
-	uint64_t cap_parks;       /* a capped VM's vCPU stopped at its cap  */
+	uint64_t affinity_broken;     /* pin reset: its last pCPU left the pool */
+	uint64_t cap_parks;           /* a capped VM's vCPU stopped at its cap  */
+	uint64_t initiator_returns;   /* protect_initiator: brought back      */
+	uint64_t micro_early_returns; /* micro_early_return: slice cut short */
 };
 
 struct sched_system {
@@ -383,6 +419,7 @@ struct sched_system {
 	struct sched_pcpu pcpus[SCHED_MAX_PCPUS];
 	struct sched_pool pools[SCHED_MAX_POOLS];
 	struct sched_vm vms[SCHED_MAX_VMS];
+	uint64_t busy_mask; /* bit n = pcpus[n].current != NULL     */
 	struct sched_counters counters;
 };
 
@@ -412,6 +449,18 @@ int sched_policy_parse(const char *text, struct sched_policy *policy, char *erro
  * VM with more vCPUs than its pool has pCPUs. NULL ops = credit = true.
  */
 bool sched_policy_time_shares(const struct sched_policy *policy);
+
+/*
+ * Mechanism parameters by key, for command lines (hypervisor "sched_KEY=",
+ * schedsim "--param KEY=V"): the key of index i (NULL past the end), the
+ * index of a key (or SCHED_ERR_NOT_FOUND), the value, and setting one
+ * with its range checked (SCHED_ERR_INVALID and "KEY=V: must be A..B").
+ */
+const char *sched_mechanism_key(unsigned index);
+int sched_mechanism_find(const char *key);
+uint64_t sched_mechanism_get(const struct sched_params *params, unsigned index);
+int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t value, char *error,
+                        size_t error_size);
 
 /* ---- system and VMs (sched/core.c) ---- */
 

@@ -113,6 +113,27 @@ static int schedule_time_parameter(const struct cmdline *cmdline, const char *ke
 	return 0;
 }
 
+/* sched_micro_batch=, sched_micro_queue_depth=, sched_protect_initiator=,
+ * sched_micro_early_return= (docs/mechanisms.md): range-checked by
+ * sched_mechanism_set(), e.g. "sched_micro_queue_depth=9: must be 1..8". */
+static int schedule_mechanism_parameters(const struct cmdline *cmdline, struct sched_params *params,
+                                         char *error, unsigned error_size)
+{
+	for (unsigned i = 0; i < SCHED_MECHANISM_COUNT; i++) {
+		char key[48], why[96];
+		uint64_t value;
+		format_string(key, sizeof(key), "sched_%s", sched_mechanism_key(i));
+		if (cmdline_get_number(cmdline, key, sched_mechanism_get(params, i), UINT32_MAX,
+		                       &value, error, error_size))
+			return -1;
+		if (sched_mechanism_set(params, i, value, why, sizeof(why)) != SCHED_OK) {
+			format_string(error, error_size, "sched_%s", why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Hand `vm` (index `i`) to the scheduler, or stop it with the reason;
  * pool_vcpus counts the vCPUs placed per pool so far. */
 static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED_MAX_POOLS])
@@ -180,6 +201,10 @@ const char *const vmx_schedule_options[] = {"sched",
                                             "sched_epoch_us",
                                             "sched_micro_limit",
                                             "sched_ratelimit_us",
+                                            "sched_micro_batch",
+                                            "sched_micro_queue_depth",
+                                            "sched_protect_initiator",
+                                            "sched_micro_early_return",
                                             "run_ms",
                                             "sched_trace",
                                             "sched_check",
@@ -248,6 +273,8 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	                       error, error_size))
 		return -1;
 	params.ratelimit_ns = ratelimit_us * 1000;
+	if (schedule_mechanism_parameters(cmdline, &params, error, error_size))
+		return -1;
 	if (cmdline_get_number(cmdline, "run_ms", 0, 24ull * 3600 * 1000, &schedule_run_limit_ms,
 	                       error, error_size))
 		return -1;
@@ -279,14 +306,17 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 		schedule_add_vm(vms[i], i, pool_vcpus);
 	log_record(
 	    "SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
-	    "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u",
+	    "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u "
+	    "micro_batch=%u micro_queue_depth=%u protect_initiator=%u micro_early_return=%u",
 	    policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
 	    (unsigned long long)(params.tick_ns / 1000),
 	    (unsigned long long)(params.ratelimit_ns / 1000),
 	    (unsigned long long)(params.micro_slice_ns / 1000),
 	    (unsigned long long)(params.profile_interval_ns / 1000),
 	    (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
-	    sched_pool_micro_count(&schedule_system, 0));
+	    sched_pool_micro_count(&schedule_system, 0), params.micro_batch ? 1u : 0u,
+	    params.micro_queue_depth, params.protect_initiator ? 1u : 0u,
+	    params.micro_early_return ? 1u : 0u);
 	return 0;
 }
 

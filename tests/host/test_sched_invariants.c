@@ -156,6 +156,18 @@ static bool corrupt_offloaded(void)
 	return set_queued_state(SCHED_VCPU_OFFLOADED);
 }
 
+static bool corrupt_busy_mask(void)
+{
+	sys.busy_mask ^= 1;
+	return true;
+}
+
+static bool corrupt_free_slots(void)
+{
+	sys.pools[0].free_slots |= 1;
+	return true;
+}
+
 static bool corrupt_state_value(void)
 {
 	struct sched_vcpu *vcpu = find_state(SCHED_VCPU_BLOCKED);
@@ -224,7 +236,9 @@ static void test_invariants_catch_corruption(void)
 	    {"credit", corrupt_master, "master is its lowest pCPU", "pool 0"},
 	    {"credit", corrupt_pcpu_count, "pcpu_count is the number", "pool 0"},
 	    {"credit", corrupt_vm_count, "vm_count is the number", "pool 0"},
-	    {"credit", corrupt_offloaded, "OFFLOADED vCPU is alone", "(offloaded)"},
+	    {"credit", corrupt_offloaded, "OFFLOADED vCPU is on a runqueue", "(offloaded)"},
+	    {"credit", corrupt_busy_mask, "busy_mask is the set", "pcpu 0"},
+	    {"credit", corrupt_free_slots, "free_slots is the set", "pool 0"},
 	    {"credit", corrupt_state_value, "state is valid", "(invalid)"},
 	    {"credit", corrupt_link, "well-linked", "pcpu"},
 	    {"credit", corrupt_queued_elsewhere, "pcpu is the pCPU of its runqueue", "vcpu"},

@@ -44,6 +44,7 @@
 _Static_assert(SIM_OFFLOAD_CAUSES == SCHED_OFFLOAD_CAUSE_COUNT,
                "sim_result mirrors enum sched_offload_cause");
 _Static_assert(SIM_MAX_PCPUS <= SCHED_MAX_PCPUS, "pCPU maximum");
+_Static_assert(SCHED_MECHANISM_COUNT <= SIM_MAX_PARAMS, "--param slots");
 
 struct sched_env_lock {
 	int held;
@@ -317,6 +318,11 @@ static int sim_machine_setup(struct sim *sim, const char *policy_name, char *err
 		params.epoch_ns = sim->options.epoch_ns;
 	if (sim->options.profile_ns)
 		params.profile_interval_ns = sim->options.profile_ns;
+	for (i = 0; i < SCHED_MECHANISM_COUNT; i++)
+		if (sim->options.param_set >> i & 1 &&
+		    sched_mechanism_set(&params, (unsigned)i, sim->options.param_value[i], error,
+		                        error_size) != SCHED_OK)
+			return -1;
 	if (sched_init(&machine->system, &policy, &params, (unsigned)sim->options.pcpus,
 	               &machine->lock, error, error_size) != 0)
 		return -1;

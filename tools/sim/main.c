@@ -4,14 +4,17 @@
  *   schedsim --scenario NAME|all [--policy NAME|all] [--duration-ms N]
  *            [--seed N] [--trace FILE] [--pcpus N] [--micro-limit N]
  *            [--epoch-ms N] [--profile-ms N] [--ple-window CYCLES]
- *            [--yield-profile N] [--list]
+ *            [--yield-profile N] [--param KEY=V]... [--list]
  *
  * Runs every requested scenario under every requested policy, printing one
  * RESULT line per run as soon as it finishes and, per scenario run under
  * more than one policy, a SUMMARY line comparing them with "credit".
  * --yield-profile N prints each VM's yield profile (the hypervisor's
  * PROFILE, YIELDPROFILE, PREEMPTPROFILE, PROFILECANDIDATE lines, N per
- * ranking) before the run's RESULT line.
+ * ranking) before the run's RESULT line. --param KEY=V sets a scheduler
+ * mechanism parameter (docs/mechanisms.md: micro_batch, micro_queue_depth,
+ * protect_initiator, micro_early_return), as sched_KEY=V does on the
+ * hypervisor command line; repeatable.
  *
  * Lock order: none (single-threaded).
  */
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched/sched.h"
 #include "tools/sim/report.h"
 #include "tools/sim/sim.h"
 
@@ -29,7 +33,8 @@ static void sim_main_usage(FILE *out)
 	             "                [--duration-ms N] [--seed N] [--trace FILE]\n"
 	             "                [--pcpus N] [--micro-limit N]\n"
 	             "                [--epoch-ms N] [--profile-ms N]\n"
-	             "                [--ple-window CYCLES] [--yield-profile N] [--list]\n");
+	             "                [--ple-window CYCLES] [--yield-profile N]\n"
+	             "                [--param KEY=V]... [--list]\n");
 }
 
 static void sim_main_list(int micro_limit)
@@ -59,6 +64,41 @@ static int sim_main_number(const char *text, const char *option, unsigned long l
 		        option, minimum, maximum, text);
 		return -1;
 	}
+	return 0;
+}
+
+/* --param KEY=V: a mechanism parameter, range-checked by the scheduler. */
+static int sim_main_param(const char *text, struct sim_options *options)
+{
+	char key[64], error[128];
+	const char *equals = strchr(text, '=');
+	unsigned long long value;
+	struct sched_params check;
+	int index;
+
+	if (!equals || (size_t)(equals - text) >= sizeof(key)) {
+		fprintf(stderr, "schedsim: --param wants KEY=VALUE, got \"%s\"\n", text);
+		return -1;
+	}
+	memcpy(key, text, (size_t)(equals - text));
+	key[equals - text] = '\0';
+	index = sched_mechanism_find(key);
+	if (index < 0) {
+		fprintf(stderr,
+		        "schedsim: --param: no parameter \"%s\" (micro_batch, "
+		        "micro_queue_depth, protect_initiator, micro_early_return)\n",
+		        key);
+		return -1;
+	}
+	if (sim_main_number(equals + 1, "--param", 0, ~0ull, &value))
+		return -1;
+	sched_params_default(&check);
+	if (sched_mechanism_set(&check, (unsigned)index, value, error, sizeof(error)) != 0) {
+		fprintf(stderr, "schedsim: --param %s\n", error);
+		return -1;
+	}
+	options->param_set |= 1u << index;
+	options->param_value[index] = value;
 	return 0;
 }
 
@@ -152,6 +192,9 @@ int main(int argc, char **argv)
 			if (sim_main_number(value, option, 0, 100, &number))
 				return 2;
 			options.yield_profile_top = (int)number;
+		} else if (strcmp(option, "--param") == 0) {
+			if (sim_main_param(value, &options))
+				return 2;
 		} else if (strcmp(option, "--ple-window") == 0) {
 			if (sim_main_number(value, option, 1, 1u << 30, &number))
 				return 2;

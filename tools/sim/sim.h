@@ -40,6 +40,7 @@
 #define SIM_MAX_LOCKS        8
 #define SIM_MAX_FLOWS        16
 #define SIM_MAX_FRAMES       4
+#define SIM_MAX_PARAMS       8 /* >= SCHED_MECHANISM_COUNT */
 
 /* What a VM's vCPUs run. */
 enum sim_workload {
@@ -219,6 +220,10 @@ struct sim_options {
 	uint64_t profile_ns;       /* Algorithm 1 profile step, 0 = dflt */
 	FILE *trace;               /* TRACE lines, or NULL               */
 	int yield_profile_top;     /* YIELDPROFILE... lines per VM, 0 off */
+	/* --param KEY=V: scheduler mechanism parameters (enum
+	 * sched_mechanism index n set if bit n of param_set). */
+	unsigned param_set;
+	uint64_t param_value[SIM_MAX_PARAMS];
 };
 
 struct sim {
