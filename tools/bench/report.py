@@ -63,7 +63,7 @@ def metric(r, vm, key):
         return None
     if key in ("mean", "p50", "p99", "max"):
         return usecs(r, vm, key)
-    if key in YIELDS or key in ("ple_yields", "offloads", "directed_yields"):
+    if vm is None:  # a SCHED counter
         return number(r.get("sched." + key))
     return number(r.get("result.%s.%s" % (vm, key)))
 
@@ -98,14 +98,14 @@ def policies_of(g, ratio, scenario):
 
 # --- tables ----------------------------------------------------------------
 
-def environment(rs):
+def environment(rs, per_cell):
     """One line: emulator, CPU model, ips range, pCPUs, duration range."""
     ok = [r for r in rs if r.get("ok")] or rs
     ips = sorted(r["ips"] for r in rs)
     dur = sorted(r["duration_ms"] for r in rs)
-    return "%s, `%s`, ips %s-%s, %s pCPUs, workload %d-%d ms, %d runs" % (
+    return "%s, `%s`, ips %s-%s, %s pCPUs, workload %d-%d ms, %d runs a cell" % (
         ok[0].get("bochs_version", "?"), ok[0].get("cpu_model", "?"), fmt_ips(ips[0]), fmt_ips(ips[-1]),
-        ok[0].get("pcpus", "?"), dur[0], dur[-1], len(rs))
+        ok[0].get("pcpus", "?"), dur[0], dur[-1], per_cell)
 
 
 def fmt_ips(ips):
@@ -134,11 +134,16 @@ def workload_table(g, ratio, workload):
 
 
 def yields_table(g, ratio, scenario):
-    lines = ["| policy | %s | per second of run: PLE yields |" % " | ".join(YIELDS), "|" + " --- |" * 7]
+    """Yield sources per policy, with the PLE rate and the micro pool's end size."""
+    extra = ["micro_pcpus", "pool_resizes"]
+    lines = ["| policy | %s | PLE yields per s of run | micro pCPUs at end | pool resizes |" % " | ".join(YIELDS),
+             "|" + " --- |" * (len(YIELDS) + 4)]
     for p in policies_of(g, ratio, scenario):
         rs = g[(ratio, scenario, p)]
-        lines.append("| %s | %s | %s |" % (p, " | ".join(cell([metric(r, None, k) for r in rs]) for k in YIELDS),
-                                          cell([per_second(r, "ple_yields") for r in rs])))
+        cells = [cell([metric(r, None, k) for r in rs]) for k in YIELDS]
+        cells.append(cell([per_second(r, "ple_yields") for r in rs]))
+        cells += [cell([metric(r, None, k) for r in rs]) for k in extra]
+        lines.append("| %s | %s |" % (p, " | ".join(cells)))
     return lines
 
 
@@ -158,6 +163,18 @@ def ranking_lines(g, ratios, workloads):
             text = "; ".join("%s: %s" % (ratio, " > ".join(ranks[ratio])) for ratio in ratios)
             lines.append("- %s-hog, %s ops/s: %s%s" % (w, vm, text, "" if same else " (**the order changes**)"))
     return lines
+
+
+def caveats(g):
+    """Cells whose policy never acted: micro-dynamic runs that never
+    resized the micro pool measure credit."""
+    idle = sorted("%s at %s" % (k[1], k[0]) for k, rs in g.items() if k[2] == "micro-dynamic"
+                  and all(metric(r, None, "pool_resizes") == 0 for r in rs if r.get("ok")))
+    if not idle:
+        return []
+    return ["- micro-dynamic never resized its micro pool in %s (every run: `pool_resizes=0`, 0 micro pCPUs at "
+            "the end; its epoch is 1 s, the workloads %s ms): those cells measure credit's behaviour." % (
+                ", ".join(idle), "/".join(sorted({str(r["duration_ms"]) for rs in g.values() for r in rs}, key=int)))]
 
 
 def exits_table(records):
@@ -243,7 +260,7 @@ def section(records, meta, figures):
         for ratio in meta["ratios"]:
             rs = [r for k, v in g.items() if k[0] == ratio and k[1].startswith(w) for r in v]
             if rs:
-                lines += ["**ips %s** (%s):" % (ratio, environment(rs)), ""] + workload_table(g, ratio, w) + [""]
+                lines += ["**ips %s** (%s):" % (ratio, environment(rs, meta["runs"])), ""] + workload_table(g, ratio, w) + [""]
         fig = figures.get(w + "-hog", ["-", "-"])
         lines += ["![%s: normalised performance](%s)" % (w, fig[0]), "",
                   "Yield sources (counts per run; the chart shows them per second of virtual run time, "
@@ -251,7 +268,10 @@ def section(records, meta, figures):
         for ratio in meta["ratios"]:
             lines += ["**ips %s**:" % ratio, ""] + yields_table(g, ratio, w + "-hog") + [""]
         lines += ["![%s: yield sources](%s)" % (w, fig[1])]
-    lines += ["", "### Rankings at the two ratios", ""] + ranking_lines(g, meta["ratios"], workloads)
+    lines += ["", "### Rankings at the two ratios", "",
+              "Policies by median ops/s, best first; neighbours whose [min-max] ranges overlap are not told apart "
+              "by these runs.", ""] + ranking_lines(g, meta["ratios"], workloads)
+    lines += caveats(g)
     lines += ["", "### Simulator at paper scale", "",
               "tools/schedsim, 12 pCPUs, two VMs of 12 vCPUs (the second a CPU hog), default 2 s runs, seeds "
               "1-%d; ops/s of each VM relative to credit in the same seed, combined = schedsim's SUMMARY "
