@@ -63,7 +63,7 @@ def yields(scenario, data, path):
     return save(fig, path)
 
 
-def draw(scenario, fig_dir, data):
-    """Both charts of SCENARIO; returns their paths."""
-    base = os.path.join(fig_dir, "bench-" + scenario)
+def draw(scenario, fig_dir, data, section):
+    """Both charts of SCENARIO in the report SECTION; returns their paths."""
+    base = os.path.join(fig_dir, "bench-%s-%s" % (section, scenario))
     return [normalised(scenario, data, base + "-normalised.svg"), yields(scenario, data, base + "-yields.svg")]
