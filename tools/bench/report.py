@@ -235,8 +235,8 @@ def header(records, meta):
                  ", ".join(meta["scenarios"]), ", ".join(meta["policies"]), ", ".join(meta["ratios"]),
                  meta["runs"], meta["duration_ms"], meta["seeds"]), ""]
     if meta["duration_ms"] < 1000:
-        lines += ["**Short workloads** (%d ms): the start of a co-run is kinder to the measured VM than its steady "
-                  "state and micro-dynamic's 1 s epoch cannot act; docs/benchmarks.md, \"Durations\"." %
+        lines += ["**Short workloads** (%d ms): a co-run this short is not its steady state (a 2000 ms run gave "
+                  "other figures) and micro-dynamic's 1 s epoch cannot act; docs/benchmarks.md, \"Durations\"." %
                   meta["duration_ms"], ""]
     lines.append("Perturbations (run k: ips offset, workload duration offset, per mille): " + ", ".join(
         "run %d: %+d / %+d" % (k, a, b) for k, (a, b) in enumerate(meta["perturbations"])) + ".")
@@ -250,7 +250,7 @@ def header(records, meta):
 
 
 def duration(seconds):
-    return "%d min %02d s" % (seconds // 60, seconds % 60)
+    return "an unknown time" if seconds is None else "%d min %02d s" % (seconds // 60, seconds % 60)
 
 
 def section(records, meta, figures):
