@@ -43,7 +43,7 @@ HOST_LINK   = @mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c,$^
 # The first target is the default: plain `make` builds the hypervisor, not
 # whatever an included fragment declares first.
 .DEFAULT_GOAL := all
-.PHONY: all kernel efi deps run test test-host test-e2e check format format-check clean
+.PHONY: all kernel efi deps run test test-host test-e2e bench check format format-check clean
 all: kernel efi
 
 HOST_TESTS :=
@@ -88,6 +88,12 @@ deps:
 
 run: deps all
 	tools/uslice-compare --scenario default --policies "credit micro-dynamic"
+
+# The benchmark figures of docs/results.md (docs/benchmarks.md): hours of
+# Bochs runs, not part of `make test`. BENCH_ARGS=--quick for a short matrix.
+bench: deps all
+	@tools/install-deps python3-matplotlib
+	tools/uslice-bench $(BENCH_ARGS)
 
 test-host: $(HOST_TESTS)
 	@tools/run-host-tests $(HOST_TESTS)

@@ -1,0 +1,187 @@
+"""tools/bench/runs.py - the benchmark matrix of tools/uslice-bench: which
+runs to make (scenario x policy x time ratio x perturbation), how to make
+one (tools/uslice-run with a perturbed ips and perturbed VM configs, or
+tools/schedsim), and how to read its machine-readable lines into one flat
+record of key=value results (docs/output.md names the lines)."""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RATIOS = {"50M": 50_000_000, "1G": 1_000_000_000}
+POLICIES = ["credit", "credit-short", "directed-yield", "micro-static:1",
+            "micro-static:2", "micro-static:3", "micro-dynamic"]
+
+# Scenario -> (measured VM, its cfg, co-runner cfg or None). The alone
+# references run under credit only.
+SCENARIOS = {
+    "shootdown-hog": ("shootdown", "tests/scenarios/vms/shootdown.cfg", "tests/scenarios/vms/hog.cfg"),
+    "shootdown-alone": ("shootdown", "tests/scenarios/vms/shootdown.cfg", None),
+    "lock-hog": ("lock", "tests/scenarios/vms/lock.cfg", "tests/scenarios/vms/hog.cfg"),
+    "lock-alone": ("lock", "tests/scenarios/vms/lock.cfg", None),
+}
+
+
+def perturbations(runs):
+    """Run k's (ips permille offset, duration permille offset): ips spread
+    evenly over -20..+20 permille (+-2 %), duration over -50..+50 (+-5 %)
+    in a rotated order so that the two offsets do not move together."""
+    if runs == 1:
+        return [(0, 0)]
+    ips = [round(-20 + 40 * k / (runs - 1)) for k in range(runs)]
+    shift = runs // 2
+    dur = [round(off * 2.5) for off in ips[shift:] + ips[:shift]]
+    return list(zip(ips, dur))
+
+
+def matrix(scenarios, policies, ratios, runs, duration_ms):
+    """Every Bochs run of the matrix as a dict (no results yet)."""
+    jobs = []
+    for ratio in ratios:
+        for scenario in scenarios:
+            for policy in (policies if SCENARIOS[scenario][2] else ["credit"]):
+                for k, (ips_pm, dur_pm) in enumerate(perturbations(runs)):
+                    jobs.append(dict(kind="bochs", scenario=scenario, policy=policy, ratio=ratio,
+                                     run=k, ips_permille=ips_pm, duration_permille=dur_pm,
+                                     ips=RATIOS[ratio] * (1000 + ips_pm) // 1000,
+                                     duration_ms=duration_ms * (1000 + dur_pm) // 1000))
+    return jobs
+
+
+def job_name(job):
+    if job["kind"] == "sim":
+        return "schedsim-seed%d" % job["seed"]
+    if job["kind"] == "exits":
+        return "vmexit-%s" % job["ratio"]
+    return "%s-%s-%s-run%d" % (job["scenario"], job["policy"].replace(":", ""), job["ratio"], job["run"])
+
+
+def write_cfg(src, dst, duration_ms):
+    """A copy of the VM cfg SRC with its workload duration set."""
+    with open(os.path.join(ROOT, src)) as f:
+        text = f.read()
+    text = re.sub(r'^extra = "(\w+) \d+ms"', r'extra = "\1 %dms"' % duration_ms, text, flags=re.M)
+    with open(dst, "w") as f:
+        f.write(text)
+
+
+def bochs_command(job, work):
+    """The tools/uslice-run command line of one scenario run."""
+    vm, cfg, hog = SCENARIOS[job["scenario"]]
+    append = "sched=%s" % job["policy"] + (" run_until=%s" % vm if hog else "")
+    cmd = [os.path.join(ROOT, "tools/uslice-run"), "--scenario", job["scenario"], "--append", append,
+           "--ips", str(job["ips"]), "--workdir", work, "--timeout", str(timeout_s(job))]
+    for name, src in ((vm, cfg), ("hog", hog)):
+        if src:
+            path = os.path.join(work, "%s.cfg" % name)
+            write_cfg(src, path, job["duration_ms"])
+            cmd += ["--module", "%s:%s.cfg" % (path, name)]
+    return cmd
+
+
+def exits_command(job, work):
+    """The vmexit microbenchmark (tests/e2e/vmx-bench.sh's run) on 1 pCPU."""
+    path = os.path.join(work, "bench.cfg")
+    with open(path, "w") as f:
+        f.write('name = "bench"\nkernel = "testos.elf"\nsymbols = "testos.map"\nmemory = 16\nextra = "bench"\n')
+    testos = os.path.join(ROOT, "build/guests/testos")
+    return [os.path.join(ROOT, "tools/uslice-run"), "--cpus", "1", "--ips", str(job["ips"]),
+            "--timeout", "900", "--workdir", work,
+            "--module", testos + "/testos.elf:testos.elf", "--module", testos + "/System.map:testos.map",
+            "--module", path + ":bench.cfg"]
+
+
+def timeout_s(job):
+    """Wall-clock limit: boot plus about 60 s per emulated 10^9 instructions per pCPU."""
+    return int(400 + job["duration_ms"] / 1000 * job["ips"] / 1e9 * 600 * 4)
+
+
+def parse_line(line, record):
+    """One machine-readable line into RECORD: RESULT vm=X k=v -> result.X.k,
+    SCHEDVM vm=X -> schedvm.X.k, SCHED / RUN / HALT -> sched.k, run.k, halt.k;
+    schedsim's RESULT scenario=S policy=P -> sim.S.P.k, SUMMARY scenario=S
+    -> simsummary.S.k."""
+    words = line.split()
+    if not words:
+        return
+    tag, pairs = words[0], dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    if tag == "RESULT" and "scenario" in pairs:
+        prefix = "sim.%s.%s." % (pairs.pop("scenario"), pairs.pop("policy"))
+    elif tag == "SUMMARY" and "scenario" in pairs:
+        prefix = "simsummary.%s." % pairs.pop("scenario")
+    elif tag in ("RESULT", "SCHEDVM") and "vm" in pairs:
+        prefix = "%s.%s." % (tag.lower(), pairs.pop("vm"))
+    elif tag in ("SCHED", "RUN", "HALT"):
+        prefix = tag.lower() + "."
+    else:
+        return
+    for key, value in pairs.items():
+        record.setdefault(prefix + key, value)
+
+
+def parse_log(path, record):
+    with open(path, errors="replace") as f:
+        for line in f:
+            parse_line(line.rstrip("\n"), record)
+
+
+def environment(work, record):
+    """The emulator's version and CPU model, as the run used them."""
+    record["bochs_version"] = bochs_version()
+    try:
+        with open(os.path.join(work, "bochsrc")) as f:
+            model = re.search(r"model=(\w+)", f.read())
+        record["cpu_model"] = model.group(1) if model else "?"
+    except OSError:
+        record["cpu_model"] = "?"
+
+
+_bochs_version = []
+
+
+def bochs_version():
+    if not _bochs_version:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "bochs"], capture_output=True, text=True)
+        _bochs_version.append("bochs-" + (out.stdout.strip() or "unknown"))
+    return _bochs_version[0]
+
+
+def run_job(job, out_dir, keep=False):
+    """Make one run; returns the job's record with its results and status."""
+    name = job_name(job)
+    log = os.path.join(out_dir, "logs", name + ".log")
+    work = os.path.join(out_dir, "work", name)
+    os.makedirs(work, exist_ok=True)
+    if job["kind"] == "sim":
+        cmd = [os.path.join(ROOT, "tools/schedsim"), "--scenario", "all", "--policy", "all",
+               "--pcpus", "12", "--seed", str(job["seed"])]
+    elif job["kind"] == "exits":
+        cmd = exits_command(job, work)
+    else:
+        cmd = bochs_command(job, work)
+    start = time.time()
+    with open(log, "w") as f:
+        status = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+    record = dict(job, name=name, log=os.path.relpath(log, out_dir), status=status,
+                  wall_s=round(time.time() - start, 1), command=" ".join(cmd))
+    parse_log(log, record)
+    if job["kind"] != "sim":
+        environment(work, record)
+        record["pcpus"] = record.get("run.cpus", "?")
+    record["ok"] = status == 0 and check(record)
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return record
+
+
+def check(record):
+    """The run produced what its tables need."""
+    if record["kind"] == "sim":
+        return any(k.startswith("sim.") for k in record)
+    if record["kind"] == "exits":
+        return "result.bench.cpuid" in record
+    vm = SCENARIOS[record["scenario"]][0]
+    return "result.%s.ops_per_s" % vm in record and "sched.ple_yields" in record
