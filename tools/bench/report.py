@@ -92,8 +92,14 @@ def normalised(rs, base, vm):
             for r in rs]
 
 
+def policy_order(policy):
+    """ORDER by the base policy, its variants (+depth3, ...) after it."""
+    base, _, variants = policy.partition("+")
+    return (ORDER.index(base) if base in ORDER else len(ORDER), variants)
+
+
 def policies_of(g, ratio, scenario):
-    return [p for p in ORDER if (ratio, scenario, p) in g]
+    return sorted({k[2] for k in g if k[0] == ratio and k[1] == scenario}, key=policy_order)
 
 
 # --- tables ----------------------------------------------------------------
@@ -168,12 +174,12 @@ def ranking_lines(g, ratios, workloads):
 def caveats(g):
     """Cells whose policy never acted: micro-dynamic runs that never
     resized the micro pool measure credit."""
-    idle = sorted("%s at %s" % (k[1], k[0]) for k, rs in g.items() if k[2] == "micro-dynamic"
+    idle = sorted("%s %s at %s" % (k[2], k[1], k[0]) for k, rs in g.items() if k[2].startswith("micro-dynamic")
                   and all(metric(r, None, "pool_resizes") == 0 for r in rs if r.get("ok")))
     if not idle:
         return []
     return ["- micro-dynamic never resized its micro pool in %s (every run: `pool_resizes=0`, 0 micro pCPUs at "
-            "the end; its epoch is 1 s, the workloads %s ms): those cells measure credit's behaviour." % (
+            "the end; its epoch is 1 s, 50 ms with +epoch50, the workloads %s ms): those cells measure credit's behaviour." % (
                 ", ".join(idle), "/".join(sorted({str(r["duration_ms"]) for rs in g.values() for r in rs}, key=int)))]
 
 

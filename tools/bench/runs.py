@@ -14,6 +14,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 RATIOS = {"50M": 50_000_000, "1G": 1_000_000_000}
 POLICIES = ["credit", "credit-short", "directed-yield", "micro-static:1",
             "micro-static:2", "micro-static:3", "micro-dynamic"]
+# A policy may carry variants, "micro-static:1+depth3+protect": the
+# mechanism parameters of docs/mechanisms.md (and a shorter controller
+# epoch), appended to the hypervisor command line.
+VARIANTS = {"depth3": "sched_micro_queue_depth=3", "depth5": "sched_micro_queue_depth=5",
+            "protect": "sched_protect_initiator=1", "batch": "sched_micro_batch=1",
+            "early": "sched_micro_early_return=1", "epoch50": "sched_epoch_us=50000"}
+# The co-runner's duration is a ceiling, this many times the measured
+# workload's: run_until ends it with the measured VM, so that the two
+# contend for the whole measurement (a hog with the workload's own
+# duration ended first and left the measured VM a solo tail).
+HOG_CEILING = 20
+
+
+def policy_known(policy):
+    """Is POLICY a known policy with known variants?"""
+    base, *variants = policy.split("+")
+    return base in POLICIES and all(v in VARIANTS for v in variants)
+
+
+def policy_append(policy):
+    """The hypervisor command-line words of POLICY (base + variants)."""
+    base, *variants = policy.split("+")
+    return " ".join(["sched=%s" % base] + [VARIANTS[v] for v in variants])
 
 # Scenario -> (measured VM, its cfg, co-runner cfg or None). The alone
 # references run under credit only.
@@ -22,7 +45,15 @@ SCENARIOS = {
     "shootdown-alone": ("shootdown", "tests/scenarios/vms/shootdown.cfg", None),
     "lock-hog": ("lock", "tests/scenarios/vms/lock.cfg", "tests/scenarios/vms/hog.cfg"),
     "lock-alone": ("lock", "tests/scenarios/vms/lock.cfg", None),
+    # The paper's shape (12 pCPUs, 12-vCPU VMs): not in the default matrix
+    # (a 2000 ms run at 1 G is about 24 G instructions, ~10 min of wall time).
+    "shootdown-hog-12": ("shootdown", "tests/scenarios/vms/shootdown-12.cfg",
+                         "tests/scenarios/vms/hog-background-12.cfg"),
+    "shootdown-alone-12": ("shootdown", "tests/scenarios/vms/shootdown-12.cfg", None),
+    "lock-hog-12": ("lock", "tests/scenarios/vms/lock-12.cfg", "tests/scenarios/vms/hog-background-12.cfg"),
+    "lock-alone-12": ("lock", "tests/scenarios/vms/lock-12.cfg", None),
 }
+DEFAULT_SCENARIOS = ["shootdown-hog", "shootdown-alone", "lock-hog", "lock-alone"]
 
 
 def perturbations(runs):
@@ -71,13 +102,13 @@ def write_cfg(src, dst, duration_ms):
 def bochs_command(job, work):
     """The tools/uslice-run command line of one scenario run."""
     vm, cfg, hog = SCENARIOS[job["scenario"]]
-    append = "sched=%s" % job["policy"] + (" run_until=%s" % vm if hog else "")
+    append = policy_append(job["policy"]) + (" run_until=%s" % vm if hog else "")
     cmd = [os.path.join(ROOT, "tools/uslice-run"), "--scenario", job["scenario"], "--append", append,
            "--ips", str(job["ips"]), "--workdir", work, "--timeout", str(timeout_s(job))]
     for name, src in ((vm, cfg), ("hog", hog)):
         if src:
             path = os.path.join(work, "%s.cfg" % name)
-            write_cfg(src, path, job["duration_ms"])
+            write_cfg(src, path, job["duration_ms"] * (HOG_CEILING if name == "hog" else 1))
             cmd += ["--module", "%s:%s.cfg" % (path, name)]
     return cmd
 
