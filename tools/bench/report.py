@@ -241,9 +241,9 @@ def header(records, meta):
                  ", ".join(meta["scenarios"]), ", ".join(meta["policies"]), ", ".join(meta["ratios"]),
                  meta["runs"], meta["duration_ms"], meta["seeds"]), ""]
     if meta["duration_ms"] < 1000:
-        lines += ["**Short workloads** (%d ms): a co-run this short is not its steady state (a 2000 ms run gave "
-                  "other figures) and micro-dynamic's 1 s epoch cannot act; docs/benchmarks.md, \"Durations\"." %
-                  meta["duration_ms"], ""]
+        lines += ["**Short workloads** (%d ms): the first milliseconds of a co-run (vCPUs coming online, the "
+                  "first credit accounting periods) count, and micro-dynamic's default 1 s epoch cannot act "
+                  "(`+epoch50` gives it 50 ms); docs/benchmarks.md, \"Durations\"." % meta["duration_ms"], ""]
     lines.append("Perturbations (run k: ips offset, workload duration offset, per mille): " + ", ".join(
         "run %d: %+d / %+d" % (k, a, b) for k, (a, b) in enumerate(meta["perturbations"])) + ".")
     lines.append("")
