@@ -326,3 +326,12 @@ int format_string(char *buffer, size_t size, const char *format, ...)
 	va_end(args);
 	return n;
 }
+
+int format_failure(char *buffer, size_t size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	format_string_va(buffer, size, format, args);
+	va_end(args);
+	return -1;
+}

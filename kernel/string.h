@@ -31,6 +31,9 @@ size_t string_copy(char *destination, const char *source, size_t size);
 int format_string_va(char *buffer, size_t size, const char *format, va_list args);
 int format_string(char *buffer, size_t size, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
+/* format_string() for a failure's reason: always returns -1. */
+int format_failure(char *buffer, size_t size, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Little-endian values at any alignment (image headers, firmware tables). */
 static inline uint16_t string_load_le16(const uint8_t *p)

@@ -55,19 +55,6 @@ int vmx_assign_check(const struct vm_config *config, char *reason, size_t size)
 	return 0;
 }
 
-static uint32_t assign_host_read(void *context, pci_bdf bdf, unsigned offset, unsigned size)
-{
-	(void)context;
-	return pci_config_read(bdf, offset, size);
-}
-
-static void assign_host_write(void *context, pci_bdf bdf, unsigned offset, unsigned size,
-                              uint32_t value)
-{
-	(void)context;
-	pci_config_write(bdf, offset, size, value);
-}
-
 static int assign_map(void *context, uint64_t guest, uint64_t host, uint64_t size)
 {
 	struct vm *vm = context;
@@ -107,8 +94,8 @@ static int assign_ports(void *context, uint16_t port, uint16_t count, bool pass)
 	return 0;
 }
 
-static const struct passthrough_ops assign_ops = {assign_host_read, assign_host_write, assign_map,
-                                                  assign_unmap, assign_ports};
+static const struct passthrough_ops assign_ops = {pci_host_access_read, pci_host_access_write,
+                                                  assign_map, assign_unmap, assign_ports};
 
 /* One function at its virtual slot, its BARs out of the hypervisor's map. */
 static int assign_one(struct vm *vm, pci_bdf bdf, char *error, size_t size)

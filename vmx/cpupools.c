@@ -21,8 +21,6 @@
  */
 #include "vmx/cpupools.h"
 
-#include <stdarg.h>
-
 #include "arch/x86/cpu.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
@@ -196,26 +194,15 @@ int vmx_cpupools_setup(struct sched_system *sys, const struct boot_module *modul
 
 /* ---- run time ---- */
 
-static int cpupools_refuse(char *why, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int cpupools_refuse(char *why, size_t size, const char *format, ...)
-{
-	va_list arguments;
-	va_start(arguments, format);
-	format_string_va(why, size, format, arguments);
-	va_end(arguments);
-	return -1;
-}
-
 /* The normal pool called `name`, or -1 with the reason. */
 static int cpupools_normal(struct sched_system *sys, const char *name, char *why, size_t size)
 {
 	int id = sched_pool_find(sys, name);
 	if (id < 0)
-		return cpupools_refuse(why, size, "no cpupool named '%s'", name);
+		return format_failure(why, size, "no cpupool named '%s'", name);
 	if (sys->pools[id].micro)
-		return cpupools_refuse(why, size, "%s is a micro-sliced pool: its parent sizes it",
-		                       name);
+		return format_failure(why, size, "%s is a micro-sliced pool: its parent sizes it",
+		                      name);
 	return id;
 }
 
@@ -235,7 +222,7 @@ int vmx_cpupools_create(const char *name, const char *policy_name, const char *c
 	struct sched_params params = sys->params;
 	uint64_t cpus = 0;
 	if (sched_pool_find(sys, name) >= 0)
-		return cpupools_refuse(why, why_size, "a cpupool named '%s' exists", name);
+		return format_failure(why, why_size, "a cpupool named '%s' exists", name);
 	if (policy_name && sched_policy_parse(policy_name, &policy, why, why_size) != 0)
 		return -1;
 	for (unsigned i = 0; i < count; i++) {
@@ -245,24 +232,24 @@ int vmx_cpupools_create(const char *name, const char *policy_name, const char *c
 		}
 		int param = pools_param_find(keys[i]);
 		if (param < 0)
-			return cpupools_refuse(why, why_size, "unknown parameter %s", keys[i]);
+			return format_failure(why, why_size, "unknown parameter %s", keys[i]);
 		if (pools_param_apply(&params, (enum pools_param)param, values[i], why, why_size))
 			return -1;
 	}
 	unsigned needed = 1 + (policy.micro_mode != SCHED_MICRO_NONE);
 	if (cpupools_free_slots(sys) < needed)
-		return cpupools_refuse(why, why_size,
-		                       "no free cpupool slot (%u pools at most, "
-		                       "micro-sliced children included)",
-		                       SCHED_MAX_POOLS);
+		return format_failure(why, why_size,
+		                      "no free cpupool slot (%u pools at most, "
+		                      "micro-sliced children included)",
+		                      SCHED_MAX_POOLS);
 	for (unsigned n = 0; n < SCHED_MAX_PCPUS; n++)
 		if ((cpus >> n) & 1 &&
 		    (n >= sys->pcpu_count || sys->pcpus[n].pool != SCHED_NO_POOL))
-			return cpupools_refuse(
+			return format_failure(
 			    why, why_size, "pCPU %u is not free (cpupool-cpu-remove it first)", n);
 	if (policy.micro_mode == SCHED_MICRO_STATIC && policy.micro_count >= pools_count_cpus(cpus))
-		return cpupools_refuse(why, why_size, "%s needs more than %u pCPUs (cpus=...)",
-		                       policy.name, policy.micro_count);
+		return format_failure(why, why_size, "%s needs more than %u pCPUs (cpus=...)",
+		                      policy.name, policy.micro_count);
 	return cpupools_build(sys, name, &policy, &params, cpus, why, why_size);
 }
 
@@ -273,12 +260,12 @@ int vmx_cpupools_destroy(const char *name, char *why, size_t why_size)
 	if (id < 0)
 		return -1;
 	if (id == 0)
-		return cpupools_refuse(why, why_size, "Pool-0 cannot be destroyed");
+		return format_failure(why, why_size, "Pool-0 cannot be destroyed");
 	if (sys->pools[id].vm_count)
-		return cpupools_refuse(why, why_size, "%s has %u VMs (cpupool-migrate them first)",
-		                       name, sys->pools[id].vm_count);
+		return format_failure(why, why_size, "%s has %u VMs (cpupool-migrate them first)",
+		                      name, sys->pools[id].vm_count);
 	if (sched_pool_destroy(sys, id) != SCHED_OK)
-		return cpupools_refuse(why, why_size, "the scheduler refused");
+		return format_failure(why, why_size, "the scheduler refused");
 	return 0;
 }
 
@@ -289,14 +276,14 @@ int vmx_cpupools_cpu_add(const char *name, unsigned pcpu, char *why, size_t why_
 	if (id < 0)
 		return -1;
 	if (pcpu >= sys->pcpu_count)
-		return cpupools_refuse(why, why_size, "pCPU %u does not exist (pCPUs 0-%u)", pcpu,
-		                       sys->pcpu_count - 1);
+		return format_failure(why, why_size, "pCPU %u does not exist (pCPUs 0-%u)", pcpu,
+		                      sys->pcpu_count - 1);
 	if (sys->pcpus[pcpu].pool != SCHED_NO_POOL)
-		return cpupools_refuse(why, why_size,
-		                       "pCPU %u is in %s (cpupool-cpu-remove it first)", pcpu,
-		                       sys->pools[sys->pcpus[pcpu].pool].name);
+		return format_failure(why, why_size,
+		                      "pCPU %u is in %s (cpupool-cpu-remove it first)", pcpu,
+		                      sys->pools[sys->pcpus[pcpu].pool].name);
 	if (sched_pool_add_pcpu(sys, id, pcpu) != SCHED_OK)
-		return cpupools_refuse(why, why_size, "the scheduler refused");
+		return format_failure(why, why_size, "the scheduler refused");
 	return 0;
 }
 
@@ -310,26 +297,26 @@ int vmx_cpupools_cpu_remove(const char *name, unsigned pcpu, char *why, size_t w
 	if (pcpu >= SCHED_MAX_PCPUS || !((pool->pcpu_mask >> pcpu) & 1)) {
 		if (pcpu < sys->pcpu_count && pool->micro_child >= 0 &&
 		    (sys->pools[pool->micro_child].pcpu_mask >> pcpu) & 1)
-			return cpupools_refuse(
+			return format_failure(
 			    why, why_size, "pCPU %u is in %s's micro-sliced child now", pcpu, name);
-		return cpupools_refuse(why, why_size, "pCPU %u is not in %s", pcpu, name);
+		return format_failure(why, why_size, "pCPU %u is not in %s", pcpu, name);
 	}
 	if (pcpu == 0)
-		return cpupools_refuse(why, why_size, "pCPU 0 stays in Pool-0");
+		return format_failure(why, why_size, "pCPU 0 stays in Pool-0");
 	if (pool->pcpu_count == 1 && pool->vm_count)
-		return cpupools_refuse(why, why_size, "pCPU %u is the last of %s, which has %u VMs",
-		                       pcpu, name, pool->vm_count);
+		return format_failure(why, why_size, "pCPU %u is the last of %s, which has %u VMs",
+		                      pcpu, name, pool->vm_count);
 	if (pool->policy.micro_mode == SCHED_MICRO_STATIC &&
 	    pool->pcpu_count + sys->pools[pool->micro_child].pcpu_count <=
 	        pool->policy.micro_count + 1)
-		return cpupools_refuse(why, why_size, "%s keeps more than %u pCPUs",
-		                       pool->policy.name, pool->policy.micro_count);
+		return format_failure(why, why_size, "%s keeps more than %u pCPUs",
+		                      pool->policy.name, pool->policy.micro_count);
 	int result = sched_pool_remove_pcpu(sys, id, pcpu);
 	if (result == SCHED_ERR_BUSY)
-		return cpupools_refuse(
+		return format_failure(
 		    why, why_size, "a vCPU is pinned to pCPU %u only (xl vcpu-pin it first)", pcpu);
 	if (result != SCHED_OK)
-		return cpupools_refuse(why, why_size, "the scheduler refused (error %d)", result);
+		return format_failure(why, why_size, "the scheduler refused (error %d)", result);
 	return 0;
 }
 
@@ -343,20 +330,20 @@ int vmx_cpupools_migrate(struct sched_vm *vm, const char *name, char *why, size_
 	if (vm->pool == id)
 		return 0;
 	if (!pool->pcpu_count)
-		return cpupools_refuse(why, why_size, "%s has no pCPU", name);
+		return format_failure(why, why_size, "%s has no pCPU", name);
 	if (!sched_policy_time_shares(&pool->policy)) {
 		unsigned vcpus = vm->vcpu_count;
 		for (unsigned i = 0; i < SCHED_MAX_VMS; i++)
 			if (sys->vms[i].in_use && sys->vms[i].pool == id)
 				vcpus += sys->vms[i].vcpu_count;
 		if (vcpus > pool->pcpu_count)
-			return cpupools_refuse(why, why_size,
-			                       "%u vCPUs do not fit the %u pCPUs of %s under %s",
-			                       vcpus, pool->pcpu_count, name, pool->policy.name);
+			return format_failure(why, why_size,
+			                      "%u vCPUs do not fit the %u pCPUs of %s under %s",
+			                      vcpus, pool->pcpu_count, name, pool->policy.name);
 	}
 	int result = sched_vm_move(vm, id);
 	if (result != SCHED_OK)
-		return cpupools_refuse(why, why_size, "the scheduler refused (error %d)", result);
+		return format_failure(why, why_size, "the scheduler refused (error %d)", result);
 	return 0;
 }
 
@@ -368,16 +355,16 @@ int vmx_cpupools_pin(struct sched_vcpu *vcpu, uint64_t mask, char *why, size_t w
 	if (pool->micro_child >= 0)
 		allowed |= sys->pools[pool->micro_child].pcpu_mask;
 	if (mask != SCHED_AFFINITY_ALL && !sched_policy_time_shares(&pool->policy))
-		return cpupools_refuse(why, why_size, "%s places vCPUs itself: no pins",
-		                       pool->policy.name);
+		return format_failure(why, why_size, "%s places vCPUs itself: no pins",
+		                      pool->policy.name);
 	if (mask != SCHED_AFFINITY_ALL && ((mask & ~allowed) || !(mask & pool->pcpu_mask))) {
 		char cpus[CPUPOOLS_LIST_SIZE];
 		cpupools_list(pool->pcpu_mask, cpus, sizeof(cpus));
-		return cpupools_refuse(why, why_size,
-		                       "the pin is outside the vCPU's cpupool %s (pCPUs %s)",
-		                       pool->name, cpus);
+		return format_failure(why, why_size,
+		                      "the pin is outside the vCPU's cpupool %s (pCPUs %s)",
+		                      pool->name, cpus);
 	}
 	if (sched_vcpu_set_affinity(vcpu, mask) != SCHED_OK)
-		return cpupools_refuse(why, why_size, "the scheduler refused");
+		return format_failure(why, why_size, "the scheduler refused");
 	return 0;
 }

@@ -52,17 +52,6 @@ const char *xl_kind_name(enum xl_kind kind)
 	return (unsigned)kind < XL_KIND_COUNT ? xl_shapes[kind].name : "?";
 }
 
-static int xl_fail(char *why, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static int xl_fail(char *why, size_t size, const char *format, ...)
-{
-	va_list arguments;
-	va_start(arguments, format);
-	format_string_va(why, size, format, arguments);
-	va_end(arguments);
-	return -1;
-}
-
 /* Split on blanks; -1 if a word or the word count is too long. */
 static int xl_split(const char *line, struct xl_words *words)
 {
@@ -106,11 +95,11 @@ static bool xl_number(const char *text, uint64_t max, uint64_t *value)
 static int xl_name(const char *text, char *out, const char *what, char *why, size_t size)
 {
 	if (strlen(text) >= XL_NAME_SIZE)
-		return xl_fail(why, size, "%s name '%s' is too long", what, text);
+		return format_failure(why, size, "%s name '%s' is too long", what, text);
 	for (const char *c = text; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.'))
-			return xl_fail(why, size, "bad %s name '%s'", what, text);
+			return format_failure(why, size, "bad %s name '%s'", what, text);
 	string_copy(out, text, XL_NAME_SIZE);
 	return 0;
 }
@@ -135,15 +124,15 @@ static int xl_parse_pin(const struct xl_words *w, struct xl_command *c, char *wh
 	else if (xl_number(w->word[3], SCHED_MAX_VCPUS_PER_VM - 1, &value))
 		c->vcpu = (unsigned)value;
 	else
-		return xl_fail(why, size, "VCPU '%s' is not a vCPU number (0-%u) or all",
-		               w->word[3], SCHED_MAX_VCPUS_PER_VM - 1);
+		return format_failure(why, size, "VCPU '%s' is not a vCPU number (0-%u) or all",
+		                      w->word[3], SCHED_MAX_VCPUS_PER_VM - 1);
 	if (strcmp(w->word[4], "all") == 0) {
 		c->cpus = SCHED_AFFINITY_ALL;
 		return 0;
 	}
 	char reason[XL_LINE_SIZE];
 	if (pools_parse_cpus(w->word[4], SCHED_MAX_PCPUS, &c->cpus, reason, sizeof(reason)))
-		return xl_fail(why, size, "PCPUS: %s", reason);
+		return format_failure(why, size, "PCPUS: %s", reason);
 	return 0;
 }
 
@@ -153,7 +142,7 @@ static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char 
 		char key[XL_KEY_SIZE], value[XL_LINE_SIZE];
 		const char *eq = strchr(w->word[i], '=');
 		if (!eq || eq == w->word[i] || (size_t)(eq - w->word[i]) >= sizeof(key))
-			return xl_fail(why, size, "'%s' is not key=value", w->word[i]);
+			return format_failure(why, size, "'%s' is not key=value", w->word[i]);
 		memcpy(key, w->word[i], (size_t)(eq - w->word[i]));
 		key[eq - w->word[i]] = '\0';
 		string_copy(value, eq + 1, sizeof(value));
@@ -165,7 +154,7 @@ static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char 
 		}
 		if (strcmp(key, "sched") == 0) {
 			if (strlen(value) >= sizeof(c->policy) || !value[0])
-				return xl_fail(why, size, "bad sched='%s'", value);
+				return format_failure(why, size, "bad sched='%s'", value);
 			string_copy(c->policy, value, sizeof(c->policy));
 			continue;
 		}
@@ -174,23 +163,23 @@ static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char 
 		if (strcmp(key, "cpus") == 0) {
 			if (pools_parse_cpus(value, SCHED_MAX_PCPUS, &number, reason,
 			                     sizeof(reason)))
-				return xl_fail(why, size, "cpus: %s", reason);
+				return format_failure(why, size, "cpus: %s", reason);
 		} else if (pools_param_find(key) < 0) {
-			return xl_fail(why, size,
-			               "unknown key %s (name, sched, cpus, tslice_ms, "
-			               "ratelimit_us, ...)",
-			               key);
+			return format_failure(why, size,
+			                      "unknown key %s (name, sched, cpus, tslice_ms, "
+			                      "ratelimit_us, ...)",
+			                      key);
 		} else if (!xl_number(value, UINT32_MAX, &number)) {
-			return xl_fail(why, size, "%s=%s is not a number", key, value);
+			return format_failure(why, size, "%s=%s is not a number", key, value);
 		}
 		for (unsigned k = 0; k < c->param_count; k++)
 			if (strcmp(c->keys[k], key) == 0)
-				return xl_fail(why, size, "%s is given twice", key);
+				return format_failure(why, size, "%s is given twice", key);
 		string_copy(c->keys[c->param_count], key, XL_KEY_SIZE);
 		c->values[c->param_count++] = number;
 	}
 	if (!c->name[0])
-		return xl_fail(why, size, "name=NAME is missing");
+		return format_failure(why, size, "name=NAME is missing");
 	return 0;
 }
 
@@ -201,30 +190,30 @@ static int xl_parse_sched_credit(const struct xl_words *w, struct xl_command *c,
 		const char *option = w->word[i];
 		uint64_t value;
 		if (i + 1 >= w->count)
-			return xl_fail(why, size, "%s needs a value", option);
+			return format_failure(why, size, "%s needs a value", option);
 		const char *argument = w->word[i + 1];
 		if (strcmp(option, "-d") == 0) {
 			if (xl_name(argument, c->name, "VM", why, size))
 				return -1;
 		} else if (strcmp(option, "-w") == 0) {
 			if (!xl_number(argument, XL_WEIGHT_MAX, &value) || value == 0)
-				return xl_fail(why, size, "weight '%s' is not 1-%u", argument,
-				               XL_WEIGHT_MAX);
+				return format_failure(why, size, "weight '%s' is not 1-%u",
+				                      argument, XL_WEIGHT_MAX);
 			c->has_weight = true;
 			c->weight = (uint32_t)value;
 		} else if (strcmp(option, "-c") == 0) {
 			if (!xl_number(argument, XL_CAP_MAX, &value))
-				return xl_fail(why, size,
-				               "cap '%s' is not 0-%u (percent of one pCPU)",
-				               argument, XL_CAP_MAX);
+				return format_failure(why, size,
+				                      "cap '%s' is not 0-%u (percent of one pCPU)",
+				                      argument, XL_CAP_MAX);
 			c->has_cap = true;
 			c->cap = (uint32_t)value;
 		} else {
-			return xl_fail(why, size, "unknown option %s", option);
+			return format_failure(why, size, "unknown option %s", option);
 		}
 	}
 	if ((c->has_weight || c->has_cap) && !c->name[0])
-		return xl_fail(why, size, "-w and -c need -d VM");
+		return format_failure(why, size, "-w and -c need -d VM");
 	return 0;
 }
 
@@ -235,9 +224,9 @@ static int xl_parse_cpupool_list(const struct xl_words *w, struct xl_command *c,
 		if (strcmp(w->word[i], "-c") == 0 || strcmp(w->word[i], "--cpus") == 0)
 			c->compact = true;
 		else if (w->word[i][0] == '-')
-			return xl_fail(why, size, "unknown option %s", w->word[i]);
+			return format_failure(why, size, "unknown option %s", w->word[i]);
 		else if (c->name[0])
-			return xl_fail(why, size, "one POOL at most");
+			return format_failure(why, size, "one POOL at most");
 		else if (xl_name(w->word[i], c->name, "pool", why, size))
 			return -1;
 	}
@@ -263,8 +252,8 @@ static int xl_parse_arguments(const struct xl_words *w, struct xl_command *c, ch
 		if (xl_name(w->word[2], c->name, "pool", why, size))
 			return -1;
 		if (!xl_number(w->word[3], SCHED_MAX_PCPUS - 1, &value))
-			return xl_fail(why, size, "CPU '%s' is not a pCPU number (0-%u)",
-			               w->word[3], SCHED_MAX_PCPUS - 1);
+			return format_failure(why, size, "CPU '%s' is not a pCPU number (0-%u)",
+			                      w->word[3], SCHED_MAX_PCPUS - 1);
 		c->pcpu = (unsigned)value;
 		return 0;
 	case XL_CPUPOOL_MIGRATE:
@@ -294,7 +283,7 @@ int xl_command_parse(const char *line, struct xl_command *out, char *why, size_t
 	memset(out, 0, sizeof(*out));
 	out->kind = XL_KIND_COUNT;
 	if (xl_split(line, &words))
-		return xl_fail(why, why_size, "the line has too many or too long words");
+		return format_failure(why, why_size, "the line has too many or too long words");
 	if ((words.count == 1 && strcmp(words.word[0], "help") == 0) ||
 	    (words.count == 2 && strcmp(words.word[0], "xl") == 0 &&
 	     strcmp(words.word[1], "help") == 0)) {
@@ -302,16 +291,17 @@ int xl_command_parse(const char *line, struct xl_command *out, char *why, size_t
 		return 0;
 	}
 	if (words.count == 0 || strcmp(words.word[0], "xl") != 0)
-		return xl_fail(why, why_size, "unknown command (try help)");
+		return format_failure(why, why_size, "unknown command (try help)");
 	if (words.count == 1)
-		return xl_fail(why, why_size, "xl needs a subcommand (try help)");
+		return format_failure(why, why_size, "xl needs a subcommand (try help)");
 	for (int k = 0; k < XL_KIND_COUNT; k++)
 		if (strcmp(words.word[1], xl_shapes[k].name) == 0)
 			out->kind = (enum xl_kind)k;
 	if (out->kind == XL_KIND_COUNT)
-		return xl_fail(why, why_size, "unknown subcommand %s (try help)", words.word[1]);
+		return format_failure(why, why_size, "unknown subcommand %s (try help)",
+		                      words.word[1]);
 	const struct xl_shape *shape = &xl_shapes[out->kind];
 	if (words.count - 2 < shape->min || words.count - 2 > shape->max)
-		return xl_fail(why, why_size, "usage: %s", shape->usage);
+		return format_failure(why, why_size, "usage: %s", shape->usage);
 	return xl_parse_arguments(&words, out, why, why_size);
 }

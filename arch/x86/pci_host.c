@@ -61,13 +61,13 @@ void pci_config_write(pci_bdf bdf, unsigned offset, unsigned size, uint32_t valu
 	spinlock_release_irqrestore(&pci_lock, flags);
 }
 
-static uint32_t pci_host_read(void *context, pci_bdf bdf, unsigned offset, unsigned size)
+uint32_t pci_host_access_read(void *context, pci_bdf bdf, unsigned offset, unsigned size)
 {
 	(void)context;
 	return pci_config_read(bdf, offset, size);
 }
 
-static void pci_host_write(void *context, pci_bdf bdf, unsigned offset, unsigned size,
+void pci_host_access_write(void *context, pci_bdf bdf, unsigned offset, unsigned size,
                            uint32_t value)
 {
 	(void)context;
@@ -98,7 +98,7 @@ void pci_host_init(const struct acpi_info *acpi)
 {
 	pci_host_mechanism1 = pci_host_probe();
 	if (pci_host_mechanism1) {
-		struct pci_access access = {pci_host_read, pci_host_write, NULL};
+		struct pci_access access = {pci_host_access_read, pci_host_access_write, NULL};
 		pci_scan(&pci_host_result, &access);
 	}
 	char line[PCI_HOST_LINE_SIZE];

@@ -30,5 +30,10 @@ const struct pci_scan_result *pci_host_functions(void);
 /* One configuration access of `size` bytes (1, 2, 4; `offset` aligned). */
 uint32_t pci_config_read(pci_bdf bdf, unsigned offset, unsigned size);
 void pci_config_write(pci_bdf bdf, unsigned offset, unsigned size, uint32_t value);
+/* The same accesses in the callback shape of struct pci_access and
+ * struct passthrough_ops (`context` is unused). */
+uint32_t pci_host_access_read(void *context, pci_bdf bdf, unsigned offset, unsigned size);
+void pci_host_access_write(void *context, pci_bdf bdf, unsigned offset, unsigned size,
+                           uint32_t value);
 
 #endif /* ARCH_X86_PCI_HOST_H */
