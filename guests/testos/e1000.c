@@ -564,10 +564,8 @@ static void testos_ping_options(const char *p, struct testos_ping_options *o)
 		while (*p == ' ')
 			p++;
 		const char *word = p;
-		uint64_t number = 0;
-		bool digits = false;
-		for (; *p >= '0' && *p <= '9'; p++, digits = true)
-			number = number * 10 + (uint64_t)(*p - '0');
+		uint64_t number = testos_decimal(&p);
+		bool digits = p != word;
 		if (digits && p[0] == 'u' && p[1] == 's')
 			o->interval_us = number;
 		else if (digits && !counted && (*p == ' ' || !*p))
@@ -575,10 +573,8 @@ static void testos_ping_options(const char *p, struct testos_ping_options *o)
 		else if (word[0] == 'm' && word[1] == 'i' && word[2] == 'x')
 			o->mixed = true;
 		else if (word[0] == 'h' && word[1] == 'o' && word[2] == 'g' && word[3] == '=') {
-			number = 0;
-			for (p = word + 4; *p >= '0' && *p <= '9'; p++)
-				number = number * 10 + (uint64_t)(*p - '0');
-			o->rounds = number;
+			p = word + 4;
+			o->rounds = testos_decimal(&p);
 		}
 		while (*p && *p != ' ')
 			p++;

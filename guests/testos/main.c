@@ -281,17 +281,20 @@ static bool testos_word(const char **cursor, char *word, size_t size)
 	return n > 0;
 }
 
-static uint64_t testos_number(const char *s, uint64_t fallback)
+uint64_t testos_decimal(const char **cursor)
 {
-	if (!*s)
-		return fallback;
 	uint64_t v = 0;
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = v * 10 + (uint64_t)(*s - '0');
+	for (; **cursor >= '0' && **cursor <= '9'; (*cursor)++)
+		v = v * 10 + (uint64_t)(**cursor - '0');
 	return v;
 }
 
-static bool testos_same(const char *a, const char *b)
+static uint64_t testos_number(const char *s, uint64_t fallback)
+{
+	return *s ? testos_decimal(&s) : fallback;
+}
+
+bool testos_same(const char *a, const char *b)
 {
 	while (*a && *a == *b) {
 		a++;

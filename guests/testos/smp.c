@@ -315,15 +315,6 @@ void testos_percentiles(uint64_t *p50, uint64_t *p99, uint64_t *count)
 
 /* ---- the SMP modes ------------------------------------------------------ */
 
-static bool testos_is(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 /* `word` starts with `prefix` followed by a blank or the end. */
 static bool testos_is_prefix(const char *word, const char *prefix)
 {
@@ -336,10 +327,10 @@ static bool testos_is_prefix(const char *word, const char *prefix)
 
 int testos_smp_main(const char *mode, const char *arguments)
 {
-	bool known = testos_is(mode, "ipitest") || testos_is(mode, "timertest") ||
-	             testos_is(mode, "lock") || testos_is(mode, "shootdown") ||
-	             testos_is(mode, "hog") || testos_is(mode, "user") || testos_is(mode, "ping") ||
-	             testos_hostile_known(mode);
+	bool known = testos_same(mode, "ipitest") || testos_same(mode, "timertest") ||
+	             testos_same(mode, "lock") || testos_same(mode, "shootdown") ||
+	             testos_same(mode, "hog") || testos_same(mode, "user") ||
+	             testos_same(mode, "ping") || testos_hostile_known(mode);
 	if (!known)
 		return -1;
 	uint64_t count = 0, milliseconds = 0;
@@ -347,10 +338,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 		while (*p == ' ')
 			p++;
 		const char *word = p;
-		uint64_t number = 0;
-		bool digits = false;
-		for (; *p >= '0' && *p <= '9'; p++, digits = true)
-			number = number * 10 + (uint64_t)(*p - '0');
+		uint64_t number = testos_decimal(&p);
+		bool digits = p != word;
 		if (digits && p[0] == 'm' && p[1] == 's' && (p[2] == ' ' || !p[2])) {
 			milliseconds = number;
 			p += 2;
@@ -360,10 +349,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 			testos_x2apic = true;
 			p = word + 6;
 		} else if (word[0] == 'g' && word[1] == 'a' && word[2] == 'p' && word[3] == '=') {
-			uint64_t gap = 0;
-			for (p = word + 4; *p >= '0' && *p <= '9'; p++)
-				gap = gap * 10 + (uint64_t)(*p - '0');
-			testos_workload_gap = (int64_t)gap;
+			p = word + 4;
+			testos_workload_gap = (int64_t)testos_decimal(&p);
 		} else {
 			while (*p && *p != ' ')
 				p++;
@@ -391,11 +378,11 @@ int testos_smp_main(const char *mode, const char *arguments)
 	if ((uint32_t)started != testos_cpu_count - 1)
 		return 6;
 	uint64_t duration = milliseconds * testos_tsc_khz;
-	if (testos_is(mode, "ping"))
+	if (testos_same(mode, "ping"))
 		return testos_mode_ping(arguments);
-	if (testos_is(mode, "ipitest"))
+	if (testos_same(mode, "ipitest"))
 		return testos_mode_ipitest();
-	if (testos_is(mode, "timertest"))
+	if (testos_same(mode, "timertest"))
 		return testos_mode_timertest(count ? count : 5);
 	if (testos_hostile_known(mode))
 		return testos_mode_hostile(mode, count, duration);

@@ -176,6 +176,10 @@ void testos_cpu_setup(uint32_t index);
 __attribute__((noreturn)) void testos_ap_idle(void);
 void testos_ap_main(void);
 void testos_interrupt(uint64_t vector);
+/* Argument words (main.c): the decimal digits at *cursor, which moves
+ * past them (0 and unmoved if there are none); string equality. */
+uint64_t testos_decimal(const char **cursor);
+bool testos_same(const char *a, const char *b);
 /* Start the SMP mode `mode` (-1: not an SMP mode), return its status. */
 int testos_smp_main(const char *mode, const char *arguments);
 void testos_barrier(void);
