@@ -170,10 +170,11 @@ int vmx_assign_attach(struct vm *vm, const struct vm_config *config, char *error
 		format_string(error, size, "out of memory for the assigned PCI functions");
 		return -1;
 	}
-	passthrough_vm_init(vm->passthrough, vm->memory_size, &assign_ops, vm);
+	passthrough_vm_init(vm->passthrough, guest_memory_end(&vm->memory), &assign_ops, vm);
 	passthrough_reserve(vm->passthrough, VIOAPIC_DEFAULT_ADDRESS, PASSTHROUGH_PAGE);
 	passthrough_reserve(vm->passthrough, VLAPIC_DEFAULT_BASE, PASSTHROUGH_PAGE);
-	if (assign_dma_window(vm, error, size))
+	/* Identity-mapped RAM (a Linux guest, vmx/run.c) needs no window. */
+	if (!guest_memory_is_identity(&vm->memory) && assign_dma_window(vm, error, size))
 		return -1;
 	for (uint32_t i = 0; i < config->pci_count; i++)
 		if (assign_one(vm, config->pci[i], error, size))

@@ -11,7 +11,9 @@
 
 /* The placement bzimage_place() computes before anything is written. */
 struct bzimage_plan {
-	uint64_t ram_end; /* end of RAM below the MMIO area */
+	uint64_t ram_start; /* first byte of RAM above 1 MiB: 1 MiB, or the
+	                     * identity part's high_base (guest_memory.h) */
+	uint64_t ram_end;   /* end of RAM below the MMIO area */
 	uint64_t kernel_address, kernel_end;
 	uint64_t initrd_address;
 	uint64_t cmdline_bytes;
@@ -122,21 +124,25 @@ static enum bzimage_status bzimage_place_kernel(const struct bzimage_header *h,
                                                 struct bzimage_plan *plan, char *error, size_t size)
 {
 	uint64_t window = h->init_size > h->kernel_bytes ? h->init_size : h->kernel_bytes;
-	uint64_t address =
-	    h->pref_address > BZIMAGE_HIGH_MEMORY ? h->pref_address : BZIMAGE_HIGH_MEMORY;
+	/* Relocatable: at pref_address or above ram_start; otherwise exactly at
+	 * pref_address (at least 1 MiB). */
+	uint64_t lowest = h->relocatable ? plan->ram_start : BZIMAGE_HIGH_MEMORY;
+	uint64_t address = h->pref_address > lowest ? h->pref_address : lowest;
 	if (h->relocatable)
 		address = bzimage_align_up(address, h->kernel_alignment);
-	if (window > plan->ram_end - BZIMAGE_HIGH_MEMORY)
+	if (window > plan->ram_end - plan->ram_start)
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "kernel needs 0x%llx bytes (init_size), more than the VM's RAM "
-		                    "above 1 MiB (0x%llx bytes)",
-		                    (unsigned long long)window,
-		                    (unsigned long long)(plan->ram_end - BZIMAGE_HIGH_MEMORY));
+		                    "above 0x%llx (0x%llx bytes)",
+		                    (unsigned long long)window, (unsigned long long)plan->ram_start,
+		                    (unsigned long long)(plan->ram_end - plan->ram_start));
 	bool fits = address <= plan->ram_end && window <= plan->ram_end - address;
 	if (!fits && h->relocatable) {
-		address = bzimage_align_up(BZIMAGE_HIGH_MEMORY, h->kernel_alignment);
+		address = bzimage_align_up(plan->ram_start, h->kernel_alignment);
 		fits = address <= plan->ram_end && window <= plan->ram_end - address;
 	}
+	/* A non-relocatable kernel below an identity part's RAM. */
+	fits = fits && address >= plan->ram_start;
 	if (!fits)
 		return bzimage_fail(
 		    BZIMAGE_BAD_KERNEL, error, size,
@@ -180,15 +186,25 @@ static enum bzimage_status bzimage_place_initrd(const struct bzimage_header *h,
 	return BZIMAGE_OK;
 }
 
-static enum bzimage_status bzimage_place(uint64_t guest_size, const struct bzimage_header *h,
+static enum bzimage_status bzimage_place(const struct guest_memory *memory,
+                                         const struct bzimage_header *h,
                                          const struct bzimage_input *input,
                                          struct bzimage_plan *plan, char *error, size_t size)
 {
-	if (guest_size < BZIMAGE_HIGH_MEMORY * 2)
+	uint64_t end = guest_memory_end(memory);
+	if (memory->size < GUEST_MEMORY_LOW)
 		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
 		                    "guest memory of 0x%llx bytes is below 2 MiB",
-		                    (unsigned long long)guest_size);
-	plan->ram_end = guest_size < input->mmio_base ? guest_size : input->mmio_base;
+		                    (unsigned long long)memory->size);
+	if (guest_memory_is_identity(memory) && end > input->mmio_base)
+		return bzimage_fail(BZIMAGE_BAD_KERNEL, error, size,
+		                    "identity-mapped RAM [0x%llx, 0x%llx) reaches the MMIO area at "
+		                    "0x%llx",
+		                    (unsigned long long)memory->high_base, (unsigned long long)end,
+		                    (unsigned long long)input->mmio_base);
+	plan->ram_start =
+	    guest_memory_is_identity(memory) ? memory->high_base : BZIMAGE_HIGH_MEMORY;
+	plan->ram_end = end < input->mmio_base ? end : input->mmio_base;
 	plan->cmdline_bytes = input->cmdline ? strlen(input->cmdline) : 0;
 	uint64_t longest =
 	    h->cmdline_size < BZIMAGE_CMDLINE_AREA ? h->cmdline_size : BZIMAGE_CMDLINE_AREA - 1;
@@ -217,9 +233,12 @@ static void bzimage_e820_add(uint8_t *zero_page, uint32_t *count, uint64_t start
 }
 
 /* The VM's memory map (see bzimage.h); returns the number of entries. */
-static uint32_t bzimage_e820(uint8_t *zero_page, uint64_t guest_size,
+static uint32_t bzimage_e820(uint8_t *zero_page, const struct guest_memory *memory,
                              const struct bzimage_input *input)
 {
+	uint64_t guest_size = guest_memory_end(memory);
+	/* Identity: [1 MiB, high_base) is not announced (not identity). */
+	uint64_t high = guest_memory_is_identity(memory) ? memory->high_base : BZIMAGE_HIGH_MEMORY;
 	uint32_t count = 0;
 	uint64_t acpi_end = input->acpi_base + input->acpi_size;
 	bzimage_e820_add(zero_page, &count, 0, BZIMAGE_LOW_MEMORY_END, BZIMAGE_E820_RAM);
@@ -228,11 +247,9 @@ static uint32_t bzimage_e820(uint8_t *zero_page, uint64_t guest_size,
 	bzimage_e820_add(zero_page, &count, input->acpi_base, acpi_end, BZIMAGE_E820_RESERVED);
 	bzimage_e820_add(zero_page, &count, acpi_end, BZIMAGE_HIGH_MEMORY, BZIMAGE_E820_RESERVED);
 	if (guest_size <= input->mmio_base) {
-		bzimage_e820_add(zero_page, &count, BZIMAGE_HIGH_MEMORY, guest_size,
-		                 BZIMAGE_E820_RAM);
+		bzimage_e820_add(zero_page, &count, high, guest_size, BZIMAGE_E820_RAM);
 	} else {
-		bzimage_e820_add(zero_page, &count, BZIMAGE_HIGH_MEMORY, input->mmio_base,
-		                 BZIMAGE_E820_RAM);
+		bzimage_e820_add(zero_page, &count, high, input->mmio_base, BZIMAGE_E820_RAM);
 		bzimage_e820_add(zero_page, &count, input->mmio_base, BZIMAGE_4G,
 		                 BZIMAGE_E820_RESERVED);
 		bzimage_e820_add(zero_page, &count, BZIMAGE_4G, guest_size, BZIMAGE_E820_RAM);
@@ -242,7 +259,7 @@ static uint32_t bzimage_e820(uint8_t *zero_page, uint64_t guest_size,
 }
 
 /* struct boot_params: the image's header, then what the loader sets. */
-static uint32_t bzimage_zero_page(uint8_t *guest, uint64_t guest_size,
+static uint32_t bzimage_zero_page(uint8_t *guest, const struct guest_memory *memory,
                                   const struct bzimage_input *input, const struct bzimage_header *h,
                                   const struct bzimage_plan *plan)
 {
@@ -261,7 +278,7 @@ static uint32_t bzimage_zero_page(uint8_t *guest, uint64_t guest_size,
 	string_store_le32(zp + BZIMAGE_CMD_LINE_PTR, BZIMAGE_CMDLINE_ADDRESS);
 	string_store_le32(zp + BZIMAGE_BP_EXT_CMD_LINE_PTR, 0);
 	string_store_le64(zp + BZIMAGE_BP_ACPI_RSDP_ADDR, input->rsdp_address);
-	return bzimage_e820(zp, guest_size, input);
+	return bzimage_e820(zp, memory, input);
 }
 
 /* GDT and identity page tables for [0, 4 GiB) with 2 MiB pages. */
@@ -286,27 +303,31 @@ static void bzimage_tables(uint8_t *guest)
 	}
 }
 
-enum bzimage_status bzimage_load(uint8_t *guest, uint64_t guest_size,
+enum bzimage_status bzimage_load(const struct guest_memory *memory,
                                  const struct bzimage_input *input, struct bzimage_result *result,
                                  char *error, size_t size)
 {
-	struct bzimage_plan plan = {0, 0, 0, 0, 0};
+	struct bzimage_plan plan = {0, 0, 0, 0, 0, 0};
 	memset(result, 0, sizeof(*result));
 	struct bzimage_header *h = &result->header;
 	enum bzimage_status status =
 	    bzimage_parse(input->image, input->image_length, h, error, size);
 	if (status == BZIMAGE_OK)
-		status = bzimage_place(guest_size, h, input, &plan, error, size);
+		status = bzimage_place(memory, h, input, &plan, error, size);
 	if (status != BZIMAGE_OK)
 		return status;
-	/* Everything checked: now write guest memory. */
-	memcpy(guest + plan.kernel_address, input->image + h->kernel_offset, h->kernel_bytes);
+	/* Everything checked (the kernel and the initrd lie in RAM above
+	 * plan.ram_start, one part): now write guest memory. */
+	uint8_t *guest = guest_memory_pointer(memory, 0, GUEST_MEMORY_LOW);
+	memcpy(guest_memory_pointer(memory, plan.kernel_address, h->kernel_bytes),
+	       input->image + h->kernel_offset, h->kernel_bytes);
 	if (plan.initrd_address)
-		memcpy(guest + plan.initrd_address, input->initrd, input->initrd_length);
+		memcpy(guest_memory_pointer(memory, plan.initrd_address, input->initrd_length),
+		       input->initrd, input->initrd_length);
 	memset(guest + BZIMAGE_CMDLINE_ADDRESS, 0, plan.cmdline_bytes + 1);
 	if (plan.cmdline_bytes)
 		memcpy(guest + BZIMAGE_CMDLINE_ADDRESS, input->cmdline, plan.cmdline_bytes);
-	result->e820_count = bzimage_zero_page(guest, guest_size, input, h, &plan);
+	result->e820_count = bzimage_zero_page(guest, memory, input, h, &plan);
 	bzimage_tables(guest);
 	result->kernel_address = plan.kernel_address;
 	result->kernel_end = plan.kernel_end;

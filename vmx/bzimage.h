@@ -13,7 +13,10 @@
  *    at pref_address (the kernel's runtime start); its init_size window
  *    [load, load + init_size) must be RAM below the MMIO area. A
  *    relocatable kernel that does not fit there goes to the lowest
- *    kernel_alignment-aligned address >= 1 MiB instead;
+ *    kernel_alignment-aligned address >= 1 MiB instead. In the identity
+ *    layout (vmx/guest_memory.h) "1 MiB" is the upper part's high_base,
+ *    and a kernel that is not relocatable must find its pref_address
+ *    there;
  *  - the initrd at the highest page-aligned address whose last byte is
  *    <= initrd_addr_max and inside RAM, above the kernel's window;
  *  - the command line (at most cmdline_size bytes, NUL-terminated) at
@@ -31,9 +34,12 @@
  * legacy VGA/option-ROM hole); reserved (type 2, not ACPI-reclaimable:
  * the area also holds the RSDP in the BIOS window the kernel scans) the
  * ACPI area; RAM from 1 MiB to the end of memory, less [mmio_base, 4 GiB)
- * (reserved: IOAPIC and LAPIC pages) when memory reaches it.
+ * (reserved: IOAPIC and LAPIC pages) when memory reaches it. In the
+ * identity layout the upper RAM entry starts at high_base ([1 MiB,
+ * high_base) is not announced: its pages are not identity-mapped), and the
+ * RAM must end below mmio_base.
  *
- * `guest` is the host view of guest-physical [0, guest_size). Nothing is
+ * `memory` is the VM's RAM (vmx/guest_memory.h). Nothing is
  * written unless every check passed. Errors are reasons only; the return
  * value says which input was at fault, so that the caller can name the
  * configuration key (kernel, ramdisk, cmdline).
@@ -50,6 +56,7 @@
 #include <stdint.h>
 
 #include "vmx/entry.h"
+#include "vmx/guest_memory.h"
 
 /* ---- the setup header (offsets in the bzImage file and in boot_params) */
 #define BZIMAGE_HDR_OFFSET       0x1f1 /* struct setup_header in both   */
@@ -185,7 +192,7 @@ bool bzimage_detect(const uint8_t *image, uint64_t length);
 enum bzimage_status bzimage_parse(const uint8_t *image, uint64_t length,
                                   struct bzimage_header *header, char *error, size_t error_size);
 
-enum bzimage_status bzimage_load(uint8_t *guest, uint64_t guest_size,
+enum bzimage_status bzimage_load(const struct guest_memory *memory,
                                  const struct bzimage_input *input, struct bzimage_result *result,
                                  char *error, size_t error_size);
 

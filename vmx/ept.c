@@ -26,6 +26,9 @@
 #define EPT_ADDRESS_MASK   0x000ffffffffff000ull
 #define EPT_RWX            (EPT_READ | EPT_WRITE | EPT_EXECUTE)
 #define EPT_2M             (2ull << 20)
+#define EPT_REACH          (512ull << 30) /* what the first PML4 entry maps */
+/* EPTP: memory type write-back (6), page-walk length 4 (3 in bits 5:3). */
+#define EPT_POINTER_FLAGS ((3ull << 3) | 6)
 
 static uint64_t *ept_table(uint64_t *entry, struct ept_statistics *statistics)
 {
@@ -39,18 +42,50 @@ static uint64_t *ept_table(uint64_t *entry, struct ept_statistics *statistics)
 	return (uint64_t *)(uintptr_t)(*entry & EPT_ADDRESS_MASK);
 }
 
-uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
+/* Map guest [guest, guest + size) to host [host, ...), write-back, with
+ * 2 MiB pages wherever both are aligned; false when out of table memory. */
+static bool ept_map_range(uint64_t *pml4_table, uint64_t guest, uint64_t host, uint64_t size,
+                          struct ept_statistics *statistics)
+{
+	for (uint64_t done = 0; done < size;) {
+		uint64_t g = guest + done, h = host + done;
+		uint64_t *pdpt =
+		    ept_table(&pml4_table[(g >> EPT_PML4_SHIFT) & EPT_INDEX_MASK], statistics);
+		uint64_t *pd =
+		    pdpt ? ept_table(&pdpt[(g >> EPT_PDPT_SHIFT) & EPT_INDEX_MASK], statistics)
+		         : NULL;
+		if (!pd)
+			return false;
+		uint64_t *pde = &pd[(g >> EPT_PD_SHIFT) & EPT_INDEX_MASK];
+		if (!((g | h) & (EPT_2M - 1)) && size - done >= EPT_2M) {
+			*pde = h | EPT_RWX | EPT_MEMORY_TYPE_WB | EPT_LARGE;
+			statistics->pages_2m++;
+			done += EPT_2M;
+			continue;
+		}
+		uint64_t *pt = ept_table(pde, statistics);
+		if (!pt)
+			return false;
+		pt[(g >> EPT_PT_SHIFT) & EPT_INDEX_MASK] = h | EPT_RWX | EPT_MEMORY_TYPE_WB;
+		statistics->pages_4k++;
+		done += EPT_4K;
+	}
+	return true;
+}
+
+uint64_t ept_build(uint64_t host_base, const struct guest_memory *memory, uint64_t *root,
                    struct ept_statistics *statistics, char *error, size_t error_size)
 {
 	memset(statistics, 0, sizeof(*statistics));
-	if ((host_base | size) & 0xfff) {
+	uint64_t size = memory->size;
+	if ((host_base | size) & (EPT_4K - 1)) {
 		format_string(error, error_size, "EPT: base 0x%llx or size 0x%llx not page aligned",
 		              (unsigned long long)host_base, (unsigned long long)size);
 		return 0;
 	}
-	if (size > (512ull << 30)) {
-		format_string(error, error_size, "EPT: %llu MiB is more than 512 GiB",
-		              (unsigned long long)(size >> 20));
+	if (guest_memory_end(memory) > EPT_REACH) {
+		format_string(error, error_size, "EPT: RAM up to 0x%llx is beyond 512 GiB",
+		              (unsigned long long)guest_memory_end(memory));
 		return 0;
 	}
 	uint64_t pml4 = memory_alloc_pages_zeroed(1);
@@ -58,29 +93,14 @@ uint64_t ept_build(uint64_t host_base, uint64_t size, uint64_t *root,
 		goto no_memory;
 	statistics->tables++;
 	uint64_t *pml4_table = (uint64_t *)(uintptr_t)pml4;
-	for (uint64_t guest = 0; guest < size;) {
-		uint64_t *pdpt = ept_table(&pml4_table[(guest >> 39) & 511], statistics);
-		uint64_t *pd = pdpt ? ept_table(&pdpt[(guest >> 30) & 511], statistics) : NULL;
-		if (!pd)
-			goto no_memory;
-		uint64_t host = host_base + guest;
-		uint64_t *pde = &pd[(guest >> 21) & 511];
-		if (!((guest | host) & (EPT_2M - 1)) && size - guest >= EPT_2M) {
-			*pde = host | EPT_RWX | EPT_MEMORY_TYPE_WB | EPT_LARGE;
-			statistics->pages_2m++;
-			guest += EPT_2M;
-			continue;
-		}
-		uint64_t *pt = ept_table(pde, statistics);
-		if (!pt)
-			goto no_memory;
-		pt[(guest >> 12) & 511] = host | EPT_RWX | EPT_MEMORY_TYPE_WB;
-		statistics->pages_4k++;
-		guest += 4096;
-	}
+	/* The low part, then the upper part where it is elsewhere. */
+	uint64_t low = guest_memory_is_identity(memory) ? GUEST_MEMORY_LOW : size;
+	if (!ept_map_range(pml4_table, 0, host_base, low, statistics) ||
+	    !ept_map_range(pml4_table, memory->high_base, host_base + low, size - low, statistics))
+		goto no_memory;
 	*root = pml4;
 	/* Write-back paging structures, 4-level walk. */
-	return pml4 | (3ull << 3) | 6;
+	return pml4 | EPT_POINTER_FLAGS;
 no_memory:
 	ept_destroy(pml4); /* the tables built so far */
 	format_string(error, error_size, "EPT: out of memory for tables");

@@ -120,7 +120,8 @@ static enum vmx_exit_action exit_ept_violation(struct vcpu *vcpu, uint64_t quali
 		}
 	}
 	vm_stop(vm,
-	        "ept-violation: %s guest-physical 0x%llx (outside the VM's %llu MiB) at rip=0x%llx",
+	        "ept-violation: %s guest-physical 0x%llx (outside the VM's %llu MiB of RAM) at "
+	        "rip=0x%llx",
 	        fetch   ? "fetch from"
 	        : write ? "write to"
 	                : "read of",

@@ -17,7 +17,8 @@
 #define GUEST_ACPI_HEADER_LENGTH  36u
 #define GUEST_ACPI_FADT_LENGTH    268u /* revision 5 */
 #define GUEST_ACPI_FACS_LENGTH    64u
-#define GUEST_ACPI_ROOT_ENTRIES   2u /* FADT, MADT */
+#define GUEST_ACPI_DSDT_AML       48u /* \_S5 (at most 16) and the PCI root (29) */
+#define GUEST_ACPI_ROOT_ENTRIES   2u  /* FADT, MADT */
 #define GUEST_ACPI_DEFAULT_LAPIC  0xfee00000u
 #define GUEST_ACPI_DEFAULT_IOAPIC 0xfec00000u
 
@@ -146,6 +147,27 @@ static size_t guest_acpi_s5(uint8_t *aml, uint8_t sleep_type)
 	return length + count;
 }
 
+/* Device(\_SB.PCI0) { Name(_HID, EisaId("PNP0A03")) Name(_UID, 0) }: the
+ * PCI root bridge (bus 0, configuration mechanism #1, vmx/vpci.c). Without
+ * it an ACPI kernel scans no PCI bus (Linux: pci_acpi_init() takes over
+ * from the legacy probe). No _CRS (Linux then uses all of I/O and memory
+ * space as the root bus's windows) and no _PRT (a function's INTx is its
+ * interrupt line, an ISA IRQ, level-triggered). Returns its length. */
+static size_t guest_acpi_pci_root(uint8_t *aml)
+{
+	static const uint8_t device[] = {
+	    0x5b, 0x82, /* DeviceOp                          */
+	    0x1b,       /* PkgLength: 27 bytes from here     */
+	    0x5c, 0x2e, '_',  'S',  'B',  '_', 'P', 'C', 'I', '0', /* \_SB.PCI0  */
+	    0x08, '_',  'H',  'I',  'D',  /* Name(_HID,                        */
+	    0x0c, 0x41, 0xd0, 0x0a, 0x03, /*   DWordConst EisaId("PNP0A03"))   */
+	    0x08, '_',  'U',  'I',  'D',  /* Name(_UID,                        */
+	    0x00,                         /*   Zero)                           */
+	};
+	memcpy(aml, device, sizeof(device));
+	return sizeof(device);
+}
+
 static bool guest_acpi_config_valid(const struct guest_acpi_config *config)
 {
 	return config->vcpu_count >= 1 && config->vcpu_count <= GUEST_ACPI_MAX_VCPUS &&
@@ -215,8 +237,9 @@ static uint64_t guest_acpi_build_madt(struct guest_acpi_builder *builder,
 static uint64_t guest_acpi_build_dsdt(struct guest_acpi_builder *builder,
                                       const struct guest_acpi_config *config)
 {
-	uint8_t aml[16];
+	uint8_t aml[GUEST_ACPI_DSDT_AML];
 	size_t aml_length = guest_acpi_s5(aml, config->s5_sleep_type);
+	aml_length += guest_acpi_pci_root(aml + aml_length);
 	uint32_t length = (uint32_t)(GUEST_ACPI_HEADER_LENGTH + aml_length);
 	uint64_t address;
 	uint8_t *dsdt;

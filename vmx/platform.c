@@ -571,7 +571,7 @@ int platform_create(struct vm *vm, char *error, size_t size)
 		format_string(error, size, "no room for the port devices");
 		return -1;
 	}
-	if (vm->memory_size > VIOAPIC_DEFAULT_ADDRESS)
+	if (guest_memory_end(&vm->memory) > VIOAPIC_DEFAULT_ADDRESS)
 		log_warning("VM %s: memory reaches the IOAPIC/LAPIC pages: they are RAM", vm->name);
 	vm->mmio[vm->mmio_count++] =
 	    (struct vm_mmio_hook){VLAPIC_DEFAULT_BASE, 0x1000, vcpu_interrupt_apic_access};

@@ -23,6 +23,7 @@
 #include "vmx/io.h"
 #include "vmx/loader.h"
 #include "vmx/msr.h"
+#include "vmx/passthrough.h"
 #include "vmx/platform.h"
 #include "vmx/pools.h"
 #include "vmx/profile.h"
@@ -187,13 +188,6 @@ static int run_check_config(const struct boot_module *module, const struct vm_co
 	char reason[200];
 	if (vmx_assign_check(config, reason, sizeof(reason)))
 		return run_reject(module, config, VM_CONFIG_KEY_PCI, "%s", reason);
-	/* Without an IOMMU the device reaches only the DMA identity window,
-	 * which a Linux guest would not confine its DMA to (docs/devices.md). */
-	if (config->pci_count && refs->linux_kernel)
-		return run_reject(module, config, VM_CONFIG_KEY_PCI,
-		                  "assigned PCI functions need a Multiboot guest: a Linux guest "
-		                  "programs DMA anywhere in its RAM, which cannot be "
-		                  "identity-mapped without an IOMMU");
 	return 0;
 }
 
@@ -217,9 +211,42 @@ static void run_free_vm(struct vm *vm)
 	memory_free(vm);
 }
 
+/* Where the VM's RAM block is in its guest-physical space (vmx/
+ * guest_memory.h). A Linux guest with an assigned PCI function may hand
+ * the device any page of its RAM for DMA, and without an IOMMU the device
+ * uses the address as host-physical: such a VM's RAM above its first
+ * 2 MiB is identity-mapped, and must end below the 32-bit PCI hole
+ * (docs/devices.md "DMA"). A Multiboot guest gets its DMA window instead
+ * (vmx/assign.c). */
+static int run_memory_layout(struct vm *vm, const struct boot_module *module,
+                             const struct vm_config *config, bool identity)
+{
+	uint8_t *host = (uint8_t *)(uintptr_t)vm->memory_base;
+	if (!identity) {
+		guest_memory_flat(&vm->memory, host, vm->memory_size);
+		return 0;
+	}
+	if (guest_memory_identity(&vm->memory, host, vm->memory_base, vm->memory_size) ||
+	    guest_memory_end(&vm->memory) > PASSTHROUGH_DMA_LIMIT)
+		return run_reject(
+		    module, config, VM_CONFIG_KEY_PCI,
+		    "an assigned PCI function needs the VM's RAM identity-mapped, but "
+		    "its %u MiB landed at host 0x%llx, and 0x%llx-0x%llx does not end "
+		    "below the 32-bit PCI hole at 0x%llx",
+		    config->memory_mb, (unsigned long long)vm->memory_base,
+		    (unsigned long long)(vm->memory_base + GUEST_MEMORY_LOW),
+		    (unsigned long long)(vm->memory_base + vm->memory_size),
+		    (unsigned long long)PASSTHROUGH_DMA_LIMIT);
+	log_info("VM %s: RAM identity-mapped at 0x%llx-0x%llx (guest-physical == host-physical; "
+	         "the first 2 MiB at 0)",
+	         config->name, (unsigned long long)vm->memory.high_base,
+	         (unsigned long long)(guest_memory_end(&vm->memory) - 1));
+	return 0;
+}
+
 /* The VM's host resources: vCPUs, memory, bitmaps, EPT. */
 static struct vm *run_allocate_vm(const struct boot_module *module, const struct vm_config *config,
-                                  struct ept_statistics *statistics)
+                                  bool identity, struct ept_statistics *statistics)
 {
 	char error[200];
 	struct vm *vm = memory_allocate(sizeof(*vm));
@@ -251,8 +278,12 @@ static struct vm *run_allocate_vm(const struct boot_module *module, const struct
 		run_free_vm(vm);
 		return NULL;
 	}
-	vm->ept_pointer = ept_build(vm->memory_base, vm->memory_size, &vm->ept_root, statistics,
-	                            error, sizeof(error));
+	if (run_memory_layout(vm, module, config, identity)) {
+		run_free_vm(vm);
+		return NULL;
+	}
+	vm->ept_pointer = ept_build(vm->memory_base, &vm->memory, &vm->ept_root, statistics, error,
+	                            sizeof(error));
 	if (!vm->ept_pointer) {
 		run_reject(module, NULL, VM_CONFIG_KEY_NAME, "%s", error);
 		run_free_vm(vm);
@@ -334,8 +365,7 @@ static int run_load_linux(struct vm *vm, const struct boot_module *module,
 	    VIOAPIC_DEFAULT_ADDRESS};
 	struct bzimage_result result;
 	enum bzimage_status status =
-	    bzimage_load((uint8_t *)(uintptr_t)vm->memory_base, vm->memory_size, &input, &result,
-	                 error, sizeof(error));
+	    bzimage_load(&vm->memory, &input, &result, error, sizeof(error));
 	if (status == BZIMAGE_BAD_INITRD)
 		return run_reject(module, config, VM_CONFIG_KEY_RAMDISK, "ramdisk %s: %s",
 		                  refs->ramdisk->name, error);
@@ -416,7 +446,8 @@ static struct vm *run_create_vm(const struct boot_module *module, uint32_t id)
 	if (run_check_config(module, &config, &refs) != 0)
 		return NULL;
 	struct ept_statistics statistics;
-	struct vm *vm = run_allocate_vm(module, &config, &statistics);
+	bool identity = config.pci_count && refs.linux_kernel;
+	struct vm *vm = run_allocate_vm(module, &config, identity, &statistics);
 	if (!vm)
 		return NULL;
 	run_describe_vm(vm, module, &config, &refs, id);

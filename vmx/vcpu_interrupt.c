@@ -394,7 +394,7 @@ static int vcpu_interrupt_relocate(struct vcpu *vcpu, uint64_t base)
 	const char *refused = NULL;
 	uint64_t flags = spinlock_acquire_irqsave(&vm->lock);
 	bool apic = false;
-	if (base < vm->memory_size)
+	if (vm_guest_pointer(vm, base, VLAPIC_PAGE_SIZE))
 		refused = "inside guest RAM";
 	else if (vcpu_interrupt_page_hooked(vm, base, &apic) && !apic)
 		refused = "on another device's MMIO";

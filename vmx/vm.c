@@ -180,9 +180,7 @@ void vm_console_append(struct vm *vm, const char *text, uint32_t length)
 
 void *vm_guest_pointer(const struct vm *vm, uint64_t address, uint64_t length)
 {
-	if (address >= vm->memory_size || length > vm->memory_size - address)
-		return NULL;
-	return (void *)(uintptr_t)(vm->memory_base + address);
+	return guest_memory_pointer(&vm->memory, address, length);
 }
 
 /* The exit-rate guard: over each window of the vCPU's run time, its exits

@@ -35,6 +35,7 @@
 #include "sched/sched.h"
 #include "vmx/config.h"
 #include "vmx/entry.h"
+#include "vmx/guest_memory.h"
 #include "vmx/unknown.h"
 #include "vmx/vcpu_interrupt.h"
 #include "vmx/vmcs.h"
@@ -181,8 +182,11 @@ struct vm {
 	char name[VM_CONFIG_NAME_SIZE];
 	uint32_t id;
 	uint16_t vpid;
-	uint64_t memory_base; /* host physical address of guest-physical 0 */
-	uint64_t memory_size;
+	uint64_t memory_base; /* host-physical address of the RAM block */
+	uint64_t memory_size; /* bytes of the block                   */
+	/* Where the block is in guest-physical space: flat, or identity
+	 * above 2 MiB for a Linux VM with an assigned device. */
+	struct guest_memory memory;
 	uint64_t ept_root;
 	uint64_t ept_pointer;
 	/* Bumped after each change of the EPT while the VM runs (assigned

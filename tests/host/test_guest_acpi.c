@@ -416,6 +416,16 @@ static void test_raw_fields(void)
 	CHECK_EQ(facs % 64, 0);
 	CHECK(memcmp(at(&m, facs), "FACS", 4) == 0);
 	CHECK_EQ(string_load_le32(at(&m, facs) + 4), 64);
+	/* The DSDT declares the PCI root bridge \_SB.PCI0 (PNP0A03). */
+	const uint8_t *dsdt = at(&m, string_load_le32(f + 40));
+	static const uint8_t pci_root[] = {0x5b, 0x82, 0x1b, 0x5c, 0x2e, '_',  'S', 'B',
+	                                   '_',  'P',  'C',  'I',  '0',  0x08, '_', 'H',
+	                                   'I',  'D',  0x0c, 0x41, 0xd0, 0x0a, 0x03};
+	bool found = false;
+	for (uint32_t i = 36; i + sizeof(pci_root) <= string_load_le32(dsdt + 4); i++)
+		found = found || memcmp(dsdt + i, pci_root, sizeof(pci_root)) == 0;
+	CHECK(found);
+	CHECK_EQ(sum(dsdt, string_load_le32(dsdt + 4)), 0);
 	/* Power-off: the S5 value the guest writes to PM1a control. */
 	struct acpi_info info;
 	char error[160];

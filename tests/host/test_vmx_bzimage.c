@@ -2,7 +2,10 @@
  * tests/host/test_vmx_bzimage.c - the Linux boot protocol loader
  * (vmx/bzimage.c): a synthetic bzImage built here (placement, zero page,
  * e820, page tables, GDT, entry state, command line), the relocatable
- * fallback, a VM reaching the MMIO area, a table of malformed inputs with
+ * fallback, a VM reaching the MMIO area, the identity layout of a VM with
+ * an assigned device (vmx/guest_memory.h: its translation table, a
+ * relocatable kernel placed in the identity part, the e820, a kernel that
+ * is not relocatable refused), a table of malformed inputs with
  * their exact messages, and the real bzImage of guests/linux/build.sh when
  * its cache holds one (LINUX_BZIMAGE; the row is skipped otherwise).
  *
@@ -63,6 +66,15 @@ static struct bzimage_input input_for(const uint8_t *image, uint64_t length, con
 	                              RSDP,  ACPI_BASE, ACPI_SIZE, MMIO_BASE};
 }
 
+/* bzimage_load() with the flat layout of [guest, guest + size). */
+static enum bzimage_status load_flat(uint8_t *guest, uint64_t size, const struct bzimage_input *in,
+                                     struct bzimage_result *r, char *error, size_t error_size)
+{
+	struct guest_memory memory;
+	guest_memory_flat(&memory, guest, size);
+	return bzimage_load(&memory, in, r, error, error_size);
+}
+
 static void check_e820(const uint8_t *zp, unsigned index, uint64_t start, uint64_t size,
                        uint32_t type)
 {
@@ -104,7 +116,7 @@ static void test_load_synthetic(void)
 	struct bzimage_result r;
 	char error[200] = "";
 	CHECK(bzimage_detect(image, IMAGE_SIZE));
-	CHECK_EQ(bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_EQ(load_flat(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.header.version, 0x020f);
 	CHECK_EQ(r.header.kernel_offset, KERNEL_OFFSET);
@@ -168,7 +180,7 @@ static void test_minimal_inputs(void)
 	                           0,     ACPI_BASE,     ACPI_SIZE, MMIO_BASE};
 	struct bzimage_result r;
 	char error[200] = "";
-	CHECK_EQ(bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_EQ(load_flat(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.header.setup_sects, 4);
 	CHECK_EQ(r.header.kernel_offset, 5 * 512);
@@ -194,7 +206,7 @@ static void test_relocatable_fallback(void)
 	struct bzimage_input in = input_for(image, IMAGE_SIZE, "x");
 	struct bzimage_result r;
 	char error[200] = "";
-	CHECK_EQ(bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_EQ(load_flat(guest, GUEST_SIZE, &in, &r, error, sizeof(error)), BZIMAGE_OK);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.kernel_address, 0x200000);
 	CHECK_EQ(r.kernel_end, 0x1a00000);
@@ -219,7 +231,7 @@ static void test_memory_above_mmio(void)
 	struct bzimage_input in = input_for(image, IMAGE_SIZE, "");
 	struct bzimage_result r;
 	char error[200] = "";
-	CHECK_EQ(bzimage_load(guest, size, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_EQ(load_flat(guest, size, &in, &r, error, sizeof(error)), BZIMAGE_OK);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.initrd_address, 0x80000000ull - INITRD_BYTES);
 	const uint8_t *zp = guest + 0x7000;
@@ -265,7 +277,7 @@ static const struct bad_case bad_cases[] = {
     {"short header", 0x201, 1, 0x50, 0, 0, "", BZIMAGE_BAD_KERNEL,
      "setup header ends at 0x252, before init_size (jump at 0x200 is not the protocol's)"},
     {"kernel larger than memory", 0x260, 4, 0x4000000, 0, 0, "", BZIMAGE_BAD_KERNEL,
-     "kernel needs 0x4000000 bytes (init_size), more than the VM's RAM above 1 MiB "
+     "kernel needs 0x4000000 bytes (init_size), more than the VM's RAM above 0x100000 "
      "(0x1f00000 bytes)"},
     {"not relocatable, no room at pref_address", 0x260, 4, 0x1800000, 0, 0, "", BZIMAGE_BAD_KERNEL,
      "kernel needs 0x1800000 bytes (init_size) at 0x1000000 (not relocatable): RAM ends at "
@@ -304,7 +316,7 @@ static void test_bad_inputs(void)
 		struct bzimage_result r;
 		char error[200] = "";
 		enum bzimage_status status =
-		    bzimage_load(guest, GUEST_SIZE, &in, &r, error, sizeof(error));
+		    load_flat(guest, GUEST_SIZE, &in, &r, error, sizeof(error));
 		if (status != c->status || strcmp(error, c->error) != 0)
 			TEST_FAIL_("%s: status %d \"%s\", want %d \"%s\"", c->what, status, error,
 			           c->status, c->error);
@@ -378,7 +390,7 @@ static void test_real_bzimage(void)
 	                           ACPI_SIZE,
 	                           MMIO_BASE};
 	struct bzimage_result r;
-	CHECK_EQ(bzimage_load(guest, size, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_EQ(load_flat(guest, size, &in, &r, error, sizeof(error)), BZIMAGE_OK);
 	CHECK_STR(error, "");
 	CHECK_EQ(r.entry.rip, 0x1000200);
 	CHECK(memcmp(guest + 0x1000000, image + h.kernel_offset, h.kernel_bytes) == 0);
@@ -392,8 +404,109 @@ static void test_real_bzimage(void)
 	free(image);
 }
 
+/* guest_memory_pointer() in both layouts: a 64 MiB block; identity at
+ * host-physical 96 MiB puts the upper part at [98 MiB, 160 MiB). */
+static void test_guest_memory(void)
+{
+	static uint8_t block[1];
+	struct guest_memory flat, identity;
+	guest_memory_flat(&flat, block, 64ull << 20);
+	CHECK_EQ(guest_memory_identity(&identity, block, 96ull << 20, 64ull << 20), 0);
+	CHECK(!guest_memory_is_identity(&flat));
+	CHECK(guest_memory_is_identity(&identity));
+	CHECK_EQ(guest_memory_end(&flat), 64ull << 20);
+	CHECK_EQ(guest_memory_end(&identity), 160ull << 20);
+	static const struct {
+		const char *name;
+		bool identity;
+		uint64_t address, length;
+		int64_t offset; /* from the block's start; -1: NULL */
+	} rows[] = {
+	    {"flat: page 0", false, 0, 4096, 0},
+	    {"flat: across 2 MiB is one part", false, 0x1ff000, 0x2000, 0x1ff000},
+	    {"flat: last byte", false, (64ull << 20) - 1, 1, (64ll << 20) - 1},
+	    {"flat: past the end", false, 64ull << 20, 1, -1},
+	    {"flat: wraps", false, 0x1000, UINT64_MAX, -1},
+	    {"identity: low part", true, 0x7000, 0x1000, 0x7000},
+	    {"identity: low part's end", true, 0x1ff000, 0x1000, 0x1ff000},
+	    {"identity: across the low part's end", true, 0x1ff000, 0x2000, -1},
+	    {"identity: the hole above 2 MiB", true, 0x200000, 1, -1},
+	    {"identity: just below high_base", true, (98ull << 20) - 1, 1, -1},
+	    {"identity: high_base", true, 98ull << 20, 4096, 0x200000},
+	    {"identity: last byte", true, (160ull << 20) - 1, 1, (64ll << 20) - 1},
+	    {"identity: past the end", true, (160ull << 20) - 1, 2, -1},
+	};
+	for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		test_case_begin(rows[i].name);
+		const struct guest_memory *m = rows[i].identity ? &identity : &flat;
+		uint8_t *p = guest_memory_pointer(m, rows[i].address, rows[i].length);
+		if (rows[i].offset < 0)
+			CHECK(p == NULL);
+		else
+			CHECK(p == block + rows[i].offset);
+		test_case_end();
+	}
+	static const struct {
+		uint64_t host_physical, size;
+	} refused[] = {{96ull << 20, 2ull << 20},
+	               {96ull << 20, 3ull << 20},
+	               {(96ull << 20) + 4096, 64ull << 20},
+	               {UINT64_MAX - (2ull << 20) + 1, 4ull << 20}};
+	for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		CHECK_EQ(guest_memory_identity(&identity, block, refused[i].host_physical,
+		                               refused[i].size),
+		         -1);
+}
+
+/* A Linux VM with an assigned device: a 64 MiB block at host-physical
+ * 96 MiB. The relocatable kernel goes to high_base (98 MiB, above its
+ * pref_address of 16 MiB), the initrd to the top, the e820 announces
+ * [0, 0xa0000) and [98 MiB, 160 MiB) as RAM and nothing of [1, 98 MiB);
+ * the low structures stay in the low part. Not relocatable: refused. */
+static void test_identity_layout(void)
+{
+	static uint8_t image[IMAGE_SIZE];
+	build_image(image);
+	image[0x234] = 1;
+	uint64_t size = 64ull << 20, high = 98ull << 20, end = 160ull << 20;
+	uint8_t *block = calloc(1, size);
+	struct guest_memory memory;
+	CHECK_EQ(guest_memory_identity(&memory, block, 96ull << 20, size), 0);
+	struct bzimage_input in = input_for(image, IMAGE_SIZE, "console=ttyS0");
+	struct bzimage_result r;
+	char error[200] = "";
+	CHECK_EQ(bzimage_load(&memory, &in, &r, error, sizeof(error)), BZIMAGE_OK);
+	CHECK_STR(error, "");
+	CHECK_EQ(r.kernel_address, high);
+	CHECK_EQ(r.entry.rip, high + 0x200);
+	CHECK(memcmp(block + 0x200000, image + KERNEL_OFFSET, KERNEL_BYTES) == 0);
+	CHECK_EQ(r.initrd_address, end - INITRD_BYTES);
+	CHECK(memcmp(block + size - INITRD_BYTES, initrd, INITRD_BYTES) == 0);
+	CHECK_STR((const char *)block + 0x20000, "console=ttyS0");
+	const uint8_t *zp = block + 0x7000;
+	CHECK_EQ(string_load_le32(zp + 0x214), high); /* code32_start */
+	CHECK_EQ(r.e820_count, 4);
+	check_e820(zp, 0, 0, 0xa0000, 1);
+	check_e820(zp, 3, high, end - high, 1);
+	check_tables(block);
+	image[0x234] = 0;
+	CHECK_EQ(bzimage_load(&memory, &in, &r, error, sizeof(error)), BZIMAGE_BAD_KERNEL);
+	CHECK_STR(error, "kernel needs 0x800000 bytes (init_size) at 0x1000000 (not relocatable): "
+	                 "RAM ends at 0xa000000");
+	/* Identity RAM that reaches the MMIO area is refused. */
+	struct guest_memory high_block;
+	CHECK_EQ(guest_memory_identity(&high_block, block, MMIO_BASE - (32ull << 20), size), 0);
+	image[0x234] = 1;
+	CHECK_EQ(bzimage_load(&high_block, &in, &r, error, sizeof(error)), BZIMAGE_BAD_KERNEL);
+	CHECK_STR(error, "identity-mapped RAM [0xfce00000, 0x100c00000) reaches the MMIO area at "
+	                 "0xfec00000");
+	free(block);
+}
+
 int main(void)
 {
+	TEST_RUN(test_guest_memory);
+	TEST_RUN(test_identity_layout);
 	TEST_RUN(test_load_synthetic);
 	TEST_RUN(test_minimal_inputs);
 	TEST_RUN(test_relocatable_fallback);

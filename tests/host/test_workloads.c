@@ -333,7 +333,7 @@ static void test_smoke(void)
 	test_case_end();
 	test_case_begin("--list");
 	CHECK_EQ(run_workload("--list", out, sizeof(out)), 0);
-	CHECK_STR(out, "tlb\nlock\nwake\nhog\nuser\n");
+	CHECK_STR(out, "tlb\nlock\nwake\nhog\nuser\nping\n");
 	test_case_end();
 }
 

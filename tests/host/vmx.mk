@@ -31,7 +31,7 @@ VMX_BZIMAGE_CACHE_FLAGS := \
 	-DLINUX_BZIMAGE='"$(patsubst bzimage=%,%,$(filter bzimage=%,$(VMX_LINUX_CACHE)))"' \
 	-DLINUX_INITRAMFS='"$(patsubst initramfs=%,%,$(filter initramfs=%,$(VMX_LINUX_CACHE)))"'
 build/host/test_vmx_bzimage: tests/host/test_vmx_bzimage.c vmx/bzimage.c vmx/bzimage.h \
-		vmx/entry.h kernel/string.h tests/host/test.h build/host/foundation/kernel_string.o
+		vmx/guest_memory.c vmx/guest_memory.h vmx/entry.h kernel/string.h tests/host/test.h build/host/foundation/kernel_string.o
 	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) $(VMX_BZIMAGE_CACHE_FLAGS) -o $@ \
 		$(filter %.c %.o,$^) -lm
 

@@ -18,7 +18,8 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-    {"tlb", wl_tlb}, {"lock", wl_lock}, {"wake", wl_wake}, {"hog", wl_hog}, {"user", wl_user},
+    {"tlb", wl_tlb}, {"lock", wl_lock}, {"wake", wl_wake},
+    {"hog", wl_hog}, {"user", wl_user}, {"ping", wl_ping},
 };
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))
 

@@ -150,5 +150,6 @@ int wl_lock(const struct wl_options *options);
 int wl_wake(const struct wl_options *options);
 int wl_hog(const struct wl_options *options);
 int wl_user(const struct wl_options *options);
+int wl_ping(const struct wl_options *options);
 
 #endif /* GUESTS_LINUX_WORKLOADS_WORKLOAD_H */
