@@ -14,6 +14,8 @@ END = "<!-- END uslice-bench %s -->"
 ORDER = ["credit", "micro-static:1", "micro-static:2", "micro-static:3",
          "credit-short", "directed-yield", "micro-dynamic"]
 YIELDS = ["ple_ipi_wait", "ple_lock_spin", "ple_halt", "ple_none", "virqs"]
+# The workloads of the tables: each has a W-hog scenario (and maybe W-alone).
+WORKLOADS = ["shootdown", "lock", "linux-tlb", "linux-lock", "linux-wake", "linux-user"]
 SIM_LATENCY = {"lock": "lock_wait_p99_us", "tlb": "shootdown_p99_us", "io": "io_p99_us"}
 
 
@@ -53,9 +55,13 @@ def median(values):
 # --- per-run metrics -------------------------------------------------------
 
 def usecs(r, vm, key):
-    """A RESULT latency in µs of virtual time (TSC ticks / tsc_khz)."""
-    ticks, khz = number(r.get("result.%s.%s" % (vm, key))), number(r.get("result.%s.tsc_khz" % vm))
-    return ticks / khz * 1000 if ticks is not None and khz else None
+    """A RESULT latency in µs of virtual time: TSC ticks / tsc_khz (testos),
+    or ns (a Linux workload's unit=ns)."""
+    value = number(r.get("result.%s.%s" % (vm, key)))
+    if r.get("result.%s.unit" % vm) == "ns":
+        return value / 1000 if value is not None else None
+    khz = number(r.get("result.%s.tsc_khz" % vm))
+    return value / khz * 1000 if value is not None and khz else None
 
 
 def metric(r, vm, key):
@@ -120,7 +126,8 @@ def fmt_ips(ips):
 
 def workload_table(g, ratio, workload):
     """Markdown rows for WORKLOAD alone and + hog at RATIO."""
-    vm, co, alone = workload, "%s-hog" % workload, "%s-alone" % workload
+    co, alone = "%s-hog" % workload, "%s-alone" % workload
+    vm = runs.SCENARIOS[co][0]
     base = g.get((ratio, co, "credit"), [])
     head = ("| case | ops/s | vs credit | mean µs | p50 µs | p99 µs | max µs | hog ops/s | hog vs credit "
             "| PLE yields | offloads | directed yields |")
@@ -163,11 +170,11 @@ def ranking(g, ratio, scenario, vm):
 def ranking_lines(g, ratios, workloads):
     lines = []
     for w in workloads:
-        for vm in (w, "hog"):
+        for vm in (runs.SCENARIOS["%s-hog" % w][0], "hog"):
             ranks = {ratio: ranking(g, ratio, "%s-hog" % w, vm) for ratio in ratios}
             same = len({tuple(v) for v in ranks.values()}) == 1
             text = "; ".join("%s: %s" % (ratio, " > ".join(ranks[ratio])) for ratio in ratios)
-            lines.append("- %s-hog, %s ops/s: %s%s" % (w, vm, text, "" if same else " (**the order changes**)"))
+            lines.append("- %s-hog, %s ops/s: %s%s" % (w, "hog" if vm == "hog" else w, text, "" if same else " (**the order changes**)"))
     return lines
 
 
@@ -261,7 +268,7 @@ def duration(seconds):
 
 def section(records, meta, figures):
     g = groups(records)
-    workloads = [w for w in ("shootdown", "lock") if any(s.startswith(w) for s in meta["scenarios"])]
+    workloads = [w for w in WORKLOADS if any(s.startswith(w + "-") for s in meta["scenarios"])]
     lines = [BEGIN % meta["section"], "", "## Perturbed runs at two time ratios: %s (`make bench`)" % meta["section"],
              ""] + header(records, meta)
     lines += ["### Exit costs", "", "The exit microbenchmark (testos `bench`, tests/e2e/vmx-bench.sh's run) on "
@@ -269,7 +276,7 @@ def section(records, meta, figures):
     for w in workloads:
         lines += ["", "### %s" % w, ""]
         for ratio in meta["ratios"]:
-            rs = [r for k, v in g.items() if k[0] == ratio and k[1].startswith(w) for r in v]
+            rs = [r for k, v in g.items() if k[0] == ratio and k[1].startswith(w + "-") for r in v]
             if rs:
                 lines += ["**ips %s** (%s):" % (ratio, environment(rs, meta["runs"])), ""] + workload_table(g, ratio, w) + [""]
         fig = figures.get(w + "-hog", ["-", "-"])
