@@ -556,7 +556,7 @@ int testos_nic_setup(unsigned *line)
 void testos_ping_options(const char *p, struct testos_ping_options *o)
 {
 	*o = (struct testos_ping_options){TESTOS_PING_DEFAULT_N, TESTOS_PING_DEFAULT_US,
-	                                  TESTOS_PING_HOG_ROUNDS, false};
+	                                  TESTOS_PING_HOG_ROUNDS, 0, false};
 	bool counted = false;
 	while (*p) {
 		while (*p == ' ')
@@ -573,6 +573,9 @@ void testos_ping_options(const char *p, struct testos_ping_options *o)
 		else if (word[0] == 'h' && word[1] == 'o' && word[2] == 'g' && word[3] == '=') {
 			p = word + 4;
 			o->rounds = testos_decimal(&p);
+		} else if (word[0] == 'a' && word[1] == 't' && word[2] == '=') {
+			p = word + 3;
+			o->offset_us = testos_decimal(&p);
 		}
 		while (*p && *p != ' ')
 			p++;

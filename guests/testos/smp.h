@@ -166,9 +166,10 @@ uint64_t testos_isqrt(uint64_t v);
 #define TESTOS_PING_SLOW_US     1000u
 #define TESTOS_LVT_TSC_DEADLINE (2u << 17)
 #define NET_JITTER_SHIFT        4 /* RFC 3550: J += (|D| - J) / 16 */
-/* ping's and stream's words: [N] [Ius] [mixed] [hog=ROUNDS]. */
+/* ping's and stream's words: [N] [Ius] [mixed] [hog=ROUNDS] [at=US]. */
 struct testos_ping_options {
 	uint64_t count, interval_us, rounds;
+	uint64_t offset_us; /* stream: the first request this long after the start */
 	bool mixed;
 };
 void testos_ping_options(const char *arguments, struct testos_ping_options *options);

@@ -4,11 +4,13 @@
  * receiving vCPU's schedule (the paper's iPerf from another machine,
  * section 3.3, Figure 9), for a VM of two vCPUs:
  *
- *   stream [N] [Ius] [hog=ROUNDS]
+ *   stream [N] [Ius] [hog=ROUNDS] [at=US]
  *     CPU 1, the SENDER, sends N (default 20) echo requests to vnet at a
  *     fixed rate, one every I µs (default 1000), HLT between them (its
  *     TSC-deadline timer wakes it), and stamps each with its TSC in
- *     stream.stamps[seq] just before the tail write. It never waits for a
+ *     stream.stamps[seq] just before the tail write (the first one US µs,
+ *     default 0, after one interval: a start offset for perturbed runs).
+ *     It never waits for a
  *     reply: pinned alone on its own pCPU (`cpus` in the VM's
  *     configuration) it is never preempted, so the requests leave on time
  *     whatever the receiver does.
@@ -43,7 +45,7 @@
 #define STREAM_CALIBRATIONS 5u
 
 static struct {
-	uint64_t count, interval, rounds;
+	uint64_t count, interval, rounds, offset;
 	volatile uint64_t stamps[STREAM_MAX_PACKETS + 1]; /* by sequence number */
 	uint8_t seen[(STREAM_MAX_PACKETS + 1) / STREAM_BITS_PER_MAP + 1];
 	uint64_t latencies[STREAM_MAX_PACKETS]; /* in arrival order */
@@ -93,7 +95,7 @@ static void stream_send(void)
 	uint64_t chunks = 0;
 	testos_lapic_write(TESTOS_APIC_LVT_TIMER,
 	                   TESTOS_LVT_TSC_DEADLINE | TESTOS_VECTOR_LOCAL_TIMER);
-	uint64_t next = testos_rdtsc() + stream.interval;
+	uint64_t next = testos_rdtsc() + stream.interval + stream.offset;
 	for (uint64_t seq = 1; seq <= stream.count; seq++, next += stream.interval) {
 		testos_ping_wait(stream_never, next, false, 0, &chunks);
 		if (testos_rdtsc() > next + stream.interval)
@@ -167,6 +169,7 @@ int testos_mode_stream(const char *arguments)
 	stream.count = o.count;
 	stream.rounds = o.rounds;
 	stream.interval = o.interval_us * testos_tsc_khz / STREAM_US_PER_MS;
+	stream.offset = o.offset_us * testos_tsc_khz / STREAM_US_PER_MS;
 	testos_samples_reset();
 	testos_nic_on_reply(stream_reply);
 	testos_run_everywhere(stream_work, NULL);
