@@ -514,7 +514,7 @@ static bool testos_reply_in(void)
 }
 
 /* Find the NIC, place BAR0, route its pin in the vIOAPIC to CPU 0, start it. */
-int testos_nic_setup(unsigned *line)
+static int testos_nic_setup(unsigned *line)
 {
 	uint64_t window_size = 0;
 	nic.window = testos_dma_window(&window_size);
@@ -588,7 +588,7 @@ void testos_nic_on_reply(testos_echo_reply_fn on_reply)
 }
 
 /* ARP for the host; 0, or 1 (RESULT printed) if it never answers. */
-int testos_ping_resolve(void)
+static int testos_ping_resolve(void)
 {
 	uint64_t chunks = 0;
 	for (unsigned i = 0; i < TESTOS_ARP_TRIES && !nic.peer_known; i++) {
@@ -630,15 +630,20 @@ uint64_t testos_isqrt(uint64_t v)
 	return r;
 }
 
+int testos_nic_start(unsigned *line)
+{
+	if (testos_nic_setup(line))
+		return 1;
+	testos_interrupts_enable();
+	return testos_ping_resolve();
+}
+
 int testos_mode_ping(const char *arguments)
 {
 	struct testos_ping_options o;
 	testos_ping_options(arguments, &o);
 	unsigned line;
-	if (testos_nic_setup(&line))
-		return 1;
-	testos_interrupts_enable();
-	if (testos_ping_resolve())
+	if (testos_nic_start(&line))
 		return 1;
 	struct testos_cpu *cpu = testos_this_cpu();
 	testos_samples_reset();

@@ -148,12 +148,12 @@ extern uint32_t testos_multiboot_info; /* main.c: the Multiboot information */
 int testos_mode_ping(const char *arguments);
 void testos_e1000_interrupt(void);
 /* The NIC for the stream mode (guests/testos/stream.c): set-up (RX
- * interrupt to CPU 0), ARP, one echo request (its TSC stored in *stamp
+ * interrupt to CPU 0, interrupts on) and ARP (0, or 1 with a RESULT
+ * printed), one echo request (its TSC stored in *stamp
  * before the device may send it), and a receiver called from the RX
  * interrupt for each echo reply (NULL: ping's own bookkeeping). */
 typedef void (*testos_echo_reply_fn)(uint16_t seq, uint64_t tsc);
-int testos_nic_setup(unsigned *line);
-int testos_ping_resolve(void);
+int testos_nic_start(unsigned *line);
 uint64_t testos_net_send_echo(uint16_t seq, volatile uint64_t *stamp);
 void testos_nic_on_reply(testos_echo_reply_fn on_reply);
 /* HLT (TSC-deadline timer: its LVT in that mode on this CPU) or, with

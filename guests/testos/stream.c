@@ -161,10 +161,7 @@ int testos_mode_stream(const char *arguments)
 	}
 	testos_tsc_khz = khz;
 	unsigned line;
-	if (testos_nic_setup(&line))
-		return 1;
-	testos_interrupts_enable();
-	if (testos_ping_resolve())
+	if (testos_nic_start(&line))
 		return 1;
 	stream.count = o.count;
 	stream.rounds = o.rounds;
