@@ -19,7 +19,7 @@ struct config_parser {
 
 static const char *const config_key_names[VM_CONFIG_KEY_COUNT] = {
     "name",    "kernel", "vcpus", "memory",  "ramdisk", "extra", "pool",
-    "symbols", "weight", "rules", "cmdline", "pci",     "cpuid"};
+    "symbols", "weight", "rules", "cmdline", "pci",     "cpuid", "cpus"};
 
 const char *vm_config_key_name(enum vm_config_key key)
 {
@@ -232,10 +232,15 @@ static int config_bdf(const char *text, uint16_t *bdf)
 	return 0;
 }
 
-/* pci = [ "BB:DD.F", ... ] on one line. */
-static int config_pci_list(struct config_parser *p, struct vm_config *c)
+static bool config_word_is(const char *word, size_t length, const char *name);
+
+/* One string of a list: its text (NUL-terminated); 0 or -1 (reason given). */
+typedef int (*config_item_fn)(struct config_parser *p, struct vm_config *c, const char *text);
+
+/* key = [ "item", ... ] on one line, a trailing comma allowed. */
+static int config_string_list(struct config_parser *p, struct vm_config *c, const char *k,
+                              config_item_fn item)
 {
-	const char *k = config_key_names[VM_CONFIG_KEY_PCI];
 	if (config_peek(p) != '[')
 		return config_fail(p, "expected a list of strings for key ", k);
 	p->position++;
@@ -248,17 +253,8 @@ static int config_pci_list(struct config_parser *p, struct vm_config *c)
 			return config_fail(
 			    p, "unterminated list (it must end on its line) for key ", k);
 		char text[VM_CONFIG_NAME_SIZE];
-		uint16_t bdf;
-		if (config_string(p, text, sizeof(text), k))
+		if (config_string(p, text, sizeof(text), k) || item(p, c, text))
 			return -1;
-		if (config_bdf(text, &bdf))
-			return config_fail(p, "malformed PCI function (expected BB:DD.F): ", text);
-		for (uint32_t i = 0; i < c->pci_count; i++)
-			if (c->pci[i] == bdf)
-				return config_fail(p, "PCI function listed twice: ", text);
-		if (c->pci_count == VM_CONFIG_PCI_MAX)
-			return config_fail(p, "more PCI functions than a VM takes (4) for key ", k);
-		c->pci[c->pci_count++] = bdf;
 		config_skip_blanks(p);
 		if (config_peek(p) == ',')
 			p->position++;
@@ -266,6 +262,92 @@ static int config_pci_list(struct config_parser *p, struct vm_config *c)
 			return config_fail(p, "expected ',' or ']' in the list for key ", k);
 	}
 	p->position++;
+	return 0;
+}
+
+/* One "BB:DD.F" of pci = [...]. */
+static int config_pci_item(struct config_parser *p, struct vm_config *c, const char *text)
+{
+	uint16_t bdf;
+	if (config_bdf(text, &bdf))
+		return config_fail(p, "malformed PCI function (expected BB:DD.F): ", text);
+	for (uint32_t i = 0; i < c->pci_count; i++)
+		if (c->pci[i] == bdf)
+			return config_fail(p, "PCI function listed twice: ", text);
+	if (c->pci_count == VM_CONFIG_PCI_MAX)
+		return config_fail(p, "more PCI functions than a VM takes (4) for key ",
+		                   config_key_names[VM_CONFIG_KEY_PCI]);
+	c->pci[c->pci_count++] = bdf;
+	return 0;
+}
+
+/* A decimal pCPU number at *text (moved past it), below SCHED_MAX_PCPUS;
+ * -1 if there is none or it is too large. */
+static int config_pcpu(const char **text)
+{
+	unsigned value = 0, digits = 0;
+	for (; **text >= '0' && **text <= '9'; (*text)++, digits++) {
+		value = value * 10 + (unsigned)(**text - '0');
+		if (value >= SCHED_MAX_PCPUS)
+			return -1;
+	}
+	return digits ? (int)value : -1;
+}
+
+/* xl.cfg's pCPU list: "all", or "N", "N-M" items separated by commas. */
+static int config_cpu_mask(struct config_parser *p, const char *text, uint64_t *mask)
+{
+	*mask = 0;
+	if (config_word_is(text, config_length(text), "all")) {
+		*mask = VM_CONFIG_CPUS_ALL;
+		return 0;
+	}
+	const char *c = text;
+	for (;;) {
+		int first = config_pcpu(&c), last = first;
+		if (first >= 0 && *c == '-') {
+			c++;
+			last = config_pcpu(&c);
+		}
+		if (first < 0 || last < first)
+			return config_fail(p,
+			                   "cpus: expected \"all\" or pCPUs like \"0-3,5\" (each "
+			                   "below 64): ",
+			                   text);
+		for (int n = first; n <= last; n++)
+			*mask |= 1ull << n;
+		if (!*c)
+			return 0;
+		if (*c++ != ',')
+			return config_fail(p,
+			                   "cpus: expected \"all\" or pCPUs like \"0-3,5\" (each "
+			                   "below 64): ",
+			                   text);
+	}
+}
+
+/* One item of cpus = [...]: vCPU cpus_count's affinity. */
+static int config_cpus_item(struct config_parser *p, struct vm_config *c, const char *text)
+{
+	if (c->cpus_count == SCHED_MAX_VCPUS_PER_VM)
+		return config_fail(p, "cpus: more items than a VM has vCPUs (16)", NULL);
+	return config_cpu_mask(p, text, &c->cpus[c->cpus_count++]);
+}
+
+/* cpus = "LIST" (every vCPU) or cpus = [ "LIST", ... ] (item i: vCPU i). */
+static int config_cpus(struct config_parser *p, struct vm_config *c)
+{
+	const char *k = config_key_names[VM_CONFIG_KEY_CPUS];
+	if (config_peek(p) == '[') {
+		c->cpus_list = true;
+		return config_string_list(p, c, k, config_cpus_item);
+	}
+	char text[VM_CONFIG_NAME_SIZE];
+	if (config_string(p, text, sizeof(text), k) || config_cpu_mask(p, text, &c->cpus[0]))
+		return -1;
+	for (uint32_t i = 1; i < SCHED_MAX_VCPUS_PER_VM; i++)
+		c->cpus[i] = c->cpus[0];
+	c->cpus_count = SCHED_MAX_VCPUS_PER_VM;
 	return 0;
 }
 
@@ -359,7 +441,9 @@ static int config_value(struct config_parser *p, struct vm_config *c, enum vm_co
 	case VM_CONFIG_KEY_CMDLINE:
 		return config_string(p, c->cmdline, sizeof(c->cmdline), k);
 	case VM_CONFIG_KEY_PCI:
-		return config_pci_list(p, c);
+		return config_string_list(p, c, k, config_pci_item);
+	case VM_CONFIG_KEY_CPUS:
+		return config_cpus(p, c);
 	case VM_CONFIG_KEY_CPUID:
 		return config_cpuid(p, c);
 	default:
@@ -405,7 +489,7 @@ static int config_line(struct config_parser *p, struct vm_config *c)
 		return config_fail(p, "expected '=' after key ", key);
 	p->position++;
 	config_skip_blanks(p);
-	if (config_peek(p) == '[' && found != VM_CONFIG_KEY_PCI)
+	if (config_peek(p) == '[' && found != VM_CONFIG_KEY_PCI && found != VM_CONFIG_KEY_CPUS)
 		return config_fail(p, "lists are not supported for key ", key);
 	if (config_peek(p) == '\n')
 		return config_fail(p, "missing value for key ", key);
@@ -454,5 +538,9 @@ int vm_config_parse(struct vm_config *config, const char *file, const char *text
 		return config_fail(&p, "required key name is missing", NULL);
 	if (!(p.seen & (1u << VM_CONFIG_KEY_KERNEL)))
 		return config_fail(&p, "required key kernel is missing", NULL);
+	if (config->cpus_list && config->cpus_count > config->vcpus) {
+		p.line = config->lines[VM_CONFIG_KEY_CPUS];
+		return config_fail(&p, "cpus: the list has more items than the VM has vCPUs", NULL);
+	}
 	return 0;
 }

@@ -23,12 +23,21 @@
  *           optional "0000:" domain) given to the VM (docs/devices.md,
  *           "Device assignment"), e.g. pci = [ "00:02.0" ]; at most
  *           VM_CONFIG_PCI_MAX, none twice; the list is on one line, a
- *           trailing comma is allowed. Lists are refused for every other key.
+ *           trailing comma is allowed. Lists are refused for every key but
+ *           pci and cpus.
  *   cpuid   string in xl.cfg's libxl form, "host" then ",feature=0" items
  *           that hide a host feature from the VM: rdrand, rdseed (so far the
  *           only ones; a feature may only be hidden, never forced on), e.g.
  *           cpuid = "host,rdrand=0,rdseed=0" (Bochs's RDRAND draws host
  *           randomness: hiding it keeps a guest's run deterministic).
+ *   cpus    hard affinity (xl.cfg): a string "all" or "N,N-M,..." (pCPU
+ *           numbers below SCHED_MAX_PCPUS) for every vCPU, or a list of
+ *           such strings, item i for vCPU i (vCPUs past the list are not
+ *           pinned; more items than vcpus is an error), e.g. cpus = "2",
+ *           cpus = [ "1-2", "0" ]. Applied when the VM's vCPUs are
+ *           created (vmx_cpupools_pin_config(): a pCPU that does not exist
+ *           or lies outside the VM's cpupool and its micro-sliced child is
+ *           refused with FILE:LINE there).
  * Anything else (unknown keys, lists, duplicates, bad numbers, unterminated
  * strings) is rejected with "FILE:LINE: reason".
  *
@@ -38,6 +47,7 @@
 #ifndef VMX_CONFIG_H
 #define VMX_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +64,8 @@
 /* cpuid = "host,...": the host features a VM's CPUID hides (vmx/cpuid.c). */
 #define VM_CONFIG_CPUID_RDRAND 0x1u
 #define VM_CONFIG_CPUID_RDSEED 0x2u
+/* cpus = "all": no pin (the scheduler's SCHED_AFFINITY_ALL). */
+#define VM_CONFIG_CPUS_ALL SCHED_AFFINITY_ALL
 
 /* The keys, in the order of the table in config.c. */
 enum vm_config_key {
@@ -70,6 +82,7 @@ enum vm_config_key {
 	VM_CONFIG_KEY_CMDLINE,
 	VM_CONFIG_KEY_PCI,
 	VM_CONFIG_KEY_CPUID,
+	VM_CONFIG_KEY_CPUS,
 	VM_CONFIG_KEY_COUNT
 };
 
@@ -89,6 +102,11 @@ struct vm_config {
 	uint16_t pci[VM_CONFIG_PCI_MAX];
 	uint32_t pci_count;
 	uint32_t cpuid_hidden; /* VM_CONFIG_CPUID_* bits */
+	/* cpus: vCPU i's hard affinity (bit n = pCPU n), for i < cpus_count;
+	 * VM_CONFIG_CPUS_ALL (or i >= cpus_count) = not pinned. */
+	uint64_t cpus[SCHED_MAX_VCPUS_PER_VM];
+	uint32_t cpus_count;
+	bool cpus_list; /* given as a list (item i: vCPU i) */
 	/* The line each key was given on, 0 if it was not: errors found
 	 * later (a missing module, an unknown pool) name FILE:LINE too. */
 	uint32_t lines[VM_CONFIG_KEY_COUNT];

@@ -37,6 +37,7 @@
 #define CPUPOOLS_LEVEL_COUNT(ebx)  ((ebx)&0xffffu) /* leaf 0xB: CPUs at the level */
 #define CPUPOOLS_ONE_PACKAGE_SHIFT 31u
 #define CPUPOOLS_LIST_SIZE         200
+#define CPUPOOLS_REASON_SIZE       256 /* one refusal of a pin */
 #define CPUPOOLS_NS_PER_US         1000ull
 
 /* Logical CPUs per package (leaf 0xB's last level), 0 = unknown. */
@@ -347,24 +348,52 @@ int vmx_cpupools_migrate(struct sched_vm *vm, const char *name, char *why, size_
 	return 0;
 }
 
-int vmx_cpupools_pin(struct sched_vcpu *vcpu, uint64_t mask, char *why, size_t why_size)
+/* Why pool `pool_id` cannot take the pin `mask`, or 0 if it can: a pin
+ * names pCPUs that exist, of the pool or of its micro-sliced child, at
+ * least one of the pool's own (sched/control.c). */
+static int cpupools_pin_refusal(const struct sched_system *sys, int pool_id, uint64_t mask,
+                                char *why, size_t why_size)
 {
-	struct sched_system *sys = vmx_schedule_system();
-	const struct sched_pool *pool = &sys->pools[vcpu->vm->pool];
+	const struct sched_pool *pool = &sys->pools[pool_id];
+	if (mask == SCHED_AFFINITY_ALL)
+		return 0;
+	uint64_t beyond = sys->pcpu_count >= SCHED_MAX_PCPUS ? 0 : mask >> sys->pcpu_count;
+	if (beyond)
+		return format_failure(why, why_size, "pCPU %u does not exist (the machine has %u)",
+		                      sys->pcpu_count + (unsigned)__builtin_ctzll(beyond),
+		                      sys->pcpu_count);
+	if (!sched_policy_time_shares(&pool->policy))
+		return format_failure(why, why_size, "%s places vCPUs itself: no pins",
+		                      pool->policy.name);
 	uint64_t allowed = pool->pcpu_mask;
 	if (pool->micro_child >= 0)
 		allowed |= sys->pools[pool->micro_child].pcpu_mask;
-	if (mask != SCHED_AFFINITY_ALL && !sched_policy_time_shares(&pool->policy))
-		return format_failure(why, why_size, "%s places vCPUs itself: no pins",
-		                      pool->policy.name);
-	if (mask != SCHED_AFFINITY_ALL && ((mask & ~allowed) || !(mask & pool->pcpu_mask))) {
+	if ((mask & ~allowed) || !(mask & pool->pcpu_mask)) {
 		char cpus[CPUPOOLS_LIST_SIZE];
 		cpupools_list(pool->pcpu_mask, cpus, sizeof(cpus));
 		return format_failure(why, why_size,
 		                      "the pin is outside the vCPU's cpupool %s (pCPUs %s)",
 		                      pool->name, cpus);
 	}
+	return 0;
+}
+
+int vmx_cpupools_pin(struct sched_vcpu *vcpu, uint64_t mask, char *why, size_t why_size)
+{
+	if (cpupools_pin_refusal(vmx_schedule_system(), vcpu->vm->pool, mask, why, why_size))
+		return -1;
 	if (sched_vcpu_set_affinity(vcpu, mask) != SCHED_OK)
 		return format_failure(why, why_size, "the scheduler refused");
+	return 0;
+}
+
+int vmx_cpupools_pins_check(int pool, const uint64_t *masks, unsigned count, char *why,
+                            size_t why_size)
+{
+	char reason[CPUPOOLS_REASON_SIZE];
+	for (unsigned v = 0; v < count; v++)
+		if (cpupools_pin_refusal(vmx_schedule_system(), pool, masks[v], reason,
+		                         sizeof(reason)))
+			return format_failure(why, why_size, "vCPU %u: %s", v, reason);
 	return 0;
 }

@@ -38,5 +38,11 @@ int vmx_cpupools_cpu_add(const char *pool, unsigned pcpu, char *why, size_t why_
 int vmx_cpupools_cpu_remove(const char *pool, unsigned pcpu, char *why, size_t why_size);
 int vmx_cpupools_migrate(struct sched_vm *vm, const char *pool, char *why, size_t why_size);
 int vmx_cpupools_pin(struct sched_vcpu *vcpu, uint64_t mask, char *why, size_t why_size);
+/* The pins of a VM's `cpus` key (masks[v]: vCPU v, SCHED_AFFINITY_ALL =
+ * none) before its vCPUs are created in pool `pool`: 0, or -1 with
+ * "vCPU V: reason" (the same rules as vmx_cpupools_pin(), plus pCPUs
+ * that do not exist). vmx_cpupools_pin() then applies each. */
+int vmx_cpupools_pins_check(int pool, const uint64_t *masks, unsigned count, char *why,
+                            size_t why_size);
 
 #endif /* VMX_CPUPOOLS_H */

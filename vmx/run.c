@@ -303,6 +303,9 @@ static void run_describe_vm(struct vm *vm, const struct boot_module *module,
 	vm->vpid = (uint16_t)(id + 1);
 	vm->weight = config->weight;
 	vm->cpuid_hidden = config->cpuid_hidden;
+	vm->cpus_line = config->lines[VM_CONFIG_KEY_CPUS];
+	for (uint32_t v = 0; v < SCHED_MAX_VCPUS_PER_VM; v++)
+		vm->affinity[v] = v < config->cpus_count ? config->cpus[v] : SCHED_AFFINITY_ALL;
 	string_copy(vm->pool_name, config->pool, sizeof(vm->pool_name));
 	vm->pool_line = config->lines[VM_CONFIG_KEY_POOL];
 	vm->rules_line = config->lines[VM_CONFIG_KEY_RULES];

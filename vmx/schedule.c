@@ -60,6 +60,7 @@
 #define SCHEDULE_EXIT_RATE_DEFAULT      0      /* vm_exit_rate= exits per ms */
 #define SCHEDULE_EXIT_WINDOW_DEFAULT_MS 100    /* vm_exit_window_ms= */
 #define SCHEDULE_DEAD_CAUSE_SIZE        120
+#define SCHEDULE_REASON_SIZE            256 /* a refused cpus = pin */
 #define NS_PER_MS                       1000000ull
 
 static struct sched_system schedule_system;
@@ -159,6 +160,13 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		        target->name, target->policy.name);
 		return;
 	}
+	char why[SCHEDULE_REASON_SIZE];
+	if (vmx_cpupools_pins_check(pool, vm->affinity, vm->vcpu_count, why, sizeof(why))) {
+		log_record("VMCONFIG file=%s error=\"%s:%u: cpus: %s\"", vm->config_file,
+		           vm->config_file, vm->cpus_line, why);
+		vm_stop(vm, "config: cpus: %s", why);
+		return;
+	}
 	struct sched_vm_config config = {
 	    .name = vm->name,
 	    .vcpu_count = vm->vcpu_count,
@@ -183,6 +191,7 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		struct vcpu *vcpu = vm->vcpus[v];
 		vcpu->sched = sched_vm_vcpu(svm, v);
 		schedule_vcpus[svm->id][v] = vcpu;
+		vmx_cpupools_pin(vcpu->sched, vm->affinity[v], why, sizeof(why)); /* checked */
 	}
 	vm->state = VM_STATE_RUNNING;
 	/* The BSP starts now; APs when their STARTUP IPI arrives. */

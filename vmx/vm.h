@@ -221,6 +221,10 @@ struct vm {
 	char rules[VM_CONFIG_STRING_SIZE];   /* classification rules: built-in set or module */
 	uint32_t weight;                     /* credit weight                         */
 	uint32_t cpuid_hidden;               /* VM_CONFIG_CPUID_*: host features hidden */
+	/* cpus = ...: vCPU v's hard affinity (SCHED_AFFINITY_ALL: not pinned),
+	 * applied when the scheduler creates the vCPUs; the key's line. */
+	uint64_t affinity[SCHED_MAX_VCPUS_PER_VM];
+	uint32_t cpus_line;
 	uint32_t vcpu_count;
 	struct vcpu *vcpus[SCHED_MAX_VCPUS_PER_VM];
 	/* Each vCPU's vLAPIC by vCPU index, for vlapic_route() (NULL past

@@ -91,7 +91,7 @@
 #define E1000_TX_EOP      0x01u
 #define E1000_TX_IFCS     0x02u
 #define E1000_TX_RS       0x08u
-#define E1000_RX_RING     32u
+#define E1000_RX_RING     256u /* 256 ms of a 1/ms stream while its vCPU waits */
 #define E1000_TX_RING     8u
 #define E1000_BUFFER      2048u
 
@@ -99,8 +99,8 @@
 #define TESTOS_DMA_RX_RING 0x0000u
 #define TESTOS_DMA_TX_RING 0x1000u
 #define TESTOS_DMA_RX_BUFS 0x10000u
-#define TESTOS_DMA_TX_BUFS 0x40000u
-#define TESTOS_DMA_NEEDED  0x50000u
+#define TESTOS_DMA_TX_BUFS (TESTOS_DMA_RX_BUFS + E1000_RX_RING * E1000_BUFFER)
+#define TESTOS_DMA_NEEDED  (TESTOS_DMA_TX_BUFS + E1000_TX_RING * E1000_BUFFER)
 #define TESTOS_MMAP_FLAG   (1u << 6)
 #define TESTOS_MMAP_RAM    1u
 #define TESTOS_LOW_MEMORY  0x100000ull
@@ -140,7 +140,6 @@
 #define NET_PING_PAYLOAD   32u
 #define NET_PING_ID        0x7573u /* "us" */
 #define NET_MIN_FRAME      60u
-#define NET_JITTER_SHIFT   4 /* RFC 3550: 1/16 */
 #define NET_IPV4_BYTES     4u
 #define NET_ARP_HTYPE_ETH  1u
 /* Field offsets: ARP (RFC 826), IPv4 header (RFC 791), ICMP echo (RFC 792). */
@@ -166,16 +165,12 @@
 #define NET_ICMP_SEQUENCE   6
 #define E1000_MAC_WORDS     3u
 
-#define TESTOS_PING_TIMEOUT_MS 200u
-#define TESTOS_PING_DEFAULT_N  20u
-#define TESTOS_PING_DEFAULT_US 1000u
-#define TESTOS_PING_HOG_ROUNDS 2000u
-/* An RTT above this waited for a slice (one vnet round trip is ~35 µs). */
-#define TESTOS_PING_SLOW_US     1000u
+#define TESTOS_PING_TIMEOUT_MS  200u
+#define TESTOS_PING_DEFAULT_N   20u
+#define TESTOS_PING_DEFAULT_US  1000u
 #define TESTOS_ARP_TRIES        5u
 #define TESTOS_PING_SEED        0x9e3779b97f4a7c15ull
 #define TESTOS_MSR_TSC_DEADLINE 0x6e0u
-#define TESTOS_LVT_TSC_DEADLINE (2u << 17)
 
 uint32_t testos_pci_read(unsigned device, unsigned reg);
 void testos_pci_write(unsigned device, unsigned reg, uint32_t value);
@@ -209,6 +204,7 @@ static struct {
 	volatile uint16_t reply_seq; /* the last echo reply's sequence number */
 	volatile uint64_t reply_tsc;
 	volatile uint32_t interrupts, frames;
+	testos_echo_reply_fn on_reply; /* the stream's receiver, or NULL (ping) */
 } nic;
 
 static uint32_t e1000_read(uint32_t reg)
@@ -353,8 +349,9 @@ static void e1000_start(void)
 }
 
 /* Queue one frame (padded to the Ethernet minimum) and return the TSC
- * just before the tail write hands it to the device. */
-static uint64_t e1000_send(const uint8_t *frame, unsigned length)
+ * just before the tail write hands it to the device; that TSC is also
+ * stored in *stamp (if not NULL) before the write. */
+static uint64_t e1000_send(const uint8_t *frame, unsigned length, volatile uint64_t *stamp)
 {
 	uint32_t slot = nic.tx_next;
 	uint8_t *buffer = nic.window + TESTOS_DMA_TX_BUFS + slot * E1000_BUFFER;
@@ -370,6 +367,8 @@ static uint64_t e1000_send(const uint8_t *frame, unsigned length)
 	d->cmd = E1000_TX_EOP | E1000_TX_IFCS | E1000_TX_RS;
 	nic.tx_next = (slot + 1) % E1000_TX_RING;
 	uint64_t tsc = testos_rdtsc();
+	if (stamp)
+		__atomic_store_n(stamp, tsc, __ATOMIC_RELEASE);
 	e1000_write(E1000_TDT, nic.tx_next);
 	return tsc;
 }
@@ -395,10 +394,10 @@ static void net_send_arp(void)
 	net_copy(a + NET_ARP_SHA, nic.mac, NET_MAC);
 	net_copy(a + NET_ARP_SPA, net_guest_ip, NET_IPV4_BYTES);
 	net_copy(a + NET_ARP_TPA, net_host_ip, NET_IPV4_BYTES);
-	e1000_send(frame, sizeof(frame));
+	e1000_send(frame, sizeof(frame), NULL);
 }
 
-static uint64_t net_send_echo(uint16_t seq)
+uint64_t testos_net_send_echo(uint16_t seq, volatile uint64_t *stamp)
 {
 	uint8_t frame[NET_ETH_HEADER + NET_IP_HEADER + NET_ICMP_HEADER + NET_PING_PAYLOAD] = {0};
 	net_ethernet(frame, nic.peer, NET_TYPE_IPV4);
@@ -418,7 +417,7 @@ static uint64_t net_send_echo(uint16_t seq)
 	for (unsigned i = 0; i < NET_PING_PAYLOAD; i++)
 		icmp[NET_ICMP_HEADER + i] = (uint8_t)i;
 	net_put16(icmp + NET_ICMP_CHECKSUM, net_checksum(icmp, NET_ICMP_HEADER + NET_PING_PAYLOAD));
-	return e1000_send(frame, sizeof(frame));
+	return e1000_send(frame, sizeof(frame), stamp);
 }
 
 /* One received frame: an ARP reply from the host, or an echo reply. */
@@ -441,6 +440,10 @@ static void net_receive(const uint8_t *frame, unsigned length, uint64_t tsc)
 		return;
 	const uint8_t *icmp = p + (p[0] & NET_IP_IHL_MASK) * NET_IPV4_BYTES;
 	if (icmp[NET_ICMP_TYPE] == NET_ICMP_REPLY && net_get16(icmp + NET_ICMP_ID) == NET_PING_ID) {
+		if (nic.on_reply) {
+			nic.on_reply(net_get16(icmp + NET_ICMP_SEQUENCE), tsc);
+			return;
+		}
 		nic.reply_tsc = tsc;
 		__atomic_store_n(&nic.reply_seq, net_get16(icmp + NET_ICMP_SEQUENCE),
 		                 __ATOMIC_RELEASE);
@@ -479,8 +482,8 @@ static void testos_ping_hog(uint64_t rounds)
 }
 
 /* Wait until `done()` or the TSC reaches `until`: HLT, or computation. */
-static void testos_ping_wait(bool (*done)(void), uint64_t until, bool mixed, uint64_t rounds,
-                             uint64_t *chunks)
+void testos_ping_wait(bool (*done)(void), uint64_t until, bool mixed, uint64_t rounds,
+                      uint64_t *chunks)
 {
 	while (!done() && testos_rdtsc() < until) {
 		if (mixed) {
@@ -510,7 +513,7 @@ static bool testos_reply_in(void)
 	return __atomic_load_n(&nic.reply_seq, __ATOMIC_ACQUIRE) == testos_ping_waiting;
 }
 
-/* Find the NIC, place BAR0, route its pin in the vIOAPIC, start it. */
+/* Find the NIC, place BAR0, route its pin in the vIOAPIC to CPU 0, start it. */
 static int testos_nic_setup(unsigned *line)
 {
 	uint64_t window_size = 0;
@@ -550,15 +553,10 @@ static int testos_nic_setup(unsigned *line)
 	return 0;
 }
 
-struct testos_ping_options {
-	uint64_t count, interval_us, rounds;
-	bool mixed;
-};
-
-static void testos_ping_options(const char *p, struct testos_ping_options *o)
+void testos_ping_options(const char *p, struct testos_ping_options *o)
 {
 	*o = (struct testos_ping_options){TESTOS_PING_DEFAULT_N, TESTOS_PING_DEFAULT_US,
-	                                  TESTOS_PING_HOG_ROUNDS, false};
+	                                  TESTOS_PING_HOG_ROUNDS, 0, false};
 	bool counted = false;
 	while (*p) {
 		while (*p == ' ')
@@ -575,10 +573,18 @@ static void testos_ping_options(const char *p, struct testos_ping_options *o)
 		else if (word[0] == 'h' && word[1] == 'o' && word[2] == 'g' && word[3] == '=') {
 			p = word + 4;
 			o->rounds = testos_decimal(&p);
+		} else if (word[0] == 'a' && word[1] == 't' && word[2] == '=') {
+			p = word + 3;
+			o->offset_us = testos_decimal(&p);
 		}
 		while (*p && *p != ' ')
 			p++;
 	}
+}
+
+void testos_nic_on_reply(testos_echo_reply_fn on_reply)
+{
+	nic.on_reply = on_reply;
 }
 
 /* ARP for the host; 0, or 1 (RESULT printed) if it never answers. */
@@ -610,7 +616,7 @@ static uint64_t testos_ping_gap(uint64_t interval)
 	return interval ? interval / 2 + state % interval : 0;
 }
 
-static uint64_t testos_isqrt(uint64_t v)
+uint64_t testos_isqrt(uint64_t v)
 {
 	uint64_t r = 0;
 	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
@@ -624,15 +630,20 @@ static uint64_t testos_isqrt(uint64_t v)
 	return r;
 }
 
+int testos_nic_start(unsigned *line)
+{
+	if (testos_nic_setup(line))
+		return 1;
+	testos_interrupts_enable();
+	return testos_ping_resolve();
+}
+
 int testos_mode_ping(const char *arguments)
 {
 	struct testos_ping_options o;
 	testos_ping_options(arguments, &o);
 	unsigned line;
-	if (testos_nic_setup(&line))
-		return 1;
-	testos_interrupts_enable();
-	if (testos_ping_resolve())
+	if (testos_nic_start(&line))
 		return 1;
 	struct testos_cpu *cpu = testos_this_cpu();
 	testos_samples_reset();
@@ -645,7 +656,7 @@ int testos_mode_ping(const char *arguments)
 		testos_ping_waiting = 0; /* nothing matches while waiting for the slot */
 		testos_ping_wait(testos_reply_in, next, o.mixed, o.rounds, &chunks);
 		testos_ping_waiting = (uint16_t)i;
-		uint64_t sent = net_send_echo((uint16_t)i);
+		uint64_t sent = testos_net_send_echo((uint16_t)i, NULL);
 		next = sent + testos_ping_gap(interval);
 		testos_ping_wait(testos_reply_in, sent + timeout, o.mixed, o.rounds, &chunks);
 		if (!testos_reply_in())

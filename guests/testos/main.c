@@ -29,6 +29,8 @@
  *   hostile-pit, hostile-stihlt, hostile-init-self, hostile-init-all,
  *   hostile-ioapic-init, hostile-park, hostile-park-all, hostile-ipistorm,
  *   pingpong [N], print [N]: liveness and stress modes (hostile.c)
+ *   stream [N] [Ius] [hog=R] [at=US]  open-loop echo stream: CPU 1 sends at a fixed
+ *                  rate, CPU 0 computes and takes the replies (stream.c)
  * N is a count per vCPU, Nms a duration (TSC calibrated with the PIT);
  * gap=N sets the private work between two ops (xorshift rounds).
  * Every CPUID testos executes is counted and reported as cpuid_executed=,

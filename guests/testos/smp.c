@@ -330,7 +330,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 	bool known = testos_same(mode, "ipitest") || testos_same(mode, "timertest") ||
 	             testos_same(mode, "lock") || testos_same(mode, "shootdown") ||
 	             testos_same(mode, "hog") || testos_same(mode, "user") ||
-	             testos_same(mode, "ping") || testos_hostile_known(mode);
+	             testos_same(mode, "ping") || testos_same(mode, "stream") ||
+	             testos_hostile_known(mode);
 	if (!known)
 		return -1;
 	uint64_t count = 0, milliseconds = 0;
@@ -380,6 +381,8 @@ int testos_smp_main(const char *mode, const char *arguments)
 	uint64_t duration = milliseconds * testos_tsc_khz;
 	if (testos_same(mode, "ping"))
 		return testos_mode_ping(arguments);
+	if (testos_same(mode, "stream"))
+		return testos_mode_stream(arguments);
 	if (testos_same(mode, "ipitest"))
 		return testos_mode_ipitest();
 	if (testos_same(mode, "timertest"))

@@ -147,6 +147,33 @@ static inline void testos_interrupts_disable(void)
 extern uint32_t testos_multiboot_info; /* main.c: the Multiboot information */
 int testos_mode_ping(const char *arguments);
 void testos_e1000_interrupt(void);
+/* The NIC for the stream mode (guests/testos/stream.c): set-up (RX
+ * interrupt to CPU 0, interrupts on) and ARP (0, or 1 with a RESULT
+ * printed), one echo request (its TSC stored in *stamp
+ * before the device may send it), and a receiver called from the RX
+ * interrupt for each echo reply (NULL: ping's own bookkeeping). */
+typedef void (*testos_echo_reply_fn)(uint16_t seq, uint64_t tsc);
+int testos_nic_start(unsigned *line);
+uint64_t testos_net_send_echo(uint16_t seq, volatile uint64_t *stamp);
+void testos_nic_on_reply(testos_echo_reply_fn on_reply);
+/* HLT (TSC-deadline timer: its LVT in that mode on this CPU) or, with
+ * `mixed`, computation chunks of `rounds` until `done()` or `until`. */
+void testos_ping_wait(bool (*done)(void), uint64_t until, bool mixed, uint64_t rounds,
+                      uint64_t *chunks);
+uint64_t testos_isqrt(uint64_t v);
+#define TESTOS_PING_HOG_ROUNDS 2000u /* xorshift rounds per computation chunk */
+/* An RTT above this waited for a slice (one vnet round trip is ~35 µs). */
+#define TESTOS_PING_SLOW_US     1000u
+#define TESTOS_LVT_TSC_DEADLINE (2u << 17)
+#define NET_JITTER_SHIFT        4 /* RFC 3550: J += (|D| - J) / 16 */
+/* ping's and stream's words: [N] [Ius] [mixed] [hog=ROUNDS] [at=US]. */
+struct testos_ping_options {
+	uint64_t count, interval_us, rounds;
+	uint64_t offset_us; /* stream: the first request this long after the start */
+	bool mixed;
+};
+void testos_ping_options(const char *arguments, struct testos_ping_options *options);
+int testos_mode_stream(const char *arguments); /* stream.c */
 
 /* apic.c: ACPI, LAPIC, IOAPIC, PIT, AP start-up. */
 int testos_acpi_scan(char *why, size_t size);

@@ -243,6 +243,69 @@ static void test_cpuid(void)
 	}
 }
 
+/* cpus = "LIST" (every vCPU) or [ "LIST", ... ] (item i: vCPU i): xl.cfg's
+ * hard affinity. Ranges are checked against the machine and the VM's
+ * cpupool later, when the vCPUs are created (vmx/cpupools.c). */
+static void test_cpus(void)
+{
+	static const struct {
+		const char *value;
+		uint32_t count;
+		uint64_t first, second;
+		const char *error; /* NULL: accepted */
+	} rows[] = {
+	    {"\"2\"", SCHED_MAX_VCPUS_PER_VM, 0x4, 0x4, NULL},
+	    {"\"0-3,5\"", SCHED_MAX_VCPUS_PER_VM, 0x2f, 0x2f, NULL},
+	    {"'all'", SCHED_MAX_VCPUS_PER_VM, VM_CONFIG_CPUS_ALL, VM_CONFIG_CPUS_ALL, NULL},
+	    {"[ \"1-2\", \"0\" ]", 2, 0x6, 0x1, NULL},
+	    {"[\"63\",]", 1, 1ull << 63, 0, NULL},
+	    {"[ ]", 0, 0, 0, NULL},
+	    {"\"64\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like \"0-3,5\""},
+	    {"\"3-1\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like"},
+	    {"\"1,\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like"},
+	    {"\"\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like"},
+	    {"\"^1\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like"},
+	    {"\"nodes:0\"", 0, 0, 0, "t.cfg:4: cpus: expected \"all\" or pCPUs like"},
+	    {"[ \"0\", \"1\", \"2\" ]", 0, 0, 0,
+	     "t.cfg:4: cpus: the list has more items than the VM has vCPUs"},
+	    {"2", 0, 0, 0, "t.cfg:4: expected a quoted string for key cpus"},
+	    {"[ \"0\" \"1\" ]", 0, 0, 0, "t.cfg:4: expected ',' or ']' in the list for key cpus"},
+	    {"[ \"0\"", 0, 0, 0,
+	     "t.cfg:4: unterminated list (it must end on its line) for key cpus"},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[200], error[200] = "", name[64];
+		snprintf(name, sizeof(name), "cpus = %s", rows[i].value);
+		test_case_begin(name);
+		snprintf(text, sizeof(text), "name=\"a\"\nkernel=\"k\"\nvcpus = 2\ncpus = %s\n",
+		         rows[i].value);
+		struct vm_config c;
+		int status = parse(&c, text, error, sizeof(error));
+		if (!rows[i].error) {
+			CHECK_EQ(status, 0);
+			CHECK_EQ(c.cpus_count, rows[i].count);
+			CHECK_EQ(c.cpus[0], rows[i].first);
+			CHECK_EQ(c.cpus[1], rows[i].second);
+			CHECK_EQ(c.lines[VM_CONFIG_KEY_CPUS], 4);
+		} else {
+			CHECK_EQ(status, -1);
+			CHECK_CONTAINS(error, rows[i].error);
+		}
+		test_case_end();
+	}
+	/* The item count is checked against vcpus wherever vcpus is given. */
+	struct vm_config c;
+	char error[200] = "";
+	CHECK_EQ(
+	    parse(&c, "name=\"a\"\ncpus = [\"0\", \"1\"]\nkernel=\"k\"\n", error, sizeof(error)),
+	    -1);
+	CHECK_CONTAINS(error, "t.cfg:2: cpus: the list has more items than the VM has vCPUs");
+	CHECK_EQ(parse(&c, "name=\"a\"\ncpus = [\"0\", \"1\"]\nkernel=\"k\"\nvcpus=2\n", error,
+	               sizeof(error)),
+	         0);
+	CHECK_STR(vm_config_key_name(VM_CONFIG_KEY_CPUS), "cpus");
+}
+
 static void test_nul_byte_and_small_error_buffer(void)
 {
 	struct vm_config c;
@@ -281,6 +344,7 @@ int main(void)
 	TEST_RUN(test_rejected);
 	test_pci_list();
 	test_cpuid();
+	test_cpus();
 	TEST_RUN(test_nul_byte_and_small_error_buffer);
 	TEST_RUN(test_shipped_configurations);
 	return test_summary("test_vmx_config");
