@@ -36,6 +36,7 @@
 #include "arch/x86/trap.h"
 #include "kernel/log.h"
 #include "kernel/memory.h"
+#include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/sched_env.h"
 #include "kernel/string.h"
@@ -191,7 +192,10 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 		struct vcpu *vcpu = vm->vcpus[v];
 		vcpu->sched = sched_vm_vcpu(svm, v);
 		schedule_vcpus[svm->id][v] = vcpu;
-		vmx_cpupools_pin(vcpu->sched, vm->affinity[v], why, sizeof(why)); /* checked */
+		/* vmx_cpupools_pins_check() passed: a refusal here is a bug. */
+		if (vmx_cpupools_pin(vcpu->sched, vm->affinity[v], why, sizeof(why)))
+			panic("vmx: VM %s vCPU %u: a checked cpus pin was refused: %s", vm->name, v,
+			      why);
 	}
 	vm->state = VM_STATE_RUNNING;
 	/* The BSP starts now; APs when their STARTUP IPI arrives. */
