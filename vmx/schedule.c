@@ -27,6 +27,7 @@
  * No VM lock is held while calling the scheduler.
  */
 #include "vmx/schedule.h"
+#include "vmx/schedule_internal.h"
 
 #include "vmx/assign_irq.h"
 
@@ -64,29 +65,22 @@
 #define SCHEDULE_REASON_SIZE            256 /* a refused cpus = pin */
 #define NS_PER_MS                       1000000ull
 
-static struct sched_system schedule_system;
-static struct sched_env_lock schedule_lock = SCHED_ENV_INIT_LOCK;
-static struct vm *const *schedule_vms;
-static uint32_t schedule_vm_count;
+struct vmx_schedule_shared vmx_schedule_shared = {.lock = SCHED_ENV_INIT_LOCK, .trace_dump = true};
+
 /* The hypervisor vCPU behind each scheduler vCPU, by scheduler VM id. */
 static struct vcpu *schedule_vcpus[SCHED_MAX_VMS][SCHED_MAX_VCPUS_PER_VM];
-static struct vmx_classifier schedule_classifiers[SCHED_MAX_VMS];
 static struct timer schedule_idle_timers[PERCPU_MAX_CPUS];
 static volatile uint32_t schedule_loops_running;
-/* Per-pCPU figures of the loop (console `xl pcpu-list`, SCHEDPCPU lines). */
-static struct vmx_schedule_pcpu_view schedule_pcpu_stats[PERCPU_MAX_CPUS];
 static volatile bool schedule_started;
-static bool schedule_trace_dump = true;
 static uint64_t schedule_run_limit_ms; /* run_ms=: stop every VM after this */
 static struct timer schedule_run_limit_timer;
-static uint64_t schedule_started_tsc, schedule_finished_tsc;
 static uint64_t schedule_watchdog_ms = SCHEDULE_WATCHDOG_DEFAULT_MS;
 static struct timer schedule_liveness_timer;
 static const struct boot_module *schedule_pools_module; /* pools.cfg */
 
 struct sched_system *vmx_schedule_system(void)
 {
-	return &schedule_system;
+	return &vmx_schedule_shared.system;
 }
 
 void vmx_schedule_set_pools(const struct boot_module *module)
@@ -140,14 +134,15 @@ static int schedule_mechanism_parameters(const struct cmdline *cmdline, struct s
  * pool_vcpus counts the vCPUs placed per pool so far. */
 static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED_MAX_POOLS])
 {
-	int pool = sched_pool_find(&schedule_system, vm->pool_name[0] ? vm->pool_name : "Pool-0");
+	int pool = sched_pool_find(&vmx_schedule_shared.system,
+	                           vm->pool_name[0] ? vm->pool_name : "Pool-0");
 	if (pool < 0) {
 		log_record("VMCONFIG file=%s error=\"%s:%u: cpupool '%s' does not exist\"",
 		           vm->config_file, vm->config_file, vm->pool_line, vm->pool_name);
 		vm_stop(vm, "config: cpupool \"%s\" does not exist", vm->pool_name);
 		return;
 	}
-	const struct sched_pool *target = &schedule_system.pools[pool];
+	const struct sched_pool *target = &vmx_schedule_shared.system.pools[pool];
 	if (!sched_policy_time_shares(&target->policy) &&
 	    pool_vcpus[pool] + vm->vcpu_count > target->pcpu_count) {
 		/* No time sharing: a vCPU without a pCPU of its own would wait
@@ -175,14 +170,14 @@ static void schedule_add_vm(struct vm *vm, uint32_t i, uint32_t pool_vcpus[SCHED
 	    .pool = pool,
 	    .classify =
 	        vm->symbols ? vmx_classifier_classify : NULL, /* no map: nothing is critical */
-	    .classify_context = vm->symbols ? &schedule_classifiers[i] : NULL,
+	    .classify_context = vm->symbols ? &vmx_schedule_shared.classifiers[i] : NULL,
 	    /* The yield profiler (vmx/profile.h): every kernel RIP is
 	     * "unknown" without a map. */
 	    .locate = vm->symbols ? vmx_classifier_locate : NULL,
-	    .locate_context = vm->symbols ? &schedule_classifiers[i] : NULL,
+	    .locate_context = vm->symbols ? &vmx_schedule_shared.classifiers[i] : NULL,
 	    .profile = vm->profile,
 	};
-	struct sched_vm *svm = sched_vm_create(&schedule_system, &config);
+	struct sched_vm *svm = sched_vm_create(&vmx_schedule_shared.system, &config);
 	if (!svm) {
 		vm_stop(vm, "scheduler: cannot create the VM (too many VMs or vCPUs)");
 		return;
@@ -298,22 +293,22 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	if (schedule_liveness_setup(vms, vm_count, cmdline, error, error_size))
 		return -1;
 	const char *dump = cmdline_get(cmdline, "sched_trace");
-	schedule_trace_dump = !dump || strcmp(dump, "0") != 0;
+	vmx_schedule_shared.trace_dump = !dump || strcmp(dump, "0") != 0;
 
 	unsigned pcpus = 0;
 	while (pcpus < percpu_cpu_count && pcpus < SCHED_MAX_PCPUS && percpu_cpus[pcpus].online)
 		pcpus++;
-	if (sched_init(&schedule_system, &policy, &params, pcpus, &schedule_lock, error,
-	               error_size) ||
-	    vmx_cpupools_setup(&schedule_system, schedule_pools_module, &policy, &params, error,
-	                       error_size))
+	if (sched_init(&vmx_schedule_shared.system, &policy, &params, pcpus,
+	               &vmx_schedule_shared.lock, error, error_size) ||
+	    vmx_cpupools_setup(&vmx_schedule_shared.system, schedule_pools_module, &policy, &params,
+	                       error, error_size))
 		return -1;
 	if (sched_env_trace_init(pcpus, SCHEDULE_TRACE_RECORDS) != 0) {
 		format_string(error, error_size, "no memory for the trace rings");
 		return -1;
 	}
-	schedule_vms = vms;
-	schedule_vm_count = vm_count;
+	vmx_schedule_shared.vms = vms;
+	vmx_schedule_shared.vm_count = vm_count;
 	uint32_t pool_vcpus[SCHED_MAX_POOLS] = {0};
 	for (uint32_t i = 0; i < vm_count; i++)
 		schedule_add_vm(vms[i], i, pool_vcpus);
@@ -327,7 +322,7 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	    (unsigned long long)(params.micro_slice_ns / 1000),
 	    (unsigned long long)(params.profile_interval_ns / 1000),
 	    (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
-	    sched_pool_micro_count(&schedule_system, 0), params.micro_batch ? 1u : 0u,
+	    sched_pool_micro_count(&vmx_schedule_shared.system, 0), params.micro_batch ? 1u : 0u,
 	    params.micro_queue_depth, params.protect_initiator ? 1u : 0u,
 	    params.micro_early_return ? 1u : 0u);
 	return 0;
@@ -335,9 +330,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 
 static bool schedule_all_finished(void)
 {
-	for (uint32_t i = 0; i < schedule_vm_count; i++)
-		if (schedule_vms[i]->state == VM_STATE_RUNNING ||
-		    schedule_vms[i]->state == VM_STATE_CREATED)
+	for (uint32_t i = 0; i < vmx_schedule_shared.vm_count; i++)
+		if (vmx_schedule_shared.vms[i]->state == VM_STATE_RUNNING ||
+		    vmx_schedule_shared.vms[i]->state == VM_STATE_CREATED)
 			return false;
 	return true;
 }
@@ -349,7 +344,7 @@ static struct vcpu *schedule_vcpu_of(const struct sched_vcpu *v)
 
 static void schedule_wake_all_pcpus(void)
 {
-	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++)
+	for (uint32_t cpu = 0; cpu < vmx_schedule_shared.system.pcpu_count; cpu++)
 		sched_env_kick(cpu);
 }
 
@@ -365,8 +360,8 @@ static void schedule_load(struct vcpu *vcpu)
 	if (!vcpu->created && vcpu->index == 0 && vcpu->vm->symbols) {
 		/* The VM's own set-up, on the pCPU that runs it first. */
 		char why[200];
-		if (vmx_classifier_build(vcpu->vm, &schedule_classifiers[vcpu->vm->id], why,
-		                         sizeof(why)) < 0) {
+		if (vmx_classifier_build(vcpu->vm, &vmx_schedule_shared.classifiers[vcpu->vm->id],
+		                         why, sizeof(why)) < 0) {
 			vm_stop(vcpu->vm, "classifier: %s", why);
 			return;
 		}
@@ -471,7 +466,8 @@ static void schedule_log_yield(struct vcpu *vcpu, uint64_t rip, bool kernel_mode
 	if (vcpu->yields_logged >= 3)
 		return;
 	char where[96];
-	vmx_classifier_format_rip(&schedule_classifiers[vcpu->vm->id], rip, where, sizeof(where));
+	vmx_classifier_format_rip(&vmx_schedule_shared.classifiers[vcpu->vm->id], rip, where,
+	                          sizeof(where));
 	log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode)", vcpu->vm->name, vcpu->index,
 	          where, kernel_mode ? "kernel" : "user");
 	vcpu->yields_logged++;
@@ -506,10 +502,10 @@ static void schedule_loop(void)
 	struct vcpu *current = NULL; /* VMCS current on this pCPU */
 	uint64_t rip = 0;
 	bool kernel_mode = false;
-	struct vmx_schedule_pcpu_view *stats = &schedule_pcpu_stats[pcpu];
+	struct vmx_schedule_pcpu_view *stats = &vmx_schedule_shared.pcpu_stats[pcpu];
 	while (!schedule_all_finished()) {
 		struct sched_decision decision =
-		    sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+		    sched_schedule(&vmx_schedule_shared.system, pcpu, rip, kernel_mode);
 		stats->decisions++;
 		struct vcpu *next = schedule_vcpu_of(decision.vcpu);
 		/* A device vIRQ posted while it ran (it exited for the host
@@ -558,7 +554,7 @@ static void schedule_loop(void)
 	/* Let the scheduler retire the vCPU that ran last. */
 	if (current)
 		sched_vcpu_offline(current->sched);
-	sched_schedule(&schedule_system, pcpu, rip, kernel_mode);
+	sched_schedule(&vmx_schedule_shared.system, pcpu, rip, kernel_mode);
 	if (current)
 		schedule_put(current);
 }
@@ -569,7 +565,8 @@ static void schedule_worker(void *argument)
 	char error[160];
 	if (vmx_cpu_enable(error, sizeof(error)) != 0) {
 		log_error("vmx: cannot enable VMX on this pCPU: %s", error);
-		int removed = sched_pool_remove_pcpu(&schedule_system, 0, percpu_this_index());
+		int removed =
+		    sched_pool_remove_pcpu(&vmx_schedule_shared.system, 0, percpu_this_index());
 		if (removed != SCHED_OK)
 			log_error(
 			    "vmx: cpu %u stays in Pool-0 without running (error %d): its vCPUs "
@@ -587,9 +584,9 @@ static void schedule_run_limit(struct timer *timer, void *context)
 {
 	(void)timer;
 	(void)context;
-	for (uint32_t i = 0; i < schedule_vm_count; i++)
-		if (schedule_vms[i]->state == VM_STATE_RUNNING)
-			vm_stop(schedule_vms[i], "time-limit: run_ms=%llu reached",
+	for (uint32_t i = 0; i < vmx_schedule_shared.vm_count; i++)
+		if (vmx_schedule_shared.vms[i]->state == VM_STATE_RUNNING)
+			vm_stop(vmx_schedule_shared.vms[i], "time-limit: run_ms=%llu reached",
 			        (unsigned long long)schedule_run_limit_ms);
 	schedule_wake_all_pcpus();
 }
@@ -632,13 +629,13 @@ static bool schedule_vm_stuck(struct vm *vm, char *why, size_t size)
 	bool pit_armed = platform_timer_armed(vm) || vmx_assign_irq_source(vm);
 	bool stuck = true;
 	why[0] = '\0';
-	sched_env_lock_acquire(&schedule_lock);
+	sched_env_lock_acquire(&vmx_schedule_shared.lock);
 	for (uint32_t v = 0; v < vm->vcpu_count && stuck; v++) {
 		struct vcpu *vcpu = vm->vcpus[v];
 		if (vcpu && vcpu->sched)
 			stuck = schedule_vcpu_stuck(vcpu, pit_armed, why, size);
 	}
-	sched_env_lock_release(&schedule_lock);
+	sched_env_lock_release(&vmx_schedule_shared.lock);
 	return stuck;
 }
 
@@ -655,10 +652,10 @@ static void schedule_liveness(struct timer *timer, void *context)
 	uint64_t now = arch_tsc_read();
 	bool stopped = false;
 	bool watchdog =
-	    schedule_watchdog_ms &&
-	    now - schedule_started_tsc >= timer_ns_to_tsc(schedule_watchdog_ms * NS_PER_MS);
-	for (uint32_t i = 0; i < schedule_vm_count; i++) {
-		struct vm *vm = schedule_vms[i];
+	    schedule_watchdog_ms && now - vmx_schedule_shared.started_tsc >=
+	                                timer_ns_to_tsc(schedule_watchdog_ms * NS_PER_MS);
+	for (uint32_t i = 0; i < vmx_schedule_shared.vm_count; i++) {
+		struct vm *vm = vmx_schedule_shared.vms[i];
 		if (vm->state != VM_STATE_RUNNING)
 			continue;
 		if (watchdog) {
@@ -686,17 +683,18 @@ static void schedule_liveness(struct timer *timer, void *context)
 
 void vmx_schedule_run(void)
 {
-	schedule_started_tsc = arch_tsc_read();
+	vmx_schedule_shared.started_tsc = arch_tsc_read();
 	schedule_started = true;
 	timer_start(&schedule_liveness_timer,
-	            schedule_started_tsc + timer_ns_to_tsc(SCHEDULE_LIVENESS_PERIOD_MS * NS_PER_MS),
+	            vmx_schedule_shared.started_tsc +
+	                timer_ns_to_tsc(SCHEDULE_LIVENESS_PERIOD_MS * NS_PER_MS),
 	            schedule_liveness, NULL);
 	if (schedule_run_limit_ms)
 		timer_start(&schedule_run_limit_timer,
-		            schedule_started_tsc +
+		            vmx_schedule_shared.started_tsc +
 		                timer_ns_to_tsc(schedule_run_limit_ms * 1000000ull),
 		            schedule_run_limit, NULL);
-	for (uint32_t cpu = 1; cpu < schedule_system.pcpu_count; cpu++) {
+	for (uint32_t cpu = 1; cpu < vmx_schedule_shared.system.pcpu_count; cpu++) {
 		__atomic_add_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
 		if (smp_run_in_thread(cpu, schedule_worker, NULL) != 0) {
 			__atomic_sub_fetch(&schedule_loops_running, 1, __ATOMIC_ACQ_REL);
@@ -714,7 +712,7 @@ void vmx_schedule_run(void)
 	arch_interrupts_enable();
 	timer_cancel(&schedule_run_limit_timer);
 	timer_cancel(&schedule_liveness_timer);
-	schedule_finished_tsc = arch_tsc_read();
+	vmx_schedule_shared.finished_tsc = arch_tsc_read();
 }
 
 void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)
@@ -743,156 +741,4 @@ void vmx_schedule_notify(struct vcpu *target, enum vmx_notify_kind kind)
 	 * vCPU is woken, a RUNNING one that is on its way to block keeps
 	 * running, any other is left as it is. */
 	sched_vcpu_wake(target->sched);
-}
-
-/* SCHEDVCPU lines of `vm`'s vCPUs, then its SCHEDVM line (after the run:
- * no loop runs, the scheduler's figures are final). */
-static void schedule_report_vm(const struct vm *vm)
-{
-	uint64_t run_ns = 0, micro_ns = 0, wait_ns = 0;
-	for (uint32_t v = 0; v < vm->vcpu_count; v++) {
-		struct vcpu *vcpu = vm->vcpus[v];
-		if (!vcpu || !vcpu->sched)
-			continue;
-		const struct sched_vcpu_stats *s = &vcpu->sched->stats;
-		run_ns += s->run_ns;
-		micro_ns += s->micro_run_ns;
-		wait_ns += s->wait_ns;
-		log_record("SCHEDVCPU vm=%s vcpu=%u state=%s run_us=%llu micro_run_us=%llu "
-		           "wait_us=%llu max_wait_us=%llu slices=%llu migrations=%llu "
-		           "wakeups=%llu boosts=%llu yields=%llu offloads=%llu "
-		           "offload_failures=%llu",
-		           vm->name, v, sched_vcpu_state_name(vcpu->sched->state),
-		           (unsigned long long)(s->run_ns / 1000),
-		           (unsigned long long)(s->micro_run_ns / 1000),
-		           (unsigned long long)(s->wait_ns / 1000),
-		           (unsigned long long)(s->max_wait_ns / 1000),
-		           (unsigned long long)vcpu->slices, (unsigned long long)vcpu->migrations,
-		           (unsigned long long)s->wakeups, (unsigned long long)s->boosts,
-		           (unsigned long long)s->yields, (unsigned long long)s->offloads,
-		           (unsigned long long)s->offload_failures);
-	}
-	log_record("SCHEDVM vm=%s weight=%u vcpus=%u run_us=%llu micro_run_us=%llu wait_us=%llu",
-	           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
-	           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
-	if (vm->vcpu_count && vm->vcpus[0] && vm->vcpus[0]->sched)
-		vmx_profile_report(vm, vm->vcpus[0]->sched->vm, &schedule_classifiers[vm->id]);
-}
-
-static uint64_t schedule_sum(const uint64_t *values, unsigned count)
-{
-	uint64_t total = 0;
-	for (unsigned i = 0; i < count; i++)
-		total += values[i];
-	return total;
-}
-
-void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
-{
-	struct sched_counters c;
-	sched_counters_read(&schedule_system, &c);
-	memset(view, 0, sizeof(*view));
-	view->policy = schedule_system.policy.name;
-	view->pcpus = schedule_system.pcpu_count;
-	view->elapsed_ns = timer_tsc_to_ns(schedule_finished_tsc - schedule_started_tsc);
-	view->offloads = schedule_sum(c.offloads, SCHED_OFFLOAD_CAUSE_COUNT);
-	view->offload_failures = schedule_sum(c.offload_failures, SCHED_OFFLOAD_CAUSE_COUNT);
-	view->directed_yields = c.directed_yields;
-	view->micro_sizes =
-	    sched_pool_micro_history(&schedule_system, 0, view->micro_ns, SCHED_MAX_PCPUS + 1);
-}
-
-void vmx_schedule_report(void)
-{
-	struct sched_counters c;
-	sched_counters_read(&schedule_system, &c);
-	uint64_t elapsed = schedule_finished_tsc - schedule_started_tsc;
-	log_record(
-	    "SCHED policy=%s run_ticks=%llu run_ms=%llu schedules=%llu context_switches=%llu "
-	    "wakeups=%llu blocks=%llu boosts=%llu steals=%llu accountings=%llu "
-	    "ple_yields=%llu ple_lock_spin=%llu ple_ipi_wait=%llu ple_halt=%llu ple_none=%llu "
-	    "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
-	    "directed_yields=%llu ipis_to_preempted=%llu virqs=%llu virqs_to_preempted=%llu "
-	    "offloads_virq=%llu "
-	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
-	    schedule_system.policy.name, (unsigned long long)elapsed,
-	    (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
-	    (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
-	    (unsigned long long)c.wakeups, (unsigned long long)c.blocks,
-	    (unsigned long long)c.boosts, (unsigned long long)c.steals,
-	    (unsigned long long)c.accountings,
-	    (unsigned long long)schedule_sum(c.yields[SCHED_YIELD_PLE], SCHED_CATEGORY_COUNT),
-	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_LOCK_SPIN],
-	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_IPI_WAIT],
-	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_HALT],
-	    (unsigned long long)c.yields[SCHED_YIELD_PLE][SCHED_CATEGORY_NONE],
-	    (unsigned long long)schedule_sum(c.offloads, SCHED_OFFLOAD_CAUSE_COUNT),
-	    (unsigned long long)schedule_sum(c.offload_failures, SCHED_OFFLOAD_CAUSE_COUNT),
-	    (unsigned long long)schedule_sum(c.offload_disabled, SCHED_OFFLOAD_CAUSE_COUNT),
-	    (unsigned long long)c.micro_returns, (unsigned long long)c.directed_yields,
-	    (unsigned long long)c.ipis[SCHED_TARGET_PREEMPTED],
-	    (unsigned long long)schedule_sum(c.virqs, SCHED_TARGET_STATE_COUNT),
-	    (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
-	    (unsigned long long)c.offloads[SCHED_OFFLOAD_VIRQ],
-	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
-	    sched_pool_micro_count(&schedule_system, 0), (unsigned long long)vmx_notify_kicks());
-	for (uint32_t cpu = 0; cpu < schedule_system.pcpu_count; cpu++) {
-		const struct vmx_schedule_pcpu_view *v = &schedule_pcpu_stats[cpu];
-		const struct sched_pcpu *p = &schedule_system.pcpus[cpu];
-		log_record("SCHEDPCPU pcpu=%u pool=%d busy_us=%llu decisions=%llu idles=%llu "
-		           "deadline=%llu kick=%llu block=%llu yield=%llu stop=%llu",
-		           cpu, p->pool, (unsigned long long)(p->busy_ns / 1000),
-		           (unsigned long long)v->decisions, (unsigned long long)v->idles,
-		           (unsigned long long)v->leaves[VMX_LEAVE_DEADLINE],
-		           (unsigned long long)v->leaves[VMX_LEAVE_KICK],
-		           (unsigned long long)v->leaves[VMX_LEAVE_BLOCK],
-		           (unsigned long long)v->leaves[VMX_LEAVE_YIELD],
-		           (unsigned long long)v->leaves[VMX_LEAVE_STOP]);
-	}
-	for (uint32_t i = 0; i < schedule_vm_count; i++)
-		schedule_report_vm(schedule_vms[i]);
-	if (schedule_trace_dump)
-		sched_env_trace_dump();
-}
-
-void vmx_schedule_vcpu_view(struct vcpu *vcpu, struct vmx_schedule_vcpu_view *view)
-{
-	*view = (struct vmx_schedule_vcpu_view){-1, "none", 0, 0, 0, 0};
-	if (!vcpu->sched)
-		return;
-	view->credit = sched_vcpu_credit(vcpu->sched);
-	view->priority = sched_vcpu_priority(vcpu->sched);
-	sched_env_lock_acquire(&schedule_lock);
-	view->pcpu = vcpu->sched->pcpu;
-	view->state = sched_vcpu_state_name(vcpu->sched->state);
-	view->run_us = vcpu->sched->stats.run_ns / 1000;
-	view->micro_run_us = vcpu->sched->stats.micro_run_ns / 1000;
-	sched_env_lock_release(&schedule_lock);
-}
-
-unsigned vmx_schedule_pool_views(struct vmx_schedule_pool_view *views, unsigned max)
-{
-	unsigned count = 0;
-	sched_env_lock_acquire(&schedule_lock);
-	for (unsigned i = 0; i < SCHED_MAX_POOLS; i++) {
-		const struct sched_pool *pool = &schedule_system.pools[i];
-		if (!pool->in_use)
-			continue;
-		if (count < max) {
-			struct vmx_schedule_pool_view *v = &views[count];
-			string_copy(v->name, pool->name, sizeof(v->name));
-			string_copy(v->policy, pool->policy.name, sizeof(v->policy));
-			v->micro = pool->micro;
-			v->pcpu_mask = pool->pcpu_mask;
-			v->vm_count = pool->vm_count;
-		}
-		count++;
-	}
-	sched_env_lock_release(&schedule_lock);
-	return count;
-}
-
-void vmx_schedule_pcpu_view(unsigned pcpu, struct vmx_schedule_pcpu_view *view)
-{
-	*view = schedule_pcpu_stats[pcpu < PERCPU_MAX_CPUS ? pcpu : 0];
 }
