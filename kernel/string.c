@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define STRING_DECIMAL_BASE 10u
+
 /*
  * memcpy and memset move 8 bytes per `rep movsq` / `rep stosq` iteration
  * and the tail with `rep movsb` / `rep stosb` (DF is clear, as the ABI
@@ -334,4 +336,22 @@ int format_failure(char *buffer, size_t size, const char *format, ...)
 	format_string_va(buffer, size, format, args);
 	va_end(args);
 	return -1;
+}
+
+bool string_parse_decimal(const char **text, const char *end, uint64_t *value)
+{
+	const char *p = *text;
+	uint64_t v = 0;
+	while (p < end && *p >= '0' && *p <= '9') {
+		uint64_t digit = (uint64_t)(*p - '0');
+		if (v > (UINT64_MAX - digit) / STRING_DECIMAL_BASE)
+			return false;
+		v = v * STRING_DECIMAL_BASE + digit;
+		p++;
+	}
+	if (p == *text)
+		return false;
+	*text = p;
+	*value = v;
+	return true;
 }

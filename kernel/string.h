@@ -8,6 +8,7 @@
 #define KERNEL_STRING_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,5 +64,10 @@ static inline void string_store_le64(uint8_t *p, uint64_t value)
 	string_store_le32(p, (uint32_t)value);
 	string_store_le32(p + 4, (uint32_t)(value >> 32));
 }
+
+/* A decimal number at *text, before `end` (no sign, at least one digit,
+ * no overflow): true with *value set and *text moved past it; false with
+ * neither changed. */
+bool string_parse_decimal(const char **text, const char *end, uint64_t *value);
 
 #endif /* KERNEL_STRING_H */

@@ -7,6 +7,10 @@
 
 #include <stdbool.h>
 
+#include "vmx/cpulist.h"
+
+#define CONFIG_CPUS_REASON_SIZE 120 /* cpulist_parse()'s reason */
+
 struct config_parser {
 	const char *file;
 	const char *text;
@@ -281,49 +285,14 @@ static int config_pci_item(struct config_parser *p, struct vm_config *c, const c
 	return 0;
 }
 
-/* A decimal pCPU number at *text (moved past it), below SCHED_MAX_PCPUS;
- * -1 if there is none or it is too large. */
-static int config_pcpu(const char **text)
-{
-	unsigned value = 0, digits = 0;
-	for (; **text >= '0' && **text <= '9'; (*text)++, digits++) {
-		value = value * 10 + (unsigned)(**text - '0');
-		if (value >= SCHED_MAX_PCPUS)
-			return -1;
-	}
-	return digits ? (int)value : -1;
-}
-
-/* xl.cfg's pCPU list: "all", or "N", "N-M" items separated by commas. */
+/* xl.cfg's pCPU list: "all", or "N", "N-M" items separated by commas
+ * (vmx/cpulist.h); "all" is VM_CONFIG_CPUS_ALL. */
 static int config_cpu_mask(struct config_parser *p, const char *text, uint64_t *mask)
 {
-	*mask = 0;
-	if (config_word_is(text, config_length(text), "all")) {
-		*mask = VM_CONFIG_CPUS_ALL;
-		return 0;
-	}
-	const char *c = text;
-	for (;;) {
-		int first = config_pcpu(&c), last = first;
-		if (first >= 0 && *c == '-') {
-			c++;
-			last = config_pcpu(&c);
-		}
-		if (first < 0 || last < first)
-			return config_fail(p,
-			                   "cpus: expected \"all\" or pCPUs like \"0-3,5\" (each "
-			                   "below 64): ",
-			                   text);
-		for (int n = first; n <= last; n++)
-			*mask |= 1ull << n;
-		if (!*c)
-			return 0;
-		if (*c++ != ',')
-			return config_fail(p,
-			                   "cpus: expected \"all\" or pCPUs like \"0-3,5\" (each "
-			                   "below 64): ",
-			                   text);
-	}
+	char why[CONFIG_CPUS_REASON_SIZE];
+	if (cpulist_parse(text, SCHED_MAX_PCPUS, mask, why, sizeof(why)))
+		return config_fail(p, "cpus: ", why);
+	return 0;
 }
 
 /* One item of cpus = [...]: vCPU cpus_count's affinity. */

@@ -6,6 +6,7 @@
 #include "vmx/pools.h"
 
 #include "kernel/string.h"
+#include "vmx/cpulist.h"
 
 #define POOLS_LINE_ERROR 160
 #define POOLS_KEY_SIZE   32
@@ -13,7 +14,6 @@
 #define POOLS_NS_PER_US  1000ull
 #define POOLS_NS_PER_MS  1000000ull
 #define POOLS_MAX_VALUE  86400000ull /* a day, in the parameter's unit */
-#define POOLS_DECIMAL    10u
 
 struct pools_param_info {
 	const char *name;
@@ -87,75 +87,6 @@ int pools_param_apply(struct sched_params *params, enum pools_param param, uint6
 		params->epoch_ns = ns;
 		break;
 	default:
-		return -1;
-	}
-	return 0;
-}
-
-/* A decimal number in [*text, end); advances *text. */
-static bool pools_number(const char **text, const char *end, uint64_t *value)
-{
-	const char *p = *text;
-	uint64_t v = 0;
-	while (p < end && *p >= '0' && *p <= '9') {
-		if (v > (UINT64_MAX - POOLS_DECIMAL) / POOLS_DECIMAL)
-			return false;
-		v = v * POOLS_DECIMAL + (uint64_t)(*p - '0');
-		p++;
-	}
-	if (p == *text)
-		return false;
-	*text = p;
-	*value = v;
-	return true;
-}
-
-int pools_parse_cpus(const char *text, unsigned pcpu_count, uint64_t *mask, char *why,
-                     size_t why_size)
-{
-	const char *p = text, *end = text + strlen(text);
-	*mask = 0;
-	if (strcmp(text, "all") == 0) {
-		*mask = pcpu_count >= SCHED_MAX_PCPUS ? UINT64_MAX : (1ull << pcpu_count) - 1;
-		return 0;
-	}
-	while (p < end) {
-		uint64_t first, last;
-		if (!pools_number(&p, end, &first)) {
-			format_string(why, why_size,
-			              "bad pCPU list \"%s\" (e.g. \"3\", \"6-11\", "
-			              "\"0,2-3\")",
-			              text);
-			return -1;
-		}
-		last = first;
-		if (p < end && *p == '-') {
-			p++;
-			if (!pools_number(&p, end, &last) || last < first) {
-				format_string(why, why_size, "bad pCPU range in \"%s\"", text);
-				return -1;
-			}
-		}
-		if (last >= pcpu_count) {
-			format_string(why, why_size, "pCPU %llu does not exist (pCPUs 0-%u)",
-			              (unsigned long long)last, pcpu_count - 1);
-			return -1;
-		}
-		for (uint64_t n = first; n <= last; n++)
-			*mask |= 1ull << n;
-		if (p < end && *p != ',') {
-			format_string(why, why_size, "bad pCPU list \"%s\"", text);
-			return -1;
-		}
-		if (p < end)
-			p++;
-		if (p == end && end > text && end[-1] == ',') {
-			format_string(why, why_size, "bad pCPU list \"%s\" (trailing ',')", text);
-			return -1;
-		}
-	}
-	if (!*mask) {
-		format_string(why, why_size, "empty pCPU list");
 		return -1;
 	}
 	return 0;
@@ -285,7 +216,7 @@ static int pools_key_number(struct pools_parser *p, const char *key, const char 
 {
 	char reason[POOLS_LINE_ERROR];
 	const char *text = value;
-	if (quoted || !pools_number(&text, value + strlen(value), out) || *text) {
+	if (quoted || !string_parse_decimal(&text, value + strlen(value), out) || *text) {
 		format_string(reason, sizeof(reason), "expected a number for key %s", key);
 		return pools_fail(p, reason);
 	}
@@ -302,7 +233,7 @@ static int pools_section_key(struct pools_parser *p, struct pools_section *s, co
 		if (!quoted)
 			return pools_fail(p, "cpus must be a quoted list, e.g. cpus = \"6-11\"");
 		/* Checked against the machine by pools_config_plan(). */
-		if (pools_parse_cpus(value, SCHED_MAX_PCPUS, &s->cpus, reason, sizeof(reason)))
+		if (cpulist_parse(value, SCHED_MAX_PCPUS, &s->cpus, reason, sizeof(reason)))
 			return pools_fail(p, reason);
 		s->has_cpus = true;
 		s->cpus_line = p->line;

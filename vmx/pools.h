@@ -108,11 +108,6 @@ int pools_param_find(const char *name);
 int pools_param_apply(struct sched_params *params, enum pools_param param, uint64_t value,
                       char *why, size_t why_size);
 
-/* A pCPU list ("3", "6-11", "0,2-3", "all") of pCPUs < pcpu_count into
- * `mask`; -1 with the reason. */
-int pools_parse_cpus(const char *text, unsigned pcpu_count, uint64_t *mask, char *why,
-                     size_t why_size);
-
 /* Parse `length` bytes of `text` (file `file`). 0, or -1 with
  * "FILE:LINE: reason" in `error`. */
 int pools_config_parse(struct pools_config *config, const char *file, const char *text,

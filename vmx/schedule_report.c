@@ -52,7 +52,8 @@ static void schedule_report_vm(const struct vm *vm)
 	           vm->name, vm->weight, vm->vcpu_count, (unsigned long long)(run_ns / 1000),
 	           (unsigned long long)(micro_ns / 1000), (unsigned long long)(wait_ns / 1000));
 	if (vm->vcpu_count && vm->vcpus[0] && vm->vcpus[0]->sched)
-		vmx_profile_report(vm, vm->vcpus[0]->sched->vm, &vmx_schedule_shared.classifiers[vm->id]);
+		vmx_profile_report(vm, vm->vcpus[0]->sched->vm,
+		                   &vmx_schedule_shared.classifiers[vm->id]);
 }
 
 static uint64_t schedule_sum(const uint64_t *values, unsigned count)
@@ -70,12 +71,13 @@ void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
 	memset(view, 0, sizeof(*view));
 	view->policy = vmx_schedule_shared.system.policy.name;
 	view->pcpus = vmx_schedule_shared.system.pcpu_count;
-	view->elapsed_ns = timer_tsc_to_ns(vmx_schedule_shared.finished_tsc - vmx_schedule_shared.started_tsc);
+	view->elapsed_ns =
+	    timer_tsc_to_ns(vmx_schedule_shared.finished_tsc - vmx_schedule_shared.started_tsc);
 	view->offloads = schedule_sum(c.offloads, SCHED_OFFLOAD_CAUSE_COUNT);
 	view->offload_failures = schedule_sum(c.offload_failures, SCHED_OFFLOAD_CAUSE_COUNT);
 	view->directed_yields = c.directed_yields;
-	view->micro_sizes =
-	    sched_pool_micro_history(&vmx_schedule_shared.system, 0, view->micro_ns, SCHED_MAX_PCPUS + 1);
+	view->micro_sizes = sched_pool_micro_history(&vmx_schedule_shared.system, 0, view->micro_ns,
+	                                             SCHED_MAX_PCPUS + 1);
 }
 
 void vmx_schedule_report(void)
@@ -111,7 +113,8 @@ void vmx_schedule_report(void)
 	    (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
 	    (unsigned long long)c.offloads[SCHED_OFFLOAD_VIRQ],
 	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
-	    sched_pool_micro_count(&vmx_schedule_shared.system, 0), (unsigned long long)vmx_notify_kicks());
+	    sched_pool_micro_count(&vmx_schedule_shared.system, 0),
+	    (unsigned long long)vmx_notify_kicks());
 	for (uint32_t cpu = 0; cpu < vmx_schedule_shared.system.pcpu_count; cpu++) {
 		const struct vmx_schedule_pcpu_view *v = &vmx_schedule_shared.pcpu_stats[cpu];
 		const struct sched_pcpu *p = &vmx_schedule_shared.system.pcpus[cpu];

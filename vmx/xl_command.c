@@ -6,6 +6,7 @@
 #include "vmx/xl_command.h"
 
 #include "kernel/string.h"
+#include "vmx/cpulist.h"
 #include "vmx/pools.h"
 
 #define XL_MAX_WORDS 16
@@ -131,7 +132,7 @@ static int xl_parse_pin(const struct xl_words *w, struct xl_command *c, char *wh
 		return 0;
 	}
 	char reason[XL_LINE_SIZE];
-	if (pools_parse_cpus(w->word[4], SCHED_MAX_PCPUS, &c->cpus, reason, sizeof(reason)))
+	if (cpulist_parse(w->word[4], SCHED_MAX_PCPUS, &c->cpus, reason, sizeof(reason)))
 		return format_failure(why, size, "PCPUS: %s", reason);
 	return 0;
 }
@@ -161,8 +162,7 @@ static int xl_parse_create(const struct xl_words *w, struct xl_command *c, char 
 		uint64_t number;
 		char reason[XL_LINE_SIZE];
 		if (strcmp(key, "cpus") == 0) {
-			if (pools_parse_cpus(value, SCHED_MAX_PCPUS, &number, reason,
-			                     sizeof(reason)))
+			if (cpulist_parse(value, SCHED_MAX_PCPUS, &number, reason, sizeof(reason)))
 				return format_failure(why, size, "cpus: %s", reason);
 		} else if (pools_param_find(key) < 0) {
 			return format_failure(why, size,

@@ -6,6 +6,7 @@
  *
  * Lock order: single-threaded.
  */
+#include "vmx/cpulist.h"
 #include "vmx/pools.h"
 
 #include <stdio.h>
@@ -195,7 +196,7 @@ static void test_cpus(void)
 	for (size_t i = 0; i < sizeof(cpus_rows) / sizeof(cpus_rows[0]); i++) {
 		uint64_t mask = 0;
 		test_case_begin(cpus_rows[i].text);
-		CHECK_EQ(pools_parse_cpus(cpus_rows[i].text, 12, &mask, why, sizeof(why)),
+		CHECK_EQ(cpulist_parse(cpus_rows[i].text, 12, &mask, why, sizeof(why)),
 		         cpus_rows[i].result);
 		if (cpus_rows[i].result == 0)
 			CHECK_EQ(mask, cpus_rows[i].mask);

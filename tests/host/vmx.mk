@@ -17,8 +17,9 @@ VMX_FAKE_ENV := tests/host/vmx_fake_env.c tests/host/vmx_fake_env.h vmx/unknown.
 	vmx/unknown.h vmx/vm.h vmx/vmcs.h arch/x86/cpu.h tests/host/test.h
 HOST_TESTS += $(VMX_TESTS)
 
-build/host/test_vmx_config: tests/host/test_vmx_config.c vmx/config.c vmx/config.h tests/host/test.h
-	$(HOST_LINK)
+build/host/test_vmx_config: tests/host/test_vmx_config.c vmx/config.c vmx/config.h \
+		vmx/cpulist.c vmx/cpulist.h tests/host/test.h build/host/foundation/kernel_string.o
+	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
 build/host/test_vmx_loader: HOST_CFLAGS += -DTESTOS_ELF='"build/guests/testos/testos.elf"'
 build/host/test_vmx_loader: tests/host/test_vmx_loader.c vmx/loader.c vmx/loader.h tests/host/test.h
@@ -57,7 +58,7 @@ build/host/test_vmx_cr: tests/host/test_vmx_cr.c vmx/cr.h vmx/exit.h arch/x86/cp
 # The pools.cfg parser and planner (vmx/pools.c): sched_policy_parse()
 # needs the scheduler sources (and their fake environment).
 HOST_TESTS += build/host/test_vmx_pools
-build/host/test_vmx_pools: tests/host/test_vmx_pools.c vmx/pools.c vmx/pools.h \
+build/host/test_vmx_pools: tests/host/test_vmx_pools.c vmx/pools.c vmx/pools.h vmx/cpulist.c \
 		$(SCHED_TEST_DEPS) build/host/foundation/kernel_string.o
 	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
 
@@ -65,6 +66,6 @@ build/host/test_vmx_pools: tests/host/test_vmx_pools.c vmx/pools.c vmx/pools.h \
 # parameter names from vmx/pools.c).
 HOST_TESTS += build/host/test_vmx_xl_command
 build/host/test_vmx_xl_command: tests/host/test_vmx_xl_command.c vmx/xl_command.c \
-		vmx/xl_command.h vmx/pools.c vmx/pools.h $(SCHED_TEST_DEPS) \
+		vmx/xl_command.h vmx/pools.c vmx/pools.h vmx/cpulist.c $(SCHED_TEST_DEPS) \
 		build/host/foundation/kernel_string.o
 	@mkdir -p $(@D) && $(HOST_CC) $(HOST_CFLAGS) -o $@ $(filter %.c %.o,$^) -lm
