@@ -23,12 +23,13 @@
  * One operation is one request sent in the measured window; its latency is
  * recorded when its reply comes within STREAM_TIMEOUT_NS (later or never:
  * lost). The RESULT's ops= is the number of requests sent in the window
- * (no sent= field: the line stays under WL_CONSOLE_LINE); its extra fields:
- * received=, lost=, jitter= (the standard deviation of the latencies, ns). check=pass when every request
- * sent got its reply in time and nothing was malformed, duplicated or
- * failed. A line on stderr before it: the IRQ, the computing thread's
- * chunks, late sends (more than a period behind the schedule), slow
- * replies (over STREAM_SLOW_NS), duplicates.
+ * (no sent= field: the line stays under WL_CONSOLE_LINE); its extra
+ * fields: received=, lost=, jitter= (the standard deviation of the
+ * latencies, ns). check=pass when every request sent got its reply in time
+ * and nothing was malformed, duplicated or failed. A line on stderr before
+ * it: the IRQ, the computing thread's chunks, late sends (more than a
+ * period behind the schedule), slow replies (over STREAM_SLOW_NS),
+ * duplicates.
  *
  * Lock order: none. stamps[] and counted[] are written by the sender before
  * the send (release) and read by the receiver (acquire); the receiver's
@@ -50,17 +51,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define STREAM_PERIOD_NS     1000000ull   /* one request per ms, as in the paper */
+#define STREAM_PERIOD_NS     1000000ull        /* one request per ms, as in the paper */
 #define STREAM_TIMEOUT_NS    (WL_NS_PER_S / 2) /* a reply later than 0.5 s is lost */
 #define STREAM_SLOW_NS       1000000ull /* a reply slower than 1 ms: it waited for its vCPU */
-#define STREAM_MAX_PACKETS   16384u       /* sequence numbers 1..; 16 s at one a ms */
-#define STREAM_IDENTIFIER    0x7374u      /* "st" */
+#define STREAM_MAX_PACKETS   16384u     /* sequence numbers 1..; 16 s at one a ms */
+#define STREAM_IDENTIFIER    0x7374u    /* "st" */
 #define STREAM_REPLY_BYTES   1500u
-#define STREAM_POLL_MS       10 /* the receiver looks at the stop flag this often */
-#define STREAM_THREADS       3u /* receiver, sender, computing (wl_run_threads order) */
-#define STREAM_RECEIVER      0u /* pinned to CPU 0 */
-#define STREAM_SENDER        1u /* pinned to CPU 1 */
-#define STREAM_COMPUTE       2u /* pinned to CPU 0 (index 2 modulo 2 CPUs) */
+#define STREAM_POLL_MS       10  /* the receiver looks at the stop flag this often */
+#define STREAM_THREADS       3u  /* receiver, sender, computing (wl_run_threads order) */
+#define STREAM_RECEIVER      0u  /* pinned to CPU 0 */
+#define STREAM_SENDER        1u  /* pinned to CPU 1 */
+#define STREAM_COMPUTE       2u  /* pinned to CPU 0 (index 2 modulo 2 CPUs) */
 #define STREAM_IRQ_CPU_MASK  "1" /* CPU 0, the receiver's */
 #define STREAM_US_PER_MS     1000u
 #define STREAM_LINE_BYTES    512u
@@ -82,12 +83,12 @@ static struct {
 	int fd;
 	struct sockaddr_in peer;
 	const struct wl_options *options;
-	uint64_t stamps[STREAM_MAX_PACKETS + 1];  /* by sequence; 0: not sent */
-	uint8_t counted[STREAM_MAX_PACKETS + 1];  /* sent inside the window */
+	uint64_t stamps[STREAM_MAX_PACKETS + 1]; /* by sequence; 0: not sent */
+	uint8_t counted[STREAM_MAX_PACKETS + 1]; /* sent inside the window */
 	uint64_t seen[(STREAM_MAX_PACKETS + 1) / STREAM_BITS_PER_WORD + 1];
-	uint64_t last_sequence;                   /* the sender's, release */
-	uint64_t answered; /* the receiver's: counted requests whose reply came (release) */
-	int stop;          /* the sender's, release */
+	uint64_t last_sequence; /* the sender's, release */
+	uint64_t answered;      /* the receiver's: counted requests whose reply came (release) */
+	int stop;               /* the sender's, release */
 	/* The sender's. */
 	uint64_t sent, send_errors, late_sends;
 	/* The receiver's. */
@@ -321,8 +322,8 @@ int wl_stream(const struct wl_options *options)
 	        "errors=%llu (jitter: latency standard deviation)\n",
 	        irq, wl_online_cpus(), stream.idle_policy, (unsigned long long)stream.chunks,
 	        (unsigned long long)stream.late_sends, (unsigned long long)stream.late,
-	        (unsigned long long)stream.slow,
-	        (unsigned long long)stream.duplicates, (unsigned long long)stream.malformed,
+	        (unsigned long long)stream.slow, (unsigned long long)stream.duplicates,
+	        (unsigned long long)stream.malformed,
 	        (unsigned long long)(stream.send_errors + stream.receive_errors));
 	int pass = status == 0 && stream.sent > 0 && lost == 0 && stream.duplicates == 0 &&
 	           stream.malformed == 0 && stream.send_errors + stream.receive_errors == 0;
@@ -330,10 +331,10 @@ int wl_stream(const struct wl_options *options)
 		ping_diagnose("stream");
 	char extra[WL_EXTRA_BYTES];
 	snprintf(extra, sizeof(extra), "received=%llu lost=%llu jitter=%llu",
-	         (unsigned long long)stream.received,
-	         (unsigned long long)lost, (unsigned long long)stream_deviation());
-	struct wl_result result = {"stream",      STREAM_THREADS,  options->seconds_ns,
-	                           stream.sent,   &stream.latency, extra,
+	         (unsigned long long)stream.received, (unsigned long long)lost,
+	         (unsigned long long)stream_deviation());
+	struct wl_result result = {"stream",    STREAM_THREADS,  options->seconds_ns,
+	                           stream.sent, &stream.latency, extra,
 	                           pass};
 	return wl_print_result(&result);
 }
