@@ -292,6 +292,15 @@ static void test_result_fits_console(void)
 	int n = wl_format_result(&r, line, sizeof(line));
 	CHECK(n < WL_CONSOLE_LINE);
 	test_case_end();
+	/* A 1-s stream line with 9-digit latencies (its timeout is 0.5 s). */
+	wl_hist_init(&h);
+	wl_hist_record(&h, 499999999);
+	test_case_begin("a worst-case stream RESULT line fits WL_CONSOLE_LINE");
+	struct wl_result s = {
+	    "stream", 3, WL_NS_PER_S, 1000, &h, "received=999 lost=1 jitter=499999999", 0};
+	n = wl_format_result(&s, line, sizeof(line));
+	CHECK(n < WL_CONSOLE_LINE);
+	test_case_end();
 }
 
 /* Runs the host-built binary; its stdout into OUT, the exit status back. */
@@ -333,7 +342,7 @@ static void test_smoke(void)
 	test_case_end();
 	test_case_begin("--list");
 	CHECK_EQ(run_workload("--list", out, sizeof(out)), 0);
-	CHECK_STR(out, "tlb\nlock\nwake\nhog\nuser\nping\n");
+	CHECK_STR(out, "tlb\nlock\nwake\nhog\nuser\nping\nstream\n");
 	test_case_end();
 }
 

@@ -18,8 +18,8 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
-    {"tlb", wl_tlb}, {"lock", wl_lock}, {"wake", wl_wake},
-    {"hog", wl_hog}, {"user", wl_user}, {"ping", wl_ping},
+    {"tlb", wl_tlb},   {"lock", wl_lock}, {"wake", wl_wake},     {"hog", wl_hog},
+    {"user", wl_user}, {"ping", wl_ping}, {"stream", wl_stream},
 };
 #define WORKLOAD_COUNT (sizeof(workloads) / sizeof(workloads[0]))
 

@@ -31,7 +31,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define PING_INTERFACE       "eth0"
 #define PING_GUEST_IP        "192.168.10.2"
 #define PING_NETMASK         "255.255.255.0"
 #define PING_PEER_IP         "192.168.10.1" /* vnet's own address */
@@ -45,7 +44,7 @@
 #define PING_CARRIER_POLL_US 1000u
 
 /* The Internet checksum (RFC 1071) of LENGTH bytes. */
-static uint16_t ping_checksum(const uint8_t *data, size_t length)
+uint16_t ping_checksum(const uint8_t *data, size_t length)
 {
 	uint32_t sum = 0;
 	for (size_t i = 0; i + 1 < length; i += 2)
@@ -68,12 +67,34 @@ static int ping_set_address(int fd, unsigned long request, const char *address)
 	return ioctl(fd, request, &ifr);
 }
 
-/* eth0 up with the guest's address. */
+/* Whether the interface already has an IPv4 address other than the
+ * guest's: then this is not the uslice guest's fresh NIC (the binary was
+ * run on a host, say), and its configuration is not ours to change. */
+static int ping_foreign_address(int fd)
+{
+	struct ifreq ifr;
+	struct in_addr guest;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", PING_INTERFACE);
+	inet_pton(AF_INET, PING_GUEST_IP, &guest);
+	if (ioctl(fd, SIOCGIFADDR, &ifr) != 0)
+		return 0; /* none yet */
+	const struct sockaddr_in *in = (const struct sockaddr_in *)&ifr.ifr_addr;
+	return in->sin_addr.s_addr != guest.s_addr;
+}
+
+/* eth0 up with the guest's address; -1 with errno EEXIST when it has
+ * another one already (ping_foreign_address). */
 static int ping_interface_up(void)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return -1;
+	if (ping_foreign_address(fd)) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
 	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", PING_INTERFACE);
@@ -163,7 +184,7 @@ static void ping_spin_until(uint64_t when)
 
 /* After a failed run: what the guest's kernel saw of the NIC (its lines
  * of /proc/interrupts and /proc/net/dev) on stderr. */
-static void ping_diagnose(void)
+void ping_diagnose(const char *workload)
 {
 	static const char *const files[] = {"/proc/interrupts", "/proc/net/dev"};
 	char line[WL_EXTRA_BYTES];
@@ -171,32 +192,44 @@ static void ping_diagnose(void)
 		FILE *f = fopen(files[i], "r");
 		while (f && fgets(line, sizeof(line), f))
 			if (strstr(line, PING_INTERFACE) || strstr(line, "CPU0"))
-				fprintf(stderr, "uslice-workload ping: %s: %s", files[i], line);
+				fprintf(stderr, "uslice-workload %s: %s: %s", workload, files[i],
+				        line);
 		if (f)
 			fclose(f);
 	}
 }
 
-int wl_ping(const struct wl_options *options)
+int ping_start(const char *workload, struct sockaddr_in *peer)
 {
 	if (ping_interface_up() != 0) {
-		fprintf(stderr, "uslice-workload ping: %s up as %s: %s\n", PING_INTERFACE,
+		fprintf(stderr, "uslice-workload %s: %s up as %s: %s\n", workload, PING_INTERFACE,
 		        PING_GUEST_IP, strerror(errno));
-		return WL_EXIT_SETUP;
+		return -1;
 	}
 	if (ping_wait_carrier() != 0) {
-		fprintf(stderr, "uslice-workload ping: no link on %s after %llu s\n",
+		fprintf(stderr, "uslice-workload %s: no link on %s after %llu s\n", workload,
 		        PING_INTERFACE, (unsigned long long)(PING_CARRIER_WAIT_NS / WL_NS_PER_S));
-		ping_diagnose();
-		return WL_EXIT_SETUP;
+		ping_diagnose(workload);
+		return -1;
 	}
 	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (fd < 0) {
-		fprintf(stderr, "uslice-workload ping: raw ICMP socket: %s\n", strerror(errno));
-		return WL_EXIT_SETUP;
+		fprintf(stderr, "uslice-workload %s: raw ICMP socket: %s\n", workload,
+		        strerror(errno));
+		return -1;
 	}
-	struct sockaddr_in peer = {.sin_family = AF_INET};
-	inet_pton(AF_INET, PING_PEER_IP, &peer.sin_addr);
+	memset(peer, 0, sizeof(*peer));
+	peer->sin_family = AF_INET;
+	inet_pton(AF_INET, PING_PEER_IP, &peer->sin_addr);
+	return fd;
+}
+
+int wl_ping(const struct wl_options *options)
+{
+	struct sockaddr_in peer;
+	int fd = ping_start("ping", &peer);
+	if (fd < 0)
+		return WL_EXIT_SETUP;
 	struct wl_histogram latency;
 	wl_hist_init(&latency);
 	struct wl_window window;
@@ -227,7 +260,7 @@ int wl_ping(const struct wl_options *options)
 	         (unsigned long long)(sent - received));
 	wl_report_problem("ping", "send or receive errors", errors);
 	if (sent == 0 || received != sent || errors)
-		ping_diagnose();
+		ping_diagnose("ping");
 	struct wl_result result = {"ping",
 	                           1,
 	                           options->seconds_ns,

@@ -151,5 +151,20 @@ int wl_wake(const struct wl_options *options);
 int wl_hog(const struct wl_options *options);
 int wl_user(const struct wl_options *options);
 int wl_ping(const struct wl_options *options);
+int wl_stream(const struct wl_options *options);
+
+/*
+ * Shared by ping.c and stream.c (both ICMP echo to Bochs's vnet over the
+ * assigned NIC). ping_start(WORKLOAD, &PEER): PING_INTERFACE up as the
+ * guest's address, its link waited for, a raw ICMP socket opened and PEER
+ * set to vnet's address; the socket, or -1 with a message on stderr.
+ * ping_checksum: the Internet checksum (RFC 1071). ping_diagnose: the
+ * interface's lines of /proc/interrupts and /proc/net/dev on stderr.
+ */
+#define PING_INTERFACE "eth0"
+struct sockaddr_in;
+int ping_start(const char *workload, struct sockaddr_in *peer);
+uint16_t ping_checksum(const uint8_t *data, size_t length);
+void ping_diagnose(const char *workload);
 
 #endif /* GUESTS_LINUX_WORKLOADS_WORKLOAD_H */
