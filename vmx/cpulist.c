@@ -10,8 +10,7 @@
 #include "kernel/string.h"
 #include "sched/sched.h"
 
-int cpulist_parse(const char *text, unsigned pcpu_count, uint64_t *mask, char *why,
-                     size_t why_size)
+int cpulist_parse(const char *text, unsigned pcpu_count, uint64_t *mask, char *why, size_t why_size)
 {
 	const char *p = text, *end = text + strlen(text);
 	*mask = 0;
