@@ -51,7 +51,7 @@ void sched_params_default(struct sched_params *params)
 	params->profile_interval_ns = 10 * SCHED_NS_PER_MS;
 	params->epoch_ns = 1000 * SCHED_NS_PER_MS;
 	params->micro_limit = 3;
-	params->micro_queue_depth = 1;
+	params->micro_queue_depth = SCHED_MICRO_QUEUE_DEFAULT;
 }
 
 static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,

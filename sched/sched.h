@@ -214,7 +214,8 @@ struct sched_params {
 	                               counts as running, offloads spread
 	                               over the least-occupied pCPUs [false] */
 	uint32_t micro_queue_depth; /* queued vCPUs a micro pCPU accepts,
-	                               1..SCHED_MICRO_QUEUE_MAX  [1 = paper] */
+	                               1..SCHED_MICRO_QUEUE_MAX (1 = the
+	                               paper's one slot)               [3] */
 	bool protect_initiator;     /* an ipi-wait yielder that offloaded
 	                               siblings gets its pCPU back as soon as
 	                               they have run, and keeps it while none
@@ -225,8 +226,10 @@ struct sched_params {
 	                               every micro_slice/4)          [false] */
 };
 
-/* Largest params.micro_queue_depth. */
-#define SCHED_MICRO_QUEUE_MAX 8
+/* Largest and default params.micro_queue_depth (the paper has 1; 3 serves
+ * a 12-vCPU shootdown over a few micro pCPUs, docs/mechanisms.md). */
+#define SCHED_MICRO_QUEUE_MAX     8
+#define SCHED_MICRO_QUEUE_DEFAULT 3
 
 /* The mechanism parameters by key (sched_mechanism_*, sched/policy.c). */
 enum sched_mechanism {
@@ -409,6 +412,12 @@ struct sched_counters {
 	uint64_t cap_parks;           /* a capped VM's vCPU stopped at its cap  */
 	uint64_t initiator_returns;   /* protect_initiator: brought back      */
 	uint64_t micro_early_returns; /* micro_early_return: slice cut short */
+	uint64_t adaptive_reprofiles; /* controller=progress: the event mix
+	                                 changed, profiling restarted early */
+	uint64_t micro_borrows;       /* micro_borrow: an idle micro pCPU
+	                                 picked a normal pool's vCPU       */
+	uint64_t borrow_preemptions;  /* micro_borrow: ... pre-empted at once
+	                                 by an offload                     */
 };
 
 struct sched_system {
