@@ -444,4 +444,12 @@ void sched_adaptive_init(struct sched_pool *pool, uint64_t now);
 /* Run Algorithm 1 if its step is due; called on the pool's master. */
 void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool, uint64_t now);
 
+/* ---- the progress controller (sched/progress.c), lock held ---- */
+
+/* One step (every profile interval): count `sample`, profile, decide;
+ * sets pool->adaptive.micro_count (at most `limit`) for the caller to
+ * apply. */
+void sched_progress_step(struct sched_system *sys, struct sched_pool *pool,
+                         const struct sched_adaptive_sample *sample, unsigned limit, uint64_t now);
+
 #endif /* SCHED_INTERNAL_H */

@@ -186,11 +186,14 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, ui
 	sched_profile_note(vcpu, SCHED_PROFILE_YIELD, rip, kernel_mode);
 
 	sample = &pool->adaptive.now;
-	if (category == SCHED_CATEGORY_IPI_WAIT)
+	if (category == SCHED_CATEGORY_IPI_WAIT) {
 		sample->ipis++;
-	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
-	         (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT))
+		vcpu->stats.spin_yields++;
+	} else if (category == SCHED_CATEGORY_LOCK_SPIN ||
+	           (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT)) {
 		sample->ples++;
+		vcpu->stats.spin_yields++;
+	}
 
 	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED && source == SCHED_YIELD_PLE)
 		sched_directed_yield(sys, vcpu);
