@@ -44,7 +44,7 @@ void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu
 	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	uint64_t bit = 1ull << pcpu->id;
 
-	if (pcpu->current)
+	if (sched_pcpu_busy(pcpu))
 		sys->busy_mask |= bit;
 	else
 		sys->busy_mask &= ~bit;
@@ -82,7 +82,7 @@ static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
 	}
 	for (; candidates; candidates &= candidates - 1) {
 		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(candidates)];
-		unsigned load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
+		unsigned load = pcpu->runq_length + (sched_pcpu_busy(pcpu) ? 1u : 0u);
 
 		if (!best || load < best_load) {
 			best = pcpu;
@@ -127,8 +127,9 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	vcpu->stats.offloads++;
 	sched_trace(SCHED_TRACE_OFFLOAD, vcpu, target->id, cause);
 	/* A vCPU running on a micro pCPU is never preempted: kick idle only
-	 * (and, with micro_early_return, a busy one: it may be done). */
-	if (!target->current || offload_kicks_busy(sys, target))
+	 * (and, with micro_early_return, a busy one: it may be done; a
+	 * borrowed one leaves at once). */
+	if (!sched_pcpu_busy(target) || offload_kicks_busy(sys, target))
 		sched_pcpu_kick(sys, target);
 	return true;
 }

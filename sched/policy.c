@@ -172,6 +172,7 @@ static const struct {
     {"controller_step_ms", 1, POLICY_CONTROLLER_STEP_MAX_MS},
     {"controller_min_events", 1, POLICY_CONTROLLER_EVENTS_MAX},
     {"controller_spin_ns", 0, POLICY_CONTROLLER_SPIN_MAX_NS},
+    {"micro_borrow", 0, 1},
 };
 
 const char *sched_mechanism_key(unsigned index)
@@ -208,6 +209,8 @@ uint64_t sched_mechanism_get(const struct sched_params *params, unsigned index)
 		return params->controller_min_events;
 	case SCHED_MECHANISM_CONTROLLER_SPIN_NS:
 		return params->controller_spin_ns;
+	case SCHED_MECHANISM_MICRO_BORROW:
+		return params->micro_borrow;
 	default:
 		return 0;
 	}
@@ -258,8 +261,11 @@ int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t va
 	case SCHED_MECHANISM_CONTROLLER_MIN_EVENTS:
 		params->controller_min_events = (uint32_t)value;
 		break;
-	default:
+	case SCHED_MECHANISM_CONTROLLER_SPIN_NS:
 		params->controller_spin_ns = (uint32_t)value;
+		break;
+	default:
+		params->micro_borrow = value != 0;
 		break;
 	}
 	return SCHED_OK;

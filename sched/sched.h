@@ -224,6 +224,9 @@ struct sched_params {
 	                               seen outside critical kernel code while
 	                               another vCPU waits for its pCPU (looks
 	                               every micro_slice/4)          [false] */
+	bool micro_borrow;          /* an idle micro pCPU runs a normal pool's
+	                               queued vCPU in micro slices, pre-empted at
+	                               once by an offload              [false] */
 	/* micro-dynamic's controller (sched/progress.c). */
 	uint32_t controller;            /* enum sched_controller   [progress] */
 	uint32_t controller_step_ms;    /* progress: shortest profile step [40] */
@@ -255,6 +258,7 @@ enum sched_mechanism {
 	SCHED_MECHANISM_CONTROLLER_STEP_MS,    /* "controller_step_ms"     1..1000 */
 	SCHED_MECHANISM_CONTROLLER_MIN_EVENTS, /* "controller_min_events" 1..1e6 */
 	SCHED_MECHANISM_CONTROLLER_SPIN_NS,    /* "controller_spin_ns"  0..1000000 */
+	SCHED_MECHANISM_MICRO_BORROW,          /* "micro_borrow"        0..1 */
 	SCHED_MECHANISM_COUNT
 };
 
@@ -320,6 +324,9 @@ struct sched_vcpu {
 	 * it waits to be brought back. */
 	struct sched_vcpu *offload_initiator;
 	bool initiator_waiting;
+	/* micro_borrow: RUNNING on a micro pCPU that took it from a normal
+	 * runqueue while it had nothing offloaded (not an offload). */
+	bool borrowed;
 	struct sched_vcpu_stats stats;
 	uint64_t policy_data[SCHED_POLICY_VCPU_WORDS];
 };
@@ -468,7 +475,9 @@ struct sched_system {
 	struct sched_pcpu pcpus[SCHED_MAX_PCPUS];
 	struct sched_pool pools[SCHED_MAX_POOLS];
 	struct sched_vm vms[SCHED_MAX_VMS];
-	uint64_t busy_mask; /* bit n = pcpus[n].current != NULL     */
+	uint64_t busy_mask; /* bit n = pcpus[n].current != NULL and not
+	                       borrowed (micro_borrow: such a micro pCPU
+	                       counts as idle for offloads)          */
 	struct sched_counters counters;
 };
 
