@@ -21,8 +21,9 @@
  *  micro_borrow  an idle micro pCPU (nothing offloaded to it) takes the
  *      best queued vCPU of its normal pool's runqueues (the head of each
  *      runqueue in policy order; the highest priority, then the longest
- *      waiting) and runs it for one micro slice, after which it goes home
- *      like an offloaded vCPU (and the micro pCPU borrows again). It counts
+ *      waiting) and runs it for one micro slice (micro_borrow=2: one
+ *      normal slice), after which it goes home like an offloaded vCPU (and
+ *      the micro pCPU borrows again). It counts
  *      as idle for offloads (sched_pcpu_busy, busy_mask): an offload to
  *      its pCPU kicks it and it leaves at once (counter
  *      borrow_preemptions). Idle with nothing to borrow, the micro pCPU
@@ -203,7 +204,9 @@ struct sched_vcpu *sched_mech_borrow(struct sched_system *sys, struct sched_pool
 	best->directed_target = false;
 	best->borrowed = true;
 	sys->counters.micro_borrows++;
-	*slice_ns = micro->params.slice_ns;
+	*slice_ns = micro->params.micro_borrow >= SCHED_BORROW_NORMAL_SLICES
+	                ? parent->params.slice_ns
+	                : micro->params.slice_ns;
 	sched_mech_sibling_done(sys, best);
 	return best;
 }

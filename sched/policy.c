@@ -172,7 +172,7 @@ static const struct {
     {"controller_step_ms", 1, POLICY_CONTROLLER_STEP_MAX_MS},
     {"controller_min_events", 1, POLICY_CONTROLLER_EVENTS_MAX},
     {"controller_spin_ns", 0, POLICY_CONTROLLER_SPIN_MAX_NS},
-    {"micro_borrow", 0, 1},
+    {"micro_borrow", SCHED_BORROW_OFF, SCHED_BORROW_NORMAL_SLICES},
 };
 
 const char *sched_mechanism_key(unsigned index)
@@ -265,7 +265,7 @@ int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t va
 		params->controller_spin_ns = (uint32_t)value;
 		break;
 	default:
-		params->micro_borrow = value != 0;
+		params->micro_borrow = (uint32_t)value;
 		break;
 	}
 	return SCHED_OK;

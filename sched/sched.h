@@ -224,9 +224,10 @@ struct sched_params {
 	                               seen outside critical kernel code while
 	                               another vCPU waits for its pCPU (looks
 	                               every micro_slice/4)          [false] */
-	bool micro_borrow;          /* an idle micro pCPU runs a normal pool's
-	                               queued vCPU in micro slices, pre-empted at
-	                               once by an offload              [false] */
+	uint32_t micro_borrow;      /* an idle micro pCPU runs a normal pool's
+	                               queued vCPU, pre-empted at once by an
+	                               offload: 1 in micro slices, 2 in normal
+	                               slices (SCHED_BORROW_*)      [0 = off] */
 	/* micro-dynamic's controller (sched/progress.c). */
 	uint32_t controller;            /* enum sched_controller   [progress] */
 	uint32_t controller_step_ms;    /* progress: shortest profile step [40] */
@@ -235,6 +236,12 @@ struct sched_params {
 	uint32_t controller_spin_ns;    /* progress: spinning charged per PLE
 	                                   exit (about the PLE window) [2000] */
 };
+
+/* params.micro_borrow: off, borrowed vCPUs run micro slices, or normal
+ * slices. */
+#define SCHED_BORROW_OFF           0u
+#define SCHED_BORROW_MICRO_SLICES  1u
+#define SCHED_BORROW_NORMAL_SLICES 2u
 
 /* Which controller sizes micro-dynamic's pool. */
 enum sched_controller {
@@ -258,7 +265,7 @@ enum sched_mechanism {
 	SCHED_MECHANISM_CONTROLLER_STEP_MS,    /* "controller_step_ms"     1..1000 */
 	SCHED_MECHANISM_CONTROLLER_MIN_EVENTS, /* "controller_min_events" 1..1e6 */
 	SCHED_MECHANISM_CONTROLLER_SPIN_NS,    /* "controller_spin_ns"  0..1000000 */
-	SCHED_MECHANISM_MICRO_BORROW,          /* "micro_borrow"        0..1 */
+	SCHED_MECHANISM_MICRO_BORROW,          /* "micro_borrow"        0..2 */
 	SCHED_MECHANISM_COUNT
 };
 

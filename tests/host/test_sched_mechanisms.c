@@ -436,8 +436,8 @@ static void test_micro_early_return(void)
 
 struct borrow_row {
 	const char *name;
-	bool borrow;
-	bool offload; /* a vIPI to a queued vCPU after the start */
+	unsigned borrow; /* params.micro_borrow */
+	bool offload;    /* a vIPI to a queued vCPU after the start */
 	unsigned borrows_at_start, preemptions;
 };
 
@@ -448,10 +448,14 @@ struct borrow_row {
 static void test_micro_borrow(void)
 {
 	static const struct borrow_row rows[] = {
-	    {"off: the micro pCPU idles", false, false, 0, 0},
-	    {"on: it runs a queued vCPU", true, false, 1, 0},
-	    {"on, then an offload: the borrowed vCPU leaves at once", true, true, 1, 1},
-	    {"off, then an offload: served on the idle micro pCPU", false, true, 0, 0},
+	    {"off: the micro pCPU idles", SCHED_BORROW_OFF, false, 0, 0},
+	    {"on: it runs a queued vCPU", SCHED_BORROW_MICRO_SLICES, false, 1, 0},
+	    {"normal slices: it runs a queued vCPU", SCHED_BORROW_NORMAL_SLICES, false, 1, 0},
+	    {"on, then an offload: the borrowed vCPU leaves at once", SCHED_BORROW_MICRO_SLICES,
+	     true, 1, 1},
+	    {"normal slices, then an offload: it leaves at once", SCHED_BORROW_NORMAL_SLICES, true,
+	     1, 1},
+	    {"off, then an offload: served on the idle micro pCPU", SCHED_BORROW_OFF, true, 0, 0},
 	};
 	unsigned r;
 
@@ -469,8 +473,13 @@ static void test_micro_borrow(void)
 		fake_machine_start(&machine, &sys);
 		lent = fake_running(&machine, 2);
 		CHECK_EQ(sys.counters.micro_borrows, row->borrows_at_start);
-		CHECK_EQ(lent != NULL, row->borrow);
+		CHECK_EQ(lent != NULL, row->borrow != SCHED_BORROW_OFF);
 		CHECK(!lent || (lent->borrowed && lent->vm == a && lent->home_pcpu < 2));
+		/* A micro slice, or a normal one (micro_borrow=2). */
+		if (lent)
+			CHECK_EQ(sys.pcpus[2].slice_end - fake_now,
+			         row->borrow == SCHED_BORROW_NORMAL_SLICES ? params.slice_ns
+			                                                   : params.micro_slice_ns);
 		/* A borrowed micro pCPU counts as idle for offloads. */
 		CHECK_EQ(sys.busy_mask, 0x3);
 		if (row->offload) {
