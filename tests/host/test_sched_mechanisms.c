@@ -503,6 +503,28 @@ static void test_micro_borrow(void)
 	}
 }
 
+/* A micro pCPU running a borrowed vCPU goes back to the normal pool
+ * (micro-dynamic shrinking): the vCPU is an ordinary one from then on. */
+static void test_micro_borrow_resize(void)
+{
+	struct sched_params params;
+	struct sched_vcpu *lent;
+
+	sched_params_default(&params);
+	params.micro_borrow = SCHED_BORROW_NORMAL_SLICES;
+	CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
+	fake_vm(&sys, "a", 4, 0, 0, mech_classify, NULL);
+	fake_machine_start(&machine, &sys);
+	lent = fake_running(&machine, 2);
+	CHECK(lent && lent->borrowed);
+	CHECK_EQ(sched_pool_set_micro_count(&sys, 0, 0), SCHED_OK);
+	CHECK(lent && !lent->borrowed);
+	CHECK_EQ(sys.busy_mask, 0x7);
+	fake_machine_settle(&machine);
+	fake_machine_run_until(&machine, fake_now + 40 * MS);
+	CHECK_EQ(fake_lock.errors, 0);
+}
+
 int main(void)
 {
 	TEST_RUN(test_mechanism_keys);
@@ -511,5 +533,6 @@ int main(void)
 	TEST_RUN(test_protect_initiator);
 	TEST_RUN(test_micro_early_return);
 	TEST_RUN(test_micro_borrow);
+	TEST_RUN(test_micro_borrow_resize);
 	return test_summary("test_sched_mechanisms");
 }
