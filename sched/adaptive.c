@@ -28,6 +28,9 @@
  * We implement dominance: IPIs strictly more than PLEs AND more than vIRQs.
  * Unlike the prototype we count vIRQs and we apply the decision.
  *
+ * With params.controller = SCHED_CONTROLLER_PROGRESS the steps are taken
+ * by sched/progress.c instead (same interval, same application).
+ *
  * Lock order: called with the sched_system lock held.
  */
 #include "sched/internal.h"
@@ -37,6 +40,9 @@ void sched_adaptive_init(struct sched_pool *pool, uint64_t now)
 	memset(&pool->adaptive, 0, sizeof(pool->adaptive));
 	pool->adaptive.enabled = true;
 	pool->adaptive.next_step = now;
+	/* controller=progress: hold 0 and watch for contention from boot. */
+	pool->adaptive.progress.settling = true;
+	pool->adaptive.progress.hold_until = SCHED_TIME_NEVER;
 }
 
 static uint64_t adaptive_urgent_yields(const struct sched_adaptive_sample *s)
@@ -82,6 +88,12 @@ void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool, uint6
 	sample = adaptive->now;
 	memset(&adaptive->now, 0, sizeof(adaptive->now));
 
+	if (pool->params.controller == SCHED_CONTROLLER_PROGRESS) {
+		if (limit > SCHED_PROGRESS_MAX_COUNT)
+			limit = SCHED_PROGRESS_MAX_COUNT;
+		sched_progress_step(sys, pool, &sample, limit, now);
+		goto out;
+	}
 	if (!adaptive->profiling) {
 		adaptive->micro_count = 0;
 		adaptive->profiling = true;

@@ -216,7 +216,12 @@ static bool core_keep_running(struct sched_system *sys, struct sched_pcpu *pcpu,
 	if (now >= pcpu->slice_end)
 		return false;
 	/* Micro-sliced pCPUs: never preempted before the slice ends (unless
-	 * micro_early_return sees its critical work over). */
+	 * micro_early_return sees its critical work over); a borrowed vCPU
+	 * (micro_borrow) leaves at once for an offloaded one. */
+	if (pool->micro && current->borrowed && pcpu->runq_length) {
+		sys->counters.borrow_preemptions++;
+		return false;
+	}
 	if (pool->micro)
 		return !sched_mech_early_return(sys, pcpu, current, now);
 	if (pcpu->directed_next)
@@ -244,7 +249,9 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 	uint64_t ran = now > prev->run_start ? now - prev->run_start : 0;
 	enum sched_out_reason reason;
 	bool requeue_here = false, return_home = false, protect = false;
+	bool borrowed = prev->borrowed;
 
+	prev->borrowed = false;
 	core_charge(sys, pcpu, prev, now);
 	pcpu->current = NULL;
 	sched_offload_slot_update(sys, pcpu);
@@ -298,7 +305,8 @@ static void core_schedule_out(struct sched_system *sys, struct sched_pcpu *pcpu,
 
 		prev->pcpu = SCHED_NO_PCPU;
 		home = sched_requeue(sys, prev, now);
-		sys->counters.micro_returns++;
+		if (!borrowed)
+			sys->counters.micro_returns++;
 		sched_trace(SCHED_TRACE_RETURN, prev, home ? home->id : SCHED_TRACE_NONE, pcpu->id);
 	} else if (reason == SCHED_OUT_MOVED) {
 		struct sched_pcpu *target;
@@ -333,6 +341,8 @@ static struct sched_vcpu *core_pick(struct sched_system *sys, struct sched_pcpu 
 		target->directed_target = false;
 	if (!next)
 		next = sched_ops_pick_next(pool, pcpu, now, &slice);
+	if (!next && pool->micro)
+		next = sched_mech_borrow(sys, pool, pcpu, now, &slice);
 	if (!next) {
 		pcpu->idle_since = now;
 		return NULL;

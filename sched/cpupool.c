@@ -241,6 +241,12 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigne
 			sched_pcpu_kick(sys, &sys->pcpus[pool->master]);
 	}
 	sched_trace(SCHED_TRACE_POOL_PCPU, NULL, pcpu_id, SCHED_TRACE_NONE);
+	if (pcpu->current && pcpu->current->borrowed) {
+		/* micro_borrow: no longer on a micro pCPU, an ordinary vCPU
+		 * that leaves (or stays, back in its own pool) at the re-pick. */
+		pcpu->current->borrowed = false;
+		sched_offload_slot_update(sys, pcpu);
+	}
 	if (pcpu->current)
 		sched_pcpu_kick(sys, pcpu);
 	return SCHED_OK;

@@ -385,6 +385,13 @@ unsigned sched_pool_micro_capacity(struct sched_system *sys, int pool);
 
 /* ---- offload (sched/offload.c), lock held ---- */
 
+/* Does the pCPU run a vCPU that an offload waits for (not a borrowed one,
+ * micro_borrow)? */
+static inline bool sched_pcpu_busy(const struct sched_pcpu *pcpu)
+{
+	return pcpu->current && !pcpu->current->borrowed;
+}
+
 /* Does micro pCPU `pcpu` of micro pool `micro` accept one more offload?
  * (queue depth, and with micro_batch an idle pCPU's first queued vCPU
  * counts as already running.) */
@@ -394,7 +401,7 @@ static inline bool sched_offload_slot_free(const struct sched_pool *micro,
 	unsigned depth = micro->params.micro_queue_depth ? micro->params.micro_queue_depth : 1;
 
 	if (micro->params.micro_batch)
-		return pcpu->runq_length + (pcpu->current ? 1u : 0u) <= depth;
+		return pcpu->runq_length + (sched_pcpu_busy(pcpu) ? 1u : 0u) <= depth;
 	return pcpu->runq_length < depth;
 }
 
@@ -427,8 +434,16 @@ void sched_mech_sibling_done(struct sched_system *sys, struct sched_vcpu *siblin
  * home now (outside critical code, and another vCPU waits for pcpu)? */
 bool sched_mech_early_return(struct sched_system *sys, const struct sched_pcpu *pcpu,
                              const struct sched_vcpu *vcpu, uint64_t now);
+/* micro_borrow: for idle micro pCPU `pcpu` of `micro`, take the best
+ * queued vCPU of the parent pool's runqueues (policy priority, then the
+ * longest waiting) off its runqueue, marked borrowed; NULL if none (or
+ * micro_borrow is off). *slice_ns receives one micro slice. */
+struct sched_vcpu *sched_mech_borrow(struct sched_system *sys, struct sched_pool *micro,
+                                     const struct sched_pcpu *pcpu, uint64_t now,
+                                     uint64_t *slice_ns);
 /* micro_early_return: the decision deadline `until`, shortened to the
- * next look at a micro pCPU's vCPU. */
+ * next look at a micro pCPU's vCPU; micro_borrow: an idle micro pCPU
+ * looks for work to borrow every SCHED_MECH_BORROW_POLL micro slices. */
 uint64_t sched_mech_deadline(const struct sched_pool *pool, const struct sched_pcpu *pcpu,
                              uint64_t now, uint64_t until);
 
@@ -443,5 +458,13 @@ struct sched_vcpu *sched_directed_yield(struct sched_system *sys, struct sched_v
 void sched_adaptive_init(struct sched_pool *pool, uint64_t now);
 /* Run Algorithm 1 if its step is due; called on the pool's master. */
 void sched_adaptive_run(struct sched_system *sys, struct sched_pool *pool, uint64_t now);
+
+/* ---- the progress controller (sched/progress.c), lock held ---- */
+
+/* One step (every profile interval): count `sample`, profile, decide;
+ * sets pool->adaptive.micro_count (at most `limit`) for the caller to
+ * apply. */
+void sched_progress_step(struct sched_system *sys, struct sched_pool *pool,
+                         const struct sched_adaptive_sample *sample, unsigned limit, uint64_t now);
 
 #endif /* SCHED_INTERNAL_H */

@@ -21,9 +21,12 @@
  *     child, which holds at most micro_queue_depth vCPUs (+1 with
  *     micro_batch);
  *  offload bitmasks (sched/offload.c)
- *   - busy_mask and each micro pool's free_slots equal a scan of the
- *     pCPUs (sched_offload_slot_free);
- *   - RUNNING: pcpus[pcpu].current and on no runqueue;
+ *   - busy_mask (pCPUs with a current vCPU that is not borrowed) and
+ *     each micro pool's free_slots equal a scan of the pCPUs
+ *     (sched_offload_slot_free);
+ *   - RUNNING: pcpus[pcpu].current and on no runqueue; a borrowed one
+ *     (micro_borrow) on a micro pCPU of its pool's micro child; only a
+ *     RUNNING vCPU is borrowed;
  *   - BLOCKED, OFFLINE: on no runqueue and current nowhere;
  *  hard affinity and pausing (sched/control.c)
  *   - a queued vCPU is queued on a pCPU of its affinity; a RUNNING one
@@ -100,10 +103,12 @@ static int invariant_slots(const struct sched_system *sys, struct invariant_repo
 	unsigned n, p;
 
 	for (n = 0; n < SCHED_MAX_PCPUS; n++)
-		if (sys->pcpus[n].current)
+		if (sched_pcpu_busy(&sys->pcpus[n]))
 			busy |= 1ull << n;
 	if (busy != sys->busy_mask)
-		return invariant_fail(report, "busy_mask is the set of pCPUs with a current vCPU:",
+		return invariant_fail(report,
+		                      "busy_mask is the set of pCPUs with a current, not "
+		                      "borrowed vCPU:",
 		                      " pcpu ", (unsigned)__builtin_ctzll(busy ^ sys->busy_mask));
 	for (p = 0; p < SCHED_MAX_POOLS; p++) {
 		const struct sched_pool *pool = &sys->pools[p];
@@ -294,6 +299,8 @@ static int invariant_vcpu(const struct sched_system *sys, struct invariant_repor
 	    vcpu->pcpu >= 0 && vcpu->pcpu < SCHED_MAX_PCPUS ? &sys->pcpus[vcpu->pcpu] : NULL;
 	bool linked = !sched_list_empty(&vcpu->runq_node);
 
+	if (vcpu->borrowed && vcpu->state != SCHED_VCPU_RUNNING)
+		return invariant_fail_vcpu(report, "only a RUNNING vCPU is borrowed:", vcpu);
 	switch (vcpu->state) {
 	case SCHED_VCPU_RUNNABLE:
 		if (!queued && !linked && vcpu->pcpu == SCHED_NO_PCPU &&
@@ -325,6 +332,13 @@ static int invariant_vcpu(const struct sched_system *sys, struct invariant_repor
 			return invariant_fail_vcpu(report,
 			                           "a RUNNING vCPU is its pCPU's "
 			                           "current and on no runqueue:",
+			                           vcpu);
+		if (vcpu->borrowed && (pool->micro_child < 0 || pcpu->pool != pool->micro_child ||
+		                       !sys->pools[pcpu->pool].params.micro_borrow))
+			return invariant_fail_vcpu(report,
+			                           "a borrowed vCPU runs on a pCPU of "
+			                           "its pool's micro child, with "
+			                           "micro_borrow on:",
 			                           vcpu);
 		return 0;
 	case SCHED_VCPU_BLOCKED:

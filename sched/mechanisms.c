@@ -18,6 +18,16 @@
  *      code (category NONE: user mode or ordinary kernel code) it goes
  *      home at once instead of running out the slice. HLT and yields on a
  *      micro pCPU end the slice in every configuration.
+ *  micro_borrow  an idle micro pCPU (nothing offloaded to it) takes the
+ *      best queued vCPU of its normal pool's runqueues (the head of each
+ *      runqueue in policy order; the highest priority, then the longest
+ *      waiting) and runs it for one micro slice (micro_borrow=2: one
+ *      normal slice), after which it goes home like an offloaded vCPU (and
+ *      the micro pCPU borrows again). It counts
+ *      as idle for offloads (sched_pcpu_busy, busy_mask): an offload to
+ *      its pCPU kicks it and it leaves at once (counter
+ *      borrow_preemptions). Idle with nothing to borrow, the micro pCPU
+ *      looks again every SCHED_MECH_BORROW_POLL micro slices.
  *  (micro_batch and micro_queue_depth: the slot rule in sched/internal.h,
  *      the choice of micro pCPU in sched/offload.c.)
  *
@@ -27,6 +37,10 @@
  * Lock order: every function expects the sched_system lock held.
  */
 #include "sched/internal.h"
+
+/* micro_borrow: an idle micro pCPU with nothing to borrow looks again
+ * after this many micro slices. */
+#define SCHED_MECH_BORROW_POLL 10u
 
 /* Is a sibling of `vcpu` preempted on a normal pCPU (not offloaded)? */
 static bool mech_sibling_preempted(const struct sched_vcpu *vcpu)
@@ -134,9 +148,65 @@ uint64_t sched_mech_deadline(const struct sched_pool *pool, const struct sched_p
 {
 	uint64_t step;
 
+	if (pool && pool->micro && pool->params.micro_borrow && !pcpu->current)
+		return sched_min_time(until,
+		                      now + pool->params.micro_slice_ns * SCHED_MECH_BORROW_POLL);
 	if (!pool || !pool->micro || !pool->params.micro_early_return || !pcpu->current ||
 	    !pcpu->runq_length)
 		return until;
 	step = pool->params.micro_slice_ns / 4;
 	return sched_min_time(until, now + (step ? step : 1));
+}
+
+/* The first vCPU of pcpu's runqueue that `micro_pcpu` may run now. */
+static struct sched_vcpu *mech_borrow_candidate(const struct sched_pcpu *pcpu,
+                                                const struct sched_pcpu *micro_pcpu, uint64_t now)
+{
+	const struct sched_list *node;
+
+	for (node = pcpu->runq.next; node != &pcpu->runq; node = node->next) {
+		struct sched_vcpu *vcpu = sched_runq_vcpu(node);
+
+		if (vcpu->state == SCHED_VCPU_RUNNABLE && sched_vcpu_affine(vcpu, micro_pcpu->id) &&
+		    sched_vcpu_may_run(vcpu, now))
+			return vcpu;
+	}
+	return NULL;
+}
+
+struct sched_vcpu *sched_mech_borrow(struct sched_system *sys, struct sched_pool *micro,
+                                     const struct sched_pcpu *pcpu, uint64_t now,
+                                     uint64_t *slice_ns)
+{
+	struct sched_pool *parent;
+	struct sched_vcpu *best = NULL;
+	uint64_t mask;
+
+	if (!micro->params.micro_borrow || micro->parent < 0)
+		return NULL;
+	parent = &sys->pools[micro->parent];
+	for (mask = parent->pcpu_mask; mask; mask &= mask - 1) {
+		struct sched_vcpu *vcpu =
+		    mech_borrow_candidate(&sys->pcpus[__builtin_ctzll(mask)], pcpu, now);
+		int rank;
+
+		if (!vcpu)
+			continue;
+		rank =
+		    best ? sched_ops_priority(parent, vcpu) - sched_ops_priority(parent, best) : 1;
+		if (rank > 0 || (rank == 0 && vcpu->queued_since < best->queued_since))
+			best = vcpu;
+	}
+	if (!best)
+		return NULL;
+	best->home_pcpu = best->pcpu;
+	sched_runq_unlink(sys, best);
+	best->directed_target = false;
+	best->borrowed = true;
+	sys->counters.micro_borrows++;
+	*slice_ns = micro->params.micro_borrow >= SCHED_BORROW_NORMAL_SLICES
+	                ? parent->params.slice_ns
+	                : micro->params.slice_ns;
+	sched_mech_sibling_done(sys, best);
+	return best;
 }

@@ -44,7 +44,7 @@ void sched_offload_slot_update(struct sched_system *sys, struct sched_pcpu *pcpu
 	struct sched_pool *pool = sched_pcpu_pool(sys, pcpu);
 	uint64_t bit = 1ull << pcpu->id;
 
-	if (pcpu->current)
+	if (sched_pcpu_busy(pcpu))
 		sys->busy_mask |= bit;
 	else
 		sys->busy_mask &= ~bit;
@@ -82,7 +82,7 @@ static struct sched_pcpu *offload_free_pcpu(struct sched_system *sys,
 	}
 	for (; candidates; candidates &= candidates - 1) {
 		struct sched_pcpu *pcpu = &sys->pcpus[__builtin_ctzll(candidates)];
-		unsigned load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
+		unsigned load = pcpu->runq_length + (sched_pcpu_busy(pcpu) ? 1u : 0u);
 
 		if (!best || load < best_load) {
 			best = pcpu;
@@ -127,8 +127,9 @@ bool sched_offload(struct sched_system *sys, struct sched_vcpu *vcpu,
 	vcpu->stats.offloads++;
 	sched_trace(SCHED_TRACE_OFFLOAD, vcpu, target->id, cause);
 	/* A vCPU running on a micro pCPU is never preempted: kick idle only
-	 * (and, with micro_early_return, a busy one: it may be done). */
-	if (!target->current || offload_kicks_busy(sys, target))
+	 * (and, with micro_early_return, a busy one: it may be done; a
+	 * borrowed one leaves at once). */
+	if (!sched_pcpu_busy(target) || offload_kicks_busy(sys, target))
 		sched_pcpu_kick(sys, target);
 	return true;
 }
@@ -186,11 +187,14 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, ui
 	sched_profile_note(vcpu, SCHED_PROFILE_YIELD, rip, kernel_mode);
 
 	sample = &pool->adaptive.now;
-	if (category == SCHED_CATEGORY_IPI_WAIT)
+	if (category == SCHED_CATEGORY_IPI_WAIT) {
 		sample->ipis++;
-	else if (category == SCHED_CATEGORY_LOCK_SPIN ||
-	         (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT))
+		vcpu->stats.spin_yields++;
+	} else if (category == SCHED_CATEGORY_LOCK_SPIN ||
+	           (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT)) {
 		sample->ples++;
+		vcpu->stats.spin_yields++;
+	}
 
 	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED && source == SCHED_YIELD_PLE)
 		sched_directed_yield(sys, vcpu);

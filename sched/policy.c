@@ -33,6 +33,17 @@ static const struct policy_entry policy_table[] = {
     {"pinned", &sched_pinned_ops, false, false, SCHED_YIELD_MODE_PLAIN, SCHED_MICRO_NONE},
 };
 
+/* The progress controller's defaults (docs/mechanisms.md): a step spans
+ * more than one 30 ms slice, so that each VM's share of it is measured;
+ * 64 events to decide; a PLE exit stands for ~2 us of spinning (4096
+ * cycles of PLE window at 2.4 GHz plus the exit). */
+#define POLICY_CONTROLLER_STEP_MS     10u
+#define POLICY_CONTROLLER_MIN_EVENTS  64u
+#define POLICY_CONTROLLER_SPIN_NS     2000u
+#define POLICY_CONTROLLER_STEP_MAX_MS 1000u
+#define POLICY_CONTROLLER_EVENTS_MAX  1000000u
+#define POLICY_CONTROLLER_SPIN_MAX_NS 1000000u
+
 #define POLICY_EXPECTED                                                                            \
 	"expected credit, credit-short, directed-yield, micro-static:N, "                          \
 	"micro-dynamic, pinned"
@@ -51,7 +62,11 @@ void sched_params_default(struct sched_params *params)
 	params->profile_interval_ns = 10 * SCHED_NS_PER_MS;
 	params->epoch_ns = 1000 * SCHED_NS_PER_MS;
 	params->micro_limit = 3;
-	params->micro_queue_depth = 1;
+	params->micro_queue_depth = SCHED_MICRO_QUEUE_DEFAULT;
+	params->controller = SCHED_CONTROLLER_PROGRESS;
+	params->controller_step_ms = POLICY_CONTROLLER_STEP_MS;
+	params->controller_min_events = POLICY_CONTROLLER_MIN_EVENTS;
+	params->controller_spin_ns = POLICY_CONTROLLER_SPIN_NS;
 }
 
 static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,
@@ -153,6 +168,11 @@ static const struct {
     {"micro_queue_depth", 1, SCHED_MICRO_QUEUE_MAX},
     {"protect_initiator", 0, 1},
     {"micro_early_return", 0, 1},
+    {"controller", SCHED_CONTROLLER_EVENTS, SCHED_CONTROLLER_COUNT - 1},
+    {"controller_step_ms", 1, POLICY_CONTROLLER_STEP_MAX_MS},
+    {"controller_min_events", 1, POLICY_CONTROLLER_EVENTS_MAX},
+    {"controller_spin_ns", 0, POLICY_CONTROLLER_SPIN_MAX_NS},
+    {"micro_borrow", SCHED_BORROW_OFF, SCHED_BORROW_NORMAL_SLICES},
 };
 
 const char *sched_mechanism_key(unsigned index)
@@ -181,6 +201,16 @@ uint64_t sched_mechanism_get(const struct sched_params *params, unsigned index)
 		return params->protect_initiator;
 	case SCHED_MECHANISM_MICRO_EARLY_RETURN:
 		return params->micro_early_return;
+	case SCHED_MECHANISM_CONTROLLER:
+		return params->controller;
+	case SCHED_MECHANISM_CONTROLLER_STEP_MS:
+		return params->controller_step_ms;
+	case SCHED_MECHANISM_CONTROLLER_MIN_EVENTS:
+		return params->controller_min_events;
+	case SCHED_MECHANISM_CONTROLLER_SPIN_NS:
+		return params->controller_spin_ns;
+	case SCHED_MECHANISM_MICRO_BORROW:
+		return params->micro_borrow;
 	default:
 		return 0;
 	}
@@ -219,8 +249,23 @@ int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t va
 	case SCHED_MECHANISM_PROTECT_INITIATOR:
 		params->protect_initiator = value != 0;
 		break;
-	default:
+	case SCHED_MECHANISM_MICRO_EARLY_RETURN:
 		params->micro_early_return = value != 0;
+		break;
+	case SCHED_MECHANISM_CONTROLLER:
+		params->controller = (uint32_t)value;
+		break;
+	case SCHED_MECHANISM_CONTROLLER_STEP_MS:
+		params->controller_step_ms = (uint32_t)value;
+		break;
+	case SCHED_MECHANISM_CONTROLLER_MIN_EVENTS:
+		params->controller_min_events = (uint32_t)value;
+		break;
+	case SCHED_MECHANISM_CONTROLLER_SPIN_NS:
+		params->controller_spin_ns = (uint32_t)value;
+		break;
+	default:
+		params->micro_borrow = (uint32_t)value;
 		break;
 	}
 	return SCHED_OK;

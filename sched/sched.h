@@ -214,7 +214,8 @@ struct sched_params {
 	                               counts as running, offloads spread
 	                               over the least-occupied pCPUs [false] */
 	uint32_t micro_queue_depth; /* queued vCPUs a micro pCPU accepts,
-	                               1..SCHED_MICRO_QUEUE_MAX  [1 = paper] */
+	                               1..SCHED_MICRO_QUEUE_MAX (1 = the
+	                               paper's one slot)               [3] */
 	bool protect_initiator;     /* an ipi-wait yielder that offloaded
 	                               siblings gets its pCPU back as soon as
 	                               they have run, and keeps it while none
@@ -223,17 +224,48 @@ struct sched_params {
 	                               seen outside critical kernel code while
 	                               another vCPU waits for its pCPU (looks
 	                               every micro_slice/4)          [false] */
+	uint32_t micro_borrow;      /* an idle micro pCPU runs a normal pool's
+	                               queued vCPU, pre-empted at once by an
+	                               offload: 1 in micro slices, 2 in normal
+	                               slices (SCHED_BORROW_*)      [0 = off] */
+	/* micro-dynamic's controller (sched/progress.c). */
+	uint32_t controller;            /* enum sched_controller   [progress] */
+	uint32_t controller_step_ms;    /* progress: shortest profile step [40] */
+	uint32_t controller_min_events; /* progress: urgent events a step
+	                                  needs to decide               [64] */
+	uint32_t controller_spin_ns;    /* progress: spinning charged per PLE
+	                                   exit (about the PLE window) [2000] */
 };
 
-/* Largest params.micro_queue_depth. */
-#define SCHED_MICRO_QUEUE_MAX 8
+/* params.micro_borrow: off, borrowed vCPUs run micro slices, or normal
+ * slices. */
+#define SCHED_BORROW_OFF           0u
+#define SCHED_BORROW_MICRO_SLICES  1u
+#define SCHED_BORROW_NORMAL_SLICES 2u
+
+/* Which controller sizes micro-dynamic's pool. */
+enum sched_controller {
+	SCHED_CONTROLLER_EVENTS = 0, /* paper Algorithm 1: fewest urgent yields */
+	SCHED_CONTROLLER_PROGRESS,   /* useful vCPU time per step (progress.c) */
+	SCHED_CONTROLLER_COUNT
+};
+
+/* Largest and default params.micro_queue_depth (the paper has 1; 3 serves
+ * a 12-vCPU shootdown over a few micro pCPUs, docs/mechanisms.md). */
+#define SCHED_MICRO_QUEUE_MAX     8
+#define SCHED_MICRO_QUEUE_DEFAULT 3
 
 /* The mechanism parameters by key (sched_mechanism_*, sched/policy.c). */
 enum sched_mechanism {
-	SCHED_MECHANISM_MICRO_BATCH = 0,    /* "micro_batch"        0..1 */
-	SCHED_MECHANISM_MICRO_QUEUE_DEPTH,  /* "micro_queue_depth"  1..8 */
-	SCHED_MECHANISM_PROTECT_INITIATOR,  /* "protect_initiator"  0..1 */
-	SCHED_MECHANISM_MICRO_EARLY_RETURN, /* "micro_early_return" 0..1 */
+	SCHED_MECHANISM_MICRO_BATCH = 0,       /* "micro_batch"        0..1 */
+	SCHED_MECHANISM_MICRO_QUEUE_DEPTH,     /* "micro_queue_depth"  1..8 */
+	SCHED_MECHANISM_PROTECT_INITIATOR,     /* "protect_initiator"  0..1 */
+	SCHED_MECHANISM_MICRO_EARLY_RETURN,    /* "micro_early_return" 0..1 */
+	SCHED_MECHANISM_CONTROLLER,            /* "controller" 0 events, 1 progress */
+	SCHED_MECHANISM_CONTROLLER_STEP_MS,    /* "controller_step_ms"     1..1000 */
+	SCHED_MECHANISM_CONTROLLER_MIN_EVENTS, /* "controller_min_events" 1..1e6 */
+	SCHED_MECHANISM_CONTROLLER_SPIN_NS,    /* "controller_spin_ns"  0..1000000 */
+	SCHED_MECHANISM_MICRO_BORROW,          /* "micro_borrow"        0..2 */
 	SCHED_MECHANISM_COUNT
 };
 
@@ -265,6 +297,8 @@ struct sched_vcpu_stats {
 	uint64_t yields;
 	uint64_t offloads;
 	uint64_t offload_failures;
+	uint64_t spin_yields; /* urgent yields: ipi-wait, lock-spin, PLE
+	                         exits not at halt (the controller's spin) */
 };
 
 struct sched_vm;
@@ -297,6 +331,9 @@ struct sched_vcpu {
 	 * it waits to be brought back. */
 	struct sched_vcpu *offload_initiator;
 	bool initiator_waiting;
+	/* micro_borrow: RUNNING on a micro pCPU that took it from a normal
+	 * runqueue while it had nothing offloaded (not an offload). */
+	bool borrowed;
 	struct sched_vcpu_stats stats;
 	uint64_t policy_data[SCHED_POLICY_VCPU_WORDS];
 };
@@ -345,6 +382,25 @@ struct sched_adaptive_sample {
 	uint64_t irqs; /* vIRQs to runnable, not running vCPUs         */
 };
 
+/* Micro pool sizes the progress controller tries (0..this). */
+#define SCHED_PROGRESS_MAX_COUNT 8
+
+/* The progress controller's state (sched/progress.c). */
+struct sched_progress {
+	bool settling;                      /* next step only starts the window  */
+	unsigned sweep_low, sweep_high;     /* sizes being profiled              */
+	uint64_t window_start;              /* the measured window began         */
+	uint64_t hold_until;                /* holding: the epoch ends           */
+	struct sched_adaptive_sample mix;   /* events in the window              */
+	uint64_t run_start[SCHED_MAX_VMS];  /* each VM's run time at its start */
+	uint64_t spin_start[SCHED_MAX_VMS]; /* ... and its spin_yields         */
+	/* Per micro pool size tried: the window's events and length, and
+	 * each VM's useful time (run time not spent spinning). */
+	struct sched_adaptive_sample tried_mix[SCHED_PROGRESS_MAX_COUNT + 1];
+	uint64_t tried_ns[SCHED_PROGRESS_MAX_COUNT + 1];
+	uint64_t useful_ns[SCHED_PROGRESS_MAX_COUNT + 1][SCHED_MAX_VMS];
+};
+
 /* Algorithm 1 state of one normal pool (see sched/adaptive.c). */
 struct sched_adaptive {
 	bool enabled;
@@ -354,8 +410,9 @@ struct sched_adaptive {
 	struct sched_adaptive_sample now; /* counting in this interval      */
 	struct sched_adaptive_sample samples[SCHED_MAX_PCPUS + 1]; /* urEvents */
 	uint64_t steps;
-	unsigned decisions;     /* completed profile phases        */
-	unsigned last_decision; /* count chosen for the last epoch */
+	unsigned decisions;             /* completed profile phases        */
+	unsigned last_decision;         /* count chosen for the last epoch */
+	struct sched_progress progress; /* controller=progress          */
 };
 
 struct sched_pool {
@@ -409,6 +466,12 @@ struct sched_counters {
 	uint64_t cap_parks;           /* a capped VM's vCPU stopped at its cap  */
 	uint64_t initiator_returns;   /* protect_initiator: brought back      */
 	uint64_t micro_early_returns; /* micro_early_return: slice cut short */
+	uint64_t adaptive_reprofiles; /* controller=progress: the event mix
+	                                 changed, profiling restarted early */
+	uint64_t micro_borrows;       /* micro_borrow: an idle micro pCPU
+	                                 picked a normal pool's vCPU       */
+	uint64_t borrow_preemptions;  /* micro_borrow: ... pre-empted at once
+	                                 by an offload                     */
 };
 
 struct sched_system {
@@ -419,7 +482,9 @@ struct sched_system {
 	struct sched_pcpu pcpus[SCHED_MAX_PCPUS];
 	struct sched_pool pools[SCHED_MAX_POOLS];
 	struct sched_vm vms[SCHED_MAX_VMS];
-	uint64_t busy_mask; /* bit n = pcpus[n].current != NULL     */
+	uint64_t busy_mask; /* bit n = pcpus[n].current != NULL and not
+	                       borrowed (micro_borrow: such a micro pCPU
+	                       counts as idle for offloads)          */
 	struct sched_counters counters;
 };
 

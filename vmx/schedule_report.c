@@ -92,7 +92,9 @@ void vmx_schedule_report(void)
 	    "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
 	    "directed_yields=%llu ipis_to_preempted=%llu virqs=%llu virqs_to_preempted=%llu "
 	    "offloads_virq=%llu "
-	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu",
+	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu "
+	    "initiator_returns=%llu micro_early_returns=%llu adaptive_reprofiles=%llu "
+	    "micro_borrows=%llu borrow_preemptions=%llu",
 	    vmx_schedule_shared.system.policy.name, (unsigned long long)elapsed,
 	    (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
 	    (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
@@ -114,7 +116,9 @@ void vmx_schedule_report(void)
 	    (unsigned long long)c.offloads[SCHED_OFFLOAD_VIRQ],
 	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
 	    sched_pool_micro_count(&vmx_schedule_shared.system, 0),
-	    (unsigned long long)vmx_notify_kicks());
+	    (unsigned long long)vmx_notify_kicks(), (unsigned long long)c.initiator_returns,
+	    (unsigned long long)c.micro_early_returns, (unsigned long long)c.adaptive_reprofiles,
+	    (unsigned long long)c.micro_borrows, (unsigned long long)c.borrow_preemptions);
 	for (uint32_t cpu = 0; cpu < vmx_schedule_shared.system.pcpu_count; cpu++) {
 		const struct vmx_schedule_pcpu_view *v = &vmx_schedule_shared.pcpu_stats[cpu];
 		const struct sched_pcpu *p = &vmx_schedule_shared.system.pcpus[cpu];

@@ -8,7 +8,7 @@
 SCHED_CORE_SOURCES := sched/core.c sched/credit.c sched/cpupool.c \
 	sched/offload.c sched/adaptive.c sched/directed_yield.c sched/policy.c \
 	sched/pinned.c sched/invariants.c sched/profile.c sched/control.c \
-	sched/mechanisms.c
+	sched/mechanisms.c sched/progress.c
 SCHED_TEST_DEPS := $(SCHED_CORE_SOURCES) tests/host/sched_fake_env.c \
 	tests/host/sched_fake_env.h tests/host/test.h sched/sched.h \
 	sched/env.h sched/internal.h sched/trace.h sched/category.h \
@@ -18,7 +18,8 @@ SCHED_TESTS := build/host/test_sched_credit build/host/test_sched_pool \
 	build/host/test_sched_offload build/host/test_sched_adaptive \
 	build/host/test_sched_policy build/host/test_sched_pinned \
 	build/host/test_sched_invariants build/host/test_sched_wakeup \
-	build/host/test_sched_control build/host/test_sched_mechanisms
+	build/host/test_sched_control build/host/test_sched_mechanisms \
+	build/host/test_sched_progress
 HOST_TESTS += $(SCHED_TESTS)
 
 $(SCHED_TESTS): build/host/%: tests/host/%.c $(SCHED_TEST_DEPS)

@@ -1,6 +1,7 @@
 /*
  * tests/host/test_sched_adaptive.c - the adaptive controller
- * (sched/adaptive.c, paper Algorithm 1): every branch, driven through the
+ * (sched/adaptive.c, paper Algorithm 1, params.controller = events; the
+ * default progress controller: test_sched_progress.c): every branch, driven through the
  * real entry points (yields, vIRQs) on the fake clock, and the decision
  * applied to the pools at every step.
  *
@@ -164,6 +165,7 @@ static void test_algorithm_branches(void)
 		bool ok = true;
 
 		sched_params_default(&params);
+		params.controller = SCHED_CONTROLLER_EVENTS;
 		params.micro_limit = row->limit;
 		CHECK(fake_system_init(&sys, "micro-dynamic", &params, row->pcpus) == 0);
 		adaptive = &sys.pools[0].adaptive;
@@ -220,8 +222,11 @@ static void test_counters_trace(void)
 {
 	const struct sched_trace_record *r;
 	struct sched_vm *vm;
+	struct sched_params params;
 
-	CHECK(fake_system_init(&sys, "micro-dynamic", NULL, 4) == 0);
+	sched_params_default(&params);
+	params.controller = SCHED_CONTROLLER_EVENTS;
+	CHECK(fake_system_init(&sys, "micro-dynamic", &params, 4) == 0);
 	vm = fake_vm(&sys, "a", 8, 0, 0, fake_classify, NULL);
 	fake_machine_start(&machine, &sys);
 	fake_machine_run_until(&machine, 5 * MS);
@@ -249,6 +254,7 @@ static void test_intervals_configurable(void)
 	struct sched_adaptive *adaptive;
 
 	sched_params_default(&params);
+	params.controller = SCHED_CONTROLLER_EVENTS;
 	params.profile_interval_ns = 2 * MS;
 	params.epoch_ns = 50 * MS;
 	CHECK(fake_system_init(&sys, "micro-dynamic", &params, 4) == 0);

@@ -45,13 +45,15 @@ static uint64_t mech_random(void)
 	return mech_random_state;
 }
 
-/* The slot rule as docs/mechanisms.md states it. */
+/* The slot rule as docs/mechanisms.md states it (a borrowed vCPU does
+ * not count as running). */
 static bool mech_slot_free(const struct sched_pool *micro, const struct sched_pcpu *pcpu)
 {
 	unsigned depth = micro->params.micro_queue_depth;
+	bool busy = pcpu->current && !pcpu->current->borrowed;
 
 	if (micro->params.micro_batch)
-		return pcpu->runq_length + (pcpu->current ? 1u : 0u) <= depth;
+		return pcpu->runq_length + (busy ? 1u : 0u) <= depth;
 	return pcpu->runq_length < depth;
 }
 
@@ -65,7 +67,9 @@ static int mech_reference_pcpu(const struct sched_vcpu *vcpu)
 
 	for (i = 0; i < SCHED_MAX_PCPUS; i++) {
 		const struct sched_pcpu *pcpu = &sys.pcpus[i];
-		unsigned load = pcpu->runq_length + (pcpu->current ? 1u : 0u);
+		/* A borrowed vCPU (micro_borrow) leaves for an offload. */
+		bool busy = pcpu->current && !pcpu->current->borrowed;
+		unsigned load = pcpu->runq_length + (busy ? 1u : 0u);
 
 		if (!((micro->pcpu_mask >> i) & 1) || !((vcpu->affinity >> i) & 1) ||
 		    !mech_slot_free(micro, pcpu))
@@ -86,6 +90,7 @@ struct slot_row {
 	const char *name;
 	bool batch;
 	unsigned depth;
+	bool borrow;
 };
 
 /* One random step: time passes, an IPI to a random vCPU (checked against
@@ -127,10 +132,9 @@ static void mech_random_step(struct sched_vm *a, unsigned *checked)
 static void test_free_slots_match_scan(void)
 {
 	static const struct slot_row rows[] = {
-	    {"paper: one slot", false, 1},
-	    {"depth 3", false, 3},
-	    {"batch, one slot", true, 1},
-	    {"batch, depth 2", true, 2},
+	    {"paper: one slot", false, 1, false}, {"depth 3", false, 3, false},
+	    {"batch, one slot", true, 1, false},  {"batch, depth 2", true, 2, false},
+	    {"borrow, one slot", false, 1, true}, {"borrow, batch, depth 3", true, 3, true},
 	};
 	unsigned r, step;
 
@@ -143,6 +147,7 @@ static void test_free_slots_match_scan(void)
 		sched_params_default(&params);
 		params.micro_batch = rows[r].batch;
 		params.micro_queue_depth = rows[r].depth;
+		params.micro_borrow = rows[r].borrow;
 		params.check_invariants = true;
 		CHECK(fake_system_init(&sys, "micro-static:3", &params, 7) == 0);
 		a = fake_vm(&sys, "a", 10, 0, 0, mech_classify, NULL);
@@ -186,9 +191,11 @@ static void test_mechanism_keys(void)
 	unsigned i;
 
 	sched_params_default(&params);
-	/* Every mechanism is off by default: the paper's behaviour. */
+	/* Every mechanism but the queue depth is off by default; the depth
+	 * is 3, not the paper's 1 (docs/mechanisms.md). */
 	CHECK(!params.micro_batch && !params.protect_initiator && !params.micro_early_return);
-	CHECK_EQ(params.micro_queue_depth, 1);
+	CHECK_EQ(params.micro_queue_depth, SCHED_MICRO_QUEUE_DEFAULT);
+	CHECK_EQ(SCHED_MICRO_QUEUE_DEFAULT, 3);
 	CHECK_EQ(sched_mechanism_find("no_such_key"), SCHED_ERR_NOT_FOUND);
 	CHECK(sched_mechanism_key(SCHED_MECHANISM_COUNT) == NULL);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -326,6 +333,7 @@ static void test_protect_initiator(void)
 
 		sched_params_default(&params);
 		params.protect_initiator = row->protect;
+		params.micro_queue_depth = 1; /* the third sibling finds no slot */
 		CHECK(fake_system_init(&sys, "micro-static:1", &params, 2) == 0);
 		a = fake_vm(&sys, "a", row->vcpus, 0, 0, mech_classify, NULL);
 		hog = fake_vm(&sys, "hog", 1, 0, 0, NULL, NULL);
@@ -424,6 +432,99 @@ static void test_micro_early_return(void)
 	}
 }
 
+/* ---- micro_borrow ---- */
+
+struct borrow_row {
+	const char *name;
+	unsigned borrow; /* params.micro_borrow */
+	bool offload;    /* a vIPI to a queued vCPU after the start */
+	unsigned borrows_at_start, preemptions;
+};
+
+/* micro-static:1 on 3 pCPUs (normal 0-1, micro 2), VM "a" with 4 vCPUs:
+ * two run, two wait. Does the idle micro pCPU run one of them, does an
+ * offload take it back at once, and does the borrowed vCPU go home after
+ * its micro slice (not counted as a micro return)? */
+static void test_micro_borrow(void)
+{
+	static const struct borrow_row rows[] = {
+	    {"off: the micro pCPU idles", SCHED_BORROW_OFF, false, 0, 0},
+	    {"on: it runs a queued vCPU", SCHED_BORROW_MICRO_SLICES, false, 1, 0},
+	    {"normal slices: it runs a queued vCPU", SCHED_BORROW_NORMAL_SLICES, false, 1, 0},
+	    {"on, then an offload: the borrowed vCPU leaves at once", SCHED_BORROW_MICRO_SLICES,
+	     true, 1, 1},
+	    {"normal slices, then an offload: it leaves at once", SCHED_BORROW_NORMAL_SLICES, true,
+	     1, 1},
+	    {"off, then an offload: served on the idle micro pCPU", SCHED_BORROW_OFF, true, 0, 0},
+	};
+	unsigned r;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct borrow_row *row = &rows[r];
+		struct sched_params params;
+		struct sched_vm *a;
+		struct sched_vcpu *lent, *target = NULL;
+		unsigned i;
+
+		sched_params_default(&params);
+		params.micro_borrow = row->borrow;
+		CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
+		a = fake_vm(&sys, "a", 4, 0, 0, mech_classify, NULL);
+		fake_machine_start(&machine, &sys);
+		lent = fake_running(&machine, 2);
+		CHECK_EQ(sys.counters.micro_borrows, row->borrows_at_start);
+		CHECK_EQ(lent != NULL, row->borrow != SCHED_BORROW_OFF);
+		CHECK(!lent || (lent->borrowed && lent->vm == a && lent->home_pcpu < 2));
+		/* A micro slice, or a normal one (micro_borrow=2). */
+		if (lent)
+			CHECK_EQ(sys.pcpus[2].slice_end - fake_now,
+			         row->borrow == SCHED_BORROW_NORMAL_SLICES ? params.slice_ns
+			                                                   : params.micro_slice_ns);
+		/* A borrowed micro pCPU counts as idle for offloads. */
+		CHECK_EQ(sys.busy_mask, 0x3);
+		if (row->offload) {
+			for (i = 0; i < 4 && !target; i++)
+				if (a->vcpus[i].state == SCHED_VCPU_RUNNABLE)
+					target = &a->vcpus[i];
+			CHECK(target != NULL);
+			sched_notify_ipi(target);
+			CHECK_EQ(target->state, SCHED_VCPU_OFFLOADED);
+			fake_machine_settle(&machine);
+			CHECK(fake_running(&machine, 2) == target);
+			CHECK(!target->borrowed);
+		}
+		CHECK_EQ(sys.counters.borrow_preemptions, row->preemptions);
+		CHECK(!lent || !lent->borrowed || fake_running(&machine, 2) == lent);
+		/* After a micro slice the borrowed (or offloaded) vCPU is home. */
+		fake_machine_run_until(&machine, fake_now + 100 * US);
+		CHECK(!lent || lent->pcpu == lent->home_pcpu || fake_running(&machine, 2) == lent);
+		CHECK_EQ(sys.counters.micro_returns, row->offload ? 1u : 0u);
+		CHECK_EQ(fake_lock.errors, 0);
+	}
+}
+
+/* A micro pCPU running a borrowed vCPU goes back to the normal pool
+ * (micro-dynamic shrinking): the vCPU is an ordinary one from then on. */
+static void test_micro_borrow_resize(void)
+{
+	struct sched_params params;
+	struct sched_vcpu *lent;
+
+	sched_params_default(&params);
+	params.micro_borrow = SCHED_BORROW_NORMAL_SLICES;
+	CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
+	fake_vm(&sys, "a", 4, 0, 0, mech_classify, NULL);
+	fake_machine_start(&machine, &sys);
+	lent = fake_running(&machine, 2);
+	CHECK(lent && lent->borrowed);
+	CHECK_EQ(sched_pool_set_micro_count(&sys, 0, 0), SCHED_OK);
+	CHECK(lent && !lent->borrowed);
+	CHECK_EQ(sys.busy_mask, 0x7);
+	fake_machine_settle(&machine);
+	fake_machine_run_until(&machine, fake_now + 40 * MS);
+	CHECK_EQ(fake_lock.errors, 0);
+}
+
 int main(void)
 {
 	TEST_RUN(test_mechanism_keys);
@@ -431,5 +532,7 @@ int main(void)
 	TEST_RUN(test_batch_serves_shootdown);
 	TEST_RUN(test_protect_initiator);
 	TEST_RUN(test_micro_early_return);
+	TEST_RUN(test_micro_borrow);
+	TEST_RUN(test_micro_borrow_resize);
 	return test_summary("test_sched_mechanisms");
 }

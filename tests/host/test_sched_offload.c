@@ -48,19 +48,24 @@ static enum sched_category table_classify(const void *context, uint64_t rip)
 static struct sched_system sys;
 static struct fake_machine machine;
 
-/* Build the scenario; returns VM "a". Sibling i (0-2) is preempted at
- * rip[i] with kernel mode kernel[i]. */
-static struct sched_vm *setup_yield_scenario(const char *policy, const uint64_t rip[3],
-                                             const bool kernel[3])
+/* Build the scenario with micro_queue_depth `depth` (0 = the default);
+ * returns VM "a". Sibling i (0-2) is preempted at rip[i] with kernel mode
+ * kernel[i]. */
+static struct sched_vm *setup_yield_depth(const char *policy, unsigned depth, const uint64_t rip[3],
+                                          const bool kernel[3])
 {
 	struct sched_vm *a;
 	unsigned micro = 0, i;
 	struct sched_policy parsed;
+	struct sched_params params;
 
 	sched_policy_parse(policy, &parsed, NULL, 0);
 	if (parsed.micro_mode == SCHED_MICRO_STATIC)
 		micro = parsed.micro_count;
-	CHECK(fake_system_init(&sys, policy, NULL, 3 + micro) == 0);
+	sched_params_default(&params);
+	if (depth)
+		params.micro_queue_depth = depth;
+	CHECK(fake_system_init(&sys, policy, &params, 3 + micro) == 0);
 	a = fake_vm(&sys, "a", 6, 0, 0, table_classify, fake_kernel);
 	for (i = 0; i < 3; i++) {
 		fake_rip[a->id][i] = rip[i];
@@ -80,6 +85,12 @@ static struct sched_vm *setup_yield_scenario(const char *policy, const uint64_t 
 	return a;
 }
 
+static struct sched_vm *setup_yield_scenario(const char *policy, const uint64_t rip[3],
+                                             const bool kernel[3])
+{
+	return setup_yield_depth(policy, 0, rip, kernel);
+}
+
 /* ---- yields ---- */
 
 struct yield_row {
@@ -95,6 +106,7 @@ struct yield_row {
 	enum sched_offload_cause cause;
 	unsigned failures;
 	unsigned disabled;
+	unsigned depth; /* micro_queue_depth, 0 = the default (3)     */
 };
 
 static void test_yield_offload_decisions(void)
@@ -111,6 +123,7 @@ static void test_yield_offload_decisions(void)
 	     0x1,
 	     SCHED_OFFLOAD_LOCK_SPIN,
 	     0,
+	     0,
 	     0},
 	    {"lock-spin from a guest yield works the same",
 	     "micro-static:3",
@@ -122,6 +135,7 @@ static void test_yield_offload_decisions(void)
 	     SCHED_CATEGORY_LOCK_SPIN,
 	     0x2,
 	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
 	     0,
 	     0},
 	    {"ipi-wait: offload every preempted sibling",
@@ -135,8 +149,9 @@ static void test_yield_offload_decisions(void)
 	     0x7,
 	     SCHED_OFFLOAD_IPI_WAIT,
 	     0,
+	     0,
 	     0},
-	    {"ipi-wait, one micro pCPU: one offload, two failures",
+	    {"ipi-wait, one micro pCPU, the paper's one slot: one offload, two failures",
 	     "micro-static:1",
 	     SCHED_YIELD_PLE,
 	     RIP_IPI,
@@ -147,6 +162,20 @@ static void test_yield_offload_decisions(void)
 	     0x1,
 	     SCHED_OFFLOAD_IPI_WAIT,
 	     2,
+	     0,
+	     1},
+	    {"ipi-wait, one micro pCPU, default depth 3: the whole shootdown queued",
+	     "micro-static:1",
+	     SCHED_YIELD_PLE,
+	     RIP_IPI,
+	     true,
+	     {RIP_NONE, RIP_NONE, RIP_NONE},
+	     {true, true, true},
+	     SCHED_CATEGORY_IPI_WAIT,
+	     0x7,
+	     SCHED_OFFLOAD_IPI_WAIT,
+	     0,
+	     0,
 	     0},
 	    {"ipi-wait, micro-dynamic at 0 pCPUs: three failures",
 	     "micro-dynamic",
@@ -159,6 +188,7 @@ static void test_yield_offload_decisions(void)
 	     0x0,
 	     SCHED_OFFLOAD_IPI_WAIT,
 	     3,
+	     0,
 	     0},
 	    {"halt: plain yield",
 	     "micro-static:3",
@@ -170,6 +200,7 @@ static void test_yield_offload_decisions(void)
 	     SCHED_CATEGORY_HALT,
 	     0x0,
 	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
 	     0,
 	     0},
 	    {"uncategorised RIP: plain yield",
@@ -183,6 +214,7 @@ static void test_yield_offload_decisions(void)
 	     0x0,
 	     SCHED_OFFLOAD_LOCK_SPIN,
 	     0,
+	     0,
 	     0},
 	    {"user-mode RIP is never classified",
 	     "micro-static:3",
@@ -194,6 +226,7 @@ static void test_yield_offload_decisions(void)
 	     SCHED_CATEGORY_NONE,
 	     0x0,
 	     SCHED_OFFLOAD_LOCK_SPIN,
+	     0,
 	     0,
 	     0},
 	    {"credit baseline: counted as disabled",
@@ -207,7 +240,8 @@ static void test_yield_offload_decisions(void)
 	     0x0,
 	     SCHED_OFFLOAD_LOCK_SPIN,
 	     0,
-	     1},
+	     1,
+	     0},
 	    {"credit-short, ipi-wait: disabled x3",
 	     "credit-short",
 	     SCHED_YIELD_PLE,
@@ -219,7 +253,8 @@ static void test_yield_offload_decisions(void)
 	     0x0,
 	     SCHED_OFFLOAD_IPI_WAIT,
 	     0,
-	     3},
+	     3,
+	     0},
 	};
 	unsigned i, s;
 
@@ -232,7 +267,8 @@ static void test_yield_offload_decisions(void)
 		unsigned offloaded = 0, expected = 0;
 		uint64_t until;
 
-		a = setup_yield_scenario(row->policy, row->sibling_rip, row->sibling_kernel);
+		a = setup_yield_depth(row->policy, row->depth, row->sibling_rip,
+		                      row->sibling_kernel);
 		yielder = &a->vcpus[3];
 		fake_trace_count = 0;
 		CHECK_EQ(sched_vcpu_yield(yielder, row->source, row->rip, row->kernel), SCHED_OK);
@@ -254,13 +290,14 @@ static void test_yield_offload_decisions(void)
 		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_OFFLOAD_FAILED), row->failures);
 		CHECK_EQ(counters.offload_disabled[row->cause], row->disabled);
 		/* The yielder leaves; offloaded vCPUs run one micro slice on
-		 * their micro pCPUs and go back to their home pCPUs. */
+		 * their micro pCPUs, one after the other where several share
+		 * one (queue depth), and go back to their home pCPUs. */
 		fake_schedule(&machine, (unsigned)yielder->pcpu);
 		fake_machine_settle(&machine);
 		for (s = 0; s < 3; s++)
 			if (row->offloaded_mask >> s & 1)
 				CHECK(sys.pcpus[a->vcpus[s].pcpu].pool == sys.pools[0].micro_child);
-		until = fake_now + 100 * US;
+		until = fake_now + (expected ? expected : 1) * 100 * US;
 		fake_machine_run_until(&machine, until);
 		CHECK_EQ(sys.counters.micro_returns, expected);
 		for (s = 0; s < 3; s++) {

@@ -204,13 +204,16 @@ static void test_vm_move(void)
 
 /* ---- micro-sliced pool rules ---- */
 
-/* micro-static:1 on 3 pCPUs: normal 0-1, micro 2; VM "a" with 6 vCPUs:
- * 0/1 run, 2-5 queued. */
-static struct sched_vm *setup_micro(void)
+/* micro-static:1 on 3 pCPUs with micro_queue_depth `depth`: normal 0-1,
+ * micro 2; VM "a" with 6 vCPUs: 0/1 run, 2-5 queued. */
+static struct sched_vm *setup_micro_depth(unsigned depth)
 {
 	struct sched_vm *a;
+	struct sched_params params;
 
-	CHECK(fake_system_init(&sys, "micro-static:1", NULL, 3) == 0);
+	sched_params_default(&params);
+	params.micro_queue_depth = depth;
+	CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
 	a = fake_vm(&sys, "a", 6, 0, 0, NULL, NULL);
 	fake_machine_start(&machine, &sys);
 	CHECK_EQ(sys.pcpus[2].pool, sys.pools[0].micro_child);
@@ -220,9 +223,15 @@ static struct sched_vm *setup_micro(void)
 	return a;
 }
 
+static struct sched_vm *setup_micro(void)
+{
+	return setup_micro_depth(SCHED_MICRO_QUEUE_DEFAULT);
+}
+
+/* The paper's rule (micro_queue_depth=1): one vCPU queued per micro pCPU. */
 static void test_micro_one_queued_per_pcpu(void)
 {
-	struct sched_vm *a = setup_micro();
+	struct sched_vm *a = setup_micro_depth(1);
 	struct sched_counters counters;
 
 	fake_now = 1 * MS;
@@ -244,6 +253,33 @@ static void test_micro_one_queued_per_pcpu(void)
 	CHECK_EQ(a->vcpus[4].stats.offload_failures, 1);
 	CHECK(sys.pcpus[2].runq_length <= 1);
 	check_placement();
+}
+
+/* vIPIs to the queued vCPUs 2-5 before the micro pCPU picks one up: it
+ * accepts micro_queue_depth of them, the rest fail. */
+static void test_micro_queue_depth(void)
+{
+	static const struct {
+		unsigned depth, accepted;
+	} rows[] = {{1, 1}, {SCHED_MICRO_QUEUE_DEFAULT, 3}, {SCHED_MICRO_QUEUE_MAX, 4}};
+	unsigned r, i;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		struct sched_vm *a = setup_micro_depth(rows[r].depth);
+		struct sched_counters counters;
+
+		fake_now = 1 * MS;
+		for (i = 2; i < 6; i++)
+			sched_notify_ipi(&a->vcpus[i]);
+		for (i = 2; i < 6; i++)
+			CHECK_EQ(a->vcpus[i].state, i - 2 < rows[r].accepted ? SCHED_VCPU_OFFLOADED
+			                                                     : SCHED_VCPU_RUNNABLE);
+		sched_counters_read(&sys, &counters);
+		CHECK_EQ(counters.offloads[SCHED_OFFLOAD_IPI], rows[r].accepted);
+		CHECK_EQ(counters.offload_failures[SCHED_OFFLOAD_IPI], 4 - rows[r].accepted);
+		CHECK_EQ(sys.pcpus[2].runq_length, rows[r].accepted);
+		check_placement();
+	}
 }
 
 static void test_micro_returns_home_after_one_slice(void)
@@ -397,6 +433,7 @@ int main(void)
 	TEST_RUN(test_pool_resize_moves_queued_vcpus);
 	TEST_RUN(test_vm_move);
 	TEST_RUN(test_micro_one_queued_per_pcpu);
+	TEST_RUN(test_micro_queue_depth);
 	TEST_RUN(test_micro_returns_home_after_one_slice);
 	TEST_RUN(test_micro_no_balancing_into_it);
 	TEST_RUN(test_micro_not_preempted_by_boost);

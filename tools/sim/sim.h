@@ -40,7 +40,7 @@
 #define SIM_MAX_LOCKS        8
 #define SIM_MAX_FLOWS        16
 #define SIM_MAX_FRAMES       4
-#define SIM_MAX_PARAMS       8 /* >= SCHED_MECHANISM_COUNT */
+#define SIM_MAX_PARAMS       16 /* >= SCHED_MECHANISM_COUNT */
 
 /* What a VM's vCPUs run. */
 enum sim_workload {

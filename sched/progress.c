@@ -1,0 +1,308 @@
+/*
+ * sched/progress.c - the progress controller of micro-dynamic
+ * (params.controller = SCHED_CONTROLLER_PROGRESS; issue 13 Part B.5).
+ *
+ * Algorithm 1 (sched/adaptive.c) counts urgent-yield events in 10 ms
+ * steps and keeps the micro pool size with the fewest of them. Measured
+ * (docs/mechanisms.md) it profiles before the workload starts, decides
+ * from a handful of events, and never asks whether a micro pCPU made the
+ * VMs progress: fewer PLE exits at the price of 1/12 of the machine is a
+ * loss. This controller sizes the pool by progress instead:
+ *
+ *  - waiting: the pool holds a size (0 at boot) and watches the urgent
+ *    events (ipi-wait yields, lock-spin and other PLE yields, vIRQs to
+ *    preempted vCPUs) in windows of controller_step_ms. Profiling starts
+ *    when a window's event mix differs from the one measured at the held
+ *    size (sched_progress_mix_changed: contention starts or stops, the
+ *    dominant kind changes, the rate moves by SCHED_PROGRESS_RATE_FACTOR):
+ *    at once, not at the end of the epoch (counter adaptive_reprofiles),
+ *    and at the epoch's end if the held size was chosen under contention;
+ *  - profiling: sizes 0, 1, ... limit (after an epoch: the held size and
+ *    its neighbours), one step each. A step skips the
+ *    first profile interval after the resize (vCPUs settle) and lasts at
+ *    least controller_step_ms and until controller_min_events events, or
+ *    SCHED_PROGRESS_STEP_STRETCH steps at most. Each VM's useful time in
+ *    the step is its vCPUs' run time minus controller_spin_ns per urgent
+ *    yield (a PLE exit stands for one PLE window of spinning). A step at
+ *    size 0 with fewer than controller_min_events events ends the search:
+ *    nothing to accelerate, hold 0 and wait;
+ *  - deciding: the score of a size is the mean over the pool's VMs of the
+ *    VM's useful time per ns relative to that at the sweep's first size
+ *    (from 0: the paper's normalised performance); the smallest size within
+ *    SCHED_PROGRESS_TIE_PERMILLE of the best score is held for an epoch.
+ *
+ * Everything here is what sched/ sees: run time, yields and their
+ * categories, vIRQs. Lock order: called with the sched_system lock held.
+ */
+#include "sched/internal.h"
+
+/* A step that has not seen controller_min_events events ends after this
+ * many times controller_step_ms anyway. */
+#define SCHED_PROGRESS_STEP_STRETCH 4u
+/* The event rate (per ns of window) "changed" past this factor. */
+#define SCHED_PROGRESS_RATE_FACTOR 4u
+/* Sizes whose scores are this close (per mille of the best) tie: fewer
+ * micro pCPUs win. */
+#define SCHED_PROGRESS_TIE_PERMILLE 10u
+#define SCHED_PROGRESS_PERMILLE     1000u
+/* Fixed-point scale of a useful-time rate (useful ns per ns). */
+#define SCHED_PROGRESS_RATE_SCALE 1000000ull
+
+static uint64_t progress_events(const struct sched_adaptive_sample *mix)
+{
+	return mix->ipis + mix->ples + mix->irqs;
+}
+
+/* 0 ipis, 1 ples, 2 irqs: the kind with most events (ties: lower). */
+static unsigned progress_dominant(const struct sched_adaptive_sample *mix)
+{
+	if (mix->ipis >= mix->ples && mix->ipis >= mix->irqs)
+		return 0;
+	return mix->ples >= mix->irqs ? 1 : 2;
+}
+
+static bool progress_vm_counted(const struct sched_vm *vm, const struct sched_pool *pool)
+{
+	return vm->in_use && vm->pool == pool->id && vm->vcpu_count;
+}
+
+/* The VM's vCPU run time up to `now` (a running vCPU's uncharged part
+ * included) and its urgent yields. */
+static void progress_vm_totals(const struct sched_vm *vm, uint64_t now, uint64_t *run,
+                               uint64_t *spins)
+{
+	unsigned i;
+
+	*run = 0;
+	*spins = 0;
+	for (i = 0; i < vm->vcpu_count; i++) {
+		const struct sched_vcpu *vcpu = &vm->vcpus[i];
+
+		*run += vcpu->stats.run_ns;
+		if (vcpu->state == SCHED_VCPU_RUNNING && now > vcpu->burn_from)
+			*run += now - vcpu->burn_from;
+		*spins += vcpu->stats.spin_yields;
+	}
+}
+
+static void progress_window_reset(struct sched_system *sys, struct sched_progress *progress,
+                                  uint64_t now)
+{
+	unsigned v;
+
+	progress->window_start = now;
+	memset(&progress->mix, 0, sizeof(progress->mix));
+	for (v = 0; v < SCHED_MAX_VMS; v++)
+		progress_vm_totals(&sys->vms[v], now, &progress->run_start[v],
+		                   &progress->spin_start[v]);
+}
+
+/* Store the window just ended as the measurement of size `count`. */
+static void progress_record(struct sched_system *sys, struct sched_pool *pool, unsigned count,
+                            uint64_t now)
+{
+	struct sched_progress *progress = &pool->adaptive.progress;
+	uint64_t spin_ns = pool->params.controller_spin_ns;
+	unsigned v;
+
+	progress->tried_mix[count] = progress->mix;
+	progress->tried_ns[count] = now - progress->window_start;
+	for (v = 0; v < SCHED_MAX_VMS; v++) {
+		uint64_t run, spins, spun;
+
+		progress->useful_ns[count][v] = 0;
+		if (!progress_vm_counted(&sys->vms[v], pool))
+			continue;
+		progress_vm_totals(&sys->vms[v], now, &run, &spins);
+		run = run > progress->run_start[v] ? run - progress->run_start[v] : 0;
+		spins = spins > progress->spin_start[v] ? spins - progress->spin_start[v] : 0;
+		spun = spins * spin_ns;
+		progress->useful_ns[count][v] = run > spun ? run - spun : 0;
+	}
+	sched_trace(SCHED_TRACE_COUNTERS, NULL,
+	            (progress->mix.ipis << 32) | (progress->mix.ples & 0xffffffffu),
+	            progress->mix.irqs);
+}
+
+static uint64_t progress_rate(const struct sched_progress *progress, unsigned count, unsigned vm)
+{
+	if (!progress->tried_ns[count])
+		return 0;
+	return progress->useful_ns[count][vm] * SCHED_PROGRESS_RATE_SCALE /
+	       progress->tried_ns[count];
+}
+
+/* Mean over the pool's VMs of their useful rate at `count` relative to
+ * the sweep's first size (or to their best size if they made no progress
+ * there), in SCHED_PROGRESS_RATE_SCALE units. */
+static uint64_t progress_score(const struct sched_system *sys, const struct sched_pool *pool,
+                               unsigned count)
+{
+	const struct sched_progress *progress = &pool->adaptive.progress;
+	uint64_t total = 0;
+	unsigned v, c, vms = 0;
+
+	for (v = 0; v < SCHED_MAX_VMS; v++) {
+		uint64_t reference;
+
+		if (!progress_vm_counted(&sys->vms[v], pool))
+			continue;
+		reference = progress_rate(progress, progress->sweep_low, v);
+		for (c = progress->sweep_low + 1; !reference && c <= progress->sweep_high; c++)
+			if (progress_rate(progress, c, v) > reference)
+				reference = progress_rate(progress, c, v);
+		if (!reference)
+			continue;
+		total += progress_rate(progress, count, v) * SCHED_PROGRESS_RATE_SCALE / reference;
+		vms++;
+	}
+	return vms ? total / vms : 0;
+}
+
+/* The size to hold: the smallest of the sweep within the tie margin of
+ * the best. */
+static unsigned progress_best(const struct sched_system *sys, const struct sched_pool *pool)
+{
+	const struct sched_progress *progress = &pool->adaptive.progress;
+	uint64_t best = 0, score;
+	unsigned count;
+
+	for (count = progress->sweep_low; count <= progress->sweep_high; count++) {
+		score = progress_score(sys, pool, count);
+		if (score > best)
+			best = score;
+	}
+	for (count = progress->sweep_low; count < progress->sweep_high; count++) {
+		score = progress_score(sys, pool, count);
+		if (score * SCHED_PROGRESS_PERMILLE >=
+		    best * (SCHED_PROGRESS_PERMILLE - SCHED_PROGRESS_TIE_PERMILLE))
+			break;
+	}
+	return count;
+}
+
+/* Did the event mix of `now_mix` over `now_ns` change from `then_mix`
+ * over `then_ns`? Contention (min_events) started or stopped, or both
+ * had it and the dominant kind or the rate (by RATE_FACTOR) changed. */
+static bool progress_mix_changed(const struct sched_adaptive_sample *then_mix, uint64_t then_ns,
+                                 const struct sched_adaptive_sample *now_mix, uint64_t now_ns,
+                                 uint64_t min_events)
+{
+	uint64_t then_events = progress_events(then_mix), now_events = progress_events(now_mix);
+	uint64_t then_rate, now_rate;
+
+	if ((then_events >= min_events) != (now_events >= min_events))
+		return true;
+	if (now_events < min_events)
+		return false;
+	if (progress_dominant(then_mix) != progress_dominant(now_mix))
+		return true;
+	if (!then_ns || !now_ns)
+		return false;
+	then_rate = then_events * SCHED_PROGRESS_RATE_SCALE / then_ns;
+	now_rate = now_events * SCHED_PROGRESS_RATE_SCALE / now_ns;
+	return now_rate > then_rate * SCHED_PROGRESS_RATE_FACTOR ||
+	       then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR;
+}
+
+/* Profile sizes low..high, one step each. */
+static void progress_start(struct sched_adaptive *adaptive, unsigned low, unsigned high)
+{
+	adaptive->profiling = true;
+	adaptive->micro_count = low;
+	adaptive->progress.sweep_low = low;
+	adaptive->progress.sweep_high = high;
+	adaptive->progress.settling = true;
+}
+
+static void progress_hold(struct sched_adaptive *adaptive, unsigned count, uint64_t until)
+{
+	adaptive->profiling = false;
+	adaptive->micro_count = count;
+	adaptive->decisions++;
+	adaptive->last_decision = count;
+	adaptive->progress.hold_until = until;
+	adaptive->progress.settling = true;
+}
+
+/* Profiling: end the step at micro_count once it is long and full enough. */
+static void progress_profile(struct sched_system *sys, struct sched_pool *pool, unsigned limit,
+                             uint64_t now, uint64_t step_ns)
+{
+	struct sched_adaptive *adaptive = &pool->adaptive;
+	struct sched_progress *progress = &adaptive->progress;
+	uint64_t elapsed = now - progress->window_start;
+	uint64_t min_events = pool->params.controller_min_events;
+	bool enough = progress_events(&progress->mix) >= min_events;
+
+	if (elapsed < step_ns || (!enough && elapsed < step_ns * SCHED_PROGRESS_STEP_STRETCH))
+		return;
+	progress_record(sys, pool, adaptive->micro_count, now);
+	if (progress->sweep_high > limit)
+		progress->sweep_high = limit;
+	if (adaptive->micro_count == 0 && !enough) {
+		progress_hold(adaptive, 0, SCHED_TIME_NEVER); /* nothing to accelerate */
+	} else if (adaptive->micro_count < progress->sweep_high) {
+		adaptive->micro_count++;
+		progress->settling = true;
+	} else {
+		progress_hold(adaptive, progress_best(sys, pool), now + pool->params.epoch_ns);
+	}
+}
+
+/* Holding: re-profile every size when the event mix changes; at the
+ * epoch's end only the held size and its neighbours (the workload is the
+ * same, the best size may have drifted by one). */
+static void progress_watch(struct sched_system *sys, struct sched_pool *pool, unsigned limit,
+                           uint64_t now, uint64_t step_ns)
+{
+	struct sched_adaptive *adaptive = &pool->adaptive;
+	struct sched_progress *progress = &adaptive->progress;
+	unsigned held = adaptive->micro_count;
+	uint64_t elapsed = now - progress->window_start;
+	uint64_t min_events = pool->params.controller_min_events;
+	bool enough = progress_events(&progress->mix) >= min_events;
+	bool was = progress_events(&progress->tried_mix[held]) >= min_events;
+
+	if (now >= progress->hold_until) {
+		progress_start(adaptive, held ? held - 1 : 0, held < limit ? held + 1 : limit);
+		return;
+	}
+	/* Contention starting is seen as soon as it has enough events; its
+	 * end only once a stretched step has not seen enough. */
+	if (!enough && was && elapsed < step_ns * SCHED_PROGRESS_STEP_STRETCH)
+		return;
+	if (elapsed < step_ns && !(enough && !was))
+		return;
+	if (progress_mix_changed(&progress->tried_mix[held], progress->tried_ns[held],
+	                         &progress->mix, elapsed, min_events)) {
+		sys->counters.adaptive_reprofiles++;
+		progress_start(adaptive, 0, limit);
+		return;
+	}
+	progress_window_reset(sys, progress, now);
+}
+
+void sched_progress_step(struct sched_system *sys, struct sched_pool *pool,
+                         const struct sched_adaptive_sample *sample, unsigned limit, uint64_t now)
+{
+	struct sched_adaptive *adaptive = &pool->adaptive;
+	struct sched_progress *progress = &adaptive->progress;
+	uint64_t step_ns = (uint64_t)pool->params.controller_step_ms * SCHED_NS_PER_MS;
+
+	if (adaptive->micro_count > limit)
+		adaptive->micro_count = limit;
+	if (progress->settling) {
+		/* The interval after a resize (or boot) is not measured. */
+		progress->settling = false;
+		progress_window_reset(sys, progress, now);
+		return;
+	}
+	progress->mix.ipis += sample->ipis;
+	progress->mix.ples += sample->ples;
+	progress->mix.irqs += sample->irqs;
+	if (adaptive->profiling)
+		progress_profile(sys, pool, limit, now, step_ns);
+	else
+		progress_watch(sys, pool, limit, now, step_ns);
+}

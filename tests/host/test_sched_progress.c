@@ -1,0 +1,256 @@
+/*
+ * tests/host/test_sched_progress.c - micro-dynamic's progress controller
+ * (sched/progress.c, params.controller = SCHED_CONTROLLER_PROGRESS):
+ * when profiling starts, how long a step lasts, which size it holds,
+ * and re-profiling on a change of the event mix, driven through the real
+ * entry points (yields, vIRQs) on the fake clock.
+ *
+ * The machine: 4 pCPUs, one VM of 8 vCPUs that are always runnable, so
+ * the VM runs (4 - m) x 10 ms per 10 ms interval with m micro pCPUs
+ * (nothing is offloaded: the siblings of a lock-spin yield are not in
+ * critical code). Each yield is charged SPIN of spinning
+ * (controller_spin_ns), so the VM's useful time per interval at size m is
+ * (4 - m) x 10 ms - yields(m) x SPIN. Events are injected in the middle
+ * of every interval by the current micro pool size.
+ *
+ * Lock order: single-threaded.
+ */
+#include "tests/host/sched_fake_env.h"
+#include "tests/host/test.h"
+
+#define MS SCHED_NS_PER_MS
+
+#define RIP_LOCK 0x1010u
+
+#define PCPUS      4u
+#define VCPUS      8u
+#define MIN_EVENTS 8u
+#define SPIN_NS    (1 * MS)
+#define INTERVALS  60u
+#define NEVER      999u
+
+static enum sched_category fake_classify(const void *context, uint64_t rip)
+{
+	(void)context;
+	return rip >= 0x1000 && rip < 0x1100 ? SCHED_CATEGORY_LOCK_SPIN : SCHED_CATEGORY_NONE;
+}
+
+static struct sched_system sys;
+static struct fake_machine machine;
+
+static struct sched_vcpu *find_vcpu(struct sched_vm *vm, bool running)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->vcpu_count; i++)
+		if ((vm->vcpus[i].state == SCHED_VCPU_RUNNING) == running &&
+		    vm->vcpus[i].state != SCHED_VCPU_OFFLINE)
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+/* `ples` lock-spin yields of running vCPUs and `irqs` vIRQs to queued
+ * ones, each followed by what the hypervisor would do. */
+static void inject(struct sched_vm *vm, unsigned ples, unsigned irqs)
+{
+	unsigned i;
+
+	for (i = 0; i < ples; i++) {
+		struct sched_vcpu *v = find_vcpu(vm, true);
+
+		CHECK(v != NULL);
+		if (!v)
+			return;
+		CHECK_EQ(sched_vcpu_yield(v, SCHED_YIELD_PLE, RIP_LOCK, true), SCHED_OK);
+		fake_schedule(&machine, (unsigned)v->pcpu);
+		fake_machine_settle(&machine);
+	}
+	for (i = 0; i < irqs; i++) {
+		struct sched_vcpu *v = find_vcpu(vm, false);
+
+		CHECK(v != NULL);
+		if (v)
+			sched_notify_virq(v);
+	}
+	fake_machine_settle(&machine);
+}
+
+static struct sched_vm *progress_setup(unsigned limit)
+{
+	struct sched_params params;
+
+	sched_params_default(&params);
+	params.controller = SCHED_CONTROLLER_PROGRESS;
+	params.micro_limit = limit;
+	params.controller_min_events = MIN_EVENTS;
+	params.controller_spin_ns = SPIN_NS;
+	CHECK(fake_system_init(&sys, "micro-dynamic", &params, PCPUS) == 0);
+	return fake_vm(&sys, "a", VCPUS, 0, 0, fake_classify, NULL);
+}
+
+/* Run interval k (its events by the current size); returns the size. */
+static unsigned progress_interval(struct sched_vm *vm, unsigned k, const unsigned *ples,
+                                  const unsigned *irqs)
+{
+	unsigned size = sched_pool_micro_count(&sys, 0);
+
+	fake_machine_run_until(&machine, k * 10 * MS + 5 * MS);
+	inject(vm, ples[size], irqs ? irqs[size] : 0);
+	fake_machine_run_until(&machine, (k + 1) * 10 * MS);
+	return sched_pool_micro_count(&sys, 0);
+}
+
+struct progress_row {
+	const char *name;
+	unsigned limit;
+	unsigned ples[3]; /* lock-spin yields per interval at size m */
+	bool profiles;    /* profiling starts at all                 */
+	unsigned decision;
+	unsigned decided_at; /* interval whose end takes the decision */
+};
+
+static void test_progress_decisions(void)
+{
+	static const struct progress_row rows[] = {
+	    {"no events: holds 0, never profiles", 2, {0, 0, 0}, false, 0, NEVER},
+	    {"6 events a step (< controller_min_events): holds 0, no decision",
+	     2,
+	     {6, 6, 6},
+	     false,
+	     0,
+	     NEVER},
+	    /* useful ms per interval: 40-20=20, 30-20=10, 20-20=0 */
+	    {"spinning does not fall: 0 micro pCPUs", 2, {20, 20, 20}, true, 0, 6},
+	    /* 2, 25, 20; the steps at sizes 1 (5 events an interval) and 2
+	     * (none) stretch: to 2 intervals (10 events) and to 4 */
+	    {"spinning falls: best at 1", 2, {38, 5, 0}, true, 1, 10},
+	    /* 4, 10, 10 */
+	    {"1 and 2 tie: fewer micro pCPUs", 2, {36, 20, 10}, true, 1, 6},
+	    /* 2, 2, 8 */
+	    {"best at the limit", 2, {38, 28, 12}, true, 2, 6},
+	    /* 2, 25 */
+	    {"limit 1", 1, {38, 5, 0}, true, 1, 5},
+	};
+	unsigned r, k;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct progress_row *row = &rows[r];
+		struct sched_vm *vm = progress_setup(row->limit);
+		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+		unsigned decided_at = NEVER;
+		bool profiled = false;
+
+		fake_machine_start(&machine, &sys);
+		/* Boot: holds 0 and watches; no profiling before contention. */
+		CHECK(!adaptive->profiling);
+		for (k = 0; k < INTERVALS && decided_at == NEVER; k++) {
+			progress_interval(vm, k, row->ples, NULL);
+			profiled |= adaptive->profiling;
+			if (adaptive->decisions)
+				decided_at = k;
+		}
+		if (decided_at != row->decided_at || adaptive->last_decision != row->decision)
+			fprintf(stderr, "row: %s: decided %u at %u\n", row->name,
+			        adaptive->last_decision, decided_at);
+		CHECK_EQ(profiled, row->profiles);
+		CHECK_EQ(decided_at, row->decided_at);
+		CHECK_EQ(adaptive->last_decision, row->decision);
+		CHECK_EQ(sched_pool_micro_count(&sys, 0), row->decision);
+		CHECK_EQ(sys.counters.adaptive_reprofiles, row->profiles ? 1u : 0u);
+		CHECK_EQ(fake_lock.errors, 0);
+	}
+}
+
+/* Held at 1 (spinning falls), the events turn from lock-spin yields into
+ * vIRQs (dominant kind) or quadruple: profiling restarts within a step,
+ * long before the epoch ends; an unchanged mix holds to the epoch's end,
+ * which re-profiles the held size and its neighbours only. */
+struct change_row {
+	const char *name;
+	unsigned ples_after[3], irqs_after[3];
+	bool reprofiles;
+};
+
+static void test_progress_mix_change(void)
+{
+	static const struct change_row rows[] = {
+	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, false},
+	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, true},
+	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, true},
+	};
+	static const unsigned before[3] = {38, 5, 0};
+	unsigned r, k;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct change_row *row = &rows[r];
+		struct sched_vm *vm = progress_setup(2);
+		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+		uint64_t epoch_end;
+
+		fake_machine_start(&machine, &sys);
+		for (k = 0; k < INTERVALS && !adaptive->decisions; k++)
+			progress_interval(vm, k, before, NULL);
+		CHECK_EQ(adaptive->last_decision, 1);
+		epoch_end = adaptive->progress.hold_until;
+		CHECK_EQ(epoch_end, k * 10 * MS + 1000 * MS);
+		/* Three more intervals with the new mix. */
+		progress_interval(vm, k, row->ples_after, row->irqs_after);
+		progress_interval(vm, k + 1, row->ples_after, row->irqs_after);
+		progress_interval(vm, k + 2, row->ples_after, row->irqs_after);
+		CHECK_EQ(adaptive->profiling, row->reprofiles);
+		CHECK_EQ(sys.counters.adaptive_reprofiles, row->reprofiles ? 2u : 1u);
+		if (row->reprofiles) {
+			CHECK_EQ(adaptive->progress.sweep_low, 0);
+			CHECK_EQ(adaptive->progress.sweep_high, 2);
+			continue;
+		}
+		/* The epoch ends: sizes 0..2 around the held 1, again. */
+		for (k += 3; k * 10 * MS < epoch_end; k++)
+			progress_interval(vm, k, row->ples_after, row->irqs_after);
+		CHECK(adaptive->profiling);
+		CHECK_EQ(adaptive->progress.sweep_low, 0);
+		CHECK_EQ(adaptive->progress.sweep_high, 2);
+		CHECK_EQ(sys.counters.adaptive_reprofiles, 1);
+		CHECK_EQ(fake_lock.errors, 0);
+	}
+}
+
+/* The keys and their ranges. */
+static void test_progress_keys(void)
+{
+	static const struct {
+		const char *key;
+		uint64_t value;
+		int result;
+	} rows[] = {
+	    {"controller", SCHED_CONTROLLER_PROGRESS, SCHED_OK},
+	    {"controller", SCHED_CONTROLLER_COUNT, SCHED_ERR_INVALID},
+	    {"controller_step_ms", 0, SCHED_ERR_INVALID},
+	    {"controller_step_ms", 50, SCHED_OK},
+	    {"controller_min_events", 0, SCHED_ERR_INVALID},
+	    {"controller_min_events", 1000, SCHED_OK},
+	    {"controller_spin_ns", 0, SCHED_OK},
+	    {"controller_spin_ns", 1000001, SCHED_ERR_INVALID},
+	};
+	struct sched_params params;
+	unsigned i;
+
+	sched_params_default(&params);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		int index = sched_mechanism_find(rows[i].key);
+
+		CHECK(index >= 0);
+		CHECK_EQ(sched_mechanism_set(&params, (unsigned)index, rows[i].value, NULL, 0),
+		         rows[i].result);
+		if (rows[i].result == SCHED_OK)
+			CHECK_EQ(sched_mechanism_get(&params, (unsigned)index), rows[i].value);
+	}
+}
+
+int main(void)
+{
+	TEST_RUN(test_progress_decisions);
+	TEST_RUN(test_progress_mix_change);
+	TEST_RUN(test_progress_keys);
+	return test_summary("test_sched_progress");
+}
