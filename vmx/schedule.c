@@ -315,7 +315,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	log_record(
 	    "SCHEDCONFIG policy=%s pcpus=%u slice_us=%llu tick_us=%llu ratelimit_us=%llu "
 	    "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u "
-	    "micro_batch=%u micro_queue_depth=%u protect_initiator=%u micro_early_return=%u",
+	    "micro_batch=%u micro_queue_depth=%u protect_initiator=%u micro_early_return=%u "
+	    "micro_borrow=%u controller=%s controller_step_ms=%u controller_min_events=%u "
+	    "controller_spin_ns=%u",
 	    policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
 	    (unsigned long long)(params.tick_ns / 1000),
 	    (unsigned long long)(params.ratelimit_ns / 1000),
@@ -324,7 +326,9 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	    (unsigned long long)(params.epoch_ns / 1000), params.micro_limit,
 	    sched_pool_micro_count(&vmx_schedule_shared.system, 0), params.micro_batch ? 1u : 0u,
 	    params.micro_queue_depth, params.protect_initiator ? 1u : 0u,
-	    params.micro_early_return ? 1u : 0u);
+	    params.micro_early_return ? 1u : 0u, params.micro_borrow,
+	    params.controller == SCHED_CONTROLLER_EVENTS ? "events" : "progress",
+	    params.controller_step_ms, params.controller_min_events, params.controller_spin_ns);
 	return 0;
 }
 
