@@ -114,6 +114,16 @@ static int schedule_time_parameter(const struct cmdline *cmdline, const char *ke
 /* sched_micro_batch=, sched_micro_queue_depth=, sched_protect_initiator=,
  * sched_micro_early_return= (docs/mechanisms.md): range-checked by
  * sched_mechanism_set(), e.g. "sched_micro_queue_depth=9: must be 1..8". */
+/* Whether `key` is one of vmx_schedule_options (the command line's check
+ * of unknown options reads that list). */
+static bool schedule_option_known(const char *key)
+{
+	for (unsigned i = 0; vmx_schedule_options[i]; i++)
+		if (strcmp(vmx_schedule_options[i], key) == 0)
+			return true;
+	return false;
+}
+
 static int schedule_mechanism_parameters(const struct cmdline *cmdline, struct sched_params *params,
                                          char *error, unsigned error_size)
 {
@@ -121,6 +131,10 @@ static int schedule_mechanism_parameters(const struct cmdline *cmdline, struct s
 		char key[48], why[96];
 		uint64_t value;
 		format_string(key, sizeof(key), "sched_%s", sched_mechanism_key(i));
+		/* A sched/ mechanism missing from vmx_schedule_options could never
+		 * be set: the unknown-option check would refuse the boot. */
+		if (!schedule_option_known(key))
+			panic("vmx: %s is a sched/ mechanism but not in vmx_schedule_options", key);
 		if (cmdline_get_number(cmdline, key, sched_mechanism_get(params, i), UINT32_MAX,
 		                       &value, error, error_size))
 			return -1;
@@ -215,6 +229,11 @@ const char *const vmx_schedule_options[] = {"sched",
                                             "sched_micro_queue_depth",
                                             "sched_protect_initiator",
                                             "sched_micro_early_return",
+                                            "sched_micro_borrow",
+                                            "sched_controller",
+                                            "sched_controller_step_ms",
+                                            "sched_controller_min_events",
+                                            "sched_controller_spin_ns",
                                             "run_ms",
                                             "sched_trace",
                                             "sched_check",

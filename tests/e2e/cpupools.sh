@@ -14,8 +14,9 @@
 #            6-11, micro-dynamic with its hidden micro-sliced child), two
 #            6-vCPU VMs (shootdowns and a hog) run there; the
 #            `xl cpupool-list -c` dump shows Pool-0 0-5, Pool-node1 6-11
-#            and Pool-node1-micro, and Algorithm 1 (its epoch_ms = 100 from
-#            pools.cfg) resized the child
+#            and Pool-node1-micro, and Algorithm 1 (sched_controller=0: the
+#            seed's controller, no longer the default; its epoch_ms = 100
+#            from pools.cfg) resized the child
 #   refused  a pools.cfg naming Pool-0 stops the run with SCHEDREFUSED and
 #            the file:line
 source "$(dirname "$0")/smp-lib.sh"
@@ -79,7 +80,7 @@ for c in "${cases[@]}"; do
 		pool_vm avm1 Pool-node1 6 "shootdown 400ms"
 		pool_vm avm2 Pool-node1 6 "hog 400ms"
 		vmx_boot 2:6:1 avm1 avm2 -- --module "$VMX_WORK/numa.cfg:pools.cfg" \
-			--cmdline 'sched_check=1 sched_trace=0 console_dump_ms=200 console_script="xl cpupool-list -c"' |
+			--cmdline 'sched_check=1 sched_trace=0 sched_controller=0 console_dump_ms=200 console_script="xl cpupool-list -c"' |
 			grep -E '^(BOOT|CPUPOOL|VM|HALT) ' | cut -c1-150
 		vmx_expect '^BOOT .*cpus_online=12 ' "numa: 12 CPUs in 2 packages"
 		vmx_expect '^CPUPOOL name=Pool-node1 id=1 policy=micro-dynamic pcpus=6-11 ' "numa: package 1 is Pool-node1 (micro-dynamic)"
