@@ -64,8 +64,6 @@
 #define SCHEDULE_DEAD_CAUSE_SIZE        120
 #define SCHEDULE_REASON_SIZE            256 /* a refused cpus = pin */
 #define NS_PER_MS                       1000000ull
-/* The largest sched_controller_spin_ns sched/ takes (sched/policy.c). */
-#define SCHEDULE_SPIN_MAX_NS 1000000ull
 
 struct vmx_schedule_shared vmx_schedule_shared = {.lock = SCHED_ENV_INIT_LOCK, .trace_dump = true};
 
@@ -302,13 +300,6 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	                       error, error_size))
 		return -1;
 	params.ratelimit_ns = ratelimit_us * 1000;
-	/* The progress controller charges one PLE window of spinning per PLE
-	 * yield: the window this machine's VMCS uses, in ns of its TSC (1.7 µs
-	 * at 2.4 GHz, 82 µs under Bochs at 50 M ips); sched_controller_spin_ns=
-	 * overrides it. */
-	uint64_t window_ns = timer_tsc_to_ns(vmx_settings.ple_window);
-	params.controller_spin_ns =
-	    (uint32_t)(window_ns < SCHEDULE_SPIN_MAX_NS ? window_ns : SCHEDULE_SPIN_MAX_NS);
 	if (schedule_mechanism_parameters(cmdline, &params, error, error_size))
 		return -1;
 	if (cmdline_get_number(cmdline, "run_ms", 0, 24ull * 3600 * 1000, &schedule_run_limit_ms,
