@@ -68,14 +68,7 @@ for c in "${cases[@]}"; do
 	done
 done | tee "$out/bench.txt"
 # The table: median [min-max] over the runs of each case.
-awk '
-function field(line, key,   n, i, kv) { n = split(line, kv, " "); for (i = 1; i <= n; i++) if (index(kv[i], key "=") == 1) return substr(kv[i], length(key) + 2); return "-" }
-function summary(list,   n, a, i, j, t) { n = split(list, a, " "); for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n ? (a[1] == a[n] ? a[1] : sprintf("%s [%s-%s]", a[int((n + 1) / 2)], a[1], a[n])) : "-" }
-BEGIN { columns = split("received rtt_p50_ms rtt_p99_ms rtt_p999_ms rtt_max_ms rtt_mean_ms jitter_ms rfc3550_ms slow virqs_to_preempted offloads_virq", name, " ") }
-/^BENCH/ { key = field($0, "mode") " " field($0, "policy"); if (!(key in seen)) { order[++count] = key; seen[key] = 1 }
-	for (m = 1; m <= columns; m++) v[key, m] = v[key, m] " " field($0, name[m]) }
-END { print "| case | policy | received | p50 ms | p99 ms | p99.9 ms | max ms | mean ms | jitter (stddev) ms | RFC 3550 jitter ms | slow (> 1 ms) | virqs_to_preempted | offloads_virq |"
-	print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-	for (i = 1; i <= count; i++) { split(order[i], kp, " "); line = "| " kp[1] " | " kp[2]; for (m = 1; m <= columns; m++) line = line " | " summary(v[order[i], m]); print line " |" } }' "$out/bench.txt"
+awk -v columns="received rtt_p50_ms rtt_p99_ms rtt_p999_ms rtt_max_ms rtt_mean_ms jitter_ms rfc3550_ms slow virqs_to_preempted offloads_virq" \
+	-v headings="received | p50 ms | p99 ms | p99.9 ms | max ms | mean ms | jitter (stddev) ms | RFC 3550 jitter ms | slow (> 1 ms) | virqs_to_preempted | offloads_virq" \
+	-f "$here/tests/bench/cases-table.awk" "$out/bench.txt"
 echo "logs: $out"
