@@ -505,6 +505,12 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 			            target ? target->id : SCHED_TRACE_NONE);
 			break;
 		case SCHED_VCPU_RUNNING:
+			if (vcpu->borrowed) {
+				/* micro_borrow: its new pool does not own this
+				 * micro pCPU; it leaves at the kick's re-pick. */
+				vcpu->borrowed = false;
+				sched_offload_slot_update(sys, &sys->pcpus[vcpu->pcpu]);
+			}
 			sched_pcpu_kick(sys, &sys->pcpus[vcpu->pcpu]);
 			break;
 		default:

@@ -190,10 +190,15 @@ int sched_vcpu_yield(struct sched_vcpu *vcpu, enum sched_yield_source source, ui
 	if (category == SCHED_CATEGORY_IPI_WAIT) {
 		sample->ipis++;
 		vcpu->stats.spin_yields++;
-	} else if (category == SCHED_CATEGORY_LOCK_SPIN ||
-	           (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT)) {
+	} else if (category == SCHED_CATEGORY_LOCK_SPIN) {
 		sample->ples++;
 		vcpu->stats.spin_yields++;
+	} else if (source == SCHED_YIELD_PLE && category != SCHED_CATEGORY_HALT) {
+		/* A PLE exit outside every critical symbol: an urgent event
+		 * (it starts profiling, as in Algorithm 1) but not charged as
+		 * the vCPU's spinning, since no micro slice shortens it
+		 * (sched/progress.c). */
+		sample->ples++;
 	}
 
 	if (pool->policy.yield_mode == SCHED_YIELD_MODE_DIRECTED && source == SCHED_YIELD_PLE)

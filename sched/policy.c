@@ -67,6 +67,7 @@ void sched_params_default(struct sched_params *params)
 	params->controller_step_ms = POLICY_CONTROLLER_STEP_MS;
 	params->controller_min_events = POLICY_CONTROLLER_MIN_EVENTS;
 	params->controller_spin_ns = POLICY_CONTROLLER_SPIN_NS;
+	params->micro_borrow = SCHED_BORROW_NORMAL_SLICES;
 }
 
 static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,

@@ -22,8 +22,10 @@
  *    first profile interval after the resize (vCPUs settle) and lasts at
  *    least controller_step_ms and until controller_min_events events, or
  *    SCHED_PROGRESS_STEP_STRETCH steps at most. Each VM's useful time in
- *    the step is its vCPUs' run time minus controller_spin_ns per urgent
- *    yield (a PLE exit stands for one PLE window of spinning). A step at
+ *    the step is its vCPUs' run time minus controller_spin_ns per
+ *    classified urgent yield (ipi-wait, lock-spin: spinning a micro slice
+ *    can shorten; a PLE exit outside critical code is an event, so it
+ *    starts profiling, but is not charged). A step at
  *    size 0 with fewer than controller_min_events events ends the search:
  *    nothing to accelerate, hold 0 and wait;
  *  - deciding: the score of a size is the mean over the pool's VMs of the

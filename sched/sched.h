@@ -297,8 +297,8 @@ struct sched_vcpu_stats {
 	uint64_t yields;
 	uint64_t offloads;
 	uint64_t offload_failures;
-	uint64_t spin_yields; /* urgent yields: ipi-wait, lock-spin, PLE
-	                         exits not at halt (the controller's spin) */
+	uint64_t spin_yields; /* classified urgent yields: ipi-wait and
+	                         lock-spin (the controller's spin)         */
 };
 
 struct sched_vm;

@@ -12,9 +12,11 @@
 #    `stream`: the ping VM's vCPU 1 sends one echo request per ms alone on
 #    pCPU 0, its mixed vCPU 0 computes and takes the replies on pCPU 1,
 #    which it shares with the hog): about half the replies arrive while
-#    the receiver is preempted. Under micro-static:1 (3 pCPUs: pCPU 2 is
-#    the micro-sliced one, the receiver's pin 1-2 lets an offload reach
-#    it) SCHED counts virqs_to_preempted > 0 and offloads_virq > 0; under
+#    the receiver is preempted. Under micro-static:1 without borrowing
+#    (sched_micro_borrow=0: by default the idle micro pCPU would run the
+#    queued receiver itself, and no vIRQ would find it preempted; 3 pCPUs:
+#    pCPU 2 is the micro-sliced one, the receiver's pin 1-2 lets an offload
+#    reach it) SCHED counts virqs_to_preempted > 0 and offloads_virq > 0; under
 #    credit (2 pCPUs, the same pCPU 1 sharing, the receiver pinned to 1)
 #    those replies wait for the receiver's next slice: a lower RTT p99
 #    under micro-static:1 (the assertion, by more than 10x), fewer
@@ -59,7 +61,7 @@ co_run() { # NAME CPUS POLICY [MODULE]
 		"${module[@]}"
 	grep -aE '^(RESULT vm=ping|SCHED) ' "$E2E_OUT/$E2E_SCRIPT-$1.out" | cut -c1-400
 }
-co_run micro 3 micro-static:1
+co_run micro 3 "micro-static:1 sched_micro_borrow=0"
 co_run credit 2 credit ping-mixed-2pcpus.cfg
 m=$E2E_SCRIPT-micro c=$E2E_SCRIPT-credit
 expect_value "$m" "RESULT vm=ping" received 1000

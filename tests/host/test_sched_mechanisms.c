@@ -191,10 +191,12 @@ static void test_mechanism_keys(void)
 	unsigned i;
 
 	sched_params_default(&params);
-	/* Every mechanism but the queue depth is off by default; the depth
-	 * is 3, not the paper's 1 (docs/mechanisms.md). */
+	/* batch, protect and early return are off by default; the queue
+	 * depth is 3, not the paper's 1, and an idle micro pCPU borrows
+	 * normal work for a normal slice (docs/mechanisms.md). */
 	CHECK(!params.micro_batch && !params.protect_initiator && !params.micro_early_return);
 	CHECK_EQ(params.micro_queue_depth, SCHED_MICRO_QUEUE_DEFAULT);
+	CHECK_EQ(params.micro_borrow, SCHED_BORROW_NORMAL_SLICES);
 	CHECK_EQ(SCHED_MICRO_QUEUE_DEFAULT, 3);
 	CHECK_EQ(sched_mechanism_find("no_such_key"), SCHED_ERR_NOT_FOUND);
 	CHECK(sched_mechanism_key(SCHED_MECHANISM_COUNT) == NULL);
@@ -269,6 +271,7 @@ static void test_batch_serves_shootdown(void)
 
 		sched_params_default(&params);
 		params.micro_batch = row->batch;
+		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 		params.micro_queue_depth = row->depth;
 		snprintf(policy, sizeof(policy), "micro-static:%u", row->micro);
 		a = mech_shootdown_setup(policy, &params, row->micro);
@@ -333,7 +336,8 @@ static void test_protect_initiator(void)
 
 		sched_params_default(&params);
 		params.protect_initiator = row->protect;
-		params.micro_queue_depth = 1; /* the third sibling finds no slot */
+		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
+		params.micro_queue_depth = 1;           /* the third sibling finds no slot */
 		CHECK(fake_system_init(&sys, "micro-static:1", &params, 2) == 0);
 		a = fake_vm(&sys, "a", row->vcpus, 0, 0, mech_classify, NULL);
 		hog = fake_vm(&sys, "hog", 1, 0, 0, NULL, NULL);
@@ -414,6 +418,7 @@ static void test_micro_early_return(void)
 
 		sched_params_default(&params);
 		params.micro_early_return = row->early;
+		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 		params.micro_queue_depth = row->depth;
 		a = mech_shootdown_setup("micro-static:1", &params, 1);
 		CHECK_EQ(sched_vcpu_yield(&a->vcpus[3], SCHED_YIELD_PLE, RIP_IPI, true), SCHED_OK);

@@ -180,6 +180,9 @@ static void test_vm_move(void)
 	CHECK(i < 4);
 	sched_notify_ipi(&a->vcpus[i]);
 	CHECK_EQ(a->vcpus[i].state, SCHED_VCPU_OFFLOADED);
+	/* By default the idle micro pCPU had borrowed a queued vCPU: the
+	 * move ends that borrow too (the invariants check it). */
+	CHECK(sys.counters.micro_borrows > 0);
 	CHECK_EQ(sched_vm_move(a, sys.pools[0].micro_child), SCHED_ERR_INVALID);
 	CHECK_EQ(sched_vm_move(a, empty), SCHED_ERR_BUSY);
 	CHECK_EQ(sched_vm_move(a, pool), SCHED_OK);
@@ -213,6 +216,9 @@ static struct sched_vm *setup_micro_depth(unsigned depth)
 
 	sched_params_default(&params);
 	params.micro_queue_depth = depth;
+	/* The paper's micro pool: an idle micro pCPU runs nothing
+	 * (micro_borrow: tests/host/test_sched_mechanisms.c). */
+	params.micro_borrow = SCHED_BORROW_OFF;
 	CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
 	a = fake_vm(&sys, "a", 6, 0, 0, NULL, NULL);
 	fake_machine_start(&machine, &sys);

@@ -445,9 +445,13 @@ static struct sched_vm *setup_scheduler(bool attach)
 {
 	static const uint64_t rips[3] = {F_BUSY + 4, F_UNL + 4, F_SPIN};
 	static const bool kernel[3] = {true, true, false};
+	struct sched_params params;
 	struct sched_vm *a;
 
-	CHECK(fake_system_init(&sys, "micro-static:1", NULL, 4) == 0);
+	/* micro_borrow off: an idle micro pCPU would run a preempted vCPU. */
+	sched_params_default(&params);
+	params.micro_borrow = SCHED_BORROW_OFF;
+	CHECK(fake_system_init(&sys, "micro-static:1", &params, 4) == 0);
 	a = fake_vm(&sys, "a", 6, 0, 0, map_classify, &map);
 	for (unsigned i = 0; i < 3; i++) {
 		fake_rip[a->id][i] = rips[i];

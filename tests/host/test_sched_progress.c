@@ -84,6 +84,8 @@ static struct sched_vm *progress_setup(unsigned limit)
 	params.micro_limit = limit;
 	params.controller_min_events = MIN_EVENTS;
 	params.controller_spin_ns = SPIN_NS;
+	/* The rows count queued vCPUs' vIRQs: no micro pCPU borrows them. */
+	params.micro_borrow = SCHED_BORROW_OFF;
 	CHECK(fake_system_init(&sys, "micro-dynamic", &params, PCPUS) == 0);
 	return fake_vm(&sys, "a", VCPUS, 0, 0, fake_classify, NULL);
 }
