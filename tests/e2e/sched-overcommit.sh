@@ -58,8 +58,19 @@ else
 fi
 expect_line shoot-credit '^SCHED policy=credit .* ple_ipi_wait=[1-9][0-9]* .* offloads=0 '
 expect_line shoot-micro1 '^SCHED policy=micro-static:1 .* offloads=[1-9]'
-# The yield profiler (tests/e2e/sched-profile.sh has the short version).
-expect_line shoot-micro1 '^YIELDPROFILE vm=shootdown rank=1 fn=smp_call_function_many_cond category=ipi-wait '
+# The yield profiler (tests/e2e/sched-profile.sh has the short version):
+# the function with the most yields is the ipi-wait site. Not rank=1:
+# the rank adds preempted siblings, and with micro_borrow=2 the siblings
+# seen preempted in testos_private_work (982 against 977) can rank first.
+top_yield=$(grep -a '^YIELDPROFILE vm=shootdown ' "$E2E_OUT/shoot-micro1.out" |
+	awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+	       if (f["yields"] + 0 > best) { best = f["yields"] + 0; top = f["fn"] " " f["category"] } }
+	     END { print top }')
+if [ "$top_yield" = "smp_call_function_many_cond ipi-wait" ]; then
+	check_pass "shoot-micro1: most yields in smp_call_function_many_cond (ipi-wait)"
+else
+	check_fail "shoot-micro1: most yields in '${top_yield:-<none>}', expected smp_call_function_many_cond ipi-wait" shoot-micro1
+fi
 expect_line shoot-dynamic '^SCHED policy=micro-dynamic .* adaptive_steps=[1-9][0-9]* pool_resizes=[1-9]'
 if [ -n "$micro" ] && [ -n "$credit" ] && [ "$micro" -lt "$credit" ]; then
 	check_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"
