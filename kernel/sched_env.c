@@ -107,6 +107,17 @@ int sched_env_trace_init(uint32_t cpus, uint64_t records_per_cpu)
 	return 0;
 }
 
+bool sched_env_trace_controller_only;
+
+static bool sched_env_trace_wanted(const struct sched_trace_record *record)
+{
+	return !sched_env_trace_controller_only || record->event == SCHED_TRACE_POOL_RESIZE ||
+	       record->event == SCHED_TRACE_COUNTERS || record->event == SCHED_TRACE_POOL_PCPU ||
+	       record->event == SCHED_TRACE_PROGRESS_STEP ||
+	       record->event == SCHED_TRACE_PROGRESS_SCORE ||
+	       record->event == SCHED_TRACE_PROGRESS_HOLD;
+}
+
 void sched_env_trace_dump(void)
 {
 	uint64_t total = 0, dropped = 0;
@@ -114,6 +125,8 @@ void sched_env_trace_dump(void)
 		struct sched_trace_record record;
 		char line[SCHED_TRACE_LINE_MAX];
 		while (sched_trace_ring_read(&sched_env_rings[cpu], &record, 1) == 1) {
+			if (!sched_env_trace_wanted(&record))
+				continue;
 			sched_trace_format(&record, line, sizeof(line));
 			log_record("%s", line);
 			total++;

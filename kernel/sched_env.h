@@ -30,6 +30,9 @@ struct sched_env_lock {
 int sched_env_trace_init(uint32_t cpus, uint64_t records_per_cpu);
 /* Print every ring's records as TRACE lines, oldest first; then the totals. */
 void sched_env_trace_dump(void);
+/* sched_trace=ctl: the dump keeps only the controller's records (pool_resize,
+ * counters, pool_pcpu, progress_*), a few hundred lines instead of every ring. */
+extern bool sched_env_trace_controller_only;
 /* True if a kick asked this pCPU to reschedule; clears the request. */
 bool sched_env_take_kick(void);
 

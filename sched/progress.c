@@ -120,6 +120,10 @@ static void progress_record(struct sched_system *sys, struct sched_pool *pool, u
 		spins = spins > progress->spin_start[v] ? spins - progress->spin_start[v] : 0;
 		spun = spins * spin_ns;
 		progress->useful_ns[count][v] = run > spun ? run - spun : 0;
+		sched_trace(SCHED_TRACE_PROGRESS_STEP, &sys->vms[v].vcpus[0],
+		            progress->useful_ns[count][v],
+		            ((uint64_t)count << SCHED_TRACE_PROGRESS_SIZE_SHIFT) |
+		                (progress->tried_ns[count] & SCHED_TRACE_PROGRESS_NS_MASK));
 	}
 	sched_trace(SCHED_TRACE_COUNTERS, NULL,
 	            (progress->mix.ipis << 32) | (progress->mix.ples & 0xffffffffu),
@@ -171,6 +175,7 @@ static unsigned progress_best(const struct sched_system *sys, const struct sched
 
 	for (count = progress->sweep_low; count <= progress->sweep_high; count++) {
 		score = progress_score(sys, pool, count);
+		sched_trace(SCHED_TRACE_PROGRESS_SCORE, NULL, count, score);
 		if (score > best)
 			best = score;
 	}
@@ -219,6 +224,7 @@ static void progress_start(struct sched_adaptive *adaptive, unsigned low, unsign
 
 static void progress_hold(struct sched_adaptive *adaptive, unsigned count, uint64_t until)
 {
+	sched_trace(SCHED_TRACE_PROGRESS_HOLD, NULL, count, until);
 	adaptive->profiling = false;
 	adaptive->micro_count = count;
 	adaptive->decisions++;

@@ -34,6 +34,9 @@ static const char *const sched_trace_event_names[SCHED_TRACE_EVENT_COUNT] = {
     [SCHED_TRACE_COUNTERS] = "counters",
     [SCHED_TRACE_DIRECTED_YIELD] = "directed_yield",
     [SCHED_TRACE_POOL_PCPU] = "pool_pcpu",
+    [SCHED_TRACE_PROGRESS_STEP] = "progress_step",
+    [SCHED_TRACE_PROGRESS_SCORE] = "progress_score",
+    [SCHED_TRACE_PROGRESS_HOLD] = "progress_hold",
 };
 
 int sched_trace_ring_init(struct sched_trace_ring *ring, struct sched_trace_record *storage,

@@ -31,8 +31,18 @@ enum sched_trace_event {
 	SCHED_TRACE_COUNTERS,        /* profile snapshot; arg0 = ipi<<32|ple, arg1 = irq */
 	SCHED_TRACE_DIRECTED_YIELD,  /* PLE yield_to sibling arg0 (vcpu index) on pcpu arg1 */
 	SCHED_TRACE_POOL_PCPU,       /* pcpu arg0 joins pool arg1 (0xffff: leaves its pool) */
+	/* The progress controller (sched/progress.c): */
+	SCHED_TRACE_PROGRESS_STEP,  /* the vm's useful ns arg0 in a step at micro size
+	                             * arg1 >> 48, the step lasting arg1 & 2^48-1 ns */
+	SCHED_TRACE_PROGRESS_SCORE, /* at a decision: size arg0 scored arg1
+	                             * (1000000 = the sweep's first size) */
+	SCHED_TRACE_PROGRESS_HOLD,  /* size arg0 held until arg1 ns (~0: for good) */
 	SCHED_TRACE_EVENT_COUNT
 };
+
+/* A progress_step record's arg1: the micro size above, the step's ns below. */
+#define SCHED_TRACE_PROGRESS_SIZE_SHIFT 48u
+#define SCHED_TRACE_PROGRESS_NS_MASK    ((1ull << SCHED_TRACE_PROGRESS_SIZE_SHIFT) - 1)
 
 /* One trace record: 32 bytes, naturally aligned. */
 struct sched_trace_record {

@@ -313,6 +313,7 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 		return -1;
 	const char *dump = cmdline_get(cmdline, "sched_trace");
 	vmx_schedule_shared.trace_dump = !dump || strcmp(dump, "0") != 0;
+	sched_env_trace_controller_only = dump && strcmp(dump, "ctl") == 0;
 
 	unsigned pcpus = 0;
 	while (pcpus < percpu_cpu_count && pcpus < SCHED_MAX_PCPUS && percpu_cpus[pcpus].online)

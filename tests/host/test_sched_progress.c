@@ -111,6 +111,38 @@ struct progress_row {
 	unsigned decided_at; /* interval whose end takes the decision */
 };
 
+/* The trace explains the decision: one progress_step record per size
+ * profiled (the one VM), one progress_score per size at the decision,
+ * the best (the held size) at 1000000 or within the tie margin, and a
+ * progress_hold of the size held. */
+static void check_decision_trace(const struct progress_row *row)
+{
+	const struct sched_trace_record *hold = fake_trace_find(SCHED_TRACE_PROGRESS_HOLD, 0);
+	unsigned sizes = row->limit + 1, i;
+
+	if (row->decided_at == NEVER) {
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_SCORE), 0);
+		return;
+	}
+	CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_STEP), sizes);
+	CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_SCORE), sizes);
+	for (i = 0; i < sizes; i++) {
+		const struct sched_trace_record *step =
+		    fake_trace_find(SCHED_TRACE_PROGRESS_STEP, i);
+		const struct sched_trace_record *score =
+		    fake_trace_find(SCHED_TRACE_PROGRESS_SCORE, i);
+
+		CHECK(step && step->arg1 >> SCHED_TRACE_PROGRESS_SIZE_SHIFT == i &&
+		      (step->arg1 & SCHED_TRACE_PROGRESS_NS_MASK) >= 10 * MS);
+		CHECK(score && score->arg0 == i);
+		if (score && i == 0)
+			CHECK_EQ(score->arg1, 1000000u); /* the score's fixed-point 1.0 */
+	}
+	CHECK(hold != NULL);
+	if (hold)
+		CHECK_EQ(hold->arg0, row->decision);
+}
+
 static void test_progress_decisions(void)
 {
 	static const struct progress_row rows[] = {
@@ -159,6 +191,7 @@ static void test_progress_decisions(void)
 		CHECK_EQ(adaptive->last_decision, row->decision);
 		CHECK_EQ(sched_pool_micro_count(&sys, 0), row->decision);
 		CHECK_EQ(sys.counters.adaptive_reprofiles, row->profiles ? 1u : 0u);
+		check_decision_trace(row);
 		CHECK_EQ(fake_lock.errors, 0);
 	}
 }
