@@ -30,7 +30,7 @@ ratio() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b == 0) print "inf"; el
 run shoot-alone shootdown-alone credit
 run shoot-credit shootdown-hog credit
 run shoot-micro1 shootdown-hog micro-static:1
-run shoot-dynamic shootdown-hog micro-dynamic
+run shoot-dynamic shootdown-hog "micro-dynamic sched_trace=ctl"
 run lock-alone lock-alone credit
 run lock-credit lock-hog credit
 
@@ -72,6 +72,12 @@ else
 	check_fail "shoot-micro1: most yields in '${top_yield:-<none>}', expected smp_call_function_many_cond ipi-wait" shoot-micro1
 fi
 expect_line shoot-dynamic '^SCHED policy=micro-dynamic .* adaptive_steps=[1-9][0-9]* pool_resizes=[1-9]'
+# sched_trace=ctl: the controller's records only, and they explain its
+# decisions (the sweep's first size scores 1.0 = 1000000, a size is held).
+expect_line shoot-dynamic '^TRACE .* ev=progress_score vm=- vcpu=- a0=0 a1=1000000$'
+expect_line shoot-dynamic '^TRACE .* ev=progress_hold vm=- vcpu=- a0=[0-9]+ '
+expect_line shoot-dynamic '^TRACE .* ev=progress_step vm=[0-9]+ vcpu=0 '
+expect_no_line shoot-dynamic '^TRACE .* ev=schedule_in '
 if [ -n "$micro" ] && [ -n "$credit" ] && [ "$micro" -lt "$credit" ]; then
 	check_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"
 else
