@@ -22,7 +22,8 @@ VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_
             "early": "sched_micro_early_return=1", "epoch50": "sched_epoch_us=50000",
             "borrow0": "sched_micro_borrow=0", "borrow1": "sched_micro_borrow=1",
             "borrow2": "sched_micro_borrow=2",
-            "events": "sched_controller=0"}
+            "events": "sched_controller=0",
+            "fast": "sched_profile_us=1000 sched_controller_step_ms=1"}
 # The co-runner's duration is a ceiling, this many times the measured
 # workload's: run_until ends it with the measured VM, so that the two
 # contend for the whole measurement (a hog with the workload's own
