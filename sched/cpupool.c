@@ -42,6 +42,16 @@ static int pool_find_locked(struct sched_system *sys, const char *name)
 	return SCHED_ERR_NOT_FOUND;
 }
 
+/* micro_borrow: the vCPU running on `pcpu` on borrow (if any) is an
+ * ordinary vCPU again, and the micro pCPU's offload slot says so. */
+static void pool_end_borrow(struct sched_system *sys, struct sched_pcpu *pcpu)
+{
+	if (!pcpu->current || !pcpu->current->borrowed)
+		return;
+	pcpu->current->borrowed = false;
+	sched_offload_slot_update(sys, pcpu);
+}
+
 static int pool_lowest_pcpu(const struct sched_pool *pool)
 {
 	int i;
@@ -241,12 +251,9 @@ int sched_pool_remove_pcpu_locked(struct sched_system *sys, int pool_id, unsigne
 			sched_pcpu_kick(sys, &sys->pcpus[pool->master]);
 	}
 	sched_trace(SCHED_TRACE_POOL_PCPU, NULL, pcpu_id, SCHED_TRACE_NONE);
-	if (pcpu->current && pcpu->current->borrowed) {
-		/* micro_borrow: no longer on a micro pCPU, an ordinary vCPU
-		 * that leaves (or stays, back in its own pool) at the re-pick. */
-		pcpu->current->borrowed = false;
-		sched_offload_slot_update(sys, pcpu);
-	}
+	/* No longer on a micro pCPU: an ordinary vCPU that leaves (or
+	 * stays, back in its own pool) at the re-pick. */
+	pool_end_borrow(sys, pcpu);
 	if (pcpu->current)
 		sched_pcpu_kick(sys, pcpu);
 	return SCHED_OK;
@@ -505,12 +512,9 @@ int sched_vm_move(struct sched_vm *vm, int pool_id)
 			            target ? target->id : SCHED_TRACE_NONE);
 			break;
 		case SCHED_VCPU_RUNNING:
-			if (vcpu->borrowed) {
-				/* micro_borrow: its new pool does not own this
-				 * micro pCPU; it leaves at the kick's re-pick. */
-				vcpu->borrowed = false;
-				sched_offload_slot_update(sys, &sys->pcpus[vcpu->pcpu]);
-			}
+			/* Its new pool does not own a micro pCPU it borrowed:
+			 * it leaves at the kick's re-pick. */
+			pool_end_borrow(sys, &sys->pcpus[vcpu->pcpu]);
 			sched_pcpu_kick(sys, &sys->pcpus[vcpu->pcpu]);
 			break;
 		default:
