@@ -227,10 +227,10 @@ struct sched_params {
 	uint32_t micro_borrow;      /* an idle micro pCPU runs a normal pool's
 	                               queued vCPU, pre-empted at once by an
 	                               offload: 1 in micro slices, 2 in normal
-	                               slices (SCHED_BORROW_*)      [0 = off] */
+	                               slices (SCHED_BORROW_*)   [2, normal] */
 	/* micro-dynamic's controller (sched/progress.c). */
 	uint32_t controller;            /* enum sched_controller   [progress] */
-	uint32_t controller_step_ms;    /* progress: shortest profile step [40] */
+	uint32_t controller_step_ms;    /* progress: shortest profile step [10] */
 	uint32_t controller_min_events; /* progress: urgent events a step
 	                                  needs to decide               [64] */
 	uint32_t controller_spin_ns;    /* progress: spinning charged per PLE
