@@ -32,7 +32,9 @@
  *   stream [N] [Ius] [hog=R] [at=US]  open-loop echo stream: CPU 1 sends at a fixed
  *                  rate, CPU 0 computes and takes the replies (stream.c)
  * N is a count per vCPU, Nms a duration (TSC calibrated with the PIT);
- * gap=N sets the private work between two ops (xorshift rounds).
+ * gap=N sets the private work between two ops (xorshift rounds);
+ * warmup=Nms measures lock/shootdown/hog/user in a window that opens N ms
+ * after the start barrier (guests/testos/workloads.c).
  * Every CPUID testos executes is counted and reported as cpuid_executed=,
  * so the hypervisor's CPUID exit counter can be checked against it.
  *

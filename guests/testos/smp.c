@@ -13,6 +13,7 @@
 
 struct testos_flush_request testos_flush_requests[TESTOS_MAX_CPUS];
 int64_t testos_workload_gap = -1;
+int64_t testos_workload_warmup_ms = -1;
 
 static volatile uint32_t testos_barrier_count, testos_barrier_sense;
 static volatile uint32_t testos_work_generation, testos_work_done;
@@ -260,6 +261,7 @@ void testos_samples_reset(void)
 		cpu->sample_max = 0;
 		cpu->sample_sum = 0;
 		cpu->ops = 0;
+		cpu->warmup_ops = 0;
 		for (uint32_t b = 0; b < TESTOS_HISTOGRAM_BUCKETS; b++)
 			cpu->histogram[b] = 0;
 	}
@@ -352,6 +354,16 @@ int testos_smp_main(const char *mode, const char *arguments)
 		} else if (word[0] == 'g' && word[1] == 'a' && word[2] == 'p' && word[3] == '=') {
 			p = word + 4;
 			testos_workload_gap = (int64_t)testos_decimal(&p);
+		} else if (word[0] == 'w' && word[1] == 'a' && word[2] == 'r' && word[3] == 'm' &&
+		           word[4] == 'u' && word[5] == 'p' && word[6] == '=') {
+			p = word + 7;
+			const char *digits_at = p;
+			uint64_t warmup = testos_decimal(&p);
+			if (p != digits_at && p[0] == 'm' && p[1] == 's' &&
+			    (p[2] == ' ' || !p[2])) {
+				testos_workload_warmup_ms = (int64_t)warmup;
+				p += 2;
+			}
 		} else {
 			while (*p && *p != ' ')
 				p++;

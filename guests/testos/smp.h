@@ -96,6 +96,7 @@ struct testos_cpu {
 	uint64_t sample_sum; /* for the mean */
 	uint32_t histogram[TESTOS_HISTOGRAM_BUCKETS];
 	uint64_t ops;
+	uint64_t warmup_ops; /* ops before the measured window (warmup=) */
 };
 
 extern struct testos_cpu testos_cpus[TESTOS_MAX_CPUS];
@@ -106,6 +107,9 @@ extern uint32_t testos_ioapic_address;
 extern uint8_t testos_ioapic_id;
 extern uint64_t testos_rsdp;
 extern int64_t testos_workload_gap; /* gap=N on the command line, -1 = default */
+/* warmup=Nms on the command line, -1 = none: the measured window then opens
+ * N ms after the start barrier instead of at the mode's start. */
+extern int64_t testos_workload_warmup_ms;
 
 /* main.c */
 void testos_print(const char *format, ...) __attribute__((format(printf, 1, 2)));

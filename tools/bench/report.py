@@ -258,11 +258,15 @@ def header(records, meta):
     lines.append("Perturbations (run k: ips offset, workload duration offset, per mille): " + ", ".join(
         "run %d: %+d / %+d" % (k, a, b) for k, (a, b) in enumerate(meta["perturbations"])) + ".")
     lines.append("")
+    warmup = meta.get("warmup_ms", 0)
+    window = ("a testos workload counts the operations of its measured window, which opens %d ms after its start "
+              "barrier (testos `warmup=%dms`: the vCPUs' start-up and the warm-up are out, the consistency check "
+              "still covers every op)" % (warmup, warmup) if warmup else
+              "testos has no warm-up phase, so every operation counts")
     lines.append("Cells: median [min-max] over the runs. Latencies in µs of virtual time per operation (mean exact, "
-                 "p50/p99 histogram bucket bounds within 12.5 %%, max exact); testos has no warm-up phase, so every "
-                 "operation counts%s. \"vs credit\": each run's ops/s over the median of the same VM under credit "
-                 "co-run at the same ratio. Failed runs: %d%s." % (
-                     LINUX_NOTE if any(s in runs.LINUX_SCENARIOS for s in meta["scenarios"]) else "",
+                 "p50/p99 histogram bucket bounds within 12.5 %%, max exact); %s%s. \"vs credit\": each run's "
+                 "ops/s over the median of the same VM under credit co-run at the same ratio. Failed runs: %d%s." % (
+                     window, LINUX_NOTE if any(s in runs.LINUX_SCENARIOS for s in meta["scenarios"]) else "",
                      len(failed), "".join(" `%s` (status %s)" % (r["log"], r["status"]) for r in failed)))
     return lines + [""]
 

@@ -86,8 +86,10 @@ def perturbations(runs):
     return list(zip(ips, dur))
 
 
-def matrix(scenarios, policies, ratios, runs, duration_ms):
-    """Every Bochs run of the matrix as a dict (no results yet)."""
+def matrix(scenarios, policies, ratios, runs, duration_ms, warmup_ms=0):
+    """Every Bochs run of the matrix as a dict (no results yet); WARMUP_MS
+    opens a testos workload's measured window that long after its start
+    barrier (testos `warmup=`; 0: no window, every op counts)."""
     jobs = []
     for ratio in ratios:
         for scenario in scenarios:
@@ -96,7 +98,8 @@ def matrix(scenarios, policies, ratios, runs, duration_ms):
                     jobs.append(dict(kind="bochs", scenario=scenario, policy=policy, ratio=ratio,
                                      run=k, ips_permille=ips_pm, duration_permille=dur_pm,
                                      ips=RATIOS[ratio] * (1000 + ips_pm) // 1000,
-                                     duration_ms=duration_ms * (1000 + dur_pm) // 1000))
+                                     duration_ms=duration_ms * (1000 + dur_pm) // 1000,
+                                     warmup_ms=warmup_ms))
     return jobs
 
 
@@ -108,13 +111,17 @@ def job_name(job):
     return "%s-%s-%s-run%d" % (job["scenario"], job["policy"].replace(":", ""), job["ratio"], job["run"])
 
 
-def write_cfg(src, dst, duration_ms):
+def write_cfg(src, dst, duration_ms, warmup_ms=0):
     """A copy of the VM cfg SRC with its workload duration set (testos
-    `extra = "NAME Nms"`, Linux `uslice.seconds=S`); None keeps it."""
+    `extra = "NAME Nms"`, Linux `uslice.seconds=S`); None keeps it. A
+    testos workload gets `warmup=Nms` when WARMUP_MS > 0 (Linux guests
+    have their own 0.05-s warm-up)."""
     with open(os.path.join(ROOT, src)) as f:
         text = f.read()
     if duration_ms is not None:
-        text = re.sub(r'^extra = "(\w+) \d+ms"', r'extra = "\1 %dms"' % duration_ms, text, flags=re.M)
+        window = " warmup=%dms" % warmup_ms if warmup_ms else ""
+        text = re.sub(r'^extra = "(\w+) \d+ms"', r'extra = "\1 %dms%s"' % (duration_ms, window), text,
+                      flags=re.M)
         text = re.sub(r'uslice\.seconds=[0-9.]+', 'uslice.seconds=%g' % (duration_ms / 1000), text)
     with open(dst, "w") as f:
         f.write(text)
@@ -131,7 +138,7 @@ def bochs_command(job, work):
             path = os.path.join(work, "%s.cfg" % name)
             ceiling = None if job["scenario"] in LINUX_SCENARIOS else HOG_CEILING
             write_cfg(src, path, job["duration_ms"] if name != "hog" else
-                      (job["duration_ms"] * ceiling if ceiling else None))
+                      (job["duration_ms"] * ceiling if ceiling else None), job.get("warmup_ms", 0))
             cmd += ["--module", "%s:%s.cfg" % (path, name)]
     return cmd
 
@@ -150,7 +157,7 @@ def exits_command(job, work):
 
 def timeout_s(job):
     """Wall-clock limit: boot plus about 60 s per emulated 10^9 instructions per pCPU."""
-    return int(400 + job["duration_ms"] / 1000 * job["ips"] / 1e9 * 600 * 4)
+    return int(400 + (job["duration_ms"] + job.get("warmup_ms", 0)) / 1000 * job["ips"] / 1e9 * 600 * 4)
 
 
 def parse_line(line, record):
