@@ -16,6 +16,9 @@ import tempfile
 import xml.etree.ElementTree as ElementTree
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import host_check  # noqa: E402
+from host_check import check  # noqa: E402
 TOOL = os.path.join(ROOT, "tools", "uslice-trace")
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -47,17 +50,6 @@ TRACE t=2600 pcpu=0 ev=99 vm=- vcpu=- a0=0 a1=0
 TRACE t=3000 pcpu=0 ev=schedule_out vm=0 vcpu=0 a0=2900 a1=0
 """
 
-passed = 0
-failed = 0
-
-
-def check(condition, what):
-    global failed
-    if not condition:
-        print("FAIL %s: %s" % (current, what), file=sys.stderr)
-        failed += 1
-        return False
-    return True
 
 
 def run(arguments, text=None, directory=None):
@@ -274,13 +266,4 @@ TESTS = [test_runs_per_pcpu, test_events_and_counters, test_micro_inferred,
          test_stdin_summary]
 
 if __name__ == "__main__":
-    for test in TESTS:
-        current = test.__name__
-        before = failed
-        test()
-        if failed == before:
-            passed += 1
-        else:
-            failed = before + 1
-    print("test_uslice_trace: %d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    host_check.run("test_uslice_trace", TESTS)

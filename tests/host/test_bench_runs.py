@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""tests/host/test_bench_runs.py - tests of tools/bench/runs.py, the run
+set-up of tools/uslice-bench: the VM configurations one run writes (the
+workload duration, testos's warmup= window, the Linux guests' seconds),
+the perturbed matrix and its wall-clock limits. Table-driven; prints
+"test_bench_runs: N passed, N failed" like the C host tests.
+"""
+import os
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import host_check  # noqa: E402
+from host_check import check  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+import runs  # noqa: E402
+
+
+
+def written(src, duration_ms, warmup_ms):
+    with tempfile.TemporaryDirectory() as work:
+        path = os.path.join(work, "vm.cfg")
+        runs.write_cfg(src, path, duration_ms, warmup_ms)
+        with open(path) as f:
+            return f.read()
+
+
+# (cfg, duration ms, warm-up ms, a line the copy holds, a text it must not hold)
+CFG_ROWS = [
+    ("tests/scenarios/vms/lock.cfg", 500, 50, 'extra = "lock 500ms warmup=50ms"', "2000ms"),
+    ("tests/scenarios/vms/lock.cfg", 200, 0, 'extra = "lock 200ms"', "warmup="),
+    ("tests/scenarios/vms/hog.cfg", 10000, 50, 'extra = "hog 10000ms warmup=50ms"', "2000ms"),
+    ("tests/scenarios/vms/lock.cfg", None, 50, 'extra = "lock 2000ms"', "warmup="),
+    ("tests/scenarios/vms/linux-tlb.cfg", 300, 50, "uslice.seconds=0.3", "warmup="),
+]
+
+
+def test_write_cfg():
+    for src, duration_ms, warmup_ms, want, unwanted in CFG_ROWS:
+        text = written(src, duration_ms, warmup_ms)
+        row = "%s %s/%s" % (src, duration_ms, warmup_ms)
+        check(want in text.splitlines() or want in text, "%s: no %r in\n%s" % (row, want, text))
+        check(unwanted not in text, "%s: %r left in\n%s" % (row, unwanted, text))
+
+
+def test_matrix_carries_warmup():
+    jobs = runs.matrix(["lock-hog", "lock-alone"], ["credit", "micro-dynamic"], ["50M", "1G"], 5, 500, 50)
+    # lock-alone has no co-runner: credit only.
+    check(len(jobs) == 2 * (2 + 1) * 5, "%d jobs" % len(jobs))
+    check(all(j["warmup_ms"] == 50 for j in jobs), "warm-up on every job")
+    durations = sorted({j["duration_ms"] for j in jobs})
+    check(durations[0] >= 475 and durations[-1] <= 525, "durations %s within +-5 %%" % durations)
+    ips = sorted({j["ips"] for j in jobs if j["ratio"] == "1G"})
+    check(ips[0] == 980_000_000 and ips[-1] == 1_020_000_000, "1G ips %s within +-2 %%" % ips)
+
+
+def test_timeout_covers_warmup():
+    base = dict(duration_ms=500, ips=1_000_000_000)
+    check(runs.timeout_s(dict(base, warmup_ms=500)) > runs.timeout_s(base), "the warm-up adds time")
+    check(runs.timeout_s(dict(base, warmup_ms=0)) == runs.timeout_s(base), "no warm-up, no time")
+
+
+def test_perturbations():
+    rows = runs.perturbations(5)
+    check(len(rows) == 5 and len(set(rows)) == 5, "five distinct runs %s" % rows)
+    check(all(-20 <= a <= 20 and -50 <= b <= 50 for a, b in rows), "offsets in range %s" % rows)
+    check(runs.perturbations(1) == [(0, 0)], "one run is unperturbed")
+
+
+TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup, test_perturbations]
+
+if __name__ == "__main__":
+    host_check.run("test_bench_runs", TESTS)
