@@ -489,7 +489,7 @@ static void schedule_log_yield(struct vcpu *vcpu, uint64_t rip, bool kernel_mode
 {
 	if (vcpu->yields_logged >= 3)
 		return;
-	char where[96];
+	char where[VMX_SCHEDULE_RIP_TEXT_SIZE];
 	vmx_classifier_format_rip(&vmx_schedule_shared.classifiers[vcpu->vm->id], rip, where,
 	                          sizeof(where));
 	log_debug("VM %s vCPU %u: PAUSE-loop exit at %s (%s mode)", vcpu->vm->name, vcpu->index,
@@ -683,6 +683,7 @@ static void schedule_liveness(struct timer *timer, void *context)
 		if (vm->state != VM_STATE_RUNNING)
 			continue;
 		if (watchdog) {
+			vmx_schedule_report_stuck(vm);
 			vm_stop(vm, "watchdog: still running after watchdog_ms=%llu",
 			        (unsigned long long)schedule_watchdog_ms);
 			stopped = true;

@@ -39,4 +39,14 @@ struct vmx_schedule_shared {
 
 extern struct vmx_schedule_shared vmx_schedule_shared;
 
+/* Room for a guest RIP as "symbol+0xoffset" in a log line. */
+#define VMX_SCHEDULE_RIP_TEXT_SIZE 96
+
+/* One VCPUSTUCK line per vCPU of `vm` (docs/output.md): where each one is
+ * in the scheduler and in its vLAPIC, for a VM the watchdog stops while it
+ * still runs (any pCPU; takes the scheduler lock per vCPU; the vLAPIC
+ * fields are read without the owner's consent: a snapshot, not a
+ * consistent view). */
+void vmx_schedule_report_stuck(const struct vm *vm);
+
 #endif /* VMX_SCHEDULE_INTERNAL_H */

@@ -138,6 +138,51 @@ void vmx_schedule_report(void)
 		sched_env_trace_dump();
 }
 
+/* The highest vector set in an IRR/ISR-shaped array, -1 if none. */
+static int schedule_report_highest(const uint32_t bits[8])
+{
+	for (int word = 7; word >= 0; word--) {
+		uint32_t value = __atomic_load_n(&bits[word], __ATOMIC_RELAXED);
+		if (value)
+			return word * 32 + 31 - __builtin_clz(value);
+	}
+	return -1;
+}
+
+void vmx_schedule_report_stuck(const struct vm *vm)
+{
+	uint64_t now = sched_env_now(); /* the scheduler's clock: ns */
+	for (uint32_t v = 0; v < vm->vcpu_count; v++) {
+		struct vcpu *vcpu = vm->vcpus[v];
+		if (!vcpu || !vcpu->sched)
+			continue;
+		const struct vlapic *vlapic = &vcpu->interrupt.vlapic;
+		char where[VMX_SCHEDULE_RIP_TEXT_SIZE];
+		sched_env_lock_acquire(&vmx_schedule_shared.lock);
+		const struct sched_vcpu *s = vcpu->sched;
+		enum sched_vcpu_state state = s->state;
+		int pcpu = s->pcpu;
+		uint64_t rip = s->saved_rip, since = s->queued_since, started = s->run_start;
+		sched_env_lock_release(&vmx_schedule_shared.lock);
+		vmx_classifier_format_rip(&vmx_schedule_shared.classifiers[vm->id], rip, where,
+		                          sizeof(where));
+		uint64_t mark = state == SCHED_VCPU_RUNNING ? started : since;
+		log_record("VCPUSTUCK vm=%s vcpu=%u state=%s pcpu=%d loaded_cpu=%d for_us=%llu "
+		           "last_rip=0x%llx where=%s irr=%d isr=%d tpr=0x%x posted=0x%x "
+		           "pending_interrupt=%u halt_masked=%u slices=%llu exits=%llu",
+		           vm->name, v, sched_vcpu_state_name(state), pcpu,
+		           (int)__atomic_load_n(&vcpu->loaded_cpu, __ATOMIC_RELAXED),
+		           (unsigned long long)(now > mark ? (now - mark) / 1000 : 0),
+		           (unsigned long long)rip, where, schedule_report_highest(vlapic->irr),
+		           schedule_report_highest(vlapic->isr),
+		           __atomic_load_n(&vlapic->tpr, __ATOMIC_RELAXED),
+		           __atomic_load_n(&vlapic->posted.flags, __ATOMIC_RELAXED),
+		           __atomic_load_n(&vcpu->pending_interrupt, __ATOMIC_RELAXED),
+		           vcpu->halt_masked ? 1u : 0u, (unsigned long long)vcpu->slices,
+		           (unsigned long long)vcpu->exits_total);
+	}
+}
+
 void vmx_schedule_vcpu_view(struct vcpu *vcpu, struct vmx_schedule_vcpu_view *view)
 {
 	*view = (struct vmx_schedule_vcpu_view){-1, "none", 0, 0, 0, 0};

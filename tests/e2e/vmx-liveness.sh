@@ -34,7 +34,7 @@ for c in "${cases[@]}"; do
 	cpuids)     vmx_config evil 16 "cpuid 1100000" ;;
 	*) echo "unknown case $c"; exit 1 ;;
 	esac
-	vmx_boot 2 evil good "${args[@]}" | grep -E '^(VM|VMSTOP|RESULT|HALT|LIVENESS) '
+	vmx_boot 2 evil good "${args[@]}" | grep -E '^(VM|VMSTOP|VCPUSTUCK|RESULT|HALT|LIVENESS) '
 	case "$c" in
 	pit)
 		vmx_expect '^RESULT vm=evil mode=hostile-pit reload=1 ' "pit: the hostile VM ran on"
@@ -51,7 +51,11 @@ for c in "${cases[@]}"; do
 		vmx_expect '^RESULT vm=evil mode=hostile-park parked=1' "park: the AP parked, the BSP went on"
 		vmx_expect '^VM name=evil state=done status=0 ' "park: the VM finished normally" ;;
 	watchdog)
-		vmx_expect '^VMSTOP name=evil cause="watchdog: still running after watchdog_ms=1500"' "watchdog: the endless VM stopped" ;;
+		vmx_expect '^VMSTOP name=evil cause="watchdog: still running after watchdog_ms=1500"' "watchdog: the endless VM stopped"
+		# The stopped VM explains itself first: its one vCPU was running or
+		# queued in the hog's loop, nothing pending in its vLAPIC but timers.
+		vmx_expect '^VCPUSTUCK vm=evil vcpu=0 state=(running|runnable) .*where=testos_' "watchdog: VCPUSTUCK names where the vCPU was"
+		vmx_expect '^VCPUSTUCK vm=evil vcpu=0 .* isr=-1 ' "watchdog: VCPUSTUCK shows no interrupt in service" ;;
 	cpuids)
 		vmx_expect '^RESULT vm=evil workload=cpuid count=1100000 ' "cpuids: 1.1 M CPUIDs done"
 		vmx_expect '^VM name=evil state=done status=0 ' "cpuids: not stopped as a flood" ;;

@@ -61,6 +61,28 @@ def test_timeout_covers_warmup():
     check(runs.timeout_s(dict(base, warmup_ms=0)) == runs.timeout_s(base), "no warm-up, no time")
 
 
+# (scenario, duration ms, warm-up ms, the watchdog word the command holds or None)
+WATCHDOG_ROWS = [
+    ("shootdown-hog", 500, 50, "watchdog_ms=3200"),
+    ("lock-alone", 200, 0, "watchdog_ms=1800"),
+    ("linux-tlb-hog", 300, 0, None),
+]
+
+
+def test_watchdog_in_command():
+    for scenario, duration_ms, warmup_ms, word in WATCHDOG_ROWS:
+        job = dict(kind="bochs", scenario=scenario, policy="credit", ratio="1G", run=0,
+                   ips=1_000_000_000, duration_ms=duration_ms, warmup_ms=warmup_ms)
+        with tempfile.TemporaryDirectory() as work:
+            command = runs.bochs_command(job, work)
+        append = command[command.index("--append") + 1].split()
+        if word:
+            check(word in append, "%s: %s in %s" % (scenario, word, append))
+        else:
+            check(not any(w.startswith("watchdog_ms=") for w in append),
+                  "%s keeps the default watchdog: %s" % (scenario, append))
+
+
 def test_perturbations():
     rows = runs.perturbations(5)
     check(len(rows) == 5 and len(set(rows)) == 5, "five distinct runs %s" % rows)
@@ -68,7 +90,8 @@ def test_perturbations():
     check(runs.perturbations(1) == [(0, 0)], "one run is unperturbed")
 
 
-TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup, test_perturbations]
+TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup,
+         test_watchdog_in_command, test_perturbations]
 
 if __name__ == "__main__":
     host_check.run("test_bench_runs", TESTS)

@@ -252,9 +252,13 @@ def header(records, meta):
                  meta["runs"], meta["duration_ms"],
                  "simulator seeds 1-%d" % meta["seeds"] if meta["seeds"] else "no simulator runs"), ""]
     if meta["duration_ms"] < 1000:
-        lines += ["**Short workloads** (%d ms): the first milliseconds of a co-run (vCPUs coming online, the "
-                  "first credit accounting periods) count, and micro-dynamic's default 1 s epoch cannot act "
-                  "(`+epoch50` gives it 50 ms); docs/benchmarks.md, \"Durations\"." % meta["duration_ms"], ""]
+        start = ("the first %d ms after the start barrier are a warm-up outside the figures, but" %
+                 meta["warmup_ms"] if meta.get("warmup_ms") else
+                 "the first milliseconds of a co-run (vCPUs coming online, the first credit accounting "
+                 "periods) count, and")
+        lines += ["**Short workloads** (%d ms): %s micro-dynamic's default 1 s epoch cannot act "
+                  "(`+epoch50` gives it 50 ms); docs/benchmarks.md, \"Durations\"." % (meta["duration_ms"], start),
+                  ""]
     lines.append("Perturbations (run k: ips offset, workload duration offset, per mille): " + ", ".join(
         "run %d: %+d / %+d" % (k, a, b) for k, (a, b) in enumerate(meta["perturbations"])) + ".")
     lines.append("")

@@ -23,7 +23,8 @@ VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_
             "borrow0": "sched_micro_borrow=0", "borrow1": "sched_micro_borrow=1",
             "borrow2": "sched_micro_borrow=2",
             "events": "sched_controller=0",
-            "fast": "sched_profile_us=1000 sched_controller_step_ms=1"}
+            "fast": "sched_profile_us=1000 sched_controller_step_ms=1",
+            "check": "sched_check=1"}
 # The co-runner's duration is a ceiling, this many times the measured
 # workload's: run_until ends it with the measured VM, so that the two
 # contend for the whole measurement (a hog with the workload's own
@@ -131,6 +132,8 @@ def bochs_command(job, work):
     """The tools/uslice-run command line of one scenario run."""
     vm, cfg, hog = SCENARIOS[job["scenario"]]
     append = policy_append(job["policy"]) + (" run_until=%s" % vm if hog else "")
+    if job["scenario"] not in LINUX_SCENARIOS:
+        append += " watchdog_ms=%d" % watchdog_ms(job)
     cmd = [os.path.join(ROOT, "tools/uslice-run"), "--scenario", job["scenario"], "--append", append,
            "--ips", str(job["ips"]), "--workdir", work, "--timeout", str(timeout_s(job))]
     for name, src in ((vm, cfg), ("hog", hog)):
@@ -153,6 +156,15 @@ def exits_command(job, work):
             "--timeout", "900", "--workdir", work,
             "--module", testos + "/testos.elf:testos.elf", "--module", testos + "/System.map:testos.map",
             "--module", path + ":bench.cfg"]
+
+
+def watchdog_ms(job):
+    """The hypervisor's watchdog for a testos run (virtual ms): four times
+    the measured workload plus a second for boot, so that a run whose
+    measured VM hangs ends with its report and VCPUSTUCK lines instead of
+    meeting the wall-clock limit with nothing (the hog's ceiling is far
+    beyond: run_until= ends it)."""
+    return 4 * (job["duration_ms"] + job.get("warmup_ms", 0)) + 1000
 
 
 def timeout_s(job):
