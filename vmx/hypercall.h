@@ -18,8 +18,9 @@
 #define HYPERCALL_ABI_VERSION 1u
 
 enum hypercall_function {
-	HYPERCALL_VERSION = 0,    /* -> HYPERCALL_ABI_VERSION */
-	HYPERCALL_RESULT = 1,     /* RBX = guest-physical text, RCX = length (<= 240) */
+	HYPERCALL_VERSION = 0, /* -> HYPERCALL_ABI_VERSION */
+	HYPERCALL_RESULT =
+	    1, /* RBX = guest-physical text, RCX = length (<= HYPERCALL_RESULT_MAX) */
 	HYPERCALL_POWER_OFF = 2,  /* RBX = status (0 = success); does not return */
 	HYPERCALL_NOP = 3,        /* -> 0; for exit-cost measurements */
 	HYPERCALL_EXIT_COUNT = 4, /* RBX = basic exit reason, or ~0 for all -> this vCPU's count */
@@ -28,7 +29,8 @@ enum hypercall_function {
 	HYPERCALL_FUNCTION_COUNT
 };
 
-#define HYPERCALL_RESULT_MAX        240
+/* Longest RESULT text: "RESULT vm=NAME " plus this fit one log line (512). */
+#define HYPERCALL_RESULT_MAX        448
 #define HYPERCALL_ERROR_PERMISSION  (-1)
 #define HYPERCALL_ERROR_INVALID     (-22)
 #define HYPERCALL_ERROR_NO_FUNCTION (-38)

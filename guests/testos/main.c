@@ -50,6 +50,8 @@
 
 #define TESTOS_UART         0x3f8
 #define TESTOS_PM1A_CONTROL 0xb004
+/* One console line: a whole RESULT text with its "RESULT " and newline. */
+#define TESTOS_PRINT_LINE_SIZE (HYPERCALL_RESULT_MAX + 64)
 
 struct testos_idt_entry {
 	uint16_t offset_low, selector;
@@ -128,76 +130,9 @@ static void testos_puts(const char *s)
 		testos_putc(*s++);
 }
 
-/* A small formatter: %s %c %u %llu %x %llx and %d. */
-size_t testos_format(char *buffer, size_t size, const char *format, va_list args)
-{
-	size_t n = 0;
-#define TESTOS_PUT(ch)                                                                             \
-	do {                                                                                       \
-		if (n + 1 < size)                                                                  \
-			buffer[n] = (ch);                                                          \
-		n++;                                                                               \
-	} while (0)
-	for (const char *f = format; *f; f++) {
-		if (*f != '%') {
-			TESTOS_PUT(*f);
-			continue;
-		}
-		f++;
-		bool wide = false;
-		while (*f == 'l') {
-			wide = true;
-			f++;
-		}
-		if (*f == 's') {
-			for (const char *s = va_arg(args, const char *); *s; s++)
-				TESTOS_PUT(*s);
-		} else if (*f == 'c') {
-			TESTOS_PUT((char)va_arg(args, int));
-		} else if (*f == 'u' || *f == 'x' || *f == 'd') {
-			uint64_t v;
-			bool negative = false;
-			if (*f == 'd') {
-				int64_t s = wide ? va_arg(args, long long) : va_arg(args, int);
-				negative = s < 0;
-				v = negative ? (uint64_t)-s : (uint64_t)s;
-			} else {
-				v = wide ? va_arg(args, unsigned long long)
-				         : va_arg(args, unsigned);
-			}
-			unsigned base = *f == 'x' ? 16 : 10;
-			char digits[24];
-			int d = 0;
-			do {
-				digits[d++] = "0123456789abcdef"[v % base];
-				v /= base;
-			} while (v);
-			if (negative)
-				TESTOS_PUT('-');
-			while (d)
-				TESTOS_PUT(digits[--d]);
-		} else {
-			TESTOS_PUT('%');
-			TESTOS_PUT(*f);
-		}
-	}
-	if (size)
-		buffer[n < size ? n : size - 1] = '\0';
-	return n;
-#undef TESTOS_PUT
-}
-
-void testos_format_to(char *buffer, size_t size, const char *format, ...)
-{
-	va_list args;
-	va_start(args, format);
-	testos_format(buffer, size, format, args);
-	va_end(args);
-}
-
 void testos_print(const char *format, ...)
 {
-	char line[256];
+	char line[TESTOS_PRINT_LINE_SIZE];
 	va_list args;
 	va_start(args, format);
 	testos_format(line, sizeof(line), format, args);
@@ -219,8 +154,11 @@ void testos_result(const char *format, ...)
 	va_start(args, format);
 	size_t n = testos_format(line, sizeof(line), format, args);
 	va_end(args);
-	if (n > HYPERCALL_RESULT_MAX)
+	if (n > HYPERCALL_RESULT_MAX) {
+		testos_print("testos: warning: a RESULT of %u characters is cut to %u\n",
+		             (unsigned)n, (unsigned)HYPERCALL_RESULT_MAX);
 		n = HYPERCALL_RESULT_MAX;
+	}
 	testos_print("RESULT %s\n", line);
 	if (testos_hypervisor)
 		testos_hypercall(HYPERCALL_RESULT, (uint64_t)(uintptr_t)line, n);

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "guests/testos/format.h"
+
 #define TESTOS_MAX_CPUS        16
 #define TESTOS_STACK_SIZE      16384
 #define TESTOS_TRAMPOLINE_BASE 0x8000u
@@ -113,12 +115,9 @@ extern int64_t testos_workload_warmup_ms;
 
 /* main.c */
 void testos_print(const char *format, ...) __attribute__((format(printf, 1, 2)));
-void testos_format_to(char *buffer, size_t size, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
 void testos_result(const char *format, ...) __attribute__((format(printf, 1, 2)));
 /* `isolation N` (guests/testos/isolation.c): register state stays the VM's. */
 void testos_workload_isolation(uint64_t rounds, uint32_t vm_id);
-size_t testos_format(char *buffer, size_t size, const char *format, va_list args);
 __attribute__((noreturn)) void testos_power_off(int status);
 void testos_idt_load(void);
 uint64_t testos_rdtsc(void);
