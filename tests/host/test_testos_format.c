@@ -69,8 +69,7 @@ static size_t format_row(char *buffer, size_t size, const struct format_case *ro
 	case ARGUMENTS_LONG_LONG:
 		return testos_format_to(buffer, size, row->format, row->number);
 	case ARGUMENTS_UNSIGNED_LONG_LONG:
-		return testos_format_to(buffer, size, row->format,
-		                        (unsigned long long)row->number);
+		return testos_format_to(buffer, size, row->format, (unsigned long long)row->number);
 	case ARGUMENTS_STRING_UNSIGNED:
 		return testos_format_to(buffer, size, row->format, row->text,
 		                        (unsigned)row->number);
