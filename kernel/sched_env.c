@@ -80,10 +80,23 @@ bool sched_env_take_kick(void)
 	return __atomic_exchange_n(&sched_env_kicked[percpu_this_index()], false, __ATOMIC_ACQ_REL);
 }
 
+bool sched_env_trace_controller_only;
+
+static bool sched_env_trace_wanted(const struct sched_trace_record *record)
+{
+	return !sched_env_trace_controller_only || record->event == SCHED_TRACE_POOL_RESIZE ||
+	       record->event == SCHED_TRACE_COUNTERS || record->event == SCHED_TRACE_POOL_PCPU ||
+	       record->event == SCHED_TRACE_PROGRESS_STEP ||
+	       record->event == SCHED_TRACE_PROGRESS_SCORE ||
+	       record->event == SCHED_TRACE_PROGRESS_HOLD;
+}
+
 void sched_env_trace(const struct sched_trace_record *record)
 {
 	uint32_t cpu = percpu_this_index();
-	if (cpu >= sched_env_ring_count)
+	/* sched_trace=ctl keeps the controller's records only, from the
+	 * start: the schedule events of a long run would wrap the ring. */
+	if (cpu >= sched_env_ring_count || !sched_env_trace_wanted(record))
 		return;
 	struct sched_trace_record stamped = *record;
 	stamped.time = arch_tsc_read();
@@ -107,17 +120,6 @@ int sched_env_trace_init(uint32_t cpus, uint64_t records_per_cpu)
 	return 0;
 }
 
-bool sched_env_trace_controller_only;
-
-static bool sched_env_trace_wanted(const struct sched_trace_record *record)
-{
-	return !sched_env_trace_controller_only || record->event == SCHED_TRACE_POOL_RESIZE ||
-	       record->event == SCHED_TRACE_COUNTERS || record->event == SCHED_TRACE_POOL_PCPU ||
-	       record->event == SCHED_TRACE_PROGRESS_STEP ||
-	       record->event == SCHED_TRACE_PROGRESS_SCORE ||
-	       record->event == SCHED_TRACE_PROGRESS_HOLD;
-}
-
 void sched_env_trace_dump(void)
 {
 	uint64_t total = 0, dropped = 0;
@@ -125,8 +127,6 @@ void sched_env_trace_dump(void)
 		struct sched_trace_record record;
 		char line[SCHED_TRACE_LINE_MAX];
 		while (sched_trace_ring_read(&sched_env_rings[cpu], &record, 1) == 1) {
-			if (!sched_env_trace_wanted(&record))
-				continue;
 			sched_trace_format(&record, line, sizeof(line));
 			log_record("%s", line);
 			total++;

@@ -24,7 +24,7 @@ VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_
             "borrow2": "sched_micro_borrow=2",
             "events": "sched_controller=0",
             "fast": "sched_profile_us=1000 sched_controller_step_ms=1",
-            "check": "sched_check=1"}
+            "check": "sched_check=1", "ctl": "sched_trace=ctl"}
 # The co-runner's duration is a ceiling, this many times the measured
 # workload's: run_until ends it with the measured VM, so that the two
 # contend for the whole measurement (a hog with the workload's own
