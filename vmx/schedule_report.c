@@ -1,6 +1,6 @@
 /*
  * vmx/schedule_report.c - what the scheduler tells after a run and while
- * it runs: the SCHED, SCHEDPCPU, SCHEDVCPU and SCHEDVM lines
+ * it runs: the SCHED, SCHEDMECH, SCHEDPCPU, SCHEDVCPU and SCHEDVM lines
  * (docs/output.md) at the end, then the trace rings; the views the console
  * (vmx/console_commands.c) and the run summary (vmx/summary.c) read. Part of
  * the vmx_schedule module (public header vmx/schedule.h; the loop is
@@ -20,6 +20,9 @@
 #include "vmx/notify.h"
 #include "vmx/profile.h"
 #include "vmx/vm.h"
+
+/* Room for micro_held_us= of 17 sizes ("16:" and 20 digits each). */
+#define SCHEDULE_REPORT_HELD_SIZE 256
 
 /* SCHEDVCPU lines of `vm`'s vCPUs, then its SCHEDVM line (after the run:
  * no loop runs, the scheduler's figures are final). */
@@ -80,6 +83,49 @@ void vmx_schedule_run_view(struct vmx_schedule_run_view *view)
 	                                             SCHED_MAX_PCPUS + 1);
 }
 
+/* Pool-0's micro pool over the run: `held_us=` the time at each size
+ * (size:us, sizes never held left out) and `mean_milli=` the time-weighted
+ * mean size in thousandths of a pCPU. */
+static void schedule_report_micro_history(char *text, size_t size, uint64_t *mean_milli)
+{
+	uint64_t ns[SCHED_MAX_PCPUS + 1], total = 0, weighted = 0;
+	unsigned sizes =
+	    sched_pool_micro_history(&vmx_schedule_shared.system, 0, ns, SCHED_MAX_PCPUS + 1);
+	size_t used = 0;
+
+	text[0] = '\0';
+	for (unsigned c = 0; c < sizes; c++) {
+		total += ns[c];
+		weighted += ns[c] * c;
+		if (!ns[c] || used >= size)
+			continue;
+		int n = format_string(text + used, size - used, "%s%u:%llu", used ? "," : "", c,
+		                      (unsigned long long)(ns[c] / 1000));
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (!used)
+		format_string(text, size, "-");
+	*mean_milli = total ? weighted * 1000 / total : 0;
+}
+
+/* SCHEDMECH: the counters of the mechanisms beyond the paper
+ * (docs/mechanisms.md) and the micro pool's history; apart from SCHED so
+ * that neither line outgrows the log's line size. */
+static void schedule_report_mechanisms(const struct sched_counters *c)
+{
+	char held[SCHEDULE_REPORT_HELD_SIZE];
+	uint64_t mean_milli;
+
+	schedule_report_micro_history(held, sizeof(held), &mean_milli);
+	log_record("SCHEDMECH notify_kicks=%llu initiator_returns=%llu micro_early_returns=%llu "
+	           "adaptive_reprofiles=%llu micro_borrows=%llu borrow_preemptions=%llu "
+	           "micro_mean_milli=%llu micro_held_us=%s",
+	           (unsigned long long)vmx_notify_kicks(), (unsigned long long)c->initiator_returns,
+	           (unsigned long long)c->micro_early_returns,
+	           (unsigned long long)c->adaptive_reprofiles, (unsigned long long)c->micro_borrows,
+	           (unsigned long long)c->borrow_preemptions, (unsigned long long)mean_milli, held);
+}
+
 void vmx_schedule_report(void)
 {
 	struct sched_counters c;
@@ -92,9 +138,7 @@ void vmx_schedule_report(void)
 	    "offloads=%llu offload_failures=%llu offload_disabled=%llu micro_returns=%llu "
 	    "directed_yields=%llu ipis_to_preempted=%llu virqs=%llu virqs_to_preempted=%llu "
 	    "offloads_virq=%llu "
-	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u notify_kicks=%llu "
-	    "initiator_returns=%llu micro_early_returns=%llu adaptive_reprofiles=%llu "
-	    "micro_borrows=%llu borrow_preemptions=%llu",
+	    "adaptive_steps=%llu pool_resizes=%llu micro_pcpus=%u",
 	    vmx_schedule_shared.system.policy.name, (unsigned long long)elapsed,
 	    (unsigned long long)(timer_tsc_to_ns(elapsed) / 1000000),
 	    (unsigned long long)c.schedules, (unsigned long long)c.context_switches,
@@ -115,10 +159,8 @@ void vmx_schedule_report(void)
 	    (unsigned long long)c.virqs[SCHED_TARGET_PREEMPTED],
 	    (unsigned long long)c.offloads[SCHED_OFFLOAD_VIRQ],
 	    (unsigned long long)c.adaptive_steps, (unsigned long long)c.pool_resizes,
-	    sched_pool_micro_count(&vmx_schedule_shared.system, 0),
-	    (unsigned long long)vmx_notify_kicks(), (unsigned long long)c.initiator_returns,
-	    (unsigned long long)c.micro_early_returns, (unsigned long long)c.adaptive_reprofiles,
-	    (unsigned long long)c.micro_borrows, (unsigned long long)c.borrow_preemptions);
+	    sched_pool_micro_count(&vmx_schedule_shared.system, 0));
+	schedule_report_mechanisms(&c);
 	for (uint32_t cpu = 0; cpu < vmx_schedule_shared.system.pcpu_count; cpu++) {
 		const struct vmx_schedule_pcpu_view *v = &vmx_schedule_shared.pcpu_stats[cpu];
 		const struct sched_pcpu *p = &vmx_schedule_shared.system.pcpus[cpu];

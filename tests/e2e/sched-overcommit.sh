@@ -78,6 +78,15 @@ expect_line shoot-dynamic '^TRACE .* ev=progress_score vm=- vcpu=- a0=0 a1=10000
 expect_line shoot-dynamic '^TRACE .* ev=progress_hold vm=- vcpu=- a0=[0-9]+ '
 expect_line shoot-dynamic '^TRACE .* ev=progress_step vm=[0-9]+ vcpu=0 '
 expect_no_line shoot-dynamic '^TRACE .* ev=schedule_in '
+# SCHEDMECH: the mechanisms' counters and the micro pool's history (time
+# at each size; its mean in thousandths of a pCPU). No end-of-run line is
+# cut at the log's line size (a cut line ends in "...").
+expect_line shoot-dynamic '^SCHEDMECH .* micro_borrows=[0-9]+ borrow_preemptions=[0-9]+ micro_mean_milli=[1-9][0-9]* micro_held_us=0:[0-9]+,'
+expect_line shoot-micro1 '^SCHEDMECH .* micro_mean_milli=(9[0-9][0-9]|1000) micro_held_us='
+expect_line shoot-credit '^SCHEDMECH .* micro_mean_milli=0 micro_held_us=-$'
+for n in shoot-credit shoot-micro1 shoot-dynamic; do
+	expect_no_line "$n" '^(SCHED|SCHEDMECH|SCHEDVM|SCHEDVCPU|SCHEDPCPU|RESULT) .*\.\.\.$'
+done
 if [ -n "$micro" ] && [ -n "$credit" ] && [ "$micro" -lt "$credit" ]; then
 	check_pass "micro-sliced core: shootdown p50 $micro < credit's $credit"
 else

@@ -2,7 +2,8 @@
 """tests/host/test_bench_runs.py - tests of tools/bench/runs.py, the run
 set-up of tools/uslice-bench: the VM configurations one run writes (the
 workload duration, testos's warmup= window, the Linux guests' seconds),
-the perturbed matrix and its wall-clock limits. Table-driven; prints
+the perturbed matrix and its wall-clock limits, how a log line becomes
+a record's keys. Table-driven; prints
 "test_bench_runs: N passed, N failed" like the C host tests.
 """
 import os
@@ -90,8 +91,34 @@ def test_perturbations():
     check(runs.perturbations(1) == [(0, 0)], "one run is unperturbed")
 
 
+# (log line, keys it must give, keys it must not give)
+PARSE_ROWS = [
+    ("SCHED policy=micro-dynamic run_ms=550 offloads=7 pool_resizes=3 micro_pcpus=1",
+     {"sched.policy": "micro-dynamic", "sched.offloads": "7", "sched.micro_pcpus": "1"}, []),
+    ("SCHEDMECH notify_kicks=5 micro_borrows=2 micro_mean_milli=1929 micro_held_us=0:74025,2:1818722",
+     {"sched.micro_borrows": "2", "sched.micro_mean_milli": "1929",
+      "sched.micro_held_us": "0:74025,2:1818722"}, []),
+    ("RESULT vm=lock workload=lock ops_per_s=1014603 mean=218",
+     {"result.lock.ops_per_s": "1014603", "result.lock.mean": "218"}, []),
+    ("[lock] RESULT workload=lock ops_per_s=12", {"result.lock.ops_per_s": "12"}, []),
+    ("SCHEDVM vm=hog run_us=10", {"schedvm.hog.run_us": "10"}, []),
+    ("SCHEDPCPU pcpu=0 busy_us=5", {}, ["sched.busy_us", "sched.pcpu"]),
+    ("TRACE t=1 pcpu=0 ev=pool_resize vm=- vcpu=- a0=0 a1=1", {}, ["sched.ev"]),
+]
+
+
+def test_parse_line():
+    for line, want, absent in PARSE_ROWS:
+        record = {}
+        runs.parse_line(line, record)
+        for key, value in want.items():
+            check(record.get(key) == value, "%r: %s=%r, got %r" % (line[:30], key, value, record.get(key)))
+        for key in absent:
+            check(key not in record, "%r: no %s" % (line[:30], key))
+
+
 TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup,
-         test_watchdog_in_command, test_perturbations]
+         test_watchdog_in_command, test_perturbations, test_parse_line]
 
 if __name__ == "__main__":
     host_check.run("test_bench_runs", TESTS)

@@ -83,6 +83,13 @@ def per_second(r, key):
     return count / ms * 1000 if count is not None and ms else None
 
 
+def micro_mean(r):
+    """The micro pool's time-weighted mean size over the run (SCHEDMECH
+    micro_mean_milli), in pCPUs."""
+    milli = metric(r, None, "micro_mean_milli")
+    return milli / 1000 if milli is not None else None
+
+
 # --- grouping --------------------------------------------------------------
 
 def groups(records):
@@ -152,12 +159,15 @@ def workload_table(g, ratio, workload):
 def yields_table(g, ratio, scenario):
     """Yield sources per policy, with the PLE rate and the micro pool's end size."""
     extra = ["micro_pcpus", "pool_resizes"]
-    lines = ["| policy | %s | PLE yields per s of run | micro pCPUs at end | pool resizes |" % " | ".join(YIELDS),
-             "|" + " --- |" * (len(YIELDS) + 4)]
+    lines = ["| policy | %s | PLE yields per s of run | micro pCPUs, mean over the run | micro pCPUs at end "
+             "| pool resizes |" % " | ".join(YIELDS),
+             "|" + " --- |" * (len(YIELDS) + 5)]
     for p in policies_of(g, ratio, scenario):
         rs = g[(ratio, scenario, p)]
         cells = [cell([metric(r, None, k) for r in rs]) for k in YIELDS]
         cells.append(cell([per_second(r, "ple_yields") for r in rs]))
+        means = [micro_mean(r) for r in rs]
+        cells.append(cell(means) if any(m is not None for m in means) else "-")  # older logs lack it
         cells += [cell([metric(r, None, k) for r in rs]) for k in extra]
         lines.append("| %s | %s |" % (p, " | ".join(cells)))
     return lines

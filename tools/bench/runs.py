@@ -174,7 +174,8 @@ def timeout_s(job):
 
 def parse_line(line, record):
     """One machine-readable line into RECORD: RESULT vm=X k=v -> result.X.k,
-    SCHEDVM vm=X -> schedvm.X.k, SCHED / RUN / HALT -> sched.k, run.k, halt.k;
+    SCHEDVM vm=X -> schedvm.X.k, SCHED / RUN / HALT -> sched.k, run.k, halt.k
+    (SCHEDMECH -> sched.k too);
     schedsim's RESULT scenario=S policy=P -> sim.S.P.k, SUMMARY scenario=S
     -> simsummary.S.k."""
     words = line.split()
@@ -192,6 +193,8 @@ def parse_line(line, record):
         prefix = "%s.%s." % (tag.lower(), pairs.pop("vm"))
     elif tag in ("SCHED", "RUN", "HALT"):
         prefix = tag.lower() + "."
+    elif tag == "SCHEDMECH":
+        prefix = "sched."
     else:
         return
     for key, value in pairs.items():
