@@ -3,7 +3,8 @@
 set-up of tools/uslice-bench: the VM configurations one run writes (the
 workload duration, testos's warmup= window, the Linux guests' seconds),
 the perturbed matrix and its wall-clock limits, how a log line becomes
-a record's keys. Table-driven; prints
+a record's keys, and the credit cell a policy's figures are relative to
+(tools/bench/report.py). Table-driven; prints
 "test_bench_runs: N passed, N failed" like the C host tests.
 """
 import os
@@ -15,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import host_check  # noqa: E402
 from host_check import check  # noqa: E402
 sys.path.insert(0, os.path.join(ROOT, "tools", "bench"))
+import report  # noqa: E402
 import runs  # noqa: E402
 
 
@@ -117,8 +119,26 @@ def test_parse_line():
             check(key not in record, "%r: no %s" % (line[:30], key))
 
 
+# (cells the matrix has, policy, the credit cell it is compared with)
+CREDIT_ROWS = [
+    (["credit", "micro-dynamic"], "micro-dynamic", "credit"),
+    (["credit", "micro-dynamic+epoch50"], "micro-dynamic+epoch50", "credit"),
+    (["credit", "credit+ctl", "micro-dynamic+ctl"], "micro-dynamic+ctl", "credit+ctl"),
+    (["credit", "credit+ctl", "micro-dynamic+fast+ctl"], "micro-dynamic+fast+ctl", "credit+ctl"),
+    (["credit", "micro-dynamic+ctl"], "micro-dynamic+ctl", "credit"),
+    (["credit+ctl", "micro-dynamic"], "micro-dynamic", None),
+]
+
+
+def test_credit_of():
+    for cells, policy, want in CREDIT_ROWS:
+        g = {("1G", "lock-hog", c): [c] for c in cells}
+        got = report.credit_of(g, "1G", "lock-hog", policy)
+        check(got == ([want] if want else []), "%s among %s: %s, got %s" % (policy, cells, want, got))
+
+
 TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup,
-         test_watchdog_in_command, test_perturbations, test_parse_line]
+         test_watchdog_in_command, test_perturbations, test_parse_line, test_credit_of]
 
 if __name__ == "__main__":
     host_check.run("test_bench_runs", TESTS)

@@ -25,6 +25,10 @@ VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_
             "events": "sched_controller=0",
             "fast": "sched_profile_us=1000 sched_controller_step_ms=1",
             "check": "sched_check=1", "ctl": "sched_trace=ctl"}
+# Variants that only observe (the policy decides the same; the hypervisor
+# does a little more or less work): a cell with them is compared with
+# credit carrying the same ones, when the matrix has it (tools/bench/report.py).
+OBSERVATION_VARIANTS = {"ctl"}
 # The co-runner's duration is a ceiling, this many times the measured
 # workload's: run_until ends it with the measured VM, so that the two
 # contend for the whole measurement (a hog with the workload's own
