@@ -174,6 +174,7 @@ static const struct {
     {"controller_min_events", 1, POLICY_CONTROLLER_EVENTS_MAX},
     {"controller_spin_ns", 0, POLICY_CONTROLLER_SPIN_MAX_NS},
     {"micro_borrow", SCHED_BORROW_OFF, SCHED_BORROW_NORMAL_SLICES},
+    {"controller_recheck", 0, 1},
 };
 
 const char *sched_mechanism_key(unsigned index)
@@ -212,6 +213,8 @@ uint64_t sched_mechanism_get(const struct sched_params *params, unsigned index)
 		return params->controller_spin_ns;
 	case SCHED_MECHANISM_MICRO_BORROW:
 		return params->micro_borrow;
+	case SCHED_MECHANISM_CONTROLLER_RECHECK:
+		return params->controller_recheck;
 	default:
 		return 0;
 	}
@@ -264,6 +267,9 @@ int sched_mechanism_set(struct sched_params *params, unsigned index, uint64_t va
 		break;
 	case SCHED_MECHANISM_CONTROLLER_SPIN_NS:
 		params->controller_spin_ns = (uint32_t)value;
+		break;
+	case SCHED_MECHANISM_CONTROLLER_RECHECK:
+		params->controller_recheck = value != 0;
 		break;
 	default:
 		params->micro_borrow = (uint32_t)value;

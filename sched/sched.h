@@ -235,6 +235,10 @@ struct sched_params {
 	                                  needs to decide               [64] */
 	uint32_t controller_spin_ns;    /* progress: spinning charged per PLE
 	                                   exit (about the PLE window) [2000] */
+	bool controller_recheck;        /* progress: a sweep ends by measuring
+	                                   its first size again; that size
+	                                   counts at the better of the two
+	                                   (docs/mechanisms.md)     [false] */
 };
 
 /* params.micro_borrow: off, borrowed vCPUs run micro slices, or normal
@@ -266,6 +270,7 @@ enum sched_mechanism {
 	SCHED_MECHANISM_CONTROLLER_MIN_EVENTS, /* "controller_min_events" 1..1e6 */
 	SCHED_MECHANISM_CONTROLLER_SPIN_NS,    /* "controller_spin_ns"  0..1000000 */
 	SCHED_MECHANISM_MICRO_BORROW,          /* "micro_borrow"        0..2 */
+	SCHED_MECHANISM_CONTROLLER_RECHECK,    /* "controller_recheck"  0..1 */
 	SCHED_MECHANISM_COUNT
 };
 
@@ -399,6 +404,12 @@ struct sched_progress {
 	struct sched_adaptive_sample tried_mix[SCHED_PROGRESS_MAX_COUNT + 1];
 	uint64_t tried_ns[SCHED_PROGRESS_MAX_COUNT + 1];
 	uint64_t useful_ns[SCHED_PROGRESS_MAX_COUNT + 1][SCHED_MAX_VMS];
+	/* controller_recheck: the sweep's last step measures sweep_low again
+	 * (closing); tried_*[sweep_low] then hold that measurement and
+	 * first_* the sweep's first one (rechecked). */
+	bool closing, rechecked;
+	uint64_t first_ns;
+	uint64_t first_useful_ns[SCHED_MAX_VMS];
 };
 
 /* Algorithm 1 state of one normal pool (see sched/adaptive.c). */

@@ -250,6 +250,55 @@ static void test_progress_mix_change(void)
 	}
 }
 
+/* controller_recheck: a sweep that starts in a burst measures its first
+ * size in the burst. `burst` are the events by size until the sweep first
+ * leaves size 0, `after` those from then on. Useful ms per interval:
+ * burst at 0: 40-30 = 10; after: 38, 28, 18 (a spurious gain of every
+ * size over the burst) or, when the burst is the workload, 10, 25, 20
+ * (a real one). */
+struct recheck_row {
+	const char *name;
+	bool recheck;
+	unsigned after[3];
+	unsigned decision;
+	unsigned steps; /* progress_step records of the sweep */
+};
+
+static void test_progress_recheck(void)
+{
+	static const struct recheck_row rows[] = {
+	    {"burst over, no recheck: 1 (a gain over the burst)", false, {2, 2, 2}, 1, 3},
+	    {"burst over, recheck: 0 (size 0 without the burst)", true, {2, 2, 2}, 0, 4},
+	    {"real gain, no recheck: 1", false, {30, 5, 0}, 1, 3},
+	    {"real gain, recheck: 1 (kept)", true, {30, 5, 0}, 1, 4},
+	};
+	static const unsigned burst[3] = {30, 30, 30};
+	unsigned r, k;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct recheck_row *row = &rows[r];
+		struct sched_vm *vm = progress_setup(2);
+		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+		bool left_zero = false;
+
+		sys.pools[0].params.controller_recheck = row->recheck;
+		fake_machine_start(&machine, &sys);
+		for (k = 0; k < INTERVALS && !adaptive->decisions; k++) {
+			left_zero |= sched_pool_micro_count(&sys, 0) > 0;
+			progress_interval(vm, k, left_zero ? row->after : burst, NULL);
+		}
+		if (adaptive->last_decision != row->decision)
+			fprintf(stderr, "row: %s: held %u\n", row->name, adaptive->last_decision);
+		CHECK(adaptive->decisions == 1);
+		CHECK_EQ(adaptive->last_decision, row->decision);
+		CHECK_EQ(sched_pool_micro_count(&sys, 0), row->decision);
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_STEP), row->steps);
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_SCORE), 3);
+		CHECK_EQ(adaptive->progress.rechecked, row->recheck);
+		CHECK_EQ(fake_lock.errors, 0);
+	}
+}
+
 /* The keys and their ranges. */
 static void test_progress_keys(void)
 {
@@ -266,6 +315,8 @@ static void test_progress_keys(void)
 	    {"controller_min_events", 1000, SCHED_OK},
 	    {"controller_spin_ns", 0, SCHED_OK},
 	    {"controller_spin_ns", 1000001, SCHED_ERR_INVALID},
+	    {"controller_recheck", 1, SCHED_OK},
+	    {"controller_recheck", 2, SCHED_ERR_INVALID},
 	};
 	struct sched_params params;
 	unsigned i;
@@ -286,6 +337,7 @@ int main(void)
 {
 	TEST_RUN(test_progress_decisions);
 	TEST_RUN(test_progress_mix_change);
+	TEST_RUN(test_progress_recheck);
 	TEST_RUN(test_progress_keys);
 	return test_summary("test_sched_progress");
 }

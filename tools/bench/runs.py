@@ -24,7 +24,7 @@ VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_
             "borrow2": "sched_micro_borrow=2",
             "events": "sched_controller=0",
             "fast": "sched_profile_us=1000 sched_controller_step_ms=1",
-            "check": "sched_check=1", "ctl": "sched_trace=ctl"}
+            "check": "sched_check=1", "ctl": "sched_trace=ctl", "recheck": "sched_controller_recheck=1"}
 # Variants that only observe (the policy decides the same; the hypervisor
 # does a little more or less work): a cell with them is compared with
 # credit carrying the same ones, when the matrix has it (tools/bench/report.py).
