@@ -232,6 +232,7 @@ const char *const vmx_schedule_options[] = {"sched",
                                             "sched_controller_step_ms",
                                             "sched_controller_min_events",
                                             "sched_controller_spin_ns",
+                                            "sched_controller_recheck",
                                             "run_ms",
                                             "sched_trace",
                                             "sched_check",
@@ -337,7 +338,7 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	    "micro_slice_us=%llu profile_us=%llu epoch_us=%llu micro_limit=%u micro_pcpus=%u "
 	    "micro_batch=%u micro_queue_depth=%u protect_initiator=%u micro_early_return=%u "
 	    "micro_borrow=%u controller=%s controller_step_ms=%u controller_min_events=%u "
-	    "controller_spin_ns=%u",
+	    "controller_spin_ns=%u controller_recheck=%u",
 	    policy.name, pcpus, (unsigned long long)(params.slice_ns / 1000),
 	    (unsigned long long)(params.tick_ns / 1000),
 	    (unsigned long long)(params.ratelimit_ns / 1000),
@@ -348,7 +349,8 @@ int vmx_schedule_setup(struct vm *const *vms, uint32_t vm_count, const struct cm
 	    params.micro_queue_depth, params.protect_initiator ? 1u : 0u,
 	    params.micro_early_return ? 1u : 0u, params.micro_borrow,
 	    params.controller == SCHED_CONTROLLER_EVENTS ? "events" : "progress",
-	    params.controller_step_ms, params.controller_min_events, params.controller_spin_ns);
+	    params.controller_step_ms, params.controller_min_events, params.controller_spin_ns,
+	    params.controller_recheck ? 1u : 0u);
 	return 0;
 }
 
