@@ -3,8 +3,8 @@
 set-up of tools/uslice-bench: the VM configurations one run writes (the
 workload duration, testos's warmup= window, the Linux guests' seconds),
 the perturbed matrix and its wall-clock limits, how a log line becomes
-a record's keys, and the credit cell a policy's figures are relative to
-(tools/bench/report.py). Table-driven; prints
+a record's keys, the credit cell a policy's figures are relative to and the combined
+figure (tools/bench/report.py). Table-driven; prints
 "test_bench_runs: N passed, N failed" like the C host tests.
 """
 import os
@@ -137,8 +137,29 @@ def test_credit_of():
         check(got == ([want] if want else []), "%s among %s: %s, got %s" % (policy, cells, want, got))
 
 
+def run_record(lock, hog, ok=True):
+    return {"ok": ok, "result.lock.ops_per_s": str(lock), "result.hog.ops_per_s": str(hog)}
+
+
+# (the cell's runs, credit's runs, each run's combined figure)
+COMBINED_ROWS = [
+    ([run_record(100, 10)], [run_record(100, 10)], [1.0]),
+    ([run_record(50, 20), run_record(200, 5)], [run_record(100, 10)], [1.25, 1.25]),
+    ([run_record(100, 10), run_record(1, 1, ok=False)],
+     [run_record(90, 9), run_record(100, 10), run_record(110, 11)], [1.0, None]),
+    ([run_record(100, 10)], [], [None]),
+]
+
+
+def test_combined():
+    for rs, base, want in COMBINED_ROWS:
+        got = report.combined(rs, base, "lock")
+        check(got == want, "combined %s over %s: %s, got %s" % (rs, base, want, got))
+
+
 TESTS = [test_write_cfg, test_matrix_carries_warmup, test_timeout_covers_warmup,
-         test_watchdog_in_command, test_perturbations, test_parse_line, test_credit_of]
+         test_watchdog_in_command, test_perturbations, test_parse_line, test_credit_of,
+         test_combined]
 
 if __name__ == "__main__":
     host_check.run("test_bench_runs", TESTS)
