@@ -13,8 +13,9 @@
  *    events (ipi-wait yields, lock-spin and other PLE yields, vIRQs to
  *    preempted vCPUs) in windows of controller_step_ms. Profiling starts
  *    when a window's event mix differs from the one measured at the held
- *    size (sched_progress_mix_changed: contention starts or stops, the
- *    dominant kind changes, the rate moves by SCHED_PROGRESS_RATE_FACTOR):
+ *    size (progress_mix_changed: contention starts, the dominant kind
+ *    changes, the rate moves by SCHED_PROGRESS_RATE_FACTOR, which is also
+ *    how contention is seen to stop):
  *    at once, not at the end of the epoch (counter adaptive_reprofiles),
  *    and at the epoch's end if the held size was chosen under contention;
  *  - profiling: sizes 0, 1, ... limit (after an epoch: the held size and
@@ -57,6 +58,9 @@
 #define SCHED_PROGRESS_PERMILLE     1000u
 /* Fixed-point scale of a useful-time rate (useful ns per ns). */
 #define SCHED_PROGRESS_RATE_SCALE 1000000ull
+/* An event rate is in events per second (per ns x 10^9): per ns x 10^6,
+ * the scale above, truncated 10 events in 20 ms to 0. */
+#define SCHED_PROGRESS_EVENTS_PER_S 1000000000ull
 
 static uint64_t progress_events(const struct sched_adaptive_sample *mix)
 {
@@ -209,8 +213,14 @@ static unsigned progress_best(const struct sched_system *sys, const struct sched
 }
 
 /* Did the event mix of `now_mix` over `now_ns` change from `then_mix`
- * over `then_ns`? Contention (min_events) started or stopped, or both
- * had it and the dominant kind or the rate (by RATE_FACTOR) changed. */
+ * over `then_ns`? Contention starts: `now` has min_events and `then` had
+ * not. Otherwise, when `then` had contention, the rates are compared: it
+ * stopped (or grew) when the rate moved past RATE_FACTOR, or the dominant
+ * kind changed while both had min_events. A window just short of
+ * min_events at the rate the held size was measured at is the same
+ * contention: counting only (as before) re-profiled a micro pool that
+ * was serving its events well (shootdown-hog at 1 G, size 3 holding
+ * ~64 events in 40 ms, dropped to 0 every ~50 ms). */
 static bool progress_mix_changed(const struct sched_adaptive_sample *then_mix, uint64_t then_ns,
                                  const struct sched_adaptive_sample *now_mix, uint64_t now_ns,
                                  uint64_t min_events)
@@ -218,16 +228,14 @@ static bool progress_mix_changed(const struct sched_adaptive_sample *then_mix, u
 	uint64_t then_events = progress_events(then_mix), now_events = progress_events(now_mix);
 	uint64_t then_rate, now_rate;
 
-	if ((then_events >= min_events) != (now_events >= min_events))
-		return true;
-	if (now_events < min_events)
-		return false;
-	if (progress_dominant(then_mix) != progress_dominant(now_mix))
+	if (then_events < min_events)
+		return now_events >= min_events;
+	if (now_events >= min_events && progress_dominant(then_mix) != progress_dominant(now_mix))
 		return true;
 	if (!then_ns || !now_ns)
-		return false;
-	then_rate = then_events * SCHED_PROGRESS_RATE_SCALE / then_ns;
-	now_rate = now_events * SCHED_PROGRESS_RATE_SCALE / now_ns;
+		return now_events < min_events;
+	then_rate = then_events * SCHED_PROGRESS_EVENTS_PER_S / then_ns;
+	now_rate = now_events * SCHED_PROGRESS_EVENTS_PER_S / now_ns;
 	return now_rate > then_rate * SCHED_PROGRESS_RATE_FACTOR ||
 	       then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR;
 }

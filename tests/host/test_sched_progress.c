@@ -196,25 +196,36 @@ static void test_progress_decisions(void)
 	}
 }
 
-/* Held at 1 (spinning falls), the events turn from lock-spin yields into
- * vIRQs (dominant kind) or quadruple: profiling restarts within a step,
- * long before the epoch ends; an unchanged mix holds to the epoch's end,
- * which re-profiles the held size and its neighbours only. */
+/* Held at 1 (spinning falls; measured at 10 events in 20 ms), the events
+ * turn from lock-spin yields into vIRQs (dominant kind), quadruple or
+ * stop: profiling restarts within a stretched step, long before the
+ * epoch ends; an unchanged mix, or one just short of controller_min_events
+ * at a rate within SCHED_PROGRESS_RATE_FACTOR of the held size's, holds to
+ * the epoch's end, which re-profiles the held size and its neighbours
+ * only. `every`: the new mix's events come every that many intervals
+ * (1: each), for AFTER_INTERVALS intervals. */
+#define AFTER_INTERVALS 5u
 struct change_row {
 	const char *name;
 	unsigned ples_after[3], irqs_after[3];
+	unsigned every;
 	bool reprofiles;
 };
 
 static void test_progress_mix_change(void)
 {
 	static const struct change_row rows[] = {
-	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, false},
-	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, true},
-	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, true},
+	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, 1, false},
+	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, 1, true},
+	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, 1, true},
+	    /* 6 events in 40 ms against 10 in 20: fewer than 8, 0.3x */
+	    {"just under min_events, same rate: held", {38, 3, 0}, {0, 0, 0}, 2, false},
+	    /* 2 events in 40 ms: 0.1x */
+	    {"events stop: re-profiles", {38, 1, 0}, {0, 0, 0}, 2, true},
 	};
+	static const unsigned none[3] = {0, 0, 0};
 	static const unsigned before[3] = {38, 5, 0};
-	unsigned r, k;
+	unsigned r, k, i;
 
 	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const struct change_row *row = &rows[r];
@@ -228,10 +239,15 @@ static void test_progress_mix_change(void)
 		CHECK_EQ(adaptive->last_decision, 1);
 		epoch_end = adaptive->progress.hold_until;
 		CHECK_EQ(epoch_end, k * 10 * MS + 1000 * MS);
-		/* Three more intervals with the new mix. */
-		progress_interval(vm, k, row->ples_after, row->irqs_after);
-		progress_interval(vm, k + 1, row->ples_after, row->irqs_after);
-		progress_interval(vm, k + 2, row->ples_after, row->irqs_after);
+		/* AFTER_INTERVALS more intervals with the new mix. */
+		for (i = 0; i < AFTER_INTERVALS; i++) {
+			bool on = i % row->every == 0;
+
+			progress_interval(vm, k + i, on ? row->ples_after : none,
+			                  on ? row->irqs_after : none);
+		}
+		if (adaptive->profiling != row->reprofiles)
+			fprintf(stderr, "row: %s: profiling %d\n", row->name, adaptive->profiling);
 		CHECK_EQ(adaptive->profiling, row->reprofiles);
 		CHECK_EQ(sys.counters.adaptive_reprofiles, row->reprofiles ? 2u : 1u);
 		if (row->reprofiles) {
@@ -240,7 +256,7 @@ static void test_progress_mix_change(void)
 			continue;
 		}
 		/* The epoch ends: sizes 0..2 around the held 1, again. */
-		for (k += 3; k * 10 * MS < epoch_end; k++)
+		for (k += AFTER_INTERVALS; k * 10 * MS < epoch_end; k++)
 			progress_interval(vm, k, row->ples_after, row->irqs_after);
 		CHECK(adaptive->profiling);
 		CHECK_EQ(adaptive->progress.sweep_low, 0);
