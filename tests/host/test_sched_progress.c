@@ -200,37 +200,42 @@ static void test_progress_decisions(void)
  * turn from lock-spin yields into vIRQs (dominant kind), quadruple or
  * stop: profiling restarts within a stretched step, long before the
  * epoch ends; an unchanged mix, or one just short of controller_min_events
- * at a rate within SCHED_PROGRESS_RATE_FACTOR of the held size's, holds to
- * the epoch's end, which re-profiles the held size and its neighbours
- * only. `every`: the new mix's events come every that many intervals
- * (1: each), for AFTER_INTERVALS intervals. */
+ * at a rate within SCHED_PROGRESS_RATE_FACTOR of the held size's, or one
+ * whose rate falls past it with min_events still (the held size serving
+ * the same contention better), holds to the epoch's end, which re-profiles the held size and its
+ * neighbours only. `every`: the new mix's events come every that many intervals (1: each), for
+ * AFTER_INTERVALS intervals. */
 #define AFTER_INTERVALS 5u
 struct change_row {
 	const char *name;
 	unsigned ples_after[3], irqs_after[3];
 	unsigned every;
 	bool reprofiles;
+	unsigned held_ples; /* lock-spin yields per interval at size 1 before */
 };
 
 static void test_progress_mix_change(void)
 {
 	static const struct change_row rows[] = {
-	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, 1, false},
-	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, 1, true},
-	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, 1, true},
+	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, 1, false, 5},
+	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, 1, true, 5},
+	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, 1, true, 5},
 	    /* 6 events in 40 ms against 10 in 20: fewer than 8, 0.3x */
-	    {"just under min_events, same rate: held", {38, 3, 0}, {0, 0, 0}, 2, false},
+	    {"just under min_events, same rate: held", {38, 3, 0}, {0, 0, 0}, 2, false, 5},
 	    /* 2 events in 40 ms: 0.1x */
-	    {"events stop: re-profiles", {38, 1, 0}, {0, 0, 0}, 2, true},
+	    {"events stop: re-profiles", {38, 1, 0}, {0, 0, 0}, 2, true, 5},
+	    /* held at 10 in 10 ms; 8 in 40 ms: 0.2x, but min_events: the
+	     * held size serves the same contention better */
+	    {"rate falls 5x with min_events: held", {38, 2, 0}, {0, 0, 0}, 1, false, 10},
 	};
 	static const unsigned none[3] = {0, 0, 0};
-	static const unsigned before[3] = {38, 5, 0};
 	unsigned r, k, i;
 
 	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		const struct change_row *row = &rows[r];
 		struct sched_vm *vm = progress_setup(2);
 		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+		unsigned before[3] = {38, row->held_ples, 0};
 		uint64_t epoch_end;
 
 		fake_machine_start(&machine, &sys);
