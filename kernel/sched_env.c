@@ -88,7 +88,8 @@ static bool sched_env_trace_wanted(const struct sched_trace_record *record)
 	       record->event == SCHED_TRACE_COUNTERS || record->event == SCHED_TRACE_POOL_PCPU ||
 	       record->event == SCHED_TRACE_PROGRESS_STEP ||
 	       record->event == SCHED_TRACE_PROGRESS_SCORE ||
-	       record->event == SCHED_TRACE_PROGRESS_HOLD;
+	       record->event == SCHED_TRACE_PROGRESS_HOLD ||
+	       record->event == SCHED_TRACE_PROGRESS_CHANGE;
 }
 
 void sched_env_trace(const struct sched_trace_record *record)

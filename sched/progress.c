@@ -227,24 +227,45 @@ static unsigned progress_best(const struct sched_system *sys, const struct sched
  * micro_batch and protect_initiator a settled size 3 sees >4x fewer
  * yields than its first step): re-profiling it from 0 spent a third of
  * the run at 0-2 micro pCPUs. Only a fall below min_events is a stop. */
-static bool progress_mix_changed(const struct sched_adaptive_sample *then_mix, uint64_t then_ns,
-                                 const struct sched_adaptive_sample *now_mix, uint64_t now_ns,
-                                 uint64_t min_events)
+static uint64_t progress_event_rate(uint64_t events, uint64_t ns)
+{
+	return ns ? events * SCHED_PROGRESS_EVENTS_PER_S / ns : 0;
+}
+
+static enum sched_progress_change progress_mix_changed(const struct sched_adaptive_sample *then_mix,
+                                                       uint64_t then_ns,
+                                                       const struct sched_adaptive_sample *now_mix,
+                                                       uint64_t now_ns, uint64_t min_events)
 {
 	uint64_t then_events = progress_events(then_mix), now_events = progress_events(now_mix);
-	uint64_t then_rate, now_rate;
+	uint64_t then_rate = progress_event_rate(then_events, then_ns);
+	uint64_t now_rate = progress_event_rate(now_events, now_ns);
 
 	if (then_events < min_events)
-		return now_events >= min_events;
+		return now_events >= min_events ? SCHED_PROGRESS_STARTED : SCHED_PROGRESS_UNCHANGED;
 	if (now_events >= min_events && progress_dominant(then_mix) != progress_dominant(now_mix))
-		return true;
+		return SCHED_PROGRESS_DOMINANT;
 	if (!then_ns || !now_ns)
-		return now_events < min_events;
-	then_rate = then_events * SCHED_PROGRESS_EVENTS_PER_S / then_ns;
-	now_rate = now_events * SCHED_PROGRESS_EVENTS_PER_S / now_ns;
+		return now_events < min_events ? SCHED_PROGRESS_STOPPED : SCHED_PROGRESS_UNCHANGED;
 	if (now_rate > then_rate * SCHED_PROGRESS_RATE_FACTOR)
-		return true;
-	return now_events < min_events && then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR;
+		return SCHED_PROGRESS_ROSE;
+	if (now_events < min_events && then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR)
+		return SCHED_PROGRESS_STOPPED;
+	return SCHED_PROGRESS_UNCHANGED;
+}
+
+static uint64_t progress_change_rates(const struct sched_progress *progress, unsigned held,
+                                      uint64_t elapsed)
+{
+	uint64_t then_rate = progress_event_rate(progress_events(&progress->tried_mix[held]),
+	                                         progress->tried_ns[held]);
+	uint64_t now_rate = progress_event_rate(progress_events(&progress->mix), elapsed);
+
+	if (then_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
+		then_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
+	if (now_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
+		now_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
+	return then_rate << SCHED_TRACE_PROGRESS_RATE_SHIFT | now_rate;
 }
 
 /* Profile sizes low..high, one step each. */
@@ -316,8 +337,32 @@ static void progress_profile(struct sched_system *sys, struct sched_pool *pool, 
 	}
 }
 
-/* Holding: re-profile every size when the event mix changes; at the
- * epoch's end only the held size and its neighbours (the workload is the
+/* Which sizes a change of the held size's event mix re-profiles: every
+ * size when contention starts or changes kind; when it rises, the held
+ * size and larger ones (fewer micro pCPUs did not serve less); when it
+ * stops, the held size and the one below. A held size serving its
+ * contention well sees it fade: with micro_early_return, micro_batch and
+ * protect_initiator a size 3 in shootdown-hog at 1 G went from ~22,000
+ * to ~550 events/s, and a sweep from 0 then measured a VM that had just
+ * been served at size 0, saw too few events there and held 0 for the
+ * rest of the run (1.5-s runs: 0.18 micro pCPUs on average, the
+ * shootdown VM at 5,021 ops/s against ~40,000). Stepping down one size a
+ * sweep still reaches 0 when the contention has really gone. */
+static void progress_restart(struct sched_adaptive *adaptive, enum sched_progress_change change,
+                             unsigned limit)
+{
+	unsigned held = adaptive->micro_count;
+
+	if (change == SCHED_PROGRESS_ROSE)
+		progress_start(adaptive, held, limit);
+	else if (change == SCHED_PROGRESS_STOPPED)
+		progress_start(adaptive, held ? held - 1 : 0, held);
+	else
+		progress_start(adaptive, 0, limit);
+}
+
+/* Holding: re-profile when the event mix changes (progress_restart); at
+ * the epoch's end the held size and its neighbours (the workload is the
  * same, the best size may have drifted by one). */
 static void progress_watch(struct sched_system *sys, struct sched_pool *pool, unsigned limit,
                            uint64_t now, uint64_t step_ns)
@@ -329,6 +374,7 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 	uint64_t min_events = pool->params.controller_min_events;
 	bool enough = progress_events(&progress->mix) >= min_events;
 	bool was = progress_events(&progress->tried_mix[held]) >= min_events;
+	enum sched_progress_change change;
 
 	if (now >= progress->hold_until) {
 		progress_start(adaptive, held ? held - 1 : 0, held < limit ? held + 1 : limit);
@@ -340,10 +386,13 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 		return;
 	if (elapsed < step_ns && !(enough && !was))
 		return;
-	if (progress_mix_changed(&progress->tried_mix[held], progress->tried_ns[held],
-	                         &progress->mix, elapsed, min_events)) {
+	change = progress_mix_changed(&progress->tried_mix[held], progress->tried_ns[held],
+	                              &progress->mix, elapsed, min_events);
+	if (change != SCHED_PROGRESS_UNCHANGED) {
+		sched_trace(SCHED_TRACE_PROGRESS_CHANGE, NULL, change,
+		            progress_change_rates(progress, held, elapsed));
 		sys->counters.adaptive_reprofiles++;
-		progress_start(adaptive, 0, limit);
+		progress_restart(adaptive, change, limit);
 		return;
 	}
 	progress_window_reset(sys, progress, now);

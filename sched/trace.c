@@ -37,6 +37,7 @@ static const char *const sched_trace_event_names[SCHED_TRACE_EVENT_COUNT] = {
     [SCHED_TRACE_PROGRESS_STEP] = "progress_step",
     [SCHED_TRACE_PROGRESS_SCORE] = "progress_score",
     [SCHED_TRACE_PROGRESS_HOLD] = "progress_hold",
+    [SCHED_TRACE_PROGRESS_CHANGE] = "progress_change",
 };
 
 int sched_trace_ring_init(struct sched_trace_ring *ring, struct sched_trace_record *storage,

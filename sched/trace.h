@@ -32,13 +32,28 @@ enum sched_trace_event {
 	SCHED_TRACE_DIRECTED_YIELD,  /* PLE yield_to sibling arg0 (vcpu index) on pcpu arg1 */
 	SCHED_TRACE_POOL_PCPU,       /* pcpu arg0 joins pool arg1 (0xffff: leaves its pool) */
 	/* The progress controller (sched/progress.c): */
-	SCHED_TRACE_PROGRESS_STEP,  /* the vm's useful ns arg0 in a step at micro size
-	                             * arg1 >> 48, the step lasting arg1 & 2^48-1 ns */
-	SCHED_TRACE_PROGRESS_SCORE, /* at a decision: size arg0 scored arg1
-	                             * (1000000 = the sweep's first size) */
-	SCHED_TRACE_PROGRESS_HOLD,  /* size arg0 held until arg1 ns (~0: for good) */
+	SCHED_TRACE_PROGRESS_STEP,   /* the vm's useful ns arg0 in a step at micro size
+	                              * arg1 >> 48, the step lasting arg1 & 2^48-1 ns */
+	SCHED_TRACE_PROGRESS_SCORE,  /* at a decision: size arg0 scored arg1
+	                              * (1000000 = the sweep's first size) */
+	SCHED_TRACE_PROGRESS_HOLD,   /* size arg0 held until arg1 ns (~0: for good) */
+	SCHED_TRACE_PROGRESS_CHANGE, /* the held size's event mix changed: cause
+	                              * arg0 (enum sched_progress_change), event
+	                              * rates per s arg1: held << 32 | now */
 	SCHED_TRACE_EVENT_COUNT
 };
+
+/* Why a held size is re-profiled (progress_change's arg0). */
+enum sched_progress_change {
+	SCHED_PROGRESS_UNCHANGED,
+	SCHED_PROGRESS_STARTED,  /* contention started: min_events, none before */
+	SCHED_PROGRESS_DOMINANT, /* the most frequent kind of event changed */
+	SCHED_PROGRESS_ROSE,     /* the rate rose past the rate factor */
+	SCHED_PROGRESS_STOPPED,  /* under min_events, the rate fell past it */
+};
+/* A progress_change record's arg1: the held rate above, the window's below. */
+#define SCHED_TRACE_PROGRESS_RATE_SHIFT 32u
+#define SCHED_TRACE_PROGRESS_RATE_MAX   0xffffffffull
 
 /* A progress_step record's arg1: the micro size above, the step's ns below. */
 #define SCHED_TRACE_PROGRESS_SIZE_SHIFT 48u

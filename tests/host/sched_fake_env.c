@@ -194,6 +194,14 @@ struct sched_vcpu *fake_running(struct fake_machine *machine, unsigned pcpu)
 	return machine->decision[pcpu].vcpu;
 }
 
+void fake_params_mechanisms_off(struct sched_params *params)
+{
+	sched_params_default(params);
+	params->micro_batch = false;
+	params->protect_initiator = false;
+	params->micro_early_return = false;
+}
+
 int fake_system_init(struct sched_system *sys, const char *policy_name,
                      const struct sched_params *params, unsigned pcpus)
 {

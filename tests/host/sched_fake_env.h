@@ -69,6 +69,10 @@ void fake_machine_settle(struct fake_machine *machine);
 /* The vCPU a pCPU runs per the machine (NULL = idle). */
 struct sched_vcpu *fake_running(struct fake_machine *machine, unsigned pcpu);
 
+/* sched_params_default() with micro_batch, protect_initiator and
+ * micro_early_return off: a test of one mechanism, or of the rules they
+ * change (the queue slots, a full micro slice), states the others. */
+void fake_params_mechanisms_off(struct sched_params *params);
 /* Convenience: init a system with `policy_name` and defaults (or params). */
 int fake_system_init(struct sched_system *sys, const char *policy_name,
                      const struct sched_params *params, unsigned pcpus);

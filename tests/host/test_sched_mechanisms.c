@@ -144,7 +144,7 @@ static void test_free_slots_match_scan(void)
 		unsigned checked = 0;
 		char error[160];
 
-		sched_params_default(&params);
+		fake_params_mechanisms_off(&params);
 		params.micro_batch = rows[r].batch;
 		params.micro_queue_depth = rows[r].depth;
 		params.micro_borrow = rows[r].borrow;
@@ -269,7 +269,7 @@ static void test_batch_serves_shootdown(void)
 		char policy[32];
 		unsigned offloaded = 0;
 
-		sched_params_default(&params);
+		fake_params_mechanisms_off(&params);
 		params.micro_batch = row->batch;
 		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 		params.micro_queue_depth = row->depth;
@@ -334,7 +334,7 @@ static void test_protect_initiator(void)
 		struct sched_vm *a, *hog;
 		struct sched_vcpu *x, *other, *h;
 
-		sched_params_default(&params);
+		fake_params_mechanisms_off(&params);
 		params.protect_initiator = row->protect;
 		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 		params.micro_queue_depth = 1;           /* the third sibling finds no slot */
@@ -416,7 +416,7 @@ static void test_micro_early_return(void)
 		struct sched_vm *a;
 		struct sched_vcpu *first;
 
-		sched_params_default(&params);
+		fake_params_mechanisms_off(&params);
 		params.micro_early_return = row->early;
 		params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 		params.micro_queue_depth = row->depth;
@@ -471,7 +471,7 @@ static void test_micro_borrow(void)
 		struct sched_vcpu *lent, *target = NULL;
 		unsigned i;
 
-		sched_params_default(&params);
+		fake_params_mechanisms_off(&params);
 		params.micro_borrow = row->borrow;
 		CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
 		a = fake_vm(&sys, "a", 4, 0, 0, mech_classify, NULL);
@@ -515,7 +515,7 @@ static void test_micro_borrow_resize(void)
 	struct sched_params params;
 	struct sched_vcpu *lent;
 
-	sched_params_default(&params);
+	fake_params_mechanisms_off(&params);
 	params.micro_borrow = SCHED_BORROW_NORMAL_SLICES;
 	CHECK(fake_system_init(&sys, "micro-static:1", &params, 3) == 0);
 	fake_vm(&sys, "a", 4, 0, 0, mech_classify, NULL);

@@ -62,7 +62,7 @@ static struct sched_vm *setup_yield_depth(const char *policy, unsigned depth, co
 	sched_policy_parse(policy, &parsed, NULL, 0);
 	if (parsed.micro_mode == SCHED_MICRO_STATIC)
 		micro = parsed.micro_count;
-	sched_params_default(&params);
+	fake_params_mechanisms_off(&params);
 	params.micro_borrow = SCHED_BORROW_OFF; /* preempted vCPUs stay queued */
 	if (depth)
 		params.micro_queue_depth = depth;

@@ -214,7 +214,7 @@ static struct sched_vm *setup_micro_depth(unsigned depth)
 	struct sched_vm *a;
 	struct sched_params params;
 
-	sched_params_default(&params);
+	fake_params_mechanisms_off(&params);
 	params.micro_queue_depth = depth;
 	/* The paper's micro pool: an idle micro pCPU runs nothing
 	 * (micro_borrow: tests/host/test_sched_mechanisms.c). */

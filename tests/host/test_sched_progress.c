@@ -197,36 +197,38 @@ static void test_progress_decisions(void)
 }
 
 /* Held at 1 (spinning falls; measured at 10 events in 20 ms), the events
- * turn from lock-spin yields into vIRQs (dominant kind), quadruple or
- * stop: profiling restarts within a stretched step, long before the
- * epoch ends; an unchanged mix, or one just short of controller_min_events
- * at a rate within SCHED_PROGRESS_RATE_FACTOR of the held size's, or one
- * whose rate falls past it with min_events still (the held size serving
- * the same contention better), holds to the epoch's end, which re-profiles the held size and its
- * neighbours only. `every`: the new mix's events come every that many intervals (1: each), for
- * AFTER_INTERVALS intervals. */
+ * turn from lock-spin yields into vIRQs (dominant kind: every size again),
+ * quadruple (the held size and larger ones) or stop (the held size and
+ * the one below): profiling restarts within a stretched step, long before
+ * the epoch ends. An unchanged mix, one just short of
+ * controller_min_events at a rate within SCHED_PROGRESS_RATE_FACTOR of
+ * the held size's, or one whose rate falls past it with min_events still
+ * (the held size serving the same contention better) holds to the epoch's
+ * end, which re-profiles the held size and its neighbours. `every`: the
+ * new mix's events come every that many intervals (1: each), for
+ * AFTER_INTERVALS intervals; `held_ples`: lock-spin yields per interval
+ * at size 1 before. */
 #define AFTER_INTERVALS 5u
 struct change_row {
 	const char *name;
 	unsigned ples_after[3], irqs_after[3];
-	unsigned every;
-	bool reprofiles;
-	unsigned held_ples; /* lock-spin yields per interval at size 1 before */
+	unsigned every, held_ples;
+	enum sched_progress_change cause; /* the progress_change record's */
+	unsigned sweep_low, sweep_high;   /* of the sweep it starts */
 };
 
 static void test_progress_mix_change(void)
 {
 	static const struct change_row rows[] = {
-	    {"unchanged: held to the epoch", {38, 5, 0}, {0, 0, 0}, 1, false, 5},
-	    {"vIRQs dominate: re-profiles", {0, 0, 0}, {40, 40, 40}, 1, true, 5},
-	    {"lock-spin yields x5: re-profiles", {38, 25, 0}, {0, 0, 0}, 1, true, 5},
+	    {"unchanged", {38, 5, 0}, {0, 0, 0}, 1, 5, SCHED_PROGRESS_UNCHANGED, 0, 2},
+	    {"vIRQs dominate", {0, 0, 0}, {40, 40, 40}, 1, 5, SCHED_PROGRESS_DOMINANT, 0, 2},
+	    {"lock-spin yields x5", {38, 25, 0}, {0, 0, 0}, 1, 5, SCHED_PROGRESS_ROSE, 1, 2},
 	    /* 6 events in 40 ms against 10 in 20: fewer than 8, 0.3x */
-	    {"just under min_events, same rate: held", {38, 3, 0}, {0, 0, 0}, 2, false, 5},
+	    {"just under min_events", {38, 3, 0}, {0, 0, 0}, 2, 5, SCHED_PROGRESS_UNCHANGED, 0, 2},
 	    /* 2 events in 40 ms: 0.1x */
-	    {"events stop: re-profiles", {38, 1, 0}, {0, 0, 0}, 2, true, 5},
-	    /* held at 10 in 10 ms; 8 in 40 ms: 0.2x, but min_events: the
-	     * held size serves the same contention better */
-	    {"rate falls 5x with min_events: held", {38, 2, 0}, {0, 0, 0}, 1, false, 10},
+	    {"events stop", {38, 1, 0}, {0, 0, 0}, 2, 5, SCHED_PROGRESS_STOPPED, 0, 1},
+	    /* held at 10 in 10 ms; 8 in 40 ms: 0.2x, but min_events */
+	    {"rate falls 5x", {38, 2, 0}, {0, 0, 0}, 1, 10, SCHED_PROGRESS_UNCHANGED, 0, 2},
 	};
 	static const unsigned none[3] = {0, 0, 0};
 	unsigned r, k, i;
@@ -237,6 +239,7 @@ static void test_progress_mix_change(void)
 		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
 		unsigned before[3] = {38, row->held_ples, 0};
 		uint64_t epoch_end;
+		bool reprofiles;
 
 		fake_machine_start(&machine, &sys);
 		for (k = 0; k < INTERVALS && !adaptive->decisions; k++)
@@ -251,13 +254,24 @@ static void test_progress_mix_change(void)
 			progress_interval(vm, k + i, on ? row->ples_after : none,
 			                  on ? row->irqs_after : none);
 		}
-		if (adaptive->profiling != row->reprofiles)
+		reprofiles = row->cause != SCHED_PROGRESS_UNCHANGED;
+		if (adaptive->profiling != reprofiles)
 			fprintf(stderr, "row: %s: profiling %d\n", row->name, adaptive->profiling);
-		CHECK_EQ(adaptive->profiling, row->reprofiles);
-		CHECK_EQ(sys.counters.adaptive_reprofiles, row->reprofiles ? 2u : 1u);
-		if (row->reprofiles) {
-			CHECK_EQ(adaptive->progress.sweep_low, 0);
-			CHECK_EQ(adaptive->progress.sweep_high, 2);
+		CHECK_EQ(adaptive->profiling, reprofiles);
+		CHECK_EQ(sys.counters.adaptive_reprofiles, reprofiles ? 2u : 1u);
+		/* The first: contention started the first sweep. */
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_CHANGE), reprofiles ? 2u : 1u);
+		CHECK_EQ(fake_trace_find(SCHED_TRACE_PROGRESS_CHANGE, 0)->arg0,
+		         SCHED_PROGRESS_STARTED);
+		if (reprofiles) {
+			const struct sched_trace_record *change =
+			    fake_trace_find(SCHED_TRACE_PROGRESS_CHANGE, 1);
+
+			CHECK(change != NULL);
+			if (change)
+				CHECK_EQ(change->arg0, row->cause);
+			CHECK_EQ(adaptive->progress.sweep_low, row->sweep_low);
+			CHECK_EQ(adaptive->progress.sweep_high, row->sweep_high);
 			continue;
 		}
 		/* The epoch ends: sizes 0..2 around the held 1, again. */

@@ -214,10 +214,11 @@ static void test_format(void)
 static void test_event_names(void)
 {
 	static const char *const names[] = {
-	    "schedule_in",    "schedule_out",   "wake",           "block",     "yield",
-	    "offload",        "offload_failed", "return",         "migrate",   "account",
-	    "pool_resize",    "counters",       "directed_yield", "pool_pcpu", "progress_step",
-	    "progress_score", "progress_hold",
+	    "schedule_in",    "schedule_out",    "wake",           "block",
+	    "yield",          "offload",         "offload_failed", "return",
+	    "migrate",        "account",         "pool_resize",    "counters",
+	    "directed_yield", "pool_pcpu",       "progress_step",  "progress_score",
+	    "progress_hold",  "progress_change",
 	};
 
 	CHECK_EQ(sizeof(names) / sizeof(names[0]), SCHED_TRACE_EVENT_COUNT - 1);
