@@ -232,15 +232,28 @@ static uint64_t progress_event_rate(uint64_t events, uint64_t ns)
 	return ns ? events * SCHED_PROGRESS_EVENTS_PER_S / ns : 0;
 }
 
+/* Both rates for the progress_change record, clamped to its fields. */
+static uint64_t progress_change_rates(uint64_t then_rate, uint64_t now_rate)
+{
+	if (then_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
+		then_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
+	if (now_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
+		now_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
+	return then_rate << SCHED_TRACE_PROGRESS_RATE_SHIFT | now_rate;
+}
+
+/* *rates: both event rates as progress_change_rates packs them. */
 static enum sched_progress_change progress_mix_changed(const struct sched_adaptive_sample *then_mix,
                                                        uint64_t then_ns,
                                                        const struct sched_adaptive_sample *now_mix,
-                                                       uint64_t now_ns, uint64_t min_events)
+                                                       uint64_t now_ns, uint64_t min_events,
+                                                       uint64_t *rates)
 {
 	uint64_t then_events = progress_events(then_mix), now_events = progress_events(now_mix);
 	uint64_t then_rate = progress_event_rate(then_events, then_ns);
 	uint64_t now_rate = progress_event_rate(now_events, now_ns);
 
+	*rates = progress_change_rates(then_rate, now_rate);
 	if (then_events < min_events)
 		return now_events >= min_events ? SCHED_PROGRESS_STARTED : SCHED_PROGRESS_UNCHANGED;
 	if (now_events >= min_events && progress_dominant(then_mix) != progress_dominant(now_mix))
@@ -252,20 +265,6 @@ static enum sched_progress_change progress_mix_changed(const struct sched_adapti
 	if (now_events < min_events && then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR)
 		return SCHED_PROGRESS_STOPPED;
 	return SCHED_PROGRESS_UNCHANGED;
-}
-
-static uint64_t progress_change_rates(const struct sched_progress *progress, unsigned held,
-                                      uint64_t elapsed)
-{
-	uint64_t then_rate = progress_event_rate(progress_events(&progress->tried_mix[held]),
-	                                         progress->tried_ns[held]);
-	uint64_t now_rate = progress_event_rate(progress_events(&progress->mix), elapsed);
-
-	if (then_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
-		then_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
-	if (now_rate > SCHED_TRACE_PROGRESS_RATE_MAX)
-		now_rate = SCHED_TRACE_PROGRESS_RATE_MAX;
-	return then_rate << SCHED_TRACE_PROGRESS_RATE_SHIFT | now_rate;
 }
 
 /* Profile sizes low..high, one step each. */
@@ -375,6 +374,7 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 	bool enough = progress_events(&progress->mix) >= min_events;
 	bool was = progress_events(&progress->tried_mix[held]) >= min_events;
 	enum sched_progress_change change;
+	uint64_t rates;
 
 	if (now >= progress->hold_until) {
 		progress_start(adaptive, held ? held - 1 : 0, held < limit ? held + 1 : limit);
@@ -387,10 +387,9 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 	if (elapsed < step_ns && !(enough && !was))
 		return;
 	change = progress_mix_changed(&progress->tried_mix[held], progress->tried_ns[held],
-	                              &progress->mix, elapsed, min_events);
+	                              &progress->mix, elapsed, min_events, &rates);
 	if (change != SCHED_PROGRESS_UNCHANGED) {
-		sched_trace(SCHED_TRACE_PROGRESS_CHANGE, NULL, change,
-		            progress_change_rates(progress, held, elapsed));
+		sched_trace(SCHED_TRACE_PROGRESS_CHANGE, NULL, change, rates);
 		sys->counters.adaptive_reprofiles++;
 		progress_restart(adaptive, change, limit);
 		return;
