@@ -13,11 +13,10 @@
  *    events (ipi-wait yields, lock-spin and other PLE yields, vIRQs to
  *    preempted vCPUs) in windows of controller_step_ms. Profiling starts
  *    when a window's event mix differs from the one measured at the held
- *    size (progress_mix_changed: contention starts, the dominant kind
- *    changes, the rate rises by SCHED_PROGRESS_RATE_FACTOR, or falls by
- *    it below controller_min_events, which is how contention is seen to
- *    stop):
- *    at once, not at the end of the epoch (counter adaptive_reprofiles),
+ *    size (progress_mix_changed: contention starts at a held 0, the
+ *    dominant kind changes, the rate rises by SCHED_PROGRESS_RATE_FACTOR,
+ *    or falls by it below controller_min_events, which is how contention
+ *    is seen to stop): at once, not at the end of the epoch (counter adaptive_reprofiles),
  *    and at the epoch's end if the held size was chosen under contention;
  *  - profiling: sizes 0, 1, ... limit (after an epoch: the held size and
  *    its neighbours), one step each. A step skips the
@@ -27,9 +26,13 @@
  *    the step is its vCPUs' run time minus controller_spin_ns per
  *    classified urgent yield (ipi-wait, lock-spin: spinning a micro slice
  *    can shorten; a PLE exit outside critical code is an event, so it
- *    starts profiling, but is not charged). A step at
- *    size 0 with fewer than controller_min_events events ends the search:
- *    nothing to accelerate, hold 0 and wait;
+ *    starts profiling, but is not charged). In a sweep
+ *    that contention starting at a held 0 began, a step at size 0 with
+ *    fewer than controller_min_events events ends the search: the burst
+ *    is over, nothing to accelerate, hold 0 and wait. In any other sweep
+ *    few events at 0 can be a starved VM (credit at 1 G runs the
+ *    shootdown VM ~5 % of the time, ~250 ipi-wait yields/s) and size 0
+ *    is scored like the others;
  *  - rechecking (controller_recheck): after the last size the sweep's
  *    first size is measured once more, and counts at the better of its
  *    two measurements for each VM. A sweep starts because contention
@@ -215,18 +218,25 @@ static unsigned progress_best(const struct sched_system *sys, const struct sched
 
 /* Did the event mix of `now_mix` over `now_ns` change from `then_mix`
  * over `then_ns`? Contention starts: `now` has min_events and `then` had
- * not. Otherwise, when `then` had contention, the rates are compared: it
- * stopped (or grew) when the rate moved past RATE_FACTOR, or the dominant
- * kind changed while both had min_events. A window just short of
- * min_events at the rate the held size was measured at is the same
- * contention: counting only (as before) re-profiled a micro pool that
- * was serving its events well (shootdown-hog at 1 G, size 3 holding
- * ~64 events in 40 ms, dropped to 0 every ~50 ms). A rate that falls
- * while the window still has min_events is contention the held size
- * serves better than the profiling step saw (with micro_early_return,
- * micro_batch and protect_initiator a settled size 3 sees >4x fewer
- * yields than its first step): re-profiling it from 0 spent a third of
- * the run at 0-2 micro pCPUs. Only a fall below min_events is a stop. */
+ * not, at a held size 0. Otherwise the rates are compared: it stopped
+ * (or grew) when the rate moved past RATE_FACTOR, or the dominant kind
+ * changed while both had min_events. A window just short of min_events
+ * at the rate the held size was measured at is the same contention:
+ * counting only (as before) re-profiled a micro pool that was serving its
+ * events well (shootdown-hog at 1 G, size 3 holding ~64 events in 40 ms,
+ * dropped to 0 every ~50 ms). A rate that falls while the window still
+ * has min_events is contention the held size serves better than the
+ * profiling step saw (with micro_early_return, micro_batch and
+ * protect_initiator a settled size 3 sees >4x fewer yields than its first
+ * step): re-profiling it from 0 spent a third of the run at 0-2 micro
+ * pCPUs. Only a fall below min_events is a stop.
+ *
+ * `serving`: the held size is above 0, so a sweep under contention chose
+ * it, and fewer than min_events at it means it serves the contention
+ * well, not that there is none. Events coming back there are a rise, not
+ * a start: taken as a start (the combo at 1 G: size 3 measured at 724
+ * events/s, then 6,799) the sweep from 0 found the VM just served, too
+ * few events at 0, and held 0 for the rest of the run. */
 static uint64_t progress_event_rate(uint64_t events, uint64_t ns)
 {
 	return ns ? events * SCHED_PROGRESS_EVENTS_PER_S / ns : 0;
@@ -247,20 +257,21 @@ static enum sched_progress_change progress_mix_changed(const struct sched_adapti
                                                        uint64_t then_ns,
                                                        const struct sched_adaptive_sample *now_mix,
                                                        uint64_t now_ns, uint64_t min_events,
-                                                       uint64_t *rates)
+                                                       bool serving, uint64_t *rates)
 {
 	uint64_t then_events = progress_events(then_mix), now_events = progress_events(now_mix);
 	uint64_t then_rate = progress_event_rate(then_events, then_ns);
 	uint64_t now_rate = progress_event_rate(now_events, now_ns);
 
 	*rates = progress_change_rates(then_rate, now_rate);
-	if (then_events < min_events)
+	if (then_events < min_events && !serving)
 		return now_events >= min_events ? SCHED_PROGRESS_STARTED : SCHED_PROGRESS_UNCHANGED;
-	if (now_events >= min_events && progress_dominant(then_mix) != progress_dominant(now_mix))
+	if (then_events >= min_events && now_events >= min_events &&
+	    progress_dominant(then_mix) != progress_dominant(now_mix))
 		return SCHED_PROGRESS_DOMINANT;
 	if (!then_ns || !now_ns)
 		return now_events < min_events ? SCHED_PROGRESS_STOPPED : SCHED_PROGRESS_UNCHANGED;
-	if (now_rate > then_rate * SCHED_PROGRESS_RATE_FACTOR)
+	if (now_events >= min_events && now_rate > then_rate * SCHED_PROGRESS_RATE_FACTOR)
 		return SCHED_PROGRESS_ROSE;
 	if (now_events < min_events && then_rate > now_rate * SCHED_PROGRESS_RATE_FACTOR)
 		return SCHED_PROGRESS_STOPPED;
@@ -277,6 +288,7 @@ static void progress_start(struct sched_adaptive *adaptive, unsigned low, unsign
 	adaptive->progress.settling = true;
 	adaptive->progress.closing = false;
 	adaptive->progress.rechecked = false;
+	adaptive->progress.started = false;
 }
 
 /* controller_recheck: keep the first measurement of sweep_low and
@@ -324,7 +336,7 @@ static void progress_profile(struct sched_system *sys, struct sched_pool *pool, 
 		progress->closing = false;
 		progress->rechecked = true;
 		progress_hold(adaptive, progress_best(sys, pool), now + pool->params.epoch_ns);
-	} else if (adaptive->micro_count == 0 && !enough) {
+	} else if (adaptive->micro_count == 0 && !enough && progress->started) {
 		progress_hold(adaptive, 0, SCHED_TIME_NEVER); /* nothing to accelerate */
 	} else if (adaptive->micro_count < progress->sweep_high) {
 		adaptive->micro_count++;
@@ -358,6 +370,7 @@ static void progress_restart(struct sched_adaptive *adaptive, enum sched_progres
 		progress_start(adaptive, held ? held - 1 : 0, held);
 	else
 		progress_start(adaptive, 0, limit);
+	adaptive->progress.started = change == SCHED_PROGRESS_STARTED;
 }
 
 /* Holding: re-profile when the event mix changes (progress_restart); at
@@ -372,7 +385,8 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 	uint64_t elapsed = now - progress->window_start;
 	uint64_t min_events = pool->params.controller_min_events;
 	bool enough = progress_events(&progress->mix) >= min_events;
-	bool was = progress_events(&progress->tried_mix[held]) >= min_events;
+	bool serving = held > 0;
+	bool was = serving || progress_events(&progress->tried_mix[held]) >= min_events;
 	enum sched_progress_change change;
 	uint64_t rates;
 
@@ -387,7 +401,7 @@ static void progress_watch(struct sched_system *sys, struct sched_pool *pool, un
 	if (elapsed < step_ns && !(enough && !was))
 		return;
 	change = progress_mix_changed(&progress->tried_mix[held], progress->tried_ns[held],
-	                              &progress->mix, elapsed, min_events, &rates);
+	                              &progress->mix, elapsed, min_events, serving, &rates);
 	if (change != SCHED_PROGRESS_UNCHANGED) {
 		sched_trace(SCHED_TRACE_PROGRESS_CHANGE, NULL, change, rates);
 		sys->counters.adaptive_reprofiles++;

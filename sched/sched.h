@@ -408,6 +408,9 @@ struct sched_progress {
 	 * (closing); tried_*[sweep_low] then hold that measurement and
 	 * first_* the sweep's first one (rechecked). */
 	bool closing, rechecked;
+	/* The sweep began because contention started at a held size 0: a
+	 * size-0 step short of min_events ends it (the burst is over). */
+	bool started;
 	uint64_t first_ns;
 	uint64_t first_useful_ns[SCHED_MAX_VMS];
 };

@@ -229,6 +229,12 @@ static void test_progress_mix_change(void)
 	    {"events stop", {38, 1, 0}, {0, 0, 0}, 2, 5, SCHED_PROGRESS_STOPPED, 0, 1},
 	    /* held at 10 in 10 ms; 8 in 40 ms: 0.2x, but min_events */
 	    {"rate falls 5x", {38, 2, 0}, {0, 0, 0}, 1, 10, SCHED_PROGRESS_UNCHANGED, 0, 2},
+	    /* Held at 1 measured at 4 events in 40 ms (< min_events: size 1
+	     * serves the contention well). 12 in 20 ms: 6x, a rise, not a
+	     * start (which would sweep from 0). */
+	    {"serving, events x6", {38, 6, 0}, {0, 0, 0}, 1, 1, SCHED_PROGRESS_ROSE, 1, 2},
+	    {"serving, unchanged", {38, 1, 0}, {0, 0, 0}, 1, 1, SCHED_PROGRESS_UNCHANGED, 0, 2},
+	    {"serving, events stop", {38, 0, 0}, {0, 0, 0}, 1, 1, SCHED_PROGRESS_STOPPED, 0, 1},
 	};
 	static const unsigned none[3] = {0, 0, 0};
 	unsigned r, k, i;
@@ -281,6 +287,81 @@ static void test_progress_mix_change(void)
 		CHECK_EQ(adaptive->progress.sweep_low, 0);
 		CHECK_EQ(adaptive->progress.sweep_high, 2);
 		CHECK_EQ(sys.counters.adaptive_reprofiles, 1);
+		CHECK_EQ(fake_lock.errors, 0);
+	}
+}
+
+/* A size-0 step with fewer than controller_min_events ends a sweep only
+ * when contention starting at a held 0 began it: the burst is over. A
+ * sweep that a stop at a held 1 began scores size 0 like any other (few
+ * events there can be a starved VM) and holds it for an epoch at most.
+ * `held_ples`: lock-spin yields per interval at size 1 before (0: no
+ * first decision; a burst of BURST at size 0 from boot starts the sweep);
+ * `after`: yields by size from then on. */
+#define BURST 38u
+struct zero_row {
+	const char *name;
+	unsigned held_ples;
+	unsigned after[3];
+	unsigned steps; /* progress_step records of the last sweep */
+	bool forever;   /* held 0 with no epoch end */
+};
+
+/* Intervals from k on, `ples` by size, until `done`; returns the next k. */
+static unsigned progress_run_until(struct sched_vm *vm, unsigned k, const unsigned *ples,
+                                   bool (*done)(const struct sched_adaptive *))
+{
+	const struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+
+	for (; k < INTERVALS && !done(adaptive); k++)
+		progress_interval(vm, k, ples, NULL);
+	return k;
+}
+
+static bool progress_is_profiling(const struct sched_adaptive *adaptive)
+{
+	return adaptive->profiling;
+}
+
+static bool progress_has_held(const struct sched_adaptive *adaptive)
+{
+	return !adaptive->profiling && adaptive->decisions > 0;
+}
+
+static void test_progress_zero_step(void)
+{
+	static const struct zero_row rows[] = {
+	    {"burst from boot, then 1 a step at 0: hold 0 for good", 0, {1, 0, 0}, 1, true},
+	    {"stop at a held 1, then 1 a step at 0: 0 and 1 scored", 1, {1, 0, 0}, 2, false},
+	};
+	static const unsigned burst[3] = {BURST, BURST, BURST};
+	unsigned r, k;
+
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		const struct zero_row *row = &rows[r];
+		const unsigned before[3] = {BURST, row->held_ples, 0};
+		struct sched_vm *vm = progress_setup(2);
+		struct sched_adaptive *adaptive = &sys.pools[0].adaptive;
+		unsigned steps, decisions;
+
+		fake_machine_start(&machine, &sys);
+		k = 0;
+		if (row->held_ples) {
+			k = progress_run_until(vm, k, before, progress_has_held);
+			CHECK_EQ(adaptive->last_decision, 1);
+		}
+		k = progress_run_until(vm, k, row->held_ples ? row->after : burst,
+		                       progress_is_profiling);
+		CHECK(adaptive->profiling);
+		steps = fake_trace_count_event(SCHED_TRACE_PROGRESS_STEP);
+		decisions = adaptive->decisions;
+		k = progress_run_until(vm, k, row->after, progress_has_held);
+		if (adaptive->decisions != decisions + 1 || adaptive->last_decision != 0)
+			fprintf(stderr, "row: %s: held %u\n", row->name, adaptive->last_decision);
+		CHECK_EQ(adaptive->decisions, decisions + 1);
+		CHECK_EQ(adaptive->last_decision, 0);
+		CHECK_EQ(fake_trace_count_event(SCHED_TRACE_PROGRESS_STEP) - steps, row->steps);
+		CHECK_EQ(adaptive->progress.hold_until == SCHED_TIME_NEVER, row->forever);
 		CHECK_EQ(fake_lock.errors, 0);
 	}
 }
@@ -372,6 +453,7 @@ int main(void)
 {
 	TEST_RUN(test_progress_decisions);
 	TEST_RUN(test_progress_mix_change);
+	TEST_RUN(test_progress_zero_step);
 	TEST_RUN(test_progress_recheck);
 	TEST_RUN(test_progress_keys);
 	return test_summary("test_sched_progress");
