@@ -68,6 +68,12 @@ void sched_params_default(struct sched_params *params)
 	params->controller_min_events = POLICY_CONTROLLER_MIN_EVENTS;
 	params->controller_spin_ns = POLICY_CONTROLLER_SPIN_NS;
 	params->micro_borrow = SCHED_BORROW_NORMAL_SLICES;
+	/* Measured together at 1 G (docs/results.md, "The three mechanisms
+	 * as the defaults"): shootdown-hog combined 189 against 145 in 1.5-s
+	 * runs, lock-hog at credit's. */
+	params->micro_batch = true;
+	params->protect_initiator = true;
+	params->micro_early_return = true;
 }
 
 static int policy_error(char *error, size_t error_size, const char *first, const char *quoted,

@@ -191,10 +191,10 @@ static void test_mechanism_keys(void)
 	unsigned i;
 
 	sched_params_default(&params);
-	/* batch, protect and early return are off by default; the queue
+	/* batch, protect and early return are on by default; the queue
 	 * depth is 3, not the paper's 1, and an idle micro pCPU borrows
 	 * normal work for a normal slice (docs/mechanisms.md). */
-	CHECK(!params.micro_batch && !params.protect_initiator && !params.micro_early_return);
+	CHECK(params.micro_batch && params.protect_initiator && params.micro_early_return);
 	CHECK_EQ(params.micro_queue_depth, SCHED_MICRO_QUEUE_DEFAULT);
 	CHECK_EQ(params.micro_borrow, SCHED_BORROW_NORMAL_SLICES);
 	CHECK_EQ(SCHED_MICRO_QUEUE_DEFAULT, 3);

@@ -20,6 +20,8 @@ POLICIES = ["credit", "credit-short", "directed-yield", "micro-static:1",
 VARIANTS = {"depth1": "sched_micro_queue_depth=1", "depth3": "sched_micro_queue_depth=3", "depth5": "sched_micro_queue_depth=5",
             "protect": "sched_protect_initiator=1", "batch": "sched_micro_batch=1",
             "early": "sched_micro_early_return=1", "epoch50": "sched_epoch_us=50000",
+            # the defaults before stop 29: batch, protect and early return off
+            "three-off": "sched_micro_batch=0 sched_protect_initiator=0 sched_micro_early_return=0",
             "borrow0": "sched_micro_borrow=0", "borrow1": "sched_micro_borrow=1",
             "borrow2": "sched_micro_borrow=2",
             "events": "sched_controller=0",
