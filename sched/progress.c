@@ -16,8 +16,8 @@
  *    size (progress_mix_changed: contention starts at a held 0, the
  *    dominant kind changes, the rate rises by SCHED_PROGRESS_RATE_FACTOR,
  *    or falls by it below controller_min_events, which is how contention
- *    is seen to stop): at once, not at the end of the epoch (counter adaptive_reprofiles),
- *    and at the epoch's end if the held size was chosen under contention;
+ *    is seen to stop): at once, not at the end of the epoch (counter
+ *    adaptive_reprofiles), and at the epoch's end if the held size was chosen under contention;
  *  - profiling: sizes 0, 1, ... limit (after an epoch: the held size and
  *    its neighbours), one step each. A step skips the
  *    first profile interval after the resize (vCPUs settle) and lasts at

@@ -46,7 +46,7 @@ enum sched_trace_event {
 /* Why a held size is re-profiled (progress_change's arg0). */
 enum sched_progress_change {
 	SCHED_PROGRESS_UNCHANGED,
-	SCHED_PROGRESS_STARTED,  /* contention started: min_events, none before */
+	SCHED_PROGRESS_STARTED,  /* contention started at a held 0: min_events, none before */
 	SCHED_PROGRESS_DOMINANT, /* the most frequent kind of event changed */
 	SCHED_PROGRESS_ROSE,     /* the rate rose past the rate factor */
 	SCHED_PROGRESS_STOPPED,  /* under min_events, the rate fell past it */
